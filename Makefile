@@ -1,0 +1,114 @@
+# socklens — one Makefile for the preload, the viewer, the samples and
+# the tests. `make help` lists the targets.
+
+PREFIX ?= /usr/local
+BUILD ?= build
+CC ?= gcc
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CFLAGS ?= -O2 -g
+CPPFLAGS += -std=c11 -D_GNU_SOURCE -Iinclude -MMD -MP
+ifneq ($(SAN),)
+SANFLAGS := -fsanitize=$(SAN) -fno-omit-frame-pointer
+endif
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
+
+PRELOAD_SRC := $(wildcard preload/*.c)
+PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/%.o)
+VIEWER_LIB_SRC := $(filter-out viewer/main.c,$(wildcard viewer/*.c))
+VIEWER_LIB_OBJ := $(VIEWER_LIB_SRC:%.c=$(BUILD)/%.o)
+VIEWER_MAIN_OBJ := $(BUILD)/viewer/main.o
+SAMPLE_SRC := $(wildcard samples/*.c)
+SAMPLES := $(SAMPLE_SRC:samples/%.c=$(BUILD)/samples/%)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNITS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+HELPER_SRC := $(wildcard tests/helpers/*.c)
+HELPERS := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/tests/helpers/%)
+
+LIB := $(BUILD)/libsocklens.so
+BIN := $(BUILD)/socklens
+LIBVIEW := $(BUILD)/libsocklens_view.a
+LIBPRELOAD := $(BUILD)/libsocklens_preload.a
+
+.PHONY: all help deps check unit e2e demo bench install clean samples
+
+all: $(LIB) $(BIN) $(SAMPLES) $(HELPERS)
+
+help:
+	@echo "make            build $(LIB), $(BIN) and the samples"
+	@echo "make demo       install what is missing, build, trace a sample, show it"
+	@echo "make check      install what is missing, build, run every test"
+	@echo "make unit       the cmocka unit tests only"
+	@echo "make e2e        the end-to-end tests only"
+	@echo "make bench      benchmarks (not part of check)"
+	@echo "make install PREFIX=/usr/local"
+	@echo "SAN=address,undefined   build and test with sanitizers"
+
+deps:
+	@sh tests/deps.sh
+
+# The preload: position independent, hidden by default; only the wrapped
+# libc names are exported (tests/e2e/test_exports.sh checks).
+$(BUILD)/preload/%.o: preload/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(SANFLAGS) -fPIC -fvisibility=hidden \
+		-ftls-model=initial-exec -c $< -o $@
+
+$(LIB): $(PRELOAD_OBJ)
+	$(CC) -shared -o $@ $^ $(SANFLAGS) -Wl,-z,now -Wl,--no-undefined -ldl -lpthread
+
+$(LIBPRELOAD): $(filter-out $(BUILD)/preload/wrap_%.o,$(PRELOAD_OBJ))
+	ar rcs $@ $^
+
+$(BUILD)/viewer/%.o: viewer/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(SANFLAGS) -DSL_VERSION='"$(VERSION)"' -c $< -o $@
+
+$(LIBVIEW): $(VIEWER_LIB_OBJ)
+	ar rcs $@ $^
+
+$(BIN): $(VIEWER_MAIN_OBJ) $(LIBVIEW)
+	$(CC) $(SANFLAGS) -o $@ $^ -lelf -lm
+
+samples: $(SAMPLES)
+
+$(BUILD)/samples/%: samples/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $<
+
+$(BUILD)/tests/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< -lpthread
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIBVIEW) $(LIBPRELOAD)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Ipreload -Iviewer $(CFLAGS) $(WARN) $(SANFLAGS) -o $@ $< \
+		$(LIBVIEW) $(LIBPRELOAD) -lcmocka -lelf -lm -ldl -lpthread
+
+unit: $(UNITS)
+	@sh tests/run_unit.sh $(UNITS)
+
+e2e: all
+	@sh tests/run_e2e.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all $(UNITS)
+	@sh tests/run_all.sh $(UNITS)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh samples/demo.sh
+
+bench: all
+	@sh tests/bench/run.sh
+
+install: $(LIB) $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/socklens
+	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/socklens
+	install -m 0755 $(LIB) $(DESTDIR)$(PREFIX)/lib/socklens/libsocklens.so
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

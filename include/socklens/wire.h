@@ -1,0 +1,266 @@
+/*
+ * The wire contract between libsocklens.so and the socklens collector.
+ *
+ * A traced process holds one SOCK_SEQPACKET connection to the collector.
+ * Every message on it is a batch: one or more records laid end to end.
+ * Every record starts with struct sl_hdr, whose size covers the whole
+ * record and is a multiple of 8, so the next record starts aligned.
+ * Fields are fixed width, in host byte order: both ends run on one host.
+ *
+ * The first record on a connection is SL_REC_HELLO; then come the module
+ * map (SL_REC_MODULE), the sockets the process already holds
+ * (SL_CALL_INHERIT calls, closed by SL_CALL_FDS_DONE), and then the calls
+ * as they happen. The collector validates every record against this file
+ * (sl_wire_check) before it keeps it; a record that fails closes that one
+ * connection.
+ *
+ * The trace file stores the same records, framed (see SL_FILE_MAGIC).
+ */
+#ifndef SOCKLENS_WIRE_H
+#define SOCKLENS_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SL_WIRE_VERSION 1
+
+/* A batch never exceeds this: it bounds the preload's per-thread buffer
+ * and the collector's receive buffer. */
+#define SL_BATCH_MAX 8192
+
+enum sl_rec_type {
+	SL_REC_HELLO = 1,	/* process identity, first on a connection */
+	SL_REC_MODULE = 2,	/* one loaded object of the module map */
+	SL_REC_CALL = 3,	/* a wrapped call, no address */
+	SL_REC_CALL_ADDR = 4,	/* a wrapped call that carries addresses */
+	SL_REC_DROP = 5,	/* records the preload could not send */
+	SL_REC_CONN = 6,	/* collector: a process connected (peer creds) */
+	SL_REC_GONE = 7,	/* collector: the connection ended */
+	SL_REC_TYPE_MAX
+};
+
+/*
+ * The calls. SL_CALL_INHERIT, SL_CALL_FDS_DONE, SL_CALL_EXIT and
+ * SL_CALL_COUNTERS are not libc calls but events of the preload.
+ */
+enum sl_call {
+	SL_CALL_NONE = 0,
+	SL_CALL_SOCKET,
+	SL_CALL_SOCKETPAIR,
+	SL_CALL_BIND,
+	SL_CALL_LISTEN,
+	SL_CALL_CONNECT,
+	SL_CALL_ACCEPT,
+	SL_CALL_ACCEPT4,
+	SL_CALL_SHUTDOWN,
+	SL_CALL_CLOSE,
+	SL_CALL_DUP,
+	SL_CALL_DUP2,
+	SL_CALL_DUP3,
+	SL_CALL_FCNTL,
+	SL_CALL_CLOSE_RANGE,
+	SL_CALL_CLOSEFROM,
+	SL_CALL_FORK,
+	SL_CALL_VFORK,
+	SL_CALL_EXEC,
+	SL_CALL_SEND,
+	SL_CALL_SENDTO,
+	SL_CALL_SENDMSG,
+	SL_CALL_SENDMMSG,
+	SL_CALL_RECV,
+	SL_CALL_RECVFROM,
+	SL_CALL_RECVMSG,
+	SL_CALL_RECVMMSG,
+	SL_CALL_READ,
+	SL_CALL_WRITE,
+	SL_CALL_READV,
+	SL_CALL_WRITEV,
+	SL_CALL_SENDFILE,
+	SL_CALL_INHERIT,	/* fd held when the process first reported */
+	SL_CALL_FDS_DONE,	/* end of the SL_CALL_INHERIT list */
+	SL_CALL_EXIT,		/* the process is exiting (ret: status if known) */
+	SL_CALL_COUNTERS,	/* periodic byte counters of an open socket */
+	SL_CALL_MAX
+};
+
+struct sl_hdr {
+	uint16_t size;		/* whole record in bytes, multiple of 8 */
+	uint8_t type;		/* enum sl_rec_type */
+	uint8_t version;	/* SL_WIRE_VERSION */
+	uint32_t tid;		/* kernel thread id of the caller */
+	uint64_t ts_ns;		/* CLOCK_MONOTONIC at the start of the call */
+};
+
+/* Flags of struct sl_rec_call. */
+#define SL_F_NONBLOCK	0x0001u	/* the fd was non-blocking at the call */
+#define SL_F_FIRST_IO	0x0002u	/* first I/O after a pending connect */
+#define SL_F_EOF	0x0004u	/* a read saw end of stream */
+#define SL_F_UNTRACKED	0x0008u	/* fd beyond the table: not followed */
+
+/*
+ * One wrapped call. fd and inode name the socket the record is about:
+ *   socket: the new socket; arg0 the domain, arg1 the type in its low 32
+ *     bits (with SOCK_NONBLOCK/SOCK_CLOEXEC) and the protocol above
+ *   accept, accept4: the new socket; inode2 and arg1 the listener's inode
+ *     and fd, arg0 accept4's flags. On failure: the listener.
+ *   socketpair: one record per end; inode2 the other end; arg0 the
+ *     domain, arg1 the type
+ *   dup, dup2, dup3, fcntl(F_DUPFD*): the old fd; ret the new fd
+ *   close, close_range: the closed fd; arg0 1 when dup2/dup3 closed it
+ *   shutdown: arg0 is how; listen: arg0 is the backlog
+ *   fork: ret is the child's pid; exec: ret -1 only when it failed
+ *   INHERIT: a socket held when the process first reported; arg0 the
+ *     family, arg1 the type
+ * The counters are the fd's totals so far, sent with every state change
+ * (DESIGN.md 8) instead of one record per I/O call.
+ */
+struct sl_rec_call {
+	struct sl_hdr h;
+	uint64_t dur_ns;	/* time spent in the real call */
+	uint64_t caller;	/* return address into the caller */
+	uint64_t inode;
+	uint64_t inode2;
+	int64_t ret;		/* what libc returned */
+	int64_t arg0;		/* call specific, see above and sl_call_args */
+	int64_t arg1;
+	uint64_t tx_bytes;
+	uint64_t rx_bytes;
+	uint32_t tx_calls;
+	uint32_t rx_calls;
+	uint32_t eagain;	/* EAGAIN/EWOULDBLOCK results seen */
+	int32_t fd;
+	int32_t err;		/* errno when ret < 0, else 0 */
+	uint16_t call;		/* enum sl_call */
+	uint16_t flags;		/* SL_F_* */
+};
+
+/*
+ * A socket address as the kernel gave it: len bytes of a struct sockaddr
+ * (sun_path is not NUL-terminated; an abstract name starts with a NUL).
+ * len 0 means no address.
+ */
+#define SL_ADDR_MAX 128
+struct sl_addr {
+	uint16_t len;
+	uint8_t raw[SL_ADDR_MAX - 2];
+};
+
+/* A call with addresses: addr is the call's own (bind, connect, accept's
+ * peer, sendto's destination, recvfrom's source), local what
+ * getsockname(2) said right after it. */
+struct sl_rec_call_addr {
+	struct sl_rec_call c;
+	struct sl_addr addr;
+	struct sl_addr local;
+};
+
+#define SL_EXE_MAX 256
+#define SL_ARGS_MAX 1024
+
+/* Hello flags. */
+#define SL_HELLO_FORKED	0x1u	/* first report of a child after fork */
+#define SL_HELLO_RECONNECT 0x2u	/* same image, after the collector was lost */
+
+struct sl_rec_hello {
+	struct sl_hdr h;
+	uint64_t mono_ns;	/* CLOCK_MONOTONIC and ...             */
+	uint64_t real_ns;	/* ... CLOCK_REALTIME read together     */
+	uint32_t pid;
+	uint32_t ppid;
+	uint32_t uid;
+	uint32_t flags;		/* SL_HELLO_* */
+	uint32_t preload_version;	/* SL_WIRE_VERSION of the preload */
+	uint32_t args_len;	/* bytes of args used, NUL separated */
+	char exe[SL_EXE_MAX];	/* NUL-terminated */
+	char args[SL_ARGS_MAX];	/* argv, each NUL-terminated */
+};
+
+#define SL_PATH_MAX 256
+struct sl_rec_module {
+	struct sl_hdr h;
+	uint64_t base;		/* load address (dlpi_addr) */
+	uint64_t start;		/* lowest mapped address */
+	uint64_t end;		/* one past the highest mapped address */
+	char path[SL_PATH_MAX];	/* NUL-terminated, "" for the main program */
+};
+
+struct sl_rec_drop {
+	struct sl_hdr h;
+	uint64_t records;	/* records lost since the last drop record */
+	uint64_t batches;
+};
+
+/* Written by the collector, never sent by a preload. */
+struct sl_rec_conn {
+	struct sl_hdr h;
+	uint32_t pid;		/* SO_PEERCRED: trusted over the records */
+	uint32_t uid;
+	uint32_t gid;
+	uint32_t pad;
+};
+
+struct sl_rec_gone {
+	struct sl_hdr h;
+	uint64_t bad_records;	/* non-zero: dropped for a bad record */
+};
+
+_Static_assert(sizeof(struct sl_hdr) == 16, "sl_hdr layout");
+_Static_assert(sizeof(struct sl_rec_call) == 112, "sl_rec_call layout");
+_Static_assert(sizeof(struct sl_addr) == SL_ADDR_MAX, "sl_addr layout");
+_Static_assert(sizeof(struct sl_rec_call_addr) == 112 + 2 * SL_ADDR_MAX,
+	       "sl_rec_call_addr layout");
+_Static_assert(sizeof(struct sl_rec_hello) == 16 + 40 + SL_EXE_MAX +
+	       SL_ARGS_MAX, "sl_rec_hello layout");
+_Static_assert(sizeof(struct sl_rec_module) == 16 + 24 + SL_PATH_MAX,
+	       "sl_rec_module layout");
+_Static_assert(sizeof(struct sl_rec_drop) == 32, "sl_rec_drop layout");
+_Static_assert(sizeof(struct sl_rec_conn) == 32, "sl_rec_conn layout");
+_Static_assert(sizeof(struct sl_rec_gone) == 24, "sl_rec_gone layout");
+_Static_assert(sizeof(struct sl_rec_hello) % 8 == 0, "hello alignment");
+_Static_assert(sizeof(struct sl_rec_hello) <= SL_BATCH_MAX, "hello fits");
+
+/*
+ * The trace file: struct sl_file_hdr, then frames. A frame is struct
+ * sl_frame followed by len bytes: one batch as the collector received it,
+ * or one record the collector wrote itself. crc is CRC-32 (IEEE) of the
+ * len bytes; a frame whose length runs past the end or whose crc does not
+ * match is a torn tail, and reading stops there.
+ */
+#define SL_FILE_MAGIC "SOCKLENS"
+#define SL_FILE_VERSION 1
+
+struct sl_file_hdr {
+	char magic[8];		/* SL_FILE_MAGIC, no NUL */
+	uint32_t version;	/* SL_FILE_VERSION */
+	uint32_t wire_version;	/* SL_WIRE_VERSION of the records */
+	uint64_t created_real_ns;
+	uint64_t reserved;
+};
+
+#define SL_FRAME_MAGIC 0x534c4652u	/* "SLFR" */
+struct sl_frame {
+	uint32_t magic;		/* SL_FRAME_MAGIC: rejects garbage early */
+	uint32_t len;
+	uint32_t crc;
+	uint32_t conn;		/* collector's connection number */
+};
+
+_Static_assert(sizeof(struct sl_file_hdr) == 32, "sl_file_hdr layout");
+_Static_assert(sizeof(struct sl_frame) == 16, "sl_frame layout");
+
+/* Expected size of a fixed-size record type, 0 for an unknown type. */
+static inline size_t sl_rec_size(unsigned int type)
+{
+	static const uint16_t sizes[SL_REC_TYPE_MAX] = {
+		[SL_REC_HELLO] = sizeof(struct sl_rec_hello),
+		[SL_REC_MODULE] = sizeof(struct sl_rec_module),
+		[SL_REC_CALL] = sizeof(struct sl_rec_call),
+		[SL_REC_CALL_ADDR] = sizeof(struct sl_rec_call_addr),
+		[SL_REC_DROP] = sizeof(struct sl_rec_drop),
+		[SL_REC_CONN] = sizeof(struct sl_rec_conn),
+		[SL_REC_GONE] = sizeof(struct sl_rec_gone),
+	};
+	return type < SL_REC_TYPE_MAX ? sizes[type] : 0;
+}
+
+#endif

@@ -1,0 +1,170 @@
+/*
+ * The fd table: what the preload knows about each socket fd.
+ *
+ * One entry per fd number in an array mapped once at init, sized to the
+ * hard RLIMIT_NOFILE (capped), with MAP_NORESERVE so untouched pages cost
+ * nothing. A lookup is one bounds check and one load, which is all a
+ * non-socket fd pays. Entries are written by the thread that creates or
+ * closes the fd; the I/O counters are bumped with relaxed atomics so that
+ * threads sharing a socket do not lose counts.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include "preload.h"
+
+/* Beyond this many fds a program is not followed (48 MiB of address
+ * space, reserved but never touched unless used). */
+#define FD_CAP_MAX (1 << 20)
+#define FD_CAP_MIN 1024
+
+struct sl_fd *sl_fds;
+int sl_fd_cap;
+static int fd_high;
+
+int sl_fdtab_init(void)
+{
+	struct rlimit rl;
+	rlim_t cap = FD_CAP_MAX;
+	void *p;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max < cap)
+		cap = rl.rlim_max < FD_CAP_MIN ? FD_CAP_MIN : rl.rlim_max;
+	p = mmap(NULL, (size_t)cap * sizeof(struct sl_fd),
+		 PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	sl_fds = p;
+	sl_fd_cap = (int)cap;
+	return 0;
+}
+
+/* Starts following FD as a socket; returns its entry, NULL past the cap. */
+struct sl_fd *sl_fd_track(int fd, uint64_t inode, int family, int type,
+			  unsigned int flags)
+{
+	struct sl_fd *e;
+	int high;
+
+	if ((unsigned int)fd >= (unsigned int)sl_fd_cap || !inode)
+		return NULL;
+	e = &sl_fds[fd];
+	memset(e, 0, sizeof(*e));
+	e->family = (uint16_t)family;
+	e->type = (uint16_t)type;
+	e->flags = flags;
+	if (type == SOCK_STREAM || type == SOCK_SEQPACKET)
+		e->flags |= SL_FD_STREAM;
+	else
+		e->flags |= SL_FD_WANT_PEER;
+	__atomic_store_n(&e->inode, inode, __ATOMIC_RELEASE);
+	high = __atomic_load_n(&fd_high, __ATOMIC_RELAXED);
+	while (fd >= high &&
+	       !__atomic_compare_exchange_n(&fd_high, &high, fd + 1, true,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+	return e;
+}
+
+void sl_fd_forget(int fd)
+{
+	if ((unsigned int)fd < (unsigned int)sl_fd_cap)
+		__atomic_store_n(&sl_fds[fd].inode, 0, __ATOMIC_RELEASE);
+}
+
+int sl_fd_high(void)
+{
+	return __atomic_load_n(&fd_high, __ATOMIC_RELAXED);
+}
+
+/*
+ * A fork child holds copies of its parent's sockets; the bytes the parent
+ * moved are the parent's, so the child's copies count from zero.
+ */
+void sl_fd_reset_counters(void)
+{
+	int high = sl_fd_high();
+
+	for (int fd = 0; fd < high; fd++) {
+		struct sl_fd *e = &sl_fds[fd];
+
+		if (!e->inode)
+			continue;
+		e->tx_bytes = e->rx_bytes = 0;
+		e->tx_calls = e->rx_calls = e->eagain = 0;
+	}
+}
+
+/*
+ * The socket inode of FD (0 if FD is not a socket), with its family and
+ * type when asked. Costs one fstat, plus two getsockopt for the family
+ * and type: used only for sockets whose creation we did not see.
+ */
+uint64_t sl_fd_inode_of(int fd, int *family, int *type)
+{
+	struct stat st;
+	socklen_t len = sizeof(int);
+
+	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	if (family && SL_REAL(getsockopt)(fd, SOL_SOCKET, SO_DOMAIN, family,
+					  &len) < 0)
+		*family = AF_UNSPEC;
+	len = sizeof(int);
+	if (type && SL_REAL(getsockopt)(fd, SOL_SOCKET, SO_TYPE, type,
+					&len) < 0)
+		*type = 0;
+	return (uint64_t)st.st_ino;
+}
+
+static void track_inherited(int fd)
+{
+	int family = AF_UNSPEC, type = 0;
+	uint64_t inode = sl_fd_inode_of(fd, &family, &type);
+	unsigned int flags = SL_FD_INHERITED;
+	int fl;
+
+	if (!inode)
+		return;
+	fl = SL_REAL(fcntl)(fd, F_GETFL);
+	if (fl >= 0 && (fl & O_NONBLOCK))
+		flags |= SL_FD_NONBLOCK;
+	sl_fd_track(fd, inode, family, type, flags);
+}
+
+/*
+ * An exec'd image starts with the sockets its predecessor left open. Find
+ * them once, at init, through /proc/self/fd (getdents64 on a stack buffer:
+ * opendir would malloc), so that they are followed from the first call.
+ */
+void sl_fdtab_scan_inherited(void)
+{
+	char buf[4096];
+	long n;
+	int dir = open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dir < 0)
+		return;
+	while ((n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + off);
+			char *end;
+			long fd = strtol(d->d_name, &end, 10);
+
+			off += d->d_reclen;
+			if (*end || end == d->d_name || fd == dir)
+				continue;
+			track_inherited((int)fd);
+		}
+	}
+	SL_REAL(close)(dir);
+}

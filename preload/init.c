@@ -1,0 +1,186 @@
+/*
+ * Symbol binding and initialisation of libsocklens.so.
+ *
+ * The real libc functions are bound with dlsym(RTLD_NEXT) once, from the
+ * constructor, before any wrapper needs them; a wrapper that runs earlier
+ * (another preloaded library's constructor) binds them itself through
+ * SL_REAL. The environment is read here and nowhere else.
+ */
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "preload.h"
+
+struct sl_real sl_real;
+struct sl_config sl_cfg;
+pid_t sl_pid;
+
+static SL_TLS pid_t tid_cache;
+
+/* One row per bound name: where the pointer goes, and the symbol. */
+struct binding {
+	void **slot;
+	const char *name;
+};
+
+#define BIND(field, sym) { (void **)&sl_real.field, sym }
+static const struct binding bindings[] = {
+	BIND(socket, "socket"), BIND(socketpair, "socketpair"),
+	BIND(bind, "bind"), BIND(listen, "listen"),
+	BIND(connect, "connect"), BIND(accept, "accept"),
+	BIND(accept4, "accept4"), BIND(shutdown, "shutdown"),
+	BIND(close, "close"), BIND(dup, "dup"), BIND(dup2, "dup2"),
+	BIND(dup3, "dup3"), BIND(fcntl, "fcntl"), BIND(fcntl64, "fcntl64"),
+	BIND(close_range, "close_range"), BIND(closefrom, "closefrom"),
+	BIND(fork, "fork"), BIND(vfork, "vfork"), BIND(execve, "execve"),
+	BIND(execveat, "execveat"), BIND(fexecve, "fexecve"),
+	BIND(execv, "execv"), BIND(execvp, "execvp"),
+	BIND(execvpe, "execvpe"), BIND(exit_, "_exit"), BIND(Exit, "_Exit"),
+	BIND(send, "send"), BIND(sendto, "sendto"),
+	BIND(sendmsg, "sendmsg"), BIND(sendmmsg, "sendmmsg"),
+	BIND(recv, "recv"), BIND(recvfrom, "recvfrom"),
+	BIND(recvmsg, "recvmsg"), BIND(recvmmsg, "recvmmsg"),
+	BIND(read, "read"), BIND(write, "write"), BIND(readv, "readv"),
+	BIND(writev, "writev"), BIND(read_chk, "__read_chk"),
+	BIND(recv_chk, "__recv_chk"), BIND(recvfrom_chk, "__recvfrom_chk"),
+	BIND(sendfile, "sendfile"), BIND(sendfile64, "sendfile64"),
+	BIND(getsockopt, "getsockopt"), BIND(getsockname, "getsockname"),
+};
+#undef BIND
+
+/*
+ * dlsym may run before libc is fully up; it does not call any function we
+ * wrap, so there is no recursion to guard against here. Binding twice
+ * from two threads stores the same pointers.
+ */
+void sl_bind(void)
+{
+	for (size_t i = 0; i < sizeof(bindings) / sizeof(bindings[0]); i++)
+		*bindings[i].slot = dlsym(RTLD_NEXT, bindings[i].name);
+}
+
+uint64_t sl_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* gettid(2) once per thread; a fork child's first thread renews it. */
+pid_t sl_gettid(void)
+{
+	if (sl_unlikely(!tid_cache))
+		tid_cache = (pid_t)syscall(SYS_gettid);
+	return tid_cache;
+}
+
+void sl_reset_ids_after_fork(void)
+{
+	sl_pid = (pid_t)syscall(SYS_getpid);
+	tid_cache = 0;
+}
+
+void sl_log(int level, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+	int saved = errno;
+
+	n = snprintf(buf, sizeof(buf), "socklens[%d]: %s", (int)sl_pid,
+		     level <= 1 ? "error: " : "");
+	va_start(ap, fmt);
+	n += vsnprintf(buf + n, sizeof(buf) - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (n > (int)sizeof(buf) - 2)
+		n = (int)sizeof(buf) - 2;
+	buf[n++] = '\n';
+	if (SL_REAL(write)(STDERR_FILENO, buf, (size_t)n) < 0)
+		errno = saved;
+	errno = saved;
+}
+
+/* True when VALUE is set to something other than "", "0" or "no". */
+static bool env_true(const char *value)
+{
+	return value && *value && strcmp(value, "0") && strcmp(value, "no");
+}
+
+/*
+ * --no-follow: drop our library from LD_PRELOAD so that programs this one
+ * execs run untraced. Forked children are the same image and stay traced.
+ */
+static void unfollow(void)
+{
+	const char *pre = getenv("LD_PRELOAD");
+	char kept[4096] = "";
+	char copy[4096];
+	size_t used = 0;
+
+	if (!pre || strlen(pre) >= sizeof(copy))
+		return;
+	strcpy(copy, pre);
+	for (char *save, *tok = strtok_r(copy, ": ", &save); tok;
+	     tok = strtok_r(NULL, ": ", &save)) {
+		if (strstr(tok, "libsocklens"))
+			continue;
+		used += (size_t)snprintf(kept + used, sizeof(kept) - used,
+					 "%s%s", used ? ":" : "", tok);
+	}
+	if (used)
+		setenv("LD_PRELOAD", kept, 1);
+	else
+		unsetenv("LD_PRELOAD");
+}
+
+static void read_config(void)
+{
+	const char *sock = getenv("SOCKLENS_SOCKET");
+	const char *debug = getenv("SOCKLENS_DEBUG");
+
+	sl_cfg.log_level = debug ? atoi(debug) : 1;
+	if (!debug)
+		sl_cfg.log_level = 0;
+	sl_cfg.follow = !env_true(getenv("SOCKLENS_NO_FOLLOW"));
+	if (env_true(getenv("SOCKLENS_DISABLE")) || !sock || !*sock)
+		return;
+	if (strlen(sock) >= sizeof(sl_cfg.socket_path)) {
+		SL_LOG(1, "SOCKLENS_SOCKET is longer than %zu bytes; tracing off",
+		       sizeof(sl_cfg.socket_path) - 1);
+		return;
+	}
+	strcpy(sl_cfg.socket_path, sock);
+	sl_cfg.enabled = true;
+}
+
+/*
+ * Priority 101 runs us before the program's own constructors, so their
+ * sockets are traced too.
+ */
+__attribute__((constructor(101))) void sl_init(void)
+{
+	static int done;
+	int saved = errno;
+
+	if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
+		return;
+	sl_bind();
+	sl_pid = (pid_t)syscall(SYS_getpid);
+	read_config();
+	if (!sl_cfg.follow)
+		unfollow();
+	if (sl_cfg.enabled && sl_fdtab_init() < 0) {
+		SL_LOG(1, "cannot map the fd table; tracing off");
+		sl_cfg.enabled = false;
+	}
+	if (sl_cfg.enabled)
+		sl_transport_init();
+	errno = saved;
+}

@@ -1,0 +1,209 @@
+/*
+ * What the files of libsocklens.so share: the bound libc functions, the
+ * configuration read once at init, the fd table, the record buffer and
+ * the logging macro. Nothing here is exported from the shared object
+ * (-fvisibility=hidden); only the wrapped libc names are.
+ */
+#ifndef SL_PRELOAD_H
+#define SL_PRELOAD_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "socklens/wire.h"
+
+#define SL_EXPORT __attribute__((visibility("default")))
+#define SL_TLS __thread __attribute__((tls_model("initial-exec")))
+#define sl_likely(x) __builtin_expect(!!(x), 1)
+#define sl_unlikely(x) __builtin_expect(!!(x), 0)
+
+/* The real libc functions, bound once by sl_bind(). */
+struct sl_real {
+	int (*socket)(int, int, int);
+	int (*socketpair)(int, int, int, int[2]);
+	int (*bind)(int, const struct sockaddr *, socklen_t);
+	int (*listen)(int, int);
+	int (*connect)(int, const struct sockaddr *, socklen_t);
+	int (*accept)(int, struct sockaddr *, socklen_t *);
+	int (*accept4)(int, struct sockaddr *, socklen_t *, int);
+	int (*shutdown)(int, int);
+	int (*close)(int);
+	int (*dup)(int);
+	int (*dup2)(int, int);
+	int (*dup3)(int, int, int);
+	int (*fcntl)(int, int, ...);
+	int (*fcntl64)(int, int, ...);
+	int (*close_range)(unsigned int, unsigned int, int);
+	void (*closefrom)(int);
+	pid_t (*fork)(void);
+	pid_t (*vfork)(void);
+	int (*execve)(const char *, char *const[], char *const[]);
+	int (*execveat)(int, const char *, char *const[], char *const[], int);
+	int (*fexecve)(int, char *const[], char *const[]);
+	int (*execv)(const char *, char *const[]);
+	int (*execvp)(const char *, char *const[]);
+	int (*execvpe)(const char *, char *const[], char *const[]);
+	void (*exit_)(int);
+	void (*Exit)(int);
+	ssize_t (*send)(int, const void *, size_t, int);
+	ssize_t (*sendto)(int, const void *, size_t, int,
+			  const struct sockaddr *, socklen_t);
+	ssize_t (*sendmsg)(int, const struct msghdr *, int);
+	int (*sendmmsg)(int, struct mmsghdr *, unsigned int, int);
+	ssize_t (*recv)(int, void *, size_t, int);
+	ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *,
+			    socklen_t *);
+	ssize_t (*recvmsg)(int, struct msghdr *, int);
+	int (*recvmmsg)(int, struct mmsghdr *, unsigned int, int,
+			struct timespec *);
+	ssize_t (*read)(int, void *, size_t);
+	ssize_t (*write)(int, const void *, size_t);
+	ssize_t (*readv)(int, const struct iovec *, int);
+	ssize_t (*writev)(int, const struct iovec *, int);
+	ssize_t (*read_chk)(int, void *, size_t, size_t);
+	ssize_t (*recv_chk)(int, void *, size_t, size_t, int);
+	ssize_t (*recvfrom_chk)(int, void *, size_t, size_t, int,
+				struct sockaddr *, socklen_t *);
+	ssize_t (*sendfile)(int, int, off_t *, size_t);
+	ssize_t (*sendfile64)(int, int, off_t *, size_t);
+	int (*getsockopt)(int, int, int, void *, socklen_t *);
+	int (*getsockname)(int, struct sockaddr *, socklen_t *);
+};
+
+extern struct sl_real sl_real;
+void sl_bind(void);
+
+/* Calls a real function, binding first if a wrapper runs before init. */
+#define SL_REAL(fn) (sl_likely(sl_real.fn) ? sl_real.fn : (sl_bind(), sl_real.fn))
+
+/* Configuration, read from the environment once, in the constructor. */
+struct sl_config {
+	bool enabled;		/* SOCKLENS_SOCKET set and not disabled */
+	bool follow;		/* keep the preload across exec */
+	int log_level;		/* SOCKLENS_DEBUG: 0 quiet, 1 errors, 2 all */
+	char socket_path[108];
+};
+
+extern struct sl_config sl_cfg;
+extern pid_t sl_pid;		/* cached getpid(), renewed after fork */
+
+pid_t sl_gettid(void);
+void sl_reset_ids_after_fork(void);
+uint64_t sl_now_ns(void);
+void sl_init(void);
+
+/* Logging: formats into a stack buffer, one write(2) to stderr. */
+void sl_log(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+#define SL_LOG(level, ...) \
+	do { if (sl_unlikely(sl_cfg.log_level >= (level))) \
+		sl_log((level), __VA_ARGS__); } while (0)
+
+/*
+ * The fd table: one entry per fd number, in an mmap'd array sized to the
+ * hard fd limit, so a lookup is one index. inode 0 means "not a socket we
+ * follow": everything else passes straight through.
+ */
+#define SL_FD_NONBLOCK	0x01u
+#define SL_FD_CONNECTING 0x02u	/* connect returned EINPROGRESS/EINTR */
+#define SL_FD_EOF	0x04u	/* end of stream reported once */
+#define SL_FD_STREAM	0x08u	/* SOCK_STREAM or SOCK_SEQPACKET */
+#define SL_FD_HAS_PEER	0x10u	/* datagram peer address reported */
+#define SL_FD_ERR	0x20u	/* a hard I/O error reported once */
+#define SL_FD_INHERITED	0x40u	/* held before this image or child reported */
+#define SL_FD_WANT_PEER	0x80u	/* datagram socket, no peer reported yet */
+
+struct sl_fd {
+	uint64_t inode;
+	uint64_t tx_bytes;
+	uint64_t rx_bytes;
+	uint32_t tx_calls;
+	uint32_t rx_calls;
+	uint32_t eagain;
+	uint32_t flags;		/* SL_FD_* */
+	uint16_t family;
+	uint16_t type;
+	uint32_t pad;
+};
+
+extern struct sl_fd *sl_fds;
+extern int sl_fd_cap;		/* entries in sl_fds */
+
+int sl_fdtab_init(void);
+struct sl_fd *sl_fd_track(int fd, uint64_t inode, int family, int type,
+			  unsigned int flags);
+void sl_fd_forget(int fd);
+void sl_fd_reset_counters(void);
+int sl_fd_high(void);		/* one past the highest fd ever tracked */
+uint64_t sl_fd_inode_of(int fd, int *family, int *type);
+void sl_fdtab_scan_inherited(void);
+
+/* The entry of a tracked fd, or NULL: the one check every wrapper makes. */
+static inline struct sl_fd *sl_fd_get(int fd)
+{
+	if (sl_likely((unsigned int)fd < (unsigned int)sl_fd_cap) &&
+	    sl_fds[fd].inode)
+		return &sl_fds[fd];
+	return NULL;
+}
+
+/* Records: built on the stack, appended to this thread's buffer. */
+struct sl_call_info {
+	uint16_t call;
+	uint16_t flags;
+	int fd;
+	int64_t ret;
+	int err;
+	uint64_t ts;
+	uint64_t dur;
+	uint64_t caller;
+	uint64_t inode;
+	uint64_t inode2;
+	int64_t arg0;
+	int64_t arg1;
+	const struct sl_fd *ent;	/* counters to send, may be NULL */
+	const struct sockaddr *addr;	/* the call's address, may be NULL */
+	socklen_t addr_len;
+	bool want_local;		/* add getsockname(fd) */
+};
+
+void sl_emit(const struct sl_call_info *ci);
+
+/* Transport. */
+void sl_flush(void);
+void sl_flush_if_pending(void);
+void sl_transport_after_fork(void);
+void sl_transport_exit(int status);
+bool sl_is_transport_fd(int fd);
+int sl_transport_fd(void);
+int sl_transport_move_from(int fd);
+void sl_transport_init(void);
+
+/* vfork: the child shares our memory and must do nothing. */
+extern SL_TLS int sl_in_vfork;
+bool sl_vfork_child(void);
+
+/* Guards a wrapper: false when the call must pass straight through. */
+static inline bool sl_active(void)
+{
+	return sl_likely(sl_cfg.enabled) &&
+	       !(sl_unlikely(sl_in_vfork) && sl_vfork_child());
+}
+
+/* The entry of FD if we follow it and may record now, else NULL. */
+static inline struct sl_fd *sl_traced(int fd)
+{
+	struct sl_fd *e = sl_fd_get(fd);
+
+	if (sl_unlikely(sl_in_vfork) && e && sl_vfork_child())
+		return NULL;
+	return e;
+}
+
+#define SL_CALLER() ((uint64_t)(uintptr_t)__builtin_return_address(0))
+
+#endif

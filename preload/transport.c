@@ -1,0 +1,578 @@
+/*
+ * The record buffer and the transport to the collector.
+ *
+ * Each thread appends records to its own buffer (thread-local, no lock).
+ * A buffer goes to the collector as one SOCK_SEQPACKET message when it
+ * fills, when its oldest record is older than FLUSH_AGE_NS, before a call
+ * that can block, before fork and exec, and at thread and process exit.
+ * Sends use MSG_DONTWAIT | MSG_NOSIGNAL: a slow or absent collector costs
+ * the program dropped records, counted and reported later, never a wait
+ * or a SIGPIPE.
+ *
+ * The connection is made lazily, by the first flush, so that processes
+ * that never touch a socket never connect. Its fd lives high, close-on-
+ * exec; once chosen its number never changes for the life of the image
+ * (a reconnect dup3()s the new socket onto it), so a thread that sends
+ * while another reconnects can never write into a program's fd.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <link.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "preload.h"
+
+#define FLUSH_AGE_NS (20 * 1000 * 1000ull)
+#define BACKOFF_MIN_MS 50u
+#define BACKOFF_MAX_MS 5000u
+/* Our fd sits this far under the soft fd limit, out of the way of
+ * programs that take the lowest free fd and of select()'s FD_SETSIZE. */
+#define TRANSPORT_FD_GAP 8
+
+enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_UP };
+
+struct tbuf {
+	uint32_t len;
+	uint32_t count;
+	uint64_t first_ts;
+	int busy;		/* set while appending: a signal handler's
+				 * records are dropped, not interleaved */
+	bool registered;	/* thread-exit flush armed */
+	uint64_t data[SL_BATCH_MAX / sizeof(uint64_t)];
+};
+
+static SL_TLS struct tbuf tb;
+
+static int conn_fd = -1;
+static int conn_state = CONN_DOWN;
+static unsigned int conn_count;		/* connections made by this image */
+static bool conn_forked;		/* this is a fork child not yet seen */
+static uint64_t next_try_ns;
+static unsigned int backoff_ms = BACKOFF_MIN_MS;
+static uint64_t dropped_records;
+static uint64_t dropped_batches;
+static pthread_key_t exit_key;
+
+/* Identity for the hello, read once at init. */
+static char exe_path[SL_EXE_MAX];
+static char args_blob[SL_ARGS_MAX];
+static uint32_t args_len;
+static uint64_t init_mono_ns, init_real_ns;
+
+/* Builds the connect-time messages; only the CONNECTING thread uses it. */
+static uint64_t ctl_buf[SL_BATCH_MAX / sizeof(uint64_t)];
+static uint32_t ctl_len;
+
+static void fill_hdr(struct sl_hdr *h, size_t size, unsigned int type,
+		     uint64_t ts)
+{
+	h->size = (uint16_t)size;
+	h->type = (uint8_t)type;
+	h->version = SL_WIRE_VERSION;
+	h->tid = (uint32_t)sl_gettid();
+	h->ts_ns = ts;
+}
+
+static int read_file(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	size_t used = 0;
+
+	if (fd < 0)
+		return -errno;
+	while (used < cap &&
+	       (n = SL_REAL(read)(fd, buf + used, cap - used)) > 0)
+		used += (size_t)n;
+	SL_REAL(close)(fd);
+	return (int)used;
+}
+
+static void read_identity(void)
+{
+	struct timespec ts;
+	ssize_t n = readlink("/proc/self/exe", exe_path, sizeof(exe_path) - 1);
+	int got;
+
+	exe_path[n > 0 ? n : 0] = '\0';
+	got = read_file("/proc/self/cmdline", args_blob, sizeof(args_blob));
+	args_len = got > 0 ? (uint32_t)got : 0;
+	/* A cut argv still ends in NUL, so the collector reads strings. */
+	if (args_len == sizeof(args_blob))
+		args_blob[args_len - 1] = '\0';
+	init_mono_ns = sl_now_ns();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	init_real_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void count_drop(uint32_t records)
+{
+	if (!records)
+		return;
+	__atomic_add_fetch(&dropped_records, records, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&dropped_batches, 1, __ATOMIC_RELAXED);
+}
+
+static int send_msg(const void *buf, size_t len)
+{
+	int fd = __atomic_load_n(&conn_fd, __ATOMIC_ACQUIRE);
+
+	if (SL_REAL(send)(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) ==
+	    (ssize_t)len)
+		return 0;
+	return -errno;
+}
+
+static void schedule_retry(uint64_t now)
+{
+	next_try_ns = now + (uint64_t)backoff_ms * 1000000u;
+	backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
+						       backoff_ms * 2;
+}
+
+/* Appends one record to the control buffer, sending it first if full. */
+static int ctl_put(const void *rec, size_t size)
+{
+	int err;
+
+	if (ctl_len + size > sizeof(ctl_buf)) {
+		err = send_msg(ctl_buf, ctl_len);
+		ctl_len = 0;
+		if (err)
+			return err;
+	}
+	memcpy((char *)ctl_buf + ctl_len, rec, size);
+	ctl_len += (uint32_t)size;
+	return 0;
+}
+
+static int send_hello(uint64_t now)
+{
+	struct sl_rec_hello *h = (struct sl_rec_hello *)ctl_buf;
+
+	memset(h, 0, sizeof(*h));
+	fill_hdr(&h->h, sizeof(*h), SL_REC_HELLO, now);
+	h->mono_ns = init_mono_ns;
+	h->real_ns = init_real_ns;
+	h->pid = (uint32_t)sl_pid;
+	h->ppid = (uint32_t)getppid();
+	h->uid = (uint32_t)getuid();
+	h->preload_version = SL_WIRE_VERSION;
+	if (conn_forked)
+		h->flags |= SL_HELLO_FORKED;
+	if (conn_count)
+		h->flags |= SL_HELLO_RECONNECT;
+	memcpy(h->exe, exe_path, sizeof(h->exe));
+	memcpy(h->args, args_blob, args_len);
+	h->args_len = args_len;
+	return send_msg(h, sizeof(*h));
+}
+
+static int put_module(struct dl_phdr_info *info, size_t size, void *data)
+{
+	struct sl_rec_module m;
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	(void)size;
+	memset(&m, 0, sizeof(m));
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+
+		if (ph->p_type != PT_LOAD)
+			continue;
+		if (info->dlpi_addr + ph->p_vaddr < lo)
+			lo = info->dlpi_addr + ph->p_vaddr;
+		if (info->dlpi_addr + ph->p_vaddr + ph->p_memsz > hi)
+			hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
+	}
+	if (!hi)
+		return 0;
+	fill_hdr(&m.h, sizeof(m), SL_REC_MODULE, *(uint64_t *)data);
+	m.base = info->dlpi_addr;
+	m.start = lo;
+	m.end = hi;
+	strncpy(m.path, info->dlpi_name ? info->dlpi_name : "",
+		sizeof(m.path) - 1);
+	return ctl_put(&m, sizeof(m)) ? 1 : 0;
+}
+
+/*
+ * The sockets this process already holds: those inherited across exec or
+ * fork on the first connection, all of them on a reconnect (a collector
+ * that restarted knows none of them). SL_CALL_FDS_DONE ends the list.
+ */
+static int put_inherited(uint64_t now)
+{
+	struct sl_rec_call r;
+	int high = sl_fd_high();
+	bool all = conn_count > 0;
+
+	memset(&r, 0, sizeof(r));
+	fill_hdr(&r.h, sizeof(r), SL_REC_CALL, now);
+	r.call = SL_CALL_INHERIT;
+	for (int fd = 0; fd < high; fd++) {
+		const struct sl_fd *e = &sl_fds[fd];
+
+		if (!e->inode || (!all && !(e->flags & SL_FD_INHERITED)))
+			continue;
+		r.fd = fd;
+		r.inode = e->inode;
+		r.arg0 = e->family;
+		r.arg1 = e->type;
+		r.flags = (e->flags & SL_FD_NONBLOCK) ? SL_F_NONBLOCK : 0;
+		if (ctl_put(&r, sizeof(r)))
+			return -1;
+	}
+	r.call = SL_CALL_FDS_DONE;
+	r.fd = -1;
+	r.inode = 0;
+	r.arg0 = r.arg1 = 0;
+	r.flags = 0;
+	return ctl_put(&r, sizeof(r));
+}
+
+/* Opens the socket and puts its fd where it will stay. */
+static int open_conn(void)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct rlimit rl;
+	int s, fd, base = 1024;
+
+	s = SL_REAL(socket)(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
+			    SOCK_NONBLOCK, 0);
+	if (s < 0)
+		return -errno;
+	memcpy(sun.sun_path, sl_cfg.socket_path, sizeof(sl_cfg.socket_path));
+	if (SL_REAL(connect)(s, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		goto err_close;
+	if (conn_fd >= 0) {
+		fd = SL_REAL(dup3)(s, conn_fd, O_CLOEXEC);
+	} else {
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+		    rl.rlim_cur > TRANSPORT_FD_GAP * 2)
+			base = (int)rl.rlim_cur - TRANSPORT_FD_GAP;
+		fd = SL_REAL(fcntl)(s, F_DUPFD_CLOEXEC, base);
+		if (fd < 0)
+			fd = SL_REAL(fcntl)(s, F_DUPFD_CLOEXEC, 3);
+	}
+	if (fd < 0)
+		goto err_close;
+	SL_REAL(close)(s);
+	__atomic_store_n(&conn_fd, fd, __ATOMIC_RELEASE);
+	return 0;
+
+err_close:
+	fd = -errno;
+	SL_REAL(close)(s);
+	return fd;
+}
+
+/* Connects, or returns quickly: another thread connects, or it is not
+ * yet time to retry. Only the CONNECTING thread gets past the CAS. */
+static void try_connect(uint64_t now)
+{
+	int expect = CONN_DOWN;
+	int err;
+
+	if (now < __atomic_load_n(&next_try_ns, __ATOMIC_RELAXED) ||
+	    !__atomic_compare_exchange_n(&conn_state, &expect, CONN_CONNECTING,
+					 false, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED))
+		return;
+	ctl_len = 0;
+	err = open_conn();
+	if (!err)
+		err = send_hello(now);
+	if (!err && !conn_count)
+		dl_iterate_phdr(put_module, &now);
+	if (!err)
+		err = put_inherited(now);
+	if (!err && ctl_len)
+		err = send_msg(ctl_buf, ctl_len);
+	if (err) {
+		SL_LOG(2, "collector %s: %s", sl_cfg.socket_path,
+		       strerror(-err));
+		schedule_retry(now);
+		__atomic_store_n(&conn_state, CONN_DOWN, __ATOMIC_RELEASE);
+		return;
+	}
+	conn_count++;
+	conn_forked = false;
+	backoff_ms = BACKOFF_MIN_MS;
+	__atomic_store_n(&conn_state, CONN_UP, __ATOMIC_RELEASE);
+}
+
+/* The collector went away: keep the fd number, stop sending. */
+static void conn_lost(uint64_t now)
+{
+	int expect = CONN_UP;
+
+	if (__atomic_compare_exchange_n(&conn_state, &expect, CONN_DOWN, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+		SL_LOG(2, "collector gone; running on untraced");
+		backoff_ms = BACKOFF_MIN_MS;
+		schedule_retry(now);
+	}
+}
+
+static void send_drop_record(uint64_t now)
+{
+	struct sl_rec_drop d;
+	uint64_t recs = __atomic_exchange_n(&dropped_records, 0,
+					    __ATOMIC_RELAXED);
+
+	if (!recs)
+		return;
+	memset(&d, 0, sizeof(d));
+	fill_hdr(&d.h, sizeof(d), SL_REC_DROP, now);
+	d.records = recs;
+	d.batches = __atomic_exchange_n(&dropped_batches, 0, __ATOMIC_RELAXED);
+	if (send_msg(&d, sizeof(d)) < 0) {
+		__atomic_add_fetch(&dropped_records, recs, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&dropped_batches, d.batches,
+				   __ATOMIC_RELAXED);
+	}
+}
+
+static void flush_buf(struct tbuf *b)
+{
+	uint64_t now;
+	int err;
+
+	if (!b->len)
+		return;
+	now = sl_now_ns();
+	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
+		try_connect(now);
+	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP) {
+		count_drop(b->count);
+		goto out_reset;
+	}
+	if (__atomic_load_n(&dropped_records, __ATOMIC_RELAXED))
+		send_drop_record(now);
+	err = send_msg(b->data, b->len);
+	if (err) {
+		count_drop(b->count);
+		if (err != -EAGAIN && err != -ENOBUFS)
+			conn_lost(now);
+	}
+out_reset:
+	b->len = 0;
+	b->count = 0;
+}
+
+void sl_flush(void)
+{
+	int saved = errno;
+
+	if (tb.busy)
+		return;
+	tb.busy = 1;
+	flush_buf(&tb);
+	tb.busy = 0;
+	errno = saved;
+}
+
+void sl_flush_if_pending(void)
+{
+	if (tb.len)
+		sl_flush();
+}
+
+static void thread_exit_flush(void *arg)
+{
+	(void)arg;
+	sl_flush();
+}
+
+/* Reserves SIZE bytes in this thread's buffer; NULL if we must drop. */
+static void *reserve(size_t size, uint64_t ts)
+{
+	void *slot;
+
+	if (tb.len + size > sizeof(tb.data))
+		flush_buf(&tb);
+	if (!tb.len)
+		tb.first_ts = ts;
+	slot = (char *)tb.data + tb.len;
+	tb.len += (uint32_t)size;
+	tb.count++;
+	return slot;
+}
+
+static void fill_addr(struct sl_addr *a, const struct sockaddr *sa,
+		      socklen_t len)
+{
+	if (!sa || len == 0) {
+		a->len = 0;
+		return;
+	}
+	if (len > sizeof(a->raw))
+		len = sizeof(a->raw);
+	a->len = (uint16_t)len;
+	memcpy(a->raw, sa, len);
+}
+
+static void fill_local(struct sl_addr *a, int fd)
+{
+	socklen_t len = sizeof(a->raw);
+
+	if (SL_REAL(getsockname)(fd, (struct sockaddr *)a->raw, &len) < 0)
+		len = 0;
+	a->len = (uint16_t)(len > sizeof(a->raw) ? sizeof(a->raw) : len);
+}
+
+static void fill_call(struct sl_rec_call *r, const struct sl_call_info *ci,
+		      size_t size)
+{
+	fill_hdr(&r->h, size, size == sizeof(*r) ? SL_REC_CALL :
+			      SL_REC_CALL_ADDR, ci->ts);
+	r->dur_ns = ci->dur;
+	r->caller = ci->caller;
+	r->inode = ci->inode;
+	r->inode2 = ci->inode2;
+	r->ret = ci->ret;
+	r->arg0 = ci->arg0;
+	r->arg1 = ci->arg1;
+	r->fd = ci->fd;
+	r->err = ci->ret < 0 ? ci->err : 0;
+	r->call = ci->call;
+	r->flags = ci->flags;
+	if (ci->ent) {
+		r->tx_bytes = __atomic_load_n(&ci->ent->tx_bytes, __ATOMIC_RELAXED);
+		r->rx_bytes = __atomic_load_n(&ci->ent->rx_bytes, __ATOMIC_RELAXED);
+		r->tx_calls = ci->ent->tx_calls;
+		r->rx_calls = ci->ent->rx_calls;
+		r->eagain = ci->ent->eagain;
+		if (ci->ent->flags & SL_FD_NONBLOCK)
+			r->flags |= SL_F_NONBLOCK;
+	} else {
+		r->tx_bytes = r->rx_bytes = 0;
+		r->tx_calls = r->rx_calls = r->eagain = 0;
+	}
+}
+
+/*
+ * Records one call. Never blocks, never fails visibly, leaves errno as
+ * it found it.
+ */
+void sl_emit(const struct sl_call_info *ci)
+{
+	bool with_addr = ci->addr || ci->want_local;
+	size_t size = with_addr ? sizeof(struct sl_rec_call_addr) :
+				  sizeof(struct sl_rec_call);
+	int saved = errno;
+	void *slot;
+
+	if (tb.busy) {
+		count_drop(1);
+		return;
+	}
+	tb.busy = 1;
+	if (sl_unlikely(!tb.registered)) {
+		tb.registered = true;
+		pthread_setspecific(exit_key, &tb);
+	}
+	slot = reserve(size, ci->ts);
+	fill_call(slot, ci, size);
+	if (with_addr) {
+		struct sl_rec_call_addr *ra = slot;
+
+		fill_addr(&ra->addr, ci->addr, ci->addr_len);
+		if (ci->want_local)
+			fill_local(&ra->local, ci->fd);
+		else
+			ra->local.len = 0;
+	}
+	if (ci->ts - tb.first_ts >= FLUSH_AGE_NS)
+		flush_buf(&tb);
+	tb.busy = 0;
+	errno = saved;
+}
+
+bool sl_is_transport_fd(int fd)
+{
+	return fd >= 0 && fd == __atomic_load_n(&conn_fd, __ATOMIC_RELAXED);
+}
+
+int sl_transport_fd(void)
+{
+	return __atomic_load_n(&conn_fd, __ATOMIC_RELAXED);
+}
+
+/*
+ * The program wants our fd's number (dup2 onto it): move our connection
+ * elsewhere first. Returns 0, or -errno when no fd is left to move to.
+ */
+int sl_transport_move_from(int fd)
+{
+	int nfd;
+
+	if (!sl_is_transport_fd(fd))
+		return 0;
+	nfd = SL_REAL(fcntl)(fd, F_DUPFD_CLOEXEC, fd > 64 ? fd / 2 : 3);
+	if (nfd < 0)
+		return -errno;
+	__atomic_store_n(&conn_fd, nfd, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/*
+ * In a fork child: the connection and the buffer are the parent's. Drop
+ * both without sending; the child reports under its own pid, lazily.
+ */
+void sl_transport_after_fork(void)
+{
+	sl_reset_ids_after_fork();
+	tb.len = 0;
+	tb.count = 0;
+	tb.busy = 0;
+	if (conn_fd >= 0)
+		SL_REAL(close)(conn_fd);
+	conn_fd = -1;
+	conn_state = CONN_DOWN;
+	conn_count = 0;
+	conn_forked = true;
+	next_try_ns = 0;
+	backoff_ms = BACKOFF_MIN_MS;
+	dropped_records = dropped_batches = 0;
+	sl_fd_reset_counters();
+}
+
+/* Process exit: say so, and send what this thread still holds. */
+void sl_transport_exit(int status)
+{
+	struct sl_call_info ci = {
+		.call = SL_CALL_EXIT, .fd = -1, .ret = status,
+		.ts = sl_now_ns(),
+	};
+
+	/* A process that never reported need not connect to say goodbye. */
+	if (!conn_count && !tb.len)
+		return;
+	sl_emit(&ci);
+	sl_flush();
+}
+
+static void at_exit(void)
+{
+	if (sl_active())
+		sl_transport_exit(-1);
+}
+
+void sl_transport_init(void)
+{
+	read_identity();
+	pthread_key_create(&exit_key, thread_exit_flush);
+	atexit(at_exit);
+	sl_fdtab_scan_inherited();
+	/* An image that inherited sockets reports them now, not at its
+	 * first call: they may be all it ever uses. */
+	if (sl_fd_high())
+		try_connect(sl_now_ns());
+}

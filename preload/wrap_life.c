@@ -1,0 +1,297 @@
+/*
+ * Wrappers for the calls that make a socket and move it through its
+ * states: socket, socketpair, bind, listen, connect, accept, accept4 and
+ * shutdown.
+ *
+ * Each wrapper has the same shape: pass through at once when tracing is
+ * off or the fd is not ours to follow; otherwise time the real call,
+ * keep its result and errno, update the fd table, record, and give the
+ * caller exactly what libc gave us.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "preload.h"
+
+static uint64_t inode_of(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return 0;
+	return (uint64_t)st.st_ino;
+}
+
+/*
+ * Whether the kernel copied the caller's address in: only then may we
+ * read it, since a bad pointer faults us where it gave the caller EFAULT.
+ * The copy comes before any error other than these.
+ */
+static bool addr_was_read(int ret, int err)
+{
+	return ret == 0 || (err != EFAULT && err != EINVAL && err != EBADF &&
+			    err != ENOTSOCK);
+}
+
+static void on_socket(int fd, int domain, int type, int protocol,
+		      uint64_t t0, int err, uint64_t caller)
+{
+	struct sl_call_info ci = {
+		.call = SL_CALL_SOCKET, .fd = fd, .ret = fd, .err = err,
+		.ts = t0, .caller = caller, .arg0 = domain,
+		.arg1 = (int64_t)(uint32_t)type | ((int64_t)protocol << 32),
+	};
+
+	if (fd >= 0) {
+		unsigned int flags = (type & SOCK_NONBLOCK) ? SL_FD_NONBLOCK : 0;
+
+		ci.inode = inode_of(fd);
+		ci.ent = sl_fd_track(fd, ci.inode, domain,
+				     type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC),
+				     flags);
+		if (!ci.ent)
+			ci.flags |= SL_F_UNTRACKED;
+	}
+	ci.dur = sl_now_ns() - t0;
+	sl_emit(&ci);
+}
+
+SL_EXPORT int socket(int domain, int type, int protocol)
+{
+	uint64_t t0;
+	int fd, err;
+
+	if (!sl_active())
+		return SL_REAL(socket)(domain, type, protocol);
+	t0 = sl_now_ns();
+	fd = SL_REAL(socket)(domain, type, protocol);
+	err = errno;
+	on_socket(fd, domain, type, protocol, t0, err, SL_CALLER());
+	errno = err;
+	return fd;
+}
+
+/* One record per end, each naming the other through inode2. */
+static void on_socketpair(int domain, int type, int sv[2], int ret,
+			  uint64_t t0, int err, uint64_t caller)
+{
+	struct sl_call_info ci = {
+		.call = SL_CALL_SOCKETPAIR, .fd = -1, .ret = ret, .err = err,
+		.ts = t0, .caller = caller, .arg0 = domain, .arg1 = type,
+	};
+	unsigned int flags = (type & SOCK_NONBLOCK) ? SL_FD_NONBLOCK : 0;
+	uint64_t ino[2];
+	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	ci.dur = sl_now_ns() - t0;
+	if (ret < 0) {
+		sl_emit(&ci);
+		return;
+	}
+	ino[0] = inode_of(sv[0]);
+	ino[1] = inode_of(sv[1]);
+	for (int i = 0; i < 2; i++) {
+		ci.fd = sv[i];
+		ci.inode = ino[i];
+		ci.inode2 = ino[1 - i];
+		ci.ent = sl_fd_track(sv[i], ino[i], domain, base, flags);
+		sl_emit(&ci);
+	}
+}
+
+SL_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
+{
+	uint64_t t0;
+	int ret, err;
+
+	if (!sl_active())
+		return SL_REAL(socketpair)(domain, type, protocol, sv);
+	t0 = sl_now_ns();
+	ret = SL_REAL(socketpair)(domain, type, protocol, sv);
+	err = errno;
+	on_socketpair(domain, type, sv, ret, t0, err, SL_CALLER());
+	errno = err;
+	return ret;
+}
+
+SL_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct sl_fd *e = sl_traced(fd);
+	struct sl_call_info ci = { .call = SL_CALL_BIND, .fd = fd };
+	int ret;
+
+	if (!e)
+		return SL_REAL(bind)(fd, addr, len);
+	ci.ts = sl_now_ns();
+	ret = SL_REAL(bind)(fd, addr, len);
+	ci.err = errno;
+	ci.dur = sl_now_ns() - ci.ts;
+	ci.ret = ret;
+	ci.caller = SL_CALLER();
+	ci.inode = e->inode;
+	ci.ent = e;
+	if (addr_was_read(ret, ci.err)) {
+		ci.addr = addr;
+		ci.addr_len = len;
+	}
+	ci.want_local = ret == 0;
+	sl_emit(&ci);
+	errno = ci.err;
+	return ret;
+}
+
+SL_EXPORT int listen(int fd, int backlog)
+{
+	struct sl_fd *e = sl_traced(fd);
+	struct sl_call_info ci = { .call = SL_CALL_LISTEN, .fd = fd };
+	int ret;
+
+	if (!e)
+		return SL_REAL(listen)(fd, backlog);
+	ci.ts = sl_now_ns();
+	ret = SL_REAL(listen)(fd, backlog);
+	ci.err = errno;
+	ci.dur = sl_now_ns() - ci.ts;
+	ci.ret = ret;
+	ci.caller = SL_CALLER();
+	ci.inode = e->inode;
+	ci.arg0 = backlog;
+	ci.ent = e;
+	/* listen on an unbound socket binds an ephemeral port. */
+	ci.want_local = ret == 0;
+	sl_emit(&ci);
+	errno = ci.err;
+	return ret;
+}
+
+SL_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct sl_fd *e = sl_traced(fd);
+	struct sl_call_info ci = { .call = SL_CALL_CONNECT, .fd = fd };
+	int ret;
+
+	if (!e)
+		return SL_REAL(connect)(fd, addr, len);
+	if (!(e->flags & SL_FD_NONBLOCK))
+		sl_flush_if_pending();
+	ci.ts = sl_now_ns();
+	ret = SL_REAL(connect)(fd, addr, len);
+	ci.err = errno;
+	ci.dur = sl_now_ns() - ci.ts;
+	ci.ret = ret;
+	ci.caller = SL_CALLER();
+	ci.inode = e->inode;
+	/* EINPROGRESS, or a blocking connect cut by a signal: the kernel
+	 * goes on connecting, and the outcome comes later. */
+	if (ret < 0 && (ci.err == EINPROGRESS || ci.err == EINTR))
+		e->flags |= SL_FD_CONNECTING;
+	else
+		e->flags &= ~SL_FD_CONNECTING;
+	/* A connected datagram socket has its peer in this record. */
+	if (ret == 0)
+		e->flags &= ~SL_FD_WANT_PEER;
+	ci.ent = e;
+	if (addr_was_read(ret, ci.err)) {
+		ci.addr = addr;
+		ci.addr_len = len;
+	}
+	ci.want_local = ret == 0 || ci.err == EINPROGRESS;
+	sl_emit(&ci);
+	errno = ci.err;
+	return ret;
+}
+
+/*
+ * accept and accept4. When the caller asks for no peer address we pass a
+ * buffer of ours: the kernel does the same work either way, and the
+ * record gets the peer. When it asks, its buffer may be shorter than the
+ * address and its pointers are its own business: getpeername gives us a
+ * whole copy without touching them.
+ */
+static int do_accept(int fd, struct sockaddr *addr, socklen_t *len,
+		     int flags, uint16_t call, uint64_t caller)
+{
+	struct sl_fd *l = sl_traced(fd);
+	struct sockaddr_storage own;
+	socklen_t own_len = sizeof(own);
+	struct sl_call_info ci = { .call = call, .fd = fd, .caller = caller };
+	struct sockaddr *a = addr ? addr : (struct sockaddr *)&own;
+	socklen_t *alen = addr ? len : &own_len;
+	int nfd, family, type;
+
+	own.ss_family = AF_UNSPEC;
+	if (!l || (l->flags & SL_FD_NONBLOCK) == 0)
+		sl_flush_if_pending();
+	ci.ts = sl_now_ns();
+	nfd = call == SL_CALL_ACCEPT4 ? SL_REAL(accept4)(fd, a, alen, flags) :
+					SL_REAL(accept)(fd, a, alen);
+	ci.err = errno;
+	ci.dur = sl_now_ns() - ci.ts;
+	ci.ret = nfd;
+	ci.arg0 = flags;
+	if (nfd >= 0) {
+		if (addr && getpeername(nfd, (struct sockaddr *)&own,
+					&own_len) < 0)
+			own_len = 0;
+		family = l ? l->family : own.ss_family;
+		type = l ? l->type : SOCK_STREAM;
+		ci.inode = inode_of(nfd);
+		ci.inode2 = l ? l->inode : 0;
+		ci.ent = sl_fd_track(nfd, ci.inode, family, type,
+				     (flags & SOCK_NONBLOCK) ? SL_FD_NONBLOCK : 0);
+		ci.addr = (struct sockaddr *)&own;
+		ci.addr_len = own_len < sizeof(own) ? own_len : sizeof(own);
+		ci.fd = nfd;
+		ci.arg1 = fd;
+		ci.want_local = true;
+	} else if (l && (ci.err == EAGAIN || ci.err == EWOULDBLOCK)) {
+		/* An event loop ends every accept burst so: count it. */
+		__atomic_add_fetch(&l->eagain, 1, __ATOMIC_RELAXED);
+		l = NULL;
+	} else if (l) {
+		ci.inode = l->inode;
+		ci.ent = l;
+	}
+	if (nfd >= 0 || l)
+		sl_emit(&ci);
+	errno = ci.err;
+	return nfd;
+}
+
+SL_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	if (!sl_active())
+		return SL_REAL(accept)(fd, addr, len);
+	return do_accept(fd, addr, len, 0, SL_CALL_ACCEPT, SL_CALLER());
+}
+
+SL_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len,
+		      int flags)
+{
+	if (!sl_active())
+		return SL_REAL(accept4)(fd, addr, len, flags);
+	return do_accept(fd, addr, len, flags, SL_CALL_ACCEPT4, SL_CALLER());
+}
+
+SL_EXPORT int shutdown(int fd, int how)
+{
+	struct sl_fd *e = sl_traced(fd);
+	struct sl_call_info ci = { .call = SL_CALL_SHUTDOWN, .fd = fd };
+	int ret;
+
+	if (!e)
+		return SL_REAL(shutdown)(fd, how);
+	ci.ts = sl_now_ns();
+	ret = SL_REAL(shutdown)(fd, how);
+	ci.err = errno;
+	ci.dur = sl_now_ns() - ci.ts;
+	ci.ret = ret;
+	ci.caller = SL_CALLER();
+	ci.inode = e->inode;
+	ci.arg0 = how;
+	ci.ent = e;
+	sl_emit(&ci);
+	errno = ci.err;
+	return ret;
+}

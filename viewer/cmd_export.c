@@ -1,0 +1,313 @@
+/*
+ * socklens export -f jsonl|sockets [-o OUT] FILE
+ *
+ * jsonl: one JSON object per record, streamed from the file in order
+ * (for log pipelines; memory does not grow with the trace).
+ * sockets: one JSON object per socket of the model. Both schemas are in
+ * the README; a field is added, never renamed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+
+struct jsonl_ctx {
+	FILE *out;
+	uint32_t *pids;		/* connection number -> kernel pid */
+	uint32_t npids;
+};
+
+static void json_addr(FILE *f, const char *key, const struct sl_addr *a)
+{
+	char buf[256];
+	int n = sl_addr_format(a, buf, sizeof(buf));
+
+	fprintf(f, ",\"%s\":", key);
+	if (a->len)
+		sl_json_str(f, buf, (size_t)n);
+	else
+		fputs("null", f);
+}
+
+static void json_call_flags(FILE *f, unsigned int flags)
+{
+	static const char *const names[] = { "nonblock", "first-io", "eof",
+					     "untracked" };
+	bool first = true;
+
+	fputs(",\"flags\":[", f);
+	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(flags & (1u << i)))
+			continue;
+		fprintf(f, "%s\"%s\"", first ? "" : ",", names[i]);
+		first = false;
+	}
+	fputc(']', f);
+}
+
+static void jsonl_call(FILE *f, const struct sl_rec_call *c,
+		       const struct sl_rec_call_addr *a)
+{
+	fprintf(f, ",\"call\":\"%s\",\"fd\":%d,\"ret\":%lld,\"errno\":",
+		sl_call_name(c->call), c->fd, (long long)c->ret);
+	if (c->err)
+		fprintf(f, "\"%s\"", sl_errno_name(c->err));
+	else
+		fputs("null", f);
+	fprintf(f, ",\"dur_ns\":%llu,\"caller\":\"0x%llx\",\"inode\":%llu",
+		(unsigned long long)c->dur_ns, (unsigned long long)c->caller,
+		(unsigned long long)c->inode);
+	if (c->inode2)
+		fprintf(f, ",\"inode2\":%llu", (unsigned long long)c->inode2);
+	fprintf(f, ",\"arg0\":%lld,\"arg1\":%lld", (long long)c->arg0,
+		(long long)c->arg1);
+	fprintf(f, ",\"tx_bytes\":%llu,\"rx_bytes\":%llu,\"tx_calls\":%u,"
+		"\"rx_calls\":%u,\"eagain\":%u",
+		(unsigned long long)c->tx_bytes,
+		(unsigned long long)c->rx_bytes, c->tx_calls, c->rx_calls,
+		c->eagain);
+	json_call_flags(f, c->flags);
+	if (a) {
+		json_addr(f, "addr", &a->addr);
+		json_addr(f, "local", &a->local);
+	}
+}
+
+static void jsonl_hello(FILE *f, const struct sl_rec_hello *h)
+{
+	fprintf(f, ",\"ppid\":%u,\"uid\":%u,\"exe\":", h->ppid, h->uid);
+	sl_json_str(f, h->exe, strlen(h->exe));
+	fputs(",\"argv\":[", f);
+	for (uint32_t off = 0; off < h->args_len;) {
+		size_t n = strnlen(h->args + off, h->args_len - off);
+
+		fputs(off ? "," : "", f);
+		sl_json_str(f, h->args + off, n);
+		off += (uint32_t)n + 1;
+	}
+	fprintf(f, "],\"mono_ns\":%llu,\"real_ns\":%llu,\"forked\":%s,"
+		"\"reconnect\":%s",
+		(unsigned long long)h->mono_ns, (unsigned long long)h->real_ns,
+		(h->flags & SL_HELLO_FORKED) ? "true" : "false",
+		(h->flags & SL_HELLO_RECONNECT) ? "true" : "false");
+}
+
+static const char *const rec_names[SL_REC_TYPE_MAX] = {
+	[SL_REC_HELLO] = "hello", [SL_REC_MODULE] = "module",
+	[SL_REC_CALL] = "call", [SL_REC_CALL_ADDR] = "call",
+	[SL_REC_DROP] = "drop", [SL_REC_CONN] = "connect",
+	[SL_REC_GONE] = "gone",
+};
+
+static void jsonl_record(void *vctx, uint32_t conn, const struct sl_hdr *h)
+{
+	struct jsonl_ctx *x = vctx;
+	FILE *f = x->out;
+
+	if (h->type == SL_REC_CONN && conn < (1u << 26)) {
+		if (conn >= x->npids) {
+			uint32_t n = conn * 2 + 16;
+			uint32_t *p = realloc(x->pids, n * sizeof(*p));
+
+			if (!p)
+				return;
+			memset(p + x->npids, 0, (n - x->npids) * sizeof(*p));
+			x->pids = p;
+			x->npids = n;
+		}
+		x->pids[conn] = ((const struct sl_rec_conn *)h)->pid;
+	}
+	fprintf(f, "{\"type\":\"%s\",\"ts_ns\":%llu,\"pid\":%u,\"tid\":%u",
+		rec_names[h->type], (unsigned long long)h->ts_ns,
+		conn < x->npids ? x->pids[conn] : 0, h->tid);
+	switch (h->type) {
+	case SL_REC_CALL:
+		jsonl_call(f, (const struct sl_rec_call *)h, NULL);
+		break;
+	case SL_REC_CALL_ADDR:
+		jsonl_call(f, (const struct sl_rec_call *)h,
+			   (const struct sl_rec_call_addr *)h);
+		break;
+	case SL_REC_HELLO:
+		jsonl_hello(f, (const struct sl_rec_hello *)h);
+		break;
+	case SL_REC_MODULE: {
+		const struct sl_rec_module *m = (const void *)h;
+
+		fprintf(f, ",\"base\":\"0x%llx\",\"start\":\"0x%llx\","
+			"\"end\":\"0x%llx\",\"path\":",
+			(unsigned long long)m->base,
+			(unsigned long long)m->start,
+			(unsigned long long)m->end);
+		sl_json_str(f, m->path, strlen(m->path));
+		break;
+	}
+	case SL_REC_DROP:
+		fprintf(f, ",\"records\":%llu",
+			(unsigned long long)((const struct sl_rec_drop *)h)->records);
+		break;
+	case SL_REC_GONE:
+		fprintf(f, ",\"bad\":%s",
+			((const struct sl_rec_gone *)h)->bad_records ? "true" :
+								       "false");
+		break;
+	default:
+		break;
+	}
+	fputs("}\n", f);
+}
+
+static int export_jsonl(const char *path, FILE *out)
+{
+	struct jsonl_ctx x = { .out = out };
+	struct sl_reader r;
+	struct sl_frame fr;
+	const uint8_t *payload;
+	int n, err = sl_reader_open(&r, path);
+
+	if (err) {
+		fprintf(stderr, "%s: %s: %s\n", sl_prog(), path,
+			r.why[0] ? r.why : strerror(-err));
+		return 1;
+	}
+	while ((n = sl_reader_next(&r, &fr, &payload)) > 0) {
+		char why[160] = "";
+
+		sl_frame_records(fr.conn, payload, fr.len, jsonl_record, &x, why,
+				 sizeof(why));
+		if (why[0])
+			fprintf(stderr, "%s: %s: skipped a bad record: %s\n",
+				sl_prog(), path, why);
+	}
+	if (r.torn)
+		fprintf(stderr, "%s: %s: torn tail: %s; everything before it "
+			"was read\n", sl_prog(), path, r.why);
+	sl_reader_close(&r);
+	free(x.pids);
+	return n < 0 ? 1 : 0;
+}
+
+static void json_u64_or_null(FILE *f, const char *key, uint64_t v)
+{
+	if (v)
+		fprintf(f, ",\"%s\":%llu", key, (unsigned long long)v);
+	else
+		fprintf(f, ",\"%s\":null", key);
+}
+
+static void export_sock(FILE *f, const struct sl_sock *s)
+{
+	fprintf(f, "{\"id\":%u,\"inode\":%llu,\"pid\":%u,\"pids\":[", s->id,
+		(unsigned long long)s->inode, s->creator_pid);
+	for (uint32_t i = 0; i < s->npids; i++)
+		fprintf(f, "%s%u", i ? "," : "", s->pids[i]);
+	fprintf(f, "],\"fd\":%d,\"family\":\"%s\",", s->creator_fd,
+		sl_family_name(s->family));
+	fprintf(f, "\"type\":\"%s\",\"role\":\"%s\"", sl_type_name(s->type),
+		sl_role_name(s->role));
+	json_addr(f, "local", &s->local);
+	json_addr(f, "remote", &s->remote);
+	fprintf(f, ",\"start_ns\":%llu", (unsigned long long)s->start_ns);
+	json_u64_or_null(f, "end_ns", s->closed ? s->end_ns : 0);
+	fputs(",\"states\":[", f);
+	for (uint32_t i = 0; i < s->nspans; i++) {
+		fprintf(f, "%s{\"state\":\"%s\",\"start_ns\":%llu", i ? "," : "",
+			sl_state_name(s->spans[i].state),
+			(unsigned long long)s->spans[i].start_ns);
+		json_u64_or_null(f, "end_ns", s->spans[i].end_ns);
+		fputc('}', f);
+	}
+	fputs("],\"error\":", f);
+	if (s->err)
+		fprintf(f, "\"%s\"", sl_errno_name(s->err));
+	else
+		fputs("null", f);
+	fprintf(f, ",\"tx_bytes\":%llu,\"rx_bytes\":%llu,\"tx_calls\":%llu,"
+		"\"rx_calls\":%llu,\"eagain\":%llu",
+		(unsigned long long)s->tx_bytes, (unsigned long long)s->rx_bytes,
+		(unsigned long long)s->tx_calls, (unsigned long long)s->rx_calls,
+		(unsigned long long)s->eagain);
+	fprintf(f, ",\"connect_failures\":%u,\"accepted\":%u,\"listener\":",
+		s->connect_failures, s->accepted);
+	if (s->listener_id)
+		fprintf(f, "%u", s->listener_id);
+	else
+		fputs("null", f);
+	fprintf(f, ",\"open_at_exit\":%s,\"caller\":\"0x%llx\"}\n",
+		s->open_at_exit ? "true" : "false",
+		(unsigned long long)s->caller);
+}
+
+static int export_sockets(const char *path, FILE *out)
+{
+	struct sl_model m;
+	int err;
+
+	sl_model_init(&m);
+	err = sl_model_load(&m, path);
+	if (!err) {
+		for (uint32_t i = 0; i < m.nsocks; i++)
+			export_sock(out, m.socks[i]);
+		if (m.torn)
+			fprintf(stderr, "%s: %s: torn tail: %s; everything "
+				"before it was read\n", sl_prog(), path,
+				m.torn_why);
+	}
+	sl_model_free(&m);
+	return err ? 1 : 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: %s export -f jsonl|sockets [-o OUT] FILE\n",
+		sl_prog());
+}
+
+int sl_cmd_export(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *fmt = NULL, *outp = NULL;
+	FILE *out = stdout;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "+f:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			fmt = optarg;
+			break;
+		case 'o':
+			outp = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (!fmt || optind != argc - 1 ||
+	    (strcmp(fmt, "jsonl") && strcmp(fmt, "sockets"))) {
+		usage(stderr);
+		return 2;
+	}
+	if (outp && !(out = fopen(outp, "w"))) {
+		fprintf(stderr, "%s: %s: %s\n", sl_prog(), outp, strerror(errno));
+		return 1;
+	}
+	rc = !strcmp(fmt, "jsonl") ? export_jsonl(argv[optind], out) :
+				     export_sockets(argv[optind], out);
+	if (fflush(out) || (outp && fclose(out))) {
+		fprintf(stderr, "%s: writing %s: %s\n", sl_prog(),
+			outp ? outp : "stdout", strerror(errno));
+		return 1;
+	}
+	return rc;
+}

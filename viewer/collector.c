@@ -1,0 +1,316 @@
+/*
+ * The collector: one thread, one epoll loop (DESIGN.md 12). It listens on
+ * a SOCK_SEQPACKET socket in a private 0700 directory, takes only peers
+ * of its own uid (or root) by SO_PEERCRED, checks every batch against the
+ * wire contract and appends it to the trace file as one frame. A process
+ * that sends a bad record loses its connection; the others never notice.
+ *
+ * Order: a fork child's first records must not reach the file before
+ * what its parent sent before forking. The parent's batch is queued on
+ * its connection before the child can even connect, so the collector
+ * drains every open connection before it accepts a new one.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "viewer.h"
+
+struct sl_conn {
+	struct sl_conn *next;
+	int fd;
+	uint32_t id;
+	uint32_t pid;
+	struct sl_check check;
+};
+
+/* epoll data for the listener; connections carry their sl_conn. */
+#define LISTENER_TAG ((uint64_t)1)
+#define EXTRA_TAG ((uint64_t)2)
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void note(struct sl_collector *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void note(struct sl_collector *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->quiet)
+		return;
+	fprintf(stderr, "%s: ", sl_prog());
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* The directory for the socket: $XDG_RUNTIME_DIR, $TMPDIR or /tmp. */
+static int make_private_dir(struct sl_collector *c)
+{
+	const char *base = getenv("XDG_RUNTIME_DIR");
+
+	if (!base || access(base, W_OK))
+		base = getenv("TMPDIR");
+	if (!base || access(base, W_OK))
+		base = "/tmp";
+	if (snprintf(c->dir, sizeof(c->dir), "%s/socklens-XXXXXX", base) >=
+	    (int)sizeof(c->dir))
+		return -ENAMETOOLONG;
+	if (!mkdtemp(c->dir))	/* mkdtemp makes it 0700 */
+		return -errno;
+	snprintf(c->sock_path, sizeof(c->sock_path), "%s/collector.sock",
+		 c->dir);
+	return 0;
+}
+
+static int listen_on(struct sl_collector *c)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct epoll_event ev = { .events = EPOLLIN,
+				  .data.u64 = LISTENER_TAG };
+	mode_t old;
+
+	c->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			0);
+	if (c->lfd < 0)
+		return -errno;
+	if (strlen(c->sock_path) >= sizeof(sun.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sun.sun_path, c->sock_path);
+	old = umask(077);
+	if (bind(c->lfd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		umask(old);
+		return -errno;
+	}
+	umask(old);
+	/* 4096 is a hint; the kernel caps it at somaxconn. A fork storm of
+	 * traced children connects at once. */
+	if (listen(c->lfd, 4096) < 0)
+		return -errno;
+	c->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (c->epfd < 0)
+		return -errno;
+	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, c->lfd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+int sl_collector_open(struct sl_collector *c, const char *sock_path,
+		      const char *trace_path)
+{
+	int err;
+
+	memset(c, 0, sizeof(*c));
+	c->lfd = c->epfd = -1;
+	c->w.fd = -1;
+	c->next_conn = 1;
+	if (sock_path) {
+		if (strlen(sock_path) >= sizeof(c->sock_path))
+			return -ENAMETOOLONG;
+		strcpy(c->sock_path, sock_path);
+	} else {
+		err = make_private_dir(c);
+		if (err)
+			return err;
+	}
+	err = listen_on(c);
+	if (!err)
+		err = sl_writer_open(&c->w, trace_path);
+	return err;
+}
+
+/* Extra fds (a pidfd, a signalfd) to wake the loop; tagged by value. */
+int sl_collector_add_fd(struct sl_collector *c, int fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EXTRA_TAG };
+
+	return epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+static void write_own(struct sl_collector *c, uint32_t conn, void *rec,
+		      unsigned int type, size_t size)
+{
+	struct sl_hdr *h = rec;
+
+	h->size = (uint16_t)size;
+	h->type = (uint8_t)type;
+	h->version = SL_WIRE_VERSION;
+	h->tid = 0;
+	h->ts_ns = mono_ns();
+	sl_writer_frame(&c->w, conn, rec, size);
+}
+
+static void drop_conn(struct sl_collector *c, struct sl_conn *k,
+		      uint64_t bad_records)
+{
+	struct sl_rec_gone g = { .bad_records = bad_records };
+
+	write_own(c, k->id, &g, SL_REC_GONE, sizeof(g));
+	epoll_ctl(c->epfd, EPOLL_CTL_DEL, k->fd, NULL);
+	close(k->fd);
+	for (struct sl_conn **pp = &c->conns; *pp; pp = &(*pp)->next) {
+		if (*pp == k) {
+			*pp = k->next;
+			break;
+		}
+	}
+	c->nconns--;
+	free(k);
+}
+
+static uint64_t count_records(const uint8_t *p, size_t len)
+{
+	uint64_t n = 0;
+
+	for (size_t off = 0; off < len; n++)
+		off += ((const struct sl_hdr *)(p + off))->size;
+	return n;
+}
+
+/* Reads every batch the connection has; false if it is gone. */
+static bool drain(struct sl_collector *c, struct sl_conn *k)
+{
+	uint64_t buf[SL_BATCH_MAX / sizeof(uint64_t) + 1];
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	for (;;) {
+		ssize_t n = recvmsg(k->fd, &msg, MSG_DONTWAIT);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return true;
+		if (n <= 0) {
+			drop_conn(c, k, 0);
+			return false;
+		}
+		if ((msg.msg_flags & MSG_TRUNC) || n > SL_BATCH_MAX) {
+			snprintf(k->check.why, sizeof(k->check.why),
+				 "batch larger than %d bytes", SL_BATCH_MAX);
+			goto err_bad;
+		}
+		if (sl_wire_check_batch(&k->check, buf, (size_t)n))
+			goto err_bad;
+		sl_writer_frame(&c->w, k->id, buf, (size_t)n);
+		c->records += count_records((const uint8_t *)buf, (size_t)n);
+		c->batches++;
+	}
+
+err_bad:
+	c->bad++;
+	note(c, "dropped process %u: bad record: %s", k->pid, k->check.why);
+	drop_conn(c, k, 1);
+	return false;
+}
+
+static void drain_all(struct sl_collector *c)
+{
+	struct sl_conn *k = c->conns, *next;
+
+	for (; k; k = next) {
+		next = k->next;
+		drain(c, k);
+	}
+}
+
+static void accept_all(struct sl_collector *c)
+{
+	for (;;) {
+		struct ucred cred;
+		socklen_t len = sizeof(cred);
+		struct sl_conn *k;
+		struct sl_rec_conn rc = { 0 };
+		struct epoll_event ev = { .events = EPOLLIN };
+		int fd = accept4(c->lfd, NULL, NULL,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (fd < 0)
+			return;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
+		    (cred.uid != getuid() && cred.uid != 0)) {
+			c->refused++;
+			note(c, "refused process %d of uid %u (not ours)",
+			     (int)cred.pid, (unsigned int)cred.uid);
+			close(fd);
+			continue;
+		}
+		k = calloc(1, sizeof(*k));
+		if (!k) {
+			close(fd);
+			continue;
+		}
+		k->fd = fd;
+		k->id = c->next_conn++;
+		k->pid = (uint32_t)cred.pid;
+		k->next = c->conns;
+		c->conns = k;
+		c->nconns++;
+		ev.data.ptr = k;
+		epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev);
+		rc.pid = (uint32_t)cred.pid;
+		rc.uid = (uint32_t)cred.uid;
+		rc.gid = (uint32_t)cred.gid;
+		write_own(c, k->id, &rc, SL_REC_CONN, sizeof(rc));
+	}
+}
+
+/*
+ * One round of the loop: waits up to TIMEOUT_MS, handles what is ready.
+ * Returns the number of extra fds that became readable (see add_fd).
+ */
+int sl_collector_poll(struct sl_collector *c, int timeout_ms)
+{
+	struct epoll_event evs[64];
+	bool listener = false;
+	int n, extra = 0;
+
+	n = epoll_wait(c->epfd, evs, 64, timeout_ms);
+	for (int i = 0; i < n; i++) {
+		if (evs[i].data.u64 == LISTENER_TAG)
+			listener = true;
+		else if (evs[i].data.u64 == EXTRA_TAG)
+			extra++;
+		else
+			drain(c, evs[i].data.ptr);
+	}
+	if (listener) {
+		accept_all(c);
+		drain_all(c);
+	}
+	sl_writer_flush(&c->w);
+	return extra;
+}
+
+void sl_collector_close(struct sl_collector *c)
+{
+	drain_all(c);
+	while (c->conns)
+		drop_conn(c, c->conns, 0);
+	sl_writer_close(&c->w);
+	if (c->lfd >= 0) {
+		close(c->lfd);
+		unlink(c->sock_path);
+	}
+	if (c->epfd >= 0)
+		close(c->epfd);
+	if (c->dir[0])
+		rmdir(c->dir);
+	c->lfd = c->epfd = -1;
+}

@@ -1,0 +1,31 @@
+/*
+ * CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320) for trace file
+ * frames: the check that tells a torn or corrupt tail from a good frame.
+ * The table is built once, on first use.
+ */
+#include "viewer.h"
+
+static uint32_t table[256];
+
+static void build_table(void)
+{
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+
+		for (int k = 0; k < 8; k++)
+			c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+		table[i] = c;
+	}
+}
+
+uint32_t sl_crc32(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint32_t c = 0xFFFFFFFFu;
+
+	if (!table[1])
+		build_table();
+	for (size_t i = 0; i < len; i++)
+		c = table[(c ^ p[i]) & 0xFF] ^ (c >> 8);
+	return c ^ 0xFFFFFFFFu;
+}

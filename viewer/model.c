@@ -1,0 +1,420 @@
+/*
+ * The socket model's bookkeeping: processes, sockets, holds, state spans,
+ * and the records that are not calls (hello, drop, the collector's
+ * connect and gone). model_calls.c applies the calls.
+ *
+ * Records are applied in file order. The collector writes a parent's
+ * pre-fork batch before its child's first (collector.c), and a child or
+ * a new image declares the sockets it holds (SL_CALL_INHERIT), so the
+ * model never has to copy holds across fork or guess them across exec.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "hash.h"
+#include "model.h"
+#include "model_int.h"
+
+/* Collector connection number -> the process it carries. */
+struct sl_conn_map {
+	uint32_t pid;
+	struct sl_proc *proc;
+};
+
+static void *grow_array(void *arr, uint32_t *cap, uint32_t need,
+			size_t elem)
+{
+	uint32_t ncap = *cap ? *cap : 8;
+	void *n;
+
+	if (need <= *cap)
+		return arr;
+	while (ncap < need)
+		ncap *= 2;
+	n = realloc(arr, (size_t)ncap * elem);
+	if (!n) {
+		fprintf(stderr, "%s: out of memory\n", sl_prog());
+		exit(70);
+	}
+	memset((char *)n + (size_t)*cap * elem, 0,
+	       (size_t)(ncap - *cap) * elem);
+	*cap = ncap;
+	return n;
+}
+
+void sl_model_init(struct sl_model *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->by_inode = sl_hash_new();
+	m->by_pid = sl_hash_new();
+	if (!m->by_inode || !m->by_pid) {
+		fprintf(stderr, "%s: out of memory\n", sl_prog());
+		exit(70);
+	}
+}
+
+void sl_model_free(struct sl_model *m)
+{
+	for (uint32_t i = 0; i < m->nsocks; i++) {
+		free(m->socks[i]->spans);
+		free(m->socks[i]->pids);
+		free(m->socks[i]);
+	}
+	for (uint32_t i = 0; i < m->nprocs; i++) {
+		free(m->procs[i]->fds);
+		free(m->procs[i]);
+	}
+	free(m->socks);
+	free(m->procs);
+	free(m->conns);
+	sl_hash_free(m->by_inode);
+	sl_hash_free(m->by_pid);
+	memset(m, 0, sizeof(*m));
+}
+
+struct sl_proc *sl_model_proc(const struct sl_model *m, uint32_t pid)
+{
+	return sl_hash_get(m->by_pid, pid);
+}
+
+static struct sl_proc *new_proc(struct sl_model *m, uint32_t pid)
+{
+	struct sl_proc *p = calloc(1, sizeof(*p));
+
+	if (!p) {
+		fprintf(stderr, "%s: out of memory\n", sl_prog());
+		exit(70);
+	}
+	p->pid = pid;
+	p->exit_status = -1;
+	p->index = m->nprocs;
+	m->procs = grow_array(m->procs, &m->procs_cap, m->nprocs + 1,
+			      sizeof(*m->procs));
+	m->procs[m->nprocs++] = p;
+	sl_hash_put(m->by_pid, pid, p);
+	return p;
+}
+
+/* A new socket object; it replaces any older one of the same inode. */
+struct sl_sock *sl_model_new_sock(struct sl_model *m, uint64_t inode,
+				  uint64_t ts)
+{
+	struct sl_sock *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		fprintf(stderr, "%s: out of memory\n", sl_prog());
+		exit(70);
+	}
+	s->id = m->nsocks + 1;
+	s->inode = inode;
+	s->start_ns = s->last_ns = ts;
+	s->state = SL_ST_MAX;
+	s->creator_fd = -1;
+	m->socks = grow_array(m->socks, &m->socks_cap, m->nsocks + 1,
+			      sizeof(*m->socks));
+	m->socks[m->nsocks++] = s;
+	if (inode)
+		sl_hash_put(m->by_inode, inode, s);
+	return s;
+}
+
+struct sl_sock *sl_model_sock_by_inode(struct sl_model *m, uint64_t inode)
+{
+	return inode ? sl_hash_get(m->by_inode, inode) : NULL;
+}
+
+struct sl_sock *sl_model_sock_by_id(const struct sl_model *m, uint32_t id)
+{
+	return id && id <= m->nsocks ? m->socks[id - 1] : NULL;
+}
+
+/* Moves S into state ST at TS: the current span ends where it begins. */
+void sl_model_set_state(struct sl_sock *s, unsigned int st, uint64_t ts)
+{
+	struct sl_span *cur = s->nspans ? &s->spans[s->nspans - 1] : NULL;
+
+	if (cur && cur->state == st && !cur->end_ns)
+		return;
+	if (cur && !cur->end_ns)
+		cur->end_ns = ts < cur->start_ns ? cur->start_ns : ts;
+	s->spans = grow_array(s->spans, &s->spans_cap, s->nspans + 1,
+			      sizeof(*s->spans));
+	s->spans[s->nspans++] = (struct sl_span){ .state = (uint8_t)st,
+						  .start_ns = ts };
+	s->state = (uint8_t)st;
+	if (ts > s->last_ns)
+		s->last_ns = ts;
+}
+
+static void end_spans(struct sl_sock *s, uint64_t ts)
+{
+	struct sl_span *cur = s->nspans ? &s->spans[s->nspans - 1] : NULL;
+
+	if (cur && !cur->end_ns)
+		cur->end_ns = ts < cur->start_ns ? cur->start_ns : ts;
+}
+
+struct sl_hold *sl_model_hold(struct sl_proc *p, int fd)
+{
+	if (fd < 0 || (uint32_t)fd >= p->nfds || !p->fds[fd].s)
+		return NULL;
+	return &p->fds[fd];
+}
+
+static void add_pid(struct sl_sock *s, uint32_t pid)
+{
+	for (uint32_t i = 0; i < s->npids; i++)
+		if (s->pids[i] == pid)
+			return;
+	s->pids = grow_array(s->pids, &s->pids_cap, s->npids + 1,
+			     sizeof(*s->pids));
+	s->pids[s->npids++] = pid;
+}
+
+/* PID's FD now holds S (releasing whatever it held before). */
+struct sl_hold *sl_model_take(struct sl_model *m, struct sl_proc *p, int fd,
+			      struct sl_sock *s, uint64_t ts)
+{
+	struct sl_hold *h;
+
+	if (fd < 0 || fd > (1 << 24))
+		return NULL;
+	if (sl_model_hold(p, fd))
+		sl_model_release(m, p, fd, ts, false);
+	p->fds = grow_array(p->fds, &p->nfds, (uint32_t)fd + 1,
+			    sizeof(*p->fds));
+	h = &p->fds[fd];
+	memset(h, 0, sizeof(*h));
+	h->s = s;
+	h->confirmed = true;
+	s->holders++;
+	add_pid(s, p->pid);
+	return h;
+}
+
+/* Copies a record's fd counters into its hold: they are running totals. */
+void sl_model_counters(struct sl_hold *h, const struct sl_rec_call *c)
+{
+	if (!h)
+		return;
+	h->tx_bytes = c->tx_bytes;
+	h->rx_bytes = c->rx_bytes;
+	h->tx_calls = c->tx_calls;
+	h->rx_calls = c->rx_calls;
+	h->eagain = c->eagain;
+}
+
+/*
+ * PID lets go of FD at TS: by close (CLOSED) or by exit or exec. The
+ * socket ends with its last holder; it is "closed" only if that holder
+ * closed it.
+ */
+void sl_model_release(struct sl_model *m, struct sl_proc *p, int fd,
+		      uint64_t ts, bool closed)
+{
+	struct sl_hold *h = sl_model_hold(p, fd);
+	struct sl_sock *s;
+
+	(void)m;
+	if (!h)
+		return;
+	s = h->s;
+	s->tx_bytes += h->tx_bytes;
+	s->rx_bytes += h->rx_bytes;
+	s->tx_calls += h->tx_calls;
+	s->rx_calls += h->rx_calls;
+	s->eagain += h->eagain;
+	memset(h, 0, sizeof(*h));
+	if (ts > s->last_ns)
+		s->last_ns = ts;
+	if (s->holders && --s->holders)
+		return;
+	if (closed) {
+		s->closed = true;
+		s->end_ns = ts < s->start_ns ? s->start_ns : ts;
+		end_spans(s, s->end_ns);
+	} else {
+		s->open_at_exit = true;
+	}
+}
+
+/* The process ended (its connection is gone) at TS. */
+static void proc_end(struct sl_model *m, struct sl_proc *p, uint64_t ts)
+{
+	for (uint32_t fd = 0; fd < p->nfds; fd++)
+		sl_model_release(m, p, (int)fd, ts, false);
+	p->ended = true;
+	p->end_ns = ts;
+}
+
+static struct sl_conn_map *conn_slot(struct sl_model *m, uint32_t conn)
+{
+	if (!conn || conn > (1u << 26))
+		return NULL;
+	m->conns = grow_array(m->conns, &m->nconns, conn + 1,
+			      sizeof(*m->conns));
+	return &m->conns[conn];
+}
+
+struct sl_proc *sl_model_conn_proc(struct sl_model *m, uint32_t conn)
+{
+	return conn && conn < m->nconns ? m->conns[conn].proc : NULL;
+}
+
+/*
+ * A hello: which process is it? A reconnect continues its process; a
+ * hello from a pid whose last image exec'd is that process's new image;
+ * anything else (a fork child, a new program) is a new process.
+ */
+static void on_hello(struct sl_model *m, struct sl_conn_map *cm,
+		     const struct sl_rec_hello *h)
+{
+	uint32_t pid = cm->pid ? cm->pid : h->pid;
+	struct sl_proc *p = sl_model_proc(m, pid);
+
+	if (p && !p->ended && (h->flags & SL_HELLO_RECONNECT)) {
+		cm->proc = p;
+		return;
+	}
+	if (p && p->pending_exec) {
+		p->pending_exec = false;
+		p->exec_inherit = true;
+		p->ended = false;
+		p->execs++;
+		for (uint32_t fd = 0; fd < p->nfds; fd++)
+			p->fds[fd].confirmed = false;
+	} else {
+		if (p && !p->ended)
+			proc_end(m, p, h->h.ts_ns);
+		p = new_proc(m, pid);
+		p->start_ns = h->mono_ns;
+	}
+	p->ppid = h->ppid;
+	p->real_offset = h->real_ns - h->mono_ns;
+	memcpy(p->exe, h->exe, sizeof(p->exe));
+	memcpy(p->args, h->args, h->args_len);
+	p->args_len = h->args_len;
+	cm->proc = p;
+}
+
+/* After a new image's INHERIT list: what it did not list died at exec. */
+void sl_model_fds_done(struct sl_model *m, struct sl_proc *p)
+{
+	if (!p->exec_inherit)
+		return;
+	p->exec_inherit = false;
+	for (uint32_t fd = 0; fd < p->nfds; fd++)
+		if (p->fds[fd].s && !p->fds[fd].confirmed)
+			sl_model_release(m, p, (int)fd, p->exec_ns, true);
+}
+
+static void on_gone(struct sl_model *m, struct sl_conn_map *cm,
+		    const struct sl_rec_gone *g)
+{
+	struct sl_proc *p = cm->proc;
+
+	if (g->bad_records)
+		m->bad_conns++;
+	cm->proc = NULL;
+	/* An exec closed the old image's connection; the process lives on
+	 * in its new image, whose hello may still come. */
+	if (!p || p->ended || p->pending_exec)
+		return;
+	for (uint32_t c = 0; c < m->nconns; c++)
+		if (m->conns[c].proc == p)
+			return;
+	proc_end(m, p, g->h.ts_ns);
+}
+
+void sl_model_record(void *model, uint32_t conn, const struct sl_hdr *h)
+{
+	struct sl_model *m = model;
+	struct sl_conn_map *cm = conn_slot(m, conn);
+
+	if (!cm)
+		return;
+	if (h->ts_ns && (!m->first_ns || h->ts_ns < m->first_ns))
+		m->first_ns = h->ts_ns;
+	if (h->ts_ns > m->last_ns)
+		m->last_ns = h->ts_ns;
+	switch (h->type) {
+	case SL_REC_CONN:
+		cm->pid = ((const struct sl_rec_conn *)h)->pid;
+		cm->proc = NULL;
+		break;
+	case SL_REC_HELLO:
+		on_hello(m, cm, (const struct sl_rec_hello *)h);
+		break;
+	case SL_REC_GONE:
+		on_gone(m, cm, (const struct sl_rec_gone *)h);
+		break;
+	case SL_REC_DROP:
+		m->dropped += ((const struct sl_rec_drop *)h)->records;
+		if (cm->proc)
+			cm->proc->dropped +=
+				((const struct sl_rec_drop *)h)->records;
+		break;
+	case SL_REC_CALL:
+	case SL_REC_CALL_ADDR:
+		if (cm->proc) {
+			m->events++;
+			sl_model_call(m, cm->proc, (const struct sl_rec_call *)h,
+				      h->type == SL_REC_CALL_ADDR ?
+				      (const struct sl_rec_call_addr *)h : NULL);
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+/* End of input: processes still running and their sockets stay open. */
+void sl_model_finish(struct sl_model *m)
+{
+	for (uint32_t i = 0; i < m->nsocks; i++) {
+		struct sl_sock *s = m->socks[i];
+
+		if (s->last_ns < s->start_ns)
+			s->last_ns = s->start_ns;
+		if (s->role == SL_ROLE_UNCONNECTED &&
+		    s->type == SOCK_DGRAM && s->remote.len)
+			s->role = SL_ROLE_DATAGRAM;
+	}
+}
+
+int sl_model_load(struct sl_model *m, const char *path)
+{
+	struct sl_reader r;
+	struct sl_frame fr;
+	const uint8_t *payload;
+	int err, n;
+
+	err = sl_reader_open(&r, path);
+	if (err) {
+		fprintf(stderr, "%s: %s: %s\n", sl_prog(), path,
+			r.why[0] ? r.why : strerror(-err));
+		return err;
+	}
+	while ((n = sl_reader_next(&r, &fr, &payload)) > 0) {
+		char why[160] = "";
+		int got = sl_frame_records(fr.conn, payload, fr.len,
+					   sl_model_record, m, why,
+					   sizeof(why));
+
+		if (why[0] && !m->bad_why[0])
+			snprintf(m->bad_why, sizeof(m->bad_why),
+				 "frame at offset %llu, record %d: %s",
+				 (unsigned long long)(r.offset - fr.len -
+						      sizeof(fr)), got, why);
+	}
+	if (n < 0)
+		fprintf(stderr, "%s: %s: %s\n", sl_prog(), path, strerror(-n));
+	m->torn = r.torn;
+	if (r.torn)
+		snprintf(m->torn_why, sizeof(m->torn_why), "%s", r.why);
+	sl_reader_close(&r);
+	sl_model_finish(m);
+	return n < 0 ? n : 0;
+}

@@ -1,0 +1,112 @@
+/*
+ * The socket model: records in, processes and sockets out (DESIGN.md 7,
+ * 8). A socket is an object named by its kernel inode, held by one or
+ * more (pid, fd) pairs; it ends when its last holder closes it. Its life
+ * is a list of state spans. Renderers and exporters read the model and
+ * never the records.
+ */
+#ifndef SL_MODEL_H
+#define SL_MODEL_H
+
+#include "viewer.h"
+
+struct sl_span {
+	uint8_t state;		/* enum sl_state */
+	uint64_t start_ns;
+	uint64_t end_ns;	/* 0 while it lasts */
+};
+
+struct sl_sock {
+	uint32_t id;		/* 1, 2, ... in order of creation */
+	uint64_t inode;
+	int family;
+	int type;
+	int protocol;
+	uint8_t role;		/* enum sl_role */
+	uint8_t state;		/* current, enum sl_state */
+	bool closed;		/* its last holder closed it */
+	bool open_at_exit;	/* its last holder exited holding it */
+	bool placeholder;	/* first seen by a use, not its creation */
+	bool connect_pending;	/* EINPROGRESS, outcome not yet known */
+	struct sl_addr local;
+	struct sl_addr remote;
+	uint64_t start_ns;
+	uint64_t end_ns;	/* 0 while open */
+	uint64_t last_ns;	/* last time anything was seen of it */
+	int err;		/* errno of a failed outcome, 0 if none */
+	uint32_t connect_failures;
+	uint32_t accepted;	/* listener: connections accepted */
+	uint64_t tx_bytes, rx_bytes;	/* holders that let go */
+	uint64_t tx_calls, rx_calls, eagain;
+	struct sl_span *spans;
+	uint32_t nspans, spans_cap;
+	uint32_t *pids;		/* every process that held it */
+	uint32_t npids, pids_cap;
+	uint32_t holders;	/* (pid, fd) pairs holding it now */
+	uint32_t creator_pid;
+	int creator_fd;
+	uint64_t caller;
+	uint64_t peer_inode;	/* socketpair: the other end */
+	uint32_t peer_id;	/* 0: none known */
+	uint32_t listener_id;	/* server side: the listener it came from */
+};
+
+/* A (pid, fd) hold on a socket, with that fd's counters so far. */
+struct sl_hold {
+	struct sl_sock *s;
+	uint64_t tx_bytes, rx_bytes;
+	uint64_t tx_calls, rx_calls, eagain;
+	bool confirmed;		/* seen in the INHERIT list after exec */
+};
+
+struct sl_proc {
+	uint32_t pid;
+	uint32_t ppid;
+	uint32_t index;		/* order of first appearance */
+	char exe[SL_EXE_MAX];
+	char args[SL_ARGS_MAX];	/* NUL separated */
+	uint32_t args_len;
+	uint64_t start_ns;
+	uint64_t end_ns;	/* 0 while running */
+	bool ended;
+	bool pending_exec;	/* exec recorded, new image not yet seen */
+	bool exec_inherit;	/* new image: sort its INHERIT list */
+	uint64_t exec_ns;
+	uint32_t execs;
+	int64_t exit_status;	/* -1 when not known */
+	uint64_t dropped;
+	uint64_t real_offset;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	struct sl_hold *fds;	/* indexed by fd */
+	uint32_t nfds;
+};
+
+struct sl_model {
+	struct sl_proc **procs;
+	uint32_t nprocs, procs_cap;
+	struct sl_sock **socks;
+	uint32_t nsocks, socks_cap;
+	struct sl_conn_map *conns;	/* collector connection -> process */
+	uint32_t nconns;
+	struct sl_hash *by_inode;
+	struct sl_hash *by_pid;
+	uint64_t events;
+	uint64_t dropped;
+	uint64_t bad_conns;	/* connections the collector cut off */
+	uint64_t first_ns, last_ns;
+	bool torn;
+	char torn_why[200];
+	char bad_why[200];	/* first bad record found in the file */
+};
+
+void sl_model_init(struct sl_model *m);
+void sl_model_free(struct sl_model *m);
+void sl_model_record(void *model, uint32_t conn, const struct sl_hdr *h);
+void sl_model_finish(struct sl_model *m);
+
+/* Reads a whole trace file into M; 0, or -errno with a message printed. */
+int sl_model_load(struct sl_model *m, const char *path);
+
+/* The process of PID current at the end of the trace, or NULL. */
+struct sl_proc *sl_model_proc(const struct sl_model *m, uint32_t pid);
+
+#endif

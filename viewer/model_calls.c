@@ -1,0 +1,360 @@
+/*
+ * What each recorded call does to the socket model (DESIGN.md 8):
+ * created -> bound -> listening, or created -> connecting -> established
+ * -> shut-wr / shut-rd / peer-closed -> closed, with the errno of a failed
+ * outcome kept on the socket.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "model_int.h"
+
+static bool is_stream(const struct sl_sock *s)
+{
+	return s->type == SOCK_STREAM || s->type == SOCK_SEQPACKET;
+}
+
+static void copy_addr(struct sl_addr *dst, const struct sl_addr *src)
+{
+	if (src && src->len)
+		*dst = *src;
+}
+
+/*
+ * A creation record (socket, accept, socketpair) for INODE. A placeholder
+ * made by an earlier use of the same inode (a thread's buffer can arrive
+ * after another's) becomes this socket; anything else of that inode is
+ * an older socket whose inode the kernel reused.
+ */
+static struct sl_sock *create(struct sl_model *m, struct sl_proc *p,
+			      const struct sl_rec_call *c, int fd,
+			      uint64_t inode, uint64_t ts)
+{
+	struct sl_sock *s = sl_model_sock_by_inode(m, inode);
+
+	if (s && s->placeholder) {
+		s->placeholder = false;
+		if (ts < s->start_ns)
+			s->start_ns = ts;
+		if (s->nspans && ts < s->spans[0].start_ns)
+			s->spans[0].start_ns = ts;
+	} else {
+		s = sl_model_new_sock(m, inode, ts);
+	}
+	s->creator_pid = p->pid;
+	s->creator_fd = fd;
+	s->caller = c->caller;
+	if (!s->closed && (!sl_model_hold(p, fd) ||
+			   sl_model_hold(p, fd)->s != s))
+		sl_model_take(m, p, fd, s, ts);
+	return s;
+}
+
+/* The socket a record speaks of, held by (P, fd) or known by inode. */
+static struct sl_sock *find(struct sl_model *m, struct sl_proc *p,
+			    const struct sl_rec_call *c, struct sl_hold **hp)
+{
+	struct sl_hold *h = sl_model_hold(p, c->fd);
+	struct sl_sock *s;
+
+	if (h && (!c->inode || h->s->inode == c->inode)) {
+		*hp = h;
+		return h->s;
+	}
+	s = sl_model_sock_by_inode(m, c->inode);
+	if (!s || (s->closed && !s->placeholder)) {
+		if (!c->inode)
+			return NULL;
+		s = sl_model_new_sock(m, c->inode, c->h.ts_ns);
+		s->placeholder = true;
+		s->creator_pid = p->pid;
+		s->creator_fd = c->fd;
+		sl_model_set_state(s, SL_ST_ESTABLISHED, c->h.ts_ns);
+	}
+	*hp = sl_model_take(m, p, c->fd, s, c->h.ts_ns);
+	return s;
+}
+
+static void on_socket(struct sl_model *m, struct sl_proc *p,
+		      const struct sl_rec_call *c)
+{
+	struct sl_sock *s;
+
+	if (c->ret < 0 || !c->inode)
+		return;
+	s = create(m, p, c, (int)c->ret, c->inode, c->h.ts_ns);
+	s->family = (int)c->arg0;
+	s->type = (int)(c->arg1 & 0xffffffff) & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	s->protocol = (int)(c->arg1 >> 32);
+	s->role = SL_ROLE_UNCONNECTED;
+	sl_model_set_state(s, SL_ST_CREATED, c->h.ts_ns);
+}
+
+static void on_socketpair(struct sl_model *m, struct sl_proc *p,
+			  const struct sl_rec_call *c)
+{
+	struct sl_sock *s, *peer;
+
+	if (c->ret < 0 || !c->inode)
+		return;
+	s = create(m, p, c, c->fd, c->inode, c->h.ts_ns);
+	s->family = (int)c->arg0;
+	s->type = (int)c->arg1 & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	s->role = SL_ROLE_PAIR;
+	s->peer_inode = c->inode2;
+	sl_model_set_state(s, SL_ST_ESTABLISHED, c->h.ts_ns);
+	peer = sl_model_sock_by_inode(m, c->inode2);
+	if (peer && peer->peer_inode == s->inode) {
+		peer->peer_id = s->id;
+		s->peer_id = peer->id;
+	}
+}
+
+static void on_accept(struct sl_model *m, struct sl_proc *p,
+		      const struct sl_rec_call *c,
+		      const struct sl_rec_call_addr *a)
+{
+	struct sl_sock *l = sl_model_sock_by_inode(m, c->inode2);
+	struct sl_sock *s;
+	uint64_t ts = c->h.ts_ns + c->dur_ns;
+
+	if (c->ret < 0) {
+		if (l && !l->err && c->err != EINTR)
+			l->err = c->err;
+		return;
+	}
+	s = create(m, p, c, c->fd, c->inode, ts);
+	s->role = SL_ROLE_SERVER;
+	if (l) {
+		s->family = l->family;
+		s->type = l->type;
+		s->protocol = l->protocol;
+		s->listener_id = l->id;
+		l->accepted++;
+	} else if (a && a->addr.len >= sizeof(sa_family_t)) {
+		sa_family_t fam;
+
+		memcpy(&fam, a->addr.raw, sizeof(fam));
+		s->family = fam;
+		s->type = SOCK_STREAM;
+	}
+	if (a) {
+		copy_addr(&s->remote, &a->addr);
+		copy_addr(&s->local, &a->local);
+	}
+	sl_model_set_state(s, SL_ST_ESTABLISHED, ts);
+}
+
+/*
+ * connect: a span of connecting for as long as the call took, then
+ * established, or back where it was with the errno kept. EINPROGRESS
+ * (and a blocking connect cut by a signal) leaves it connecting until
+ * the first I/O tells.
+ */
+static void on_connect(struct sl_sock *s, const struct sl_rec_call *c,
+		       const struct sl_rec_call_addr *a)
+{
+	uint64_t ts = c->h.ts_ns, end = c->h.ts_ns + c->dur_ns;
+	unsigned int before = s->state;
+
+	if (a) {
+		copy_addr(&s->remote, &a->addr);
+		copy_addr(&s->local, &a->local);
+	}
+	if (c->ret < 0 && (c->err == EALREADY || c->err == EISCONN))
+		return;
+	s->role = is_stream(s) ? SL_ROLE_CLIENT : SL_ROLE_DATAGRAM;
+	if (!is_stream(s)) {
+		if (c->ret == 0)
+			sl_model_set_state(s, SL_ST_ESTABLISHED, ts);
+		return;
+	}
+	sl_model_set_state(s, SL_ST_CONNECTING, ts);
+	if (c->ret == 0) {
+		sl_model_set_state(s, SL_ST_ESTABLISHED, end);
+		s->err = 0;
+		return;
+	}
+	if (c->err == EINPROGRESS || c->err == EINTR) {
+		s->connect_pending = true;
+		return;
+	}
+	s->err = c->err;
+	s->connect_failures++;
+	sl_model_set_state(s, before < SL_ST_MAX ? before : SL_ST_CREATED, end);
+}
+
+/* The first I/O after a pending connect tells how it ended. */
+static void connect_outcome(struct sl_sock *s, const struct sl_rec_call *c)
+{
+	s->connect_pending = false;
+	if (c->ret >= 0 || c->err == EAGAIN) {
+		sl_model_set_state(s, SL_ST_ESTABLISHED, c->h.ts_ns);
+		return;
+	}
+	s->err = c->err;
+	s->connect_failures++;
+	sl_model_set_state(s, SL_ST_CREATED, c->h.ts_ns);
+}
+
+static void on_io(struct sl_sock *s, const struct sl_rec_call *c,
+		  const struct sl_rec_call_addr *a)
+{
+	if ((c->flags & SL_F_FIRST_IO) || s->connect_pending)
+		connect_outcome(s, c);
+	if (c->flags & SL_F_EOF)
+		sl_model_set_state(s, SL_ST_PEER_CLOSED, c->h.ts_ns);
+	if (c->ret < 0 && !s->err && c->err != EAGAIN && c->err != EINTR)
+		s->err = c->err;
+	if (a && a->addr.len && !s->remote.len) {
+		copy_addr(&s->remote, &a->addr);
+		if (s->role == SL_ROLE_UNCONNECTED)
+			s->role = SL_ROLE_DATAGRAM;
+	}
+}
+
+static void on_shutdown(struct sl_sock *s, const struct sl_rec_call *c)
+{
+	static const uint8_t by_how[] = {
+		[SHUT_RD] = SL_ST_SHUT_RD,
+		[SHUT_WR] = SL_ST_SHUT_WR,
+		[SHUT_RDWR] = SL_ST_SHUT_RDWR,
+	};
+
+	if (c->ret < 0 || c->arg0 < 0 || c->arg0 > SHUT_RDWR)
+		return;
+	sl_model_set_state(s, by_how[c->arg0], c->h.ts_ns);
+}
+
+static void on_dup(struct sl_model *m, struct sl_proc *p,
+		   const struct sl_rec_call *c)
+{
+	struct sl_hold *h = sl_model_hold(p, c->fd);
+	struct sl_sock *s = h ? h->s : sl_model_sock_by_inode(m, c->inode2);
+
+	if (c->ret < 0 || !s)
+		return;
+	sl_model_take(m, p, (int)c->ret, s, c->h.ts_ns);
+}
+
+static void on_inherit(struct sl_model *m, struct sl_proc *p,
+		       const struct sl_rec_call *c)
+{
+	struct sl_hold *h = sl_model_hold(p, c->fd);
+	struct sl_sock *s;
+
+	if (h && h->s->inode == c->inode) {
+		h->confirmed = true;
+		return;
+	}
+	s = find(m, p, c, &h);
+	if (!s)
+		return;
+	if (!s->family)
+		s->family = (int)c->arg0;
+	if (!s->type)
+		s->type = (int)c->arg1;
+}
+
+static void on_exec(struct sl_proc *p, const struct sl_rec_call *c)
+{
+	p->pending_exec = c->ret == 0;
+	if (p->pending_exec)
+		p->exec_ns = c->h.ts_ns;
+}
+
+/* Calls that are about the process, not one socket. */
+static bool proc_call(struct sl_model *m, struct sl_proc *p,
+		      const struct sl_rec_call *c)
+{
+	switch (c->call) {
+	case SL_CALL_FORK:
+	case SL_CALL_VFORK:
+		return true;
+	case SL_CALL_EXEC:
+		on_exec(p, c);
+		return true;
+	case SL_CALL_EXIT:
+		p->exit_status = c->ret;
+		return true;
+	case SL_CALL_FDS_DONE:
+		sl_model_fds_done(m, p);
+		return true;
+	case SL_CALL_INHERIT:
+		on_inherit(m, p, c);
+		return true;
+	case SL_CALL_SOCKET:
+		on_socket(m, p, c);
+		return true;
+	case SL_CALL_SOCKETPAIR:
+		on_socketpair(m, p, c);
+		return true;
+	case SL_CALL_DUP:
+	case SL_CALL_DUP2:
+	case SL_CALL_DUP3:
+	case SL_CALL_FCNTL:
+		on_dup(m, p, c);
+		return true;
+	default:
+		return false;
+	}
+}
+
+void sl_model_call(struct sl_model *m, struct sl_proc *p,
+		   const struct sl_rec_call *c,
+		   const struct sl_rec_call_addr *a)
+{
+	struct sl_hold *h = NULL;
+	struct sl_sock *s;
+
+	if (proc_call(m, p, c))
+		return;
+	if (c->call == SL_CALL_ACCEPT || c->call == SL_CALL_ACCEPT4) {
+		if (c->ret >= 0 || c->inode2)
+			on_accept(m, p, c, a);
+		else if ((s = find(m, p, c, &h)) && !s->err && c->err != EINTR)
+			s->err = c->err;
+		return;
+	}
+	s = find(m, p, c, &h);
+	if (!s)
+		return;
+	sl_model_counters(h, c);
+	if (c->h.ts_ns > s->last_ns)
+		s->last_ns = c->h.ts_ns;
+	switch (c->call) {
+	case SL_CALL_BIND:
+		if (c->ret == 0) {
+			copy_addr(&s->local, a ? &a->local : NULL);
+			if (!s->local.len && a)
+				copy_addr(&s->local, &a->addr);
+			sl_model_set_state(s, SL_ST_BOUND, c->h.ts_ns);
+		} else if (!s->err) {
+			s->err = c->err;
+		}
+		break;
+	case SL_CALL_LISTEN:
+		if (c->ret == 0) {
+			if (a)
+				copy_addr(&s->local, &a->local);
+			s->role = SL_ROLE_LISTENER;
+			sl_model_set_state(s, SL_ST_LISTENING, c->h.ts_ns);
+		}
+		break;
+	case SL_CALL_CONNECT:
+		on_connect(s, c, a);
+		break;
+	case SL_CALL_SHUTDOWN:
+		on_shutdown(s, c);
+		break;
+	case SL_CALL_CLOSE:
+	case SL_CALL_CLOSE_RANGE:
+	case SL_CALL_CLOSEFROM:
+		sl_model_release(m, p, c->fd, c->h.ts_ns, true);
+		break;
+	default:
+		on_io(s, c, a);
+		break;
+	}
+}

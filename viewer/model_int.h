@@ -1,0 +1,27 @@
+/*
+ * Between model.c (bookkeeping) and model_calls.c (what each call does to
+ * a socket): not for renderers, which read only model.h.
+ */
+#ifndef SL_MODEL_INT_H
+#define SL_MODEL_INT_H
+
+#include "model.h"
+
+struct sl_sock *sl_model_new_sock(struct sl_model *m, uint64_t inode,
+				  uint64_t ts);
+struct sl_sock *sl_model_sock_by_inode(struct sl_model *m, uint64_t inode);
+struct sl_sock *sl_model_sock_by_id(const struct sl_model *m, uint32_t id);
+void sl_model_set_state(struct sl_sock *s, unsigned int st, uint64_t ts);
+struct sl_hold *sl_model_hold(struct sl_proc *p, int fd);
+struct sl_hold *sl_model_take(struct sl_model *m, struct sl_proc *p, int fd,
+			      struct sl_sock *s, uint64_t ts);
+void sl_model_release(struct sl_model *m, struct sl_proc *p, int fd,
+		      uint64_t ts, bool closed);
+void sl_model_counters(struct sl_hold *h, const struct sl_rec_call *c);
+void sl_model_fds_done(struct sl_model *m, struct sl_proc *p);
+struct sl_proc *sl_model_conn_proc(struct sl_model *m, uint32_t conn);
+void sl_model_call(struct sl_model *m, struct sl_proc *p,
+		   const struct sl_rec_call *c,
+		   const struct sl_rec_call_addr *a);
+
+#endif

@@ -1,0 +1,165 @@
+/*
+ * Names for the numbers in records: calls, address families, socket
+ * types, socket states and errnos. Tables with designated initializers,
+ * looked up by index; an unknown number gets a printable fallback.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "viewer.h"
+
+static const char *const call_names[SL_CALL_MAX] = {
+	[SL_CALL_NONE] = "none",
+	[SL_CALL_SOCKET] = "socket",
+	[SL_CALL_SOCKETPAIR] = "socketpair",
+	[SL_CALL_BIND] = "bind",
+	[SL_CALL_LISTEN] = "listen",
+	[SL_CALL_CONNECT] = "connect",
+	[SL_CALL_ACCEPT] = "accept",
+	[SL_CALL_ACCEPT4] = "accept4",
+	[SL_CALL_SHUTDOWN] = "shutdown",
+	[SL_CALL_CLOSE] = "close",
+	[SL_CALL_DUP] = "dup",
+	[SL_CALL_DUP2] = "dup2",
+	[SL_CALL_DUP3] = "dup3",
+	[SL_CALL_FCNTL] = "fcntl",
+	[SL_CALL_CLOSE_RANGE] = "close_range",
+	[SL_CALL_CLOSEFROM] = "closefrom",
+	[SL_CALL_FORK] = "fork",
+	[SL_CALL_VFORK] = "vfork",
+	[SL_CALL_EXEC] = "exec",
+	[SL_CALL_SEND] = "send",
+	[SL_CALL_SENDTO] = "sendto",
+	[SL_CALL_SENDMSG] = "sendmsg",
+	[SL_CALL_SENDMMSG] = "sendmmsg",
+	[SL_CALL_RECV] = "recv",
+	[SL_CALL_RECVFROM] = "recvfrom",
+	[SL_CALL_RECVMSG] = "recvmsg",
+	[SL_CALL_RECVMMSG] = "recvmmsg",
+	[SL_CALL_READ] = "read",
+	[SL_CALL_WRITE] = "write",
+	[SL_CALL_READV] = "readv",
+	[SL_CALL_WRITEV] = "writev",
+	[SL_CALL_SENDFILE] = "sendfile",
+	[SL_CALL_INHERIT] = "inherit",
+	[SL_CALL_FDS_DONE] = "fds-done",
+	[SL_CALL_EXIT] = "exit",
+	[SL_CALL_COUNTERS] = "counters",
+};
+
+static const char *const state_names[SL_ST_MAX] = {
+	[SL_ST_CREATED] = "created",
+	[SL_ST_BOUND] = "bound",
+	[SL_ST_LISTENING] = "listening",
+	[SL_ST_CONNECTING] = "connecting",
+	[SL_ST_ESTABLISHED] = "established",
+	[SL_ST_SHUT_WR] = "shut-wr",
+	[SL_ST_SHUT_RD] = "shut-rd",
+	[SL_ST_SHUT_RDWR] = "shut-rdwr",
+	[SL_ST_PEER_CLOSED] = "peer-closed",
+};
+
+static const char *const role_names[SL_ROLE_MAX] = {
+	[SL_ROLE_UNCONNECTED] = "unconnected",
+	[SL_ROLE_LISTENER] = "listener",
+	[SL_ROLE_CLIENT] = "client",
+	[SL_ROLE_SERVER] = "server",
+	[SL_ROLE_PAIR] = "pair",
+	[SL_ROLE_DATAGRAM] = "datagram",
+};
+
+struct num_name {
+	int num;
+	const char *name;
+};
+
+static const struct num_name families[] = {
+	{ AF_UNIX, "unix" }, { AF_INET, "inet" }, { AF_INET6, "inet6" },
+	{ AF_NETLINK, "netlink" }, { AF_PACKET, "packet" },
+	{ AF_UNSPEC, "unspec" }, { AF_VSOCK, "vsock" }, { AF_ALG, "alg" },
+	{ AF_BLUETOOTH, "bluetooth" }, { AF_TIPC, "tipc" },
+};
+
+static const struct num_name types[] = {
+	{ SOCK_STREAM, "stream" }, { SOCK_DGRAM, "dgram" },
+	{ SOCK_SEQPACKET, "seqpacket" }, { SOCK_RAW, "raw" },
+	{ SOCK_RDM, "rdm" }, { SOCK_PACKET, "packet" },
+};
+
+#define E(x) { x, #x }
+static const struct num_name errnos[] = {
+	E(EPERM), E(ENOENT), E(EINTR), E(EIO), E(EBADF), E(EAGAIN),
+	E(ENOMEM), E(EACCES), E(EFAULT), E(EBUSY), E(EEXIST), E(ENODEV),
+	E(EINVAL), E(ENFILE), E(EMFILE), E(ENOSPC), E(EPIPE), E(ERANGE),
+	E(ENOSYS), E(ENOTSOCK), E(EDESTADDRREQ), E(EMSGSIZE),
+	E(EPROTOTYPE), E(ENOPROTOOPT), E(EPROTONOSUPPORT),
+	E(ESOCKTNOSUPPORT), E(EOPNOTSUPP), E(EPFNOSUPPORT),
+	E(EAFNOSUPPORT), E(EADDRINUSE), E(EADDRNOTAVAIL), E(ENETDOWN),
+	E(ENETUNREACH), E(ENETRESET), E(ECONNABORTED), E(ECONNRESET),
+	E(ENOBUFS), E(EISCONN), E(ENOTCONN), E(ESHUTDOWN), E(ETIMEDOUT),
+	E(ECONNREFUSED), E(EHOSTDOWN), E(EHOSTUNREACH), E(EALREADY),
+	E(EINPROGRESS), E(E2BIG), E(ENOEXEC), E(ECHILD), E(ENOTDIR),
+	E(EISDIR), E(ETXTBSY), E(ELOOP), E(ENAMETOOLONG), E(EPROTO),
+};
+#undef E
+
+static const char *lookup(const struct num_name *t, size_t n, int num)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].num == num)
+			return t[i].name;
+	return NULL;
+}
+
+#define N(t) (sizeof(t) / sizeof((t)[0]))
+
+const char *sl_call_name(unsigned int call)
+{
+	return call < SL_CALL_MAX && call_names[call] ? call_names[call] : "?";
+}
+
+const char *sl_state_name(unsigned int st)
+{
+	return st < SL_ST_MAX && state_names[st] ? state_names[st] : "?";
+}
+
+const char *sl_role_name(unsigned int role)
+{
+	return role < SL_ROLE_MAX && role_names[role] ? role_names[role] : "?";
+}
+
+/* Names that are not in a table come back as "af42", "type9", "E123",
+ * in a static buffer per kind. */
+const char *sl_family_name(int family)
+{
+	static char buf[16];
+	const char *n = lookup(families, N(families), family);
+
+	if (n)
+		return n;
+	snprintf(buf, sizeof(buf), "af%d", family);
+	return buf;
+}
+
+const char *sl_type_name(int type)
+{
+	static char buf[16];
+	const char *n = lookup(types, N(types), type);
+
+	if (n)
+		return n;
+	snprintf(buf, sizeof(buf), "type%d", type);
+	return buf;
+}
+
+const char *sl_errno_name(int err)
+{
+	static char buf[16];
+	const char *n = lookup(errnos, N(errnos), err);
+
+	if (n)
+		return n;
+	snprintf(buf, sizeof(buf), "E%d", err);
+	return buf;
+}

@@ -1,0 +1,168 @@
+/*
+ * Validation of records against the wire contract, before anything uses
+ * them: by the collector on what a process sends, and by the reader on
+ * what a trace file holds (a file is input too). A record passes only if
+ * its size is its type's, its enums are in range and its strings end
+ * inside it; whatever fails is named in st->why.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "viewer.h"
+
+static int bad(struct sl_check *st, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int bad(struct sl_check *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(st->why, sizeof(st->why), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static bool terminated(const char *s, size_t cap)
+{
+	return memchr(s, '\0', cap) != NULL;
+}
+
+static int check_addr(struct sl_check *st, const struct sl_addr *a)
+{
+	if (a->len > sizeof(a->raw))
+		return bad(st, "address length %u > %zu", a->len,
+			   sizeof(a->raw));
+	return 0;
+}
+
+static int check_call(struct sl_check *st, const struct sl_rec_call *c)
+{
+	if (c->call == SL_CALL_NONE || c->call >= SL_CALL_MAX)
+		return bad(st, "unknown call %u", c->call);
+	if (c->fd < -1)
+		return bad(st, "fd %d", c->fd);
+	if (c->err < 0 || c->err > 4095)
+		return bad(st, "errno %d out of range", c->err);
+	return 0;
+}
+
+static int check_hello(struct sl_check *st, const struct sl_rec_hello *h)
+{
+	if (!terminated(h->exe, sizeof(h->exe)))
+		return bad(st, "hello: exe not terminated");
+	if (h->args_len > sizeof(h->args))
+		return bad(st, "hello: args_len %u", h->args_len);
+	if (h->args_len && h->args[h->args_len - 1] != '\0')
+		return bad(st, "hello: args not terminated");
+	if (!h->pid)
+		return bad(st, "hello: pid 0");
+	return 0;
+}
+
+/*
+ * Checks one record that starts at REC with AVAIL bytes left in its
+ * batch. FROM_COLLECTOR allows the types only the collector writes.
+ */
+int sl_wire_check_rec(struct sl_check *st, const void *rec, size_t avail,
+		      bool from_collector)
+{
+	const struct sl_hdr *h = rec;
+	size_t want;
+
+	if (avail < sizeof(*h))
+		return bad(st, "%zu bytes left, less than a header", avail);
+	if (h->version != SL_WIRE_VERSION)
+		return bad(st, "wire version %u, expected %u", h->version,
+			   SL_WIRE_VERSION);
+	want = sl_rec_size(h->type);
+	if (!want)
+		return bad(st, "unknown record type %u", h->type);
+	if (h->size != want)
+		return bad(st, "record type %u has size %u, expected %zu",
+			   h->type, h->size, want);
+	if (h->size > avail)
+		return bad(st, "record of %u bytes runs past the batch (%zu)",
+			   h->size, avail);
+	if (!from_collector &&
+	    (h->type == SL_REC_CONN || h->type == SL_REC_GONE))
+		return bad(st, "record type %u is the collector's", h->type);
+	if (h->type == SL_REC_HELLO && st->hello_seen)
+		return bad(st, "second hello");
+	if (h->type != SL_REC_HELLO && h->type != SL_REC_CONN &&
+	    h->type != SL_REC_GONE && !st->hello_seen)
+		return bad(st, "record type %u before hello", h->type);
+
+	switch (h->type) {
+	case SL_REC_HELLO:
+		st->hello_seen = true;
+		return check_hello(st, rec);
+	case SL_REC_MODULE:
+		if (!terminated(((const struct sl_rec_module *)rec)->path,
+				SL_PATH_MAX))
+			return bad(st, "module path not terminated");
+		return 0;
+	case SL_REC_CALL:
+		return check_call(st, rec);
+	case SL_REC_CALL_ADDR: {
+		const struct sl_rec_call_addr *a = rec;
+		int err = check_call(st, &a->c);
+
+		if (!err)
+			err = check_addr(st, &a->addr);
+		if (!err)
+			err = check_addr(st, &a->local);
+		return err;
+	}
+	default:
+		return 0;
+	}
+}
+
+/* A batch as a process sent it: one or more records, nothing left over. */
+int sl_wire_check_batch(struct sl_check *st, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	size_t off = 0;
+	int err;
+
+	if (!len)
+		return bad(st, "empty batch");
+	while (off < len) {
+		err = sl_wire_check_rec(st, p + off, len - off, false);
+		if (err)
+			return err;
+		off += ((const struct sl_hdr *)(p + off))->size;
+	}
+	return 0;
+}
+
+/*
+ * The records of a trace file frame. Connections are checked
+ * independently: a reader keeps one sl_check per connection number, but
+ * a frame may also start a connection (SL_REC_CONN), which resets it.
+ */
+int sl_frame_records(uint32_t conn, const uint8_t *p, size_t len,
+		     sl_rec_fn fn, void *ctx, char *why, size_t why_len)
+{
+	struct sl_check st = { .hello_seen = true };
+	size_t off = 0;
+	int n = 0;
+
+	while (off < len) {
+		const struct sl_hdr *h = (const struct sl_hdr *)(p + off);
+
+		if (sl_wire_check_rec(&st, h, len - off, true)) {
+			snprintf(why, why_len, "%s", st.why);
+			return n;
+		}
+		fn(ctx, conn, h);
+		off += h->size;
+		n++;
+		/* A file may hold a hello per connection; each is checked as
+		 * a record, and order is the collector's business. */
+		st.hello_seen = true;
+	}
+	return n;
+}
