@@ -87,10 +87,11 @@ int sl_fd_high(void)
 }
 
 /*
- * A fork child holds copies of its parent's sockets; the bytes the parent
- * moved are the parent's, so the child's copies count from zero.
+ * A fork child holds copies of its parent's sockets: it reports them as
+ * inherited, and the bytes the parent moved are the parent's, so the
+ * child's copies count from zero.
  */
-void sl_fd_reset_counters(void)
+void sl_fd_after_fork(void)
 {
 	int high = sl_fd_high();
 
@@ -101,6 +102,7 @@ void sl_fd_reset_counters(void)
 			continue;
 		e->tx_bytes = e->rx_bytes = 0;
 		e->tx_calls = e->rx_calls = e->eagain = 0;
+		e->flags |= SL_FD_INHERITED;
 	}
 }
 
@@ -133,7 +135,7 @@ static void track_inherited(int fd)
 	unsigned int flags = SL_FD_INHERITED;
 	int fl;
 
-	if (!inode)
+	if (!inode || (family == AF_UNIX && sl_transport_adopt(fd)))
 		return;
 	fl = SL_REAL(fcntl)(fd, F_GETFL);
 	if (fl >= 0 && (fl & O_NONBLOCK))

@@ -137,7 +137,7 @@ int sl_fdtab_init(void);
 struct sl_fd *sl_fd_track(int fd, uint64_t inode, int family, int type,
 			  unsigned int flags);
 void sl_fd_forget(int fd);
-void sl_fd_reset_counters(void);
+void sl_fd_after_fork(void);
 int sl_fd_high(void);		/* one past the highest fd ever tracked */
 uint64_t sl_fd_inode_of(int fd, int *family, int *type);
 void sl_fdtab_scan_inherited(void);
@@ -176,7 +176,12 @@ void sl_emit(const struct sl_call_info *ci);
 /* Transport. */
 void sl_flush(void);
 void sl_flush_if_pending(void);
-void sl_transport_after_fork(void);
+int sl_transport_prefork(void);
+void sl_transport_parent_after_fork(int child_fd);
+void sl_transport_after_fork(int child_fd);
+void sl_transport_before_exec(void);
+void sl_transport_exec_failed(void);
+bool sl_transport_adopt(int fd);
 void sl_transport_exit(int status);
 bool sl_is_transport_fd(int fd);
 int sl_transport_fd(void);

@@ -20,6 +20,7 @@
 #include <link.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/un.h>
@@ -51,7 +52,6 @@ static SL_TLS struct tbuf tb;
 static int conn_fd = -1;
 static int conn_state = CONN_DOWN;
 static unsigned int conn_count;		/* connections made by this image */
-static bool conn_forked;		/* this is a fork child not yet seen */
 static uint64_t next_try_ns;
 static unsigned int backoff_ms = BACKOFF_MIN_MS;
 static uint64_t dropped_records;
@@ -151,7 +151,7 @@ static int ctl_put(const void *rec, size_t size)
 	return 0;
 }
 
-static int send_hello(uint64_t now)
+static int send_hello(uint64_t now, uint32_t flags)
 {
 	struct sl_rec_hello *h = (struct sl_rec_hello *)ctl_buf;
 
@@ -163,10 +163,7 @@ static int send_hello(uint64_t now)
 	h->ppid = (uint32_t)getppid();
 	h->uid = (uint32_t)getuid();
 	h->preload_version = SL_WIRE_VERSION;
-	if (conn_forked)
-		h->flags |= SL_HELLO_FORKED;
-	if (conn_count)
-		h->flags |= SL_HELLO_RECONNECT;
+	h->flags = flags;
 	memcpy(h->exe, exe_path, sizeof(h->exe));
 	memcpy(h->args, args_blob, args_len);
 	h->args_len = args_len;
@@ -206,11 +203,10 @@ static int put_module(struct dl_phdr_info *info, size_t size, void *data)
  * fork on the first connection, all of them on a reconnect (a collector
  * that restarted knows none of them). SL_CALL_FDS_DONE ends the list.
  */
-static int put_inherited(uint64_t now)
+static int put_inherited(uint64_t now, bool all)
 {
 	struct sl_rec_call r;
 	int high = sl_fd_high();
-	bool all = conn_count > 0;
 
 	memset(&r, 0, sizeof(r));
 	fill_hdr(&r.h, sizeof(r), SL_REC_CALL, now);
@@ -236,7 +232,7 @@ static int put_inherited(uint64_t now)
 	return ctl_put(&r, sizeof(r));
 }
 
-/* Opens the socket and puts its fd where it will stay. */
+/* A new connection to the collector, on a high close-on-exec fd. */
 static int open_conn(void)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -250,21 +246,16 @@ static int open_conn(void)
 	memcpy(sun.sun_path, sl_cfg.socket_path, sizeof(sl_cfg.socket_path));
 	if (SL_REAL(connect)(s, (struct sockaddr *)&sun, sizeof(sun)) < 0)
 		goto err_close;
-	if (conn_fd >= 0) {
-		fd = SL_REAL(dup3)(s, conn_fd, O_CLOEXEC);
-	} else {
-		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
-		    rl.rlim_cur > TRANSPORT_FD_GAP * 2)
-			base = (int)rl.rlim_cur - TRANSPORT_FD_GAP;
-		fd = SL_REAL(fcntl)(s, F_DUPFD_CLOEXEC, base);
-		if (fd < 0)
-			fd = SL_REAL(fcntl)(s, F_DUPFD_CLOEXEC, 3);
-	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur > TRANSPORT_FD_GAP * 2)
+		base = (int)rl.rlim_cur - TRANSPORT_FD_GAP;
+	fd = SL_REAL(fcntl)(s, F_DUPFD_CLOEXEC, base);
+	if (fd < 0)
+		fd = SL_REAL(fcntl)(s, F_DUPFD_CLOEXEC, 3);
 	if (fd < 0)
 		goto err_close;
 	SL_REAL(close)(s);
-	__atomic_store_n(&conn_fd, fd, __ATOMIC_RELEASE);
-	return 0;
+	return fd;
 
 err_close:
 	fd = -errno;
@@ -272,28 +263,58 @@ err_close:
 	return fd;
 }
 
+/* Puts a fresh connection where our fd already is, or makes it ours. */
+static int install_conn(int fd)
+{
+	if (conn_fd >= 0 && fd != conn_fd) {
+		if (SL_REAL(dup3)(fd, conn_fd, O_CLOEXEC) < 0) {
+			SL_REAL(close)(fd);
+			return -errno;
+		}
+		SL_REAL(close)(fd);
+		return 0;
+	}
+	__atomic_store_n(&conn_fd, fd, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* What a connection starts with: hello, module map, the held sockets. */
+static int introduce(uint64_t now, uint32_t hello_flags)
+{
+	int err;
+
+	ctl_len = 0;
+	err = send_hello(now, hello_flags);
+	if (!err && !(hello_flags & (SL_HELLO_RECONNECT | SL_HELLO_FORKED)))
+		dl_iterate_phdr(put_module, &now);
+	if (!err)
+		err = put_inherited(now, hello_flags & SL_HELLO_RECONNECT);
+	if (!err && ctl_len)
+		err = send_msg(ctl_buf, ctl_len);
+	return err;
+}
+
+static uint32_t hello_flags_now(void)
+{
+	return conn_count ? SL_HELLO_RECONNECT : 0;
+}
+
 /* Connects, or returns quickly: another thread connects, or it is not
  * yet time to retry. Only the CONNECTING thread gets past the CAS. */
 static void try_connect(uint64_t now)
 {
 	int expect = CONN_DOWN;
-	int err;
+	int fd, err;
 
 	if (now < __atomic_load_n(&next_try_ns, __ATOMIC_RELAXED) ||
 	    !__atomic_compare_exchange_n(&conn_state, &expect, CONN_CONNECTING,
 					 false, __ATOMIC_ACQUIRE,
 					 __ATOMIC_RELAXED))
 		return;
-	ctl_len = 0;
-	err = open_conn();
+	fd = open_conn();
+	err = fd < 0 ? fd : install_conn(fd);
 	if (!err)
-		err = send_hello(now);
-	if (!err && !conn_count)
-		dl_iterate_phdr(put_module, &now);
-	if (!err)
-		err = put_inherited(now);
-	if (!err && ctl_len)
-		err = send_msg(ctl_buf, ctl_len);
+		err = introduce(now, hello_flags_now());
 	if (err) {
 		SL_LOG(2, "collector %s: %s", sl_cfg.socket_path,
 		       strerror(-err));
@@ -302,7 +323,6 @@ static void try_connect(uint64_t now)
 		return;
 	}
 	conn_count++;
-	conn_forked = false;
 	backoff_ms = BACKOFF_MIN_MS;
 	__atomic_store_n(&conn_state, CONN_UP, __ATOMIC_RELEASE);
 }
@@ -523,11 +543,37 @@ int sl_transport_move_from(int fd)
 }
 
 /*
- * In a fork child: the connection and the buffer are the parent's. Drop
- * both without sending; the child reports under its own pid, lazily.
+ * Before fork: a connection for the child, made by the parent, so that
+ * the collector knows of the child before the parent can exit (a daemon's
+ * parent exits at once). The collector takes the child's pid from the
+ * kernel with its first message. -1 when there is no collector.
  */
-void sl_transport_after_fork(void)
+int sl_transport_prefork(void)
 {
+	int fd;
+
+	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
+		return -1;
+	fd = open_conn();
+	return fd < 0 ? -1 : fd;
+}
+
+/* In the parent after fork: the child's connection is the child's. */
+void sl_transport_parent_after_fork(int child_fd)
+{
+	if (child_fd >= 0)
+		SL_REAL(close)(child_fd);
+}
+
+/*
+ * In a fork child: the connection and the buffer are the parent's. Drop
+ * both without sending, and introduce ourselves on the connection the
+ * parent made for us (or lazily, if it could not).
+ */
+void sl_transport_after_fork(int child_fd)
+{
+	uint64_t now;
+
 	sl_reset_ids_after_fork();
 	tb.len = 0;
 	tb.count = 0;
@@ -537,11 +583,58 @@ void sl_transport_after_fork(void)
 	conn_fd = -1;
 	conn_state = CONN_DOWN;
 	conn_count = 0;
-	conn_forked = true;
 	next_try_ns = 0;
 	backoff_ms = BACKOFF_MIN_MS;
 	dropped_records = dropped_batches = 0;
-	sl_fd_reset_counters();
+	sl_fd_after_fork();
+	if (child_fd < 0)
+		return;
+	now = sl_now_ns();
+	conn_fd = child_fd;
+	if (introduce(now, SL_HELLO_FORKED)) {
+		schedule_retry(now);
+		return;
+	}
+	conn_count = 1;
+	conn_state = CONN_UP;
+}
+
+/*
+ * exec keeps our connection (when following): the new image finds it by
+ * its peer address and goes on with a new hello. Close-on-exec comes
+ * back if the exec fails.
+ */
+void sl_transport_before_exec(void)
+{
+	if (sl_cfg.follow &&
+	    __atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_UP)
+		SL_REAL(fcntl)(conn_fd, F_SETFD, 0);
+}
+
+void sl_transport_exec_failed(void)
+{
+	if (conn_fd >= 0)
+		SL_REAL(fcntl)(conn_fd, F_SETFD, FD_CLOEXEC);
+}
+
+/* At init: is FD the connection a traced exec left us? */
+bool sl_transport_adopt(int fd)
+{
+	struct sockaddr_un sun;
+	socklen_t len = sizeof(sun);
+	size_t plen = strlen(sl_cfg.socket_path);
+
+	if (conn_fd >= 0 ||
+	    getpeername(fd, (struct sockaddr *)&sun, &len) < 0 ||
+	    sun.sun_family != AF_UNIX ||
+	    len < offsetof(struct sockaddr_un, sun_path) + plen ||
+	    memcmp(sun.sun_path, sl_cfg.socket_path, plen) ||
+	    (len > offsetof(struct sockaddr_un, sun_path) + plen &&
+	     sun.sun_path[plen] != '\0'))
+		return false;
+	SL_REAL(fcntl)(fd, F_SETFD, FD_CLOEXEC);
+	conn_fd = fd;
+	return true;
 }
 
 /* Process exit: say so, and send what this thread still holds. */
@@ -571,8 +664,13 @@ void sl_transport_init(void)
 	pthread_key_create(&exit_key, thread_exit_flush);
 	atexit(at_exit);
 	sl_fdtab_scan_inherited();
-	/* An image that inherited sockets reports them now, not at its
-	 * first call: they may be all it ever uses. */
-	if (sl_fd_high())
+	/* An exec'd image says hello on the connection it inherited, and
+	 * one that inherited sockets reports them now, not at its first
+	 * call: they may be all it ever uses. */
+	if (conn_fd >= 0 && !introduce(sl_now_ns(), SL_HELLO_EXEC)) {
+		conn_count = 1;
+		conn_state = CONN_UP;
+	} else if (sl_fd_high()) {
 		try_connect(sl_now_ns());
+	}
 }

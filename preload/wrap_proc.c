@@ -26,19 +26,21 @@ SL_EXPORT pid_t fork(void)
 {
 	struct sl_call_info ci = { .call = SL_CALL_FORK, .fd = -1 };
 	pid_t pid;
-	int err;
+	int err, child_fd;
 
 	if (!sl_active())
 		return SL_REAL(fork)();
 	sl_flush();
 	ci.ts = sl_now_ns();
+	child_fd = sl_transport_prefork();
 	pid = SL_REAL(fork)();
 	err = errno;
 	if (pid == 0) {
-		sl_transport_after_fork();
+		sl_transport_after_fork(child_fd);
 		errno = err;
 		return 0;
 	}
+	sl_transport_parent_after_fork(child_fd);
 	ci.dur = sl_now_ns() - ci.ts;
 	ci.ret = pid;
 	ci.err = err;
@@ -107,11 +109,13 @@ static void before_exec(struct sl_call_info *ci, uint64_t caller)
 	ci->caller = caller;
 	sl_emit(ci);
 	sl_flush();
+	sl_transport_before_exec();
 }
 
 /* The exec returned: it failed, and the image lives on. */
 static void exec_failed(struct sl_call_info *ci, int err)
 {
+	sl_transport_exec_failed();
 	ci->ret = -1;
 	ci->err = err;
 	ci->dur = sl_now_ns() - ci->ts;

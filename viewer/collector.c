@@ -28,7 +28,8 @@ struct sl_conn {
 	struct sl_conn *next;
 	int fd;
 	uint32_t id;
-	uint32_t pid;
+	uint32_t pid;		/* from the kernel, with the first message */
+	bool announced;		/* SL_REC_CONN written */
 	struct sl_check check;
 };
 
@@ -74,8 +75,10 @@ static int make_private_dir(struct sl_collector *c)
 		return -ENAMETOOLONG;
 	if (!mkdtemp(c->dir))	/* mkdtemp makes it 0700 */
 		return -errno;
-	snprintf(c->sock_path, sizeof(c->sock_path), "%s/collector.sock",
-		 c->dir);
+	if (strlen(c->dir) + sizeof("/collector.sock") > sizeof(c->sock_path))
+		return -ENAMETOOLONG;
+	strcpy(c->sock_path, c->dir);
+	strcat(c->sock_path, "/collector.sock");
 	return 0;
 }
 
@@ -93,6 +96,8 @@ static int listen_on(struct sl_collector *c)
 	if (strlen(c->sock_path) >= sizeof(sun.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sun.sun_path, c->sock_path);
+	/* Credentials ride on every message from the start. */
+	setsockopt(c->lfd, SOL_SOCKET, SO_PASSCRED, &(int){ 1 }, sizeof(int));
 	old = umask(077);
 	if (bind(c->lfd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
 		umask(old);
@@ -161,7 +166,8 @@ static void drop_conn(struct sl_collector *c, struct sl_conn *k,
 {
 	struct sl_rec_gone g = { .bad_records = bad_records };
 
-	write_own(c, k->id, &g, SL_REC_GONE, sizeof(g));
+	if (k->announced)
+		write_own(c, k->id, &g, SL_REC_GONE, sizeof(g));
 	epoll_ctl(c->epfd, EPOLL_CTL_DEL, k->fd, NULL);
 	close(k->fd);
 	for (struct sl_conn **pp = &c->conns; *pp; pp = &(*pp)->next) {
@@ -183,16 +189,65 @@ static uint64_t count_records(const uint8_t *p, size_t len)
 	return n;
 }
 
+/*
+ * The sender of a message, as the kernel says (SO_PASSCRED): a fork child
+ * speaks on a connection its parent made, so the connect-time credentials
+ * (SO_PEERCRED) name the parent. Later messages must come from the same
+ * process; the first is announced to the trace with its pid.
+ */
+static bool sender_ok(struct sl_collector *c, struct sl_conn *k,
+		      struct msghdr *msg)
+{
+	struct cmsghdr *cm = CMSG_FIRSTHDR(msg);
+	struct ucred cred;
+	struct sl_rec_conn rc = { 0 };
+
+	if (!cm || cm->cmsg_level != SOL_SOCKET ||
+	    cm->cmsg_type != SCM_CREDENTIALS) {
+		snprintf(k->check.why, sizeof(k->check.why),
+			 "message without credentials");
+		return false;
+	}
+	memcpy(&cred, CMSG_DATA(cm), sizeof(cred));
+	if (cred.uid != getuid() && cred.uid != 0) {
+		snprintf(k->check.why, sizeof(k->check.why),
+			 "sender of uid %u is not ours", (unsigned int)cred.uid);
+		return false;
+	}
+	if (k->announced && (uint32_t)cred.pid != k->pid) {
+		snprintf(k->check.why, sizeof(k->check.why),
+			 "pid %d speaks on the connection of pid %u",
+			 (int)cred.pid, k->pid);
+		return false;
+	}
+	if (k->announced)
+		return true;
+	k->pid = (uint32_t)cred.pid;
+	k->announced = true;
+	rc.pid = k->pid;
+	rc.uid = (uint32_t)cred.uid;
+	rc.gid = (uint32_t)cred.gid;
+	write_own(c, k->id, &rc, SL_REC_CONN, sizeof(rc));
+	return true;
+}
+
 /* Reads every batch the connection has; false if it is gone. */
 static bool drain(struct sl_collector *c, struct sl_conn *k)
 {
 	uint64_t buf[SL_BATCH_MAX / sizeof(uint64_t) + 1];
+	union {
+		char b[CMSG_SPACE(sizeof(struct ucred))];
+		struct cmsghdr align;
+	} ctl;
 	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 	for (;;) {
-		ssize_t n = recvmsg(k->fd, &msg, MSG_DONTWAIT);
+		ssize_t n;
 
+		msg.msg_control = ctl.b;
+		msg.msg_controllen = sizeof(ctl.b);
+		n = recvmsg(k->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -201,12 +256,14 @@ static bool drain(struct sl_collector *c, struct sl_conn *k)
 			drop_conn(c, k, 0);
 			return false;
 		}
-		if ((msg.msg_flags & MSG_TRUNC) || n > SL_BATCH_MAX) {
+		if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+		    n > SL_BATCH_MAX) {
 			snprintf(k->check.why, sizeof(k->check.why),
 				 "batch larger than %d bytes", SL_BATCH_MAX);
 			goto err_bad;
 		}
-		if (sl_wire_check_batch(&k->check, buf, (size_t)n))
+		if (!sender_ok(c, k, &msg) ||
+		    sl_wire_check_batch(&k->check, buf, (size_t)n))
 			goto err_bad;
 		sl_writer_frame(&c->w, k->id, buf, (size_t)n);
 		c->records += count_records((const uint8_t *)buf, (size_t)n);
@@ -236,15 +293,16 @@ static void accept_all(struct sl_collector *c)
 		struct ucred cred;
 		socklen_t len = sizeof(cred);
 		struct sl_conn *k;
-		struct sl_rec_conn rc = { 0 };
 		struct epoll_event ev = { .events = EPOLLIN };
+		int on = 1;
 		int fd = accept4(c->lfd, NULL, NULL,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0)
 			return;
 		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0 ||
-		    (cred.uid != getuid() && cred.uid != 0)) {
+		    (cred.uid != getuid() && cred.uid != 0) ||
+		    setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &on, sizeof(on))) {
 			c->refused++;
 			note(c, "refused process %d of uid %u (not ours)",
 			     (int)cred.pid, (unsigned int)cred.uid);
@@ -264,10 +322,6 @@ static void accept_all(struct sl_collector *c)
 		c->nconns++;
 		ev.data.ptr = k;
 		epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev);
-		rc.pid = (uint32_t)cred.pid;
-		rc.uid = (uint32_t)cred.uid;
-		rc.gid = (uint32_t)cred.gid;
-		write_own(c, k->id, &rc, SL_REC_CONN, sizeof(rc));
 	}
 }
 

@@ -265,20 +265,26 @@ struct sl_proc *sl_model_conn_proc(struct sl_model *m, uint32_t conn)
 
 /*
  * A hello: which process is it? A reconnect continues its process; a
- * hello from a pid whose last image exec'd is that process's new image;
- * anything else (a fork child, a new program) is a new process.
+ * second hello on a connection, or a hello from a pid whose last image
+ * exec'd, is that process's new image; anything else (a fork child, a
+ * new program) is a new process.
  */
 static void on_hello(struct sl_model *m, struct sl_conn_map *cm,
 		     const struct sl_rec_hello *h)
 {
 	uint32_t pid = cm->pid ? cm->pid : h->pid;
-	struct sl_proc *p = sl_model_proc(m, pid);
+	struct sl_proc *p = cm->proc ? cm->proc : sl_model_proc(m, pid);
 
 	if (p && !p->ended && (h->flags & SL_HELLO_RECONNECT)) {
 		cm->proc = p;
 		return;
 	}
-	if (p && p->pending_exec) {
+	if (p && p->awaiting_hello && (h->flags & SL_HELLO_FORKED)) {
+		p->awaiting_hello = false;
+		cm->proc = p;
+		return;
+	}
+	if (p && (p->pending_exec || (h->flags & SL_HELLO_EXEC))) {
 		p->pending_exec = false;
 		p->exec_inherit = true;
 		p->ended = false;
@@ -289,7 +295,9 @@ static void on_hello(struct sl_model *m, struct sl_conn_map *cm,
 		if (p && !p->ended)
 			proc_end(m, p, h->h.ts_ns);
 		p = new_proc(m, pid);
-		p->start_ns = h->mono_ns;
+		/* A fork child inherits its parent's start time reading. */
+		p->start_ns = (h->flags & SL_HELLO_FORKED) ? h->h.ts_ns :
+							     h->mono_ns;
 	}
 	p->ppid = h->ppid;
 	p->real_offset = h->real_ns - h->mono_ns;
@@ -297,6 +305,35 @@ static void on_hello(struct sl_model *m, struct sl_conn_map *cm,
 	memcpy(p->args, h->args, h->args_len);
 	p->args_len = h->args_len;
 	cm->proc = p;
+}
+
+/*
+ * The parent's fork record: the child holds a copy of every fd the parent
+ * holds now, whatever the parent closes next. The child's own hello may
+ * come before this record (then it has listed them itself) or after.
+ */
+void sl_model_fork(struct sl_model *m, struct sl_proc *p, uint32_t pid,
+		   uint64_t ts)
+{
+	struct sl_proc *q = sl_model_proc(m, pid);
+
+	/* The child's hello came first: it listed its fds itself, and may
+	 * even be gone already. */
+	if (q && q->ppid == p->pid)
+		return;
+	if (q && !q->ended)
+		proc_end(m, q, ts);
+	q = new_proc(m, pid);
+	q->ppid = p->pid;
+	q->start_ns = ts;
+	q->awaiting_hello = true;
+	q->real_offset = p->real_offset;
+	memcpy(q->exe, p->exe, sizeof(q->exe));
+	memcpy(q->args, p->args, p->args_len);
+	q->args_len = p->args_len;
+	for (uint32_t fd = 0; fd < p->nfds; fd++)
+		if (p->fds[fd].s)
+			sl_model_take(m, q, (int)fd, p->fds[fd].s, ts);
 }
 
 /* After a new image's INHERIT list: what it did not list died at exec. */

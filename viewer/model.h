@@ -44,6 +44,7 @@ struct sl_sock {
 	uint32_t npids, pids_cap;
 	uint32_t holders;	/* (pid, fd) pairs holding it now */
 	uint32_t creator_pid;
+	uint32_t proc_index;	/* sl_proc.index of the creator */
 	int creator_fd;
 	uint64_t caller;
 	uint64_t peer_inode;	/* socketpair: the other end */
@@ -70,6 +71,7 @@ struct sl_proc {
 	uint64_t end_ns;	/* 0 while running */
 	bool ended;
 	bool pending_exec;	/* exec recorded, new image not yet seen */
+	bool awaiting_hello;	/* made from the parent's fork record */
 	bool exec_inherit;	/* new image: sort its INHERIT list */
 	uint64_t exec_ns;
 	uint32_t execs;

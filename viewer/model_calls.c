@@ -43,6 +43,7 @@ static struct sl_sock *create(struct sl_model *m, struct sl_proc *p,
 		s = sl_model_new_sock(m, inode, ts);
 	}
 	s->creator_pid = p->pid;
+	s->proc_index = p->index;
 	s->creator_fd = fd;
 	s->caller = c->caller;
 	if (!s->closed && (!sl_model_hold(p, fd) ||
@@ -69,6 +70,7 @@ static struct sl_sock *find(struct sl_model *m, struct sl_proc *p,
 		s = sl_model_new_sock(m, c->inode, c->h.ts_ns);
 		s->placeholder = true;
 		s->creator_pid = p->pid;
+		s->proc_index = p->index;
 		s->creator_fd = c->fd;
 		sl_model_set_state(s, SL_ST_ESTABLISHED, c->h.ts_ns);
 	}
@@ -271,6 +273,8 @@ static bool proc_call(struct sl_model *m, struct sl_proc *p,
 	switch (c->call) {
 	case SL_CALL_FORK:
 	case SL_CALL_VFORK:
+		if (c->ret > 0 && c->ret < (1 << 30))
+			sl_model_fork(m, p, (uint32_t)c->ret, c->h.ts_ns);
 		return true;
 	case SL_CALL_EXEC:
 		on_exec(p, c);

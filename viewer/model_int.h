@@ -18,6 +18,8 @@ struct sl_hold *sl_model_take(struct sl_model *m, struct sl_proc *p, int fd,
 void sl_model_release(struct sl_model *m, struct sl_proc *p, int fd,
 		      uint64_t ts, bool closed);
 void sl_model_counters(struct sl_hold *h, const struct sl_rec_call *c);
+void sl_model_fork(struct sl_model *m, struct sl_proc *p, uint32_t pid,
+		   uint64_t ts);
 void sl_model_fds_done(struct sl_model *m, struct sl_proc *p);
 struct sl_proc *sl_model_conn_proc(struct sl_model *m, uint32_t conn);
 void sl_model_call(struct sl_model *m, struct sl_proc *p,

@@ -10,7 +10,9 @@
  * The first record on a connection is SL_REC_HELLO; then come the module
  * map (SL_REC_MODULE), the sockets the process already holds
  * (SL_CALL_INHERIT calls, closed by SL_CALL_FDS_DONE), and then the calls
- * as they happen. The collector validates every record against this file
+ * as they happen. An exec keeps the connection: the new image starts
+ * again with a hello (SL_HELLO_EXEC). The collector learns the sender's
+ * pid from the kernel (SCM_CREDENTIALS), never from a record. The collector validates every record against this file
  * (sl_wire_check) before it keeps it; a record that fails closes that one
  * connection.
  *
@@ -160,6 +162,7 @@ struct sl_rec_call_addr {
 /* Hello flags. */
 #define SL_HELLO_FORKED	0x1u	/* first report of a child after fork */
 #define SL_HELLO_RECONNECT 0x2u	/* same image, after the collector was lost */
+#define SL_HELLO_EXEC	0x4u	/* a new image on its predecessor's connection */
 
 struct sl_rec_hello {
 	struct sl_hdr h;

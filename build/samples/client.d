@@ -1,0 +1,2 @@
+build/samples/client: samples/client.c samples/common.h
+samples/common.h:

@@ -1,0 +1,2 @@
+build/samples/daemon: samples/daemon.c samples/common.h
+samples/common.h:

@@ -1,0 +1,2 @@
+build/samples/fork_server: samples/fork_server.c samples/common.h
+samples/common.h:

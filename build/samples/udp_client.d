@@ -1,0 +1,2 @@
+build/samples/udp_client: samples/udp_client.c samples/common.h
+samples/common.h:

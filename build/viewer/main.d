@@ -1,0 +1,4 @@
+build/viewer/main.o: viewer/main.c viewer/viewer.h \
+ include/socklens/wire.h
+viewer/viewer.h:
+include/socklens/wire.h:

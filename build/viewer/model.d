@@ -1,0 +1,7 @@
+build/viewer/model.o: viewer/model.c viewer/hash.h viewer/model.h \
+ viewer/viewer.h include/socklens/wire.h viewer/model_int.h
+viewer/hash.h:
+viewer/model.h:
+viewer/viewer.h:
+include/socklens/wire.h:
+viewer/model_int.h:

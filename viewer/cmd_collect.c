@@ -1,0 +1,88 @@
+/*
+ * socklens collect [-s SOCKET] [-o FILE]
+ *
+ * The collector as a process of its own, for long runs and for many
+ * programs at once: each is started with the preload and SOCKLENS_SOCKET
+ * naming this socket. Runs until SIGINT or SIGTERM, then closes the trace.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "viewer.h"
+
+static volatile sig_atomic_t stopping;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: %s collect [-s SOCKET] [-o FILE]\n"
+		"  -s SOCKET   listen here (default: a new private directory)\n"
+		"  -o FILE     write the trace here (default socklens.trace)\n",
+		sl_prog());
+}
+
+int sl_cmd_collect(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct sigaction sa = { .sa_handler = on_stop };
+	const char *sock = NULL, *out = "socklens.trace";
+	struct sl_collector col;
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, "+s:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			sock = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	err = sl_collector_open(&col, sock, out);
+	if (err) {
+		fprintf(stderr, "%s: collector on %s, trace %s: %s\n", sl_prog(),
+			col.sock_path[0] ? col.sock_path : "(private dir)", out,
+			strerror(-err));
+		sl_collector_close(&col);
+		return 1;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	fprintf(stderr, "%s: collecting into %s\n"
+		"  SOCKLENS_SOCKET=%s LD_PRELOAD=.../libsocklens.so PROGRAM\n",
+		sl_prog(), out, col.sock_path);
+	while (!stopping)
+		sl_collector_poll(&col, 1000);
+	sl_collector_close(&col);
+	fprintf(stderr, "%s: %llu records in %llu batches, %llu refused, "
+		"%llu cut off for bad records\n", sl_prog(),
+		(unsigned long long)col.records, (unsigned long long)col.batches,
+		(unsigned long long)col.refused, (unsigned long long)col.bad);
+	return 0;
+}

@@ -1,0 +1,241 @@
+/*
+ * socklens run [-o FILE] [-q] [--no-follow] [--] PROGRAM [ARGS...]
+ *
+ * Starts a collector in this process, runs PROGRAM with the preload, and
+ * collects until PROGRAM and every traced process it started are gone
+ * (as strace -f waits for its tracees). Exits with PROGRAM's status, and
+ * unless -q then draws the timeline on stderr, leaving PROGRAM's stdout
+ * as it was.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "render.h"
+
+static volatile sig_atomic_t stop_requests;
+static volatile sig_atomic_t forward_sig;
+static pid_t child_pid;
+
+/*
+ * Ctrl-C reaches the program from the terminal by itself; a signal sent
+ * to us by a process (kill) is passed on. Two requests stop collecting.
+ */
+static void on_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	stop_requests++;
+	if (child_pid > 0 && (si->si_code == SI_USER || sig == SIGTERM ||
+			      sig == SIGHUP))
+		kill(child_pid, sig);
+	forward_sig = sig;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa = { .sa_sigaction = on_signal,
+				.sa_flags = SA_SIGINFO | SA_RESTART };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/*
+ * The preload: $SOCKLENS_PRELOAD, else beside this executable (the build
+ * tree), else PREFIX/lib/socklens/ when this is PREFIX/bin/socklens.
+ */
+static int find_preload(char *buf, size_t len)
+{
+	const char *env = getenv("SOCKLENS_PRELOAD");
+	char self[PATH_MAX];
+	ssize_t n;
+	char *dir;
+
+	if (env && *env) {
+		snprintf(buf, len, "%s", env);
+		return access(buf, R_OK) ? -errno : 0;
+	}
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n < 0)
+		return -errno;
+	self[n] = '\0';
+	dir = dirname(self);
+	snprintf(buf, len, "%s/libsocklens.so", dir);
+	if (!access(buf, R_OK))
+		return 0;
+	snprintf(buf, len, "%s/../lib/socklens/libsocklens.so", dir);
+	return access(buf, R_OK) ? -ENOENT : 0;
+}
+
+static void child_env(const char *lib, const char *sock, bool no_follow)
+{
+	const char *old = getenv("LD_PRELOAD");
+	char pre[PATH_MAX * 2];
+
+	if (old && *old)
+		snprintf(pre, sizeof(pre), "%s:%s", lib, old);
+	else
+		snprintf(pre, sizeof(pre), "%s", lib);
+	setenv("LD_PRELOAD", pre, 1);
+	setenv("SOCKLENS_SOCKET", sock, 1);
+	unsetenv("SOCKLENS_DISABLE");
+	if (no_follow)
+		setenv("SOCKLENS_NO_FOLLOW", "1", 1);
+	else
+		unsetenv("SOCKLENS_NO_FOLLOW");
+}
+
+static pid_t start(char **argv, const char *lib, const char *sock,
+		   bool no_follow)
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGQUIT, SIG_DFL);
+	child_env(lib, sock, no_follow);
+	execvp(argv[0], argv);
+	fprintf(stderr, "%s: %s: %s\n", sl_prog(), argv[0], strerror(errno));
+	_exit(errno == ENOENT ? 127 : 126);
+}
+
+/* A shell's idea of the status: the code, or 128 + the signal. */
+static int exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 1;
+}
+
+static int collect_until_done(struct sl_collector *c, pid_t pid)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int status = 0;
+	bool exited = false;
+	bool said = false;
+
+	if (pidfd >= 0)
+		sl_collector_add_fd(c, pidfd);
+	while (stop_requests < 2) {
+		sl_collector_poll(c, pidfd >= 0 ? 1000 : 50);
+		if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
+			exited = true;
+			if (pidfd >= 0)
+				close(pidfd);
+			pidfd = -1;
+		}
+		if (exited && !c->nconns)
+			break;
+		if (exited && !said && !c->quiet && isatty(STDERR_FILENO)) {
+			fprintf(stderr, "%s: waiting for %u traced processes "
+				"(Ctrl-C twice to stop)\n", sl_prog(), c->nconns);
+			said = true;
+		}
+	}
+	if (!exited) {
+		waitpid(pid, &status, 0);
+	}
+	return exit_code(status);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: %s run [-o FILE] [-q] [--no-follow] [--] PROGRAM "
+		"[ARGS...]\n"
+		"  -o FILE       write the trace here (default socklens.trace)\n"
+		"  -q            do not draw the timeline afterwards\n"
+		"  --no-follow   do not trace the programs PROGRAM execs\n",
+		sl_prog());
+}
+
+int sl_cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-follow", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *out = "socklens.trace";
+	bool quiet = false, no_follow = false;
+	char lib[PATH_MAX];
+	struct sl_collector col;
+	int c, err, code;
+
+	while ((c = getopt_long(argc, argv, "+o:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			out = optarg;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case 'F':
+			no_follow = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	err = find_preload(lib, sizeof(lib));
+	if (err) {
+		fprintf(stderr, "%s: cannot find libsocklens.so (set "
+			"SOCKLENS_PRELOAD): %s\n", sl_prog(), strerror(-err));
+		return 1;
+	}
+	err = sl_collector_open(&col, NULL, out);
+	if (err) {
+		fprintf(stderr, "%s: collector on %s, trace %s: %s\n", sl_prog(),
+			col.sock_path[0] ? col.sock_path : "(private dir)", out,
+			strerror(-err));
+		sl_collector_close(&col);
+		return 1;
+	}
+	col.quiet = quiet;
+	catch_signals();
+	child_pid = start(argv + optind, lib, col.sock_path, no_follow);
+	if (child_pid < 0) {
+		fprintf(stderr, "%s: fork: %s\n", sl_prog(), strerror(errno));
+		sl_collector_close(&col);
+		return 1;
+	}
+	code = collect_until_done(&col, child_pid);
+	sl_collector_close(&col);
+	if (!quiet) {
+		struct sl_render_opts o = { .width = sl_term_width(stderr),
+					    .color = sl_color_wanted(stderr) };
+		struct sl_model m;
+
+		sl_model_init(&m);
+		if (!sl_model_load(&m, out)) {
+			fputc('\n', stderr);
+			sl_render_term(stderr, &m, &o);
+			fprintf(stderr, "trace: %s\n", out);
+		}
+		sl_model_free(&m);
+	}
+	return code;
+}

@@ -1,0 +1,57 @@
+/*
+ * socklens: the command. Dispatches to one file per subcommand.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "viewer.h"
+
+struct subcommand {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *what;
+};
+
+static const struct subcommand subcommands[] = {
+	{ "run", sl_cmd_run, "run a program under the tracer, then show it" },
+	{ "collect", sl_cmd_collect, "collect from traced processes into a file" },
+	{ "view", sl_cmd_view, "draw a trace's socket timeline in the terminal" },
+	{ "export", sl_cmd_export, "write a trace as jsonl events or sockets" },
+};
+
+const char *sl_prog(void)
+{
+	return "socklens";
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: socklens COMMAND [ARGS]\n\n");
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(f, "  %-8s %s\n", subcommands[i].name,
+			subcommands[i].what);
+	fprintf(f, "\n'socklens COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("socklens %s (wire %d)\n", SL_VERSION, SL_WIRE_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return subcommands[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "socklens: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,297 @@
+/*
+ * The terminal timeline: one row per socket, grouped under the process
+ * that created it, time left to right, each state a colour (or, without
+ * colour, a letter); endpoints, bytes each way and the outcome; then a
+ * legend and a summary line. Fits 80 columns; wider terminals give the
+ * endpoints and the bar more room.
+ */
+#include <string.h>
+#include <sys/socket.h>
+
+#include "model.h"
+#include "render.h"
+
+/* Drawn in this order of importance when several states share a cell. */
+static const struct {
+	char letter;
+	const char *color;	/* SGR parameters */
+	int weight;
+} look[SL_ST_MAX] = {
+	[SL_ST_CREATED] = { '.', "90", 1 },
+	[SL_ST_BOUND] = { 'b', "34", 2 },
+	[SL_ST_LISTENING] = { 'L', "36", 3 },
+	[SL_ST_ESTABLISHED] = { '=', "32", 4 },
+	[SL_ST_PEER_CLOSED] = { '-', "33", 5 },
+	[SL_ST_SHUT_RD] = { '<', "35", 6 },
+	[SL_ST_SHUT_WR] = { '>', "35", 6 },
+	[SL_ST_SHUT_RDWR] = { 'x', "35", 6 },
+	[SL_ST_CONNECTING] = { '~', "93", 7 },
+};
+
+#define ERR_CELL (SL_ST_MAX + 1)
+#define EMPTY_CELL 0xff
+
+struct layout {
+	int width;
+	int ep;		/* endpoint column */
+	int bar;	/* timeline cells */
+	bool color;
+	uint64_t t0, t1;
+};
+
+static const char *role_short(unsigned int role)
+{
+	static const char *const names[SL_ROLE_MAX] = {
+		[SL_ROLE_UNCONNECTED] = "-", [SL_ROLE_LISTENER] = "listen",
+		[SL_ROLE_CLIENT] = "client", [SL_ROLE_SERVER] = "server",
+		[SL_ROLE_PAIR] = "pair", [SL_ROLE_DATAGRAM] = "dgram",
+	};
+	return role < SL_ROLE_MAX ? names[role] : "?";
+}
+
+static int cell_of(const struct layout *l, uint64_t ts)
+{
+	uint64_t span = l->t1 > l->t0 ? l->t1 - l->t0 : 1;
+	int c;
+
+	if (ts <= l->t0)
+		return 0;
+	c = (int)((double)(ts - l->t0) / (double)span * l->bar);
+	return c >= l->bar ? l->bar - 1 : c;
+}
+
+static void fill_cells(const struct layout *l, const struct sl_sock *s,
+		       uint8_t *cells)
+{
+	memset(cells, EMPTY_CELL, (size_t)l->bar);
+	for (uint32_t i = 0; i < s->nspans; i++) {
+		const struct sl_span *sp = &s->spans[i];
+		uint64_t end = sp->end_ns ? sp->end_ns :
+			       (s->end_ns ? s->end_ns : s->last_ns);
+		int c0 = cell_of(l, sp->start_ns), c1 = cell_of(l, end);
+
+		if (!s->closed && !sp->end_ns && s->open_at_exit)
+			c1 = cell_of(l, s->last_ns);
+		if (!s->closed && !sp->end_ns && !s->open_at_exit)
+			c1 = l->bar - 1;
+		for (int c = c0; c <= c1; c++)
+			if (cells[c] == EMPTY_CELL ||
+			    look[cells[c]].weight < look[sp->state].weight)
+				cells[c] = sp->state;
+	}
+	if (s->err) {
+		uint64_t at = s->nspans ? s->spans[s->nspans - 1].start_ns :
+					  s->start_ns;
+
+		cells[cell_of(l, at)] = ERR_CELL;
+	}
+}
+
+static void draw_bar(FILE *f, const struct layout *l, const uint8_t *cells)
+{
+	int prev = -1;
+
+	for (int c = 0; c < l->bar; c++) {
+		int v = cells[c];
+
+		if (l->color && v != prev) {
+			fputs("\033[0m", f);
+			if (v == ERR_CELL)
+				fputs("\033[1;31m", f);
+			else if (v != EMPTY_CELL)
+				fprintf(f, "\033[%sm", look[v].color);
+			prev = v;
+		}
+		if (v == EMPTY_CELL)
+			fputc(' ', f);
+		else if (v == ERR_CELL)
+			fputs(l->color ? "\u2715" : "!", f);
+		else if (l->color)
+			fputs("\u2588", f);
+		else
+			fputc(look[v].letter, f);
+	}
+	if (l->color)
+		fputs("\033[0m", f);
+}
+
+/*
+ * The endpoint a person wants for each role: a listener's own address,
+ * the peer of a server socket ("<-"), the remote of a client ("->").
+ */
+static void endpoint(char *buf, size_t len, const struct sl_sock *s)
+{
+	char a[200], b[200];
+
+	sl_addr_format(&s->local, a, sizeof(a));
+	sl_addr_format(&s->remote, b, sizeof(b));
+	if (s->role == SL_ROLE_LISTENER || (!b[0] && a[0]))
+		snprintf(buf, len, "%s", a);
+	else if (s->role == SL_ROLE_SERVER)
+		snprintf(buf, len, "<-%s", b);
+	else if (b[0])
+		snprintf(buf, len, "->%s", b);
+	else
+		snprintf(buf, len, "%s%s", sl_family_name(s->family),
+			 s->type == SOCK_DGRAM ? "/dgram" : "");
+}
+
+static const char *outcome(const struct sl_sock *s)
+{
+	if (s->err)
+		return sl_errno_name(s->err);
+	if (s->closed)
+		return "closed";
+	if (s->open_at_exit)
+		return "at-exit";
+	return "open";
+}
+
+static void draw_sock(FILE *f, const struct layout *l,
+		      const struct sl_sock *s, uint8_t *cells)
+{
+	char ep[512], tx[16], rx[16];
+	const char *out = outcome(s);
+
+	endpoint(ep, sizeof(ep), s);
+	sl_fmt_bytes(tx, sizeof(tx), s->tx_bytes);
+	sl_fmt_bytes(rx, sizeof(rx), s->rx_bytes);
+	fprintf(f, "%4u %-6s ", s->id, role_short(s->role));
+	sl_term_str(f, ep, strlen(ep), (size_t)l->ep);
+	for (int pad = l->ep - (int)strlen(ep); pad > 0; pad--)
+		fputc(' ', f);
+	fputs(" |", f);
+	fill_cells(l, s, cells);
+	draw_bar(f, l, cells);
+	fprintf(f, "| %6s %6s ", tx, rx);
+	if (l->color && s->err)
+		fprintf(f, "\033[31m%s\033[0m\n", out);
+	else
+		fprintf(f, "%s\n", out);
+}
+
+static void draw_proc(FILE *f, const struct sl_proc *p, bool color)
+{
+	fprintf(f, "%spid %u", color ? "\033[1m" : "", p->pid);
+	if (p->ppid)
+		fprintf(f, " (ppid %u)", p->ppid);
+	fputs("  ", f);
+	for (uint32_t off = 0; off < p->args_len;) {
+		size_t n = strnlen(p->args + off, p->args_len - off);
+
+		fputs(off ? " " : "", f);
+		sl_term_str(f, p->args + off, n, 40);
+		off += (uint32_t)n + 1;
+	}
+	if (p->exit_status >= 0)
+		fprintf(f, "  [exit %lld]", (long long)p->exit_status);
+	fprintf(f, "%s\n", color ? "\033[0m" : "");
+}
+
+static void legend(FILE *f, const struct layout *l)
+{
+	static const uint8_t order[] = {
+		SL_ST_CREATED, SL_ST_BOUND, SL_ST_LISTENING, SL_ST_CONNECTING,
+		SL_ST_ESTABLISHED, SL_ST_SHUT_WR, SL_ST_PEER_CLOSED,
+	};
+
+	fputs("  ", f);
+	for (size_t i = 0; i < sizeof(order); i++) {
+		uint8_t st = order[i];
+
+		if (l->color)
+			fprintf(f, "\033[%sm\u2588\033[0m %s  ", look[st].color,
+				sl_state_name(st));
+		else
+			fprintf(f, "%c %s  ", look[st].letter, sl_state_name(st));
+	}
+	fprintf(f, "%s error\n", l->color ? "\033[1;31m\u2715\033[0m" : "!");
+}
+
+static void summary(FILE *f, const struct sl_model *m)
+{
+	char dur[32];
+
+	sl_fmt_dur(dur, sizeof(dur), m->last_ns - m->first_ns);
+	fprintf(f, "%u processes, %u sockets, %llu events, %llu dropped, "
+		"over %s\n", m->nprocs, m->nsocks,
+		(unsigned long long)m->events, (unsigned long long)m->dropped,
+		dur);
+	if (m->torn)
+		fprintf(f, "warning: the trace has a torn tail (%s); "
+			"everything before it is shown\n", m->torn_why);
+	if (m->bad_conns)
+		fprintf(f, "warning: %llu processes were cut off for bad "
+			"records\n", (unsigned long long)m->bad_conns);
+	if (m->bad_why[0])
+		fprintf(f, "warning: bad record in the file: %s\n", m->bad_why);
+}
+
+/* Widths: the endpoint column as wide as the widest endpoint (within
+ * limits), the bar whatever is left; the axis spans the sockets' lives. */
+static void layout(struct layout *l, const struct sl_model *m, int width,
+		   bool color)
+{
+	/* id, role, the bar's two rules, tx, rx and the outcome column */
+	int fixed = 4 + 1 + 6 + 1 + 2 + 1 + 7 + 7 + 13;
+	int free_cols = width - fixed, widest = 8;
+	char ep[512];
+
+	l->width = width;
+	l->color = color;
+	l->t0 = UINT64_MAX;
+	l->t1 = 0;
+	for (uint32_t i = 0; i < m->nsocks; i++) {
+		const struct sl_sock *s = m->socks[i];
+		uint64_t end = s->end_ns > s->last_ns ? s->end_ns : s->last_ns;
+		int n;
+
+		endpoint(ep, sizeof(ep), s);
+		n = (int)strlen(ep);
+		widest = n > widest ? n : widest;
+		l->t0 = s->start_ns < l->t0 ? s->start_ns : l->t0;
+		l->t1 = end > l->t1 ? end : l->t1;
+	}
+	if (l->t0 > l->t1) {
+		l->t0 = m->first_ns;
+		l->t1 = m->last_ns;
+	}
+	l->ep = widest < free_cols / 2 ? widest : free_cols / 2;
+	if (l->ep < 16)
+		l->ep = 16;
+	l->bar = free_cols - l->ep;
+	if (l->bar < 10)
+		l->bar = 10;
+}
+
+void sl_render_term(FILE *f, const struct sl_model *m,
+		    const struct sl_render_opts *o)
+{
+	struct layout l;
+	uint8_t cells[512];
+	char dur[32];
+
+	layout(&l, m, o->width < 60 ? 60 : o->width > 400 ? 400 : o->width,
+	       o->color);
+	sl_fmt_dur(dur, sizeof(dur), l.t1 - l.t0);
+	fprintf(f, "%4s %-6s %-*s  %-*s  %6s %6s %s\n", "ID", "ROLE", l.ep,
+		"ENDPOINT", l.bar, "0", "TX", "RX", "OUTCOME");
+	for (uint32_t i = 0; i < m->nprocs; i++) {
+		const struct sl_proc *p = m->procs[i];
+		bool shown = false;
+
+		for (uint32_t k = 0; k < m->nsocks; k++) {
+			const struct sl_sock *s = m->socks[k];
+
+			if (s->proc_index != p->index)
+				continue;
+			if (!shown)
+				draw_proc(f, p, l.color);
+			shown = true;
+			draw_sock(f, &l, s, cells);
+		}
+	}
+	fprintf(f, "%*s+%s\n", 4 + 1 + 6 + 1 + l.ep + 2 + l.bar - 1, "", dur);
+	legend(f, &l);
+	summary(f, m);
+}
