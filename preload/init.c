@@ -50,6 +50,9 @@ static const struct binding bindings[] = {
 	BIND(writev, "writev"), BIND(read_chk, "__read_chk"),
 	BIND(recv_chk, "__recv_chk"), BIND(recvfrom_chk, "__recvfrom_chk"),
 	BIND(sendfile, "sendfile"), BIND(sendfile64, "sendfile64"),
+	BIND(poll, "poll"), BIND(ppoll, "ppoll"), BIND(select, "select"),
+	BIND(pselect, "pselect"), BIND(epoll_wait, "epoll_wait"),
+	BIND(epoll_pwait, "epoll_pwait"), BIND(epoll_pwait2, "epoll_pwait2"),
 	BIND(getsockopt, "getsockopt"), BIND(getsockname, "getsockname"),
 };
 #undef BIND

@@ -54,6 +54,8 @@ io_slow(struct sl_fd *e, int fd, ssize_t n, int err, bool rx, size_t asked,
 		e->flags &= ~SL_FD_WANT_PEER;
 		ci.addr = peer;
 		ci.addr_len = peer_len;
+		/* Its first datagram gave an unbound socket its port. */
+		ci.want_local = true;
 		emit = true;
 	}
 	if (emit)

@@ -16,6 +16,7 @@
 #include "hash.h"
 #include "model.h"
 #include "model_int.h"
+#include "reorder.h"
 
 /* Collector connection number -> the process it carries. */
 struct sl_conn_map {
@@ -424,6 +425,7 @@ void sl_model_finish(struct sl_model *m)
 int sl_model_load(struct sl_model *m, const char *path)
 {
 	struct sl_reader r;
+	struct sl_reorder ro;
 	struct sl_frame fr;
 	const uint8_t *payload;
 	int err, n;
@@ -434,10 +436,11 @@ int sl_model_load(struct sl_model *m, const char *path)
 			r.why[0] ? r.why : strerror(-err));
 		return err;
 	}
+	sl_reorder_init(&ro, SL_REORDER_WINDOW_NS, sl_model_record, m);
 	while ((n = sl_reader_next(&r, &fr, &payload)) > 0) {
 		char why[160] = "";
 		int got = sl_frame_records(fr.conn, payload, fr.len,
-					   sl_model_record, m, why,
+					   sl_reorder_push, &ro, why,
 					   sizeof(why));
 
 		if (why[0] && !m->bad_why[0])
@@ -446,6 +449,7 @@ int sl_model_load(struct sl_model *m, const char *path)
 				 (unsigned long long)(r.offset - fr.len -
 						      sizeof(fr)), got, why);
 	}
+	sl_reorder_finish(&ro);
 	if (n < 0)
 		fprintf(stderr, "%s: %s: %s\n", sl_prog(), path, strerror(-n));
 	m->torn = r.torn;

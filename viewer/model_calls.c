@@ -187,15 +187,19 @@ static void on_connect(struct sl_sock *s, const struct sl_rec_call *c,
 	sl_model_set_state(s, before < SL_ST_MAX ? before : SL_ST_CREATED, end);
 }
 
-/* The first I/O after a pending connect tells how it ended. */
+/* The first I/O after a pending connect tells how it ended, or
+ * getsockopt(SO_ERROR) does (SL_F_OUTCOME: the errno is in arg1). */
 static void connect_outcome(struct sl_sock *s, const struct sl_rec_call *c)
 {
+	int err = (c->flags & SL_F_OUTCOME) ? (int)c->arg1 :
+		  c->ret < 0 ? c->err : 0;
+
 	s->connect_pending = false;
-	if (c->ret >= 0 || c->err == EAGAIN) {
+	if (!err || err == EAGAIN) {
 		sl_model_set_state(s, SL_ST_ESTABLISHED, c->h.ts_ns);
 		return;
 	}
-	s->err = c->err;
+	s->err = err;
 	s->connect_failures++;
 	sl_model_set_state(s, SL_ST_CREATED, c->h.ts_ns);
 }
@@ -203,8 +207,12 @@ static void connect_outcome(struct sl_sock *s, const struct sl_rec_call *c)
 static void on_io(struct sl_sock *s, const struct sl_rec_call *c,
 		  const struct sl_rec_call_addr *a)
 {
-	if ((c->flags & SL_F_FIRST_IO) || s->connect_pending)
+	if (c->flags & (SL_F_FIRST_IO | SL_F_OUTCOME) ||
+	    (s->connect_pending && c->call != SL_CALL_GETSOCKOPT &&
+	     c->call != SL_CALL_SETSOCKOPT))
 		connect_outcome(s, c);
+	if (c->call == SL_CALL_GETSOCKOPT || c->call == SL_CALL_SETSOCKOPT)
+		return;
 	if (c->flags & SL_F_EOF)
 		sl_model_set_state(s, SL_ST_PEER_CLOSED, c->h.ts_ns);
 	if (c->ret < 0 && !s->err && c->err != EAGAIN && c->err != EINTR)

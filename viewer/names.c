@@ -46,6 +46,8 @@ static const char *const call_names[SL_CALL_MAX] = {
 	[SL_CALL_FDS_DONE] = "fds-done",
 	[SL_CALL_EXIT] = "exit",
 	[SL_CALL_COUNTERS] = "counters",
+	[SL_CALL_GETSOCKOPT] = "getsockopt",
+	[SL_CALL_SETSOCKOPT] = "setsockopt",
 };
 
 static const char *const state_names[SL_ST_MAX] = {

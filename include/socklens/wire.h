@@ -82,6 +82,8 @@ enum sl_call {
 	SL_CALL_FDS_DONE,	/* end of the SL_CALL_INHERIT list */
 	SL_CALL_EXIT,		/* the process is exiting (ret: status if known) */
 	SL_CALL_COUNTERS,	/* periodic byte counters of an open socket */
+	SL_CALL_GETSOCKOPT,
+	SL_CALL_SETSOCKOPT,
 	SL_CALL_MAX
 };
 
@@ -98,6 +100,8 @@ struct sl_hdr {
 #define SL_F_FIRST_IO	0x0002u	/* first I/O after a pending connect */
 #define SL_F_EOF	0x0004u	/* a read saw end of stream */
 #define SL_F_UNTRACKED	0x0008u	/* fd beyond the table: not followed */
+#define SL_F_OUTCOME	0x0010u	/* ends a pending connect; arg1 is its
+				 * errno (0: connected), from SO_ERROR */
 
 /*
  * One wrapped call. fd and inode name the socket the record is about:
@@ -113,6 +117,8 @@ struct sl_hdr {
  *   fork: ret is the child's pid; exec: ret -1 only when it failed
  *   INHERIT: a socket held when the process first reported; arg0 the
  *     family, arg1 the type
+ *   getsockopt, setsockopt: arg0 the level, arg1 the option name, but
+ *     with SL_F_OUTCOME (getsockopt(SO_ERROR) after EINPROGRESS)
  * The counters are the fd's totals so far, sent with every state change
  * (DESIGN.md 8) instead of one record per I/O call.
  */

@@ -1,0 +1,1 @@
+build/tests/helpers/errno_check: tests/helpers/errno_check.c

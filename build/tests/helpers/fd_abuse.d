@@ -1,0 +1,1 @@
+build/tests/helpers/fd_abuse: tests/helpers/fd_abuse.c

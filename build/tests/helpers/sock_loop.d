@@ -1,0 +1,1 @@
+build/tests/helpers/sock_loop: tests/helpers/sock_loop.c

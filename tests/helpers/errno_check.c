@@ -1,0 +1,110 @@
+/*
+ * Calls every wrapped function with bad arguments and prints what each
+ * returned and the errno it left. The test runs it bare and under the
+ * preload and diffs the two: a wrapper must change neither.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#define CHECK(expr) do { long r_ = (long)(expr); show(#expr, r_, errno); } while (0)
+
+/* Bad values the compiler cannot see through, so it lets us pass them. */
+static void *volatile bad_ptr = (void *)1;
+static void *volatile null_ptr;
+static volatile int minus_one = -1;
+
+static void show(const char *what, long ret, int err)
+{
+	printf("%-60s ret=%ld errno=%s\n", what, ret,
+	       ret < 0 ? strerrorname_np(err) : "-");
+	errno = 0;
+}
+
+int main(void)
+{
+	struct sockaddr_in lo = { .sin_family = AF_INET,
+				  .sin_port = htons(1),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	char buf[16] = "x";
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	socklen_t len = sizeof(lo);
+	int sv[2], s, u, l, file;
+
+	signal(SIGPIPE, SIG_IGN);
+	file = open("/dev/null", O_RDONLY);
+	s = socket(AF_INET, SOCK_STREAM, 0);
+	u = socket(AF_INET, SOCK_DGRAM, 0);
+	l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	CHECK(socket(-1, SOCK_STREAM, 0));
+	CHECK(socket(AF_INET, 12345, 0));
+	CHECK(socketpair(AF_INET, SOCK_STREAM, 0, sv));
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, bad_ptr));
+	CHECK(bind(-1, (struct sockaddr *)&lo, sizeof(lo)));
+	CHECK(bind(file, (struct sockaddr *)&lo, sizeof(lo)));
+	CHECK(bind(s, NULL, sizeof(lo)));
+	CHECK(bind(s, (struct sockaddr *)&lo, 1));
+	CHECK(bind(s, bad_ptr, 200));
+	CHECK(listen(-1, 1));
+	CHECK(listen(file, 1));
+	CHECK(connect(-1, (struct sockaddr *)&lo, sizeof(lo)));
+	CHECK(connect(s, NULL, sizeof(lo)));
+	CHECK(connect(s, (struct sockaddr *)&lo, 0));
+	CHECK(connect(s, bad_ptr, 300));
+	CHECK(connect(s, (struct sockaddr *)&lo, sizeof(lo)));
+	CHECK(accept(-1, NULL, NULL));
+	CHECK(accept(file, NULL, NULL));
+	CHECK(accept(u, NULL, NULL));
+	CHECK(listen(l, 1));
+	CHECK(accept(l, NULL, NULL));
+	CHECK(accept4(l, (struct sockaddr *)&lo, &len, SOCK_CLOEXEC));
+	CHECK(accept4(l, NULL, NULL, 12345));
+	CHECK(shutdown(-1, SHUT_RD));
+	CHECK(shutdown(u, SHUT_RD));
+	CHECK(shutdown(l, 99));
+	CHECK(close(-1));
+	CHECK(close(9999));
+	CHECK(dup(-1));
+	CHECK(dup2(-1, 50));
+	CHECK(dup3(s, s, 0));
+	CHECK(dup3(s, 100, 12345));
+	CHECK(fcntl(-1, F_GETFD));
+	CHECK(fcntl(s, F_DUPFD, -1));
+	CHECK(close_range(5, 3, 0));
+	CHECK(send(-1, buf, 1, 0));
+	CHECK(send(l, buf, 1, 0));
+	CHECK(sendto(u, buf, 1, 0, NULL, 0));
+	CHECK(sendto(u, buf, 1, 0, bad_ptr, sizeof(lo)));
+	CHECK(sendmsg(-1, &msg, 0));
+	CHECK(sendmsg(u, NULL, 0));
+	CHECK(recv(-1, buf, 1, 0));
+	CHECK(recv(l, buf, 1, 0));
+	CHECK(recv(u, buf, 1, MSG_DONTWAIT));
+	CHECK(recvfrom(u, buf, 1, MSG_DONTWAIT, NULL, NULL));
+	CHECK(recvmsg(-1, &msg, 0));
+	CHECK(recvmsg(u, NULL, MSG_DONTWAIT));
+	CHECK(read(-1, buf, 1));
+	CHECK(read(l, buf, 1));
+	CHECK(write(-1, buf, 1));
+	CHECK(write(l, buf, 1));
+	CHECK(readv(s, null_ptr, minus_one));
+	CHECK(writev(-1, &iov, 1));
+	CHECK(sendfile(-1, file, NULL, 1));
+	CHECK(sendfile(l, file, NULL, 1));
+	CHECK(sendmmsg(-1, NULL, 1, 0));
+	CHECK(recvmmsg(-1, NULL, 1, 0, NULL));
+	CHECK(execl("/nonexistent/program", "x", (char *)NULL));
+	CHECK(execlp("no-such-program-anywhere", "x", (char *)NULL));
+	CHECK(execve("/nonexistent/program", null_ptr, null_ptr));
+	CHECK(close(s));
+	CHECK(close(s));
+	return 0;
+}

@@ -1,0 +1,41 @@
+#!/bin/sh
+# Runs every test: the cmocka unit tests given as arguments, then the
+# end-to-end tests. Each runs in its own process under a timeout; exit 77
+# means skipped (the test prints why). Ends with "N passed, N failed,
+# N skipped" and fails if anything failed.
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd)
+export SL_ROOT="$root"
+export SL_BUILD="${SL_BUILD:-$root/build}"
+log="$SL_BUILD/test-logs"
+rm -rf "$log"
+mkdir -p "$log"
+pass=0 fail=0 skip=0 failed=""
+
+run_one() {	# name timeout command...
+	name=$1 limit=$2
+	shift 2
+	start=$(date +%s)
+	timeout -k 5 "$limit" "$@" >"$log/$name.log" 2>&1
+	rc=$?
+	secs=$(( $(date +%s) - start ))
+	case $rc in
+	0) pass=$((pass + 1)); printf 'PASS  %-40s %3ss\n' "$name" "$secs" ;;
+	77) skip=$((skip + 1)); printf 'SKIP  %-40s %s\n' "$name" "$(tail -n 1 "$log/$name.log")" ;;
+	124|137) fail=$((fail + 1)); failed="$failed $name"
+	   printf 'FAIL  %-40s timed out after %ss\n' "$name" "$limit" ;;
+	*) fail=$((fail + 1)); failed="$failed $name"
+	   printf 'FAIL  %-40s exit %s\n' "$name" "$rc"; sed 's/^/      /' "$log/$name.log" | tail -n 30 ;;
+	esac
+}
+
+for t in "$@"; do
+	run_one "unit/$(basename "$t")" 60 "$t"
+done
+for t in "$root"/tests/e2e/test_*.sh; do
+	run_one "e2e/$(basename "$t" .sh)" 120 sh "$t"
+done
+echo
+echo "$pass passed, $fail failed, $skip skipped"
+[ -n "$failed" ] && echo "failed:$failed (logs in $log)"
+[ "$fail" -eq 0 ]

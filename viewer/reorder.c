@@ -1,0 +1,164 @@
+/*
+ * Puts records back in time order before the model sees them.
+ *
+ * Each thread of a traced process sends its own buffer, so a file holds
+ * one thread's records in order but not the threads' among themselves: a
+ * handler thread's close can land before the accepting thread's accept.
+ * Calls wait here in a heap keyed by time and leave it once they are
+ * WINDOW older than the newest record seen (or at the end). Records that
+ * set up a connection (hello, module, inherit list) are applied at once,
+ * after everything older than them: the calls that follow them on their
+ * connection may carry earlier times (they waited in a buffer while the
+ * connection was made) but must not come before their process exists.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "reorder.h"
+
+struct item {
+	uint64_t key;
+	uint64_t seq;
+	uint32_t conn;
+	uint64_t rec[];		/* the record, 8-byte aligned */
+};
+
+static bool before(const struct item *a, const struct item *b)
+{
+	return a->key < b->key || (a->key == b->key && a->seq < b->seq);
+}
+
+static void sift_up(struct item **h, size_t i)
+{
+	while (i) {
+		size_t p = (i - 1) / 2;
+		struct item *t;
+
+		if (!before(h[i], h[p]))
+			return;
+		t = h[i];
+		h[i] = h[p];
+		h[p] = t;
+		i = p;
+	}
+}
+
+static void sift_down(struct item **h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		struct item *t;
+
+		if (l < n && before(h[l], h[m]))
+			m = l;
+		if (r < n && before(h[r], h[m]))
+			m = r;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static void pop_apply(struct sl_reorder *r)
+{
+	struct item *top = r->heap[0];
+
+	r->heap[0] = r->heap[--r->n];
+	sift_down(r->heap, r->n, 0);
+	r->apply(r->ctx, top->conn, (const struct sl_hdr *)top->rec);
+	free(top);
+}
+
+/* Applies everything that sorts at or before KEY. */
+static void release_upto(struct sl_reorder *r, uint64_t key)
+{
+	while (r->n && r->heap[0]->key <= key)
+		pop_apply(r);
+}
+
+/* The time a record takes effect: an accept's socket exists when the
+ * call returns, not when it started to wait. */
+static uint64_t key_of(const struct sl_hdr *h)
+{
+	const struct sl_rec_call *c = (const struct sl_rec_call *)h;
+
+	if ((h->type == SL_REC_CALL || h->type == SL_REC_CALL_ADDR) &&
+	    (c->call == SL_CALL_ACCEPT || c->call == SL_CALL_ACCEPT4))
+		return h->ts_ns + c->dur_ns;
+	return h->ts_ns;
+}
+
+static bool is_setup(const struct sl_hdr *h)
+{
+	const struct sl_rec_call *c = (const struct sl_rec_call *)h;
+
+	if (h->type == SL_REC_HELLO || h->type == SL_REC_MODULE ||
+	    h->type == SL_REC_CONN || h->type == SL_REC_DROP)
+		return true;
+	return h->type == SL_REC_CALL &&
+	       (c->call == SL_CALL_INHERIT || c->call == SL_CALL_FDS_DONE);
+}
+
+void sl_reorder_init(struct sl_reorder *r, uint64_t window_ns,
+		     sl_rec_fn apply, void *ctx)
+{
+	memset(r, 0, sizeof(*r));
+	r->window = window_ns;
+	r->apply = apply;
+	r->ctx = ctx;
+}
+
+void sl_reorder_push(void *vr, uint32_t conn, const struct sl_hdr *h)
+{
+	struct sl_reorder *r = vr;
+	struct item *it;
+	uint64_t key = key_of(h);
+
+	if (is_setup(h)) {
+		release_upto(r, h->ts_ns);
+		r->apply(r->ctx, conn, h);
+		return;
+	}
+	if (r->n == r->cap) {
+		size_t ncap = r->cap ? r->cap * 2 : 1024;
+		struct item **nh = realloc(r->heap, ncap * sizeof(*nh));
+
+		if (!nh) {
+			/* Out of memory: order as it came rather than lose. */
+			release_upto(r, UINT64_MAX);
+			r->apply(r->ctx, conn, h);
+			return;
+		}
+		r->heap = nh;
+		r->cap = ncap;
+	}
+	it = malloc(sizeof(*it) + h->size);
+	if (!it) {
+		r->apply(r->ctx, conn, h);
+		return;
+	}
+	it->key = key;
+	it->seq = r->seq++;
+	it->conn = conn;
+	memcpy(it->rec, h, h->size);
+	r->heap[r->n] = it;
+	sift_up(r->heap, r->n++);
+	if (key > r->newest)
+		r->newest = key;
+	if (r->newest > r->window)
+		release_upto(r, r->newest - r->window);
+	while (r->n > SL_REORDER_MAX)
+		pop_apply(r);
+}
+
+void sl_reorder_finish(struct sl_reorder *r)
+{
+	while (r->n)
+		pop_apply(r);
+	free(r->heap);
+	r->heap = NULL;
+	r->cap = 0;
+}

@@ -1,0 +1,30 @@
+/* Time-ordering of records between the file and the model (reorder.c). */
+#ifndef SL_REORDER_H
+#define SL_REORDER_H
+
+#include "viewer.h"
+
+/* How far behind the newest record a late one may still be put in
+ * order; the preload flushes a buffer older than 20 ms at its next
+ * record, and before any call that blocks. */
+#define SL_REORDER_WINDOW_NS (2000ull * 1000 * 1000)
+/* Records held at most, whatever their times: bounds memory. */
+#define SL_REORDER_MAX (1u << 20)
+
+struct sl_reorder {
+	struct item **heap;
+	size_t n;
+	size_t cap;
+	uint64_t seq;
+	uint64_t newest;
+	uint64_t window;
+	sl_rec_fn apply;
+	void *ctx;
+};
+
+void sl_reorder_init(struct sl_reorder *r, uint64_t window_ns,
+		     sl_rec_fn apply, void *ctx);
+void sl_reorder_push(void *r, uint32_t conn, const struct sl_hdr *h);
+void sl_reorder_finish(struct sl_reorder *r);
+
+#endif
