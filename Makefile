@@ -93,11 +93,11 @@ e2e: all
 	@sh tests/run_e2e.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNITS)
+	@$(MAKE) -s --no-print-directory all $(UNITS)
 	@sh tests/run_all.sh $(UNITS)
 
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) -s --no-print-directory all
 	@sh samples/demo.sh
 
 bench: all

@@ -22,6 +22,7 @@ struct sl_config sl_cfg;
 pid_t sl_pid;
 
 static SL_TLS pid_t tid_cache;
+SL_TLS int sl_in_vfork;
 
 /* One row per bound name: where the pointer goes, and the symbol. */
 struct binding {
@@ -82,6 +83,20 @@ pid_t sl_gettid(void)
 	if (sl_unlikely(!tid_cache))
 		tid_cache = (pid_t)syscall(SYS_gettid);
 	return tid_cache;
+}
+
+/*
+ * The vfork child runs on this thread's stack and TLS until it execs or
+ * exits; sl_in_vfork, set before the real vfork, is then seen by both it
+ * and (after) the parent. getpid(2) tells them apart: only paid while the
+ * flag is up, and the parent lowers it at its first wrapped call.
+ */
+bool sl_vfork_child(void)
+{
+	if ((pid_t)syscall(SYS_getpid) != sl_pid)
+		return true;
+	sl_in_vfork = 0;
+	return false;
 }
 
 void sl_reset_ids_after_fork(void)

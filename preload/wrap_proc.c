@@ -20,8 +20,6 @@
  * it, as the kernel would for a long enough list. */
 #define EXECL_ARGS_MAX 4096
 
-SL_TLS int sl_in_vfork;
-
 SL_EXPORT pid_t fork(void)
 {
 	struct sl_call_info ci = { .call = SL_CALL_FORK, .fd = -1 };
@@ -48,20 +46,6 @@ SL_EXPORT pid_t fork(void)
 	sl_emit(&ci);
 	errno = err;
 	return pid;
-}
-
-/*
- * The vfork child runs on this thread's stack and TLS until it execs or
- * exits; sl_in_vfork, set before the real vfork, is then seen by both it
- * and (after) the parent. getpid(2) tells them apart: only paid while the
- * flag is up, and the parent lowers it at its first wrapped call.
- */
-bool sl_vfork_child(void)
-{
-	if ((pid_t)syscall(SYS_getpid) != sl_pid)
-		return true;
-	sl_in_vfork = 0;
-	return false;
 }
 
 /* Called from the vfork entry below; returns the real vfork to jump to. */

@@ -15,17 +15,18 @@ pass=0 fail=0 skip=0 failed=""
 run_one() {	# name timeout command...
 	name=$1 limit=$2
 	shift 2
+	out="$log/$(echo "$name" | tr / -).log"
 	start=$(date +%s)
-	timeout -k 5 "$limit" "$@" >"$log/$name.log" 2>&1
+	timeout -k 5 "$limit" "$@" >"$out" 2>&1
 	rc=$?
 	secs=$(( $(date +%s) - start ))
 	case $rc in
 	0) pass=$((pass + 1)); printf 'PASS  %-40s %3ss\n' "$name" "$secs" ;;
-	77) skip=$((skip + 1)); printf 'SKIP  %-40s %s\n' "$name" "$(tail -n 1 "$log/$name.log")" ;;
+	77) skip=$((skip + 1)); printf 'SKIP  %-40s %s\n' "$name" "$(tail -n 1 "$out")" ;;
 	124|137) fail=$((fail + 1)); failed="$failed $name"
 	   printf 'FAIL  %-40s timed out after %ss\n' "$name" "$limit" ;;
 	*) fail=$((fail + 1)); failed="$failed $name"
-	   printf 'FAIL  %-40s exit %s\n' "$name" "$rc"; sed 's/^/      /' "$log/$name.log" | tail -n 30 ;;
+	   printf 'FAIL  %-40s exit %s\n' "$name" "$rc"; sed 's/^/      /' "$out" | tail -n 30 ;;
 	esac
 }
 

@@ -19,11 +19,6 @@ static const struct subcommand subcommands[] = {
 	{ "export", sl_cmd_export, "write a trace as jsonl events or sockets" },
 };
 
-const char *sl_prog(void)
-{
-	return "socklens";
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: socklens COMMAND [ARGS]\n\n");

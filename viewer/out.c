@@ -14,6 +14,11 @@
 
 #include "viewer.h"
 
+const char *sl_prog(void)
+{
+	return "socklens";
+}
+
 /* Length of the valid UTF-8 sequence at S (at most LEN bytes), 0 if
  * none. C1 controls (U+0080..U+009F) count as invalid: some terminals
  * obey them. */
@@ -77,12 +82,10 @@ void sl_term_str(FILE *f, const char *str, size_t len, size_t max)
 			fputs("~", f);
 			return;
 		}
-		if (s[i] >= 0x20 && s[i] < 0x7F && s[i] != '\\')
+		if (s[i] >= 0x20 && s[i] < 0x7F)
 			fputc(s[i], f);
 		else if (s[i] >= 0x80 && (n = utf8_len(s + i, len - i)))
 			fwrite(s + i, 1, n, f);
-		else if (s[i] == '\\')
-			fputs("\\\\", f), n = 1;
 		else
 			fprintf(f, "\\x%02x", s[i]), n = 1;
 		i += n;

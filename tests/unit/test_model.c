@@ -1,0 +1,443 @@
+/*
+ * Unit tests of the socket model (viewer/model.c, model_calls.c): records
+ * made by hand, in the orders the collector can write them, and the
+ * sockets, states and holders that must come out.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "model.h"
+
+static struct sl_model m;
+
+static int setup(void **state)
+{
+	(void)state;
+	sl_model_init(&m);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	sl_model_free(&m);
+	return 0;
+}
+
+static void conn(uint32_t id, uint32_t pid)
+{
+	struct sl_rec_conn c = { .h = { .size = sizeof(c),
+					.type = SL_REC_CONN,
+					.version = SL_WIRE_VERSION },
+				 .pid = pid };
+
+	sl_model_record(&m, id, &c.h);
+}
+
+static void hello(uint32_t id, uint32_t pid, uint32_t ppid, uint32_t flags,
+		  uint64_t ts)
+{
+	struct sl_rec_hello h;
+
+	memset(&h, 0, sizeof(h));
+	h.h.size = sizeof(h);
+	h.h.type = SL_REC_HELLO;
+	h.h.version = SL_WIRE_VERSION;
+	h.h.ts_ns = ts;
+	h.pid = pid;
+	h.ppid = ppid;
+	h.flags = flags;
+	h.mono_ns = ts;
+	strcpy(h.exe, "/bin/x");
+	sl_model_record(&m, id, &h.h);
+}
+
+static struct sl_rec_call_addr rec;
+
+/* A call record; fill `rec` further before calling `send_rec`. */
+static struct sl_rec_call *call(uint16_t what, int fd, int64_t ret,
+				uint64_t inode, uint64_t ts)
+{
+	memset(&rec, 0, sizeof(rec));
+	rec.c.h.size = sizeof(rec.c);
+	rec.c.h.type = SL_REC_CALL;
+	rec.c.h.version = SL_WIRE_VERSION;
+	rec.c.h.ts_ns = ts;
+	rec.c.call = what;
+	rec.c.fd = fd;
+	rec.c.ret = ret;
+	rec.c.inode = inode;
+	return &rec.c;
+}
+
+static void with_addr(int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons((uint16_t)port) };
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	rec.c.h.size = sizeof(rec);
+	rec.c.h.type = SL_REC_CALL_ADDR;
+	rec.addr.len = sizeof(sin);
+	memcpy(rec.addr.raw, &sin, sizeof(sin));
+}
+
+static void send_rec(uint32_t id)
+{
+	sl_model_record(&m, id, &rec.c.h);
+}
+
+static void simple(uint32_t id, uint16_t what, int fd, int64_t ret,
+		   uint64_t inode, uint64_t ts)
+{
+	call(what, fd, ret, inode, ts);
+	send_rec(id);
+}
+
+static void new_socket(uint32_t id, int fd, uint64_t inode, uint64_t ts)
+{
+	call(SL_CALL_SOCKET, fd, fd, inode, ts);
+	rec.c.arg0 = AF_INET;
+	rec.c.arg1 = SOCK_STREAM;
+	send_rec(id);
+}
+
+static void gone(uint32_t id, uint64_t ts)
+{
+	struct sl_rec_gone g = { .h = { .size = sizeof(g),
+					.type = SL_REC_GONE,
+					.version = SL_WIRE_VERSION,
+					.ts_ns = ts } };
+
+	sl_model_record(&m, id, &g.h);
+}
+
+static const struct sl_sock *sock(uint32_t id)
+{
+	assert_true(id >= 1 && id <= m.nsocks);
+	return m.socks[id - 1];
+}
+
+static void assert_states(const struct sl_sock *s, const char *want)
+{
+	char got[256] = "";
+
+	for (uint32_t i = 0; i < s->nspans; i++) {
+		strcat(got, i ? "," : "");
+		strcat(got, sl_state_name(s->spans[i].state));
+	}
+	assert_string_equal(got, want);
+}
+
+/* The listener and one connection accepted by pid 10 (conn 1). */
+static void listener_and_accept(void)
+{
+	conn(1, 10);
+	hello(1, 10, 1, 0, 100);
+	new_socket(1, 3, 500, 110);
+	call(SL_CALL_BIND, 3, 0, 500, 120);
+	with_addr(8080);
+	send_rec(1);
+	simple(1, SL_CALL_LISTEN, 3, 0, 500, 130);
+	call(SL_CALL_ACCEPT, 4, 4, 501, 140);
+	rec.c.inode2 = 500;
+	rec.c.dur_ns = 10;
+	with_addr(40000);
+	send_rec(1);
+}
+
+static void test_listener_states(void **state)
+{
+	(void)state;
+	listener_and_accept();
+	assert_int_equal(m.nsocks, 2);
+	assert_int_equal(sock(1)->role, SL_ROLE_LISTENER);
+	assert_states(sock(1), "created,bound,listening");
+	assert_int_equal(sock(1)->accepted, 1);
+	assert_int_equal(sock(2)->role, SL_ROLE_SERVER);
+	assert_int_equal(sock(2)->listener_id, 1);
+	assert_int_equal(sock(2)->start_ns, 150);
+	assert_int_equal(sock(2)->family, AF_INET);
+}
+
+/* Fork per connection; the parent closes its copy before the child is
+ * heard from. The socket lives on in the child, ends at its close. */
+static void test_fork_parent_closes_first(void **state)
+{
+	(void)state;
+	listener_and_accept();
+	simple(1, SL_CALL_FORK, -1, 11, 0, 200);
+	simple(1, SL_CALL_CLOSE, 4, 0, 501, 210);
+	assert_false(sock(2)->closed);
+	conn(2, 11);
+	hello(2, 11, 10, SL_HELLO_FORKED, 205);
+	simple(2, SL_CALL_INHERIT, 3, 0, 500, 205);
+	simple(2, SL_CALL_INHERIT, 4, 0, 501, 205);
+	simple(2, SL_CALL_FDS_DONE, -1, 0, 0, 205);
+	simple(2, SL_CALL_CLOSE, 3, 0, 500, 220);
+	call(SL_CALL_CLOSE, 4, 0, 501, 300);
+	rec.c.tx_bytes = 14;
+	rec.c.rx_bytes = 8;
+	send_rec(2);
+	gone(2, 310);
+	assert_int_equal(m.nsocks, 2);
+	assert_true(sock(2)->closed);
+	assert_int_equal(sock(2)->end_ns, 300);
+	assert_int_equal(sock(2)->npids, 2);
+	assert_int_equal(sock(2)->tx_bytes, 14);
+	assert_int_equal(sock(2)->rx_bytes, 8);
+	assert_false(sock(1)->closed);
+	assert_int_equal(m.nprocs, 2);
+}
+
+/* The same, with the child heard from before the parent's fork record. */
+static void test_fork_child_heard_first(void **state)
+{
+	(void)state;
+	listener_and_accept();
+	conn(2, 11);
+	hello(2, 11, 10, SL_HELLO_FORKED, 205);
+	simple(2, SL_CALL_INHERIT, 3, 0, 500, 205);
+	simple(2, SL_CALL_INHERIT, 4, 0, 501, 205);
+	simple(2, SL_CALL_FDS_DONE, -1, 0, 0, 205);
+	simple(2, SL_CALL_CLOSE, 4, 0, 501, 300);
+	gone(2, 310);
+	simple(1, SL_CALL_FORK, -1, 11, 0, 200);
+	simple(1, SL_CALL_CLOSE, 4, 0, 501, 210);
+	assert_int_equal(m.nprocs, 2);
+	assert_true(sock(2)->closed);
+	assert_int_equal(sock(2)->end_ns, 210);
+	assert_int_equal(sock(2)->holders, 0);
+}
+
+static void test_refused_connect(void **state)
+{
+	(void)state;
+	conn(1, 10);
+	hello(1, 10, 1, 0, 100);
+	new_socket(1, 3, 600, 110);
+	call(SL_CALL_CONNECT, 3, -1, 600, 120);
+	rec.c.err = ECONNREFUSED;
+	rec.c.dur_ns = 5;
+	with_addr(1);
+	send_rec(1);
+	simple(1, SL_CALL_CLOSE, 3, 0, 600, 130);
+	assert_int_equal(sock(1)->err, ECONNREFUSED);
+	assert_int_equal(sock(1)->role, SL_ROLE_CLIENT);
+	assert_int_equal(sock(1)->connect_failures, 1);
+	assert_states(sock(1), "created,connecting,created");
+	assert_int_equal(sock(1)->spans[1].end_ns, 125);
+	assert_true(sock(1)->closed);
+}
+
+static void test_nonblocking_connect_outcome(void **state)
+{
+	(void)state;
+	conn(1, 10);
+	hello(1, 10, 1, 0, 100);
+	new_socket(1, 3, 600, 110);
+	call(SL_CALL_CONNECT, 3, -1, 600, 120);
+	rec.c.err = EINPROGRESS;
+	send_rec(1);
+	assert_true(sock(1)->connect_pending);
+	call(SL_CALL_GETSOCKOPT, 3, 0, 600, 170);
+	rec.c.flags = SL_F_OUTCOME;
+	rec.c.arg1 = ECONNREFUSED;
+	send_rec(1);
+	assert_false(sock(1)->connect_pending);
+	assert_int_equal(sock(1)->err, ECONNREFUSED);
+	assert_int_equal(sock(1)->spans[1].state, SL_ST_CONNECTING);
+	assert_int_equal(sock(1)->spans[1].end_ns, 170);
+}
+
+static void test_first_io_establishes(void **state)
+{
+	(void)state;
+	conn(1, 10);
+	hello(1, 10, 1, 0, 100);
+	new_socket(1, 3, 600, 110);
+	call(SL_CALL_CONNECT, 3, -1, 600, 120);
+	rec.c.err = EINPROGRESS;
+	send_rec(1);
+	call(SL_CALL_SEND, 3, 5, 600, 150);
+	rec.c.flags = SL_F_FIRST_IO;
+	send_rec(1);
+	call(SL_CALL_READ, 3, 0, 600, 160);
+	rec.c.flags = SL_F_EOF;
+	send_rec(1);
+	assert_states(sock(1), "created,connecting,established,peer-closed");
+	assert_int_equal(sock(1)->err, 0);
+}
+
+static void test_exit_without_close(void **state)
+{
+	(void)state;
+	conn(1, 10);
+	hello(1, 10, 1, 0, 100);
+	new_socket(1, 3, 600, 110);
+	gone(1, 200);
+	assert_false(sock(1)->closed);
+	assert_true(sock(1)->open_at_exit);
+	assert_int_equal(sock(1)->end_ns, 0);
+	assert_true(m.procs[0]->ended);
+}
+
+static void test_dup_needs_both_closes(void **state)
+{
+	(void)state;
+	conn(1, 10);
+	hello(1, 10, 1, 0, 100);
+	new_socket(1, 3, 600, 110);
+	simple(1, SL_CALL_DUP, 3, 7, 600, 120);
+	simple(1, SL_CALL_CLOSE, 3, 0, 600, 130);
+	assert_false(sock(1)->closed);
+	simple(1, SL_CALL_CLOSE, 7, 0, 600, 140);
+	assert_true(sock(1)->closed);
+	assert_int_equal(sock(1)->end_ns, 140);
+	assert_int_equal(m.nsocks, 1);
+}
+
+/* An exec keeps what the new image lists; the rest was close-on-exec. */
+static void test_exec_closes_unlisted(void **state)
+{
+	(void)state;
+	conn(1, 10);
+	hello(1, 10, 1, 0, 100);
+	new_socket(1, 3, 600, 110);
+	new_socket(1, 4, 601, 111);
+	simple(1, SL_CALL_EXEC, -1, 0, 0, 150);
+	hello(1, 10, 1, SL_HELLO_EXEC, 160);
+	simple(1, SL_CALL_INHERIT, 4, 0, 601, 160);
+	simple(1, SL_CALL_FDS_DONE, -1, 0, 0, 160);
+	assert_true(sock(1)->closed);
+	assert_int_equal(sock(1)->end_ns, 150);
+	assert_false(sock(2)->closed);
+	assert_int_equal(m.nprocs, 1);
+	assert_int_equal(m.procs[0]->execs, 1);
+}
+
+static void test_socketpair_names_peer(void **state)
+{
+	(void)state;
+	conn(1, 10);
+	hello(1, 10, 1, 0, 100);
+	call(SL_CALL_SOCKETPAIR, 3, 0, 700, 110);
+	rec.c.inode2 = 701;
+	rec.c.arg0 = AF_UNIX;
+	rec.c.arg1 = SOCK_STREAM;
+	send_rec(1);
+	call(SL_CALL_SOCKETPAIR, 4, 0, 701, 110);
+	rec.c.inode2 = 700;
+	rec.c.arg0 = AF_UNIX;
+	rec.c.arg1 = SOCK_STREAM;
+	send_rec(1);
+	assert_int_equal(sock(1)->peer_id, 2);
+	assert_int_equal(sock(2)->peer_id, 1);
+	assert_int_equal(sock(1)->role, SL_ROLE_PAIR);
+}
+
+/* A reused inode after the first socket closed is a new socket. */
+static void test_reused_inode_is_new_socket(void **state)
+{
+	(void)state;
+	conn(1, 10);
+	hello(1, 10, 1, 0, 100);
+	new_socket(1, 3, 600, 110);
+	simple(1, SL_CALL_CLOSE, 3, 0, 600, 120);
+	new_socket(1, 3, 600, 130);
+	assert_int_equal(m.nsocks, 2);
+	assert_true(sock(1)->closed);
+	assert_false(sock(2)->closed);
+}
+
+/* The file is read through the reorder stage: a thread's close that
+ * arrives before the accepting thread's accept is put after it. */
+static void test_load_reorders_threads(void **state)
+{
+	char path[] = "/tmp/sl-model-XXXXXX";
+	struct sl_writer *w = malloc(sizeof(*w));
+	uint64_t batch[64];
+	size_t n;
+
+	(void)state;
+	close(mkstemp(path));
+	assert_int_equal(sl_writer_open(w, path), 0);
+	{
+		struct sl_rec_conn c = { .h = { .size = sizeof(c),
+						.type = SL_REC_CONN,
+						.version = SL_WIRE_VERSION },
+					 .pid = 10 };
+		sl_writer_frame(w, 1, &c, sizeof(c));
+	}
+	memset(batch, 0, sizeof(batch));
+	n = 0;
+	{
+		struct sl_rec_hello h;
+
+		memset(&h, 0, sizeof(h));
+		h.h.size = sizeof(h);
+		h.h.type = SL_REC_HELLO;
+		h.h.version = SL_WIRE_VERSION;
+		h.h.ts_ns = 100;
+		h.pid = 10;
+		sl_writer_frame(w, 1, &h, sizeof(h));
+	}
+	/* the handler thread's batch: shutdown and close of fd 4 */
+	call(SL_CALL_CLOSE, 4, 0, 501, 300);
+	memcpy((char *)batch + n, &rec.c, sizeof(rec.c));
+	n += sizeof(rec.c);
+	sl_writer_frame(w, 1, batch, n);
+	/* then the main thread's: socket, listen, accept */
+	n = 0;
+	new_socket(0, 3, 500, 110);
+	memcpy((char *)batch + n, &rec.c, sizeof(rec.c));
+	n += sizeof(rec.c);
+	call(SL_CALL_ACCEPT, 4, 4, 501, 150);
+	rec.c.inode2 = 500;
+	rec.c.dur_ns = 50;
+	memcpy((char *)batch + n, &rec.c, sizeof(rec.c));
+	n += sizeof(rec.c);
+	sl_writer_frame(w, 1, batch, n);
+	assert_int_equal(sl_writer_close(w), 0);
+	free(w);
+
+	sl_model_free(&m);
+	sl_model_init(&m);
+	assert_int_equal(sl_model_load(&m, path), 0);
+	unlink(path);
+	assert_int_equal(m.nsocks, 2);
+	assert_int_equal(sock(2)->role, SL_ROLE_SERVER);
+	assert_true(sock(2)->closed);
+	assert_int_equal(sock(2)->start_ns, 200);
+	assert_int_equal(sock(2)->end_ns, 300);
+	assert_states(sock(2), "established");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_listener_states, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fork_parent_closes_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fork_child_heard_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_connect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nonblocking_connect_outcome, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_first_io_establishes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exit_without_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dup_needs_both_closes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_closes_unlisted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_socketpair_names_peer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reused_inode_is_new_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load_reorders_threads, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

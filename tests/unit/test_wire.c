@@ -1,0 +1,213 @@
+/*
+ * Unit tests of the record checks (viewer/wire_check.c): what a process
+ * may send is accepted, and each way a record can be wrong is refused
+ * with a reason.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "viewer.h"
+
+static uint64_t buf[SL_BATCH_MAX / 8];
+
+static size_t put_hello(void *at)
+{
+	struct sl_rec_hello *h = at;
+
+	memset(h, 0, sizeof(*h));
+	h->h.size = sizeof(*h);
+	h->h.type = SL_REC_HELLO;
+	h->h.version = SL_WIRE_VERSION;
+	h->pid = 42;
+	strcpy(h->exe, "/bin/true");
+	memcpy(h->args, "true\0-x\0", 8);
+	h->args_len = 8;
+	return sizeof(*h);
+}
+
+static size_t put_call(void *at, uint16_t call)
+{
+	struct sl_rec_call *c = at;
+
+	memset(c, 0, sizeof(*c));
+	c->h.size = sizeof(*c);
+	c->h.type = SL_REC_CALL;
+	c->h.version = SL_WIRE_VERSION;
+	c->call = call;
+	c->fd = 3;
+	return sizeof(*c);
+}
+
+static int check(size_t len, char *why)
+{
+	struct sl_check st = { 0 };
+	int err = sl_wire_check_batch(&st, buf, len);
+
+	strcpy(why, st.why);
+	return err;
+}
+
+static void test_valid_batch_accepted(void **state)
+{
+	char why[128];
+	size_t n = put_hello(buf);
+	struct sl_rec_call_addr *a = (void *)((char *)buf + n + sizeof(struct sl_rec_call));
+
+	(void)state;
+	n += put_call((char *)buf + n, SL_CALL_SOCKET);
+	put_call(a, SL_CALL_CONNECT);
+	a->c.h.size = sizeof(*a);
+	a->c.h.type = SL_REC_CALL_ADDR;
+	a->addr.len = 16;
+	n += sizeof(*a);
+	assert_int_equal(check(n, why), 0);
+}
+
+static void test_call_before_hello_refused(void **state)
+{
+	char why[128];
+
+	(void)state;
+	assert_int_not_equal(check(put_call(buf, SL_CALL_SOCKET), why), 0);
+	assert_non_null(strstr(why, "before hello"));
+}
+
+static void test_wrong_size_refused(void **state)
+{
+	char why[128];
+	size_t n = put_hello(buf);
+	struct sl_rec_call *c = (void *)((char *)buf + n);
+
+	(void)state;
+	n += put_call(c, SL_CALL_SOCKET);
+	c->h.size = 104;
+	assert_int_not_equal(check(n, why), 0);
+	assert_non_null(strstr(why, "size 104"));
+}
+
+static void test_record_past_batch_refused(void **state)
+{
+	char why[128];
+	size_t n = put_hello(buf);
+
+	(void)state;
+	n += put_call((char *)buf + n, SL_CALL_SOCKET);
+	assert_int_not_equal(check(n - 8, why), 0);
+	assert_non_null(strstr(why, "past the batch"));
+	assert_int_not_equal(check(n - sizeof(struct sl_rec_call) + 8, why), 0);
+	assert_non_null(strstr(why, "less than a header"));
+}
+
+static void test_bad_version_and_type_refused(void **state)
+{
+	char why[128];
+
+	(void)state;
+	put_hello(buf);
+	((struct sl_hdr *)buf)->version = 9;
+	assert_int_not_equal(check(sizeof(struct sl_rec_hello), why), 0);
+	assert_non_null(strstr(why, "wire version 9"));
+	put_hello(buf);
+	((struct sl_hdr *)buf)->type = 200;
+	assert_int_not_equal(check(sizeof(struct sl_rec_hello), why), 0);
+	assert_non_null(strstr(why, "unknown record type 200"));
+}
+
+static void test_collector_records_refused_from_process(void **state)
+{
+	char why[128];
+	size_t n = put_hello(buf);
+	struct sl_rec_gone *g = (void *)((char *)buf + n);
+
+	(void)state;
+	memset(g, 0, sizeof(*g));
+	g->h.size = sizeof(*g);
+	g->h.type = SL_REC_GONE;
+	g->h.version = SL_WIRE_VERSION;
+	assert_int_not_equal(check(n + sizeof(*g), why), 0);
+	assert_non_null(strstr(why, "collector's"));
+}
+
+static void test_bad_fields_refused(void **state)
+{
+	char why[128];
+	size_t n = put_hello(buf);
+	struct sl_rec_call *c = (void *)((char *)buf + n);
+
+	(void)state;
+	put_call(c, SL_CALL_MAX);
+	assert_int_not_equal(check(n + sizeof(*c), why), 0);
+	assert_non_null(strstr(why, "unknown call"));
+	put_call(c, SL_CALL_CLOSE);
+	c->err = -5;
+	assert_int_not_equal(check(n + sizeof(*c), why), 0);
+	assert_non_null(strstr(why, "errno"));
+	put_call(c, SL_CALL_CLOSE);
+	c->fd = -7;
+	assert_int_not_equal(check(n + sizeof(*c), why), 0);
+}
+
+static void test_addr_length_refused(void **state)
+{
+	char why[128];
+	size_t n = put_hello(buf);
+	struct sl_rec_call_addr *a = (void *)((char *)buf + n);
+
+	(void)state;
+	put_call(a, SL_CALL_BIND);
+	a->c.h.size = sizeof(*a);
+	a->c.h.type = SL_REC_CALL_ADDR;
+	a->local.len = SL_ADDR_MAX;
+	assert_int_not_equal(check(n + sizeof(*a), why), 0);
+	assert_non_null(strstr(why, "address length"));
+}
+
+static void test_unterminated_strings_refused(void **state)
+{
+	char why[128];
+	struct sl_rec_hello *h = (void *)buf;
+
+	(void)state;
+	put_hello(buf);
+	memset(h->exe, 'A', sizeof(h->exe));
+	assert_int_not_equal(check(sizeof(*h), why), 0);
+	assert_non_null(strstr(why, "exe"));
+	put_hello(buf);
+	h->args[h->args_len - 1] = 'x';
+	assert_int_not_equal(check(sizeof(*h), why), 0);
+	assert_non_null(strstr(why, "args"));
+	put_hello(buf);
+	h->args_len = SL_ARGS_MAX + 1;
+	assert_int_not_equal(check(sizeof(*h), why), 0);
+}
+
+static void test_empty_batch_refused(void **state)
+{
+	char why[128];
+
+	(void)state;
+	assert_int_not_equal(check(0, why), 0);
+	assert_non_null(strstr(why, "empty"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid_batch_accepted),
+		cmocka_unit_test(test_call_before_hello_refused),
+		cmocka_unit_test(test_wrong_size_refused),
+		cmocka_unit_test(test_record_past_batch_refused),
+		cmocka_unit_test(test_bad_version_and_type_refused),
+		cmocka_unit_test(test_collector_records_refused_from_process),
+		cmocka_unit_test(test_bad_fields_refused),
+		cmocka_unit_test(test_addr_length_refused),
+		cmocka_unit_test(test_unterminated_strings_refused),
+		cmocka_unit_test(test_empty_batch_refused),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
