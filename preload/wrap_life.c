@@ -34,6 +34,21 @@ static bool addr_was_read(int ret, int err)
 			    err != ENOTSOCK);
 }
 
+/*
+ * The common tail of a wrapper on a followed fd: what the real call
+ * returned, its errno and duration, the fd's socket and counters.
+ */
+static void finish(struct sl_call_info *ci, struct sl_fd *e, int ret,
+		   uint64_t caller)
+{
+	ci->err = errno;
+	ci->dur = sl_now_ns() - ci->ts;
+	ci->ret = ret;
+	ci->caller = caller;
+	ci->inode = e->inode;
+	ci->ent = e;
+}
+
 static void on_socket(int fd, int domain, int type, int protocol,
 		      uint64_t t0, int err, uint64_t caller)
 {
@@ -125,12 +140,7 @@ SL_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 		return SL_REAL(bind)(fd, addr, len);
 	ci.ts = sl_now_ns();
 	ret = SL_REAL(bind)(fd, addr, len);
-	ci.err = errno;
-	ci.dur = sl_now_ns() - ci.ts;
-	ci.ret = ret;
-	ci.caller = SL_CALLER();
-	ci.inode = e->inode;
-	ci.ent = e;
+	finish(&ci, e, ret, SL_CALLER());
 	if (addr_was_read(ret, ci.err)) {
 		ci.addr = addr;
 		ci.addr_len = len;
@@ -151,13 +161,8 @@ SL_EXPORT int listen(int fd, int backlog)
 		return SL_REAL(listen)(fd, backlog);
 	ci.ts = sl_now_ns();
 	ret = SL_REAL(listen)(fd, backlog);
-	ci.err = errno;
-	ci.dur = sl_now_ns() - ci.ts;
-	ci.ret = ret;
-	ci.caller = SL_CALLER();
-	ci.inode = e->inode;
+	finish(&ci, e, ret, SL_CALLER());
 	ci.arg0 = backlog;
-	ci.ent = e;
 	/* listen on an unbound socket binds an ephemeral port. */
 	ci.want_local = ret == 0;
 	sl_emit(&ci);
@@ -177,11 +182,7 @@ SL_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		sl_flush_if_pending();
 	ci.ts = sl_now_ns();
 	ret = SL_REAL(connect)(fd, addr, len);
-	ci.err = errno;
-	ci.dur = sl_now_ns() - ci.ts;
-	ci.ret = ret;
-	ci.caller = SL_CALLER();
-	ci.inode = e->inode;
+	finish(&ci, e, ret, SL_CALLER());
 	/* EINPROGRESS, or a blocking connect cut by a signal: the kernel
 	 * goes on connecting, and the outcome comes later. */
 	if (ret < 0 && (ci.err == EINPROGRESS || ci.err == EINTR))
@@ -191,7 +192,6 @@ SL_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	/* A connected datagram socket has its peer in this record. */
 	if (ret == 0)
 		e->flags &= ~SL_FD_WANT_PEER;
-	ci.ent = e;
 	if (addr_was_read(ret, ci.err)) {
 		ci.addr = addr;
 		ci.addr_len = len;
@@ -284,13 +284,8 @@ SL_EXPORT int shutdown(int fd, int how)
 		return SL_REAL(shutdown)(fd, how);
 	ci.ts = sl_now_ns();
 	ret = SL_REAL(shutdown)(fd, how);
-	ci.err = errno;
-	ci.dur = sl_now_ns() - ci.ts;
-	ci.ret = ret;
-	ci.caller = SL_CALLER();
-	ci.inode = e->inode;
+	finish(&ci, e, ret, SL_CALLER());
 	ci.arg0 = how;
-	ci.ent = e;
 	sl_emit(&ci);
 	errno = ci.err;
 	return ret;

@@ -211,63 +211,70 @@ static int count_args(const char *arg0, va_list ap)
 	return n + 1;
 }
 
-SL_EXPORT int execl(const char *path, const char *arg, ...)
+enum execl_kind { EXECL, EXECLP, EXECLE };
+
+/* Builds the argv of an execl-style call and execs through our wrappers. */
+static int execl_common(enum execl_kind kind, const char *file,
+			const char *arg, va_list ap)
 {
-	va_list ap, cp;
+	va_list cp;
+	char *const *envp;
 	int n;
 
-	va_start(ap, arg);
 	va_copy(cp, ap);
 	n = count_args(arg, cp);
 	va_end(cp);
-	char *argv[n > EXECL_ARGS_MAX ? 1 : n];
-	if (n > EXECL_ARGS_MAX || collect_args(arg, ap, argv, n) < 0) {
-		va_end(ap);
+	if (n > EXECL_ARGS_MAX) {
 		errno = E2BIG;
 		return -1;
 	}
+	char *argv[n];
+	if (collect_args(arg, ap, argv, n) < 0) {
+		errno = E2BIG;
+		return -1;
+	}
+	switch (kind) {
+	case EXECLP:
+		return execvp(file, argv);
+	case EXECLE:
+		envp = va_arg(ap, char *const *);
+		return execve(file, argv, envp);
+	default:
+		return execv(file, argv);
+	}
+}
+
+SL_EXPORT int execl(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	int ret;
+
+	va_start(ap, arg);
+	ret = execl_common(EXECL, path, arg, ap);
 	va_end(ap);
-	return execv(path, argv);
+	return ret;
 }
 
 SL_EXPORT int execlp(const char *file, const char *arg, ...)
 {
-	va_list ap, cp;
-	int n;
+	va_list ap;
+	int ret;
 
 	va_start(ap, arg);
-	va_copy(cp, ap);
-	n = count_args(arg, cp);
-	va_end(cp);
-	char *argv[n > EXECL_ARGS_MAX ? 1 : n];
-	if (n > EXECL_ARGS_MAX || collect_args(arg, ap, argv, n) < 0) {
-		va_end(ap);
-		errno = E2BIG;
-		return -1;
-	}
+	ret = execl_common(EXECLP, file, arg, ap);
 	va_end(ap);
-	return execvp(file, argv);
+	return ret;
 }
 
 SL_EXPORT int execle(const char *path, const char *arg, ...)
 {
-	va_list ap, cp;
-	char *const *envp;
-	int n;
+	va_list ap;
+	int ret;
 
 	va_start(ap, arg);
-	va_copy(cp, ap);
-	n = count_args(arg, cp);
-	va_end(cp);
-	char *argv[n > EXECL_ARGS_MAX ? 1 : n];
-	if (n > EXECL_ARGS_MAX || collect_args(arg, ap, argv, n) < 0) {
-		va_end(ap);
-		errno = E2BIG;
-		return -1;
-	}
-	envp = va_arg(ap, char *const *);
+	ret = execl_common(EXECLE, path, arg, ap);
 	va_end(ap);
-	return execve(path, argv, envp);
+	return ret;
 }
 
 SL_EXPORT void _exit(int status)

@@ -4,14 +4,7 @@
 #   socklens run -- sh samples/daemon_scenario.sh build/samples
 set -eu
 bin=$(cd "${1:-build/samples}" && pwd)
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+. "$(dirname "$0")/scenario_lib.sh"
 
 "$bin/daemon" -P "$dir/port" -n 2
-i=0
-while [ ! -s "$dir/port" ]; do
-	i=$((i + 1))
-	[ $i -lt 500 ] || { echo "daemon did not start" >&2; exit 1; }
-	sleep 0.01
-done
-"$bin/client" -p "$(cat "$dir/port")" -n 2 -m ping
+"$bin/client" -p "$(wait_port daemon)" -n 2 -m ping

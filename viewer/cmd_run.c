@@ -227,15 +227,10 @@ int sl_cmd_run(int argc, char **argv)
 	if (!quiet) {
 		struct sl_render_opts o = { .width = sl_term_width(stderr),
 					    .color = sl_color_wanted(stderr) };
-		struct sl_model m;
 
-		sl_model_init(&m);
-		if (!sl_model_load(&m, out)) {
-			fputc('\n', stderr);
-			sl_render_term(stderr, &m, &o);
+		fputc('\n', stderr);
+		if (!sl_view_file(stderr, out, &o))
 			fprintf(stderr, "trace: %s\n", out);
-		}
-		sl_model_free(&m);
 	}
 	return code;
 }

@@ -24,6 +24,20 @@ int sl_term_width(FILE *f)
 	return 80;
 }
 
+/* Loads PATH and draws it on F: 0, or 1 with the reason printed. */
+int sl_view_file(FILE *f, const char *path, const struct sl_render_opts *o)
+{
+	struct sl_model m;
+	int err;
+
+	sl_model_init(&m);
+	err = sl_model_load(&m, path);
+	if (!err)
+		sl_render_term(f, &m, o);
+	sl_model_free(&m);
+	return err ? 1 : 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: %s view [-w COLUMNS] [--color=auto|always|never] "
@@ -40,8 +54,7 @@ int sl_cmd_view(int argc, char **argv)
 	};
 	struct sl_render_opts o = { .width = sl_term_width(stdout),
 				    .color = sl_color_wanted(stdout) };
-	struct sl_model m;
-	int c, err;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "+w:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -70,10 +83,5 @@ int sl_cmd_view(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	sl_model_init(&m);
-	err = sl_model_load(&m, argv[optind]);
-	if (!err)
-		sl_render_term(stdout, &m, &o);
-	sl_model_free(&m);
-	return err ? 1 : 0;
+	return sl_view_file(stdout, argv[optind], &o);
 }

@@ -12,5 +12,6 @@ struct sl_render_opts {
 void sl_render_term(FILE *f, const struct sl_model *m,
 		    const struct sl_render_opts *o);
 int sl_term_width(FILE *f);
+int sl_view_file(FILE *f, const char *path, const struct sl_render_opts *o);
 
 #endif
