@@ -552,6 +552,9 @@ int sl_transport_prefork(void)
 {
 	int fd;
 
+	/* Our own connection first: a daemon's first call may be fork. */
+	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
+		try_connect(sl_now_ns());
 	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
 		return -1;
 	fd = open_conn();
