@@ -54,6 +54,8 @@ static const struct binding bindings[] = {
 	BIND(poll, "poll"), BIND(ppoll, "ppoll"), BIND(select, "select"),
 	BIND(pselect, "pselect"), BIND(epoll_wait, "epoll_wait"),
 	BIND(epoll_pwait, "epoll_pwait"), BIND(epoll_pwait2, "epoll_pwait2"),
+	BIND(epoll_create, "epoll_create"), BIND(epoll_create1, "epoll_create1"),
+	BIND(epoll_ctl, "epoll_ctl"), BIND(ioctl, "ioctl"),
 	BIND(getsockopt, "getsockopt"), BIND(getsockname, "getsockname"),
 };
 #undef BIND

@@ -85,6 +85,10 @@ struct sl_real {
 			   const sigset_t *);
 	int (*epoll_pwait2)(int, struct epoll_event *, int,
 			    const struct timespec *, const sigset_t *);
+	int (*epoll_create)(int);
+	int (*epoll_create1)(int);
+	int (*epoll_ctl)(int, int, int, struct epoll_event *);
+	int (*ioctl)(int, unsigned long, ...);
 	int (*getsockopt)(int, int, int, void *, socklen_t *);
 	int (*getsockname)(int, struct sockaddr *, socklen_t *);
 };
@@ -131,6 +135,7 @@ void sl_log(int level, const char *fmt, ...)
 #define SL_FD_ERR	0x20u	/* a hard I/O error reported once */
 #define SL_FD_INHERITED	0x40u	/* held before this image or child reported */
 #define SL_FD_WANT_PEER	0x80u	/* datagram socket, no peer reported yet */
+#define SL_FD_EPOLL	0x100u	/* an epoll instance, not a socket */
 
 struct sl_fd {
 	uint64_t inode;
@@ -184,13 +189,29 @@ struct sl_call_info {
 	const struct sockaddr *addr;	/* the call's address, may be NULL */
 	socklen_t addr_len;
 	bool want_local;		/* add getsockname(fd) */
+	uint32_t peer_pid;
 };
 
 void sl_emit(const struct sl_call_info *ci);
 
-/* Transport. */
+/* Other records: room in this thread's buffer (NULL: dropped, counted),
+ * then sl_rec_done. The header's size, type, version, tid and ts are
+ * filled in. Keeps errno. */
+void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts);
+void sl_rec_done(uint64_t ts);
+
+/* The per-thread buffer (buffer.c). */
 void sl_flush(void);
 void sl_flush_if_pending(void);
+bool sl_buffer_pending(void);
+void sl_buffer_after_fork(void);
+void sl_buffer_init(void);
+void sl_fill_hdr(struct sl_hdr *h, size_t size, unsigned int type,
+		 uint64_t ts);
+
+/* The transport (transport.c). */
+void sl_transport_send(const void *buf, uint32_t len, uint32_t records);
+void sl_count_drop(uint32_t records);
 int sl_transport_prefork(void);
 void sl_transport_parent_after_fork(int child_fd);
 void sl_transport_after_fork(int child_fd);

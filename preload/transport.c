@@ -1,13 +1,9 @@
 /*
- * The record buffer and the transport to the collector.
- *
- * Each thread appends records to its own buffer (thread-local, no lock).
- * A buffer goes to the collector as one SOCK_SEQPACKET message when it
- * fills, when its oldest record is older than FLUSH_AGE_NS, before a call
- * that can block, before fork and exec, and at thread and process exit.
- * Sends use MSG_DONTWAIT | MSG_NOSIGNAL: a slow or absent collector costs
- * the program dropped records, counted and reported later, never a wait
- * or a SIGPIPE.
+ * The transport to the collector: one SOCK_SEQPACKET connection per
+ * process, each message a batch from a thread's buffer (buffer.c). Sends
+ * use MSG_DONTWAIT | MSG_NOSIGNAL: a slow or absent collector costs the
+ * program dropped records, counted and reported later, never a wait or a
+ * SIGPIPE.
  *
  * The connection is made lazily, by the first flush, so that processes
  * that never touch a socket never connect. Its fd lives high, close-on-
@@ -18,7 +14,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
@@ -28,7 +23,6 @@
 
 #include "preload.h"
 
-#define FLUSH_AGE_NS (20 * 1000 * 1000ull)
 #define BACKOFF_MIN_MS 50u
 #define BACKOFF_MAX_MS 5000u
 /* Our fd sits this far under the soft fd limit, out of the way of
@@ -37,18 +31,6 @@
 
 enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_UP };
 
-struct tbuf {
-	uint32_t len;
-	uint32_t count;
-	uint64_t first_ts;
-	int busy;		/* set while appending: a signal handler's
-				 * records are dropped, not interleaved */
-	bool registered;	/* thread-exit flush armed */
-	uint64_t data[SL_BATCH_MAX / sizeof(uint64_t)];
-};
-
-static SL_TLS struct tbuf tb;
-
 static int conn_fd = -1;
 static int conn_state = CONN_DOWN;
 static unsigned int conn_count;		/* connections made by this image */
@@ -56,7 +38,6 @@ static uint64_t next_try_ns;
 static unsigned int backoff_ms = BACKOFF_MIN_MS;
 static uint64_t dropped_records;
 static uint64_t dropped_batches;
-static pthread_key_t exit_key;
 
 /* Identity for the hello, read once at init. */
 static char exe_path[SL_EXE_MAX];
@@ -67,16 +48,6 @@ static uint64_t init_mono_ns, init_real_ns;
 /* Builds the connect-time messages; only the CONNECTING thread uses it. */
 static uint64_t ctl_buf[SL_BATCH_MAX / sizeof(uint64_t)];
 static uint32_t ctl_len;
-
-static void fill_hdr(struct sl_hdr *h, size_t size, unsigned int type,
-		     uint64_t ts)
-{
-	h->size = (uint16_t)size;
-	h->type = (uint8_t)type;
-	h->version = SL_WIRE_VERSION;
-	h->tid = (uint32_t)sl_gettid();
-	h->ts_ns = ts;
-}
 
 static int read_file(const char *path, char *buf, size_t cap)
 {
@@ -110,7 +81,7 @@ static void read_identity(void)
 	init_real_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void count_drop(uint32_t records)
+void sl_count_drop(uint32_t records)
 {
 	if (!records)
 		return;
@@ -156,7 +127,7 @@ static int send_hello(uint64_t now, uint32_t flags)
 	struct sl_rec_hello *h = (struct sl_rec_hello *)ctl_buf;
 
 	memset(h, 0, sizeof(*h));
-	fill_hdr(&h->h, sizeof(*h), SL_REC_HELLO, now);
+	sl_fill_hdr(&h->h, sizeof(*h), SL_REC_HELLO, now);
 	h->mono_ns = init_mono_ns;
 	h->real_ns = init_real_ns;
 	h->pid = (uint32_t)sl_pid;
@@ -189,7 +160,7 @@ static int put_module(struct dl_phdr_info *info, size_t size, void *data)
 	}
 	if (!hi)
 		return 0;
-	fill_hdr(&m.h, sizeof(m), SL_REC_MODULE, *(uint64_t *)data);
+	sl_fill_hdr(&m.h, sizeof(m), SL_REC_MODULE, *(uint64_t *)data);
 	m.base = info->dlpi_addr;
 	m.start = lo;
 	m.end = hi;
@@ -209,7 +180,7 @@ static int put_inherited(uint64_t now, bool all)
 	int high = sl_fd_high();
 
 	memset(&r, 0, sizeof(r));
-	fill_hdr(&r.h, sizeof(r), SL_REC_CALL, now);
+	sl_fill_hdr(&r.h, sizeof(r), SL_REC_CALL, now);
 	r.call = SL_CALL_INHERIT;
 	for (int fd = 0; fd < high; fd++) {
 		const struct sl_fd *e = &sl_fds[fd];
@@ -349,7 +320,7 @@ static void send_drop_record(uint64_t now)
 	if (!recs)
 		return;
 	memset(&d, 0, sizeof(d));
-	fill_hdr(&d.h, sizeof(d), SL_REC_DROP, now);
+	sl_fill_hdr(&d.h, sizeof(d), SL_REC_DROP, now);
 	d.records = recs;
 	d.batches = __atomic_exchange_n(&dropped_batches, 0, __ATOMIC_RELAXED);
 	if (send_msg(&d, sizeof(d)) < 0) {
@@ -359,160 +330,30 @@ static void send_drop_record(uint64_t now)
 	}
 }
 
-static void flush_buf(struct tbuf *b)
+/*
+ * Sends one batch of RECORDS records: connects first if we are not (and
+ * it is time to try), and says what was dropped before. What cannot be
+ * sent is counted as dropped.
+ */
+void sl_transport_send(const void *buf, uint32_t len, uint32_t records)
 {
-	uint64_t now;
+	uint64_t now = sl_now_ns();
 	int err;
 
-	if (!b->len)
-		return;
-	now = sl_now_ns();
 	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
 		try_connect(now);
 	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP) {
-		count_drop(b->count);
-		goto out_reset;
+		sl_count_drop(records);
+		return;
 	}
 	if (__atomic_load_n(&dropped_records, __ATOMIC_RELAXED))
 		send_drop_record(now);
-	err = send_msg(b->data, b->len);
+	err = send_msg(buf, len);
 	if (err) {
-		count_drop(b->count);
+		sl_count_drop(records);
 		if (err != -EAGAIN && err != -ENOBUFS)
 			conn_lost(now);
 	}
-out_reset:
-	b->len = 0;
-	b->count = 0;
-}
-
-void sl_flush(void)
-{
-	int saved = errno;
-
-	if (tb.busy)
-		return;
-	tb.busy = 1;
-	flush_buf(&tb);
-	tb.busy = 0;
-	errno = saved;
-}
-
-void sl_flush_if_pending(void)
-{
-	if (tb.len)
-		sl_flush();
-}
-
-static void thread_exit_flush(void *arg)
-{
-	(void)arg;
-	sl_flush();
-}
-
-/* Reserves SIZE bytes in this thread's buffer; NULL if we must drop. */
-static void *reserve(size_t size, uint64_t ts)
-{
-	void *slot;
-
-	if (tb.len + size > sizeof(tb.data))
-		flush_buf(&tb);
-	if (!tb.len)
-		tb.first_ts = ts;
-	slot = (char *)tb.data + tb.len;
-	tb.len += (uint32_t)size;
-	tb.count++;
-	return slot;
-}
-
-static void fill_addr(struct sl_addr *a, const struct sockaddr *sa,
-		      socklen_t len)
-{
-	if (!sa || len == 0) {
-		a->len = 0;
-		return;
-	}
-	if (len > sizeof(a->raw))
-		len = sizeof(a->raw);
-	a->len = (uint16_t)len;
-	memcpy(a->raw, sa, len);
-}
-
-static void fill_local(struct sl_addr *a, int fd)
-{
-	socklen_t len = sizeof(a->raw);
-
-	if (SL_REAL(getsockname)(fd, (struct sockaddr *)a->raw, &len) < 0)
-		len = 0;
-	a->len = (uint16_t)(len > sizeof(a->raw) ? sizeof(a->raw) : len);
-}
-
-static void fill_call(struct sl_rec_call *r, const struct sl_call_info *ci,
-		      size_t size)
-{
-	fill_hdr(&r->h, size, size == sizeof(*r) ? SL_REC_CALL :
-			      SL_REC_CALL_ADDR, ci->ts);
-	r->dur_ns = ci->dur;
-	r->caller = ci->caller;
-	r->inode = ci->inode;
-	r->inode2 = ci->inode2;
-	r->ret = ci->ret;
-	r->arg0 = ci->arg0;
-	r->arg1 = ci->arg1;
-	r->fd = ci->fd;
-	r->err = ci->ret < 0 ? ci->err : 0;
-	r->call = ci->call;
-	r->flags = ci->flags;
-	if (ci->ent) {
-		r->tx_bytes = __atomic_load_n(&ci->ent->tx_bytes, __ATOMIC_RELAXED);
-		r->rx_bytes = __atomic_load_n(&ci->ent->rx_bytes, __ATOMIC_RELAXED);
-		r->tx_calls = ci->ent->tx_calls;
-		r->rx_calls = ci->ent->rx_calls;
-		r->eagain = ci->ent->eagain;
-		if (ci->ent->flags & SL_FD_NONBLOCK)
-			r->flags |= SL_F_NONBLOCK;
-	} else {
-		r->tx_bytes = r->rx_bytes = 0;
-		r->tx_calls = r->rx_calls = r->eagain = 0;
-	}
-}
-
-/*
- * Records one call. Never blocks, never fails visibly, leaves errno as
- * it found it.
- */
-void sl_emit(const struct sl_call_info *ci)
-{
-	bool with_addr = ci->addr || ci->want_local;
-	size_t size = with_addr ? sizeof(struct sl_rec_call_addr) :
-				  sizeof(struct sl_rec_call);
-	int saved = errno;
-	void *slot;
-
-	if (tb.busy) {
-		count_drop(1);
-		return;
-	}
-	tb.busy = 1;
-	if (sl_unlikely(!tb.registered)) {
-		tb.registered = true;
-		pthread_setspecific(exit_key, &tb);
-	}
-	slot = reserve(size, ci->ts);
-	fill_call(slot, ci, size);
-	if (with_addr) {
-		struct sl_rec_call_addr *ra = slot;
-
-		fill_addr(&ra->addr, ci->addr, ci->addr_len);
-		if (ci->want_local)
-			fill_local(&ra->local, ci->fd);
-		else
-			ra->local.len = 0;
-	}
-	if (ci->ts - tb.first_ts >= FLUSH_AGE_NS)
-		flush_buf(&tb);
-	tb.busy = 0;
-	errno = saved;
 }
 
 bool sl_is_transport_fd(int fd)
@@ -578,9 +419,7 @@ void sl_transport_after_fork(int child_fd)
 	uint64_t now;
 
 	sl_reset_ids_after_fork();
-	tb.len = 0;
-	tb.count = 0;
-	tb.busy = 0;
+	sl_buffer_after_fork();
 	if (conn_fd >= 0)
 		SL_REAL(close)(conn_fd);
 	conn_fd = -1;
@@ -649,7 +488,7 @@ void sl_transport_exit(int status)
 	};
 
 	/* A process that never reported need not connect to say goodbye. */
-	if (!conn_count && !tb.len)
+	if (!conn_count && !sl_buffer_pending())
 		return;
 	sl_emit(&ci);
 	sl_flush();
@@ -664,7 +503,7 @@ static void at_exit(void)
 void sl_transport_init(void)
 {
 	read_identity();
-	pthread_key_create(&exit_key, thread_exit_flush);
+	sl_buffer_init();
 	atexit(at_exit);
 	sl_fdtab_scan_inherited();
 	/* An exec'd image says hello on the connection it inherited, and

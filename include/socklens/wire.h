@@ -38,6 +38,8 @@ enum sl_rec_type {
 	SL_REC_DROP = 5,	/* records the preload could not send */
 	SL_REC_CONN = 6,	/* collector: a process connected (peer creds) */
 	SL_REC_GONE = 7,	/* collector: the connection ended */
+	SL_REC_EPOLL_CTL = 8,	/* epoll_ctl on an epoll instance we follow */
+	SL_REC_WAIT = 9,	/* a readiness wait: epoll, poll or select */
 	SL_REC_TYPE_MAX
 };
 
@@ -84,6 +86,16 @@ enum sl_call {
 	SL_CALL_COUNTERS,	/* periodic byte counters of an open socket */
 	SL_CALL_GETSOCKOPT,
 	SL_CALL_SETSOCKOPT,
+	SL_CALL_EPOLL_CREATE,	/* epoll_create and epoll_create1 */
+	SL_CALL_EPOLL_CTL,
+	SL_CALL_EPOLL_WAIT,
+	SL_CALL_EPOLL_PWAIT,
+	SL_CALL_EPOLL_PWAIT2,
+	SL_CALL_POLL,
+	SL_CALL_PPOLL,
+	SL_CALL_SELECT,
+	SL_CALL_PSELECT,
+	SL_CALL_IOCTL,
 	SL_CALL_MAX
 };
 
@@ -119,6 +131,11 @@ struct sl_hdr {
  *     family, arg1 the type
  *   getsockopt, setsockopt: arg0 the level, arg1 the option name, but
  *     with SL_F_OUTCOME (getsockopt(SO_ERROR) after EINPROGRESS)
+ *   epoll_create: fd, ret the epoll fd, inode its epoll id (below), arg0
+ *     the flags (epoll_create1) or -1 (epoll_create)
+ *   close, dup* of an epoll fd: inode is its epoll id
+ *   COUNTERS: the fd's counters while it is open, sent every
+ *     SL_COUNTER_CALLS calls or SL_COUNTER_BYTES bytes each way
  * The counters are the fd's totals so far, sent with every state change
  * (DESIGN.md 8) instead of one record per I/O call.
  */
@@ -140,7 +157,16 @@ struct sl_rec_call {
 	int32_t err;		/* errno when ret < 0, else 0 */
 	uint16_t call;		/* enum sl_call */
 	uint16_t flags;		/* SL_F_* */
+	uint32_t peer_pid;	/* UNIX stream accept: SO_PEERCRED's pid */
+	uint32_t reserved;
 };
+
+/* An epoll instance has no inode of its own (they share the anonymous
+ * inode), so the preload names it: this bit, the pid, a sequence. */
+#define SL_EPOLL_ID_BIT (1ull << 63)
+
+#define SL_COUNTER_CALLS 256
+#define SL_COUNTER_BYTES (1u << 20)
 
 /*
  * A socket address as the kernel gave it: len bytes of a struct sockaddr
@@ -199,6 +225,52 @@ struct sl_rec_drop {
 	uint64_t batches;
 };
 
+/* epoll_ctl(epfd, op, fd, event) on an epoll instance we follow. */
+struct sl_rec_epoll_ctl {
+	struct sl_hdr h;
+	uint64_t caller;
+	uint64_t epoll_id;
+	uint64_t inode;		/* the target's socket inode, 0 if none */
+	uint64_t data;		/* event.data, what a wait returns for it */
+	int32_t epfd;
+	int32_t fd;
+	int32_t op;		/* EPOLL_CTL_ADD, _MOD, _DEL */
+	uint32_t events;	/* event.events */
+	int32_t ret;
+	int32_t err;
+};
+
+/*
+ * One readiness wait. epoll: key is the event's data (epoll_ctl said
+ * which fd it stands for), fd -1. poll, select: key is the socket's
+ * inode, fd the fd. Only followed sockets are listed, at most
+ * SL_READY_MAX; `more` counts the rest.
+ */
+#define SL_READY_MAX 16
+struct sl_ready {
+	uint64_t key;
+	uint32_t events;	/* EPOLLIN... (poll and select mapped to them) */
+	int32_t fd;
+};
+
+struct sl_rec_wait {
+	struct sl_hdr h;
+	uint64_t dur_ns;	/* time blocked in the call */
+	uint64_t caller;
+	uint64_t epoll_id;	/* 0 for poll and select */
+	int32_t epfd;		/* -1 for poll and select */
+	int32_t ret;
+	int32_t err;
+	int32_t timeout_ms;	/* -1: no timeout */
+	uint16_t call;		/* SL_CALL_EPOLL_WAIT ... SL_CALL_PSELECT */
+	uint16_t nready;	/* entries in ready[] */
+	uint32_t more;		/* ready followed sockets not listed */
+	uint32_t idle_polls;	/* empty zero-timeout waits folded into
+				 * this record since the last one */
+	uint32_t nfds;		/* poll/select: followed sockets asked of */
+	struct sl_ready ready[];	/* nready entries: size says */
+};
+
 /* Written by the collector, never sent by a preload. */
 struct sl_rec_conn {
 	struct sl_hdr h;
@@ -214,10 +286,13 @@ struct sl_rec_gone {
 };
 
 _Static_assert(sizeof(struct sl_hdr) == 16, "sl_hdr layout");
-_Static_assert(sizeof(struct sl_rec_call) == 112, "sl_rec_call layout");
+_Static_assert(sizeof(struct sl_rec_call) == 120, "sl_rec_call layout");
 _Static_assert(sizeof(struct sl_addr) == SL_ADDR_MAX, "sl_addr layout");
-_Static_assert(sizeof(struct sl_rec_call_addr) == 112 + 2 * SL_ADDR_MAX,
+_Static_assert(sizeof(struct sl_rec_call_addr) == 120 + 2 * SL_ADDR_MAX,
 	       "sl_rec_call_addr layout");
+_Static_assert(sizeof(struct sl_rec_epoll_ctl) == 72, "sl_rec_epoll_ctl layout");
+_Static_assert(sizeof(struct sl_ready) == 16, "sl_ready layout");
+_Static_assert(sizeof(struct sl_rec_wait) == 72, "sl_rec_wait layout");
 _Static_assert(sizeof(struct sl_rec_hello) == 16 + 40 + SL_EXE_MAX +
 	       SL_ARGS_MAX, "sl_rec_hello layout");
 _Static_assert(sizeof(struct sl_rec_module) == 16 + 24 + SL_PATH_MAX,
@@ -257,7 +332,10 @@ struct sl_frame {
 _Static_assert(sizeof(struct sl_file_hdr) == 32, "sl_file_hdr layout");
 _Static_assert(sizeof(struct sl_frame) == 16, "sl_frame layout");
 
-/* Expected size of a fixed-size record type, 0 for an unknown type. */
+/*
+ * Expected size of a record type, 0 for an unknown type. SL_REC_WAIT is
+ * this plus nready * sizeof(struct sl_ready).
+ */
 static inline size_t sl_rec_size(unsigned int type)
 {
 	static const uint16_t sizes[SL_REC_TYPE_MAX] = {
@@ -268,6 +346,8 @@ static inline size_t sl_rec_size(unsigned int type)
 		[SL_REC_DROP] = sizeof(struct sl_rec_drop),
 		[SL_REC_CONN] = sizeof(struct sl_rec_conn),
 		[SL_REC_GONE] = sizeof(struct sl_rec_gone),
+		[SL_REC_EPOLL_CTL] = sizeof(struct sl_rec_epoll_ctl),
+		[SL_REC_WAIT] = sizeof(struct sl_rec_wait),
 	};
 	return type < SL_REC_TYPE_MAX ? sizes[type] : 0;
 }

@@ -1,0 +1,123 @@
+/*
+ * The per-thread record buffer.
+ *
+ * Each thread appends records to its own buffer (thread-local, no lock).
+ * The buffer goes to the collector as one message when it fills, when its
+ * oldest record is older than FLUSH_AGE_NS at the next record, before a
+ * call that can block, before fork and exec, and at thread and process
+ * exit. A signal handler that records while its thread is appending gets
+ * its record dropped (and counted), never interleaved.
+ */
+#include <errno.h>
+#include <pthread.h>
+
+#include "preload.h"
+
+#define FLUSH_AGE_NS (20 * 1000 * 1000ull)
+
+struct tbuf {
+	uint32_t len;
+	uint32_t count;
+	uint64_t first_ts;
+	int busy;		/* set while appending or sending */
+	bool registered;	/* thread-exit flush armed */
+	uint64_t data[SL_BATCH_MAX / sizeof(uint64_t)];
+};
+
+static SL_TLS struct tbuf tb;
+static pthread_key_t exit_key;
+
+void sl_fill_hdr(struct sl_hdr *h, size_t size, unsigned int type,
+		 uint64_t ts)
+{
+	h->size = (uint16_t)size;
+	h->type = (uint8_t)type;
+	h->version = SL_WIRE_VERSION;
+	h->tid = (uint32_t)sl_gettid();
+	h->ts_ns = ts;
+}
+
+static void flush_buf(void)
+{
+	if (!tb.len)
+		return;
+	sl_transport_send(tb.data, tb.len, tb.count);
+	tb.len = 0;
+	tb.count = 0;
+}
+
+void sl_flush(void)
+{
+	int saved = errno;
+
+	if (tb.busy)
+		return;
+	tb.busy = 1;
+	flush_buf();
+	tb.busy = 0;
+	errno = saved;
+}
+
+void sl_flush_if_pending(void)
+{
+	if (tb.len)
+		sl_flush();
+}
+
+bool sl_buffer_pending(void)
+{
+	return tb.len != 0;
+}
+
+static void thread_exit_flush(void *arg)
+{
+	(void)arg;
+	sl_flush();
+}
+
+void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts)
+{
+	void *slot;
+
+	if (tb.busy) {
+		sl_count_drop(1);
+		return NULL;
+	}
+	tb.busy = 1;
+	if (sl_unlikely(!tb.registered)) {
+		tb.registered = true;
+		pthread_setspecific(exit_key, &tb);
+	}
+	if (tb.len + size > sizeof(tb.data))
+		flush_buf();
+	if (!tb.len)
+		tb.first_ts = ts;
+	slot = (char *)tb.data + tb.len;
+	tb.len += (uint32_t)size;
+	tb.count++;
+	sl_fill_hdr(slot, size, type, ts);
+	return slot;
+}
+
+void sl_rec_done(uint64_t ts)
+{
+	int saved = errno;
+
+	if (ts - tb.first_ts >= FLUSH_AGE_NS)
+		flush_buf();
+	tb.busy = 0;
+	errno = saved;
+}
+
+/* A fork child: what this thread had buffered was its parent's. */
+void sl_buffer_after_fork(void)
+{
+	tb.len = 0;
+	tb.count = 0;
+	tb.busy = 0;
+}
+
+void sl_buffer_init(void)
+{
+	pthread_key_create(&exit_key, thread_exit_flush);
+}

@@ -1,0 +1,88 @@
+/*
+ * Building call records: the fixed fields from a struct sl_call_info, the
+ * fd's counters, and the addresses for the calls that carry them.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "preload.h"
+
+static void fill_addr(struct sl_addr *a, const struct sockaddr *sa,
+		      socklen_t len)
+{
+	if (!sa || len == 0) {
+		a->len = 0;
+		return;
+	}
+	if (len > sizeof(a->raw))
+		len = sizeof(a->raw);
+	a->len = (uint16_t)len;
+	memcpy(a->raw, sa, len);
+}
+
+static void fill_local(struct sl_addr *a, int fd)
+{
+	socklen_t len = sizeof(a->raw);
+
+	if (SL_REAL(getsockname)(fd, (struct sockaddr *)a->raw, &len) < 0)
+		len = 0;
+	a->len = (uint16_t)(len > sizeof(a->raw) ? sizeof(a->raw) : len);
+}
+
+static void fill_call(struct sl_rec_call *r, const struct sl_call_info *ci)
+{
+	r->dur_ns = ci->dur;
+	r->caller = ci->caller;
+	r->inode = ci->inode;
+	r->inode2 = ci->inode2;
+	r->ret = ci->ret;
+	r->arg0 = ci->arg0;
+	r->arg1 = ci->arg1;
+	r->fd = ci->fd;
+	r->err = ci->ret < 0 ? ci->err : 0;
+	r->call = ci->call;
+	r->flags = ci->flags;
+	r->peer_pid = ci->peer_pid;
+	r->reserved = 0;
+	if (!ci->ent) {
+		r->tx_bytes = r->rx_bytes = 0;
+		r->tx_calls = r->rx_calls = r->eagain = 0;
+		return;
+	}
+	r->tx_bytes = __atomic_load_n(&ci->ent->tx_bytes, __ATOMIC_RELAXED);
+	r->rx_bytes = __atomic_load_n(&ci->ent->rx_bytes, __ATOMIC_RELAXED);
+	r->tx_calls = ci->ent->tx_calls;
+	r->rx_calls = ci->ent->rx_calls;
+	r->eagain = ci->ent->eagain;
+	if (ci->ent->flags & SL_FD_NONBLOCK)
+		r->flags |= SL_F_NONBLOCK;
+}
+
+/*
+ * Records one call. Never blocks, never fails visibly, leaves errno as
+ * it found it.
+ */
+void sl_emit(const struct sl_call_info *ci)
+{
+	bool with_addr = ci->addr || ci->want_local;
+	int saved = errno;
+	struct sl_rec_call *r;
+
+	r = sl_rec_begin(with_addr ? sizeof(struct sl_rec_call_addr) :
+				     sizeof(struct sl_rec_call),
+			 with_addr ? SL_REC_CALL_ADDR : SL_REC_CALL, ci->ts);
+	if (!r)
+		return;
+	fill_call(r, ci);
+	if (with_addr) {
+		struct sl_rec_call_addr *ra = (struct sl_rec_call_addr *)r;
+
+		fill_addr(&ra->addr, ci->addr, ci->addr_len);
+		if (ci->want_local)
+			fill_local(&ra->local, ci->fd);
+		else
+			ra->local.len = 0;
+	}
+	sl_rec_done(ci->ts);
+	errno = saved;
+}
