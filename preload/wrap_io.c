@@ -16,11 +16,15 @@
 
 #include "preload.h"
 
-/* Anything but plain success goes here, out of line. */
+/*
+ * Anything but plain success goes here, out of line. REPORT: the counters
+ * crossed a reporting boundary, so the timeline gets them while the
+ * socket is open.
+ */
 static __attribute__((noinline)) void
 io_slow(struct sl_fd *e, int fd, ssize_t n, int err, bool rx, size_t asked,
 	uint16_t call, uint64_t caller, const struct sockaddr *peer,
-	socklen_t peer_len)
+	socklen_t peer_len, bool report)
 {
 	struct sl_call_info ci = {
 		.call = call, .fd = fd, .ret = n, .err = err,
@@ -29,6 +33,13 @@ io_slow(struct sl_fd *e, int fd, ssize_t n, int err, bool rx, size_t asked,
 	};
 	bool emit = false;
 
+	if (report) {
+		struct sl_call_info cc = ci;
+
+		cc.call = SL_CALL_COUNTERS;
+		cc.ret = 0;
+		sl_emit(&cc);
+	}
 	if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK)) {
 		__atomic_add_fetch(&e->eagain, 1, __ATOMIC_RELAXED);
 		return;
@@ -70,19 +81,23 @@ static inline void io_done(struct sl_fd *e, int fd, ssize_t n, bool rx,
 			   const struct sockaddr *peer, socklen_t peer_len)
 {
 	int err = errno;
+	bool report = false;
 
 	if (n > 0) {
-		if (rx) {
-			__atomic_add_fetch(&e->rx_bytes, (uint64_t)n, __ATOMIC_RELAXED);
-			__atomic_add_fetch(&e->rx_calls, 1, __ATOMIC_RELAXED);
-		} else {
-			__atomic_add_fetch(&e->tx_bytes, (uint64_t)n, __ATOMIC_RELAXED);
-			__atomic_add_fetch(&e->tx_calls, 1, __ATOMIC_RELAXED);
-		}
-		if (sl_likely(!(e->flags & ATTENTION)))
+		uint64_t *bytes = rx ? &e->rx_bytes : &e->tx_bytes;
+		uint32_t *calls = rx ? &e->rx_calls : &e->tx_calls;
+		uint64_t total = __atomic_add_fetch(bytes, (uint64_t)n,
+						    __ATOMIC_RELAXED);
+		uint32_t count = __atomic_add_fetch(calls, 1, __ATOMIC_RELAXED);
+
+		/* Every SL_COUNTER_CALLS calls, or on crossing a multiple
+		 * of SL_COUNTER_BYTES, the counters go on the timeline. */
+		report = !(count % SL_COUNTER_CALLS) ||
+			 ((total - (uint64_t)n) ^ total) >= SL_COUNTER_BYTES;
+		if (sl_likely(!(e->flags & ATTENTION) && !report))
 			return;
 	}
-	io_slow(e, fd, n, err, rx, asked, call, caller, peer, peer_len);
+	io_slow(e, fd, n, err, rx, asked, call, caller, peer, peer_len, report);
 	errno = err;
 }
 

@@ -202,6 +202,18 @@ SL_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	return ret;
 }
 
+/* The pid at the other end of a UNIX socket: what pairs the two ends in
+ * the model (in connect order), for a listener has no 4-tuple. */
+static uint32_t peer_pid(int fd)
+{
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	if (SL_REAL(getsockopt)(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return 0;
+	return (uint32_t)cred.pid;
+}
+
 /*
  * accept and accept4. When the caller asks for no peer address we pass a
  * buffer of ours: the kernel does the same work either way, and the
@@ -245,6 +257,8 @@ static int do_accept(int fd, struct sockaddr *addr, socklen_t *len,
 		ci.fd = nfd;
 		ci.arg1 = fd;
 		ci.want_local = true;
+		if (family == AF_UNIX)
+			ci.peer_pid = peer_pid(nfd);
 	} else if (l && (ci.err == EAGAIN || ci.err == EWOULDBLOCK)) {
 		/* An event loop ends every accept burst so: count it. */
 		__atomic_add_fetch(&l->eagain, 1, __ATOMIC_RELAXED);

@@ -1,15 +1,25 @@
 /*
- * Wrappers for the calls an event loop blocks in: poll, ppoll, select,
- * pselect, epoll_wait, epoll_pwait and epoll_pwait2. A program that waits
- * here may wait for a long time, or be killed while it waits; what this
- * thread has recorded goes to the collector first (DESIGN.md 4). A wait
- * with a zero timeout cannot block and costs nothing extra.
+ * Wrappers for the readiness waits: epoll_wait, epoll_pwait,
+ * epoll_pwait2, poll, ppoll, select and pselect (DESIGN.md 4, 9).
+ *
+ * Before a wait that can block, this thread's records go out: the program
+ * may wait long, or be killed while it waits. A wait on an epoll
+ * instance we follow, or a poll that asked of a socket we follow, is one
+ * record: how long it blocked and what came back ready (at most
+ * SL_READY_MAX entries, the rest counted). An event loop that polls with
+ * a zero timeout and gets nothing pays one counter increment: such polls
+ * are folded into the next record as `idle_polls`.
  */
+#include <errno.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
 
 #include "preload.h"
+
+/* Empty zero-timeout poll/select calls, per thread (epoll: per instance,
+ * in its fd entry's eagain counter). */
+static SL_TLS uint32_t poll_idle;
 
 static inline void before_wait(bool may_block)
 {
@@ -17,55 +27,325 @@ static inline void before_wait(bool may_block)
 		sl_flush_if_pending();
 }
 
-static bool ts_blocks(const struct timespec *ts)
+static int ts_to_ms(const struct timespec *ts)
 {
-	return !ts || ts->tv_sec || ts->tv_nsec;
+	if (!ts)
+		return -1;
+	return (int)(ts->tv_sec * 1000 + ts->tv_nsec / 1000000);
 }
 
-SL_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
+static void epoll_record(struct sl_fd *ep, int epfd,
+			 const struct epoll_event *ev, int n, int err,
+			 int timeout_ms, uint64_t ts, uint16_t call,
+			 uint64_t caller)
 {
-	before_wait(timeout != 0);
-	return SL_REAL(poll)(fds, n, timeout);
+	int nready = n > SL_READY_MAX ? SL_READY_MAX : n > 0 ? n : 0;
+	struct sl_rec_wait *w;
+	uint64_t end = sl_now_ns();
+
+	w = sl_rec_begin(sizeof(*w) + (size_t)nready * sizeof(w->ready[0]),
+			 SL_REC_WAIT, ts ? ts : end);
+	if (!w)
+		return;
+	w->dur_ns = ts ? end - ts : 0;
+	w->caller = caller;
+	w->epoll_id = ep->inode;
+	w->epfd = epfd;
+	w->ret = n;
+	w->err = n < 0 ? err : 0;
+	w->timeout_ms = timeout_ms;
+	w->call = call;
+	w->nready = (uint16_t)nready;
+	w->more = n > nready ? (uint32_t)(n - nready) : 0;
+	w->idle_polls = __atomic_exchange_n(&ep->eagain, 0, __ATOMIC_RELAXED);
+	w->nfds = 0;
+	for (int i = 0; i < nready; i++) {
+		w->ready[i].key = ev[i].data.u64;
+		w->ready[i].events = ev[i].events;
+		w->ready[i].fd = -1;
+	}
+	sl_rec_done(ts ? ts : end);
 }
 
-SL_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
-		    const sigset_t *mask)
+/*
+ * The shared part of the three epoll waits, after the real call: N is
+ * what it returned, TS when it started (0 for a zero timeout, which is
+ * not timed unless something came back).
+ */
+static int epoll_done(struct sl_fd *ep, int epfd, struct epoll_event *ev,
+		      int n, int timeout_ms, uint64_t ts, uint16_t call,
+		      uint64_t caller)
 {
-	before_wait(ts_blocks(ts));
-	return SL_REAL(ppoll)(fds, n, ts, mask);
+	int err = errno;
+
+	if (n == 0 && timeout_ms == 0) {
+		__atomic_add_fetch(&ep->eagain, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	epoll_record(ep, epfd, ev, n, err, timeout_ms, ts, call, caller);
+	errno = err;
+	return n;
 }
 
-SL_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *e,
-		     struct timeval *tv)
+static struct sl_fd *epoll_entry(int epfd)
 {
-	before_wait(!tv || tv->tv_sec || tv->tv_usec);
-	return SL_REAL(select)(n, r, w, e, tv);
-}
+	struct sl_fd *ep = sl_traced(epfd);
 
-SL_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *e,
-		      const struct timespec *ts, const sigset_t *mask)
-{
-	before_wait(ts_blocks(ts));
-	return SL_REAL(pselect)(n, r, w, e, ts, mask);
+	return ep && (ep->flags & SL_FD_EPOLL) ? ep : NULL;
 }
 
 SL_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max,
 			 int timeout)
 {
+	struct sl_fd *ep = epoll_entry(epfd);
+	uint64_t ts = 0;
+	int n;
+
 	before_wait(timeout != 0);
-	return SL_REAL(epoll_wait)(epfd, ev, max, timeout);
+	if (!ep)
+		return SL_REAL(epoll_wait)(epfd, ev, max, timeout);
+	if (timeout)
+		ts = sl_now_ns();
+	n = SL_REAL(epoll_wait)(epfd, ev, max, timeout);
+	return epoll_done(ep, epfd, ev, n, timeout, ts, SL_CALL_EPOLL_WAIT,
+			  SL_CALLER());
 }
 
 SL_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max,
 			  int timeout, const sigset_t *mask)
 {
+	struct sl_fd *ep = epoll_entry(epfd);
+	uint64_t ts = 0;
+	int n;
+
 	before_wait(timeout != 0);
-	return SL_REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
+	if (!ep)
+		return SL_REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
+	if (timeout)
+		ts = sl_now_ns();
+	n = SL_REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
+	return epoll_done(ep, epfd, ev, n, timeout, ts, SL_CALL_EPOLL_PWAIT,
+			  SL_CALLER());
 }
 
 SL_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max,
-			   const struct timespec *ts, const sigset_t *mask)
+			   const struct timespec *tmo, const sigset_t *mask)
 {
-	before_wait(ts_blocks(ts));
-	return SL_REAL(epoll_pwait2)(epfd, ev, max, ts, mask);
+	struct sl_fd *ep = epoll_entry(epfd);
+	int timeout = ts_to_ms(tmo);
+	uint64_t ts = 0;
+	int n;
+
+	/* A timeout under a millisecond still blocks for a while. */
+	if (timeout == 0 && (tmo->tv_nsec || tmo->tv_sec))
+		timeout = 1;
+	before_wait(timeout != 0);
+	if (!ep)
+		return SL_REAL(epoll_pwait2)(epfd, ev, max, tmo, mask);
+	if (timeout)
+		ts = sl_now_ns();
+	n = SL_REAL(epoll_pwait2)(epfd, ev, max, tmo, mask);
+	return epoll_done(ep, epfd, ev, n, timeout, ts, SL_CALL_EPOLL_PWAIT2,
+			  SL_CALLER());
+}
+
+/* The followed sockets among FDS and how many came back ready. */
+static int followed(const struct pollfd *fds, nfds_t n, int *ready)
+{
+	int asked = 0;
+
+	*ready = 0;
+	for (nfds_t i = 0; i < n; i++) {
+		if (!sl_fd_get(fds[i].fd))
+			continue;
+		asked++;
+		*ready += fds[i].revents != 0;
+	}
+	return asked;
+}
+
+static void poll_record(const struct pollfd *fds, nfds_t n, int ret,
+			int err, int timeout_ms, uint64_t ts, uint16_t call,
+			uint64_t caller)
+{
+	int ready, asked = followed(fds, n, &ready);
+	int nready = ready > SL_READY_MAX ? SL_READY_MAX : ready;
+	struct sl_rec_wait *w;
+	uint64_t end = sl_now_ns();
+	int k = 0;
+
+	if (!asked)
+		return;
+	w = sl_rec_begin(sizeof(*w) + (size_t)nready * sizeof(w->ready[0]),
+			 SL_REC_WAIT, ts ? ts : end);
+	if (!w)
+		return;
+	w->dur_ns = ts ? end - ts : 0;
+	w->caller = caller;
+	w->epoll_id = 0;
+	w->epfd = -1;
+	w->ret = ret;
+	w->err = ret < 0 ? err : 0;
+	w->timeout_ms = timeout_ms;
+	w->call = call;
+	w->nready = (uint16_t)nready;
+	w->more = (uint32_t)(ready - nready);
+	w->idle_polls = poll_idle;
+	w->nfds = (uint32_t)asked;
+	poll_idle = 0;
+	for (nfds_t i = 0; i < n && k < nready; i++) {
+		const struct sl_fd *e = sl_fd_get(fds[i].fd);
+
+		if (!e || !fds[i].revents)
+			continue;
+		w->ready[k].key = e->inode;
+		w->ready[k].events = (uint32_t)fds[i].revents;
+		w->ready[k].fd = fds[i].fd;
+		k++;
+	}
+	sl_rec_done(ts ? ts : end);
+}
+
+/*
+ * After poll or ppoll: the array is the caller's, so it is read only once
+ * the kernel has read it (a result, or EINTR), never before.
+ */
+static int poll_done(const struct pollfd *fds, nfds_t n, int ret,
+		     int timeout_ms, uint64_t ts, uint16_t call,
+		     uint64_t caller)
+{
+	int err = errno;
+
+	if (ret < 0 && err != EINTR)
+		return ret;
+	if (ret == 0 && timeout_ms == 0) {
+		poll_idle++;
+		return 0;
+	}
+	poll_record(fds, n, ret, err, timeout_ms, ts, call, caller);
+	errno = err;
+	return ret;
+}
+
+SL_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	uint64_t ts = 0;
+	int ret;
+
+	if (!sl_active())
+		return SL_REAL(poll)(fds, n, timeout);
+	before_wait(timeout != 0);
+	if (timeout)
+		ts = sl_now_ns();
+	ret = SL_REAL(poll)(fds, n, timeout);
+	return poll_done(fds, n, ret, timeout, ts, SL_CALL_POLL, SL_CALLER());
+}
+
+SL_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
+		    const sigset_t *mask)
+{
+	int timeout = ts_to_ms(tmo);
+	uint64_t ts = 0;
+	int ret;
+
+	if (!sl_active())
+		return SL_REAL(ppoll)(fds, n, tmo, mask);
+	if (timeout == 0 && (tmo->tv_nsec || tmo->tv_sec))
+		timeout = 1;
+	before_wait(timeout != 0);
+	if (timeout)
+		ts = sl_now_ns();
+	ret = SL_REAL(ppoll)(fds, n, tmo, mask);
+	return poll_done(fds, n, ret, timeout, ts, SL_CALL_PPOLL, SL_CALLER());
+}
+
+static uint32_t fdset_events(int fd, const fd_set *r, const fd_set *w,
+			     const fd_set *x)
+{
+	return (r && FD_ISSET(fd, r) ? EPOLLIN : 0) |
+	       (w && FD_ISSET(fd, w) ? EPOLLOUT : 0) |
+	       (x && FD_ISSET(fd, x) ? EPOLLPRI : 0);
+}
+
+/*
+ * After select: only the ready bits are left, so what was asked is not
+ * known; a select is recorded when a followed socket came back ready.
+ */
+static void select_done(int nfds, int ret, const fd_set *r, const fd_set *w,
+			const fd_set *x, int timeout_ms, uint64_t ts,
+			uint16_t call, uint64_t caller)
+{
+	struct sl_ready ready[SL_READY_MAX];
+	struct sl_rec_wait *rec;
+	int nready = 0, more = 0, err = errno;
+	uint64_t end;
+
+	if (ret <= 0)
+		return;
+	for (int fd = 0; fd < nfds && fd < FD_SETSIZE; fd++) {
+		const struct sl_fd *e = sl_fd_get(fd);
+		uint32_t ev = e ? fdset_events(fd, r, w, x) : 0;
+
+		if (!ev)
+			continue;
+		if (nready == SL_READY_MAX) {
+			more++;
+			continue;
+		}
+		ready[nready++] = (struct sl_ready){ e->inode, ev, fd };
+	}
+	if (!nready)
+		return;
+	end = sl_now_ns();
+	rec = sl_rec_begin(sizeof(*rec) + (size_t)nready * sizeof(ready[0]),
+			   SL_REC_WAIT, ts ? ts : end);
+	if (!rec)
+		return;
+	*rec = (struct sl_rec_wait){ .h = rec->h, .dur_ns = ts ? end - ts : 0,
+		.caller = caller, .epfd = -1, .ret = ret,
+		.timeout_ms = timeout_ms, .call = call,
+		.nready = (uint16_t)nready, .more = (uint32_t)more,
+		.nfds = (uint32_t)(nready + more) };
+	for (int i = 0; i < nready; i++)
+		rec->ready[i] = ready[i];
+	sl_rec_done(ts ? ts : end);
+	errno = err;
+}
+
+SL_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *x,
+		     struct timeval *tv)
+{
+	int timeout = tv ? (int)(tv->tv_sec * 1000 + tv->tv_usec / 1000) : -1;
+	uint64_t ts = 0;
+	int ret;
+
+	if (!sl_active())
+		return SL_REAL(select)(n, r, w, x, tv);
+	if (timeout == 0 && (tv->tv_sec || tv->tv_usec))
+		timeout = 1;
+	before_wait(timeout != 0);
+	if (timeout)
+		ts = sl_now_ns();
+	ret = SL_REAL(select)(n, r, w, x, tv);
+	select_done(n, ret, r, w, x, timeout, ts, SL_CALL_SELECT, SL_CALLER());
+	return ret;
+}
+
+SL_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *x,
+		      const struct timespec *tmo, const sigset_t *mask)
+{
+	int timeout = ts_to_ms(tmo);
+	uint64_t ts = 0;
+	int ret;
+
+	if (!sl_active())
+		return SL_REAL(pselect)(n, r, w, x, tmo, mask);
+	if (timeout == 0 && (tmo->tv_nsec || tmo->tv_sec))
+		timeout = 1;
+	before_wait(timeout != 0);
+	if (timeout)
+		ts = sl_now_ns();
+	ret = SL_REAL(pselect)(n, r, w, x, tmo, mask);
+	select_done(n, ret, r, w, x, timeout, ts, SL_CALL_PSELECT, SL_CALLER());
+	return ret;
 }

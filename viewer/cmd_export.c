@@ -1,15 +1,17 @@
 /*
- * socklens export -f jsonl|sockets [-o OUT] FILE
+ * socklens export -f jsonl|sockets|epoll [-o OUT] FILE
  *
  * jsonl: one JSON object per record, streamed from the file in order
  * (for log pipelines; memory does not grow with the trace).
- * sockets: one JSON object per socket of the model. Both schemas are in
- * the README; a field is added, never renamed.
+ * sockets: one JSON object per socket of the model; epoll: one per epoll
+ * instance. The schemas are in the README; a field is added, never
+ * renamed.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 
 #include "model.h"
 
@@ -98,8 +100,56 @@ static const char *const rec_names[SL_REC_TYPE_MAX] = {
 	[SL_REC_HELLO] = "hello", [SL_REC_MODULE] = "module",
 	[SL_REC_CALL] = "call", [SL_REC_CALL_ADDR] = "call",
 	[SL_REC_DROP] = "drop", [SL_REC_CONN] = "connect",
-	[SL_REC_GONE] = "gone",
+	[SL_REC_GONE] = "gone", [SL_REC_EPOLL_CTL] = "epoll_ctl",
+	[SL_REC_WAIT] = "wait",
 };
+
+static void jsonl_epoll_ctl(FILE *f, const struct sl_rec_epoll_ctl *e)
+{
+	static const char *const ops[] = { "?", "add", "del", "mod" };
+
+	fprintf(f, ",\"epoll\":\"0x%llx\",\"epfd\":%d,\"op\":\"%s\",\"fd\":%d,"
+		"\"inode\":%llu,\"events\":%u,\"data\":\"0x%llx\",\"ret\":%d,"
+		"\"errno\":", (unsigned long long)e->epoll_id, e->epfd,
+		ops[e->op], e->fd, (unsigned long long)e->inode, e->events,
+		(unsigned long long)e->data, e->ret);
+	if (e->err)
+		fprintf(f, "\"%s\"", sl_errno_name(e->err));
+	else
+		fputs("null", f);
+	fprintf(f, ",\"caller\":\"0x%llx\"", (unsigned long long)e->caller);
+}
+
+static void jsonl_wait(FILE *f, const struct sl_rec_wait *w)
+{
+	fprintf(f, ",\"call\":\"%s\",\"ret\":%d,\"errno\":", sl_call_name(w->call),
+		w->ret);
+	if (w->err)
+		fprintf(f, "\"%s\"", sl_errno_name(w->err));
+	else
+		fputs("null", f);
+	fprintf(f, ",\"dur_ns\":%llu,\"timeout_ms\":%d,\"caller\":\"0x%llx\"",
+		(unsigned long long)w->dur_ns, w->timeout_ms,
+		(unsigned long long)w->caller);
+	if (w->epoll_id)
+		fprintf(f, ",\"epoll\":\"0x%llx\",\"epfd\":%d",
+			(unsigned long long)w->epoll_id, w->epfd);
+	fprintf(f, ",\"nfds\":%u,\"idle_polls\":%u,\"more\":%u,\"ready\":[",
+		w->nfds, w->idle_polls, w->more);
+	for (uint32_t i = 0; i < w->nready; i++) {
+		const struct sl_ready *r = &w->ready[i];
+
+		if (w->epoll_id)
+			fprintf(f, "%s{\"data\":\"0x%llx\",\"events\":%u}",
+				i ? "," : "", (unsigned long long)r->key,
+				r->events);
+		else
+			fprintf(f, "%s{\"fd\":%d,\"inode\":%llu,\"events\":%u}",
+				i ? "," : "", r->fd, (unsigned long long)r->key,
+				r->events);
+	}
+	fputc(']', f);
+}
 
 static void jsonl_record(void *vctx, uint32_t conn, const struct sl_hdr *h)
 {
@@ -132,6 +182,12 @@ static void jsonl_record(void *vctx, uint32_t conn, const struct sl_hdr *h)
 		break;
 	case SL_REC_HELLO:
 		jsonl_hello(f, (const struct sl_rec_hello *)h);
+		break;
+	case SL_REC_EPOLL_CTL:
+		jsonl_epoll_ctl(f, (const struct sl_rec_epoll_ctl *)h);
+		break;
+	case SL_REC_WAIT:
+		jsonl_wait(f, (const struct sl_rec_wait *)h);
 		break;
 	case SL_REC_MODULE: {
 		const struct sl_rec_module *m = (const void *)h;
@@ -235,12 +291,74 @@ static void export_sock(FILE *f, const struct sl_sock *s)
 		fprintf(f, "%u", s->listener_id);
 	else
 		fputs("null", f);
+	fputs(",\"peer\":", f);
+	if (s->peer_id)
+		fprintf(f, "%u", s->peer_id);
+	else
+		fputs("null", f);
+	json_u64_or_null(f, "connect_to_accept_ns", s->peer_id ?
+			 s->connect_to_accept_ns : 0);
+	fprintf(f, ",\"nonblocking\":%s,\"epoll\":[",
+		s->nonblocking ? "true" : "false");
+	for (uint32_t i = 0; i < s->nepolls; i++)
+		fprintf(f, "%s%u", i ? "," : "", s->epolls[i]);
+	fprintf(f, "],\"ready_events\":%llu",
+		(unsigned long long)s->ready_events);
 	fprintf(f, ",\"open_at_exit\":%s,\"caller\":\"0x%llx\"}\n",
 		s->open_at_exit ? "true" : "false",
 		(unsigned long long)s->caller);
 }
 
-static int export_sockets(const char *path, FILE *out)
+static void export_watch_events(FILE *f, uint32_t ev)
+{
+	static const struct { uint32_t bit; const char *name; } names[] = {
+		{ EPOLLIN, "IN" }, { EPOLLOUT, "OUT" }, { EPOLLRDHUP, "RDHUP" },
+		{ EPOLLPRI, "PRI" }, { EPOLLERR, "ERR" }, { EPOLLHUP, "HUP" },
+		{ EPOLLET, "ET" }, { EPOLLONESHOT, "ONESHOT" },
+		{ EPOLLEXCLUSIVE, "EXCLUSIVE" },
+	};
+	bool first = true;
+
+	fputc('"', f);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(ev & names[i].bit))
+			continue;
+		fprintf(f, "%s%s", first ? "" : "|", names[i].name);
+		first = false;
+	}
+	fputc('"', f);
+}
+
+static void export_epoll(FILE *f, const struct sl_epoll *ep)
+{
+	fprintf(f, "{\"id\":%u,\"pid\":%u,\"fd\":%d,\"start_ns\":%llu",
+		ep->id, ep->creator_pid, ep->fd,
+		(unsigned long long)ep->start_ns);
+	json_u64_or_null(f, "end_ns", ep->closed ? ep->end_ns : 0);
+	fprintf(f, ",\"waits\":%llu,\"events\":%llu,\"blocked_ns\":%llu,"
+		"\"idle_polls\":%llu,\"watches\":[",
+		(unsigned long long)ep->waits_total,
+		(unsigned long long)ep->events_total,
+		(unsigned long long)ep->blocked_ns,
+		(unsigned long long)ep->idle_polls);
+	for (uint32_t i = 0; i < ep->nwatches; i++) {
+		const struct sl_watch *w = &ep->watches[i];
+
+		fprintf(f, "%s{\"fd\":%d,\"socket\":", i ? "," : "", w->fd);
+		if (w->s)
+			fprintf(f, "%u", w->s->id);
+		else
+			fputs("null", f);
+		fputs(",\"events\":", f);
+		export_watch_events(f, w->events);
+		fprintf(f, ",\"added_ns\":%llu", (unsigned long long)w->added_ns);
+		json_u64_or_null(f, "removed_ns", w->removed_ns);
+		fputc('}', f);
+	}
+	fputs("]}\n", f);
+}
+
+static int export_model(const char *path, FILE *out, bool epolls)
 {
 	struct sl_model m;
 	int err;
@@ -248,8 +366,10 @@ static int export_sockets(const char *path, FILE *out)
 	sl_model_init(&m);
 	err = sl_model_load(&m, path);
 	if (!err) {
-		for (uint32_t i = 0; i < m.nsocks; i++)
+		for (uint32_t i = 0; !epolls && i < m.nsocks; i++)
 			export_sock(out, m.socks[i]);
+		for (uint32_t i = 0; epolls && i < m.nepolls; i++)
+			export_epoll(out, m.epolls[i]);
 		if (m.torn)
 			fprintf(stderr, "%s: %s: torn tail: %s; everything "
 				"before it was read\n", sl_prog(), path,
@@ -261,7 +381,7 @@ static int export_sockets(const char *path, FILE *out)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: %s export -f jsonl|sockets [-o OUT] FILE\n",
+	fprintf(f, "usage: %s export -f jsonl|sockets|epoll [-o OUT] FILE\n",
 		sl_prog());
 }
 
@@ -294,7 +414,8 @@ int sl_cmd_export(int argc, char **argv)
 		}
 	}
 	if (!fmt || optind != argc - 1 ||
-	    (strcmp(fmt, "jsonl") && strcmp(fmt, "sockets"))) {
+	    (strcmp(fmt, "jsonl") && strcmp(fmt, "sockets") &&
+	     strcmp(fmt, "epoll"))) {
 		usage(stderr);
 		return 2;
 	}
@@ -303,7 +424,7 @@ int sl_cmd_export(int argc, char **argv)
 		return 1;
 	}
 	rc = !strcmp(fmt, "jsonl") ? export_jsonl(argv[optind], out) :
-				     export_sockets(argv[optind], out);
+	     export_model(argv[optind], out, !strcmp(fmt, "epoll"));
 	if (fflush(out) || (outp && fclose(out))) {
 		fprintf(stderr, "%s: writing %s: %s\n", sl_prog(),
 			outp ? outp : "stdout", strerror(errno));

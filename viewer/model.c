@@ -24,8 +24,7 @@ struct sl_conn_map {
 	struct sl_proc *proc;
 };
 
-static void *grow_array(void *arr, uint32_t *cap, uint32_t need,
-			size_t elem)
+void *sl_model_grow(void *arr, uint32_t *cap, uint32_t need, size_t elem)
 {
 	uint32_t ncap = *cap ? *cap : 8;
 	void *n;
@@ -50,7 +49,9 @@ void sl_model_init(struct sl_model *m)
 	memset(m, 0, sizeof(*m));
 	m->by_inode = sl_hash_new();
 	m->by_pid = sl_hash_new();
-	if (!m->by_inode || !m->by_pid) {
+	m->by_epoll = sl_hash_new();
+	m->by_tuple = sl_hash_new();
+	if (!m->by_inode || !m->by_pid || !m->by_epoll || !m->by_tuple) {
 		fprintf(stderr, "%s: out of memory\n", sl_prog());
 		exit(70);
 	}
@@ -61,8 +62,19 @@ void sl_model_free(struct sl_model *m)
 	for (uint32_t i = 0; i < m->nsocks; i++) {
 		free(m->socks[i]->spans);
 		free(m->socks[i]->pids);
+		free(m->socks[i]->epolls);
+		free(m->socks[i]->marks);
 		free(m->socks[i]);
 	}
+	for (uint32_t i = 0; i < m->nepolls; i++) {
+		free(m->epolls[i]->watches);
+		free(m->epolls[i]->waits);
+		free(m->epolls[i]);
+	}
+	free(m->epolls);
+	free(m->unix_pending);
+	sl_hash_free(m->by_epoll);
+	sl_hash_free(m->by_tuple);
 	for (uint32_t i = 0; i < m->nprocs; i++) {
 		free(m->procs[i]->fds);
 		free(m->procs[i]);
@@ -91,7 +103,7 @@ static struct sl_proc *new_proc(struct sl_model *m, uint32_t pid)
 	p->pid = pid;
 	p->exit_status = -1;
 	p->index = m->nprocs;
-	m->procs = grow_array(m->procs, &m->procs_cap, m->nprocs + 1,
+	m->procs = sl_model_grow(m->procs, &m->procs_cap, m->nprocs + 1,
 			      sizeof(*m->procs));
 	m->procs[m->nprocs++] = p;
 	sl_hash_put(m->by_pid, pid, p);
@@ -113,7 +125,7 @@ struct sl_sock *sl_model_new_sock(struct sl_model *m, uint64_t inode,
 	s->start_ns = s->last_ns = ts;
 	s->state = SL_ST_MAX;
 	s->creator_fd = -1;
-	m->socks = grow_array(m->socks, &m->socks_cap, m->nsocks + 1,
+	m->socks = sl_model_grow(m->socks, &m->socks_cap, m->nsocks + 1,
 			      sizeof(*m->socks));
 	m->socks[m->nsocks++] = s;
 	if (inode)
@@ -140,7 +152,7 @@ void sl_model_set_state(struct sl_sock *s, unsigned int st, uint64_t ts)
 		return;
 	if (cur && !cur->end_ns)
 		cur->end_ns = ts < cur->start_ns ? cur->start_ns : ts;
-	s->spans = grow_array(s->spans, &s->spans_cap, s->nspans + 1,
+	s->spans = sl_model_grow(s->spans, &s->spans_cap, s->nspans + 1,
 			      sizeof(*s->spans));
 	s->spans[s->nspans++] = (struct sl_span){ .state = (uint8_t)st,
 						  .start_ns = ts };
@@ -159,9 +171,40 @@ static void end_spans(struct sl_sock *s, uint64_t ts)
 
 struct sl_hold *sl_model_hold(struct sl_proc *p, int fd)
 {
-	if (fd < 0 || (uint32_t)fd >= p->nfds || !p->fds[fd].s)
+	if (fd < 0 || (uint32_t)fd >= p->nfds ||
+	    (!p->fds[fd].s && !p->fds[fd].ep))
 		return NULL;
 	return &p->fds[fd];
+}
+
+/* A new hold of P's FD: whatever it held before is let go first. */
+static struct sl_hold *new_hold(struct sl_model *m, struct sl_proc *p,
+				int fd, uint64_t ts)
+{
+	struct sl_hold *h;
+
+	if (fd < 0 || fd > (1 << 24))
+		return NULL;
+	if (sl_model_hold(p, fd))
+		sl_model_release(m, p, fd, ts, false);
+	p->fds = sl_model_grow(p->fds, &p->nfds, (uint32_t)fd + 1,
+			       sizeof(*p->fds));
+	h = &p->fds[fd];
+	memset(h, 0, sizeof(*h));
+	h->confirmed = true;
+	return h;
+}
+
+struct sl_hold *sl_model_take_epoll(struct sl_model *m, struct sl_proc *p,
+				    int fd, struct sl_epoll *ep)
+{
+	struct sl_hold *h = new_hold(m, p, fd, ep->last_ns);
+
+	if (h) {
+		h->ep = ep;
+		ep->holders++;
+	}
+	return h;
 }
 
 static void add_pid(struct sl_sock *s, uint32_t pid)
@@ -169,7 +212,7 @@ static void add_pid(struct sl_sock *s, uint32_t pid)
 	for (uint32_t i = 0; i < s->npids; i++)
 		if (s->pids[i] == pid)
 			return;
-	s->pids = grow_array(s->pids, &s->pids_cap, s->npids + 1,
+	s->pids = sl_model_grow(s->pids, &s->pids_cap, s->npids + 1,
 			     sizeof(*s->pids));
 	s->pids[s->npids++] = pid;
 }
@@ -178,18 +221,11 @@ static void add_pid(struct sl_sock *s, uint32_t pid)
 struct sl_hold *sl_model_take(struct sl_model *m, struct sl_proc *p, int fd,
 			      struct sl_sock *s, uint64_t ts)
 {
-	struct sl_hold *h;
+	struct sl_hold *h = new_hold(m, p, fd, ts);
 
-	if (fd < 0 || fd > (1 << 24))
+	if (!h)
 		return NULL;
-	if (sl_model_hold(p, fd))
-		sl_model_release(m, p, fd, ts, false);
-	p->fds = grow_array(p->fds, &p->nfds, (uint32_t)fd + 1,
-			    sizeof(*p->fds));
-	h = &p->fds[fd];
-	memset(h, 0, sizeof(*h));
 	h->s = s;
-	h->confirmed = true;
 	s->holders++;
 	add_pid(s, p->pid);
 	return h;
@@ -216,11 +252,21 @@ void sl_model_release(struct sl_model *m, struct sl_proc *p, int fd,
 		      uint64_t ts, bool closed)
 {
 	struct sl_hold *h = sl_model_hold(p, fd);
+	struct sl_epoll *ep;
 	struct sl_sock *s;
 
 	(void)m;
 	if (!h)
 		return;
+	ep = h->ep;
+	if (ep) {
+		memset(h, 0, sizeof(*h));
+		if (ep->holders && --ep->holders)
+			return;
+		ep->end_ns = ts;
+		ep->closed = closed;
+		return;
+	}
 	s = h->s;
 	s->tx_bytes += h->tx_bytes;
 	s->rx_bytes += h->rx_bytes;
@@ -254,7 +300,7 @@ static struct sl_conn_map *conn_slot(struct sl_model *m, uint32_t conn)
 {
 	if (!conn || conn > (1u << 26))
 		return NULL;
-	m->conns = grow_array(m->conns, &m->nconns, conn + 1,
+	m->conns = sl_model_grow(m->conns, &m->nconns, conn + 1,
 			      sizeof(*m->conns));
 	return &m->conns[conn];
 }
@@ -332,9 +378,12 @@ void sl_model_fork(struct sl_model *m, struct sl_proc *p, uint32_t pid,
 	memcpy(q->exe, p->exe, sizeof(q->exe));
 	memcpy(q->args, p->args, p->args_len);
 	q->args_len = p->args_len;
-	for (uint32_t fd = 0; fd < p->nfds; fd++)
+	for (uint32_t fd = 0; fd < p->nfds; fd++) {
 		if (p->fds[fd].s)
 			sl_model_take(m, q, (int)fd, p->fds[fd].s, ts);
+		else if (p->fds[fd].ep)
+			sl_model_take_epoll(m, q, (int)fd, p->fds[fd].ep);
+	}
 }
 
 /* After a new image's INHERIT list: what it did not list died at exec. */
@@ -344,7 +393,7 @@ void sl_model_fds_done(struct sl_model *m, struct sl_proc *p)
 		return;
 	p->exec_inherit = false;
 	for (uint32_t fd = 0; fd < p->nfds; fd++)
-		if (p->fds[fd].s && !p->fds[fd].confirmed)
+		if (sl_model_hold(p, (int)fd) && !p->fds[fd].confirmed)
 			sl_model_release(m, p, (int)fd, p->exec_ns, true);
 }
 
@@ -393,6 +442,16 @@ void sl_model_record(void *model, uint32_t conn, const struct sl_hdr *h)
 		if (cm->proc)
 			cm->proc->dropped +=
 				((const struct sl_rec_drop *)h)->records;
+		break;
+	case SL_REC_EPOLL_CTL:
+		if (cm->proc)
+			sl_model_epoll_ctl(m, cm->proc,
+					   (const struct sl_rec_epoll_ctl *)h);
+		break;
+	case SL_REC_WAIT:
+		if (cm->proc)
+			sl_model_wait(m, cm->proc,
+				      (const struct sl_rec_wait *)h);
 		break;
 	case SL_REC_CALL:
 	case SL_REC_CALL_ADDR:

@@ -16,6 +16,15 @@ struct sl_span {
 	uint64_t end_ns;	/* 0 while it lasts */
 };
 
+/* A readiness event on a socket: a wait returned it ready. */
+struct sl_mark {
+	uint64_t ts;
+	uint32_t events;	/* EPOLLIN, EPOLLOUT, ... */
+};
+
+/* Marks kept per socket for drawing; all are counted. */
+#define SL_MARKS_KEPT 4096
+
 struct sl_sock {
 	uint32_t id;		/* 1, 2, ... in order of creation */
 	uint64_t inode;
@@ -50,11 +59,64 @@ struct sl_sock {
 	uint64_t peer_inode;	/* socketpair: the other end */
 	uint32_t peer_id;	/* 0: none known */
 	uint32_t listener_id;	/* server side: the listener it came from */
+	bool nonblocking;
+	uint32_t connect_pid;	/* the process that called connect */
+	uint32_t peer_pid;	/* UNIX server side: the client's pid */
+	uint64_t connect_ns;	/* when connect was called */
+	uint64_t connect_to_accept_ns;	/* paired: client connect to accept */
+	uint32_t *epolls;	/* ids of the epoll instances that watched it */
+	uint32_t nepolls, epolls_cap;
+	struct sl_mark *marks;	/* readiness, at most SL_MARKS_KEPT */
+	uint32_t nmarks, marks_cap;
+	uint64_t ready_events;	/* all readiness events */
 };
 
-/* A (pid, fd) hold on a socket, with that fd's counters so far. */
+/* One fd an epoll instance watches (or watched). */
+struct sl_watch {
+	uint64_t data;		/* what a wait returns for it */
+	struct sl_sock *s;	/* NULL: not a socket we follow */
+	int fd;
+	uint32_t events;
+	uint64_t added_ns;
+	uint64_t removed_ns;	/* 0 while watched */
+};
+
+/* One wait on an epoll instance, for drawing. */
+struct sl_wait {
+	uint64_t ts;
+	uint64_t dur_ns;
+	uint32_t nready;
+};
+
+#define SL_WAITS_KEPT (1u << 20)
+
+struct sl_epoll {
+	uint32_t id;		/* 1, 2, ... */
+	uint64_t key;		/* the preload's epoll id */
+	uint32_t creator_pid;
+	uint32_t proc_index;
+	int fd;
+	uint64_t start_ns;
+	uint64_t end_ns;	/* 0 while open */
+	uint64_t last_ns;
+	bool closed;
+	uint32_t holders;
+	struct sl_watch *watches;
+	uint32_t nwatches, watches_cap;
+	struct sl_wait *waits;	/* at most SL_WAITS_KEPT */
+	uint32_t nwaits_kept, waits_cap;
+	uint64_t waits_total;
+	uint64_t events_total;
+	uint64_t events_unlisted;	/* beyond a record's ready list */
+	uint64_t blocked_ns;
+	uint64_t idle_polls;
+};
+
+/* A (pid, fd) hold on a socket or an epoll instance, with that fd's
+ * counters so far. */
 struct sl_hold {
 	struct sl_sock *s;
+	struct sl_epoll *ep;
 	uint64_t tx_bytes, rx_bytes;
 	uint64_t tx_calls, rx_calls, eagain;
 	bool confirmed;		/* seen in the INHERIT list after exec */
@@ -87,6 +149,13 @@ struct sl_model {
 	uint32_t nprocs, procs_cap;
 	struct sl_sock **socks;
 	uint32_t nsocks, socks_cap;
+	struct sl_epoll **epolls;
+	uint32_t nepolls, epolls_cap;
+	struct sl_hash *by_epoll;	/* preload epoll id -> instance */
+	struct sl_hash *by_tuple;	/* TCP 4-tuple -> unpaired end */
+	struct sl_sock **unix_pending;	/* UNIX clients not yet paired */
+	uint32_t nunix_pending, unix_pending_cap;
+	uint64_t waits;			/* poll/select/epoll wait records */
 	struct sl_conn_map *conns;	/* collector connection -> process */
 	uint32_t nconns;
 	struct sl_hash *by_inode;

@@ -89,6 +89,7 @@ static void on_socket(struct sl_model *m, struct sl_proc *p,
 	s->family = (int)c->arg0;
 	s->type = (int)(c->arg1 & 0xffffffff) & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
 	s->protocol = (int)(c->arg1 >> 32);
+	s->nonblocking = (c->arg1 & SOCK_NONBLOCK) != 0;
 	s->role = SL_ROLE_UNCONNECTED;
 	sl_model_set_state(s, SL_ST_CREATED, c->h.ts_ns);
 }
@@ -145,7 +146,10 @@ static void on_accept(struct sl_model *m, struct sl_proc *p,
 		copy_addr(&s->remote, &a->addr);
 		copy_addr(&s->local, &a->local);
 	}
+	s->nonblocking = (c->arg0 & SOCK_NONBLOCK) != 0;
+	s->peer_pid = c->peer_pid;
 	sl_model_set_state(s, SL_ST_ESTABLISHED, ts);
+	sl_model_pair_accept(m, s, l);
 }
 
 /*
@@ -154,7 +158,8 @@ static void on_accept(struct sl_model *m, struct sl_proc *p,
  * (and a blocking connect cut by a signal) leaves it connecting until
  * the first I/O tells.
  */
-static void on_connect(struct sl_sock *s, const struct sl_rec_call *c,
+static void on_connect(struct sl_model *m, struct sl_proc *p,
+		       struct sl_sock *s, const struct sl_rec_call *c,
 		       const struct sl_rec_call_addr *a)
 {
 	uint64_t ts = c->h.ts_ns, end = c->h.ts_ns + c->dur_ns;
@@ -166,6 +171,10 @@ static void on_connect(struct sl_sock *s, const struct sl_rec_call *c,
 	}
 	if (c->ret < 0 && (c->err == EALREADY || c->err == EISCONN))
 		return;
+	s->connect_ns = ts;
+	s->connect_pid = p->pid;
+	if (c->ret == 0 || c->err == EINPROGRESS)
+		sl_model_pair_connect(m, s);
 	s->role = is_stream(s) ? SL_ROLE_CLIENT : SL_ROLE_DATAGRAM;
 	if (!is_stream(s)) {
 		if (c->ret == 0)
@@ -207,11 +216,13 @@ static void connect_outcome(struct sl_sock *s, const struct sl_rec_call *c)
 static void on_io(struct sl_sock *s, const struct sl_rec_call *c,
 		  const struct sl_rec_call_addr *a)
 {
+	bool opt = c->call == SL_CALL_GETSOCKOPT ||
+		   c->call == SL_CALL_SETSOCKOPT || c->call == SL_CALL_COUNTERS;
+
 	if (c->flags & (SL_F_FIRST_IO | SL_F_OUTCOME) ||
-	    (s->connect_pending && c->call != SL_CALL_GETSOCKOPT &&
-	     c->call != SL_CALL_SETSOCKOPT))
+	    (s->connect_pending && !opt))
 		connect_outcome(s, c);
-	if (c->call == SL_CALL_GETSOCKOPT || c->call == SL_CALL_SETSOCKOPT)
+	if (opt)
 		return;
 	if (c->flags & SL_F_EOF)
 		sl_model_set_state(s, SL_ST_PEER_CLOSED, c->h.ts_ns);
@@ -320,6 +331,10 @@ void sl_model_call(struct sl_model *m, struct sl_proc *p,
 	struct sl_hold *h = NULL;
 	struct sl_sock *s;
 
+	if (c->inode & SL_EPOLL_ID_BIT) {
+		sl_model_epoll_call(m, p, c);
+		return;
+	}
 	if (proc_call(m, p, c))
 		return;
 	if (c->call == SL_CALL_ACCEPT || c->call == SL_CALL_ACCEPT4) {
@@ -335,6 +350,8 @@ void sl_model_call(struct sl_model *m, struct sl_proc *p,
 	sl_model_counters(h, c);
 	if (c->h.ts_ns > s->last_ns)
 		s->last_ns = c->h.ts_ns;
+	if (c->flags & SL_F_NONBLOCK)
+		s->nonblocking = true;
 	switch (c->call) {
 	case SL_CALL_BIND:
 		if (c->ret == 0) {
@@ -355,7 +372,7 @@ void sl_model_call(struct sl_model *m, struct sl_proc *p,
 		}
 		break;
 	case SL_CALL_CONNECT:
-		on_connect(s, c, a);
+		on_connect(m, p, s, c, a);
 		break;
 	case SL_CALL_SHUTDOWN:
 		on_shutdown(s, c);

@@ -48,6 +48,16 @@ static const char *const call_names[SL_CALL_MAX] = {
 	[SL_CALL_COUNTERS] = "counters",
 	[SL_CALL_GETSOCKOPT] = "getsockopt",
 	[SL_CALL_SETSOCKOPT] = "setsockopt",
+	[SL_CALL_EPOLL_CREATE] = "epoll_create",
+	[SL_CALL_EPOLL_CTL] = "epoll_ctl",
+	[SL_CALL_EPOLL_WAIT] = "epoll_wait",
+	[SL_CALL_EPOLL_PWAIT] = "epoll_pwait",
+	[SL_CALL_EPOLL_PWAIT2] = "epoll_pwait2",
+	[SL_CALL_POLL] = "poll",
+	[SL_CALL_PPOLL] = "ppoll",
+	[SL_CALL_SELECT] = "select",
+	[SL_CALL_PSELECT] = "pselect",
+	[SL_CALL_IOCTL] = "ioctl",
 };
 
 static const char *const state_names[SL_ST_MAX] = {

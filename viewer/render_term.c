@@ -30,6 +30,11 @@ static const struct {
 
 #define ERR_CELL (SL_ST_MAX + 1)
 #define EMPTY_CELL 0xff
+/* Epoll rows: blocked in a wait, and woken with events. */
+#define WAIT_CELL (SL_ST_MAX + 2)
+#define WAKE_CELL (SL_ST_MAX + 3)
+/* A socket cell that also saw a readiness event. */
+#define MARKED 0x80
 
 struct layout {
 	int width;
@@ -79,12 +84,66 @@ static void fill_cells(const struct layout *l, const struct sl_sock *s,
 			    look[cells[c]].weight < look[sp->state].weight)
 				cells[c] = sp->state;
 	}
+	for (uint32_t i = 0; i < s->nmarks; i++) {
+		int c = cell_of(l, s->marks[i].ts);
+
+		if (cells[c] != EMPTY_CELL)
+			cells[c] |= MARKED;
+	}
 	if (s->err) {
 		uint64_t at = s->nspans ? s->spans[s->nspans - 1].start_ns :
 					  s->start_ns;
 
 		cells[cell_of(l, at)] = ERR_CELL;
 	}
+}
+
+static void fill_epoll_cells(const struct layout *l, const struct sl_epoll *ep,
+			     uint8_t *cells)
+{
+	memset(cells, EMPTY_CELL, (size_t)l->bar);
+	for (uint32_t i = 0; i < ep->nwaits_kept; i++) {
+		const struct sl_wait *w = &ep->waits[i];
+		int c0 = cell_of(l, w->ts), c1 = cell_of(l, w->ts + w->dur_ns);
+
+		for (int c = c0; c <= c1 && w->dur_ns; c++)
+			if (cells[c] == EMPTY_CELL)
+				cells[c] = WAIT_CELL;
+		if (w->nready)
+			cells[c1] = WAKE_CELL;
+	}
+}
+
+/* What one cell looks like: a glyph, in colour or as a letter. */
+static void draw_cell(FILE *f, const struct layout *l, int v)
+{
+	int st = v & ~MARKED;
+
+	if (v == EMPTY_CELL)
+		fputc(' ', f);
+	else if (v == ERR_CELL)
+		fputs(l->color ? "\u2715" : "!", f);
+	else if (v == WAIT_CELL)
+		fputs(l->color ? "\u2500" : "-", f);
+	else if (v == WAKE_CELL)
+		fputs(l->color ? "\u2503" : "|", f);
+	else if (v & MARKED)
+		fputs(l->color ? "\u25c6" : "*", f);
+	else if (l->color)
+		fputs("\u2588", f);
+	else
+		fputc(look[st].letter, f);
+}
+
+static const char *cell_color(int v)
+{
+	if (v == ERR_CELL)
+		return "1;31";
+	if (v == WAIT_CELL)
+		return "90";
+	if (v == WAKE_CELL)
+		return "93";
+	return look[v & ~MARKED].color;
 }
 
 static void draw_bar(FILE *f, const struct layout *l, const uint8_t *cells)
@@ -96,20 +155,11 @@ static void draw_bar(FILE *f, const struct layout *l, const uint8_t *cells)
 
 		if (l->color && v != prev) {
 			fputs("\033[0m", f);
-			if (v == ERR_CELL)
-				fputs("\033[1;31m", f);
-			else if (v != EMPTY_CELL)
-				fprintf(f, "\033[%sm", look[v].color);
+			if (v != EMPTY_CELL)
+				fprintf(f, "\033[%sm", cell_color(v));
 			prev = v;
 		}
-		if (v == EMPTY_CELL)
-			fputc(' ', f);
-		else if (v == ERR_CELL)
-			fputs(l->color ? "\u2715" : "!", f);
-		else if (l->color)
-			fputs("\u2588", f);
-		else
-			fputc(look[v].letter, f);
+		draw_cell(f, l, v);
 	}
 	if (l->color)
 		fputs("\033[0m", f);
@@ -170,6 +220,36 @@ static void draw_sock(FILE *f, const struct layout *l,
 		fprintf(f, "%s\n", out);
 }
 
+static void fmt_count(char *buf, size_t len, uint64_t n, char unit)
+{
+	if (n < 10000)
+		snprintf(buf, len, "%llu%c", (unsigned long long)n, unit);
+	else if (n < 10000000)
+		snprintf(buf, len, "%.0fk%c", n / 1e3, unit);
+	else
+		snprintf(buf, len, "%.0fM%c", n / 1e6, unit);
+}
+
+/* An epoll instance's row: its waits (blocked, woken), counts of waits
+ * and events where a socket has its bytes. */
+static void draw_epoll(FILE *f, const struct layout *l,
+		       const struct sl_epoll *ep, uint8_t *cells)
+{
+	char what[64], waits[16], events[16];
+	uint32_t watched = 0;
+
+	for (uint32_t i = 0; i < ep->nwatches; i++)
+		watched += !ep->watches[i].removed_ns;
+	snprintf(what, sizeof(what), "fd %d, %u watched", ep->fd, watched);
+	fmt_count(waits, sizeof(waits), ep->waits_total, 'w');
+	fmt_count(events, sizeof(events), ep->events_total, 'e');
+	fprintf(f, " e%-2u %-6s %-*.*s |", ep->id, "epoll", l->ep, l->ep, what);
+	fill_epoll_cells(l, ep, cells);
+	draw_bar(f, l, cells);
+	fprintf(f, "| %6s %6s %s\n", waits, events,
+		ep->closed ? "closed" : "open");
+}
+
 static void draw_proc(FILE *f, const struct sl_proc *p, bool color)
 {
 	fprintf(f, "%spid %u", color ? "\033[1m" : "", p->pid);
@@ -205,7 +285,12 @@ static void legend(FILE *f, const struct layout *l)
 		else
 			fprintf(f, "%c %s  ", look[st].letter, sl_state_name(st));
 	}
-	fprintf(f, "%s error\n", l->color ? "\033[1;31m\u2715\033[0m" : "!");
+	fprintf(f, "%s error  %s ready\n",
+		l->color ? "\033[1;31m\u2715\033[0m" : "!",
+		l->color ? "\u25c6" : "*");
+	fprintf(f, "  epoll rows: %s blocked in a wait  %s woken with events\n",
+		l->color ? "\033[90m\u2500\033[0m" : "-",
+		l->color ? "\033[93m\u2503\033[0m" : "|");
 }
 
 static void summary(FILE *f, const struct sl_model *m)
@@ -213,9 +298,10 @@ static void summary(FILE *f, const struct sl_model *m)
 	char dur[32];
 
 	sl_fmt_dur(dur, sizeof(dur), m->last_ns - m->first_ns);
-	fprintf(f, "%u processes, %u sockets, %llu events, %llu dropped, "
-		"over %s\n", m->nprocs, m->nsocks,
-		(unsigned long long)m->events, (unsigned long long)m->dropped,
+	fprintf(f, "%u processes, %u sockets, %u epoll instances, %llu events, "
+		"%llu waits, %llu dropped, over %s\n", m->nprocs, m->nsocks,
+		m->nepolls, (unsigned long long)m->events,
+		(unsigned long long)m->waits, (unsigned long long)m->dropped,
 		dur);
 	if (m->torn)
 		fprintf(f, "warning: the trace has a torn tail (%s); "
@@ -289,6 +375,14 @@ void sl_render_term(FILE *f, const struct sl_model *m,
 				draw_proc(f, p, l.color);
 			shown = true;
 			draw_sock(f, &l, s, cells);
+		}
+		for (uint32_t k = 0; k < m->nepolls; k++) {
+			if (m->epolls[k]->proc_index != p->index)
+				continue;
+			if (!shown)
+				draw_proc(f, p, l.color);
+			shown = true;
+			draw_epoll(f, &l, m->epolls[k], cells);
 		}
 	}
 	fprintf(f, "%*s+%s\n", 4 + 1 + 6 + 1 + l.ep + 2 + l.bar - 1, "", dur);

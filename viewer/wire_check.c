@@ -79,6 +79,14 @@ int sl_wire_check_rec(struct sl_check *st, const void *rec, size_t avail,
 	want = sl_rec_size(h->type);
 	if (!want)
 		return bad(st, "unknown record type %u", h->type);
+	if (h->type == SL_REC_WAIT && h->size >= want && avail >= want) {
+		const struct sl_rec_wait *w = rec;
+
+		if (w->nready > SL_READY_MAX)
+			return bad(st, "wait lists %u ready, more than %d",
+				   w->nready, SL_READY_MAX);
+		want += (size_t)w->nready * sizeof(struct sl_ready);
+	}
 	if (h->size != want)
 		return bad(st, "record type %u has size %u, expected %zu",
 			   h->type, h->size, want);
@@ -112,6 +120,24 @@ int sl_wire_check_rec(struct sl_check *st, const void *rec, size_t avail,
 		if (!err)
 			err = check_addr(st, &a->local);
 		return err;
+	}
+	case SL_REC_EPOLL_CTL: {
+		const struct sl_rec_epoll_ctl *e = rec;
+
+		if (e->op < 1 || e->op > 3)
+			return bad(st, "epoll_ctl op %d", e->op);
+		if (!(e->epoll_id & SL_EPOLL_ID_BIT))
+			return bad(st, "epoll id without its mark");
+		return 0;
+	}
+	case SL_REC_WAIT: {
+		const struct sl_rec_wait *w = rec;
+
+		if (w->call < SL_CALL_EPOLL_WAIT || w->call > SL_CALL_PSELECT)
+			return bad(st, "wait call %u", w->call);
+		if (w->err < 0 || w->err > 4095)
+			return bad(st, "errno %d out of range", w->err);
+		return 0;
 	}
 	default:
 		return 0;

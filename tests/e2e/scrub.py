@@ -49,6 +49,9 @@ for s in socks:
         "processes=%d" % len(s["pids"]),
         "closed=%s" % ("yes" if s["end_ns"] is not None else "no"),
         "at_exit=%s" % ("yes" if s["open_at_exit"] else "no"),
+        "paired=%s" % ("yes" if s.get("peer") else "no"),
+        "nonblocking=%s" % ("yes" if s.get("nonblocking") else "no"),
+        "epolls=%d" % len(s.get("epoll", [])),
     ]))
 for line in sorted(out):
     print(line)

@@ -1,0 +1,129 @@
+/*
+ * Wrappers that make and change epoll instances: epoll_create,
+ * epoll_create1 and epoll_ctl (DESIGN.md 9), and ioctl(FIONBIO), the
+ * other way to make a socket non-blocking.
+ *
+ * An epoll instance is followed in the fd table like a socket, under an
+ * id of our own (SL_EPOLL_ID_BIT | pid | sequence): all epoll fds share
+ * one anonymous inode, so the kernel's cannot name them. Its close and
+ * dup are then recorded by the fd wrappers as for any socket.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <sys/ioctl.h>
+
+#include "preload.h"
+
+static uint32_t epoll_seq;
+
+static void on_epoll_create(int fd, int64_t flags, uint64_t ts, int err,
+			    uint64_t caller)
+{
+	struct sl_call_info ci = {
+		.call = SL_CALL_EPOLL_CREATE, .fd = fd, .ret = fd, .err = err,
+		.ts = ts, .caller = caller, .arg0 = flags,
+	};
+
+	if (fd >= 0) {
+		ci.inode = SL_EPOLL_ID_BIT | ((uint64_t)(uint32_t)sl_pid << 24) |
+			   (__atomic_add_fetch(&epoll_seq, 1, __ATOMIC_RELAXED) &
+			    0xffffff);
+		ci.ent = sl_fd_track(fd, ci.inode, 0, 0, SL_FD_EPOLL);
+	}
+	ci.dur = sl_now_ns() - ts;
+	sl_emit(&ci);
+}
+
+SL_EXPORT int epoll_create(int size)
+{
+	uint64_t ts;
+	int fd, err;
+
+	if (!sl_active())
+		return SL_REAL(epoll_create)(size);
+	ts = sl_now_ns();
+	fd = SL_REAL(epoll_create)(size);
+	err = errno;
+	on_epoll_create(fd, -1, ts, err, SL_CALLER());
+	errno = err;
+	return fd;
+}
+
+SL_EXPORT int epoll_create1(int flags)
+{
+	uint64_t ts;
+	int fd, err;
+
+	if (!sl_active())
+		return SL_REAL(epoll_create1)(flags);
+	ts = sl_now_ns();
+	fd = SL_REAL(epoll_create1)(flags);
+	err = errno;
+	on_epoll_create(fd, flags, ts, err, SL_CALLER());
+	errno = err;
+	return fd;
+}
+
+/*
+ * What a wait will return for the target is event->data; the model maps
+ * it back to the socket through this record. The event is read only if
+ * the kernel read it (ADD and MOD succeeded).
+ */
+SL_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	struct sl_fd *ep = sl_traced(epfd);
+	struct sl_fd *t = sl_fd_get(fd);
+	struct sl_rec_epoll_ctl *r;
+	uint64_t ts;
+	int ret, err;
+
+	if (!ep || !(ep->flags & SL_FD_EPOLL))
+		return SL_REAL(epoll_ctl)(epfd, op, fd, ev);
+	ts = sl_now_ns();
+	ret = SL_REAL(epoll_ctl)(epfd, op, fd, ev);
+	err = errno;
+	r = sl_rec_begin(sizeof(*r), SL_REC_EPOLL_CTL, ts);
+	if (r) {
+		bool read_ev = ret == 0 && op != EPOLL_CTL_DEL && ev;
+
+		r->caller = SL_CALLER();
+		r->epoll_id = ep->inode;
+		r->inode = t ? t->inode : 0;
+		r->data = read_ev ? ev->data.u64 : 0;
+		r->epfd = epfd;
+		r->fd = fd;
+		r->op = op;
+		r->events = read_ev ? ev->events : 0;
+		r->ret = ret;
+		r->err = ret < 0 ? err : 0;
+		sl_rec_done(ts);
+	}
+	errno = err;
+	return ret;
+}
+
+/*
+ * ioctl's third argument, when there is one, is a pointer or an integer;
+ * a void * read from the va_list carries either, as for fcntl.
+ */
+SL_EXPORT int ioctl(int fd, unsigned long req, ...)
+{
+	struct sl_fd *e = sl_traced(fd);
+	va_list ap;
+	void *arg;
+	int ret, err;
+
+	va_start(ap, req);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+	ret = SL_REAL(ioctl)(fd, req, arg);
+	if (!e || req != FIONBIO || ret < 0)
+		return ret;
+	err = errno;
+	if (*(const int *)arg)
+		__atomic_or_fetch(&e->flags, SL_FD_NONBLOCK, __ATOMIC_RELAXED);
+	else
+		__atomic_and_fetch(&e->flags, ~SL_FD_NONBLOCK, __ATOMIC_RELAXED);
+	errno = err;
+	return ret;
+}

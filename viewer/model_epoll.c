@@ -1,0 +1,205 @@
+/*
+ * epoll instances in the socket model (DESIGN.md 9): which sockets each
+ * watches with which events, added and removed when; each wait, how long
+ * it blocked and what it returned. A wait's ready list holds the event
+ * data the program registered, and epoll_ctl told which socket that data
+ * stands for. poll and select name their sockets by inode directly.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "hash.h"
+#include "model_int.h"
+
+/* Event data may be 0 (fd 0, a NULL pointer); the map's key may not. */
+#define DATA_KEY(d) ((d) ^ 0x9e3779b97f4a7c15ull)
+
+static struct sl_epoll *new_epoll(struct sl_model *m, struct sl_proc *p,
+				  uint64_t key, int fd, uint64_t ts)
+{
+	struct sl_epoll *ep = calloc(1, sizeof(*ep));
+
+	if (!ep) {
+		fprintf(stderr, "%s: out of memory\n", sl_prog());
+		exit(70);
+	}
+	ep->id = m->nepolls + 1;
+	ep->key = key;
+	ep->creator_pid = p->pid;
+	ep->proc_index = p->index;
+	ep->fd = fd;
+	ep->start_ns = ep->last_ns = ts;
+	m->epolls = sl_model_grow(m->epolls, &m->epolls_cap, m->nepolls + 1,
+				  sizeof(*m->epolls));
+	m->epolls[m->nepolls++] = ep;
+	sl_hash_put(m->by_epoll, key, ep);
+	return ep;
+}
+
+static struct sl_epoll *find_epoll(struct sl_model *m, struct sl_proc *p,
+				   uint64_t key, int fd, uint64_t ts)
+{
+	struct sl_epoll *ep = sl_hash_get(m->by_epoll, key);
+
+	return ep ? ep : new_epoll(m, p, key, fd, ts);
+}
+
+/* Calls on an epoll fd: create, close, dup, inherit. */
+void sl_model_epoll_call(struct sl_model *m, struct sl_proc *p,
+			 const struct sl_rec_call *c)
+{
+	struct sl_hold *h = sl_model_hold(p, c->fd);
+	struct sl_epoll *ep;
+
+	switch (c->call) {
+	case SL_CALL_EPOLL_CREATE:
+		if (c->ret < 0)
+			return;
+		ep = new_epoll(m, p, c->inode, (int)c->ret, c->h.ts_ns);
+		sl_model_take_epoll(m, p, (int)c->ret, ep);
+		return;
+	case SL_CALL_CLOSE:
+	case SL_CALL_CLOSE_RANGE:
+	case SL_CALL_CLOSEFROM:
+		sl_model_release(m, p, c->fd, c->h.ts_ns, true);
+		return;
+	case SL_CALL_DUP:
+	case SL_CALL_DUP2:
+	case SL_CALL_DUP3:
+	case SL_CALL_FCNTL:
+		if (c->ret < 0)
+			return;
+		ep = h && h->ep ? h->ep :
+			find_epoll(m, p, c->inode, c->fd, c->h.ts_ns);
+		sl_model_take_epoll(m, p, (int)c->ret, ep);
+		return;
+	case SL_CALL_INHERIT:
+		if (h && h->ep && h->ep->key == c->inode) {
+			h->confirmed = true;
+			return;
+		}
+		ep = find_epoll(m, p, c->inode, c->fd, c->h.ts_ns);
+		sl_model_take_epoll(m, p, c->fd, ep);
+		return;
+	default:
+		return;
+	}
+}
+
+static void add_epoll_id(struct sl_sock *s, uint32_t id)
+{
+	for (uint32_t i = 0; i < s->nepolls; i++)
+		if (s->epolls[i] == id)
+			return;
+	s->epolls = sl_model_grow(s->epolls, &s->epolls_cap, s->nepolls + 1,
+				  sizeof(*s->epolls));
+	s->epolls[s->nepolls++] = id;
+}
+
+/* The watch of FD that is in force (not removed), or NULL. */
+static struct sl_watch *current_watch(struct sl_epoll *ep, int fd)
+{
+	for (uint32_t i = ep->nwatches; i-- > 0;)
+		if (ep->watches[i].fd == fd && !ep->watches[i].removed_ns)
+			return &ep->watches[i];
+	return NULL;
+}
+
+void sl_model_epoll_ctl(struct sl_model *m, struct sl_proc *p,
+			const struct sl_rec_epoll_ctl *e)
+{
+	struct sl_epoll *ep = find_epoll(m, p, e->epoll_id, e->epfd,
+					 e->h.ts_ns);
+	struct sl_watch *w = current_watch(ep, e->fd);
+	struct sl_hold *h = sl_model_hold(p, e->fd);
+	struct sl_sock *s = h && h->s ? h->s : NULL;
+
+	ep->last_ns = e->h.ts_ns;
+	if (e->ret < 0)
+		return;
+	if (e->op == EPOLL_CTL_DEL || e->op == EPOLL_CTL_MOD) {
+		if (w)
+			w->removed_ns = e->h.ts_ns;
+		if (e->op == EPOLL_CTL_DEL)
+			return;
+	}
+	ep->watches = sl_model_grow(ep->watches, &ep->watches_cap,
+				    ep->nwatches + 1, sizeof(*ep->watches));
+	w = &ep->watches[ep->nwatches++];
+	*w = (struct sl_watch){ .data = e->data, .s = s, .fd = e->fd,
+				.events = e->events, .added_ns = e->h.ts_ns };
+	if (s)
+		add_epoll_id(s, ep->id);
+}
+
+static void mark(struct sl_sock *s, uint64_t ts, uint32_t events)
+{
+	s->ready_events++;
+	if (s->nmarks >= SL_MARKS_KEPT)
+		return;
+	s->marks = sl_model_grow(s->marks, &s->marks_cap, s->nmarks + 1,
+				 sizeof(*s->marks));
+	s->marks[s->nmarks++] = (struct sl_mark){ ts, events };
+}
+
+/* The socket a ready entry of an epoll wait stands for. */
+static struct sl_sock *ready_sock(struct sl_epoll *ep, uint64_t data,
+				  uint64_t ts)
+{
+	for (uint32_t i = ep->nwatches; i-- > 0;) {
+		const struct sl_watch *w = &ep->watches[i];
+
+		if (w->data == data && w->added_ns <= ts &&
+		    (!w->removed_ns || w->removed_ns >= ts))
+			return w->s;
+	}
+	return NULL;
+}
+
+static void epoll_wait_rec(struct sl_model *m, struct sl_proc *p,
+			   const struct sl_rec_wait *w)
+{
+	struct sl_epoll *ep = find_epoll(m, p, w->epoll_id, w->epfd,
+					 w->h.ts_ns);
+	uint64_t end = w->h.ts_ns + w->dur_ns;
+
+	ep->waits_total++;
+	ep->idle_polls += w->idle_polls;
+	ep->blocked_ns += w->dur_ns;
+	ep->events_total += w->ret > 0 ? (uint64_t)w->ret : 0;
+	ep->events_unlisted += w->more;
+	ep->last_ns = end;
+	if (ep->nwaits_kept < SL_WAITS_KEPT) {
+		ep->waits = sl_model_grow(ep->waits, &ep->waits_cap,
+					  ep->nwaits_kept + 1,
+					  sizeof(*ep->waits));
+		ep->waits[ep->nwaits_kept++] = (struct sl_wait){
+			w->h.ts_ns, w->dur_ns,
+			w->ret > 0 ? (uint32_t)w->ret : 0 };
+	}
+	for (uint32_t i = 0; i < w->nready; i++) {
+		struct sl_sock *s = ready_sock(ep, w->ready[i].key, end);
+
+		if (s)
+			mark(s, end, w->ready[i].events);
+	}
+}
+
+void sl_model_wait(struct sl_model *m, struct sl_proc *p,
+		   const struct sl_rec_wait *w)
+{
+	uint64_t end = w->h.ts_ns + w->dur_ns;
+
+	m->waits++;
+	if (w->epoll_id) {
+		epoll_wait_rec(m, p, w);
+		return;
+	}
+	for (uint32_t i = 0; i < w->nready; i++) {
+		struct sl_hold *h = sl_model_hold(p, w->ready[i].fd);
+
+		if (h && h->s && h->s->inode == w->ready[i].key)
+			mark(h->s, end, w->ready[i].events);
+	}
+}
