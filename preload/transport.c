@@ -480,6 +480,27 @@ bool sl_transport_adopt(int fd)
 	return true;
 }
 
+/* The counters of the sockets still open: the kernel closes them at exit
+ * without a call we could see, and their bytes would be lost. */
+static void report_open_sockets(uint64_t now)
+{
+	int high = sl_fd_high();
+
+	for (int fd = 0; fd < high; fd++) {
+		const struct sl_fd *e = sl_fd_get(fd);
+		struct sl_call_info ci = {
+			.call = SL_CALL_COUNTERS, .fd = fd, .ts = now,
+		};
+
+		if (!e || (e->flags & SL_FD_EPOLL) ||
+		    !(e->tx_calls | e->rx_calls | e->eagain))
+			continue;
+		ci.inode = e->inode;
+		ci.ent = e;
+		sl_emit(&ci);
+	}
+}
+
 /* Process exit: say so, and send what this thread still holds. */
 void sl_transport_exit(int status)
 {
@@ -491,6 +512,7 @@ void sl_transport_exit(int status)
 	/* A process that never reported need not connect to say goodbye. */
 	if (!conn_count && !sl_buffer_pending())
 		return;
+	report_open_sockets(ci.ts);
 	sl_emit(&ci);
 	sl_flush();
 }

@@ -351,7 +351,9 @@ static void export_epoll(FILE *f, const struct sl_epoll *ep)
 			fputs("null", f);
 		fputs(",\"events\":", f);
 		export_watch_events(f, w->events);
-		fprintf(f, ",\"added_ns\":%llu", (unsigned long long)w->added_ns);
+		fprintf(f, ",\"mods\":%llu,\"added_ns\":%llu",
+			(unsigned long long)w->mods,
+			(unsigned long long)w->added_ns);
 		json_u64_or_null(f, "removed_ns", w->removed_ns);
 		fputc('}', f);
 	}

@@ -68,6 +68,8 @@ void sl_model_free(struct sl_model *m)
 	}
 	for (uint32_t i = 0; i < m->nepolls; i++) {
 		free(m->epolls[i]->watches);
+		sl_hash_free(m->epolls[i]->by_fd);
+		sl_hash_free(m->epolls[i]->by_data);
 		free(m->epolls[i]->waits);
 		free(m->epolls[i]);
 	}

@@ -79,6 +79,7 @@ struct sl_watch {
 	uint32_t events;
 	uint64_t added_ns;
 	uint64_t removed_ns;	/* 0 while watched */
+	uint64_t mods;		/* EPOLL_CTL_MOD calls on it */
 };
 
 /* One wait on an epoll instance, for drawing. */
@@ -103,6 +104,8 @@ struct sl_epoll {
 	uint32_t holders;
 	struct sl_watch *watches;
 	uint32_t nwatches, watches_cap;
+	struct sl_hash *by_fd;		/* fd + 1 -> current watch index + 1 */
+	struct sl_hash *by_data;	/* event data -> watch index + 1 */
 	struct sl_wait *waits;	/* at most SL_WAITS_KEPT */
 	uint32_t nwaits_kept, waits_cap;
 	uint64_t waits_total;

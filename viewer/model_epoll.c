@@ -5,6 +5,7 @@
  * data the program registered, and epoll_ctl told which socket that data
  * stands for. poll and select name their sockets by inode directly.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -30,6 +31,12 @@ static struct sl_epoll *new_epoll(struct sl_model *m, struct sl_proc *p,
 	ep->proc_index = p->index;
 	ep->fd = fd;
 	ep->start_ns = ep->last_ns = ts;
+	ep->by_fd = sl_hash_new();
+	ep->by_data = sl_hash_new();
+	if (!ep->by_fd || !ep->by_data) {
+		fprintf(stderr, "%s: out of memory\n", sl_prog());
+		exit(70);
+	}
 	m->epolls = sl_model_grow(m->epolls, &m->epolls_cap, m->nepolls + 1,
 				  sizeof(*m->epolls));
 	m->epolls[m->nepolls++] = ep;
@@ -97,15 +104,22 @@ static void add_epoll_id(struct sl_sock *s, uint32_t id)
 	s->epolls[s->nepolls++] = id;
 }
 
+/* Index + 1 as a map value; 0 is "none". */
+#define IDX(i) ((void *)(uintptr_t)((i) + 1))
+#define UNIDX(v) ((uint32_t)(uintptr_t)(v) - 1)
+
 /* The watch of FD that is in force (not removed), or NULL. */
 static struct sl_watch *current_watch(struct sl_epoll *ep, int fd)
 {
-	for (uint32_t i = ep->nwatches; i-- > 0;)
-		if (ep->watches[i].fd == fd && !ep->watches[i].removed_ns)
-			return &ep->watches[i];
-	return NULL;
+	void *v = sl_hash_get(ep->by_fd, (uint64_t)(uint32_t)fd + 1);
+
+	return v ? &ep->watches[UNIDX(v)] : NULL;
 }
 
+/*
+ * ADD starts a watch, DEL ends it, MOD changes its events in place (an
+ * event loop that toggles write interest does so per request).
+ */
 void sl_model_epoll_ctl(struct sl_model *m, struct sl_proc *p,
 			const struct sl_rec_epoll_ctl *e)
 {
@@ -114,21 +128,38 @@ void sl_model_epoll_ctl(struct sl_model *m, struct sl_proc *p,
 	struct sl_watch *w = current_watch(ep, e->fd);
 	struct sl_hold *h = sl_model_hold(p, e->fd);
 	struct sl_sock *s = h && h->s ? h->s : NULL;
+	uint64_t fd_key = (uint64_t)(uint32_t)e->fd + 1;
 
 	ep->last_ns = e->h.ts_ns;
 	if (e->ret < 0)
 		return;
-	if (e->op == EPOLL_CTL_DEL || e->op == EPOLL_CTL_MOD) {
-		if (w)
-			w->removed_ns = e->h.ts_ns;
-		if (e->op == EPOLL_CTL_DEL)
-			return;
+	if (w && e->op == EPOLL_CTL_MOD) {
+		w->events = e->events;
+		w->mods++;
+		if (w->data != e->data) {
+			w->data = e->data;
+			sl_hash_put(ep->by_data, DATA_KEY(e->data),
+				    IDX(w - ep->watches));
+		}
+		return;
 	}
+	if (w) {
+		w->removed_ns = e->h.ts_ns;
+		sl_hash_put(ep->by_fd, fd_key, NULL);
+		if (sl_hash_get(ep->by_data, DATA_KEY(w->data)) ==
+		    IDX(w - ep->watches))
+			sl_hash_put(ep->by_data, DATA_KEY(w->data), NULL);
+	}
+	if (e->op == EPOLL_CTL_DEL)
+		return;
 	ep->watches = sl_model_grow(ep->watches, &ep->watches_cap,
 				    ep->nwatches + 1, sizeof(*ep->watches));
-	w = &ep->watches[ep->nwatches++];
+	w = &ep->watches[ep->nwatches];
 	*w = (struct sl_watch){ .data = e->data, .s = s, .fd = e->fd,
 				.events = e->events, .added_ns = e->h.ts_ns };
+	sl_hash_put(ep->by_fd, fd_key, IDX(ep->nwatches));
+	sl_hash_put(ep->by_data, DATA_KEY(e->data), IDX(ep->nwatches));
+	ep->nwatches++;
 	if (s)
 		add_epoll_id(s, ep->id);
 }
@@ -143,18 +174,13 @@ static void mark(struct sl_sock *s, uint64_t ts, uint32_t events)
 	s->marks[s->nmarks++] = (struct sl_mark){ ts, events };
 }
 
-/* The socket a ready entry of an epoll wait stands for. */
-static struct sl_sock *ready_sock(struct sl_epoll *ep, uint64_t data,
-				  uint64_t ts)
+/* The socket a ready entry of an epoll wait stands for: the watch
+ * registered with that data (records come in time order). */
+static struct sl_sock *ready_sock(struct sl_epoll *ep, uint64_t data)
 {
-	for (uint32_t i = ep->nwatches; i-- > 0;) {
-		const struct sl_watch *w = &ep->watches[i];
+	void *v = sl_hash_get(ep->by_data, DATA_KEY(data));
 
-		if (w->data == data && w->added_ns <= ts &&
-		    (!w->removed_ns || w->removed_ns >= ts))
-			return w->s;
-	}
-	return NULL;
+	return v ? ep->watches[UNIDX(v)].s : NULL;
 }
 
 static void epoll_wait_rec(struct sl_model *m, struct sl_proc *p,
@@ -179,7 +205,7 @@ static void epoll_wait_rec(struct sl_model *m, struct sl_proc *p,
 			w->ret > 0 ? (uint32_t)w->ret : 0 };
 	}
 	for (uint32_t i = 0; i < w->nready; i++) {
-		struct sl_sock *s = ready_sock(ep, w->ready[i].key, end);
+		struct sl_sock *s = ready_sock(ep, w->ready[i].key);
 
 		if (s)
 			mark(s, end, w->ready[i].events);
