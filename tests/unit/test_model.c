@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <cmocka.h>
 
 #include "model.h"
@@ -138,6 +140,18 @@ static void assert_states(const struct sl_sock *s, const char *want)
 	assert_string_equal(got, want);
 }
 
+static void with_local(int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons((uint16_t)port) };
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	rec.c.h.size = sizeof(rec);
+	rec.c.h.type = SL_REC_CALL_ADDR;
+	rec.local.len = sizeof(sin);
+	memcpy(rec.local.raw, &sin, sizeof(sin));
+}
+
 /* The listener and one connection accepted by pid 10 (conn 1). */
 static void listener_and_accept(void)
 {
@@ -152,6 +166,7 @@ static void listener_and_accept(void)
 	rec.c.inode2 = 500;
 	rec.c.dur_ns = 10;
 	with_addr(40000);
+	with_local(8080);
 	send_rec(1);
 }
 
@@ -422,6 +437,157 @@ static void test_load_reorders_threads(void **state)
 	assert_states(sock(2), "established");
 }
 
+#define EPID (SL_EPOLL_ID_BIT | 77)
+
+static void epoll_ctl_rec(int op, int fd, uint64_t data, uint32_t ev,
+			  uint64_t ts)
+{
+	struct sl_rec_epoll_ctl e = {
+		.h = { .size = sizeof(e), .type = SL_REC_EPOLL_CTL,
+		       .version = SL_WIRE_VERSION, .ts_ns = ts },
+		.epoll_id = EPID, .epfd = 9, .fd = fd, .op = op,
+		.data = data, .events = ev,
+	};
+
+	sl_model_record(&m, 1, &e.h);
+}
+
+static void wait_rec(uint64_t ts, uint64_t dur, int n, const uint64_t *data)
+{
+	uint64_t buf[(sizeof(struct sl_rec_wait) + 4 * sizeof(struct sl_ready)) / 8];
+	struct sl_rec_wait *w = (struct sl_rec_wait *)buf;
+
+	memset(buf, 0, sizeof(buf));
+	w->h.size = (uint16_t)(sizeof(*w) + (size_t)n * sizeof(w->ready[0]));
+	w->h.type = SL_REC_WAIT;
+	w->h.version = SL_WIRE_VERSION;
+	w->h.ts_ns = ts;
+	w->dur_ns = dur;
+	w->epoll_id = EPID;
+	w->epfd = 9;
+	w->ret = n;
+	w->timeout_ms = -1;
+	w->call = SL_CALL_EPOLL_WAIT;
+	w->nready = (uint16_t)n;
+	for (int i = 0; i < n; i++) {
+		w->ready[i].key = data[i];
+		w->ready[i].events = EPOLLIN;
+		w->ready[i].fd = -1;
+	}
+	sl_model_record(&m, 1, &w->h);
+}
+
+/* epoll: the watch maps a wait's data to its socket; MOD changes the
+ * watch in place; the instance is held and closed like a socket. */
+static void test_epoll_watch_wait_close(void **state)
+{
+	uint64_t five = 5, seven = 7;
+
+	(void)state;
+	conn(1, 10);
+	hello(1, 10, 1, 0, 100);
+	new_socket(1, 5, 600, 110);
+	call(SL_CALL_EPOLL_CREATE, 9, 9, EPID, 120);
+	send_rec(1);
+	epoll_ctl_rec(EPOLL_CTL_ADD, 5, 5, EPOLLIN, 130);
+	epoll_ctl_rec(EPOLL_CTL_MOD, 5, 5, EPOLLIN | EPOLLOUT, 140);
+	wait_rec(150, 50, 1, &five);
+	wait_rec(300, 10, 1, &seven);
+	assert_int_equal(m.nepolls, 1);
+	assert_int_equal(m.epolls[0]->nwatches, 1);
+	assert_int_equal(m.epolls[0]->watches[0].mods, 1);
+	assert_int_equal(m.epolls[0]->watches[0].events, EPOLLIN | EPOLLOUT);
+	assert_int_equal(m.epolls[0]->waits_total, 2);
+	assert_int_equal(m.epolls[0]->blocked_ns, 60);
+	assert_int_equal(sock(1)->ready_events, 1);
+	assert_int_equal(sock(1)->marks[0].ts, 200);
+	assert_int_equal(sock(1)->nepolls, 1);
+	epoll_ctl_rec(EPOLL_CTL_DEL, 5, 0, 0, 400);
+	assert_int_equal(m.epolls[0]->watches[0].removed_ns, 400);
+	wait_rec(500, 1, 1, &five);
+	assert_int_equal(sock(1)->ready_events, 1);
+	simple(1, SL_CALL_DUP, 9, 11, EPID, 600);
+	simple(1, SL_CALL_CLOSE, 9, 0, EPID, 610);
+	assert_false(m.epolls[0]->closed);
+	simple(1, SL_CALL_CLOSE, 11, 0, EPID, 620);
+	assert_true(m.epolls[0]->closed);
+	assert_int_equal(m.epolls[0]->end_ns, 620);
+	assert_int_equal(m.nsocks, 1);
+}
+
+/* TCP ends meet by 4-tuple, whichever is seen first. */
+static void test_pair_tcp_by_tuple(void **state)
+{
+	(void)state;
+	listener_and_accept();	/* server 501: local :8080, remote :40000 */
+	conn(2, 20);
+	hello(2, 20, 1, 0, 100);
+	new_socket(2, 3, 700, 105);
+	call(SL_CALL_CONNECT, 3, 0, 700, 135);
+	with_addr(8080);
+	with_local(40000);
+	rec.c.dur_ns = 5;
+	send_rec(2);
+	assert_int_equal(sock(2)->peer_id, 3);
+	assert_int_equal(sock(3)->peer_id, 2);
+	assert_int_equal(sock(2)->connect_to_accept_ns, 150 - 135);
+	/* a connect to another port does not pair */
+	new_socket(2, 4, 701, 160);
+	call(SL_CALL_CONNECT, 4, 0, 701, 170);
+	with_addr(9090);
+	with_local(40001);
+	send_rec(2);
+	assert_int_equal(sock(4)->peer_id, 0);
+}
+
+static void with_unix(struct sl_addr *a, const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+
+	strcpy(sun.sun_path, path);
+	a->len = (uint16_t)(offsetof(struct sockaddr_un, sun_path) +
+			    strlen(path) + 1);
+	memcpy(a->raw, &sun, a->len);
+}
+
+/* UNIX stream ends meet by the listener's path and the client's pid. */
+static void test_pair_unix_by_path_and_pid(void **state)
+{
+	(void)state;
+	conn(1, 10);
+	hello(1, 10, 1, 0, 100);
+	call(SL_CALL_SOCKET, 3, 3, 800, 110);
+	rec.c.arg0 = AF_UNIX;
+	rec.c.arg1 = SOCK_STREAM;
+	send_rec(1);
+	call(SL_CALL_BIND, 3, 0, 800, 111);
+	rec.c.h.size = sizeof(rec);
+	rec.c.h.type = SL_REC_CALL_ADDR;
+	with_unix(&rec.addr, "/run/app.sock");
+	with_unix(&rec.local, "/run/app.sock");
+	send_rec(1);
+	simple(1, SL_CALL_LISTEN, 3, 0, 800, 112);
+	conn(2, 20);
+	hello(2, 20, 1, 0, 100);
+	call(SL_CALL_SOCKET, 4, 4, 900, 120);
+	rec.c.arg0 = AF_UNIX;
+	rec.c.arg1 = SOCK_STREAM;
+	send_rec(2);
+	call(SL_CALL_CONNECT, 4, 0, 900, 130);
+	rec.c.h.size = sizeof(rec);
+	rec.c.h.type = SL_REC_CALL_ADDR;
+	with_unix(&rec.addr, "/run/app.sock");
+	send_rec(2);
+	call(SL_CALL_ACCEPT, 5, 5, 801, 125);
+	rec.c.inode2 = 800;
+	rec.c.dur_ns = 20;
+	rec.c.peer_pid = 20;
+	send_rec(1);
+	assert_int_equal(sock(3)->role, SL_ROLE_SERVER);
+	assert_int_equal(sock(3)->peer_id, 2);
+	assert_int_equal(sock(2)->peer_id, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -437,6 +603,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_socketpair_names_peer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reused_inode_is_new_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_reorders_threads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_epoll_watch_wait_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pair_tcp_by_tuple, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pair_unix_by_path_and_pid, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

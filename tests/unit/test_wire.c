@@ -194,6 +194,54 @@ static void test_empty_batch_refused(void **state)
 	assert_non_null(strstr(why, "empty"));
 }
 
+static void test_wait_record_sizes(void **state)
+{
+	char why[128];
+	size_t n = put_hello(buf);
+	struct sl_rec_wait *w = (void *)((char *)buf + n);
+
+	(void)state;
+	memset(w, 0, sizeof(*w) + 2 * sizeof(struct sl_ready));
+	w->h.type = SL_REC_WAIT;
+	w->h.version = SL_WIRE_VERSION;
+	w->call = SL_CALL_EPOLL_WAIT;
+	w->nready = 2;
+	w->h.size = sizeof(*w) + 2 * sizeof(struct sl_ready);
+	assert_int_equal(check(n + w->h.size, why), 0);
+	w->h.size = sizeof(*w) + sizeof(struct sl_ready);
+	assert_int_not_equal(check(n + w->h.size, why), 0);
+	assert_non_null(strstr(why, "expected"));
+	w->nready = SL_READY_MAX + 1;
+	w->h.size = sizeof(*w);
+	assert_int_not_equal(check(n + w->h.size, why), 0);
+	assert_non_null(strstr(why, "ready"));
+	w->nready = 0;
+	w->call = SL_CALL_SOCKET;
+	assert_int_not_equal(check(n + w->h.size, why), 0);
+	assert_non_null(strstr(why, "wait call"));
+}
+
+static void test_epoll_ctl_checked(void **state)
+{
+	char why[128];
+	size_t n = put_hello(buf);
+	struct sl_rec_epoll_ctl *e = (void *)((char *)buf + n);
+
+	(void)state;
+	memset(e, 0, sizeof(*e));
+	e->h.size = sizeof(*e);
+	e->h.type = SL_REC_EPOLL_CTL;
+	e->h.version = SL_WIRE_VERSION;
+	e->op = 1;
+	e->epoll_id = SL_EPOLL_ID_BIT | 1;
+	assert_int_equal(check(n + sizeof(*e), why), 0);
+	e->op = 4;
+	assert_int_not_equal(check(n + sizeof(*e), why), 0);
+	e->op = 1;
+	e->epoll_id = 1;
+	assert_int_not_equal(check(n + sizeof(*e), why), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +255,8 @@ int main(void)
 		cmocka_unit_test(test_addr_length_refused),
 		cmocka_unit_test(test_unterminated_strings_refused),
 		cmocka_unit_test(test_empty_batch_refused),
+		cmocka_unit_test(test_wait_record_sizes),
+		cmocka_unit_test(test_epoll_ctl_checked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
