@@ -15,17 +15,18 @@
 static const struct {
 	char letter;
 	const char *color;	/* SGR parameters */
+	const char *bright;	/* the same, where a wait found it ready */
 	int weight;
 } look[SL_ST_MAX] = {
-	[SL_ST_CREATED] = { '.', "90", 1 },
-	[SL_ST_BOUND] = { 'b', "34", 2 },
-	[SL_ST_LISTENING] = { 'L', "36", 3 },
-	[SL_ST_ESTABLISHED] = { '=', "32", 4 },
-	[SL_ST_PEER_CLOSED] = { '-', "33", 5 },
-	[SL_ST_SHUT_RD] = { '<', "35", 6 },
-	[SL_ST_SHUT_WR] = { '>', "35", 6 },
-	[SL_ST_SHUT_RDWR] = { 'x', "35", 6 },
-	[SL_ST_CONNECTING] = { '~', "93", 7 },
+	[SL_ST_CREATED] = { '.', "90", "37", 1 },
+	[SL_ST_BOUND] = { 'b', "34", "94", 2 },
+	[SL_ST_LISTENING] = { 'L', "36", "96", 3 },
+	[SL_ST_ESTABLISHED] = { '=', "32", "92", 4 },
+	[SL_ST_PEER_CLOSED] = { '-', "33", "93", 5 },
+	[SL_ST_SHUT_RD] = { '<', "35", "95", 6 },
+	[SL_ST_SHUT_WR] = { '>', "35", "95", 6 },
+	[SL_ST_SHUT_RDWR] = { 'x', "35", "95", 6 },
+	[SL_ST_CONNECTING] = { '~', "33", "93", 7 },
 };
 
 #define ERR_CELL (SL_ST_MAX + 1)
@@ -65,6 +66,33 @@ static int cell_of(const struct layout *l, uint64_t ts)
 	return c >= l->bar ? l->bar - 1 : c;
 }
 
+/*
+ * Readiness marks. In colour a marked cell is a brighter cell of its
+ * state; in letters it is '*', unless a third or more of the bar is
+ * marked (a busy connection), where the marks would only hide its states.
+ */
+static void mark_cells(const struct layout *l, const struct sl_sock *s,
+		       uint8_t *cells)
+{
+	int marked = 0, live = 0;
+
+	for (uint32_t i = 0; i < s->nmarks; i++) {
+		int c = cell_of(l, s->marks[i].ts);
+
+		if (cells[c] != EMPTY_CELL && !(cells[c] & MARKED)) {
+			cells[c] |= MARKED;
+			marked++;
+		}
+	}
+	for (int c = 0; c < l->bar; c++)
+		live += cells[c] != EMPTY_CELL;
+	if (l->color || marked * 3 < live)
+		return;
+	for (int c = 0; c < l->bar; c++)
+		if (cells[c] != EMPTY_CELL)
+			cells[c] &= ~MARKED;
+}
+
 static void fill_cells(const struct layout *l, const struct sl_sock *s,
 		       uint8_t *cells)
 {
@@ -84,12 +112,7 @@ static void fill_cells(const struct layout *l, const struct sl_sock *s,
 			    look[cells[c]].weight < look[sp->state].weight)
 				cells[c] = sp->state;
 	}
-	for (uint32_t i = 0; i < s->nmarks; i++) {
-		int c = cell_of(l, s->marks[i].ts);
-
-		if (cells[c] != EMPTY_CELL)
-			cells[c] |= MARKED;
-	}
+	mark_cells(l, s, cells);
 	if (s->err) {
 		uint64_t at = s->nspans ? s->spans[s->nspans - 1].start_ns :
 					  s->start_ns;
@@ -127,8 +150,8 @@ static void draw_cell(FILE *f, const struct layout *l, int v)
 		fputs(l->color ? "\u2500" : "-", f);
 	else if (v == WAKE_CELL)
 		fputs(l->color ? "\u2503" : "|", f);
-	else if (v & MARKED)
-		fputs(l->color ? "\u25c6" : "*", f);
+	else if (v & MARKED && !l->color)
+		fputc('*', f);
 	else if (l->color)
 		fputs("\u2588", f);
 	else
@@ -143,7 +166,9 @@ static const char *cell_color(int v)
 		return "90";
 	if (v == WAKE_CELL)
 		return "93";
-	return look[v & ~MARKED].color;
+	if (v & MARKED)
+		return look[v & ~MARKED].bright;
+	return look[v].color;
 }
 
 static void draw_bar(FILE *f, const struct layout *l, const uint8_t *cells)
@@ -287,7 +312,7 @@ static void legend(FILE *f, const struct layout *l)
 	}
 	fprintf(f, "%s error  %s ready\n",
 		l->color ? "\033[1;31m\u2715\033[0m" : "!",
-		l->color ? "\u25c6" : "*");
+		l->color ? "\033[92m\u2588\033[0m bright:" : "*");
 	fprintf(f, "  epoll rows: %s blocked in a wait  %s woken with events\n",
 		l->color ? "\033[90m\u2500\033[0m" : "-",
 		l->color ? "\033[93m\u2503\033[0m" : "|");
