@@ -19,6 +19,9 @@ PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/%.o)
 VIEWER_LIB_SRC := $(filter-out viewer/main.c,$(wildcard viewer/*.c))
 VIEWER_LIB_OBJ := $(VIEWER_LIB_SRC:%.c=$(BUILD)/%.o)
 VIEWER_MAIN_OBJ := $(BUILD)/viewer/main.o
+# The policy parser and matcher are shared: the preload enforces a policy,
+# the socklens command checks one before a program starts.
+POLICY_OBJ := $(filter $(BUILD)/preload/policy_%.o,$(PRELOAD_OBJ))
 SAMPLE_SRC := $(wildcard samples/*.c)
 SAMPLES := $(SAMPLE_SRC:samples/%.c=$(BUILD)/samples/%)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -63,9 +66,9 @@ $(LIBPRELOAD): $(filter-out $(BUILD)/preload/wrap_%.o,$(PRELOAD_OBJ))
 
 $(BUILD)/viewer/%.o: viewer/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(SANFLAGS) -DSL_VERSION='"$(VERSION)"' -c $< -o $@
+	$(CC) $(CPPFLAGS) -Ipreload $(CFLAGS) $(WARN) $(SANFLAGS) -DSL_VERSION='"$(VERSION)"' -c $< -o $@
 
-$(LIBVIEW): $(VIEWER_LIB_OBJ)
+$(LIBVIEW): $(VIEWER_LIB_OBJ) $(POLICY_OBJ)
 	ar rcs $@ $^
 
 $(BIN): $(VIEWER_MAIN_OBJ) $(LIBVIEW)

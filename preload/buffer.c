@@ -79,6 +79,9 @@ void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts)
 {
 	void *slot;
 
+	/* A policy without a collector: nobody to tell. */
+	if (!sl_cfg.collect)
+		return NULL;
 	if (tb.busy) {
 		sl_count_drop(1);
 		return NULL;

@@ -56,7 +56,7 @@ static const struct binding bindings[] = {
 	BIND(epoll_pwait, "epoll_pwait"), BIND(epoll_pwait2, "epoll_pwait2"),
 	BIND(epoll_create, "epoll_create"), BIND(epoll_create1, "epoll_create1"),
 	BIND(epoll_ctl, "epoll_ctl"), BIND(ioctl, "ioctl"),
-	BIND(getsockopt, "getsockopt"), BIND(getsockname, "getsockname"),
+	BIND(getsockopt, "getsockopt"), BIND(setsockopt, "setsockopt"), BIND(getsockname, "getsockname"),
 };
 #undef BIND
 
@@ -160,24 +160,31 @@ static void unfollow(void)
 		unsetenv("LD_PRELOAD");
 }
 
+/*
+ * The preload works for a collector (SOCKLENS_SOCKET), for a policy
+ * (SOCKLENS_POLICY), or both; with neither it passes everything through.
+ */
 static void read_config(void)
 {
 	const char *sock = getenv("SOCKLENS_SOCKET");
 	const char *debug = getenv("SOCKLENS_DEBUG");
+	const char *policy = getenv("SOCKLENS_POLICY");
+	const char *mode = getenv("SOCKLENS_POLICY_MODE");
 
-	sl_cfg.log_level = debug ? atoi(debug) : 1;
-	if (!debug)
-		sl_cfg.log_level = 0;
+	sl_cfg.log_level = debug ? atoi(debug) : 0;
 	sl_cfg.follow = !env_true(getenv("SOCKLENS_NO_FOLLOW"));
-	if (env_true(getenv("SOCKLENS_DISABLE")) || !sock || !*sock)
+	if (env_true(getenv("SOCKLENS_DISABLE")))
 		return;
-	if (strlen(sock) >= sizeof(sl_cfg.socket_path)) {
+	if (sock && strlen(sock) >= sizeof(sl_cfg.socket_path)) {
 		SL_LOG(1, "SOCKLENS_SOCKET is longer than %zu bytes; tracing off",
 		       sizeof(sl_cfg.socket_path) - 1);
-		return;
+	} else if (sock && *sock) {
+		strcpy(sl_cfg.socket_path, sock);
+		sl_cfg.collect = true;
 	}
-	strcpy(sl_cfg.socket_path, sock);
-	sl_cfg.enabled = true;
+	sl_policy_init(policy, mode && !strcmp(mode, "audit"),
+		       env_true(getenv("SOCKLENS_POLICY_STRICT")));
+	sl_cfg.enabled = sl_cfg.collect || sl_pol_on;
 }
 
 /*

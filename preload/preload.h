@@ -90,6 +90,7 @@ struct sl_real {
 	int (*epoll_ctl)(int, int, int, struct epoll_event *);
 	int (*ioctl)(int, unsigned long, ...);
 	int (*getsockopt)(int, int, int, void *, socklen_t *);
+	int (*setsockopt)(int, int, int, const void *, socklen_t);
 	int (*getsockname)(int, struct sockaddr *, socklen_t *);
 };
 
@@ -101,7 +102,8 @@ void sl_bind(void);
 
 /* Configuration, read from the environment once, in the constructor. */
 struct sl_config {
-	bool enabled;		/* SOCKLENS_SOCKET set and not disabled */
+	bool enabled;		/* a collector or a policy, and not disabled */
+	bool collect;		/* SOCKLENS_SOCKET names a collector */
 	bool follow;		/* keep the preload across exec */
 	int log_level;		/* SOCKLENS_DEBUG: 0 quiet, 1 errors, 2 all */
 	char socket_path[108];
@@ -147,7 +149,9 @@ struct sl_fd {
 	uint32_t flags;		/* SL_FD_* */
 	uint16_t family;
 	uint16_t type;
-	uint32_t pad;
+	uint8_t role;		/* policy's enum sl_role_sel, once known */
+	uint8_t pad[3];
+	uint64_t pol_rules;	/* policy set rules applied (first 64) */
 };
 
 extern struct sl_fd *sl_fds;
@@ -223,6 +227,19 @@ bool sl_is_transport_fd(int fd);
 int sl_transport_fd(void);
 int sl_transport_move_from(int fd);
 void sl_transport_init(void);
+
+/* The policy (enforce.c). */
+extern bool sl_pol_on;
+void sl_policy_init(const char *path, bool audit, bool strict);
+bool sl_policy_info(struct sl_rec_policy_info *r);
+void sl_policy_stage(int fd, struct sl_fd *e, unsigned int when,
+		     const struct sockaddr *local, socklen_t local_len,
+		     const struct sockaddr *remote, socklen_t remote_len,
+		     uint64_t caller);
+bool sl_policy_needs_local(void);
+bool sl_policy_needs_remote(void);
+socklen_t sl_policy_copy_addr(struct sockaddr_storage *dst,
+			      const struct sockaddr *src, socklen_t len);
 
 /* vfork: the child shares our memory and must do nothing. */
 extern SL_TLS int sl_in_vfork;

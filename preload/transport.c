@@ -170,6 +170,18 @@ static int put_module(struct dl_phdr_info *info, size_t size, void *data)
 	return ctl_put(&m, sizeof(m)) ? 1 : 0;
 }
 
+/* The policy in force (or refused), once per connection. */
+static int put_policy_info(uint64_t now)
+{
+	struct sl_rec_policy_info r;
+
+	memset(&r, 0, sizeof(r));
+	if (!sl_policy_info(&r))
+		return 0;
+	sl_fill_hdr(&r.h, sizeof(r), SL_REC_POLICY_INFO, now);
+	return ctl_put(&r, sizeof(r));
+}
+
 /*
  * The sockets this process already holds: those inherited across exec or
  * fork on the first connection, all of them on a reconnect (a collector
@@ -260,6 +272,8 @@ static int introduce(uint64_t now, uint32_t hello_flags)
 	if (!err && !(hello_flags & (SL_HELLO_RECONNECT | SL_HELLO_FORKED)))
 		dl_iterate_phdr(put_module, &now);
 	if (!err)
+		err = put_policy_info(now);
+	if (!err)
 		err = put_inherited(now, hello_flags & SL_HELLO_RECONNECT);
 	if (!err && ctl_len)
 		err = send_msg(ctl_buf, ctl_len);
@@ -278,7 +292,8 @@ static void try_connect(uint64_t now)
 	int expect = CONN_DOWN;
 	int fd, err;
 
-	if (now < __atomic_load_n(&next_try_ns, __ATOMIC_RELAXED) ||
+	if (!sl_cfg.collect ||
+	    now < __atomic_load_n(&next_try_ns, __ATOMIC_RELAXED) ||
 	    !__atomic_compare_exchange_n(&conn_state, &expect, CONN_CONNECTING,
 					 false, __ATOMIC_ACQUIRE,
 					 __ATOMIC_RELAXED))

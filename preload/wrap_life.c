@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "policy.h"
 #include "preload.h"
 
 static uint64_t inode_of(int fd)
@@ -70,6 +71,9 @@ static void on_socket(int fd, int domain, int type, int protocol,
 	}
 	ci.dur = sl_now_ns() - t0;
 	sl_emit(&ci);
+	if (sl_pol_on && fd >= 0 && sl_fd_get(fd))
+		sl_policy_stage(fd, sl_fd_get(fd), SL_PW_CREATE, NULL, 0, NULL,
+				0, caller);
 }
 
 SL_EXPORT int socket(int domain, int type, int protocol)
@@ -147,8 +151,21 @@ SL_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 	}
 	ci.want_local = ret == 0;
 	sl_emit(&ci);
+	if (sl_pol_on && ret == 0)
+		sl_policy_stage(fd, e, SL_PW_BIND, addr, len, NULL, 0, ci.caller);
 	errno = ci.err;
 	return ret;
+}
+
+/* The local end of FD, when the policy's selectors look at it. */
+static socklen_t policy_local(int fd, struct sockaddr_storage *ss)
+{
+	socklen_t len = sizeof(*ss);
+
+	if (!sl_policy_needs_local() ||
+	    SL_REAL(getsockname)(fd, (struct sockaddr *)ss, &len) < 0)
+		return 0;
+	return len;
 }
 
 SL_EXPORT int listen(int fd, int backlog)
@@ -159,6 +176,15 @@ SL_EXPORT int listen(int fd, int backlog)
 
 	if (!e)
 		return SL_REAL(listen)(fd, backlog);
+	e->role = SL_RS_LISTENER;
+	if (sl_pol_on) {
+		struct sockaddr_storage l;
+		socklen_t ll = policy_local(fd, &l);
+
+		sl_policy_stage(fd, e, SL_PW_LISTEN,
+				ll ? (struct sockaddr *)&l : NULL, ll, NULL, 0,
+				SL_CALLER());
+	}
 	ci.ts = sl_now_ns();
 	ret = SL_REAL(listen)(fd, backlog);
 	finish(&ci, e, ret, SL_CALLER());
@@ -170,14 +196,52 @@ SL_EXPORT int listen(int fd, int backlog)
 	return ret;
 }
 
+/*
+ * The policy around connect: rules on the remote end before the call
+ * (options that must precede connect), rules on the local end after it.
+ */
+static socklen_t policy_before_connect(int fd, struct sl_fd *e,
+				       const struct sockaddr *addr,
+				       socklen_t len,
+				       struct sockaddr_storage *remote,
+				       uint64_t caller)
+{
+	socklen_t rl = sl_policy_needs_remote() ?
+		       sl_policy_copy_addr(remote, addr, len) : 0;
+
+	sl_policy_stage(fd, e, SL_PW_CONNECT, NULL, 0,
+			rl ? (struct sockaddr *)remote : NULL, rl, caller);
+	return rl;
+}
+
+static void policy_after_connect(int fd, struct sl_fd *e,
+				 const struct sockaddr_storage *remote,
+				 socklen_t rl, uint64_t caller)
+{
+	struct sockaddr_storage l;
+	socklen_t ll = policy_local(fd, &l);
+
+	if (ll)
+		sl_policy_stage(fd, e, SL_PW_CONNECTED, (struct sockaddr *)&l,
+				ll, rl ? (const struct sockaddr *)remote : NULL,
+				rl, caller);
+}
+
 SL_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	struct sl_fd *e = sl_traced(fd);
 	struct sl_call_info ci = { .call = SL_CALL_CONNECT, .fd = fd };
+	struct sockaddr_storage remote;
+	socklen_t rl = 0;
 	int ret;
 
 	if (!e)
 		return SL_REAL(connect)(fd, addr, len);
+	if (e->flags & SL_FD_STREAM)
+		e->role = SL_RS_CLIENT;
+	if (sl_pol_on)
+		rl = policy_before_connect(fd, e, addr, len, &remote,
+					   SL_CALLER());
 	if (!(e->flags & SL_FD_NONBLOCK))
 		sl_flush_if_pending();
 	ci.ts = sl_now_ns();
@@ -198,6 +262,8 @@ SL_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	}
 	ci.want_local = ret == 0 || ci.err == EINPROGRESS;
 	sl_emit(&ci);
+	if (sl_pol_on && ci.want_local)
+		policy_after_connect(fd, e, &remote, rl, ci.caller);
 	errno = ci.err;
 	return ret;
 }
@@ -212,6 +278,22 @@ static uint32_t peer_pid(int fd)
 	if (SL_REAL(getsockopt)(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
 		return 0;
 	return (uint32_t)cred.pid;
+}
+
+/* An accepted socket is a server end; the policy has its say on it. */
+static void after_accept(int nfd, struct sl_fd *e,
+			 const struct sockaddr_storage *peer, socklen_t plen,
+			 uint64_t caller)
+{
+	struct sockaddr_storage loc;
+	socklen_t ll;
+
+	e->role = SL_RS_SERVER;
+	if (!sl_pol_on)
+		return;
+	ll = policy_local(nfd, &loc);
+	sl_policy_stage(nfd, e, SL_PW_ACCEPT, ll ? (struct sockaddr *)&loc : NULL,
+			ll, (const struct sockaddr *)peer, plen, caller);
 }
 
 /*
@@ -269,6 +351,8 @@ static int do_accept(int fd, struct sockaddr *addr, socklen_t *len,
 	}
 	if (nfd >= 0 || l)
 		sl_emit(&ci);
+	if (nfd >= 0 && sl_fd_get(nfd))
+		after_accept(nfd, sl_fd_get(nfd), &own, own_len, caller);
 	errno = ci.err;
 	return nfd;
 }

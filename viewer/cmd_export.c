@@ -13,7 +13,8 @@
 #include <string.h>
 #include <sys/epoll.h>
 
-#include "model.h"
+#include "policy.h"
+#include "render.h"
 
 struct jsonl_ctx {
 	FILE *out;
@@ -101,8 +102,44 @@ static const char *const rec_names[SL_REC_TYPE_MAX] = {
 	[SL_REC_CALL] = "call", [SL_REC_CALL_ADDR] = "call",
 	[SL_REC_DROP] = "drop", [SL_REC_CONN] = "connect",
 	[SL_REC_GONE] = "gone", [SL_REC_EPOLL_CTL] = "epoll_ctl",
-	[SL_REC_WAIT] = "wait",
+	[SL_REC_WAIT] = "wait", [SL_REC_POLICY_INFO] = "policy_info",
+	[SL_REC_POLICY] = "policy",
 };
+
+static void jsonl_policy(FILE *f, const struct sl_rec_policy *r)
+{
+	static const char *const when[SL_PW_MAX] = {
+		"create", "bind", "connect", "connected", "listen", "accept",
+		"setsockopt",
+	};
+
+	fprintf(f, ",\"fd\":%d,\"inode\":%llu,\"option\":\"%s\",\"level\":%d,"
+		"\"optname\":%d,\"action\":\"%s\",\"when\":\"%s\",\"line\":%u,"
+		"\"program_value\":%lld,\"value\":%lld,\"ret\":%d,\"errno\":",
+		r->fd, (unsigned long long)r->inode, r->opt, r->level,
+		r->optname, sl_action_names[r->action & 3], when[r->when],
+		r->line, (long long)r->prog_value, (long long)r->value, r->ret);
+	if (r->err)
+		fprintf(f, "\"%s\"", sl_errno_name(r->err));
+	else
+		fputs("null", f);
+	fprintf(f, ",\"audit\":%s,\"program_gave\":%s,\"late\":%s,"
+		"\"misfit\":%s,\"caller\":\"0x%llx\"",
+		r->flags & SL_PF_AUDIT ? "true" : "false",
+		r->flags & SL_PF_PROG ? "true" : "false",
+		r->flags & SL_PF_LATE ? "true" : "false",
+		r->flags & SL_PF_MISFIT ? "true" : "false",
+		(unsigned long long)r->caller);
+}
+
+static void jsonl_policy_info(FILE *f, const struct sl_rec_policy_info *r)
+{
+	fputs(",\"path\":", f);
+	sl_json_str(f, r->path, strlen(r->path));
+	fprintf(f, ",\"audit\":%s,\"rules\":%u,\"refused\":%s,\"message\":",
+		r->audit ? "true" : "false", r->rules, r->bad ? "true" : "false");
+	sl_json_str(f, r->message, strlen(r->message));
+}
 
 static void jsonl_epoll_ctl(FILE *f, const struct sl_rec_epoll_ctl *e)
 {
@@ -189,6 +226,12 @@ static void jsonl_record(void *vctx, uint32_t conn, const struct sl_hdr *h)
 	case SL_REC_WAIT:
 		jsonl_wait(f, (const struct sl_rec_wait *)h);
 		break;
+	case SL_REC_POLICY:
+		jsonl_policy(f, (const struct sl_rec_policy *)h);
+		break;
+	case SL_REC_POLICY_INFO:
+		jsonl_policy_info(f, (const struct sl_rec_policy_info *)h);
+		break;
 	case SL_REC_MODULE: {
 		const struct sl_rec_module *m = (const void *)h;
 
@@ -253,7 +296,42 @@ static void json_u64_or_null(FILE *f, const char *key, uint64_t v)
 		fprintf(f, ",\"%s\":null", key);
 }
 
-static void export_sock(FILE *f, const struct sl_sock *s)
+static void export_pacts(FILE *f, const struct sl_model *m,
+			 const struct sl_sock *s)
+{
+	const char *path = sl_sock_policy_path(m, s);
+	char buf[64], rule[SL_PATH_MAX + 16];
+
+	fputs(",\"policy\":[", f);
+	for (uint32_t i = 0; i < s->npacts; i++) {
+		const struct sl_pact *a = &s->pacts[i];
+		int n = snprintf(rule, sizeof(rule), "%s:%u", path, a->line);
+
+		fprintf(f, "%s{\"rule\":", i ? "," : "");
+		sl_json_str(f, rule, (size_t)n < sizeof(rule) ? (size_t)n :
+				     sizeof(rule) - 1);
+		fprintf(f, ",\"option\":\"%s\",\"action\":\"%s\",\"when\":\"%s\"",
+			a->opt, sl_action_names[a->action & 3], sl_pact_when(a));
+		fputs(",\"program_value\":", f);
+		if (a->flags & SL_PF_PROG) {
+			sl_pact_value(a, a->prog_value, buf, sizeof(buf));
+			sl_json_str(f, buf, strlen(buf));
+		} else {
+			fputs("null", f);
+		}
+		sl_pact_value(a, a->value, buf, sizeof(buf));
+		fputs(",\"value\":", f);
+		sl_json_str(f, buf, strlen(buf));
+		fprintf(f, ",\"outcome\":\"%s\",\"late\":%s,\"ts_ns\":%llu}",
+			sl_pact_outcome(a, buf, sizeof(buf)),
+			(a->flags & SL_PF_LATE) ? "true" : "false",
+			(unsigned long long)a->ts);
+	}
+	fputc(']', f);
+}
+
+static void export_sock(FILE *f, const struct sl_model *m,
+			const struct sl_sock *s)
 {
 	fprintf(f, "{\"id\":%u,\"inode\":%llu,\"pid\":%u,\"pids\":[", s->id,
 		(unsigned long long)s->inode, s->creator_pid);
@@ -304,6 +382,7 @@ static void export_sock(FILE *f, const struct sl_sock *s)
 		fprintf(f, "%s%u", i ? "," : "", s->epolls[i]);
 	fprintf(f, "],\"ready_events\":%llu",
 		(unsigned long long)s->ready_events);
+	export_pacts(f, m, s);
 	fprintf(f, ",\"open_at_exit\":%s,\"caller\":\"0x%llx\"}\n",
 		s->open_at_exit ? "true" : "false",
 		(unsigned long long)s->caller);
@@ -369,7 +448,7 @@ static int export_model(const char *path, FILE *out, bool epolls)
 	err = sl_model_load(&m, path);
 	if (!err) {
 		for (uint32_t i = 0; !epolls && i < m.nsocks; i++)
-			export_sock(out, m.socks[i]);
+			export_sock(out, &m, m.socks[i]);
 		for (uint32_t i = 0; epolls && i < m.nepolls; i++)
 			export_epoll(out, m.epolls[i]);
 		if (m.torn)

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "policy.h"
 #include "render.h"
 
 static volatile sig_atomic_t stop_requests;
@@ -76,7 +77,16 @@ static int find_preload(char *buf, size_t len)
 	return access(buf, R_OK) ? -ENOENT : 0;
 }
 
-static void child_env(const char *lib, const char *sock, bool no_follow)
+struct run_opts {
+	const char *out;
+	const char *policy;	/* absolute path, or NULL */
+	bool quiet;
+	bool no_follow;
+	bool audit;
+};
+
+static void child_env(const char *lib, const char *sock,
+		      const struct run_opts *ro)
 {
 	const char *old = getenv("LD_PRELOAD");
 	char pre[PATH_MAX * 2];
@@ -88,14 +98,18 @@ static void child_env(const char *lib, const char *sock, bool no_follow)
 	setenv("LD_PRELOAD", pre, 1);
 	setenv("SOCKLENS_SOCKET", sock, 1);
 	unsetenv("SOCKLENS_DISABLE");
-	if (no_follow)
+	if (ro->no_follow)
 		setenv("SOCKLENS_NO_FOLLOW", "1", 1);
 	else
 		unsetenv("SOCKLENS_NO_FOLLOW");
+	if (ro->policy) {
+		setenv("SOCKLENS_POLICY", ro->policy, 1);
+		setenv("SOCKLENS_POLICY_MODE", ro->audit ? "audit" : "enforce", 1);
+	}
 }
 
 static pid_t start(char **argv, const char *lib, const char *sock,
-		   bool no_follow)
+		   const struct run_opts *ro)
 {
 	pid_t pid = fork();
 
@@ -105,7 +119,7 @@ static pid_t start(char **argv, const char *lib, const char *sock,
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
-	child_env(lib, sock, no_follow);
+	child_env(lib, sock, ro);
 	execvp(argv[0], argv);
 	fprintf(stderr, "%s: %s: %s\n", sl_prog(), argv[0], strerror(errno));
 	_exit(errno == ENOENT ? 127 : 126);
@@ -154,12 +168,30 @@ static int collect_until_done(struct sl_collector *c, pid_t pid)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: %s run [-o FILE] [-q] [--no-follow] [--] PROGRAM "
-		"[ARGS...]\n"
+	fprintf(f, "usage: %s run [-o FILE] [-q] [--no-follow] [-p POLICY "
+		"[--audit]] [--] PROGRAM [ARGS...]\n"
 		"  -o FILE       write the trace here (default socklens.trace)\n"
 		"  -q            do not draw the timeline afterwards\n"
-		"  --no-follow   do not trace the programs PROGRAM execs\n",
+		"  --no-follow   do not trace the programs PROGRAM execs\n"
+		"  -p POLICY     enforce a socket-option policy (checked first)\n"
+		"  --audit       record what the policy would do, change nothing\n",
 		sl_prog());
+}
+
+/* A bad policy stops the run before the program starts. */
+static int check_policy(const char *path, char abs[PATH_MAX])
+{
+	struct sl_policy p;
+	int ret = sl_policy_load(&p, path);
+
+	sl_policy_free(&p);
+	if (ret < 0)
+		return -1;
+	if (!realpath(path, abs)) {
+		fprintf(stderr, "%s: %s: %s\n", sl_prog(), path, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 int sl_cmd_run(int argc, char **argv)
@@ -168,25 +200,33 @@ int sl_cmd_run(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "no-follow", no_argument, NULL, 'F' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "audit", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	const char *out = "socklens.trace";
-	bool quiet = false, no_follow = false;
-	char lib[PATH_MAX];
+	struct run_opts ro = { .out = "socklens.trace" };
+	const char *policy = NULL;
+	char lib[PATH_MAX], policy_abs[PATH_MAX];
 	struct sl_collector col;
 	int c, err, code;
 
-	while ((c = getopt_long(argc, argv, "+o:qh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:qp:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			out = optarg;
+			ro.out = optarg;
 			break;
 		case 'q':
-			quiet = true;
+			ro.quiet = true;
 			break;
 		case 'F':
-			no_follow = true;
+			ro.no_follow = true;
+			break;
+		case 'p':
+			policy = optarg;
+			break;
+		case 'A':
+			ro.audit = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -196,9 +236,17 @@ int sl_cmd_run(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind >= argc) {
+	if (optind >= argc || (ro.audit && !policy)) {
 		usage(stderr);
 		return 2;
+	}
+	if (policy) {
+		if (check_policy(policy, policy_abs) < 0) {
+			fprintf(stderr, "%s: the policy is refused; %s was not "
+				"started\n", sl_prog(), argv[optind]);
+			return 1;
+		}
+		ro.policy = policy_abs;
 	}
 	err = find_preload(lib, sizeof(lib));
 	if (err) {
@@ -206,17 +254,17 @@ int sl_cmd_run(int argc, char **argv)
 			"SOCKLENS_PRELOAD): %s\n", sl_prog(), strerror(-err));
 		return 1;
 	}
-	err = sl_collector_open(&col, NULL, out);
+	err = sl_collector_open(&col, NULL, ro.out);
 	if (err) {
 		fprintf(stderr, "%s: collector on %s, trace %s: %s\n", sl_prog(),
-			col.sock_path[0] ? col.sock_path : "(private dir)", out,
-			strerror(-err));
+			col.sock_path[0] ? col.sock_path : "(private dir)",
+			ro.out, strerror(-err));
 		sl_collector_close(&col);
 		return 1;
 	}
-	col.quiet = quiet;
+	col.quiet = ro.quiet;
 	catch_signals();
-	child_pid = start(argv + optind, lib, col.sock_path, no_follow);
+	child_pid = start(argv + optind, lib, col.sock_path, &ro);
 	if (child_pid < 0) {
 		fprintf(stderr, "%s: fork: %s\n", sl_prog(), strerror(errno));
 		sl_collector_close(&col);
@@ -224,13 +272,13 @@ int sl_cmd_run(int argc, char **argv)
 	}
 	code = collect_until_done(&col, child_pid);
 	sl_collector_close(&col);
-	if (!quiet) {
+	if (!ro.quiet) {
 		struct sl_render_opts o = { .width = sl_term_width(stderr),
 					    .color = sl_color_wanted(stderr) };
 
 		fputc('\n', stderr);
-		if (!sl_view_file(stderr, out, &o))
-			fprintf(stderr, "trace: %s\n", out);
+		if (!sl_view_file(stderr, ro.out, &o))
+			fprintf(stderr, "trace: %s\n", ro.out);
 	}
 	return code;
 }

@@ -64,6 +64,7 @@ void sl_model_free(struct sl_model *m)
 		free(m->socks[i]->pids);
 		free(m->socks[i]->epolls);
 		free(m->socks[i]->marks);
+		free(m->socks[i]->pacts);
 		free(m->socks[i]);
 	}
 	for (uint32_t i = 0; i < m->nepolls; i++) {
@@ -454,6 +455,17 @@ void sl_model_record(void *model, uint32_t conn, const struct sl_hdr *h)
 		if (cm->proc)
 			sl_model_wait(m, cm->proc,
 				      (const struct sl_rec_wait *)h);
+		break;
+	case SL_REC_POLICY_INFO:
+		if (cm->proc) {
+			cm->proc->has_policy = true;
+			cm->proc->policy = *(const struct sl_rec_policy_info *)h;
+		}
+		break;
+	case SL_REC_POLICY:
+		if (cm->proc)
+			sl_model_policy(m, cm->proc,
+					(const struct sl_rec_policy *)h);
 		break;
 	case SL_REC_CALL:
 	case SL_REC_CALL_ADDR:

@@ -22,6 +22,21 @@ struct sl_mark {
 	uint32_t events;	/* EPOLLIN, EPOLLOUT, ... */
 };
 
+/* One action of the policy on a socket. */
+struct sl_pact {
+	uint64_t ts;
+	uint32_t line;		/* the rule's line */
+	uint8_t action;		/* set, clamp, deny, ignore */
+	uint8_t when;		/* enum sl_pol_when */
+	uint8_t flags;		/* SL_PF_* */
+	uint8_t kind;
+	int32_t ret;
+	int32_t err;
+	int64_t prog_value;
+	int64_t value;
+	char opt[SL_OPTNAME_MAX];
+};
+
 /* Marks kept per socket for drawing; all are counted. */
 #define SL_MARKS_KEPT 4096
 
@@ -69,6 +84,8 @@ struct sl_sock {
 	struct sl_mark *marks;	/* readiness, at most SL_MARKS_KEPT */
 	uint32_t nmarks, marks_cap;
 	uint64_t ready_events;	/* all readiness events */
+	struct sl_pact *pacts;	/* the policy's actions on it */
+	uint32_t npacts, pacts_cap;
 };
 
 /* One fd an epoll instance watches (or watched). */
@@ -143,6 +160,8 @@ struct sl_proc {
 	int64_t exit_status;	/* -1 when not known */
 	uint64_t dropped;
 	uint64_t real_offset;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
+	bool has_policy;
+	struct sl_rec_policy_info policy;	/* the policy it ran under */
 	struct sl_hold *fds;	/* indexed by fd */
 	uint32_t nfds;
 };
@@ -159,6 +178,7 @@ struct sl_model {
 	struct sl_sock **unix_pending;	/* UNIX clients not yet paired */
 	uint32_t nunix_pending, unix_pending_cap;
 	uint64_t waits;			/* poll/select/epoll wait records */
+	uint64_t policy_actions;
 	struct sl_conn_map *conns;	/* collector connection -> process */
 	uint32_t nconns;
 	struct sl_hash *by_inode;

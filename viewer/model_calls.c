@@ -235,6 +235,30 @@ static void on_io(struct sl_sock *s, const struct sl_rec_call *c,
 	}
 }
 
+/* A policy action goes on the timeline of the socket it acted on. */
+void sl_model_policy(struct sl_model *m, struct sl_proc *p,
+		     const struct sl_rec_policy *r)
+{
+	struct sl_hold *h = sl_model_hold(p, r->fd);
+	struct sl_sock *s = h && h->s && h->s->inode == r->inode ? h->s :
+			    sl_model_sock_by_inode(m, r->inode);
+	struct sl_pact *a;
+
+	m->policy_actions++;
+	if (!s)
+		return;
+	s->pacts = sl_model_grow(s->pacts, &s->pacts_cap, s->npacts + 1,
+				 sizeof(*s->pacts));
+	a = &s->pacts[s->npacts++];
+	*a = (struct sl_pact){
+		.ts = r->h.ts_ns, .line = r->line, .action = r->action,
+		.when = r->when, .flags = r->flags, .kind = r->kind,
+		.ret = r->ret, .err = r->err, .prog_value = r->prog_value,
+		.value = r->value,
+	};
+	memcpy(a->opt, r->opt, sizeof(a->opt));
+}
+
 static void on_shutdown(struct sl_sock *s, const struct sl_rec_call *c)
 {
 	static const uint8_t by_how[] = {

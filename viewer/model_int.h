@@ -34,6 +34,8 @@ void sl_model_wait(struct sl_model *m, struct sl_proc *p,
 void sl_model_pair_connect(struct sl_model *m, struct sl_sock *s);
 void sl_model_pair_accept(struct sl_model *m, struct sl_sock *s,
 			  const struct sl_sock *listener);
+void sl_model_policy(struct sl_model *m, struct sl_proc *p,
+		     const struct sl_rec_policy *r);
 void sl_model_call(struct sl_model *m, struct sl_proc *p,
 		   const struct sl_rec_call *c,
 		   const struct sl_rec_call_addr *a);

@@ -14,4 +14,14 @@ void sl_render_term(FILE *f, const struct sl_model *m,
 int sl_term_width(FILE *f);
 int sl_view_file(FILE *f, const char *path, const struct sl_render_opts *o);
 
+/* policy_view.c */
+const char *sl_pact_when(const struct sl_pact *a);
+void sl_pact_value(const struct sl_pact *a, int64_t v, char *buf, size_t len);
+const char *sl_pact_outcome(const struct sl_pact *a, char *buf, size_t len);
+void sl_pact_text(const struct sl_pact *a, const char *path, char *buf,
+		  size_t len);
+const char *sl_sock_policy_path(const struct sl_model *m,
+				const struct sl_sock *s);
+void sl_render_policy(FILE *f, const struct sl_model *m, size_t max);
+
 #endif

@@ -240,9 +240,13 @@ static void draw_sock(FILE *f, const struct layout *l,
 	draw_bar(f, l, cells);
 	fprintf(f, "| %6s %6s ", tx, rx);
 	if (l->color && s->err)
-		fprintf(f, "\033[31m%s\033[0m\n", out);
+		fprintf(f, "\033[31m%s\033[0m", out);
 	else
-		fprintf(f, "%s\n", out);
+		fputs(out, f);
+	if (s->npacts)
+		fprintf(f, " %spolicy:%u%s", l->color ? "\033[35m" : "",
+			s->npacts, l->color ? "\033[0m" : "");
+	fputc('\n', f);
 }
 
 static void fmt_count(char *buf, size_t len, uint64_t n, char unit)
@@ -293,7 +297,7 @@ static void draw_proc(FILE *f, const struct sl_proc *p, bool color)
 	fprintf(f, "%s\n", color ? "\033[0m" : "");
 }
 
-static void legend(FILE *f, const struct layout *l)
+static void legend(FILE *f, const struct layout *l, bool epolls)
 {
 	static const uint8_t order[] = {
 		SL_ST_CREATED, SL_ST_BOUND, SL_ST_LISTENING, SL_ST_CONNECTING,
@@ -313,9 +317,10 @@ static void legend(FILE *f, const struct layout *l)
 	fprintf(f, "%s error  %s ready\n",
 		l->color ? "\033[1;31m\u2715\033[0m" : "!",
 		l->color ? "\033[92m\u2588\033[0m bright:" : "*");
-	fprintf(f, "  epoll rows: %s blocked in a wait  %s woken with events\n",
-		l->color ? "\033[90m\u2500\033[0m" : "-",
-		l->color ? "\033[93m\u2503\033[0m" : "|");
+	if (epolls)
+		fprintf(f, "  epoll rows: %s blocked in a wait  %s woken with "
+			"events\n", l->color ? "\033[90m\u2500\033[0m" : "-",
+			l->color ? "\033[93m\u2503\033[0m" : "|");
 }
 
 static void summary(FILE *f, const struct sl_model *m)
@@ -411,6 +416,7 @@ void sl_render_term(FILE *f, const struct sl_model *m,
 		}
 	}
 	fprintf(f, "%*s+%s\n", 4 + 1 + 6 + 1 + l.ep + 2 + l.bar - 1, "", dur);
-	legend(f, &l);
+	legend(f, &l, m->nepolls > 0);
+	sl_render_policy(f, m, 20);
 	summary(f, m);
 }

@@ -129,6 +129,9 @@ int sl_cmd_run(int argc, char **argv);
 int sl_cmd_collect(int argc, char **argv);
 int sl_cmd_view(int argc, char **argv);
 int sl_cmd_export(int argc, char **argv);
+int sl_cmd_policy(int argc, char **argv);
+struct sl_policy;
+int sl_policy_load(struct sl_policy *p, const char *path);
 
 const char *sl_prog(void);
 

@@ -130,6 +130,24 @@ int sl_wire_check_rec(struct sl_check *st, const void *rec, size_t avail,
 			return bad(st, "epoll id without its mark");
 		return 0;
 	}
+	case SL_REC_POLICY_INFO: {
+		const struct sl_rec_policy_info *i = rec;
+
+		if (!terminated(i->path, sizeof(i->path)) ||
+		    !terminated(i->message, sizeof(i->message)))
+			return bad(st, "policy info: string not terminated");
+		return 0;
+	}
+	case SL_REC_POLICY: {
+		const struct sl_rec_policy *pr = rec;
+
+		if (pr->action > 3 || pr->when >= SL_PW_MAX || pr->kind > 5)
+			return bad(st, "policy action %u/%u/%u out of range",
+				   pr->action, pr->when, pr->kind);
+		if (!terminated(pr->opt, sizeof(pr->opt)))
+			return bad(st, "policy option name not terminated");
+		return 0;
+	}
 	case SL_REC_WAIT: {
 		const struct sl_rec_wait *w = rec;
 

@@ -1,5 +1,7 @@
-build/viewer/cmd_export.o: viewer/cmd_export.c viewer/model.h \
- viewer/viewer.h include/socklens/wire.h
+build/viewer/cmd_export.o: viewer/cmd_export.c preload/policy.h \
+ viewer/render.h viewer/model.h viewer/viewer.h include/socklens/wire.h
+preload/policy.h:
+viewer/render.h:
 viewer/model.h:
 viewer/viewer.h:
 include/socklens/wire.h:

@@ -1,5 +1,6 @@
-build/viewer/cmd_run.o: viewer/cmd_run.c viewer/render.h viewer/model.h \
- viewer/viewer.h include/socklens/wire.h
+build/viewer/cmd_run.o: viewer/cmd_run.c preload/policy.h viewer/render.h \
+ viewer/model.h viewer/viewer.h include/socklens/wire.h
+preload/policy.h:
 viewer/render.h:
 viewer/model.h:
 viewer/viewer.h:

@@ -40,6 +40,8 @@ enum sl_rec_type {
 	SL_REC_GONE = 7,	/* collector: the connection ended */
 	SL_REC_EPOLL_CTL = 8,	/* epoll_ctl on an epoll instance we follow */
 	SL_REC_WAIT = 9,	/* a readiness wait: epoll, poll or select */
+	SL_REC_POLICY_INFO = 10, /* the policy in force, after hello */
+	SL_REC_POLICY = 11,	/* one action of the policy on a socket */
 	SL_REC_TYPE_MAX
 };
 
@@ -271,6 +273,57 @@ struct sl_rec_wait {
 	struct sl_ready ready[];	/* nready entries: size says */
 };
 
+/* The policy a process runs under, sent after its hello. */
+#define SL_POLICY_MSG_MAX 256
+struct sl_rec_policy_info {
+	struct sl_hdr h;
+	uint32_t audit;		/* 1: actions are recorded, not taken */
+	uint32_t rules;
+	uint32_t bad;		/* 1: the file was refused; see message */
+	uint32_t pad;
+	char path[SL_PATH_MAX];		/* NUL-terminated */
+	char message[SL_POLICY_MSG_MAX];	/* FILE:LINE:COL: reason */
+};
+
+enum sl_pol_when {
+	SL_PW_CREATE,		/* applied when the socket was made */
+	SL_PW_BIND,		/* just before bind */
+	SL_PW_CONNECT,		/* just before connect */
+	SL_PW_CONNECTED,	/* after connect, once the local end is known */
+	SL_PW_LISTEN,		/* just before listen */
+	SL_PW_ACCEPT,		/* on an accepted socket */
+	SL_PW_SETSOCKOPT,	/* on the program's own setsockopt */
+	SL_PW_MAX
+};
+
+/* Flags of a policy action. */
+#define SL_PF_AUDIT	0x01u	/* audit mode: what would have been done */
+#define SL_PF_PROG	0x02u	/* prog_value holds the program's value */
+#define SL_PF_LATE	0x04u	/* the option should have preceded connect
+				 * or listen but the rule matched only now */
+#define SL_PF_MISFIT	0x08u	/* the option does not apply to the socket */
+
+#define SL_OPTNAME_MAX 32
+struct sl_rec_policy {
+	struct sl_hdr h;
+	uint64_t caller;
+	uint64_t inode;
+	int64_t prog_value;	/* what the program asked for */
+	int64_t value;		/* what the kernel got (or would have) */
+	int32_t fd;
+	int32_t level;
+	int32_t optname;
+	uint32_t line;		/* the rule's line in the policy file */
+	int32_t ret;		/* of the setsockopt we made, or told */
+	int32_t err;
+	uint8_t action;		/* set, clamp, deny, ignore (policy.h) */
+	uint8_t when;		/* enum sl_pol_when */
+	uint8_t flags;		/* SL_PF_* */
+	uint8_t kind;		/* how to print the values (policy.h) */
+	uint32_t pad;
+	char opt[SL_OPTNAME_MAX];	/* the option's name, NUL-terminated */
+};
+
 /* Written by the collector, never sent by a preload. */
 struct sl_rec_conn {
 	struct sl_hdr h;
@@ -293,6 +346,9 @@ _Static_assert(sizeof(struct sl_rec_call_addr) == 120 + 2 * SL_ADDR_MAX,
 _Static_assert(sizeof(struct sl_rec_epoll_ctl) == 72, "sl_rec_epoll_ctl layout");
 _Static_assert(sizeof(struct sl_ready) == 16, "sl_ready layout");
 _Static_assert(sizeof(struct sl_rec_wait) == 72, "sl_rec_wait layout");
+_Static_assert(sizeof(struct sl_rec_policy_info) == 32 + SL_PATH_MAX +
+	       SL_POLICY_MSG_MAX, "sl_rec_policy_info layout");
+_Static_assert(sizeof(struct sl_rec_policy) == 112, "sl_rec_policy layout");
 _Static_assert(sizeof(struct sl_rec_hello) == 16 + 40 + SL_EXE_MAX +
 	       SL_ARGS_MAX, "sl_rec_hello layout");
 _Static_assert(sizeof(struct sl_rec_module) == 16 + 24 + SL_PATH_MAX,
@@ -348,6 +404,8 @@ static inline size_t sl_rec_size(unsigned int type)
 		[SL_REC_GONE] = sizeof(struct sl_rec_gone),
 		[SL_REC_EPOLL_CTL] = sizeof(struct sl_rec_epoll_ctl),
 		[SL_REC_WAIT] = sizeof(struct sl_rec_wait),
+		[SL_REC_POLICY_INFO] = sizeof(struct sl_rec_policy_info),
+		[SL_REC_POLICY] = sizeof(struct sl_rec_policy),
 	};
 	return type < SL_REC_TYPE_MAX ? sizes[type] : 0;
 }

@@ -9,7 +9,7 @@ execveat fexecve execv execvp execvpe execl execlp execle _exit _Exit send
 sendto sendmsg sendmmsg recv recvfrom recvmsg recvmmsg read write readv
 writev __read_chk __recv_chk __recvfrom_chk sendfile sendfile64 poll ppoll
 select pselect epoll_wait epoll_pwait epoll_pwait2 getsockopt epoll_create
-epoll_create1 epoll_ctl ioctl"
+epoll_create1 epoll_ctl ioctl setsockopt"
 
 nm -D --defined-only "$LIB" | awk '{print $3}' | sort >"$TMP/exported"
 echo "$allowed" | tr ' ' '\n' | sed '/^$/d' | sort >"$TMP/allowed"

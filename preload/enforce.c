@@ -1,0 +1,352 @@
+/*
+ * The policy at work in the preload (DESIGN.md 10).
+ *
+ * Read and parsed once, at init, from $SOCKLENS_POLICY. A bad file is
+ * reported on stderr and in the trace, and the program runs untouched by
+ * any rule (with SOCKLENS_POLICY_STRICT=1 it exits 78 before main).
+ *
+ * `set` rules are applied as soon as their selector is decided: at
+ * creation, after bind, just before connect (the remote is known), after
+ * connect (the local end), just before listen, on accept. For one option
+ * the last matching rule wins. The program's own setsockopt meets set
+ * (the kernel gets the policy's value, the program is told success),
+ * clamp, deny (EPERM) and ignore (0, nothing applied). In audit mode
+ * nothing is changed and every record says what would have been done.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "policy.h"
+#include "preload.h"
+
+static struct sl_policy pol;
+bool sl_pol_on;
+static bool pol_bad;
+static char pol_message[SL_POLICY_MSG_MAX];
+static uint64_t opt_has_rules;	/* bit per option some rule names */
+static bool needs_local, needs_remote;
+
+/* Reads the policy file whole (init only: stdio-free, one malloc). */
+static char *read_policy(const char *path, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 1 << 16;
+	char *buf;
+	ssize_t n;
+
+	*len = 0;
+	if (fd < 0)
+		return NULL;
+	buf = malloc(cap);
+	while (buf && *len < cap &&
+	       (n = SL_REAL(read)(fd, buf + *len, cap - *len)) > 0)
+		*len += (size_t)n;
+	SL_REAL(close)(fd);
+	if (buf && *len == cap) {
+		free(buf);
+		errno = EFBIG;
+		return NULL;
+	}
+	return buf;
+}
+
+static void refuse(const char *msg)
+{
+	char line[SL_POLICY_MSG_MAX + 64];
+	int n;
+
+	pol_bad = true;
+	snprintf(pol_message, sizeof(pol_message), "%s", msg);
+	n = snprintf(line, sizeof(line),
+		     "socklens: policy refused, running without it: %s\n", msg);
+	if (SL_REAL(write)(STDERR_FILENO, line, (size_t)n) < 0)
+		return;
+}
+
+static void index_rules(void)
+{
+	for (uint32_t i = 0; i < pol.nrules; i++) {
+		const struct sl_sel *s = &pol.sels[pol.rules[i].sel];
+
+		opt_has_rules |= 1ull << pol.rules[i].opt;
+		needs_local |= s->local.has_addr || s->local.has_port ||
+			       s->either.has_port;
+		needs_remote |= s->remote.has_addr || s->remote.has_port ||
+				s->either.has_port;
+	}
+}
+
+void sl_policy_init(const char *path, bool audit, bool strict)
+{
+	char err[SL_POLICY_MSG_MAX];
+	size_t len;
+	char *text;
+
+	if (!path || !*path)
+		return;
+	snprintf(pol.path, sizeof(pol.path), "%s", path);
+	text = read_policy(path, &len);
+	if (!text) {
+		snprintf(err, sizeof(err), "%s: %s", path, strerror(errno));
+	} else if (sl_policy_parse(&pol, path, text, len, err,
+				   sizeof(err)) == 0) {
+		free(text);
+		pol.audit |= audit;
+		sl_pol_on = pol.nrules > 0;
+		index_rules();
+		return;
+	}
+	free(text);
+	refuse(err);
+	if (strict)
+		SL_REAL(exit_)(78);	/* EX_CONFIG, before main */
+}
+
+bool sl_policy_info(struct sl_rec_policy_info *r)
+{
+	if (!pol.path[0])
+		return false;
+	r->audit = pol.audit;
+	r->rules = pol.nrules;
+	r->bad = pol_bad;
+	r->pad = 0;
+	snprintf(r->path, sizeof(r->path), "%s", pol.path);
+	snprintf(r->message, sizeof(r->message), "%s", pol_message);
+	return true;
+}
+
+static void record(int fd, const struct sl_fd *e, const struct sl_rule *r,
+		   unsigned int when, unsigned int flags, int64_t prog,
+		   int64_t value, int ret, int err, uint64_t caller)
+{
+	const struct sl_opt *o = &sl_opts[r->opt];
+	uint64_t ts = sl_now_ns();
+	struct sl_rec_policy *p;
+
+	p = sl_rec_begin(sizeof(*p), SL_REC_POLICY, ts);
+	if (!p)
+		return;
+	p->caller = caller;
+	p->inode = e->inode;
+	p->prog_value = prog;
+	p->value = value;
+	p->fd = fd;
+	p->level = o->level;
+	p->optname = o->optname;
+	p->line = r->line;
+	p->ret = ret;
+	p->err = ret < 0 ? err : 0;
+	p->action = r->action;
+	p->when = (uint8_t)when;
+	p->flags = (uint8_t)(flags | (pol.audit ? SL_PF_AUDIT : 0));
+	p->kind = o->kind;
+	p->pad = 0;
+	memset(p->opt, 0, sizeof(p->opt));
+	memcpy(p->opt, o->name, strnlen(o->name, sizeof(p->opt) - 1));
+	sl_rec_done(ts);
+}
+
+static int real_set(int fd, const struct sl_opt *o, int64_t v)
+{
+	unsigned char buf[32];
+	socklen_t len = sl_opt_encode(o, v, buf);
+
+	return SL_REAL(setsockopt)(fd, o->level, o->optname, buf, len);
+}
+
+/*
+ * The rule that decides option OPT for socket D: the last matching one;
+ * for all options at once when OPT is -1 (EFF gets one per option).
+ */
+static const struct sl_rule *decide(const struct sl_sock_desc *d, int opt,
+				    const struct sl_rule **eff)
+{
+	const struct sl_rule *last = NULL;
+	uint32_t sel = UINT32_MAX;
+	bool match = false, pending;
+
+	for (uint32_t i = 0; i < pol.nrules; i++) {
+		const struct sl_rule *r = &pol.rules[i];
+
+		if (opt >= 0 && r->opt != opt)
+			continue;
+		if (r->sel != sel) {
+			sel = r->sel;
+			match = sl_sel_match(&pol.sels[sel], d, &pending);
+		}
+		if (!match)
+			continue;
+		last = r;
+		if (eff)
+			eff[r->opt] = r;
+	}
+	return last;
+}
+
+/* Applies one set rule at a stage; audit mode only records it. */
+static void apply(int fd, struct sl_fd *e, const struct sl_rule *r,
+		  unsigned int when, uint64_t caller)
+{
+	const struct sl_opt *o = &sl_opts[r->opt];
+	unsigned int flags = 0;
+	int ret = 0, err = 0;
+
+	if (!sl_opt_applies(o, e->family, e->type)) {
+		record(fd, e, r, when, SL_PF_MISFIT, 0, r->value, -1, ENOPROTOOPT,
+		       caller);
+		return;
+	}
+	if (o->early && (when == SL_PW_CONNECTED || when == SL_PW_ACCEPT))
+		flags |= SL_PF_LATE;
+	if (!pol.audit) {
+		ret = real_set(fd, o, r->value);
+		err = errno;
+	}
+	record(fd, e, r, when, flags, 0, r->value, ret, err, caller);
+}
+
+/*
+ * A stage in a socket's life: apply the set rules its selector now
+ * decides, each rule once per socket (rules past the 64th may repeat).
+ */
+void sl_policy_stage(int fd, struct sl_fd *e, unsigned int when,
+		     const struct sockaddr *local, socklen_t local_len,
+		     const struct sockaddr *remote, socklen_t remote_len,
+		     uint64_t caller)
+{
+	const struct sl_rule *eff[64] = { 0 };
+	struct sl_sock_desc d = {
+		.family = e->family, .type = e->type, .role = e->role,
+		.local = local, .local_len = local_len,
+		.remote = remote, .remote_len = remote_len,
+	};
+	int saved = errno;
+
+	decide(&d, -1, eff);
+	for (unsigned int i = 0; i < sl_nopts; i++) {
+		const struct sl_rule *r = eff[i];
+		uint32_t idx = r ? (uint32_t)(r - pol.rules) : 0;
+
+		if (!r || r->action != SL_ACT_SET)
+			continue;
+		if (idx < 64 && (e->pol_rules & (1ull << idx)))
+			continue;
+		if (idx < 64)
+			e->pol_rules |= 1ull << idx;
+		apply(fd, e, r, when, caller);
+	}
+	errno = saved;
+}
+
+bool sl_policy_needs_local(void)
+{
+	return needs_local;
+}
+
+bool sl_policy_needs_remote(void)
+{
+	return needs_remote;
+}
+
+/*
+ * The program's address argument, copied without trusting it: a bad
+ * pointer must give the program EFAULT from the kernel, not a fault in
+ * our wrapper. process_vm_readv on ourselves fails where a read would.
+ */
+socklen_t sl_policy_copy_addr(struct sockaddr_storage *dst,
+			      const struct sockaddr *src, socklen_t len)
+{
+	struct iovec local = { dst, len }, remote = { (void *)src, len };
+
+	if (!src || !len || len > sizeof(*dst))
+		return 0;
+	if (process_vm_readv(sl_pid, &local, 1, &remote, 1, 0) != (ssize_t)len)
+		return 0;
+	return len;
+}
+
+/* What we know of FD's socket for a setsockopt: its addresses, if the
+ * policy's selectors look at them (two syscalls, only then). */
+static void describe(int fd, const struct sl_fd *e, struct sl_sock_desc *d,
+		     struct sockaddr_storage *l, struct sockaddr_storage *r)
+{
+	socklen_t ll = sizeof(*l), rl = sizeof(*r);
+
+	*d = (struct sl_sock_desc){ .family = e->family, .type = e->type,
+				    .role = e->role };
+	if (needs_local && SL_REAL(getsockname)(fd, (struct sockaddr *)l, &ll) == 0) {
+		d->local = (struct sockaddr *)l;
+		d->local_len = ll;
+	}
+	if (needs_remote && getpeername(fd, (struct sockaddr *)r, &rl) == 0) {
+		d->remote = (struct sockaddr *)r;
+		d->remote_len = rl;
+	}
+}
+
+static int64_t clamp(int64_t v, const struct sl_rule *r)
+{
+	return v < r->min ? r->min : v > r->max ? r->max : v;
+}
+
+/*
+ * The program's setsockopt on a followed socket, with a rule for the
+ * option. Returns what the program is told, errno set for -1.
+ */
+static int decide_setsockopt(int fd, struct sl_fd *e, const struct sl_rule *r,
+			     const void *val, socklen_t len, uint64_t caller)
+{
+	const struct sl_opt *o = &sl_opts[r->opt];
+	int64_t prog, v;
+	int ret, err;
+
+	if (!val || sl_opt_decode(o, val, len, &prog) < 0)
+		return SL_REAL(setsockopt)(fd, o->level, o->optname, val, len);
+	v = r->action == SL_ACT_SET ? r->value :
+	    r->action == SL_ACT_CLAMP ? clamp(prog, r) : prog;
+	if (r->action == SL_ACT_CLAMP && v == prog)
+		return SL_REAL(setsockopt)(fd, o->level, o->optname, val, len);
+	if (pol.audit) {
+		ret = SL_REAL(setsockopt)(fd, o->level, o->optname, val, len);
+		err = errno;
+	} else if (r->action == SL_ACT_DENY) {
+		ret = -1;
+		err = EPERM;
+	} else if (r->action == SL_ACT_IGNORE) {
+		ret = 0;
+		err = 0;
+	} else {
+		ret = real_set(fd, o, v);
+		err = errno;
+	}
+	record(fd, e, r, SL_PW_SETSOCKOPT, SL_PF_PROG, prog, v, ret, err,
+	       caller);
+	errno = err;
+	return ret;
+}
+
+SL_EXPORT int setsockopt(int fd, int level, int name, const void *val,
+			 socklen_t len)
+{
+	struct sl_fd *e = sl_traced(fd);
+	struct sockaddr_storage l, r;
+	struct sl_sock_desc d;
+	const struct sl_rule *rule;
+	int opt;
+
+	if (sl_likely(!sl_pol_on) || !e)
+		return SL_REAL(setsockopt)(fd, level, name, val, len);
+	opt = sl_opt_by_number(level, name);
+	if (opt < 0 || !(opt_has_rules & (1ull << opt)))
+		return SL_REAL(setsockopt)(fd, level, name, val, len);
+	describe(fd, e, &d, &l, &r);
+	rule = decide(&d, opt, NULL);
+	if (!rule)
+		return SL_REAL(setsockopt)(fd, level, name, val, len);
+	return decide_setsockopt(fd, e, rule, val, len, SL_CALLER());
+}

@@ -1,0 +1,145 @@
+/*
+ * The socket-option policy (DESIGN.md 10): the option table, the parser
+ * and the matcher. Shared by the preload, which enforces a policy, and by
+ * the socklens command, which checks one before a program starts; so it
+ * uses nothing of either side. Parsing allocates (at init); matching
+ * never does.
+ */
+#ifndef SL_POLICY_H
+#define SL_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+enum sl_opt_kind {
+	SL_OK_BOOL,	/* on | off */
+	SL_OK_INT,	/* an integer, k/m/g suffixes (1024s) */
+	SL_OK_SECS,	/* seconds: 60, or a duration: 90s, 2min */
+	SL_OK_MSECS,	/* milliseconds: 500, or a duration: 2s */
+	SL_OK_TIMEVAL,	/* a duration: 250ms, 5s (struct timeval) */
+	SL_OK_LINGER,	/* on N | off (struct linger) */
+};
+
+/* What a socket must be for an option to mean anything. */
+enum sl_opt_needs {
+	SL_NEEDS_ANY,
+	SL_NEEDS_TCP,		/* inet or inet6 stream */
+	SL_NEEDS_INET,		/* IPPROTO_IP: inet (or inet6, dual stack) */
+	SL_NEEDS_INET6,
+	SL_NEEDS_DGRAM,
+	SL_NEEDS_UNIX,
+};
+
+struct sl_opt {
+	const char *name;
+	int level;
+	int optname;
+	uint8_t kind;		/* enum sl_opt_kind */
+	uint8_t needs;		/* enum sl_opt_needs */
+	bool early;		/* must precede connect/listen (or bind) */
+};
+
+extern const struct sl_opt sl_opts[];
+extern const unsigned int sl_nopts;
+
+int sl_opt_find(const char *name);
+int sl_opt_by_number(int level, int optname);
+/* The closest option name to NAME, for "did you mean", or NULL. */
+const char *sl_opt_suggest(const char *name);
+
+/* Values are kept as int64: BOOL 0/1, INT as is, SECS seconds, MSECS
+ * milliseconds, TIMEVAL microseconds, LINGER -1 (off) or its seconds. */
+int sl_opt_parse_value(const struct sl_opt *o, const char *text,
+		       int64_t *out, char *why, size_t why_len);
+int sl_opt_format(const struct sl_opt *o, int64_t v, char *buf, size_t len);
+/* Between the kernel's bytes and our int64. */
+socklen_t sl_opt_encode(const struct sl_opt *o, int64_t v, void *buf);
+int sl_opt_decode(const struct sl_opt *o, const void *buf, socklen_t len,
+		  int64_t *out);
+
+enum sl_action { SL_ACT_SET, SL_ACT_CLAMP, SL_ACT_DENY, SL_ACT_IGNORE };
+extern const char *const sl_action_names[4];
+
+enum sl_role_sel { SL_RS_ANY, SL_RS_LISTENER, SL_RS_CLIENT, SL_RS_SERVER };
+
+/* Families and types a selector takes, as bits. */
+#define SL_SF_INET	0x1u
+#define SL_SF_INET6	0x2u
+#define SL_SF_UNIX	0x4u
+#define SL_ST_STREAM	0x1u
+#define SL_ST_DGRAM	0x2u
+
+/* An address, a CIDR or '*', and a port range; has == false: no filter. */
+struct sl_net {
+	bool has_addr;
+	bool has_port;
+	uint8_t family;		/* AF_INET or AF_INET6 */
+	uint8_t prefix;		/* bits that must match */
+	uint8_t addr[16];
+	uint16_t port_lo, port_hi;
+};
+
+struct sl_sel {
+	uint8_t families;	/* SL_SF_* */
+	uint8_t types;		/* SL_ST_* */
+	uint8_t role;		/* enum sl_role_sel */
+	struct sl_net local;
+	struct sl_net remote;
+	struct sl_net either;	/* a bare "port N": either end */
+	uint32_t line;
+	char text[128];		/* normalised, for printing */
+};
+
+struct sl_rule {
+	uint8_t action;		/* enum sl_action */
+	uint16_t opt;		/* index in sl_opts */
+	uint32_t sel;		/* index in sels */
+	uint32_t line;
+	int64_t value;		/* set */
+	int64_t min, max;	/* clamp */
+};
+
+struct sl_policy {
+	char path[256];
+	bool audit;
+	struct sl_sel *sels;
+	uint32_t nsels;
+	struct sl_rule *rules;
+	uint32_t nrules;
+};
+
+/*
+ * Parses TEXT (LEN bytes) read from PATH. 0, or -1 with "PATH:LINE:COL:
+ * reason" in ERR; either way P is usable (empty on error) and freed with
+ * sl_policy_free.
+ */
+int sl_policy_parse(struct sl_policy *p, const char *path, const char *text,
+		    size_t len, char *err, size_t err_len);
+void sl_policy_free(struct sl_policy *p);
+/* Writes the normalised policy, one line at a time, through PUT. */
+void sl_policy_print(const struct sl_policy *p,
+		     void (*put)(void *ctx, const char *line), void *ctx);
+
+/* What is known of a socket when a rule is matched against it. */
+struct sl_sock_desc {
+	int family;
+	int type;
+	uint8_t role;			/* enum sl_role_sel, ANY: not yet */
+	const struct sockaddr *local;	/* NULL: not known yet */
+	socklen_t local_len;
+	const struct sockaddr *remote;
+	socklen_t remote_len;
+};
+
+/*
+ * Whether SEL takes the socket D. *PENDING is set when it might, once
+ * more is known (an address or the role): the rule waits for then.
+ */
+bool sl_sel_match(const struct sl_sel *sel, const struct sl_sock_desc *d,
+		  bool *pending);
+/* Whether option O can apply to the socket at all. */
+bool sl_opt_applies(const struct sl_opt *o, int family, int type);
+
+#endif
