@@ -67,6 +67,14 @@ SOCKLENS_POLICY="$TMP/bad.conf" SOCKLENS_POLICY_STRICT=1 LD_PRELOAD="$LIB" \
 [ "$rc" -eq 78 ] || fail "strict mode exited $rc, not 78"
 [ ! -s "$TMP/strict.out" ] || fail "strict mode ran main"
 
+# A rule that cannot apply to a socket it matches ([any] selects UDP too)
+# is a recorded warning, and changes nothing.
+printf '[any]\nset TCP_NODELAY on\n' >"$TMP/misfit.conf"
+"$SL" run -q -o "$TMP/misfit.trace" -p "$TMP/misfit.conf" -- "$SAMPLES/sockopts" >/dev/null ||
+	fail "run under the misfit policy"
+"$SL" export -f sockets "$TMP/misfit.trace" | grep -q '"outcome":"misfit"' ||
+	fail "no misfit warning for TCP_NODELAY on a UDP socket"
+
 # The preload alone with a good policy and no collector enforces it.
 SOCKLENS_POLICY="$POL" LD_PRELOAD="$LIB" "$SAMPLES/sockopts" >"$TMP/alone2.out"
 diff -u "$EXPECTED/sockopts.enforce" "$TMP/alone2.out" || fail "the policy without a collector"
