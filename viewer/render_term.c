@@ -55,15 +55,17 @@ static const char *role_short(unsigned int role)
 	return role < SL_ROLE_MAX ? names[role] : "?";
 }
 
+/* The bar cell of time TS; times outside the axis land on its ends (a
+ * corrupt record can say anything). */
 static int cell_of(const struct layout *l, uint64_t ts)
 {
 	uint64_t span = l->t1 > l->t0 ? l->t1 - l->t0 : 1;
-	int c;
+	double x;
 
 	if (ts <= l->t0)
 		return 0;
-	c = (int)((double)(ts - l->t0) / (double)span * l->bar);
-	return c >= l->bar ? l->bar - 1 : c;
+	x = (double)(ts - l->t0) / (double)span * l->bar;
+	return x >= l->bar - 1 ? l->bar - 1 : (int)x;
 }
 
 /*

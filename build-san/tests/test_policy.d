@@ -1,0 +1,2 @@
+build-san/tests/test_policy: tests/unit/test_policy.c preload/policy.h
+preload/policy.h:

@@ -1,0 +1,2 @@
+build-san/viewer/hash.o: viewer/hash.c viewer/hash.h
+viewer/hash.h:

@@ -1,0 +1,4 @@
+build-san/viewer/names.o: viewer/names.c viewer/viewer.h \
+ include/socklens/wire.h
+viewer/viewer.h:
+include/socklens/wire.h:
