@@ -254,12 +254,13 @@ bool sl_policy_needs_remote(void)
 }
 
 /*
- * The program's address argument, copied without trusting it: a bad
- * pointer must give the program EFAULT from the kernel, not a fault in
- * our wrapper. process_vm_readv on ourselves fails where a read would.
+ * The program's argument (an address, an option value), copied without
+ * trusting it: a bad pointer must give the program EFAULT from the
+ * kernel, not a fault in our wrapper. process_vm_readv on ourselves fails
+ * where a read would.
  */
-socklen_t sl_policy_copy_addr(struct sockaddr_storage *dst,
-			      const struct sockaddr *src, socklen_t len)
+socklen_t sl_copy_user(struct sockaddr_storage *dst, const void *src,
+		       socklen_t len)
 {
 	struct iovec local = { dst, len }, remote = { (void *)src, len };
 
@@ -299,14 +300,21 @@ static int64_t clamp(int64_t v, const struct sl_rule *r)
  * option. Returns what the program is told, errno set for -1.
  */
 static int decide_setsockopt(int fd, struct sl_fd *e, const struct sl_rule *r,
-			     const void *val, socklen_t len, uint64_t caller)
+			     const void *val, socklen_t len, int64_t *prog_out,
+			     uint64_t caller)
 {
 	const struct sl_opt *o = &sl_opts[r->opt];
+	struct sockaddr_storage copy;
 	int64_t prog, v;
 	int ret, err;
 
-	if (!val || sl_opt_decode(o, val, len, &prog) < 0)
+	/* The value is the program's pointer: read it as the kernel would,
+	 * without faulting (deny and ignore never hand it to the kernel). */
+	if (!val || len > sizeof(copy) ||
+	    sl_copy_user(&copy, val, len) != len ||
+	    sl_opt_decode(o, &copy, len, &prog) < 0)
 		return SL_REAL(setsockopt)(fd, o->level, o->optname, val, len);
+	*prog_out = prog;
 	v = r->action == SL_ACT_SET ? r->value :
 	    r->action == SL_ACT_CLAMP ? clamp(prog, r) : prog;
 	if (r->action == SL_ACT_CLAMP && v == prog)
@@ -330,23 +338,62 @@ static int decide_setsockopt(int fd, struct sl_fd *e, const struct sl_rule *r,
 	return ret;
 }
 
+/*
+ * The program's own setsockopt, recorded (audit findings need to know,
+ * say, whether it asked for keepalive): arg0 the level, arg1 the option,
+ * inode2 the value as an integer when it is one (the first int of it).
+ */
+static void record_setsockopt(int fd, struct sl_fd *e, int level, int name,
+			      const int64_t *value, int ret, uint64_t ts,
+			      uint64_t caller)
+{
+	struct sl_call_info ci = {
+		.call = SL_CALL_SETSOCKOPT, .fd = fd, .ret = ret,
+		.err = errno, .ts = ts, .dur = sl_now_ns() - ts,
+		.caller = caller, .inode = e->inode, .arg0 = level,
+		.arg1 = name, .ent = e,
+	};
+
+	if (value) {
+		ci.inode2 = (uint64_t)*value;
+		ci.flags |= SL_F_VALUE;
+	}
+	sl_emit(&ci);
+}
+
 SL_EXPORT int setsockopt(int fd, int level, int name, const void *val,
 			 socklen_t len)
 {
 	struct sl_fd *e = sl_traced(fd);
 	struct sockaddr_storage l, r;
 	struct sl_sock_desc d;
-	const struct sl_rule *rule;
-	int opt;
+	const struct sl_rule *rule = NULL;
+	int64_t value = INT64_MIN;
+	uint64_t ts;
+	int opt, ret, err, v;
 
-	if (sl_likely(!sl_pol_on) || !e)
+	if (!e)
 		return SL_REAL(setsockopt)(fd, level, name, val, len);
-	opt = sl_opt_by_number(level, name);
-	if (opt < 0 || !(opt_has_rules & (1ull << opt)))
-		return SL_REAL(setsockopt)(fd, level, name, val, len);
-	describe(fd, e, &d, &l, &r);
-	rule = decide(&d, opt, NULL);
-	if (!rule)
-		return SL_REAL(setsockopt)(fd, level, name, val, len);
-	return decide_setsockopt(fd, e, rule, val, len, SL_CALLER());
+	ts = sl_now_ns();
+	opt = sl_pol_on ? sl_opt_by_number(level, name) : -1;
+	if (opt >= 0 && (opt_has_rules & (1ull << opt))) {
+		describe(fd, e, &d, &l, &r);
+		rule = decide(&d, opt, NULL);
+	}
+	if (rule) {
+		ret = decide_setsockopt(fd, e, rule, val, len, &value,
+					SL_CALLER());
+	} else {
+		ret = SL_REAL(setsockopt)(fd, level, name, val, len);
+		/* Success: the kernel read an int's worth of VAL. */
+		if (ret == 0 && len >= sizeof(int)) {
+			memcpy(&v, val, sizeof(v));
+			value = v;
+		}
+	}
+	err = errno;
+	record_setsockopt(fd, e, level, name, value == INT64_MIN ? NULL : &value,
+			  ret, ts, SL_CALLER());
+	errno = err;
+	return ret;
 }

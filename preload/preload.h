@@ -238,8 +238,10 @@ void sl_policy_stage(int fd, struct sl_fd *e, unsigned int when,
 		     uint64_t caller);
 bool sl_policy_needs_local(void);
 bool sl_policy_needs_remote(void);
-socklen_t sl_policy_copy_addr(struct sockaddr_storage *dst,
-			      const struct sockaddr *src, socklen_t len);
+/* Copies LEN bytes of the program's memory without trusting the pointer:
+ * LEN, or 0 where a read would fault. */
+socklen_t sl_copy_user(struct sockaddr_storage *dst, const void *src,
+		       socklen_t len);
 
 /* vfork: the child shares our memory and must do nothing. */
 extern SL_TLS int sl_in_vfork;

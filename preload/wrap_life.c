@@ -207,7 +207,7 @@ static socklen_t policy_before_connect(int fd, struct sl_fd *e,
 				       uint64_t caller)
 {
 	socklen_t rl = sl_policy_needs_remote() ?
-		       sl_policy_copy_addr(remote, addr, len) : 0;
+		       sl_copy_user(remote, addr, len) : 0;
 
 	sl_policy_stage(fd, e, SL_PW_CONNECT, NULL, 0,
 			rl ? (struct sockaddr *)remote : NULL, rl, caller);

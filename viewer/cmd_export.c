@@ -37,7 +37,7 @@ static void json_addr(FILE *f, const char *key, const struct sl_addr *a)
 static void json_call_flags(FILE *f, unsigned int flags)
 {
 	static const char *const names[] = { "nonblock", "first-io", "eof",
-					     "untracked", "outcome" };
+					     "untracked", "outcome", "value" };
 	bool first = true;
 
 	fputs(",\"flags\":[", f);

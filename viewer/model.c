@@ -65,6 +65,8 @@ void sl_model_free(struct sl_model *m)
 		free(m->socks[i]->epolls);
 		free(m->socks[i]->marks);
 		free(m->socks[i]->pacts);
+		free(m->socks[i]->samples);
+		free(m->socks[i]->evts);
 		free(m->socks[i]);
 	}
 	for (uint32_t i = 0; i < m->nepolls; i++) {
@@ -128,6 +130,7 @@ struct sl_sock *sl_model_new_sock(struct sl_model *m, uint64_t inode,
 	s->start_ns = s->last_ns = ts;
 	s->state = SL_ST_MAX;
 	s->creator_fd = -1;
+	s->keepalive = -1;
 	m->socks = sl_model_grow(m->socks, &m->socks_cap, m->nsocks + 1,
 			      sizeof(*m->socks));
 	m->socks[m->nsocks++] = s;
@@ -395,9 +398,17 @@ void sl_model_fds_done(struct sl_model *m, struct sl_proc *p)
 	if (!p->exec_inherit)
 		return;
 	p->exec_inherit = false;
-	for (uint32_t fd = 0; fd < p->nfds; fd++)
-		if (sl_model_hold(p, (int)fd) && !p->fds[fd].confirmed)
+	for (uint32_t fd = 0; fd < p->nfds; fd++) {
+		struct sl_hold *h = sl_model_hold(p, (int)fd);
+
+		if (h && !h->confirmed) {
 			sl_model_release(m, p, (int)fd, p->exec_ns, true);
+		} else if (h && h->s) {
+			/* It survived the exec: no close-on-exec. */
+			h->s->exec_inherited = true;
+			h->s->exec_pid = p->pid;
+		}
+	}
 }
 
 static void on_gone(struct sl_model *m, struct sl_conn_map *cm,

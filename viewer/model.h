@@ -37,6 +37,29 @@ struct sl_pact {
 	char opt[SL_OPTNAME_MAX];
 };
 
+/* The socket's byte counters at a moment. */
+struct sl_sample {
+	uint64_t ts;
+	uint64_t tx_bytes;
+	uint64_t rx_bytes;
+};
+
+/* One call on the socket, for the event list a person can open. */
+struct sl_evt {
+	uint64_t ts;
+	uint64_t dur_ns;
+	int64_t ret;
+	int32_t err;
+	uint16_t call;
+	uint16_t flags;
+	uint32_t pid;
+	int32_t fd;
+	uint64_t caller;
+};
+
+#define SL_SAMPLES_KEPT 512
+#define SL_EVENTS_KEPT 256
+
 /* Marks kept per socket for drawing; all are counted. */
 #define SL_MARKS_KEPT 4096
 
@@ -86,6 +109,14 @@ struct sl_sock {
 	uint64_t ready_events;	/* all readiness events */
 	struct sl_pact *pacts;	/* the policy's actions on it */
 	uint32_t npacts, pacts_cap;
+	int8_t keepalive;	/* -1 never set, else SO_KEEPALIVE's value */
+	bool exec_inherited;	/* held across an exec without cloexec */
+	uint32_t exec_pid;	/* ... by this process */
+	struct sl_sample *samples;	/* counters over time */
+	uint32_t nsamples, samples_cap;
+	struct sl_evt *evts;	/* its calls, the first SL_EVENTS_KEPT */
+	uint32_t nevts, evts_cap;
+	uint64_t evts_total;
 };
 
 /* One fd an epoll instance watches (or watched). */

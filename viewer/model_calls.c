@@ -21,6 +21,43 @@ static void copy_addr(struct sl_addr *dst, const struct sl_addr *src)
 		*dst = *src;
 }
 
+static void keep_event(struct sl_sock *s, struct sl_proc *p,
+		       const struct sl_rec_call *c)
+{
+	s->evts_total++;
+	if (s->nevts >= SL_EVENTS_KEPT)
+		return;
+	s->evts = sl_model_grow(s->evts, &s->evts_cap, s->nevts + 1,
+				sizeof(*s->evts));
+	s->evts[s->nevts++] = (struct sl_evt){
+		.ts = c->h.ts_ns, .dur_ns = c->dur_ns, .ret = c->ret,
+		.err = c->err, .call = c->call, .flags = c->flags,
+		.pid = p->pid, .fd = c->fd, .caller = c->caller,
+	};
+}
+
+/* The socket's counters when they move: this holder's running totals on
+ * top of what earlier holders moved. */
+static void keep_sample(struct sl_sock *s, const struct sl_hold *h,
+			uint64_t ts)
+{
+	uint64_t tx = s->tx_bytes + (h ? h->tx_bytes : 0);
+	uint64_t rx = s->rx_bytes + (h ? h->rx_bytes : 0);
+	struct sl_sample *last = s->nsamples ? &s->samples[s->nsamples - 1] :
+					       NULL;
+
+	if ((last && last->tx_bytes == tx && last->rx_bytes == rx) ||
+	    (!last && !tx && !rx))
+		return;
+	if (s->nsamples >= SL_SAMPLES_KEPT) {
+		*last = (struct sl_sample){ ts, tx, rx };
+		return;
+	}
+	s->samples = sl_model_grow(s->samples, &s->samples_cap,
+				   s->nsamples + 1, sizeof(*s->samples));
+	s->samples[s->nsamples++] = (struct sl_sample){ ts, tx, rx };
+}
+
 /*
  * A creation record (socket, accept, socketpair) for INODE. A placeholder
  * made by an earlier use of the same inode (a thread's buffer can arrive
@@ -46,6 +83,7 @@ static struct sl_sock *create(struct sl_model *m, struct sl_proc *p,
 	s->proc_index = p->index;
 	s->creator_fd = fd;
 	s->caller = c->caller;
+	keep_event(s, p, c);
 	if (!s->closed && (!sl_model_hold(p, fd) ||
 			   sl_model_hold(p, fd)->s != s))
 		sl_model_take(m, p, fd, s, ts);
@@ -257,6 +295,9 @@ void sl_model_policy(struct sl_model *m, struct sl_proc *p,
 		.value = r->value,
 	};
 	memcpy(a->opt, r->opt, sizeof(a->opt));
+	if (!(r->flags & (SL_PF_AUDIT | SL_PF_MISFIT)) && r->ret == 0 &&
+	    r->level == SOL_SOCKET && r->optname == SO_KEEPALIVE)
+		s->keepalive = r->value != 0;
 }
 
 static void on_shutdown(struct sl_sock *s, const struct sl_rec_call *c)
@@ -348,6 +389,14 @@ static bool proc_call(struct sl_model *m, struct sl_proc *p,
 	}
 }
 
+/* What the program set: SO_KEEPALIVE, for the audit. */
+static void on_setsockopt(struct sl_sock *s, const struct sl_rec_call *c)
+{
+	if (c->ret == 0 && (c->flags & SL_F_VALUE) &&
+	    c->arg0 == SOL_SOCKET && c->arg1 == SO_KEEPALIVE)
+		s->keepalive = c->inode2 != 0;
+}
+
 void sl_model_call(struct sl_model *m, struct sl_proc *p,
 		   const struct sl_rec_call *c,
 		   const struct sl_rec_call_addr *a)
@@ -372,6 +421,8 @@ void sl_model_call(struct sl_model *m, struct sl_proc *p,
 	if (!s)
 		return;
 	sl_model_counters(h, c);
+	keep_event(s, p, c);
+	keep_sample(s, h, c->h.ts_ns);
 	if (c->h.ts_ns > s->last_ns)
 		s->last_ns = c->h.ts_ns;
 	if (c->flags & SL_F_NONBLOCK)
@@ -400,6 +451,9 @@ void sl_model_call(struct sl_model *m, struct sl_proc *p,
 		break;
 	case SL_CALL_SHUTDOWN:
 		on_shutdown(s, c);
+		break;
+	case SL_CALL_SETSOCKOPT:
+		on_setsockopt(s, c);
 		break;
 	case SL_CALL_CLOSE:
 	case SL_CALL_CLOSE_RANGE:

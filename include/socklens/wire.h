@@ -116,6 +116,7 @@ struct sl_hdr {
 #define SL_F_UNTRACKED	0x0008u	/* fd beyond the table: not followed */
 #define SL_F_OUTCOME	0x0010u	/* ends a pending connect; arg1 is its
 				 * errno (0: connected), from SO_ERROR */
+#define SL_F_VALUE	0x0020u	/* setsockopt: inode2 holds the value */
 
 /*
  * One wrapped call. fd and inode name the socket the record is about:
@@ -132,7 +133,8 @@ struct sl_hdr {
  *   INHERIT: a socket held when the process first reported; arg0 the
  *     family, arg1 the type
  *   getsockopt, setsockopt: arg0 the level, arg1 the option name, but
- *     with SL_F_OUTCOME (getsockopt(SO_ERROR) after EINPROGRESS)
+ *     with SL_F_OUTCOME (getsockopt(SO_ERROR) after EINPROGRESS);
+ *     setsockopt with SL_F_VALUE: inode2 is the value (an int's worth)
  *   epoll_create: fd, ret the epoll fd, inode its epoll id (below), arg0
  *     the flags (epoll_create1) or -1 (epoll_create)
  *   close, dup* of an epoll fd: inode is its epoll id
