@@ -439,7 +439,9 @@ static void export_epoll(FILE *f, const struct sl_epoll *ep)
 	fputs("]}\n", f);
 }
 
-static int export_model(const char *path, FILE *out, bool epolls)
+enum model_format { FMT_SOCKETS, FMT_EPOLL, FMT_CHROME, FMT_HTML };
+
+static int export_model(const char *path, FILE *out, enum model_format fmt)
 {
 	struct sl_model m;
 	int err;
@@ -447,10 +449,12 @@ static int export_model(const char *path, FILE *out, bool epolls)
 	sl_model_init(&m);
 	err = sl_model_load(&m, path);
 	if (!err) {
-		for (uint32_t i = 0; !epolls && i < m.nsocks; i++)
+		for (uint32_t i = 0; fmt == FMT_SOCKETS && i < m.nsocks; i++)
 			export_sock(out, &m, m.socks[i]);
-		for (uint32_t i = 0; epolls && i < m.nepolls; i++)
+		for (uint32_t i = 0; fmt == FMT_EPOLL && i < m.nepolls; i++)
 			export_epoll(out, m.epolls[i]);
+		if (fmt == FMT_CHROME)
+			sl_render_chrome(out, &m);
 		if (m.torn)
 			fprintf(stderr, "%s: %s: torn tail: %s; everything "
 				"before it was read\n", sl_prog(), path,
@@ -462,7 +466,11 @@ static int export_model(const char *path, FILE *out, bool epolls)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: %s export -f jsonl|sockets|epoll [-o OUT] FILE\n",
+	fprintf(f, "usage: %s export -f jsonl|sockets|epoll|chrome [-o OUT] FILE\n"
+		"  jsonl    one JSON object per record, in file order\n"
+		"  sockets  one JSON object per socket\n"
+		"  epoll    one JSON object per epoll instance\n"
+		"  chrome   Trace Event JSON that Perfetto (ui.perfetto.dev) opens\n",
 		sl_prog());
 }
 
@@ -494,9 +502,16 @@ int sl_cmd_export(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!fmt || optind != argc - 1 ||
-	    (strcmp(fmt, "jsonl") && strcmp(fmt, "sockets") &&
-	     strcmp(fmt, "epoll"))) {
+	static const char *const formats[] = {
+		[FMT_SOCKETS] = "sockets", [FMT_EPOLL] = "epoll",
+		[FMT_CHROME] = "chrome", [FMT_HTML] = "html",
+	};
+	int which = -1;
+
+	for (int i = 0; fmt && i < (int)(sizeof(formats) / sizeof(formats[0])); i++)
+		if (!strcmp(fmt, formats[i]))
+			which = i;
+	if (!fmt || optind != argc - 1 || (which < 0 && strcmp(fmt, "jsonl"))) {
 		usage(stderr);
 		return 2;
 	}
@@ -504,8 +519,8 @@ int sl_cmd_export(int argc, char **argv)
 		fprintf(stderr, "%s: %s: %s\n", sl_prog(), outp, strerror(errno));
 		return 1;
 	}
-	rc = !strcmp(fmt, "jsonl") ? export_jsonl(argv[optind], out) :
-	     export_model(argv[optind], out, !strcmp(fmt, "epoll"));
+	rc = which < 0 ? export_jsonl(argv[optind], out) :
+	     export_model(argv[optind], out, (enum model_format)which);
 	if (fflush(out) || (outp && fclose(out))) {
 		fprintf(stderr, "%s: writing %s: %s\n", sl_prog(),
 			outp ? outp : "stdout", strerror(errno));

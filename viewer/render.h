@@ -14,6 +14,8 @@ void sl_render_term(FILE *f, const struct sl_model *m,
 int sl_term_width(FILE *f);
 int sl_view_file(FILE *f, const char *path, const struct sl_render_opts *o);
 
+void sl_render_chrome(FILE *f, const struct sl_model *m);
+
 /* policy_view.c */
 const char *sl_pact_when(const struct sl_pact *a);
 void sl_pact_value(const struct sl_pact *a, int64_t v, char *buf, size_t len);
