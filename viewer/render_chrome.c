@@ -242,7 +242,10 @@ static void flow(struct out *o, const struct sl_model *m,
 	call_slice(o, "accept", s->creator_pid, se);
 	ev(o, "s", "connection", c->creator_pid, ce->ts);
 	fprintf(o->f, ",\"cat\":\"flow\",\"id\":%u}", c->id);
-	ev(o, "f", "connection", s->creator_pid, se->ts);
+	/* The arrow lands where accept returned: a blocking accept began
+	 * waiting before the client ever called connect. */
+	ev(o, "f", "connection", s->creator_pid,
+	   se->ts + (se->dur_ns < 1000 ? 1000 : se->dur_ns) - 1);
 	fprintf(o->f, ",\"cat\":\"flow\",\"id\":%u,\"bp\":\"e\"}", c->id);
 }
 

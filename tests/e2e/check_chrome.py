@@ -73,7 +73,9 @@ if open_tracks:
 
 
 def inside(e):
-    return any(a <= e["ts"] <= b for a, b in slices[(e["pid"], e["tid"])])
+    # times are decimal microseconds: allow a nanosecond of rounding
+    return any(a - 1e-3 <= e["ts"] <= b + 1e-3
+               for a, b in slices[(e["pid"], e["tid"])])
 
 
 for fid, f in flows.items():
