@@ -17,6 +17,7 @@ static const struct subcommand subcommands[] = {
 	{ "collect", sl_cmd_collect, "collect from traced processes into a file" },
 	{ "view", sl_cmd_view, "draw a trace's socket timeline in the terminal" },
 	{ "export", sl_cmd_export, "write a trace as jsonl events or sockets" },
+	{ "audit", sl_cmd_audit, "findings: exposed listeners, leaks, failures" },
 	{ "policy", sl_cmd_policy, "check a socket-option policy file" },
 };
 

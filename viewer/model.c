@@ -82,6 +82,7 @@ void sl_model_free(struct sl_model *m)
 	sl_hash_free(m->by_tuple);
 	for (uint32_t i = 0; i < m->nprocs; i++) {
 		free(m->procs[i]->fds);
+		free(m->procs[i]->images);
 		free(m->procs[i]);
 	}
 	free(m->socks);
@@ -95,6 +96,37 @@ void sl_model_free(struct sl_model *m)
 struct sl_proc *sl_model_proc(const struct sl_model *m, uint32_t pid)
 {
 	return sl_hash_get(m->by_pid, pid);
+}
+
+/* A new image of P (its first, or one an exec started): its argv. */
+static void add_image(struct sl_proc *p)
+{
+	char *name;
+	size_t used = 0;
+
+	p->images = sl_model_grow(p->images, &p->images_cap, p->nimages + 1,
+				  sizeof(*p->images));
+	name = p->images[p->nimages++];
+	for (uint32_t off = 0; off < p->args_len && used + 1 < SL_IMAGE_NAME;) {
+		size_t n = strnlen(p->args + off, p->args_len - off);
+
+		used += (size_t)snprintf(name + used, SL_IMAGE_NAME - used,
+					 "%s%.*s", off ? " " : "", (int)n,
+					 p->args + off);
+		off += (uint32_t)n + 1;
+	}
+	if (!used)
+		snprintf(name, SL_IMAGE_NAME, "%.*s", SL_IMAGE_NAME - 1, p->exe);
+}
+
+const char *sl_model_image(const struct sl_model *m, const struct sl_sock *s)
+{
+	const struct sl_proc *p = s->proc_index < m->nprocs ?
+				  m->procs[s->proc_index] : NULL;
+
+	if (!p || !p->nimages)
+		return "";
+	return p->images[s->image < p->nimages ? s->image : p->nimages - 1];
 }
 
 static struct sl_proc *new_proc(struct sl_model *m, uint32_t pid)
@@ -357,6 +389,7 @@ static void on_hello(struct sl_model *m, struct sl_conn_map *cm,
 	memcpy(p->exe, h->exe, sizeof(p->exe));
 	memcpy(p->args, h->args, h->args_len);
 	p->args_len = h->args_len;
+	add_image(p);
 	cm->proc = p;
 }
 
@@ -384,6 +417,7 @@ void sl_model_fork(struct sl_model *m, struct sl_proc *p, uint32_t pid,
 	memcpy(q->exe, p->exe, sizeof(q->exe));
 	memcpy(q->args, p->args, p->args_len);
 	q->args_len = p->args_len;
+	add_image(q);
 	for (uint32_t fd = 0; fd < p->nfds; fd++) {
 		if (p->fds[fd].s)
 			sl_model_take(m, q, (int)fd, p->fds[fd].s, ts);

@@ -92,6 +92,7 @@ struct sl_sock {
 	uint32_t holders;	/* (pid, fd) pairs holding it now */
 	uint32_t creator_pid;
 	uint32_t proc_index;	/* sl_proc.index of the creator */
+	uint32_t image;		/* which of its images: sl_proc.images */
 	int creator_fd;
 	uint64_t caller;
 	uint64_t peer_inode;	/* socketpair: the other end */
@@ -173,6 +174,9 @@ struct sl_hold {
 	bool confirmed;		/* seen in the INHERIT list after exec */
 };
 
+/* A process image's command line, cut to this, for people to read. */
+#define SL_IMAGE_NAME 96
+
 struct sl_proc {
 	uint32_t pid;
 	uint32_t ppid;
@@ -193,6 +197,8 @@ struct sl_proc {
 	uint64_t real_offset;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	bool has_policy;
 	struct sl_rec_policy_info policy;	/* the policy it ran under */
+	char (*images)[SL_IMAGE_NAME];	/* argv of each image, joined */
+	uint32_t nimages, images_cap;
 	struct sl_hold *fds;	/* indexed by fd */
 	uint32_t nfds;
 };
@@ -230,6 +236,9 @@ void sl_model_finish(struct sl_model *m);
 
 /* Reads a whole trace file into M; 0, or -errno with a message printed. */
 int sl_model_load(struct sl_model *m, const char *path);
+
+/* The command line of the image a socket was made in. */
+const char *sl_model_image(const struct sl_model *m, const struct sl_sock *s);
 
 /* The process of PID current at the end of the trace, or NULL. */
 struct sl_proc *sl_model_proc(const struct sl_model *m, uint32_t pid);

@@ -81,6 +81,7 @@ static struct sl_sock *create(struct sl_model *m, struct sl_proc *p,
 	}
 	s->creator_pid = p->pid;
 	s->proc_index = p->index;
+	s->image = p->nimages ? p->nimages - 1 : 0;
 	s->creator_fd = fd;
 	s->caller = c->caller;
 	keep_event(s, p, c);
@@ -109,6 +110,7 @@ static struct sl_sock *find(struct sl_model *m, struct sl_proc *p,
 		s->placeholder = true;
 		s->creator_pid = p->pid;
 		s->proc_index = p->index;
+		s->image = p->nimages ? p->nimages - 1 : 0;
 		s->creator_fd = c->fd;
 		sl_model_set_state(s, SL_ST_ESTABLISHED, c->h.ts_ns);
 	}

@@ -286,13 +286,11 @@ static void draw_proc(FILE *f, const struct sl_proc *p, bool color)
 	fprintf(f, "%spid %u", color ? "\033[1m" : "", p->pid);
 	if (p->ppid)
 		fprintf(f, " (ppid %u)", p->ppid);
-	fputs("  ", f);
-	for (uint32_t off = 0; off < p->args_len;) {
-		size_t n = strnlen(p->args + off, p->args_len - off);
-
-		fputs(off ? " " : "", f);
-		sl_term_str(f, p->args + off, n, 40);
-		off += (uint32_t)n + 1;
+	fputs(" ", f);
+	/* Every image the process ran, exec by exec. */
+	for (uint32_t i = 0; i < p->nimages; i++) {
+		fputs(i ? " -> " : " ", f);
+		sl_term_str(f, p->images[i], strlen(p->images[i]), 60);
 	}
 	if (p->exit_status >= 0)
 		fprintf(f, "  [exit %lld]", (long long)p->exit_status);
