@@ -68,7 +68,19 @@ $(BUILD)/viewer/%.o: viewer/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Ipreload $(CFLAGS) $(WARN) $(SANFLAGS) -DSL_VERSION='"$(VERSION)"' -c $< -o $@
 
-$(LIBVIEW): $(VIEWER_LIB_OBJ) $(POLICY_OBJ)
+# The HTML page, built into the binary as a byte array (no tool beyond od).
+$(BUILD)/viewer/page_html.c: viewer/html/page.html
+	@mkdir -p $(dir $@)
+	@{ echo '/* Generated from viewer/html/page.html by make. */'; \
+	  echo 'const unsigned char sl_page_html[] = {'; \
+	  od -An -v -tx1 $< | sed -e 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo '};'; \
+	  echo "const unsigned int sl_page_html_len = $$(wc -c < $<);"; } > $@
+
+$(BUILD)/viewer/page_html.o: $(BUILD)/viewer/page_html.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIBVIEW): $(VIEWER_LIB_OBJ) $(POLICY_OBJ) $(BUILD)/viewer/page_html.o
 	ar rcs $@ $^
 
 $(BIN): $(VIEWER_MAIN_OBJ) $(LIBVIEW)

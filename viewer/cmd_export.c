@@ -455,6 +455,8 @@ static int export_model(const char *path, FILE *out, enum model_format fmt)
 			export_epoll(out, m.epolls[i]);
 		if (fmt == FMT_CHROME)
 			sl_render_chrome(out, &m);
+		if (fmt == FMT_HTML)
+			sl_render_html(out, &m);
 		if (m.torn)
 			fprintf(stderr, "%s: %s: torn tail: %s; everything "
 				"before it was read\n", sl_prog(), path,
@@ -466,11 +468,12 @@ static int export_model(const char *path, FILE *out, enum model_format fmt)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: %s export -f jsonl|sockets|epoll|chrome [-o OUT] FILE\n"
+	fprintf(f, "usage: %s export -f jsonl|sockets|epoll|chrome|html [-o OUT] FILE\n"
 		"  jsonl    one JSON object per record, in file order\n"
 		"  sockets  one JSON object per socket\n"
 		"  epoll    one JSON object per epoll instance\n"
-		"  chrome   Trace Event JSON that Perfetto (ui.perfetto.dev) opens\n",
+		"  chrome   Trace Event JSON that Perfetto (ui.perfetto.dev) opens\n"
+		"  html     one self-contained page: timeline, zoom, hover, filters\n",
 		sl_prog());
 }
 

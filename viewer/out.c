@@ -46,13 +46,24 @@ static size_t utf8_len(const unsigned char *s, size_t len)
 
 void sl_json_str(FILE *f, const char *str, size_t len)
 {
+	sl_json_write(f, str, len, false);
+}
+
+/*
+ * A JSON string. For a page (HTML), '<', '>' and '&' are escaped too, so
+ * that "</script>" in a socket path cannot end the script it sits in.
+ */
+void sl_json_write(FILE *f, const char *str, size_t len, bool html)
+{
 	const unsigned char *s = (const unsigned char *)str;
 
 	fputc('"', f);
 	for (size_t i = 0; i < len;) {
 		size_t n;
 
-		if (s[i] == '"' || s[i] == '\\') {
+		if (html && (s[i] == '<' || s[i] == '>' || s[i] == '&')) {
+			fprintf(f, "\\u%04x", s[i++]);
+		} else if (s[i] == '"' || s[i] == '\\') {
 			fputc('\\', f);
 			fputc(s[i++], f);
 		} else if (s[i] >= 0x20 && s[i] < 0x7F) {

@@ -15,6 +15,7 @@ int sl_term_width(FILE *f);
 int sl_view_file(FILE *f, const char *path, const struct sl_render_opts *o);
 
 void sl_render_chrome(FILE *f, const struct sl_model *m);
+void sl_render_html(FILE *f, const struct sl_model *m);
 
 /* policy_view.c */
 const char *sl_pact_when(const struct sl_pact *a);

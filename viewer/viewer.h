@@ -118,6 +118,7 @@ int sl_collector_add_fd(struct sl_collector *c, int fd);
 
 /* out.c: writing strings for people and for machines */
 void sl_json_str(FILE *f, const char *s, size_t len);
+void sl_json_write(FILE *f, const char *s, size_t len, bool html);
 void sl_term_str(FILE *f, const char *s, size_t len, size_t max);
 int sl_addr_format(const struct sl_addr *a, char *buf, size_t len);
 bool sl_color_wanted(FILE *f);
