@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "viewer.h"
+#include "render.h"
 
 static volatile sig_atomic_t stopping;
 
@@ -23,9 +23,10 @@ static void on_stop(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: %s collect [-s SOCKET] [-o FILE]\n"
+	fprintf(f, "usage: %s collect [-s SOCKET] [-o FILE] [--live]\n"
 		"  -s SOCKET   listen here (default: a new private directory)\n"
-		"  -o FILE     write the trace here (default socklens.trace)\n",
+		"  -o FILE     write the trace here (default socklens.trace)\n"
+		"  --live      redraw the open sockets' timeline as they come\n",
 		sl_prog());
 }
 
@@ -34,12 +35,15 @@ int sl_cmd_collect(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "socket", required_argument, NULL, 's' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "live", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct sigaction sa = { .sa_handler = on_stop };
 	const char *sock = NULL, *out = "socklens.trace";
 	struct sl_collector col;
+	struct sl_live *live = NULL;
+	bool want_live = false;
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, "+s:o:h", opts, NULL)) != -1) {
@@ -49,6 +53,9 @@ int sl_cmd_collect(int argc, char **argv)
 			break;
 		case 'o':
 			out = optarg;
+			break;
+		case 'L':
+			want_live = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -77,8 +84,13 @@ int sl_cmd_collect(int argc, char **argv)
 	fprintf(stderr, "%s: collecting into %s\n"
 		"  SOCKLENS_SOCKET=%s LD_PRELOAD=.../libsocklens.so PROGRAM\n",
 		sl_prog(), out, col.sock_path);
-	while (!stopping)
-		sl_collector_poll(&col, 1000);
+	if (want_live)
+		live = sl_live_new(&col, true);
+	while (!stopping) {
+		sl_collector_poll(&col, live ? 250 : 1000);
+		sl_live_tick(live);
+	}
+	sl_live_free(live);
 	sl_collector_close(&col);
 	fprintf(stderr, "%s: %llu records in %llu batches, %llu refused, "
 		"%llu cut off for bad records\n", sl_prog(),

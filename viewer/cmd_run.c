@@ -83,6 +83,7 @@ struct run_opts {
 	bool quiet;
 	bool no_follow;
 	bool audit;
+	bool live;
 };
 
 static void child_env(const char *lib, const char *sock,
@@ -135,7 +136,8 @@ static int exit_code(int status)
 	return 1;
 }
 
-static int collect_until_done(struct sl_collector *c, pid_t pid)
+static int collect_until_done(struct sl_collector *c, pid_t pid,
+			      struct sl_live *live)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	int status = 0;
@@ -145,7 +147,8 @@ static int collect_until_done(struct sl_collector *c, pid_t pid)
 	if (pidfd >= 0)
 		sl_collector_add_fd(c, pidfd);
 	while (stop_requests < 2) {
-		sl_collector_poll(c, pidfd >= 0 ? 1000 : 50);
+		sl_collector_poll(c, pidfd >= 0 ? (live ? 250 : 1000) : 50);
+		sl_live_tick(live);
 		if (!exited && waitpid(pid, &status, WNOHANG) == pid) {
 			exited = true;
 			if (pidfd >= 0)
@@ -154,7 +157,8 @@ static int collect_until_done(struct sl_collector *c, pid_t pid)
 		}
 		if (exited && !c->nconns)
 			break;
-		if (exited && !said && !c->quiet && isatty(STDERR_FILENO)) {
+		if (exited && !said && !c->quiet && !live &&
+		    isatty(STDERR_FILENO)) {
 			fprintf(stderr, "%s: waiting for %u traced processes "
 				"(Ctrl-C twice to stop)\n", sl_prog(), c->nconns);
 			said = true;
@@ -168,13 +172,14 @@ static int collect_until_done(struct sl_collector *c, pid_t pid)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: %s run [-o FILE] [-q] [--no-follow] [-p POLICY "
-		"[--audit]] [--] PROGRAM [ARGS...]\n"
+	fprintf(f, "usage: %s run [-o FILE] [-q] [--live] [--no-follow] "
+		"[-p POLICY [--audit]] [--] PROGRAM [ARGS...]\n"
 		"  -o FILE       write the trace here (default socklens.trace)\n"
 		"  -q            do not draw the timeline afterwards\n"
 		"  --no-follow   do not trace the programs PROGRAM execs\n"
 		"  -p POLICY     enforce a socket-option policy (checked first)\n"
-		"  --audit       record what the policy would do, change nothing\n",
+		"  --audit       record what the policy would do, change nothing\n"
+		"  --live        redraw the open sockets' timeline while it runs\n",
 		sl_prog());
 }
 
@@ -202,6 +207,7 @@ int sl_cmd_run(int argc, char **argv)
 		{ "no-follow", no_argument, NULL, 'F' },
 		{ "policy", required_argument, NULL, 'p' },
 		{ "audit", no_argument, NULL, 'A' },
+		{ "live", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -209,6 +215,7 @@ int sl_cmd_run(int argc, char **argv)
 	const char *policy = NULL;
 	char lib[PATH_MAX], policy_abs[PATH_MAX];
 	struct sl_collector col;
+	struct sl_live *live;
 	int c, err, code;
 
 	while ((c = getopt_long(argc, argv, "+o:qp:h", opts, NULL)) != -1) {
@@ -227,6 +234,9 @@ int sl_cmd_run(int argc, char **argv)
 			break;
 		case 'A':
 			ro.audit = true;
+			break;
+		case 'L':
+			ro.live = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -270,7 +280,12 @@ int sl_cmd_run(int argc, char **argv)
 		sl_collector_close(&col);
 		return 1;
 	}
-	code = collect_until_done(&col, child_pid);
+	/* On a terminal a long run shows a status line; --live the open
+	 * sockets' timeline. */
+	live = ro.live || (!ro.quiet && isatty(STDERR_FILENO)) ?
+	       sl_live_new(&col, ro.live) : NULL;
+	code = collect_until_done(&col, child_pid, live);
+	sl_live_free(live);
 	sl_collector_close(&col);
 	if (!ro.quiet) {
 		struct sl_render_opts o = { .width = sl_term_width(stderr),

@@ -159,6 +159,8 @@ static void write_own(struct sl_collector *c, uint32_t conn, void *rec,
 	h->tid = 0;
 	h->ts_ns = mono_ns();
 	sl_writer_frame(&c->w, conn, rec, size);
+	if (c->tap)
+		c->tap(c->tap_ctx, conn, rec, size);
 }
 
 static void drop_conn(struct sl_collector *c, struct sl_conn *k,
@@ -266,6 +268,8 @@ static bool drain(struct sl_collector *c, struct sl_conn *k)
 		    sl_wire_check_batch(&k->check, buf, (size_t)n))
 			goto err_bad;
 		sl_writer_frame(&c->w, k->id, buf, (size_t)n);
+		if (c->tap)
+			c->tap(c->tap_ctx, k->id, (const uint8_t *)buf, (size_t)n);
 		c->records += count_records((const uint8_t *)buf, (size_t)n);
 		c->batches++;
 	}

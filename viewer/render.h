@@ -7,12 +7,20 @@
 struct sl_render_opts {
 	int width;		/* terminal columns */
 	bool color;
+	bool open_only;		/* live: the sockets still open */
+	int max_rows;		/* live: at most this many sockets, 0: all */
 };
 
 void sl_render_term(FILE *f, const struct sl_model *m,
 		    const struct sl_render_opts *o);
 int sl_term_width(FILE *f);
 int sl_view_file(FILE *f, const char *path, const struct sl_render_opts *o);
+
+/* live.c: the view while a program runs */
+struct sl_live;
+struct sl_live *sl_live_new(struct sl_collector *c, bool redraw);
+void sl_live_tick(struct sl_live *l);
+void sl_live_free(struct sl_live *l);
 
 void sl_render_chrome(FILE *f, const struct sl_model *m);
 void sl_render_html(FILE *f, const struct sl_model *m);

@@ -287,10 +287,15 @@ static void draw_proc(FILE *f, const struct sl_proc *p, bool color)
 	if (p->ppid)
 		fprintf(f, " (ppid %u)", p->ppid);
 	fputs(" ", f);
-	/* Every image the process ran, exec by exec. */
+	/* The image it started as and the one it ran last, exec by exec. */
 	for (uint32_t i = 0; i < p->nimages; i++) {
+		if (i && i + 1 < p->nimages) {
+			if (i == 1)
+				fputs(" -> ...", f);
+			continue;
+		}
 		fputs(i ? " -> " : " ", f);
-		sl_term_str(f, p->images[i], strlen(p->images[i]), 60);
+		sl_term_str(f, p->images[i], strlen(p->images[i]), 50);
 	}
 	if (p->exit_status >= 0)
 		fprintf(f, "  [exit %lld]", (long long)p->exit_status);
@@ -345,8 +350,8 @@ static void summary(FILE *f, const struct sl_model *m)
 
 /* Widths: the endpoint column as wide as the widest endpoint (within
  * limits), the bar whatever is left; the axis spans the sockets' lives. */
-static void layout(struct layout *l, const struct sl_model *m, int width,
-		   bool color)
+static void layout(struct layout *l, const struct sl_model *m,
+		   const struct sl_render_opts *o, int width)
 {
 	/* id, role, the bar's two rules, tx, rx and the outcome column */
 	int fixed = 4 + 1 + 6 + 1 + 2 + 1 + 7 + 7 + 13;
@@ -354,7 +359,7 @@ static void layout(struct layout *l, const struct sl_model *m, int width,
 	char ep[512];
 
 	l->width = width;
-	l->color = color;
+	l->color = o->color;
 	l->t0 = UINT64_MAX;
 	l->t1 = 0;
 	for (uint32_t i = 0; i < m->nsocks; i++) {
@@ -362,6 +367,8 @@ static void layout(struct layout *l, const struct sl_model *m, int width,
 		uint64_t end = s->end_ns > s->last_ns ? s->end_ns : s->last_ns;
 		int n;
 
+		if (o->open_only && (s->closed || s->open_at_exit))
+			continue;
 		endpoint(ep, sizeof(ep), s);
 		n = (int)strlen(ep);
 		widest = n > widest ? n : widest;
@@ -380,38 +387,48 @@ static void layout(struct layout *l, const struct sl_model *m, int width,
 		l->bar = 10;
 }
 
+static bool shown(const struct sl_render_opts *o, const struct sl_sock *s)
+{
+	return !o->open_only || (!s->closed && !s->open_at_exit);
+}
+
 void sl_render_term(FILE *f, const struct sl_model *m,
 		    const struct sl_render_opts *o)
 {
 	struct layout l;
 	uint8_t cells[512];
 	char dur[32];
+	int rows = 0;
 
-	layout(&l, m, o->width < 60 ? 60 : o->width > 400 ? 400 : o->width,
-	       o->color);
+	layout(&l, m, o, o->width < 60 ? 60 : o->width > 400 ? 400 : o->width);
+	if (o->open_only && m->last_ns > l.t1)
+		l.t1 = m->last_ns;
 	sl_fmt_dur(dur, sizeof(dur), l.t1 - l.t0);
 	fprintf(f, "%4s %-6s %-*s  %-*s  %6s %6s %s\n", "ID", "ROLE", l.ep,
 		"ENDPOINT", l.bar, "0", "TX", "RX", "OUTCOME");
 	for (uint32_t i = 0; i < m->nprocs; i++) {
 		const struct sl_proc *p = m->procs[i];
-		bool shown = false;
+		bool header = false;
 
 		for (uint32_t k = 0; k < m->nsocks; k++) {
 			const struct sl_sock *s = m->socks[k];
 
-			if (s->proc_index != p->index)
+			if (s->proc_index != p->index || !shown(o, s) ||
+			    (o->max_rows && rows >= o->max_rows))
 				continue;
-			if (!shown)
+			if (!header)
 				draw_proc(f, p, l.color);
-			shown = true;
+			header = true;
+			rows++;
 			draw_sock(f, &l, s, cells);
 		}
 		for (uint32_t k = 0; k < m->nepolls; k++) {
-			if (m->epolls[k]->proc_index != p->index)
+			if (m->epolls[k]->proc_index != p->index ||
+			    (o->open_only && m->epolls[k]->closed))
 				continue;
-			if (!shown)
+			if (!header)
 				draw_proc(f, p, l.color);
-			shown = true;
+			header = true;
 			draw_epoll(f, &l, m->epolls[k], cells);
 		}
 	}

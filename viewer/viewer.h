@@ -108,6 +108,9 @@ struct sl_collector {
 	uint64_t refused;
 	uint64_t bad;
 	bool quiet;
+	/* Sees every frame written, for a live view; may be NULL. */
+	void (*tap)(void *ctx, uint32_t conn, const uint8_t *buf, size_t len);
+	void *tap_ctx;
 };
 
 int sl_collector_open(struct sl_collector *c, const char *sock_path,
