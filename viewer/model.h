@@ -105,8 +105,9 @@ struct sl_sock {
 	uint64_t connect_to_accept_ns;	/* paired: client connect to accept */
 	uint32_t *epolls;	/* ids of the epoll instances that watched it */
 	uint32_t nepolls, epolls_cap;
-	struct sl_mark *marks;	/* readiness, at most SL_MARKS_KEPT */
-	uint32_t nmarks, marks_cap;
+	struct sl_mark *marks;	/* readiness, at most SL_MARKS_KEPT, */
+	uint32_t nmarks, marks_cap;	/* one in marks_stride past that */
+	uint32_t marks_stride;
 	uint64_t ready_events;	/* all readiness events */
 	struct sl_pact *pacts;	/* the policy's actions on it */
 	uint32_t npacts, pacts_cap;

@@ -164,11 +164,23 @@ void sl_model_epoll_ctl(struct sl_model *m, struct sl_proc *p,
 		add_epoll_id(s, ep->id);
 }
 
+/*
+ * Keeps readiness marks spread over the socket's whole life: when the
+ * array is full, every other mark goes and only one in twice as many is
+ * kept from then on.
+ */
 static void mark(struct sl_sock *s, uint64_t ts, uint32_t events)
 {
-	s->ready_events++;
-	if (s->nmarks >= SL_MARKS_KEPT)
+	if (!s->marks_stride)
+		s->marks_stride = 1;
+	if (s->ready_events++ % s->marks_stride)
 		return;
+	if (s->nmarks >= SL_MARKS_KEPT) {
+		for (uint32_t i = 0; i < s->nmarks / 2; i++)
+			s->marks[i] = s->marks[2 * i];
+		s->nmarks /= 2;
+		s->marks_stride *= 2;
+	}
 	s->marks = sl_model_grow(s->marks, &s->marks_cap, s->nmarks + 1,
 				 sizeof(*s->marks));
 	s->marks[s->nmarks++] = (struct sl_mark){ ts, events };

@@ -57,10 +57,12 @@ static void sock_states(struct page *pg, const struct sl_sock *s)
 		else
 			fputs("null]", pg->f);
 	}
+	/* At most MARKS ticks, evenly spread over those the model kept. */
 	fputs("],\"m\":[", pg->f);
-	for (uint32_t i = 0; i < s->nmarks && i < MARKS; i++)
-		fprintf(pg->f, "%s%llu", i ? "," : "",
-			(unsigned long long)rel(pg, s->marks[i].ts));
+	for (uint32_t k = 0, n = s->nmarks < MARKS ? s->nmarks : MARKS; k < n; k++)
+		fprintf(pg->f, "%s%llu", k ? "," : "",
+			(unsigned long long)rel(pg,
+				s->marks[(uint64_t)k * s->nmarks / n].ts));
 	fputc(']', pg->f);
 }
 
