@@ -19,6 +19,7 @@ static const struct subcommand subcommands[] = {
 	{ "export", sl_cmd_export, "write a trace as jsonl events or sockets" },
 	{ "audit", sl_cmd_audit, "findings: exposed listeners, leaks, failures" },
 	{ "policy", sl_cmd_policy, "check a socket-option policy file" },
+	{ "inspect", sl_cmd_inspect, "can a program be traced? what it imports" },
 };
 
 static void usage(FILE *f)

@@ -135,6 +135,7 @@ int sl_cmd_view(int argc, char **argv);
 int sl_cmd_export(int argc, char **argv);
 int sl_cmd_policy(int argc, char **argv);
 int sl_cmd_audit(int argc, char **argv);
+int sl_cmd_inspect(int argc, char **argv);
 struct sl_policy;
 int sl_policy_load(struct sl_policy *p, const char *path);
 
