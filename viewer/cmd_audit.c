@@ -47,7 +47,9 @@ static void finding(struct audit *a, enum severity sev, const char *kind,
 		    const char *msg)
 {
 	const char *exe = sl_model_image(a->m, s);
+	char caller[400];
 
+	sl_sock_caller(a->m, s, caller, sizeof(caller));
 	a->count[sev]++;
 	if ((int)sev > a->worst)
 		a->worst = (int)sev;
@@ -57,8 +59,9 @@ static void finding(struct audit *a, enum severity sev, const char *kind,
 		sl_term_str(a->out, exe, strlen(exe), 0);
 		fputs(": ", a->out);
 		sl_term_str(a->out, msg, strlen(msg), 0);
-		fprintf(a->out, "  [caller 0x%llx]\n",
-			(unsigned long long)s->caller);
+		fputs("  [", a->out);
+		sl_term_str(a->out, caller, strlen(caller), 0);
+		fputs("]\n", a->out);
 		return;
 	}
 	fprintf(a->out, "{\"severity\":\"%s\",\"kind\":\"%s\",\"sockets\":[%u",
@@ -70,7 +73,9 @@ static void finding(struct audit *a, enum severity sev, const char *kind,
 	sl_json_str(a->out, exe, strlen(exe));
 	fputs(",\"message\":", a->out);
 	sl_json_str(a->out, msg, strlen(msg));
-	fprintf(a->out, ",\"caller\":\"0x%llx\"}\n", (unsigned long long)s->caller);
+	fputs(",\"caller\":", a->out);
+	sl_json_str(a->out, caller, strlen(caller));
+	fputs("}\n", a->out);
 }
 
 static bool any_address(const struct sl_addr *a)

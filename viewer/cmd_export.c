@@ -333,6 +333,8 @@ static void export_pacts(FILE *f, const struct sl_model *m,
 static void export_sock(FILE *f, const struct sl_model *m,
 			const struct sl_sock *s)
 {
+	char caller[400];
+
 	fprintf(f, "{\"id\":%u,\"inode\":%llu,\"pid\":%u,\"pids\":[", s->id,
 		(unsigned long long)s->inode, s->creator_pid);
 	for (uint32_t i = 0; i < s->npids; i++)
@@ -383,9 +385,11 @@ static void export_sock(FILE *f, const struct sl_model *m,
 	fprintf(f, "],\"ready_events\":%llu",
 		(unsigned long long)s->ready_events);
 	export_pacts(f, m, s);
-	fprintf(f, ",\"open_at_exit\":%s,\"caller\":\"0x%llx\"}\n",
-		s->open_at_exit ? "true" : "false",
-		(unsigned long long)s->caller);
+	sl_sock_caller(m, s, caller, sizeof(caller));
+	fprintf(f, ",\"open_at_exit\":%s,\"caller\":", s->open_at_exit ? "true" :
+								      "false");
+	sl_json_str(f, caller, strlen(caller));
+	fprintf(f, ",\"caller_addr\":\"0x%llx\"}\n", (unsigned long long)s->caller);
 }
 
 static void export_watch_events(FILE *f, uint32_t ev)

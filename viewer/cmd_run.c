@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "elfinfo.h"
 #include "policy.h"
 #include "render.h"
 
@@ -84,6 +85,7 @@ struct run_opts {
 	bool no_follow;
 	bool audit;
 	bool live;
+	bool force;
 };
 
 static void child_env(const char *lib, const char *sock,
@@ -179,8 +181,77 @@ static void usage(FILE *f)
 		"  --no-follow   do not trace the programs PROGRAM execs\n"
 		"  -p POLICY     enforce a socket-option policy (checked first)\n"
 		"  --audit       record what the policy would do, change nothing\n"
-		"  --live        redraw the open sockets' timeline while it runs\n",
+		"  --live        redraw the open sockets' timeline while it runs\n"
+		"  --force       run a program socklens inspect says it cannot trace\n",
 		sl_prog());
+}
+
+/* PROG as execvp will find it; false if it is nowhere on $PATH. */
+static bool resolve(const char *prog, char *out, size_t len)
+{
+	const char *path = getenv("PATH");
+	char *copy, *save = NULL;
+	bool found = false;
+
+	if (strchr(prog, '/')) {
+		snprintf(out, len, "%s", prog);
+		return true;
+	}
+	copy = strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	for (char *d = strtok_r(copy, ":", &save); d && !found;
+	     d = strtok_r(NULL, ":", &save)) {
+		snprintf(out, len, "%s/%s", *d ? d : ".", prog);
+		found = access(out, X_OK) == 0;
+	}
+	free(copy);
+	return found;
+}
+
+/* A script runs its interpreter: that is what the preload must enter. */
+static void interpreter(char *path, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	char line[PATH_MAX];
+
+	if (f && fgets(line, sizeof(line), f) && line[0] == '#' && line[1] == '!') {
+		char *s = line + 2 + strspn(line + 2, " \t");
+
+		s[strcspn(s, " \t\r\n")] = '\0';
+		if (*s)
+			snprintf(path, len, "%s", s);
+	}
+	if (f)
+		fclose(f);
+}
+
+/*
+ * The checks of `socklens inspect`, before the program starts: a static
+ * or setuid program would run untraced, and the user would find out only
+ * from an empty trace. -1 refuses (unless --force).
+ */
+static int check_program(const char *prog, bool force)
+{
+	struct sl_elf_info in;
+	char path[PATH_MAX];
+	const char *why;
+	int ret = 0;
+
+	if (!resolve(prog, path, sizeof(path)))
+		return 0;	/* execvp says why, as without us */
+	interpreter(path, sizeof(path));
+	if (sl_elf_inspect(path, &in) < 0) {
+		sl_elf_info_free(&in);
+		return 0;	/* not ELF to us; the kernel may know better */
+	}
+	why = sl_elf_untraceable(&in);
+	if (why) {
+		fprintf(stderr, "%s: %s cannot be traced: %s%s\n", sl_prog(), path,
+			why, force ? " (running it anyway: --force)" :
+				     "\n  (--force runs it anyway)");
+		ret = force ? 0 : -1;
+	}
+	sl_elf_info_free(&in);
+	return ret;
 }
 
 /* A bad policy stops the run before the program starts. */
@@ -208,6 +279,7 @@ int sl_cmd_run(int argc, char **argv)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "audit", no_argument, NULL, 'A' },
 		{ "live", no_argument, NULL, 'L' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -238,6 +310,9 @@ int sl_cmd_run(int argc, char **argv)
 		case 'L':
 			ro.live = true;
 			break;
+		case 'f':
+			ro.force = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -250,6 +325,8 @@ int sl_cmd_run(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (check_program(argv[optind], ro.force) < 0)
+		return 1;
 	if (policy) {
 		if (check_policy(policy, policy_abs) < 0) {
 			fprintf(stderr, "%s: the policy is refused; %s was not "

@@ -1,5 +1,5 @@
 /*
- * socklens view [-w COLUMNS] [--color=auto|always|never] FILE
+ * socklens view [-w COLUMNS] [--color=auto|always|never] [--callers] FILE
  *
  * Reads a trace into the socket model and draws the terminal timeline.
  */
@@ -41,7 +41,8 @@ int sl_view_file(FILE *f, const char *path, const struct sl_render_opts *o)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: %s view [-w COLUMNS] [--color=auto|always|never] "
-		"FILE\n", sl_prog());
+		"[--callers] FILE\n"
+		"  --callers   name the function that made each socket\n", sl_prog());
 }
 
 int sl_cmd_view(int argc, char **argv)
@@ -49,6 +50,7 @@ int sl_cmd_view(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "width", required_argument, NULL, 'w' },
 		{ "color", required_argument, NULL, 'c' },
+		{ "callers", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -70,6 +72,9 @@ int sl_cmd_view(int argc, char **argv)
 				usage(stderr);
 				return 2;
 			}
+			break;
+		case 'C':
+			o.callers = true;
 			break;
 		case 'h':
 			usage(stdout);

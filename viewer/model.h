@@ -175,6 +175,14 @@ struct sl_hold {
 	bool confirmed;		/* seen in the INHERIT list after exec */
 };
 
+/* A loaded object of a process image: where its code is mapped. */
+struct sl_module {
+	uint64_t base;		/* load bias: address - base = file vaddr */
+	uint64_t start, end;
+	uint32_t image;		/* which of the process's images */
+	char path[SL_PATH_MAX];
+};
+
 /* A process image's command line, cut to this, for people to read. */
 #define SL_IMAGE_NAME 96
 
@@ -200,6 +208,8 @@ struct sl_proc {
 	struct sl_rec_policy_info policy;	/* the policy it ran under */
 	char (*images)[SL_IMAGE_NAME];	/* argv of each image, joined */
 	uint32_t nimages, images_cap;
+	struct sl_module *mods;		/* the module maps, every image's */
+	uint32_t nmods, mods_cap;
 	struct sl_hold *fds;	/* indexed by fd */
 	uint32_t nfds;
 };
@@ -212,6 +222,8 @@ struct sl_model {
 	struct sl_epoll **epolls;
 	uint32_t nepolls, epolls_cap;
 	struct sl_hash *by_epoll;	/* preload epoll id -> instance */
+	struct sl_symcache *syms;	/* function names, per module file:
+					 * a cache, filled while reading */
 	struct sl_hash *by_tuple;	/* TCP 4-tuple -> unpaired end */
 	struct sl_sock **unix_pending;	/* UNIX clients not yet paired */
 	uint32_t nunix_pending, unix_pending_cap;
@@ -237,6 +249,12 @@ void sl_model_finish(struct sl_model *m);
 
 /* Reads a whole trace file into M; 0, or -errno with a message printed. */
 int sl_model_load(struct sl_model *m, const char *path);
+
+/* "function+0x1a (module)", or the module and offset, or the address. */
+void sl_model_caller(const struct sl_model *m, uint32_t proc_index,
+		     uint32_t image, uint64_t addr, char *buf, size_t len);
+void sl_sock_caller(const struct sl_model *m, const struct sl_sock *s,
+		    char *buf, size_t len);
 
 /* The command line of the image a socket was made in. */
 const char *sl_model_image(const struct sl_model *m, const struct sl_sock *s);

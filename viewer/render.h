@@ -8,6 +8,7 @@ struct sl_render_opts {
 	int width;		/* terminal columns */
 	bool color;
 	bool open_only;		/* live: the sockets still open */
+	bool callers;		/* name the code that made each socket */
 	int max_rows;		/* live: at most this many sockets, 0: all */
 };
 

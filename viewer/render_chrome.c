@@ -184,13 +184,15 @@ static void counters(struct out *o, const struct sl_sock *s)
 static void sock_track(struct out *o, const struct sl_model *m,
 		       const struct sl_sock *s)
 {
-	char title[400], l[160];
+	char title[400], caller[400];
 	uint64_t end = sock_end(s);
 
 	sock_title(s, title, sizeof(title));
-	sl_addr_format(&s->local, l, sizeof(l));
+	sl_sock_caller(m, s, caller, sizeof(caller));
 	async_ev(o, "b", title, s, s->start_ns);
-	fprintf(o->f, ",\"args\":{\"id\":%u,\"inode\":%llu,\"family\":\"%s\","
+	fputs(",\"args\":{\"caller\":", o->f);
+	sl_json_str(o->f, caller, strlen(caller));
+	fprintf(o->f, ",\"id\":%u,\"inode\":%llu,\"family\":\"%s\","
 		"\"type\":\"%s\",\"tx_bytes\":%llu,\"rx_bytes\":%llu,"
 		"\"error\":\"%s\",\"peer\":%u,\"closed\":%s}}", s->id,
 		(unsigned long long)s->inode, sl_family_name(s->family),

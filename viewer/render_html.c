@@ -99,7 +99,7 @@ static void sock_events(struct page *pg, const struct sl_model *m,
 static void sock(struct page *pg, const struct sl_model *m,
 		 const struct sl_sock *s)
 {
-	char caller[24];
+	char caller[400];
 	uint64_t err_at = s->nspans ? s->spans[s->nspans - 1].start_ns :
 				      s->start_ns;
 
@@ -133,7 +133,7 @@ static void sock(struct page *pg, const struct sl_model *m,
 	fprintf(pg->f, ",\"cs\":%llu,\"nb\":%s",
 		(unsigned long long)(s->connect_ns ? rel(pg, s->connect_ns) : 0),
 		s->nonblocking ? "true" : "false");
-	snprintf(caller, sizeof(caller), "0x%llx", (unsigned long long)s->caller);
+	sl_sock_caller(m, s, caller, sizeof(caller));
 	str(pg, "ca", caller);
 	sock_states(pg, s);
 	sock_events(pg, m, s);

@@ -38,6 +38,7 @@ static const struct {
 #define MARKED 0x80
 
 struct layout {
+	bool callers;
 	int width;
 	int ep;		/* endpoint column */
 	int bar;	/* timeline cells */
@@ -225,7 +226,8 @@ static const char *outcome(const struct sl_sock *s)
 }
 
 static void draw_sock(FILE *f, const struct layout *l,
-		      const struct sl_sock *s, uint8_t *cells)
+		      const struct sl_model *m, const struct sl_sock *s,
+		      uint8_t *cells)
 {
 	char ep[512], tx[16], rx[16];
 	const char *out = outcome(s);
@@ -248,6 +250,13 @@ static void draw_sock(FILE *f, const struct layout *l,
 	if (s->npacts)
 		fprintf(f, " %spolicy:%u%s", l->color ? "\033[35m" : "",
 			s->npacts, l->color ? "\033[0m" : "");
+	if (l->callers) {
+		char caller[400];
+
+		sl_sock_caller(m, s, caller, sizeof(caller));
+		fputs("  ", f);
+		sl_term_str(f, caller, strlen(caller), 60);
+	}
 	fputc('\n', f);
 }
 
@@ -360,6 +369,7 @@ static void layout(struct layout *l, const struct sl_model *m,
 
 	l->width = width;
 	l->color = o->color;
+	l->callers = o->callers;
 	l->t0 = UINT64_MAX;
 	l->t1 = 0;
 	for (uint32_t i = 0; i < m->nsocks; i++) {
@@ -420,7 +430,7 @@ void sl_render_term(FILE *f, const struct sl_model *m,
 				draw_proc(f, p, l.color);
 			header = true;
 			rows++;
-			draw_sock(f, &l, s, cells);
+			draw_sock(f, &l, m, s, cells);
 		}
 		for (uint32_t k = 0; k < m->nepolls; k++) {
 			if (m->epolls[k]->proc_index != p->index ||

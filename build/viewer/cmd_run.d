@@ -1,5 +1,7 @@
-build/viewer/cmd_run.o: viewer/cmd_run.c preload/policy.h viewer/render.h \
- viewer/model.h viewer/viewer.h include/socklens/wire.h
+build/viewer/cmd_run.o: viewer/cmd_run.c viewer/elfinfo.h \
+ preload/policy.h viewer/render.h viewer/model.h viewer/viewer.h \
+ include/socklens/wire.h
+viewer/elfinfo.h:
 preload/policy.h:
 viewer/render.h:
 viewer/model.h:
