@@ -23,7 +23,7 @@ static void sleep_ms(long ms)
 		;
 }
 
-static int listener(uint32_t addr, int backlog)
+__attribute__((noinline)) static int listener(uint32_t addr, int backlog)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -35,7 +35,7 @@ static int listener(uint32_t addr, int backlog)
 	return fd;
 }
 
-static int dial(int port)
+__attribute__((noinline)) static int dial(int port)
 {
 	struct sockaddr_in sin = loopback(port);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -11,7 +11,8 @@ A="--keepalive-after 100ms --slow-connect 500ms"
 # shellcheck disable=SC2086
 "$SL" audit $A "$TMP/t.trace" >"$TMP/audit.txt" || fail "audit failed"
 sed -E -e 's/pid [0-9]+/pid PID/g' -e 's/:[0-9]{2,5}/:PORT/g' \
-	-e 's/0x[0-9a-f]+/CALLER/g' -e 's/[0-9.]+(ms|s|us)\b/DUR/g' \
+	-e 's/\+0x[0-9a-f]+/+OFF/g' -e 's/0x[0-9a-f]+/ADDR/g' \
+	-e 's/[0-9.]+(ms|s|us)\b/DUR/g' \
 	-e 's|/[^ ]*/||g' "$TMP/audit.txt" >"$TMP/audit.scrubbed"
 expect audit_cases.audit "$TMP/audit.scrubbed"
 
