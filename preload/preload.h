@@ -213,6 +213,10 @@ void sl_buffer_init(void);
 void sl_fill_hdr(struct sl_hdr *h, size_t size, unsigned int type,
 		 uint64_t ts);
 
+/* The module map (modules.c). */
+bool sl_modules_changed(void);
+int sl_modules_send(int (*send)(const void *, size_t), uint64_t ts);
+
 /* The transport (transport.c). */
 void sl_transport_send(const void *buf, uint32_t len, uint32_t records);
 void sl_count_drop(uint32_t records);

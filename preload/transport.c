@@ -13,7 +13,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <link.h>
 #include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
@@ -142,34 +141,6 @@ static int send_hello(uint64_t now, uint32_t flags)
 	return send_msg(h, sizeof(*h));
 }
 
-static int put_module(struct dl_phdr_info *info, size_t size, void *data)
-{
-	struct sl_rec_module m;
-	uint64_t lo = UINT64_MAX, hi = 0;
-
-	(void)size;
-	memset(&m, 0, sizeof(m));
-	for (int i = 0; i < info->dlpi_phnum; i++) {
-		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-
-		if (ph->p_type != PT_LOAD)
-			continue;
-		if (info->dlpi_addr + ph->p_vaddr < lo)
-			lo = info->dlpi_addr + ph->p_vaddr;
-		if (info->dlpi_addr + ph->p_vaddr + ph->p_memsz > hi)
-			hi = info->dlpi_addr + ph->p_vaddr + ph->p_memsz;
-	}
-	if (!hi)
-		return 0;
-	sl_fill_hdr(&m.h, sizeof(m), SL_REC_MODULE, *(uint64_t *)data);
-	m.base = info->dlpi_addr;
-	m.start = lo;
-	m.end = hi;
-	strncpy(m.path, info->dlpi_name ? info->dlpi_name : "",
-		sizeof(m.path) - 1);
-	return ctl_put(&m, sizeof(m)) ? 1 : 0;
-}
-
 /* The policy in force (or refused), once per connection. */
 static int put_policy_info(uint64_t now)
 {
@@ -270,7 +241,7 @@ static int introduce(uint64_t now, uint32_t hello_flags)
 	ctl_len = 0;
 	err = send_hello(now, hello_flags);
 	if (!err && !(hello_flags & (SL_HELLO_RECONNECT | SL_HELLO_FORKED)))
-		dl_iterate_phdr(put_module, &now);
+		err = sl_modules_send(send_msg, now);
 	if (!err)
 		err = put_policy_info(now);
 	if (!err)
@@ -364,6 +335,8 @@ void sl_transport_send(const void *buf, uint32_t len, uint32_t records)
 	}
 	if (__atomic_load_n(&dropped_records, __ATOMIC_RELAXED))
 		send_drop_record(now);
+	if (sl_modules_changed())
+		sl_modules_send(send_msg, now);
 	err = send_msg(buf, len);
 	if (err) {
 		sl_count_drop(records);

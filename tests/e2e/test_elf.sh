@@ -46,3 +46,32 @@ print("ok")
 "$SL" export -f html "$TMP/n.trace" | grep -q "serve_one+0x" || fail "the page does not name the callers"
 "$SL" export -f chrome "$TMP/n.trace" | grep -q "open_listener+0x" || fail "the Perfetto trace does not name the callers"
 echo ok
+
+# A module loaded later (dlopen) joins the map: a socket made by a
+# function of it is named too.
+cat >"$TMP/dialer.c" <<'C'
+#include <sys/socket.h>
+#include <unistd.h>
+__attribute__((noinline)) int lib_dial(void) { return socket(AF_INET, SOCK_STREAM, 0); }
+C
+cat >"$TMP/loader.c" <<'C'
+#include <dlfcn.h>
+#include <stdio.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+	void *h = dlopen(argv[1], RTLD_NOW);
+	int (*dial)(void) = h ? (int (*)(void))dlsym(h, "lib_dial") : NULL;
+	int fd = dial ? dial() : -1;
+	if (fd < 0) return 1;
+	close(fd);
+	printf("dialed\n");
+	return 0;
+}
+C
+cc -shared -fPIC -g -o "$TMP/libdialer.so" "$TMP/dialer.c"
+cc -g -o "$TMP/loader" "$TMP/loader.c" -ldl
+"$SL" run -q -o "$TMP/d.trace" -- "$TMP/loader" "$TMP/libdialer.so" >/dev/null ||
+	fail "the dlopen program failed"
+"$SL" export -f sockets "$TMP/d.trace" | grep -q '"caller":"lib_dial+0x[0-9a-f]* (libdialer.so)"' ||
+	fail "a dlopen'd module's caller is not named: $("$SL" export -f sockets "$TMP/d.trace")"
+echo "ok (dlopen)"
