@@ -34,7 +34,7 @@ BIN := $(BUILD)/socklens
 LIBVIEW := $(BUILD)/libsocklens_view.a
 LIBPRELOAD := $(BUILD)/libsocklens_preload.a
 
-.PHONY: all help deps check unit e2e demo bench install clean samples
+.PHONY: all help deps check unit e2e demo bench fuzz install clean samples
 
 all: $(LIB) $(BIN) $(SAMPLES) $(HELPERS)
 
@@ -45,6 +45,8 @@ help:
 	@echo "make unit       the cmocka unit tests only"
 	@echo "make e2e        the end-to-end tests only"
 	@echo "make bench      benchmarks (not part of check)"
+	@echo "make fuzz       libFuzzer on the record checks, trace reader, policy"
+	@echo "                parser and ELF reader (FUZZ_SECONDS each, default 60)"
 	@echo "make install PREFIX=/usr/local"
 	@echo "SAN=address,undefined   build and test with sanitizers"
 
@@ -108,7 +110,7 @@ e2e: all
 	@sh tests/run_e2e.sh
 
 check: deps
-	@$(MAKE) -s --no-print-directory all $(UNITS)
+	@$(MAKE) -s --no-print-directory all $(UNITS) $(REPLAYS)
 	@sh tests/run_all.sh $(UNITS)
 
 demo: deps
@@ -117,6 +119,16 @@ demo: deps
 
 bench: all
 	@sh tests/bench/run.sh
+
+fuzz: all $(BUILD)/viewer/page_html.c
+	@sh tests/fuzz/run.sh
+
+# The harnesses without libFuzzer, to replay tests/fuzz/regressions/.
+FUZZ_NAMES := wire trace policy elf
+REPLAYS := $(FUZZ_NAMES:%=$(BUILD)/tests/replay_%)
+$(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIBVIEW)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -Ipreload -Iviewer $(CFLAGS) $(WARN) $(SANFLAGS) -o $@ $^ -lelf -lm
 
 install: $(LIB) $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/socklens

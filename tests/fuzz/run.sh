@@ -1,0 +1,47 @@
+#!/bin/sh
+# make fuzz: each harness under libFuzzer (clang) for FUZZ_SECONDS
+# (default 60), from a seed corpus made here from real inputs. A crash
+# leaves its input in build/fuzz/; copy it into tests/fuzz/regressions/NAME/
+# and `make check` replays it from then on.
+set -eu
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${BUILD:-$root/build}
+out=$build/fuzz
+secs=${FUZZ_SECONDS:-60}
+command -v clang >/dev/null || { echo "fuzz: clang is needed (apt-get install clang libclang-rt-14-dev)"; exit 1; }
+mkdir -p "$out"
+srcs_view=$(ls "$root"/viewer/*.c | grep -v '/main.c$')
+srcs_pol=$(ls "$root"/preload/policy_*.c)
+cflags="-g -O1 -std=c11 -D_GNU_SOURCE -I$root/include -I$root/viewer -I$root/preload -fsanitize=fuzzer,address,undefined"
+for name in wire trace policy elf; do
+	# shellcheck disable=SC2086
+	clang $cflags -o "$out/fuzz_$name" "$root/tests/fuzz/fuzz_$name.c" $srcs_view \
+		$srcs_pol "$build/viewer/page_html.c" -lelf -lm
+done
+
+# Seeds: real traces, batches cut from them, the sample policies, ELF files.
+mkdir -p "$out/seed/wire" "$out/seed/trace" "$out/seed/policy" "$out/seed/elf"
+"$build/socklens" run -q -o "$out/seed/trace/fork" -- sh "$root/samples/fork_scenario.sh" \
+	"$build/samples" >/dev/null 2>&1
+"$build/socklens" run -q -o "$out/seed/trace/epoll" -- sh "$root/samples/epoll_scenario.sh" \
+	"$build/samples" "" 3 >/dev/null 2>&1
+"$build/socklens" run -q -o "$out/seed/trace/policy" -p "$root/tests/e2e/policies/sockopts.conf" \
+	-- "$build/samples/sockopts" >/dev/null 2>&1
+python3 - "$out/seed/trace/epoll" "$out/seed/wire" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+off, n = 32, 0
+while off + 16 <= len(b) and n < 40:
+    _, ln, _, _ = struct.unpack_from("<IIII", b, off)
+    open("%s/batch%d" % (sys.argv[2], n), "wb").write(b[off + 16:off + 16 + ln])
+    off += 16 + ln
+    n += 1
+PY
+cp "$root"/samples/policies/*.conf "$root"/tests/e2e/policies/*.conf "$out/seed/policy/"
+cp "$build/samples/named_callers" "$build/tests/helpers/errno_check" "$out/seed/elf/"
+for name in wire trace policy elf; do
+	mkdir -p "$out/corpus/$name"
+	echo "fuzz: $name for ${secs}s"
+	(cd "$out" && "./fuzz_$name" -max_total_time="$secs" -max_len=65536 \
+		-print_final_stats=1 "corpus/$name" "seed/$name" 2>&1 | tail -n 12)
+done
