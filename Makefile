@@ -10,6 +10,14 @@ CFLAGS ?= -O2 -g
 CPPFLAGS += -std=c11 -D_GNU_SOURCE -Iinclude -MMD -MP
 ifneq ($(SAN),)
 SANFLAGS := -fsanitize=$(SAN) -fno-omit-frame-pointer
+# A preload cannot carry ASan into programs that are not built with it
+# (its runtime must be first of all libraries), nor TSan: the preload
+# gets the sanitizers that can ride along (UBSan), everything else all.
+comma := ,
+PRELOAD_SAN := $(filter-out address thread,$(subst $(comma), ,$(SAN)))
+ifneq ($(PRELOAD_SAN),)
+PRELOAD_SANFLAGS := -fsanitize=$(subst $(eval) ,$(comma),$(PRELOAD_SAN)) -fno-omit-frame-pointer
+endif
 endif
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
@@ -57,11 +65,11 @@ deps:
 # libc names are exported (tests/e2e/test_exports.sh checks).
 $(BUILD)/preload/%.o: preload/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(SANFLAGS) -fPIC -fvisibility=hidden \
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) $(PRELOAD_SANFLAGS) -fPIC -fvisibility=hidden \
 		-ftls-model=initial-exec -c $< -o $@
 
 $(LIB): $(PRELOAD_OBJ)
-	$(CC) -shared -o $@ $^ $(SANFLAGS) -Wl,-z,now -Wl,--no-undefined -ldl -lpthread
+	$(CC) -shared -o $@ $^ $(PRELOAD_SANFLAGS) -Wl,-z,now -Wl,--no-undefined -ldl -lpthread
 
 $(LIBPRELOAD): $(filter-out $(BUILD)/preload/wrap_%.o,$(PRELOAD_OBJ))
 	ar rcs $@ $^
@@ -111,7 +119,7 @@ e2e: all
 
 check: deps
 	@$(MAKE) -s --no-print-directory all $(UNITS) $(REPLAYS)
-	@sh tests/run_all.sh $(UNITS)
+	@SL_BUILD=$(abspath $(BUILD)) sh tests/run_all.sh $(UNITS)
 
 demo: deps
 	@$(MAKE) -s --no-print-directory all

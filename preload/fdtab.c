@@ -58,6 +58,10 @@ struct sl_fd *sl_fd_track(int fd, uint64_t inode, int family, int type,
 	if ((unsigned int)fd >= (unsigned int)sl_fd_cap || !inode)
 		return NULL;
 	e = &sl_fds[fd];
+	/* The kernel gave us this number only after its last holder closed
+	 * it, and that close released the entry (sl_fd_forget): acquiring it
+	 * orders the old owner's writes before ours, in C11 terms too. */
+	(void)__atomic_load_n(&e->inode, __ATOMIC_ACQUIRE);
 	memset(e, 0, sizeof(*e));
 	e->family = (uint16_t)family;
 	e->type = (uint16_t)type;

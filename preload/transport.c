@@ -166,16 +166,20 @@ static int put_inherited(uint64_t now, bool all)
 	memset(&r, 0, sizeof(r));
 	sl_fill_hdr(&r.h, sizeof(r), SL_REC_CALL, now);
 	r.call = SL_CALL_INHERIT;
+	/* Other threads may be making and closing sockets meanwhile: the
+	 * entries are read as they write them, atomically. */
 	for (int fd = 0; fd < high; fd++) {
 		const struct sl_fd *e = &sl_fds[fd];
+		uint64_t inode = __atomic_load_n(&e->inode, __ATOMIC_ACQUIRE);
+		uint32_t flags = __atomic_load_n(&e->flags, __ATOMIC_RELAXED);
 
-		if (!e->inode || (!all && !(e->flags & SL_FD_INHERITED)))
+		if (!inode || (!all && !(flags & SL_FD_INHERITED)))
 			continue;
 		r.fd = fd;
-		r.inode = e->inode;
-		r.arg0 = e->family;
-		r.arg1 = e->type;
-		r.flags = (e->flags & SL_FD_NONBLOCK) ? SL_F_NONBLOCK : 0;
+		r.inode = inode;
+		r.arg0 = __atomic_load_n(&e->family, __ATOMIC_RELAXED);
+		r.arg1 = __atomic_load_n(&e->type, __ATOMIC_RELAXED);
+		r.flags = (flags & SL_FD_NONBLOCK) ? SL_F_NONBLOCK : 0;
 		if (ctl_put(&r, sizeof(r)))
 			return -1;
 	}

@@ -17,6 +17,11 @@
 /* A frame larger than this is corruption, not a batch. */
 #define FRAME_MAX (1u << 24)
 
+uint32_t sl_frame_crc(uint32_t conn, const void *buf, size_t len)
+{
+	return sl_crc32_update(sl_crc32(&conn, sizeof(conn)), buf, len);
+}
+
 static int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;
@@ -76,7 +81,7 @@ int sl_writer_frame(struct sl_writer *w, uint32_t conn, const void *buf,
 {
 	struct sl_frame fr = {
 		.magic = SL_FRAME_MAGIC, .len = (uint32_t)len,
-		.crc = sl_crc32(buf, len), .conn = conn,
+		.crc = sl_frame_crc(conn, buf, len), .conn = conn,
 	};
 	int err;
 
@@ -171,7 +176,7 @@ int sl_reader_next(struct sl_reader *r, struct sl_frame *fr,
 	}
 	if (fread(r->buf, 1, fr->len, r->f) != fr->len)
 		return ferror(r->f) ? -EIO : torn(r, "truncated frame");
-	if (sl_crc32(r->buf, fr->len) != fr->crc)
+	if (sl_frame_crc(fr->conn, r->buf, fr->len) != fr->crc)
 		return torn(r, "frame checksum mismatch");
 	r->offset += sizeof(*fr) + fr->len;
 	*payload = r->buf;

@@ -55,6 +55,9 @@ int sl_wire_check_batch(struct sl_check *st, const void *buf, size_t len);
 
 /* crc32.c */
 uint32_t sl_crc32(const void *buf, size_t len);
+uint32_t sl_crc32_update(uint32_t crc, const void *buf, size_t len);
+/* A frame's check: its connection number, then its bytes. */
+uint32_t sl_frame_crc(uint32_t conn, const void *buf, size_t len);
 
 /* trace_file.c */
 struct sl_writer {

@@ -364,9 +364,9 @@ _Static_assert(sizeof(struct sl_rec_hello) <= SL_BATCH_MAX, "hello fits");
 /*
  * The trace file: struct sl_file_hdr, then frames. A frame is struct
  * sl_frame followed by len bytes: one batch as the collector received it,
- * or one record the collector wrote itself. crc is CRC-32 (IEEE) of the
- * len bytes; a frame whose length runs past the end or whose crc does not
- * match is a torn tail, and reading stops there.
+ * or one record the collector wrote itself. crc is CRC-32 (IEEE) of conn
+ * (4 bytes) followed by the len bytes; a frame whose length runs past the
+ * end or whose crc does not match is a torn tail, and reading stops there.
  */
 #define SL_FILE_MAGIC "SOCKLENS"
 #define SL_FILE_VERSION 1

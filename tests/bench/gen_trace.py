@@ -41,7 +41,7 @@ def sin(port):
 
 def frame(conn, payload):
     return struct.pack("<IIII", 0x534C4652, len(payload),
-                       zlib.crc32(payload) & 0xFFFFFFFF, conn) + payload
+                       zlib.crc32(payload, zlib.crc32(struct.pack('<I', conn))) & 0xFFFFFFFF, conn) + payload
 
 
 SOCKET, CONNECT, CLOSE, COUNTERS = 1, 5, 9, 35

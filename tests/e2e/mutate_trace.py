@@ -19,5 +19,5 @@ for conn, p in frames:
     if p and random.random() < 0.3:
         for _ in range(random.randint(1, 8)):
             i = random.randrange(len(p)); p[i] = random.randrange(256)
-    out += struct.pack('<IIII', 0x534c4652, len(p), zlib.crc32(p) & 0xffffffff, conn) + p
+    out += struct.pack('<IIII', 0x534c4652, len(p), zlib.crc32(p, zlib.crc32(struct.pack('<I', conn))) & 0xffffffff, conn) + p
 open(dst, 'wb').write(out)

@@ -135,6 +135,20 @@ static void test_corrupt_byte_caught_by_crc(void **state)
 	sl_reader_close(&r);
 }
 
+/* The connection number is checked too: records must not move to
+ * another process unseen. */
+static void test_corrupt_conn_caught(void **state)
+{
+	struct sl_reader r;
+
+	(void)state;
+	rewrite(-1, 32 + 16 + 100 + 12);
+	assert_int_equal(count_frames(&r), 1);
+	assert_true(r.torn);
+	assert_non_null(strstr(r.why, "checksum"));
+	sl_reader_close(&r);
+}
+
 static void test_bad_marker_caught(void **state)
 {
 	struct sl_reader r;
@@ -183,6 +197,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_torn_frame_keeps_the_rest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_torn_header_keeps_the_rest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_corrupt_byte_caught_by_crc, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_conn_caught, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_marker_caught, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_trace_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_version_refused, setup, teardown),

@@ -1,2 +1,0 @@
-build-san/tests/test_policy: tests/unit/test_policy.c preload/policy.h
-preload/policy.h:

@@ -1,2 +1,0 @@
-build-san/viewer/hash.o: viewer/hash.c viewer/hash.h
-viewer/hash.h:

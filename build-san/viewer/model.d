@@ -1,9 +1,0 @@
-build-san/viewer/model.o: viewer/model.c viewer/hash.h viewer/model.h \
- viewer/viewer.h include/socklens/wire.h viewer/model_int.h \
- viewer/reorder.h
-viewer/hash.h:
-viewer/model.h:
-viewer/viewer.h:
-include/socklens/wire.h:
-viewer/model_int.h:
-viewer/reorder.h:

@@ -1,2 +1,0 @@
-build/samples/client: samples/client.c samples/common.h
-samples/common.h:

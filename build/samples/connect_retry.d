@@ -1,2 +1,0 @@
-build/samples/connect_retry: samples/connect_retry.c samples/common.h
-samples/common.h:

@@ -1,2 +1,0 @@
-build/samples/daemon: samples/daemon.c samples/common.h
-samples/common.h:

@@ -1,2 +1,0 @@
-build/samples/udp_server: samples/udp_server.c samples/common.h
-samples/common.h:

@@ -1,1 +1,0 @@
-build/tests/helpers/errno_check: tests/helpers/errno_check.c

@@ -1,1 +1,0 @@
-build/tests/helpers/fd_abuse: tests/helpers/fd_abuse.c

@@ -1,1 +1,0 @@
-build/tests/helpers/sock_loop: tests/helpers/sock_loop.c

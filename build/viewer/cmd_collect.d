@@ -1,6 +1,0 @@
-build/viewer/cmd_collect.o: viewer/cmd_collect.c viewer/render.h \
- viewer/model.h viewer/viewer.h include/socklens/wire.h
-viewer/render.h:
-viewer/model.h:
-viewer/viewer.h:
-include/socklens/wire.h:

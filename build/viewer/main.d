@@ -1,4 +1,0 @@
-build/viewer/main.o: viewer/main.c viewer/viewer.h \
- include/socklens/wire.h
-viewer/viewer.h:
-include/socklens/wire.h:

@@ -1,3 +1,0 @@
-build/viewer/out.o: viewer/out.c viewer/viewer.h include/socklens/wire.h
-viewer/viewer.h:
-include/socklens/wire.h:

@@ -1,5 +1,0 @@
-build/viewer/reorder.o: viewer/reorder.c viewer/reorder.h viewer/viewer.h \
- include/socklens/wire.h
-viewer/reorder.h:
-viewer/viewer.h:
-include/socklens/wire.h:
