@@ -36,6 +36,7 @@ void sl_model_pair_accept(struct sl_model *m, struct sl_sock *s,
 			  const struct sl_sock *listener);
 void sl_model_policy(struct sl_model *m, struct sl_proc *p,
 		     const struct sl_rec_policy *r);
+void sl_model_add_module(struct sl_proc *p, const struct sl_rec_module *r);
 void sl_model_call(struct sl_model *m, struct sl_proc *p,
 		   const struct sl_rec_call *c,
 		   const struct sl_rec_call_addr *a);
