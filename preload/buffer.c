@@ -37,11 +37,17 @@ void sl_fill_hdr(struct sl_hdr *h, size_t size, unsigned int type,
 	h->ts_ns = ts;
 }
 
-static void flush_buf(void)
+/*
+ * EXPLICIT: a flush the program's own call asked for (before it blocks,
+ * forks, execs or exits), as opposed to one inside a record (full buffer,
+ * age), which may run in a signal handler: only the explicit ones may
+ * look at the loader's module list, which takes its lock.
+ */
+static void flush_buf(bool explicit)
 {
 	if (!tb.len)
 		return;
-	sl_transport_send(tb.data, tb.len, tb.count);
+	sl_transport_send(tb.data, tb.len, tb.count, explicit);
 	tb.len = 0;
 	tb.count = 0;
 }
@@ -53,7 +59,7 @@ void sl_flush(void)
 	if (tb.busy)
 		return;
 	tb.busy = 1;
-	flush_buf();
+	flush_buf(true);
 	tb.busy = 0;
 	errno = saved;
 }
@@ -92,7 +98,7 @@ void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts)
 		pthread_setspecific(exit_key, &tb);
 	}
 	if (tb.len + size > sizeof(tb.data))
-		flush_buf();
+		flush_buf(false);
 	if (!tb.len)
 		tb.first_ts = ts;
 	slot = (char *)tb.data + tb.len;
@@ -107,7 +113,7 @@ void sl_rec_done(uint64_t ts)
 	int saved = errno;
 
 	if (ts - tb.first_ts >= FLUSH_AGE_NS)
-		flush_buf();
+		flush_buf(false);
 	tb.busy = 0;
 	errno = saved;
 }

@@ -3,7 +3,9 @@
  * viewer can name a caller from its address (DESIGN.md 3, 14). Sent after
  * a connection's hello, and again whenever the loader has loaded more
  * (a dlopen): the loader counts its loads (dlpi_adds), and one early-exit
- * dl_iterate_phdr per flush reads the count.
+ * dl_iterate_phdr per explicit flush (before the program blocks, forks,
+ * execs or exits; never inside a record, which a signal handler may make)
+ * reads the count.
  */
 #include <link.h>
 #include <string.h>

@@ -218,7 +218,8 @@ bool sl_modules_changed(void);
 int sl_modules_send(int (*send)(const void *, size_t), uint64_t ts);
 
 /* The transport (transport.c). */
-void sl_transport_send(const void *buf, uint32_t len, uint32_t records);
+void sl_transport_send(const void *buf, uint32_t len, uint32_t records,
+		       bool explicit);
 void sl_count_drop(uint32_t records);
 int sl_transport_prefork(void);
 void sl_transport_parent_after_fork(int child_fd);

@@ -326,7 +326,8 @@ static void send_drop_record(uint64_t now)
  * it is time to try), and says what was dropped before. What cannot be
  * sent is counted as dropped.
  */
-void sl_transport_send(const void *buf, uint32_t len, uint32_t records)
+void sl_transport_send(const void *buf, uint32_t len, uint32_t records,
+		       bool explicit)
 {
 	uint64_t now = sl_now_ns();
 	int err;
@@ -339,7 +340,9 @@ void sl_transport_send(const void *buf, uint32_t len, uint32_t records)
 	}
 	if (__atomic_load_n(&dropped_records, __ATOMIC_RELAXED))
 		send_drop_record(now);
-	if (sl_modules_changed())
+	/* A dlopen since: the map again. Takes the loader's lock, so only on
+	 * a flush the program's own call asked for (see buffer.c). */
+	if (explicit && sl_modules_changed())
 		sl_modules_send(send_msg, now);
 	err = send_msg(buf, len);
 	if (err) {
