@@ -132,7 +132,7 @@ static void record(int fd, const struct sl_fd *e, const struct sl_rule *r,
 	if (!p)
 		return;
 	p->caller = caller;
-	p->inode = e->inode;
+	p->inode = sl_fd_inode(e);
 	p->prog_value = prog;
 	p->value = value;
 	p->fd = fd;
@@ -196,7 +196,7 @@ static void apply(int fd, struct sl_fd *e, const struct sl_rule *r,
 	unsigned int flags = 0;
 	int ret = 0, err = 0;
 
-	if (!sl_opt_applies(o, e->family, e->type)) {
+	if (!sl_opt_applies(o, SL_LOAD(e->family), SL_LOAD(e->type))) {
 		record(fd, e, r, when, SL_PF_MISFIT, 0, r->value, -1, ENOPROTOOPT,
 		       caller);
 		return;
@@ -221,7 +221,8 @@ void sl_policy_stage(int fd, struct sl_fd *e, unsigned int when,
 {
 	const struct sl_rule *eff[64] = { 0 };
 	struct sl_sock_desc d = {
-		.family = e->family, .type = e->type, .role = e->role,
+		.family = SL_LOAD(e->family), .type = SL_LOAD(e->type),
+		.role = SL_LOAD(e->role),
 		.local = local, .local_len = local_len,
 		.remote = remote, .remote_len = remote_len,
 	};
@@ -234,10 +235,10 @@ void sl_policy_stage(int fd, struct sl_fd *e, unsigned int when,
 
 		if (!r || r->action != SL_ACT_SET)
 			continue;
-		if (idx < 64 && (e->pol_rules & (1ull << idx)))
+		if (idx < 64 && (__atomic_fetch_or(&e->pol_rules, 1ull << idx,
+						   __ATOMIC_RELAXED) &
+				 (1ull << idx)))
 			continue;
-		if (idx < 64)
-			e->pol_rules |= 1ull << idx;
 		apply(fd, e, r, when, caller);
 	}
 	errno = saved;
@@ -278,8 +279,9 @@ static void describe(int fd, const struct sl_fd *e, struct sl_sock_desc *d,
 {
 	socklen_t ll = sizeof(*l), rl = sizeof(*r);
 
-	*d = (struct sl_sock_desc){ .family = e->family, .type = e->type,
-				    .role = e->role };
+	*d = (struct sl_sock_desc){ .family = SL_LOAD(e->family),
+				    .type = SL_LOAD(e->type),
+				    .role = SL_LOAD(e->role) };
 	if (needs_local && SL_REAL(getsockname)(fd, (struct sockaddr *)l, &ll) == 0) {
 		d->local = (struct sockaddr *)l;
 		d->local_len = ll;
@@ -350,7 +352,7 @@ static void record_setsockopt(int fd, struct sl_fd *e, int level, int name,
 	struct sl_call_info ci = {
 		.call = SL_CALL_SETSOCKOPT, .fd = fd, .ret = ret,
 		.err = errno, .ts = ts, .dur = sl_now_ns() - ts,
-		.caller = caller, .inode = e->inode, .arg0 = level,
+		.caller = caller, .inode = sl_fd_inode(e), .arg0 = level,
 		.arg1 = name, .ent = e,
 	};
 

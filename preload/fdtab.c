@@ -60,16 +60,25 @@ struct sl_fd *sl_fd_track(int fd, uint64_t inode, int family, int type,
 	e = &sl_fds[fd];
 	/* The kernel gave us this number only after its last holder closed
 	 * it, and that close released the entry (sl_fd_forget): acquiring it
-	 * orders the old owner's writes before ours, in C11 terms too. */
+	 * orders the old owner's writes before ours. The fields are stored
+	 * one by one, not memset, because the inherit walk may be reading
+	 * them from another thread; it sees them whole once it acquires the
+	 * inode released below. */
 	(void)__atomic_load_n(&e->inode, __ATOMIC_ACQUIRE);
-	memset(e, 0, sizeof(*e));
-	e->family = (uint16_t)family;
-	e->type = (uint16_t)type;
-	e->flags = flags;
 	if (type == SOCK_STREAM || type == SOCK_SEQPACKET)
-		e->flags |= SL_FD_STREAM;
+		flags |= SL_FD_STREAM;
 	else
-		e->flags |= SL_FD_WANT_PEER;
+		flags |= SL_FD_WANT_PEER;
+	SL_STORE(e->tx_bytes, 0);
+	SL_STORE(e->rx_bytes, 0);
+	SL_STORE(e->tx_calls, 0);
+	SL_STORE(e->rx_calls, 0);
+	SL_STORE(e->eagain, 0);
+	SL_STORE(e->flags, flags);
+	SL_STORE(e->family, (uint16_t)family);
+	SL_STORE(e->type, (uint16_t)type);
+	SL_STORE(e->role, 0);
+	SL_STORE(e->pol_rules, 0);
 	__atomic_store_n(&e->inode, inode, __ATOMIC_RELEASE);
 	high = __atomic_load_n(&fd_high, __ATOMIC_RELAXED);
 	while (fd >= high &&
@@ -83,6 +92,24 @@ void sl_fd_forget(int fd)
 {
 	if ((unsigned int)fd < (unsigned int)sl_fd_cap)
 		__atomic_store_n(&sl_fds[fd].inode, 0, __ATOMIC_RELEASE);
+}
+
+/* A copy of E, read field by field while other threads may write it. */
+void sl_fd_snapshot(const struct sl_fd *e, struct sl_fd *copy)
+{
+	*copy = (struct sl_fd){
+		.inode = SL_LOAD(e->inode),
+		.tx_bytes = SL_LOAD(e->tx_bytes),
+		.rx_bytes = SL_LOAD(e->rx_bytes),
+		.tx_calls = SL_LOAD(e->tx_calls),
+		.rx_calls = SL_LOAD(e->rx_calls),
+		.eagain = SL_LOAD(e->eagain),
+		.flags = SL_LOAD(e->flags),
+		.family = SL_LOAD(e->family),
+		.type = SL_LOAD(e->type),
+		.role = SL_LOAD(e->role),
+		.pol_rules = SL_LOAD(e->pol_rules),
+	};
 }
 
 int sl_fd_high(void)
@@ -102,11 +129,14 @@ void sl_fd_after_fork(void)
 	for (int fd = 0; fd < high; fd++) {
 		struct sl_fd *e = &sl_fds[fd];
 
-		if (!e->inode)
+		if (!sl_fd_inode(e))
 			continue;
-		e->tx_bytes = e->rx_bytes = 0;
-		e->tx_calls = e->rx_calls = e->eagain = 0;
-		e->flags |= SL_FD_INHERITED;
+		SL_STORE(e->tx_bytes, 0);
+		SL_STORE(e->rx_bytes, 0);
+		SL_STORE(e->tx_calls, 0);
+		SL_STORE(e->rx_calls, 0);
+		SL_STORE(e->eagain, 0);
+		sl_fd_set(e, SL_FD_INHERITED);
 	}
 }
 

@@ -8,15 +8,19 @@
 #define SL_PRELOAD_H
 
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
 
 #include "socklens/wire.h"
 
@@ -92,6 +96,22 @@ struct sl_real {
 	int (*getsockopt)(int, int, int, void *, socklen_t *);
 	int (*setsockopt)(int, int, int, const void *, socklen_t);
 	int (*getsockname)(int, struct sockaddr *, socklen_t *);
+	int (*nanosleep)(const struct timespec *, struct timespec *);
+	int (*clock_nanosleep)(clockid_t, int, const struct timespec *,
+			       struct timespec *);
+	unsigned int (*sleep)(unsigned int);
+	int (*usleep)(useconds_t);
+	int (*pause)(void);
+	int (*sigsuspend)(const sigset_t *);
+	int (*sigwait)(const sigset_t *, int *);
+	int (*sigwaitinfo)(const sigset_t *, siginfo_t *);
+	int (*sigtimedwait)(const sigset_t *, siginfo_t *,
+			    const struct timespec *);
+	int (*pthread_join)(pthread_t, void **);
+	pid_t (*wait)(int *);
+	pid_t (*waitpid)(pid_t, int *, int);
+	int (*waitid)(idtype_t, id_t, siginfo_t *, int);
+	pid_t (*wait4)(pid_t, int *, int, struct rusage *);
 };
 
 extern struct sl_real sl_real;
@@ -161,16 +181,56 @@ int sl_fdtab_init(void);
 struct sl_fd *sl_fd_track(int fd, uint64_t inode, int family, int type,
 			  unsigned int flags);
 void sl_fd_forget(int fd);
+void sl_fd_snapshot(const struct sl_fd *e, struct sl_fd *copy);
 void sl_fd_after_fork(void);
 int sl_fd_high(void);		/* one past the highest fd ever tracked */
 uint64_t sl_fd_inode_of(int fd, int *family, int *type);
 void sl_fdtab_scan_inherited(void);
 
+/*
+ * fd numbers are process-wide, so any thread may read any entry while
+ * another makes or ends the socket behind it (the inherit walk reads them
+ * all). Every field another thread may touch is read and written through
+ * these, as relaxed atomics: the same plain moves on x86-64 and arm64,
+ * but defined behaviour, and quiet under ThreadSanitizer. Flags change by
+ * atomic read-modify-write, so two threads never lose each other's bits.
+ */
+#define SL_LOAD(x)	__atomic_load_n(&(x), __ATOMIC_RELAXED)
+#define SL_STORE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+
+static inline uint64_t sl_fd_inode(const struct sl_fd *e)
+{
+	return SL_LOAD(e->inode);
+}
+
+static inline uint32_t sl_fd_flags(const struct sl_fd *e)
+{
+	return SL_LOAD(e->flags);
+}
+
+static inline void sl_fd_set(struct sl_fd *e, uint32_t f)
+{
+	__atomic_or_fetch(&e->flags, f, __ATOMIC_RELAXED);
+}
+
+/* Clears F; true if this call cleared it (it was set, and no other
+ * thread cleared it first). */
+static inline bool sl_fd_clear(struct sl_fd *e, uint32_t f)
+{
+	return __atomic_fetch_and(&e->flags, ~f, __ATOMIC_RELAXED) & f;
+}
+
+/* Sets F; true if this call set it. */
+static inline bool sl_fd_claim(struct sl_fd *e, uint32_t f)
+{
+	return !(__atomic_fetch_or(&e->flags, f, __ATOMIC_RELAXED) & f);
+}
+
 /* The entry of a tracked fd, or NULL: the one check every wrapper makes. */
 static inline struct sl_fd *sl_fd_get(int fd)
 {
 	if (sl_likely((unsigned int)fd < (unsigned int)sl_fd_cap) &&
-	    sl_fds[fd].inode)
+	    sl_fd_inode(&sl_fds[fd]))
 		return &sl_fds[fd];
 	return NULL;
 }

@@ -49,12 +49,12 @@ static void fill_call(struct sl_rec_call *r, const struct sl_call_info *ci)
 		r->tx_calls = r->rx_calls = r->eagain = 0;
 		return;
 	}
-	r->tx_bytes = __atomic_load_n(&ci->ent->tx_bytes, __ATOMIC_RELAXED);
-	r->rx_bytes = __atomic_load_n(&ci->ent->rx_bytes, __ATOMIC_RELAXED);
-	r->tx_calls = ci->ent->tx_calls;
-	r->rx_calls = ci->ent->rx_calls;
-	r->eagain = ci->ent->eagain;
-	if (ci->ent->flags & SL_FD_NONBLOCK)
+	r->tx_bytes = SL_LOAD(ci->ent->tx_bytes);
+	r->rx_bytes = SL_LOAD(ci->ent->rx_bytes);
+	r->tx_calls = SL_LOAD(ci->ent->tx_calls);
+	r->rx_calls = SL_LOAD(ci->ent->rx_calls);
+	r->eagain = SL_LOAD(ci->ent->eagain);
+	if (sl_fd_flags(ci->ent) & SL_FD_NONBLOCK)
 		r->flags |= SL_F_NONBLOCK;
 }
 

@@ -171,14 +171,14 @@ static int put_inherited(uint64_t now, bool all)
 	for (int fd = 0; fd < high; fd++) {
 		const struct sl_fd *e = &sl_fds[fd];
 		uint64_t inode = __atomic_load_n(&e->inode, __ATOMIC_ACQUIRE);
-		uint32_t flags = __atomic_load_n(&e->flags, __ATOMIC_RELAXED);
+		uint32_t flags = sl_fd_flags(e);
 
 		if (!inode || (!all && !(flags & SL_FD_INHERITED)))
 			continue;
 		r.fd = fd;
 		r.inode = inode;
-		r.arg0 = __atomic_load_n(&e->family, __ATOMIC_RELAXED);
-		r.arg1 = __atomic_load_n(&e->type, __ATOMIC_RELAXED);
+		r.arg0 = SL_LOAD(e->family);
+		r.arg1 = SL_LOAD(e->type);
 		r.flags = (flags & SL_FD_NONBLOCK) ? SL_F_NONBLOCK : 0;
 		if (ctl_put(&r, sizeof(r)))
 			return -1;
@@ -487,10 +487,11 @@ static void report_open_sockets(uint64_t now)
 			.call = SL_CALL_COUNTERS, .fd = fd, .ts = now,
 		};
 
-		if (!e || (e->flags & SL_FD_EPOLL) ||
-		    !(e->tx_calls | e->rx_calls | e->eagain))
+		if (!e || (sl_fd_flags(e) & SL_FD_EPOLL) ||
+		    !(SL_LOAD(e->tx_calls) | SL_LOAD(e->rx_calls) |
+		      SL_LOAD(e->eagain)))
 			continue;
-		ci.inode = e->inode;
+		ci.inode = sl_fd_inode(e);
 		ci.ent = e;
 		sl_emit(&ci);
 	}

@@ -77,7 +77,7 @@ SL_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	uint64_t ts;
 	int ret, err;
 
-	if (!ep || !(ep->flags & SL_FD_EPOLL))
+	if (!ep || !(sl_fd_flags(ep) & SL_FD_EPOLL))
 		return SL_REAL(epoll_ctl)(epfd, op, fd, ev);
 	ts = sl_now_ns();
 	ret = SL_REAL(epoll_ctl)(epfd, op, fd, ev);
@@ -87,8 +87,8 @@ SL_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 		bool read_ev = ret == 0 && op != EPOLL_CTL_DEL && ev;
 
 		r->caller = SL_CALLER();
-		r->epoll_id = ep->inode;
-		r->inode = t ? t->inode : 0;
+		r->epoll_id = sl_fd_inode(ep);
+		r->inode = t ? sl_fd_inode(t) : 0;
 		r->data = read_ev ? ev->data.u64 : 0;
 		r->epfd = epfd;
 		r->fd = fd;
@@ -121,9 +121,9 @@ SL_EXPORT int ioctl(int fd, unsigned long req, ...)
 		return ret;
 	err = errno;
 	if (*(const int *)arg)
-		__atomic_or_fetch(&e->flags, SL_FD_NONBLOCK, __ATOMIC_RELAXED);
+		sl_fd_set(e, SL_FD_NONBLOCK);
 	else
-		__atomic_and_fetch(&e->flags, ~SL_FD_NONBLOCK, __ATOMIC_RELAXED);
+		sl_fd_clear(e, SL_FD_NONBLOCK);
 	errno = err;
 	return ret;
 }

@@ -24,12 +24,14 @@
 static void forget_and_record(int fd, uint16_t call, int64_t implicit,
 			      uint64_t ts, uint64_t caller)
 {
-	struct sl_fd copy = sl_fds[fd];
+	struct sl_fd copy;
 	struct sl_call_info ci = {
 		.call = call, .fd = fd, .ts = ts, .caller = caller,
-		.inode = copy.inode, .arg0 = implicit, .ent = &copy,
+		.arg0 = implicit, .ent = &copy,
 	};
 
+	sl_fd_snapshot(&sl_fds[fd], &copy);
+	ci.inode = copy.inode;
 	sl_fd_forget(fd);
 	sl_emit(&ci);
 }
@@ -61,11 +63,11 @@ static void on_dup(int oldfd, int newfd, uint16_t call, uint64_t ts,
 
 	if (!o || newfd < 0 || newfd == oldfd)
 		return;
-	ci.inode = ci.inode2 = o->inode;
+	ci.inode = ci.inode2 = sl_fd_inode(o);
 	ci.dur = sl_now_ns() - ts;
 	/* dup'ed fds share one open file description, so O_NONBLOCK. */
-	sl_fd_track(newfd, o->inode, o->family, o->type,
-		    o->flags & SL_FD_NONBLOCK);
+	sl_fd_track(newfd, ci.inode, SL_LOAD(o->family), SL_LOAD(o->type),
+		    sl_fd_flags(o) & SL_FD_NONBLOCK);
 	sl_emit(&ci);
 }
 
@@ -102,7 +104,7 @@ static int do_dup23(int oldfd, int newfd, int flags, uint16_t call,
 		return -1;
 	}
 	if (held)
-		copy = *held;
+		sl_fd_snapshot(held, &copy);
 	ret = call == SL_CALL_DUP3 ? SL_REAL(dup3)(oldfd, newfd, flags) :
 				     SL_REAL(dup2)(oldfd, newfd);
 	err = errno;
@@ -156,9 +158,9 @@ static int do_fcntl(int (*real)(int, int, ...), int fd, int cmd, void *arg,
 	if (ret >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
 		on_dup(fd, ret, SL_CALL_FCNTL, ts, caller, cmd);
 	else if (ret >= 0 && cmd == F_SETFL && ((long)arg & O_NONBLOCK))
-		__atomic_or_fetch(&e->flags, SL_FD_NONBLOCK, __ATOMIC_RELAXED);
+		sl_fd_set(e, SL_FD_NONBLOCK);
 	else if (ret >= 0 && cmd == F_SETFL)
-		__atomic_and_fetch(&e->flags, ~SL_FD_NONBLOCK, __ATOMIC_RELAXED);
+		sl_fd_clear(e, SL_FD_NONBLOCK);
 	errno = err;
 	return ret;
 }

@@ -28,7 +28,7 @@ io_slow(struct sl_fd *e, int fd, ssize_t n, int err, bool rx, size_t asked,
 {
 	struct sl_call_info ci = {
 		.call = call, .fd = fd, .ret = n, .err = err,
-		.ts = sl_now_ns(), .caller = caller, .inode = e->inode,
+		.ts = sl_now_ns(), .caller = caller, .inode = sl_fd_inode(e),
 		.ent = e,
 	};
 	bool emit = false;
@@ -46,23 +46,23 @@ io_slow(struct sl_fd *e, int fd, ssize_t n, int err, bool rx, size_t asked,
 	}
 	if (n < 0 && err == EINTR)
 		return;
-	if (e->flags & SL_FD_CONNECTING) {
-		e->flags &= ~SL_FD_CONNECTING;
+	if ((sl_fd_flags(e) & SL_FD_CONNECTING) &&
+	    sl_fd_clear(e, SL_FD_CONNECTING)) {
 		ci.flags |= SL_F_FIRST_IO;
 		emit = true;
 	}
-	if (n == 0 && rx && asked && (e->flags & SL_FD_STREAM) &&
-	    !(e->flags & SL_FD_EOF)) {
-		e->flags |= SL_FD_EOF;
+	if (n == 0 && rx && asked && (sl_fd_flags(e) & SL_FD_STREAM) &&
+	    !(sl_fd_flags(e) & SL_FD_EOF) && sl_fd_claim(e, SL_FD_EOF)) {
 		ci.flags |= SL_F_EOF;
 		emit = true;
 	}
-	if (n < 0 && !(e->flags & SL_FD_ERR)) {
-		e->flags |= SL_FD_ERR;
+	if (n < 0 && !(sl_fd_flags(e) & SL_FD_ERR) &&
+	    sl_fd_claim(e, SL_FD_ERR)) {
 		emit = true;
 	}
-	if (n >= 0 && peer && peer_len && (e->flags & SL_FD_WANT_PEER)) {
-		e->flags &= ~SL_FD_WANT_PEER;
+	if (n >= 0 && peer && peer_len &&
+	    (sl_fd_flags(e) & SL_FD_WANT_PEER) &&
+	    sl_fd_clear(e, SL_FD_WANT_PEER)) {
 		ci.addr = peer;
 		ci.addr_len = peer_len;
 		/* Its first datagram gave an unbound socket its port. */
@@ -94,7 +94,7 @@ static inline void io_done(struct sl_fd *e, int fd, ssize_t n, bool rx,
 		 * of SL_COUNTER_BYTES, the counters go on the timeline. */
 		report = !(count % SL_COUNTER_CALLS) ||
 			 ((total - (uint64_t)n) ^ total) >= SL_COUNTER_BYTES;
-		if (sl_likely(!(e->flags & ATTENTION) && !report))
+		if (sl_likely(!(sl_fd_flags(e) & ATTENTION) && !report))
 			return;
 	}
 	io_slow(e, fd, n, err, rx, asked, call, caller, peer, peer_len, report);
@@ -104,7 +104,7 @@ static inline void io_done(struct sl_fd *e, int fd, ssize_t n, bool rx,
 /* A read on a blocking socket may wait: send our records first. */
 static inline void before_rx(const struct sl_fd *e, int flags)
 {
-	if (!(e->flags & SL_FD_NONBLOCK) && !(flags & MSG_DONTWAIT))
+	if (!(sl_fd_flags(e) & SL_FD_NONBLOCK) && !(flags & MSG_DONTWAIT))
 		sl_flush_if_pending();
 }
 

@@ -46,7 +46,7 @@ static void finish(struct sl_call_info *ci, struct sl_fd *e, int ret,
 	ci->dur = sl_now_ns() - ci->ts;
 	ci->ret = ret;
 	ci->caller = caller;
-	ci->inode = e->inode;
+	ci->inode = sl_fd_inode(e);
 	ci->ent = e;
 }
 
@@ -176,7 +176,7 @@ SL_EXPORT int listen(int fd, int backlog)
 
 	if (!e)
 		return SL_REAL(listen)(fd, backlog);
-	e->role = SL_RS_LISTENER;
+	SL_STORE(e->role, SL_RS_LISTENER);
 	if (sl_pol_on) {
 		struct sockaddr_storage l;
 		socklen_t ll = policy_local(fd, &l);
@@ -237,12 +237,12 @@ SL_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 
 	if (!e)
 		return SL_REAL(connect)(fd, addr, len);
-	if (e->flags & SL_FD_STREAM)
-		e->role = SL_RS_CLIENT;
+	if (sl_fd_flags(e) & SL_FD_STREAM)
+		SL_STORE(e->role, SL_RS_CLIENT);
 	if (sl_pol_on)
 		rl = policy_before_connect(fd, e, addr, len, &remote,
 					   SL_CALLER());
-	if (!(e->flags & SL_FD_NONBLOCK))
+	if (!(sl_fd_flags(e) & SL_FD_NONBLOCK))
 		sl_flush_if_pending();
 	ci.ts = sl_now_ns();
 	ret = SL_REAL(connect)(fd, addr, len);
@@ -250,12 +250,12 @@ SL_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	/* EINPROGRESS, or a blocking connect cut by a signal: the kernel
 	 * goes on connecting, and the outcome comes later. */
 	if (ret < 0 && (ci.err == EINPROGRESS || ci.err == EINTR))
-		e->flags |= SL_FD_CONNECTING;
+		sl_fd_set(e, SL_FD_CONNECTING);
 	else
-		e->flags &= ~SL_FD_CONNECTING;
+		sl_fd_clear(e, SL_FD_CONNECTING);
 	/* A connected datagram socket has its peer in this record. */
 	if (ret == 0)
-		e->flags &= ~SL_FD_WANT_PEER;
+		sl_fd_clear(e, SL_FD_WANT_PEER);
 	if (addr_was_read(ret, ci.err)) {
 		ci.addr = addr;
 		ci.addr_len = len;
@@ -288,7 +288,7 @@ static void after_accept(int nfd, struct sl_fd *e,
 	struct sockaddr_storage loc;
 	socklen_t ll;
 
-	e->role = SL_RS_SERVER;
+	SL_STORE(e->role, SL_RS_SERVER);
 	if (!sl_pol_on)
 		return;
 	ll = policy_local(nfd, &loc);
@@ -315,7 +315,7 @@ static int do_accept(int fd, struct sockaddr *addr, socklen_t *len,
 	int nfd, family, type;
 
 	own.ss_family = AF_UNSPEC;
-	if (!l || (l->flags & SL_FD_NONBLOCK) == 0)
+	if (!l || (sl_fd_flags(l) & SL_FD_NONBLOCK) == 0)
 		sl_flush_if_pending();
 	ci.ts = sl_now_ns();
 	nfd = call == SL_CALL_ACCEPT4 ? SL_REAL(accept4)(fd, a, alen, flags) :
@@ -328,10 +328,10 @@ static int do_accept(int fd, struct sockaddr *addr, socklen_t *len,
 		if (addr && getpeername(nfd, (struct sockaddr *)&own,
 					&own_len) < 0)
 			own_len = 0;
-		family = l ? l->family : own.ss_family;
-		type = l ? l->type : SOCK_STREAM;
+		family = l ? SL_LOAD(l->family) : own.ss_family;
+		type = l ? SL_LOAD(l->type) : SOCK_STREAM;
 		ci.inode = inode_of(nfd);
-		ci.inode2 = l ? l->inode : 0;
+		ci.inode2 = l ? sl_fd_inode(l) : 0;
 		ci.ent = sl_fd_track(nfd, ci.inode, family, type,
 				     (flags & SOCK_NONBLOCK) ? SL_FD_NONBLOCK : 0);
 		ci.addr = (struct sockaddr *)&own;
@@ -346,7 +346,7 @@ static int do_accept(int fd, struct sockaddr *addr, socklen_t *len,
 		__atomic_add_fetch(&l->eagain, 1, __ATOMIC_RELAXED);
 		l = NULL;
 	} else if (l) {
-		ci.inode = l->inode;
+		ci.inode = sl_fd_inode(l);
 		ci.ent = l;
 	}
 	if (nfd >= 0 || l)

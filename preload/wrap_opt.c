@@ -14,7 +14,7 @@ static void pending_outcome(struct sl_fd *e, int fd, int level, int name,
 {
 	struct sl_call_info ci = {
 		.call = SL_CALL_GETSOCKOPT, .fd = fd, .ts = ts,
-		.caller = caller, .inode = e->inode, .arg0 = level,
+		.caller = caller, .inode = sl_fd_inode(e), .arg0 = level,
 		.flags = SL_F_OUTCOME, .ent = e,
 	};
 	int so_error;
@@ -26,7 +26,9 @@ static void pending_outcome(struct sl_fd *e, int fd, int level, int name,
 	 * yet to come. */
 	if (so_error == EINPROGRESS || so_error == EALREADY)
 		return;
-	e->flags &= ~SL_FD_CONNECTING;
+	/* Two threads may ask at once: one reports the outcome. */
+	if (!sl_fd_clear(e, SL_FD_CONNECTING))
+		return;
 	ci.arg1 = so_error;
 	ci.dur = sl_now_ns() - ts;
 	sl_emit(&ci);
@@ -39,7 +41,7 @@ SL_EXPORT int getsockopt(int fd, int level, int name, void *val,
 	uint64_t ts;
 	int ret, err;
 
-	if (!e || !(e->flags & SL_FD_CONNECTING) || level != SOL_SOCKET ||
+	if (!e || !(sl_fd_flags(e) & SL_FD_CONNECTING) || level != SOL_SOCKET ||
 	    name != SO_ERROR)
 		return SL_REAL(getsockopt)(fd, level, name, val, len);
 	ts = sl_now_ns();

@@ -49,7 +49,7 @@ static void epoll_record(struct sl_fd *ep, int epfd,
 		return;
 	w->dur_ns = ts ? end - ts : 0;
 	w->caller = caller;
-	w->epoll_id = ep->inode;
+	w->epoll_id = sl_fd_inode(ep);
 	w->epfd = epfd;
 	w->ret = n;
 	w->err = n < 0 ? err : 0;
@@ -91,7 +91,7 @@ static struct sl_fd *epoll_entry(int epfd)
 {
 	struct sl_fd *ep = sl_traced(epfd);
 
-	return ep && (ep->flags & SL_FD_EPOLL) ? ep : NULL;
+	return ep && (sl_fd_flags(ep) & SL_FD_EPOLL) ? ep : NULL;
 }
 
 SL_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max,
@@ -198,7 +198,7 @@ static void poll_record(const struct pollfd *fds, nfds_t n, int ret,
 
 		if (!e || !fds[i].revents)
 			continue;
-		w->ready[k].key = e->inode;
+		w->ready[k].key = sl_fd_inode(e);
 		w->ready[k].events = (uint32_t)fds[i].revents;
 		w->ready[k].fd = fds[i].fd;
 		k++;
@@ -292,7 +292,7 @@ static void select_done(int nfds, int ret, const fd_set *r, const fd_set *w,
 			more++;
 			continue;
 		}
-		ready[nready++] = (struct sl_ready){ e->inode, ev, fd };
+		ready[nready++] = (struct sl_ready){ sl_fd_inode(e), ev, fd };
 	}
 	if (!nready)
 		return;
