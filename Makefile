@@ -118,7 +118,7 @@ e2e: all
 	@sh tests/run_e2e.sh
 
 check: deps
-	@$(MAKE) -s --no-print-directory all $(UNITS) $(REPLAYS)
+	@$(MAKE) -s --no-print-directory all $(UNITS) $(REPLAYS) $(TSAN_LIB) $(TSAN_STRESS)
 	@SL_BUILD=$(abspath $(BUILD)) sh tests/run_all.sh $(UNITS)
 
 demo: deps
@@ -137,6 +137,25 @@ REPLAYS := $(FUZZ_NAMES:%=$(BUILD)/tests/replay_%)
 $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIBVIEW)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Ipreload -Iviewer $(CFLAGS) $(WARN) $(SANFLAGS) -o $@ $^ -lelf -lm
+
+# ThreadSanitizer for the threaded tests (tests/e2e/test_tsan.sh): the
+# preload and the stress program built with it. TSan cannot ride in a
+# preload into a program built without it, so the program is ours.
+TSAN := $(BUILD)/tsan
+TSAN_LIB := $(TSAN)/libsocklens.so
+TSAN_STRESS := $(TSAN)/stress
+TSAN_FLAGS := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+$(TSAN)/preload/%.o: preload/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(TSAN_FLAGS) $(WARN) -fPIC -fvisibility=hidden \
+		-ftls-model=initial-exec -c $< -o $@
+
+$(TSAN_LIB): $(PRELOAD_SRC:%.c=$(TSAN)/%.o)
+	$(CC) -shared -o $@ $^ -fsanitize=thread -Wl,-z,now -Wl,--no-undefined -ldl -lpthread
+
+$(TSAN_STRESS): tests/helpers/stress.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(TSAN_FLAGS) $(WARN) -o $@ $< -lpthread
 
 install: $(LIB) $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/socklens

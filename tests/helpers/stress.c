@@ -11,6 +11,10 @@
  *                the handler itself makes and closes a socket
  *   spawn        vfork+exec, posix_spawn, and a chain of execs
  *   emfile       sockets until EMFILE, then close them all and go on
+ *   shared N     N writers and N readers on one socketpair at once, while
+ *                another thread polls it through epoll, asks its options,
+ *                dups and closes the dups: one socket's entry touched by
+ *                every thread (the ThreadSanitizer test runs it)
  */
 #include <errno.h>
 #include <pthread.h>
@@ -19,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -83,6 +88,74 @@ static void on_alarm(int sig)
 	(void)sig;
 	if (fd >= 0 && close(fd) == 0)
 		handled = 1;
+}
+
+enum { SHARED_BYTES = 2000 };
+static int shared_sv[2];
+static volatile int shared_done;
+
+static void *shared_writer(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < SHARED_BYTES; i++)
+		if (send(shared_sv[0], "x", 1, 0) != 1)
+			abort();
+	return NULL;
+}
+
+static void *shared_reader(void *arg)
+{
+	char b;
+
+	(void)arg;
+	for (int i = 0; i < SHARED_BYTES; i++)
+		if (recv(shared_sv[1], &b, 1, 0) != 1)
+			abort();
+	return NULL;
+}
+
+static void *shared_watcher(void *arg)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN }, out[2];
+
+	(void)arg;
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, shared_sv[1], &ev) < 0)
+		abort();
+	while (!__atomic_load_n(&shared_done, __ATOMIC_RELAXED)) {
+		int v, d;
+		socklen_t len = sizeof(v);
+
+		epoll_wait(ep, out, 2, 0);
+		getsockopt(shared_sv[0], SOL_SOCKET, SO_SNDBUF, &v, &len);
+		if ((d = dup(shared_sv[0])) >= 0)
+			close(d);
+	}
+	close(ep);
+	return NULL;
+}
+
+static int shared(int n)
+{
+	pthread_t t[2 * 64 + 1];
+
+	if (n < 1 || n > 64 ||
+	    socketpair(AF_UNIX, SOCK_STREAM, 0, shared_sv) < 0)
+		return 2;
+	pthread_create(&t[2 * n], NULL, shared_watcher, NULL);
+	for (int i = 0; i < n; i++) {
+		pthread_create(&t[i], NULL, shared_writer, NULL);
+		pthread_create(&t[n + i], NULL, shared_reader, NULL);
+	}
+	for (int i = 0; i < 2 * n; i++)
+		pthread_join(t[i], NULL);
+	__atomic_store_n(&shared_done, 1, __ATOMIC_RELAXED);
+	pthread_join(t[2 * n], NULL);
+	close(shared_sv[0]);
+	close(shared_sv[1]);
+	printf("%d writers and %d readers moved %d bytes\n", n, n,
+	       n * SHARED_BYTES);
+	return 0;
 }
 
 static int eintr(void)
@@ -172,5 +245,7 @@ int main(int argc, char **argv)
 		return chain(argc > 2 ? atoi(argv[2]) : 0);
 	if (!strcmp(argv[1], "emfile"))
 		return emfile();
+	if (!strcmp(argv[1], "shared"))
+		return shared(argc > 2 ? atoi(argv[2]) : 4);
 	return 2;
 }
