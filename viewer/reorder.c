@@ -95,8 +95,11 @@ static bool is_setup(const struct sl_hdr *h)
 {
 	const struct sl_rec_call *c = (const struct sl_rec_call *)h;
 
+	/* Not a drop report: it only counts, and it is written when the
+	 * loss is noticed, which may be long after another thread's
+	 * records that have yet to arrive. */
 	if (h->type == SL_REC_HELLO || h->type == SL_REC_MODULE ||
-	    h->type == SL_REC_CONN || h->type == SL_REC_DROP)
+	    h->type == SL_REC_CONN)
 		return true;
 	return h->type == SL_REC_CALL &&
 	       (c->call == SL_CALL_INHERIT || c->call == SL_CALL_FDS_DONE);

@@ -375,7 +375,8 @@ static void test_reused_inode_is_new_socket(void **state)
 }
 
 /* The file is read through the reorder stage: a thread's close that
- * arrives before the accepting thread's accept is put after it. */
+ * arrives before the accepting thread's accept is put after it, even
+ * with a drop report between them. */
 static void test_load_reorders_threads(void **state)
 {
 	char path[] = "/tmp/sl-model-XXXXXX";
@@ -411,6 +412,20 @@ static void test_load_reorders_threads(void **state)
 	memcpy((char *)batch + n, &rec.c, sizeof(rec.c));
 	n += sizeof(rec.c);
 	sl_writer_frame(w, 1, batch, n);
+	/* a drop report, written after everything: it only counts, and
+	 * must not push the handler's close ahead of the accept that is
+	 * still on its way */
+	{
+		struct sl_rec_drop d;
+
+		memset(&d, 0, sizeof(d));
+		d.h.size = sizeof(d);
+		d.h.type = SL_REC_DROP;
+		d.h.version = SL_WIRE_VERSION;
+		d.h.ts_ns = 400;
+		d.records = 7;
+		sl_writer_frame(w, 1, &d, sizeof(d));
+	}
 	/* then the main thread's: socket, listen, accept */
 	n = 0;
 	new_socket(0, 3, 500, 110);
@@ -430,6 +445,7 @@ static void test_load_reorders_threads(void **state)
 	assert_int_equal(sl_model_load(&m, path), 0);
 	unlink(path);
 	assert_int_equal(m.nsocks, 2);
+	assert_int_equal(m.dropped, 7);
 	assert_int_equal(sock(2)->role, SL_ROLE_SERVER);
 	assert_true(sock(2)->closed);
 	assert_int_equal(sock(2)->start_ns, 200);
