@@ -56,7 +56,14 @@ static const struct binding bindings[] = {
 	BIND(epoll_pwait, "epoll_pwait"), BIND(epoll_pwait2, "epoll_pwait2"),
 	BIND(epoll_create, "epoll_create"), BIND(epoll_create1, "epoll_create1"),
 	BIND(epoll_ctl, "epoll_ctl"), BIND(ioctl, "ioctl"),
-	BIND(getsockopt, "getsockopt"), BIND(setsockopt, "setsockopt"), BIND(getsockname, "getsockname"),
+	BIND(getsockopt, "getsockopt"), BIND(setsockopt, "setsockopt"),
+	BIND(getsockname, "getsockname"),
+	BIND(nanosleep, "nanosleep"), BIND(clock_nanosleep, "clock_nanosleep"),
+	BIND(sleep, "sleep"), BIND(usleep, "usleep"), BIND(pause, "pause"),
+	BIND(sigsuspend, "sigsuspend"), BIND(sigwait, "sigwait"),
+	BIND(sigwaitinfo, "sigwaitinfo"), BIND(sigtimedwait, "sigtimedwait"),
+	BIND(pthread_join, "pthread_join"), BIND(wait, "wait"),
+	BIND(waitpid, "waitpid"), BIND(waitid, "waitid"), BIND(wait4, "wait4"),
 };
 #undef BIND
 
