@@ -50,3 +50,21 @@ wait_file() {
 }
 
 need() { command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed"; }
+
+# need_pkg CMD PACKAGE...: CMD, installed from Debian's PACKAGEs if it is
+# missing and we may (root with apt-get); skipped with the reason if not.
+need_pkg() {
+	cmd=$1
+	shift
+	if ! command -v "$cmd" >/dev/null 2>&1 && [ "$(id -u)" = 0 ] &&
+		command -v apt-get >/dev/null; then
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" \
+			>/dev/null 2>&1 || true
+	fi
+	command -v "$cmd" >/dev/null 2>&1 ||
+		skip "$cmd is not installed and could not be (apt-get install $*)"
+}
+
+# A free port below the ephemeral range (DESIGN.md), from OFFSET and
+# this shell's pid, so parallel runs do not collide.
+test_port() { echo $((20000 + ($$ % 1200) * 10 + ${1:-0})); }
