@@ -81,6 +81,7 @@ void sl_model_free(struct sl_model *m)
 	}
 	free(m->epolls);
 	free(m->unix_pending);
+	free(m->unix_srv_pending);
 	sl_hash_free(m->by_epoll);
 	sl_symcache_free(m->syms);
 	sl_hash_free(m->by_tuple);

@@ -227,6 +227,8 @@ struct sl_model {
 	struct sl_hash *by_tuple;	/* TCP 4-tuple -> unpaired end */
 	struct sl_sock **unix_pending;	/* UNIX clients not yet paired */
 	uint32_t nunix_pending, unix_pending_cap;
+	struct sl_sock **unix_srv_pending;	/* and server ends */
+	uint32_t nunix_srv_pending, unix_srv_pending_cap;
 	uint64_t waits;			/* poll/select/epoll wait records */
 	uint64_t policy_actions;
 	struct sl_conn_map *conns;	/* collector connection -> process */

@@ -96,20 +96,6 @@ static bool is_unix_stream(const struct sl_sock *s)
 	       (s->type == SOCK_STREAM || s->type == SOCK_SEQPACKET);
 }
 
-/* A client end with both addresses (connect done, or under way). */
-void sl_model_pair_connect(struct sl_model *m, struct sl_sock *s)
-{
-	if (is_unix_stream(s) && s->remote.len > sizeof(sa_family_t)) {
-		m->unix_pending = sl_model_grow(m->unix_pending,
-						&m->unix_pending_cap,
-						m->nunix_pending + 1,
-						sizeof(*m->unix_pending));
-		m->unix_pending[m->nunix_pending++] = s;
-		return;
-	}
-	meet(m, tuple_key(&s->local, &s->remote), s, true);
-}
-
 static bool same_path(const struct sl_addr *a, const struct sl_addr *b)
 {
 	size_t off = offsetof(struct sockaddr_un, sun_path);
@@ -126,10 +112,59 @@ static bool same_path(const struct sl_addr *a, const struct sl_addr *b)
 	return la && la == lb && !memcmp(pa, pb, la);
 }
 
-/* The first UNIX client of PID, connected to PATH, still unpaired. */
-static void pair_unix(struct sl_model *m, struct sl_sock *s,
-		      const struct sl_addr *path)
+static void pending_add(struct sl_sock ***list, uint32_t *n, uint32_t *cap,
+			struct sl_sock *s)
 {
+	*list = sl_model_grow(*list, cap, *n + 1, sizeof(**list));
+	(*list)[(*n)++] = s;
+}
+
+static void pending_take(struct sl_sock **list, uint32_t *n, uint32_t i)
+{
+	memmove(&list[i], &list[i + 1], (*n - i - 1) * sizeof(*list));
+	(*n)--;
+}
+
+/*
+ * UNIX stream ends have no 4-tuple: a client and a server end meet by the
+ * listener's path and the client's pid, which the server end has from
+ * SO_PEERCRED, in connect order. Either may reach the model first (the
+ * client's records may still sit in its buffer when the accept is
+ * applied), so each side waits in its own list for the other.
+ */
+void sl_model_pair_connect(struct sl_model *m, struct sl_sock *s)
+{
+	if (!is_unix_stream(s) || s->remote.len <= sizeof(sa_family_t)) {
+		meet(m, tuple_key(&s->local, &s->remote), s, true);
+		return;
+	}
+	for (uint32_t i = 0; i < m->nunix_srv_pending; i++) {
+		struct sl_sock *v = m->unix_srv_pending[i];
+
+		if (v->peer_pid != s->connect_pid ||
+		    !same_path(&v->local, &s->remote))
+			continue;
+		pair(s, v);
+		pending_take(m->unix_srv_pending, &m->nunix_srv_pending, i);
+		return;
+	}
+	pending_add(&m->unix_pending, &m->nunix_pending,
+		    &m->unix_pending_cap, s);
+}
+
+/* A server end, just accepted from LISTENER (NULL if not followed). */
+void sl_model_pair_accept(struct sl_model *m, struct sl_sock *s,
+			  const struct sl_sock *listener)
+{
+	const struct sl_addr *path;
+
+	if (!is_unix_stream(s)) {
+		meet(m, tuple_key(&s->remote, &s->local), s, false);
+		return;
+	}
+	if (!s->peer_pid)
+		return;
+	path = listener ? &listener->local : &s->local;
 	for (uint32_t i = 0; i < m->nunix_pending; i++) {
 		struct sl_sock *c = m->unix_pending[i];
 
@@ -137,21 +172,11 @@ static void pair_unix(struct sl_model *m, struct sl_sock *s,
 		    !same_path(&c->remote, path))
 			continue;
 		pair(c, s);
-		memmove(&m->unix_pending[i], &m->unix_pending[i + 1],
-			(m->nunix_pending - i - 1) * sizeof(*m->unix_pending));
-		m->nunix_pending--;
+		pending_take(m->unix_pending, &m->nunix_pending, i);
 		return;
 	}
-}
-
-/* A server end, just accepted from LISTENER (NULL if not followed). */
-void sl_model_pair_accept(struct sl_model *m, struct sl_sock *s,
-			  const struct sl_sock *listener)
-{
-	if (is_unix_stream(s)) {
-		if (s->peer_pid)
-			pair_unix(m, s, listener ? &listener->local : &s->local);
-		return;
-	}
-	meet(m, tuple_key(&s->remote, &s->local), s, false);
+	if (!s->local.len && listener)
+		s->local = listener->local;
+	pending_add(&m->unix_srv_pending, &m->nunix_srv_pending,
+		    &m->unix_srv_pending_cap, s);
 }

@@ -604,6 +604,45 @@ static void test_pair_unix_by_path_and_pid(void **state)
 	assert_int_equal(sock(2)->peer_id, 3);
 }
 
+/* The server end reaches the model first: the client's records were
+ * still in its buffer when the accept was applied. */
+static void test_pair_unix_accept_first(void **state)
+{
+	(void)state;
+	conn(1, 10);
+	hello(1, 10, 1, 0, 100);
+	call(SL_CALL_SOCKET, 3, 3, 800, 110);
+	rec.c.arg0 = AF_UNIX;
+	rec.c.arg1 = SOCK_STREAM;
+	send_rec(1);
+	call(SL_CALL_BIND, 3, 0, 800, 111);
+	rec.c.h.size = sizeof(rec);
+	rec.c.h.type = SL_REC_CALL_ADDR;
+	with_unix(&rec.addr, "/run/app.sock");
+	with_unix(&rec.local, "/run/app.sock");
+	send_rec(1);
+	simple(1, SL_CALL_LISTEN, 3, 0, 800, 112);
+	call(SL_CALL_ACCEPT, 5, 5, 801, 125);
+	rec.c.inode2 = 800;
+	rec.c.dur_ns = 20;
+	rec.c.peer_pid = 20;
+	send_rec(1);
+	conn(2, 20);
+	hello(2, 20, 1, 0, 100);
+	call(SL_CALL_SOCKET, 4, 4, 900, 120);
+	rec.c.arg0 = AF_UNIX;
+	rec.c.arg1 = SOCK_STREAM;
+	send_rec(2);
+	call(SL_CALL_CONNECT, 4, 0, 900, 130);
+	rec.c.h.size = sizeof(rec);
+	rec.c.h.type = SL_REC_CALL_ADDR;
+	with_unix(&rec.addr, "/run/app.sock");
+	send_rec(2);
+	assert_int_equal(sock(2)->role, SL_ROLE_SERVER);
+	assert_int_equal(sock(2)->peer_id, 3);
+	assert_int_equal(sock(3)->peer_id, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -622,6 +661,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_epoll_watch_wait_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_tcp_by_tuple, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_unix_by_path_and_pid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pair_unix_accept_first, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
