@@ -64,6 +64,7 @@ static const struct binding bindings[] = {
 	BIND(sigwaitinfo, "sigwaitinfo"), BIND(sigtimedwait, "sigtimedwait"),
 	BIND(pthread_join, "pthread_join"), BIND(wait, "wait"),
 	BIND(waitpid, "waitpid"), BIND(waitid, "waitid"), BIND(wait4, "wait4"),
+	BIND(prctl, "prctl"), BIND(syscall, "syscall"),
 };
 #undef BIND
 

@@ -112,6 +112,8 @@ struct sl_real {
 	pid_t (*waitpid)(pid_t, int *, int);
 	int (*waitid)(idtype_t, id_t, siginfo_t *, int);
 	pid_t (*wait4)(pid_t, int *, int, struct rusage *);
+	int (*prctl)(int, ...);
+	long (*syscall)(long, ...);
 };
 
 extern struct sl_real sl_real;
@@ -267,6 +269,7 @@ void sl_rec_done(uint64_t ts);
 /* The per-thread buffer (buffer.c). */
 void sl_flush(void);
 void sl_flush_if_pending(void);
+void sl_go_dark(void);
 bool sl_buffer_pending(void);
 void sl_buffer_after_fork(void);
 void sl_buffer_init(void);

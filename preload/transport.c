@@ -29,7 +29,9 @@
  * programs that take the lowest free fd and of select()'s FD_SETSIZE. */
 #define TRANSPORT_FD_GAP 8
 
-enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_UP };
+/* DARK: the process put itself under a seccomp filter (wrap_sandbox.c);
+ * nothing is sent again, and no system call is made to try. */
+enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_UP, CONN_DARK };
 
 static int conn_fd = -1;
 static int conn_state = CONN_DOWN;
@@ -350,6 +352,22 @@ void sl_transport_send(const void *buf, uint32_t len, uint32_t records,
 		if (err != -EAGAIN && err != -ENOBUFS)
 			conn_lost(now);
 	}
+}
+
+/*
+ * From now on this process is not traced: the wrappers pass through (not
+ * enabled), no fd is followed, and the transport never sends nor
+ * connects. The connection stays open: its end tells the collector when
+ * the process is gone.
+ */
+void sl_go_dark(void)
+{
+	int high = sl_fd_high();
+
+	__atomic_store_n(&conn_state, CONN_DARK, __ATOMIC_RELEASE);
+	__atomic_store_n(&sl_cfg.enabled, false, __ATOMIC_RELAXED);
+	for (int fd = 0; fd < high; fd++)
+		sl_fd_forget(fd);
 }
 
 bool sl_is_transport_fd(int fd)

@@ -202,6 +202,7 @@ struct sl_proc {
 	uint64_t exec_ns;
 	uint32_t execs;
 	int64_t exit_status;	/* -1 when not known */
+	uint64_t dark_ns;	/* when its own seccomp filter ended tracing */
 	uint64_t dropped;
 	uint64_t real_offset;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
 	bool has_policy;

@@ -368,6 +368,11 @@ static bool proc_call(struct sl_model *m, struct sl_proc *p,
 	case SL_CALL_EXIT:
 		p->exit_status = c->ret;
 		return true;
+	case SL_CALL_SANDBOX:
+		/* Sent just before the filter goes in; a second record
+		 * with the failure follows if it did not. */
+		p->dark_ns = c->ret == 0 ? c->h.ts_ns : 0;
+		return true;
 	case SL_CALL_FDS_DONE:
 		sl_model_fds_done(m, p);
 		return true;

@@ -46,6 +46,7 @@ static const char *const call_names[SL_CALL_MAX] = {
 	[SL_CALL_FDS_DONE] = "fds-done",
 	[SL_CALL_EXIT] = "exit",
 	[SL_CALL_COUNTERS] = "counters",
+	[SL_CALL_SANDBOX] = "seccomp",
 	[SL_CALL_GETSOCKOPT] = "getsockopt",
 	[SL_CALL_SETSOCKOPT] = "setsockopt",
 	[SL_CALL_EPOLL_CREATE] = "epoll_create",

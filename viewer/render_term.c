@@ -306,6 +306,8 @@ static void draw_proc(FILE *f, const struct sl_proc *p, bool color)
 		fputs(i ? " -> " : " ", f);
 		sl_term_str(f, p->images[i], strlen(p->images[i]), 50);
 	}
+	if (p->dark_ns)
+		fputs("  [untraced after its seccomp filter]", f);
 	if (p->exit_status >= 0)
 		fprintf(f, "  [exit %lld]", (long long)p->exit_status);
 	fprintf(f, "%s\n", color ? "\033[0m" : "");
@@ -355,6 +357,12 @@ static void summary(FILE *f, const struct sl_model *m)
 			"records\n", (unsigned long long)m->bad_conns);
 	if (m->bad_why[0])
 		fprintf(f, "warning: bad record in the file: %s\n", m->bad_why);
+	for (uint32_t i = 0; i < m->nprocs; i++)
+		if (m->procs[i]->dark_ns)
+			fprintf(f, "note: pid %u put itself under a seccomp "
+				"filter at +%.3fs; it is untraced from there\n",
+				m->procs[i]->pid,
+				(double)(m->procs[i]->dark_ns - m->first_ns) / 1e9);
 }
 
 /* Widths: the endpoint column as wide as the widest endpoint (within

@@ -98,6 +98,8 @@ enum sl_call {
 	SL_CALL_SELECT,
 	SL_CALL_PSELECT,
 	SL_CALL_IOCTL,
+	SL_CALL_SANDBOX,	/* the process installs a seccomp filter: after
+				 * it succeeds (ret 0) the process is dark */
 	SL_CALL_MAX
 };
 
