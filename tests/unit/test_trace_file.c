@@ -183,6 +183,42 @@ static void test_newer_version_refused(void **state)
 	assert_non_null(strstr(r.why, "version"));
 }
 
+/* The byte-at-a-time definition, to check the sliced one against. */
+static uint32_t crc32_ref(const uint8_t *p, size_t len)
+{
+	uint32_t c = 0xFFFFFFFFu;
+
+	while (len--) {
+		c ^= *p++;
+		for (int k = 0; k < 8; k++)
+			c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+	}
+	return c ^ 0xFFFFFFFFu;
+}
+
+/* Every length to 300 at every misalignment, whole and split in two. */
+static void test_crc32_sliced_matches_bytewise(void **state)
+{
+	static uint8_t buf[512];
+	uint32_t x = 12345;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(x >> 16);
+	}
+	for (size_t off = 0; off < 16; off++)
+		for (size_t len = 0; len <= 300; len++) {
+			const uint8_t *p = buf + off;
+			size_t cut = len / 3;
+
+			assert_int_equal(sl_crc32(p, len), crc32_ref(p, len));
+			assert_int_equal(sl_crc32_update(sl_crc32(p, cut),
+							 p + cut, len - cut),
+					 crc32_ref(p, len));
+		}
+}
+
 static void test_crc32_known_value(void **state)
 {
 	(void)state;
@@ -202,6 +238,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_not_a_trace_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_version_refused, setup, teardown),
 		cmocka_unit_test(test_crc32_known_value),
+		cmocka_unit_test(test_crc32_sliced_matches_bytewise),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
