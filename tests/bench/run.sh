@@ -1,56 +1,92 @@
 #!/bin/sh
-# make bench: the micro benchmark bare, under socklens (collector
-# attached), under socklens with its collector stopped (SIGSTOP), and
-# under strace, RUNS times each, interleaved; prints medians and ratios.
-# Then callgrind instruction counts per call, bare and traced: the figure
-# that does not move with the machine's noise.
+# make bench: what socklens costs, measured in one run against the bare
+# program and against strace. Not a test: it prints, it does not judge.
+#
+#  1. micro: ns per call (tests/bench/micro.c) bare, under socklens
+#     (collector attached), under socklens with its collector stopped
+#     (SIGSTOP), under strace -f and strace -f --seccomp-bpf; RUNS runs
+#     each, interleaved; medians and ratios.
+#  2. callgrind: instructions per call, bare and traced, the figure that
+#     does not move with the machine's noise.
+#  3. collector: records/s from 4 writer processes (tests/bench/ingest.c)
+#     and per second of the collector's CPU; trace bytes per record.
+#  4. viewer: time and peak memory of view, export -f sockets, export -f
+#     html and audit on a synthetic trace of 100k sockets, 1M events.
+#  5. macro: redis-benchmark and nginx+wrk, bare, traced and under strace
+#     (tests/bench/macro.sh; BENCH_MACRO=0 leaves it out).
+#
+# RUNS (default 5) sets the repetitions. The machines are shared and
+# noisy: read the medians, and callgrind for small differences.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-$root/build}
 runs=${RUNS:-5}
 tmp=$(mktemp -d)
+col=0
 trap 'kill $col 2>/dev/null || true; rm -rf "$tmp"' EXIT
 cc -O2 -o "$tmp/micro" "$root/tests/bench/micro.c"
-col=0
+cc -O2 -I"$root/include" -o "$tmp/ingest" "$root/tests/bench/ingest.c"
+strace_filter="-f -e trace=network,epoll_wait -o /dev/null"
+have_strace=0
+command -v strace >/dev/null && have_strace=1
+have_bpf=0
+[ $have_strace = 1 ] && strace --seccomp-bpf -f -o /dev/null true 2>/dev/null && have_bpf=1
 
+median() {	# file case
+	grep "^$2 " "$1" 2>/dev/null | awk '{print $2}' | sort -n |
+		awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]; else print "-"}'
+}
+ratio() { awk -v a="$1" -v b="$2" -v f="$3" 'BEGIN{if (a=="-"||b=="-"||b==0) print "-"; else printf f, a/b}'; }
+
+echo "socklens bench, $(date -u +%Y-%m-%d), $(uname -m), $(nproc) cores," \
+	"$(sed -n 's/^model name.*: //p' /proc/cpuinfo | head -n 1)"
+echo
+
+# 1. micro
 "$build/socklens" collect -s "$tmp/stopped.sock" -o "$tmp/stopped.trace" 2>/dev/null &
 col=$!
 while [ ! -S "$tmp/stopped.sock" ]; do sleep 0.01; done
 kill -STOP $col
-
 for i in $(seq "$runs"); do
 	"$tmp/micro" >>"$tmp/bare"
 	"$build/socklens" run -q -o "$tmp/t.trace" -- "$tmp/micro" >>"$tmp/traced"
 	SOCKLENS_SOCKET="$tmp/stopped.sock" LD_PRELOAD="$build/libsocklens.so" \
 		"$tmp/micro" >>"$tmp/stopped"
-	if command -v strace >/dev/null; then
-		strace -f -e trace=network,epoll_wait,close,read -o /dev/null \
-			"$tmp/micro" -n 10 >>"$tmp/strace"
+	if [ $have_strace = 1 ]; then
+		# shellcheck disable=SC2086
+		strace $strace_filter "$tmp/micro" -n 10 >>"$tmp/strace"
 	fi
+	if [ $have_bpf = 1 ]; then
+		# shellcheck disable=SC2086
+		strace --seccomp-bpf $strace_filter "$tmp/micro" -n 10 >>"$tmp/bpf"
+	fi
+	rm -f "$tmp/t.trace"
 done
 kill -CONT $col
+kill $col
+wait $col 2>/dev/null || true
+col=0
 
-median() {	# file case
-	grep "^$2 " "$1" | awk '{print $2}' | sort -n |
-		awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]; else print "-"}'
-}
-printf '%-26s %10s %10s %10s %10s %9s %9s\n' case bare socklens stopped strace \
-	"sl/bare" "strace/bare"
+printf '%-24s %9s %9s %9s %10s %10s %7s %8s %8s\n' "ns/op" bare socklens stopped \
+	strace "strace-bpf" "sl/bare" "+ns" "st/bare"
 for c in $(awk '{print $1}' "$tmp/bare" | sort -u); do
 	b=$(median "$tmp/bare" "$c")
 	t=$(median "$tmp/traced" "$c")
 	s=$(median "$tmp/stopped" "$c")
-	st=$( [ -f "$tmp/strace" ] && median "$tmp/strace" "$c" || echo -)
-	printf '%-26s %10s %10s %10s %10s %9s %9s\n' "$c" "$b" "$t" "$s" "$st" \
-		"$(awk -v a="$t" -v b="$b" 'BEGIN{printf "%.2f", a/b}')" \
-		"$(awk -v a="$st" -v b="$b" 'BEGIN{if (a=="-") print "-"; else printf "%.1f", a/b}')"
+	st=$(median "$tmp/strace" "$c")
+	bp=$(median "$tmp/bpf" "$c")
+	printf '%-24s %9s %9s %9s %10s %10s %7s %8s %8s\n' "$c" "$b" "$t" "$s" "$st" "$bp" \
+		"$(ratio "$t" "$b" %.2f)" "$(awk -v a="$t" -v b="$b" 'BEGIN{printf "%+.0f", a-b}')" \
+		"$(ratio "$st" "$b" %.0f)"
 done
-echo "(ns per operation, median of $runs runs; strace: -f -e trace=network,epoll_wait,close,read)"
+echo "(median of $runs runs; strace $strace_filter, strace-bpf adds --seccomp-bpf)"
 
+# 2. callgrind
 if command -v valgrind >/dev/null; then
 	echo
-	echo "callgrind: instructions per operation, marginal (two run lengths, so"
-	echo "one-time costs cancel): bare, traced, added by socklens"
+	echo "callgrind instructions per operation (marginal: two run lengths, so"
+	echo "one-time costs cancel)"
+	printf '  %-24s %8s %8s %8s\n' case bare traced added
 	cg() {	# mode scale case
 		if [ "$1" = bare ]; then
 			valgrind --tool=callgrind --callgrind-out-file="$tmp/cg" \
@@ -65,12 +101,74 @@ if command -v valgrind >/dev/null; then
 	ops() {	# base_n scale: warm-up plus measured iterations
 		echo $(( $1 / 10 / $2 + 1 + $1 / $2 + 1 ))
 	}
-	for spec in socket+close:20000 "send+recv(1B):50000" \
-		"epoll_wait(0)x64:200000" "read(non-socket):200000"; do
+	for spec in socket+close:20000 socket+setsockopt+close:20000 \
+		"send+recv(1B):50000" "epoll_wait(0)x64:200000" \
+		"read(non-socket):200000"; do
 		c=${spec%:*} n=${spec#*:}
 		d=$(( $(ops "$n" 10) - $(ops "$n" 20) ))
 		b=$(( $(cg bare 10 "$c") - $(cg bare 20 "$c") ))
 		t=$(( $(cg traced 10 "$c") - $(cg traced 20 "$c") ))
 		printf '  %-24s %8d %8d %8d\n' "$c" $((b / d)) $((t / d)) $(((t - b) / d))
 	done
+fi
+
+# 3. collector
+echo
+echo "collector ingest: 4 writer processes x 5000 full batches (1.36M records)"
+cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+for i in $(seq "$runs"); do
+	rm -f "$tmp/i.sock" "$tmp/i.trace"
+	"$build/socklens" collect -s "$tmp/i.sock" -o "$tmp/i.trace" 2>/dev/null &
+	col=$!
+	while [ ! -S "$tmp/i.sock" ]; do sleep 0.01; done
+	c0=$(cpu_of $col)
+	out=$("$tmp/ingest" "$tmp/i.sock" 4 5000)
+	c1=$(cpu_of $col)
+	kill $col
+	wait $col 2>/dev/null || true
+	col=0
+	echo "$out" | awk -v cpu=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" \
+		-v bytes="$(stat -c %s "$tmp/i.trace")" \
+		'{printf "wall %.0f\ncpu %.0f\nbytes %.1f\n", $2 / $4, \
+		  cpu ? $2 / (cpu / hz) : 0, bytes / $2}' >>"$tmp/ingest.out"
+done
+printf '  records/s (wall, writers and collector on %s cores): %s\n' "$(nproc)" \
+	"$(median "$tmp/ingest.out" wall)"
+printf '  records per second of collector CPU:              %s\n' "$(median "$tmp/ingest.out" cpu)"
+printf '  trace bytes per record:                           %s\n' "$(median "$tmp/ingest.out" bytes)"
+rm -f "$tmp/i.trace"
+
+# 4. viewer
+echo
+echo "viewer on a synthetic trace: 100k sockets, 1M events (tests/bench/gen_trace.py)"
+python3 "$root/tests/bench/gen_trace.py" "$tmp/big.trace" 100000 10 10
+printf '  %-20s %8s %10s\n' command seconds "peak RSS"
+for cmd in "view" "export -f sockets" "export -f html" "audit"; do
+	for i in $(seq "$runs"); do
+		# shellcheck disable=SC2086
+		python3 - "$build/socklens" $cmd "$tmp/big.trace" <<'PY' >>"$tmp/viewer.out"
+import os, sys, time
+t = time.monotonic()
+pid = os.fork()
+if pid == 0:
+    fd = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, ru = os.wait4(pid, 0)
+print("secs %.3f" % (time.monotonic() - t))
+print("rss %d" % (ru.ru_maxrss // 1024))
+PY
+	done
+	printf '  %-20s %8s %7s MB\n' "$cmd" "$(median "$tmp/viewer.out" secs)" \
+		"$(median "$tmp/viewer.out" rss)"
+	rm -f "$tmp/viewer.out"
+done
+echo "  ($(stat -c %s "$tmp/big.trace") bytes; median of $runs runs)"
+rm -f "$tmp/big.trace"
+
+# 5. macro
+if [ "${BENCH_MACRO:-1}" != 0 ]; then
+	echo
+	BUILD=$build RUNS=$runs sh "$root/tests/bench/macro.sh"
 fi
