@@ -13,7 +13,7 @@ build=${BUILD:-$root/build}
 runs=${RUNS:-5}
 tmp=$(mktemp -d)
 srv=0
-trap 'kill $srv 2>/dev/null || true; rm -rf "$tmp"' EXIT
+trap '[ $srv = 0 ] || kill $srv 2>/dev/null || true; rm -rf "$tmp"' EXIT
 strace_filter="-f -e trace=network,epoll_wait -o /dev/null"
 
 want() {	# command package...
@@ -85,22 +85,8 @@ if want nginx nginx-light && want wrk wrk; then
 	for i in $(seq "$runs"); do
 		for m in $modes; do
 			port=$((port + 1))
-			cat >"$tmp/nginx.conf" <<CONF
-worker_processes 2;
-daemon off;
-pid $tmp/nginx.pid;
-error_log $tmp/logs/error.log crit;
-events { worker_connections 1024; }
-http {
-	access_log off;
-	client_body_temp_path $tmp/logs/body;
-	proxy_temp_path $tmp/logs/proxy;
-	fastcgi_temp_path $tmp/logs/fastcgi;
-	uwsgi_temp_path $tmp/logs/uwsgi;
-	scgi_temp_path $tmp/logs/scgi;
-	server { listen 127.0.0.1:$port; root $tmp/www; }
-}
-CONF
+			sed -e "s|@DIR@|$tmp|g" -e "s|@PORT@|$port|g" \
+				"$root/tests/e2e/nginx.conf.in" >"$tmp/nginx.conf"
 			rm -f "$tmp/nginx.pid"
 			# shellcheck disable=SC2046
 			$(wrap $m) nginx -c "$tmp/nginx.conf" -p "$tmp" >/dev/null 2>&1 &

@@ -23,7 +23,7 @@ build=${BUILD:-$root/build}
 runs=${RUNS:-5}
 tmp=$(mktemp -d)
 col=0
-trap 'kill $col 2>/dev/null || true; rm -rf "$tmp"' EXIT
+trap '[ $col = 0 ] || kill $col 2>/dev/null || true; rm -rf "$tmp"' EXIT
 cc -O2 -o "$tmp/micro" "$root/tests/bench/micro.c"
 cc -O2 -I"$root/include" -o "$tmp/ingest" "$root/tests/bench/ingest.c"
 strace_filter="-f -e trace=network,epoll_wait -o /dev/null"

@@ -16,22 +16,8 @@ echo hello >"$TMP/www/index.html"
 # The workers run as nobody: they must be able to read the pages.
 chmod 0755 "$TMP" "$TMP/www"
 chmod 0644 "$TMP/www/big.bin" "$TMP/www/index.html"
-cat >"$TMP/nginx.conf" <<CONF
-worker_processes 2;
-daemon off;
-pid $TMP/nginx.pid;
-error_log $TMP/logs/error.log warn;
-events { worker_connections 256; }
-http {
-	access_log off;
-	client_body_temp_path $TMP/logs/body;
-	proxy_temp_path $TMP/logs/proxy;
-	fastcgi_temp_path $TMP/logs/fastcgi;
-	uwsgi_temp_path $TMP/logs/uwsgi;
-	scgi_temp_path $TMP/logs/scgi;
-	server { listen 127.0.0.1:$port; root $TMP/www; }
-}
-CONF
+sed -e "s|@DIR@|$TMP|g" -e "s|@PORT@|$port|g" "$SL_ROOT/tests/e2e/nginx.conf.in" \
+	>"$TMP/nginx.conf"
 
 # serve PREFIX [socklens run args]: nginx, then the clients, then quit.
 serve() {

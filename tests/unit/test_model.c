@@ -567,9 +567,9 @@ static void with_unix(struct sl_addr *a, const char *path)
 }
 
 /* UNIX stream ends meet by the listener's path and the client's pid. */
-static void test_pair_unix_by_path_and_pid(void **state)
+/* Process 10 listens on /run/app.sock (socket 1). */
+static void unix_listener(void)
 {
-	(void)state;
 	conn(1, 10);
 	hello(1, 10, 1, 0, 100);
 	call(SL_CALL_SOCKET, 3, 3, 800, 110);
@@ -583,6 +583,11 @@ static void test_pair_unix_by_path_and_pid(void **state)
 	with_unix(&rec.local, "/run/app.sock");
 	send_rec(1);
 	simple(1, SL_CALL_LISTEN, 3, 0, 800, 112);
+}
+
+/* Process 20 connects to it. */
+static void unix_client(void)
+{
 	conn(2, 20);
 	hello(2, 20, 1, 0, 100);
 	call(SL_CALL_SOCKET, 4, 4, 900, 120);
@@ -594,11 +599,24 @@ static void test_pair_unix_by_path_and_pid(void **state)
 	rec.c.h.type = SL_REC_CALL_ADDR;
 	with_unix(&rec.addr, "/run/app.sock");
 	send_rec(2);
+}
+
+/* Process 10 accepts process 20's connection. */
+static void unix_accept(void)
+{
 	call(SL_CALL_ACCEPT, 5, 5, 801, 125);
 	rec.c.inode2 = 800;
 	rec.c.dur_ns = 20;
 	rec.c.peer_pid = 20;
 	send_rec(1);
+}
+
+static void test_pair_unix_by_path_and_pid(void **state)
+{
+	(void)state;
+	unix_listener();
+	unix_client();
+	unix_accept();
 	assert_int_equal(sock(3)->role, SL_ROLE_SERVER);
 	assert_int_equal(sock(3)->peer_id, 2);
 	assert_int_equal(sock(2)->peer_id, 3);
@@ -609,35 +627,9 @@ static void test_pair_unix_by_path_and_pid(void **state)
 static void test_pair_unix_accept_first(void **state)
 {
 	(void)state;
-	conn(1, 10);
-	hello(1, 10, 1, 0, 100);
-	call(SL_CALL_SOCKET, 3, 3, 800, 110);
-	rec.c.arg0 = AF_UNIX;
-	rec.c.arg1 = SOCK_STREAM;
-	send_rec(1);
-	call(SL_CALL_BIND, 3, 0, 800, 111);
-	rec.c.h.size = sizeof(rec);
-	rec.c.h.type = SL_REC_CALL_ADDR;
-	with_unix(&rec.addr, "/run/app.sock");
-	with_unix(&rec.local, "/run/app.sock");
-	send_rec(1);
-	simple(1, SL_CALL_LISTEN, 3, 0, 800, 112);
-	call(SL_CALL_ACCEPT, 5, 5, 801, 125);
-	rec.c.inode2 = 800;
-	rec.c.dur_ns = 20;
-	rec.c.peer_pid = 20;
-	send_rec(1);
-	conn(2, 20);
-	hello(2, 20, 1, 0, 100);
-	call(SL_CALL_SOCKET, 4, 4, 900, 120);
-	rec.c.arg0 = AF_UNIX;
-	rec.c.arg1 = SOCK_STREAM;
-	send_rec(2);
-	call(SL_CALL_CONNECT, 4, 0, 900, 130);
-	rec.c.h.size = sizeof(rec);
-	rec.c.h.type = SL_REC_CALL_ADDR;
-	with_unix(&rec.addr, "/run/app.sock");
-	send_rec(2);
+	unix_listener();
+	unix_accept();
+	unix_client();
 	assert_int_equal(sock(2)->role, SL_ROLE_SERVER);
 	assert_int_equal(sock(2)->peer_id, 3);
 	assert_int_equal(sock(3)->peer_id, 2);
