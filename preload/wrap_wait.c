@@ -11,6 +11,7 @@
  * are folded into the next record as `idle_polls`.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
@@ -27,11 +28,21 @@ static inline void before_wait(bool may_block)
 		sl_flush_if_pending();
 }
 
+/* A timeout in ms for the record, saturated: programs pass "forever" as
+ * tv_sec = LONG_MAX (socat does), which would overflow the product. A
+ * negative one makes the call fail with EINVAL; it is recorded as -1. */
+static int to_ms(long long sec, long long sub_ms)
+{
+	if (sec < 0 || sub_ms < 0)
+		return -1;
+	if (sec >= INT_MAX / 1000 - 1)
+		return INT_MAX;
+	return (int)(sec * 1000 + (sub_ms > 999 ? 999 : sub_ms));
+}
+
 static int ts_to_ms(const struct timespec *ts)
 {
-	if (!ts)
-		return -1;
-	return (int)(ts->tv_sec * 1000 + ts->tv_nsec / 1000000);
+	return ts ? to_ms(ts->tv_sec, ts->tv_nsec / 1000000) : -1;
 }
 
 static void epoll_record(struct sl_fd *ep, int epfd,
@@ -315,7 +326,7 @@ static void select_done(int nfds, int ret, const fd_set *r, const fd_set *w,
 SL_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *x,
 		     struct timeval *tv)
 {
-	int timeout = tv ? (int)(tv->tv_sec * 1000 + tv->tv_usec / 1000) : -1;
+	int timeout = tv ? to_ms(tv->tv_sec, tv->tv_usec / 1000) : -1;
 	uint64_t ts = 0;
 	int ret;
 

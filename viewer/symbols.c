@@ -164,7 +164,10 @@ static struct symtab *table(struct sl_symcache *c, const char *path)
 	c->tabs[c->n] = (struct symtab){ .path = strdup(path) };
 	if (elf_version(EV_CURRENT) != EV_NONE)
 		load(&c->tabs[c->n], path, 0);
-	qsort(c->tabs[c->n].syms, c->tabs[c->n].n, sizeof(struct sym), by_addr);
+	/* A module without symbols (stripped, unreadable) has none to sort. */
+	if (c->tabs[c->n].n)
+		qsort(c->tabs[c->n].syms, c->tabs[c->n].n, sizeof(struct sym),
+		      by_addr);
 	return &c->tabs[c->n++];
 }
 
