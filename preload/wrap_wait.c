@@ -28,21 +28,26 @@ static inline void before_wait(bool may_block)
 		sl_flush_if_pending();
 }
 
-/* A timeout in ms for the record, saturated: programs pass "forever" as
- * tv_sec = LONG_MAX (socat does), which would overflow the product. A
- * negative one makes the call fail with EINVAL; it is recorded as -1. */
-static int to_ms(long long sec, long long sub_ms)
+/*
+ * A timeout in ms, SUB in units of which PER make a millisecond. Saturated:
+ * programs pass "forever" as tv_sec = LONG_MAX (socat does), which would
+ * overflow the product. One under a millisecond but not zero still blocks
+ * for a while: 1. A negative one makes the call fail with EINVAL: -1.
+ */
+static int to_ms(long long sec, long long sub, long long per)
 {
-	if (sec < 0 || sub_ms < 0)
+	if (sec < 0 || sub < 0)
 		return -1;
 	if (sec >= INT_MAX / 1000 - 1)
 		return INT_MAX;
-	return (int)(sec * 1000 + (sub_ms > 999 ? 999 : sub_ms));
+	if (!sec && sub && sub < per)
+		return 1;
+	return (int)(sec * 1000 + (sub / per > 999 ? 999 : sub / per));
 }
 
 static int ts_to_ms(const struct timespec *ts)
 {
-	return ts ? to_ms(ts->tv_sec, ts->tv_nsec / 1000000) : -1;
+	return ts ? to_ms(ts->tv_sec, ts->tv_nsec, 1000000) : -1;
 }
 
 static void epoll_record(struct sl_fd *ep, int epfd,
@@ -147,9 +152,6 @@ SL_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max,
 	uint64_t ts = 0;
 	int n;
 
-	/* A timeout under a millisecond still blocks for a while. */
-	if (timeout == 0 && (tmo->tv_nsec || tmo->tv_sec))
-		timeout = 1;
 	before_wait(timeout != 0);
 	if (!ep)
 		return SL_REAL(epoll_pwait2)(epfd, ev, max, tmo, mask);
@@ -261,8 +263,6 @@ SL_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 
 	if (!sl_active())
 		return SL_REAL(ppoll)(fds, n, tmo, mask);
-	if (timeout == 0 && (tmo->tv_nsec || tmo->tv_sec))
-		timeout = 1;
 	before_wait(timeout != 0);
 	if (timeout)
 		ts = sl_now_ns();
@@ -326,14 +326,12 @@ static void select_done(int nfds, int ret, const fd_set *r, const fd_set *w,
 SL_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *x,
 		     struct timeval *tv)
 {
-	int timeout = tv ? to_ms(tv->tv_sec, tv->tv_usec / 1000) : -1;
+	int timeout = tv ? to_ms(tv->tv_sec, tv->tv_usec, 1000) : -1;
 	uint64_t ts = 0;
 	int ret;
 
 	if (!sl_active())
 		return SL_REAL(select)(n, r, w, x, tv);
-	if (timeout == 0 && (tv->tv_sec || tv->tv_usec))
-		timeout = 1;
 	before_wait(timeout != 0);
 	if (timeout)
 		ts = sl_now_ns();
@@ -351,8 +349,6 @@ SL_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *x,
 
 	if (!sl_active())
 		return SL_REAL(pselect)(n, r, w, x, tmo, mask);
-	if (timeout == 0 && (tmo->tv_nsec || tmo->tv_sec))
-		timeout = 1;
 	before_wait(timeout != 0);
 	if (timeout)
 		ts = sl_now_ns();
