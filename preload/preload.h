@@ -280,6 +280,16 @@ void sl_fill_hdr(struct sl_hdr *h, size_t size, unsigned int type,
 bool sl_modules_changed(void);
 int sl_modules_send(int (*send)(const void *, size_t), uint64_t ts);
 
+/* The shared-memory ring (ring.c, include/socklens/ring.h). */
+struct sl_ring_hdr;
+struct sl_ring_hdr *sl_ring_create(int *fd);
+void sl_ring_publish(struct sl_ring_hdr *r);
+void sl_ring_discard(struct sl_ring_hdr *r);
+uint32_t sl_ring_abandon(void);
+void sl_ring_after_fork(void);
+bool sl_ring_active(void);
+bool sl_ring_put(const void *buf, uint32_t len, unsigned int limit_div);
+
 /* The transport (transport.c). */
 void sl_transport_send(const void *buf, uint32_t len, uint32_t records,
 		       bool explicit);

@@ -5,6 +5,11 @@
  * program dropped records, counted and reported later, never a wait or a
  * SIGPIPE.
  *
+ * Batches go through the shared-memory ring (ring.c) when there is one
+ * and it is less than half full; otherwise on the socket, which also
+ * wakes the collector to empty the ring. Control messages (hello, module
+ * map, drop reports) always take the socket.
+ *
  * The connection is made lazily, by the first flush, so that processes
  * that never touch a socket never connect. Its fd lives high, close-on-
  * exec; once chosen its number never changes for the life of the image
@@ -17,9 +22,12 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <socklens/ring.h>
 
 #include "preload.h"
 
@@ -239,7 +247,51 @@ static int install_conn(int fd)
 	return 0;
 }
 
-/* What a connection starts with: hello, module map, the held sockets. */
+/*
+ * A ring for this connection: its memfd goes to the collector with an
+ * SL_REC_RING record. Without one (no memfd, a full socket, an old
+ * kernel) the socket carries everything, as before.
+ */
+static void offer_ring(uint64_t now)
+{
+	struct sl_rec_ring rec;
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = &rec, .iov_len = sizeof(rec) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.b, .msg_controllen = sizeof(ctl.b),
+	};
+	struct cmsghdr *cm;
+	struct sl_ring_hdr *r;
+	int mfd;
+	ssize_t n;
+
+	r = sl_ring_create(&mfd);
+	if (!r)
+		return;
+	memset(&rec, 0, sizeof(rec));
+	sl_fill_hdr(&rec.h, sizeof(rec), SL_REC_RING, now);
+	rec.data_size = r->data_size;
+	memset(&ctl, 0, sizeof(ctl));
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &mfd, sizeof(int));
+	n = SL_REAL(sendmsg)(__atomic_load_n(&conn_fd, __ATOMIC_ACQUIRE), &msg,
+			     MSG_DONTWAIT | MSG_NOSIGNAL);
+	SL_REAL(close)(mfd);
+	if (n == (ssize_t)sizeof(rec))
+		sl_ring_publish(r);
+	else
+		sl_ring_discard(r);
+}
+
+/* What a connection starts with: hello, module map, the held sockets,
+ * then the ring. */
 static int introduce(uint64_t now, uint32_t hello_flags)
 {
 	int err;
@@ -254,6 +306,8 @@ static int introduce(uint64_t now, uint32_t hello_flags)
 		err = put_inherited(now, hello_flags & SL_HELLO_RECONNECT);
 	if (!err && ctl_len)
 		err = send_msg(ctl_buf, ctl_len);
+	if (!err)
+		offer_ring(now);
 	return err;
 }
 
@@ -299,6 +353,9 @@ static void conn_lost(uint64_t now)
 	if (__atomic_compare_exchange_n(&conn_state, &expect, CONN_DOWN, false,
 					__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
 		SL_LOG(2, "collector gone; running on untraced");
+		/* What the dead collector never read: counted, so the next
+		 * one hears of it. */
+		sl_count_drop(sl_ring_abandon());
 		backoff_ms = BACKOFF_MIN_MS;
 		schedule_retry(now);
 	}
@@ -331,9 +388,16 @@ static void send_drop_record(uint64_t now)
 void sl_transport_send(const void *buf, uint32_t len, uint32_t records,
 		       bool explicit)
 {
-	uint64_t now = sl_now_ns();
+	uint64_t now;
 	int err;
 
+	/* The common case, connected with room in the ring: a copy, no
+	 * system call, not even the clock. */
+	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_UP &&
+	    !__atomic_load_n(&dropped_records, __ATOMIC_RELAXED) &&
+	    !(explicit && sl_modules_changed()) && sl_ring_put(buf, len, 2))
+		return;
+	now = sl_now_ns();
 	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
 		try_connect(now);
 	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP) {
@@ -346,7 +410,12 @@ void sl_transport_send(const void *buf, uint32_t len, uint32_t records,
 	 * a flush the program's own call asked for (see buffer.c). */
 	if (explicit && sl_modules_changed())
 		sl_modules_send(send_msg, now);
+	if (sl_ring_put(buf, len, 2))
+		return;
 	err = send_msg(buf, len);
+	/* The socket is full: the ring may still have room. */
+	if ((err == -EAGAIN || err == -ENOBUFS) && sl_ring_put(buf, len, 1))
+		return;
 	if (err) {
 		sl_count_drop(records);
 		if (err != -EAGAIN && err != -ENOBUFS)
@@ -434,6 +503,7 @@ void sl_transport_after_fork(int child_fd)
 
 	sl_reset_ids_after_fork();
 	sl_buffer_after_fork();
+	sl_ring_after_fork();
 	if (conn_fd >= 0)
 		SL_REAL(close)(conn_fd);
 	conn_fd = -1;

@@ -92,9 +92,11 @@ int sl_cmd_collect(int argc, char **argv)
 	}
 	sl_live_free(live);
 	sl_collector_close(&col);
-	fprintf(stderr, "%s: %llu records in %llu batches, %llu refused, "
-		"%llu cut off for bad records\n", sl_prog(),
-		(unsigned long long)col.records, (unsigned long long)col.batches,
+	fprintf(stderr, "%s: %llu records in %llu batches (%llu through "
+		"rings), %llu refused, %llu cut off for bad records\n",
+		sl_prog(), (unsigned long long)col.records,
+		(unsigned long long)col.batches,
+		(unsigned long long)col.ring_batches,
 		(unsigned long long)col.refused, (unsigned long long)col.bad);
 	return 0;
 }

@@ -5,10 +5,17 @@
  * wire contract and appends it to the trace file as one frame. A process
  * that sends a bad record loses its connection; the others never notice.
  *
+ * Most batches arrive through a shared-memory ring per process
+ * (include/socklens/ring.h), announced on the connection with its memfd;
+ * the connection carries the rest. A connection's ring is read before
+ * each of its messages (what a thread flushed before it sent comes
+ * first), every SL_RING_POLL_MS, and a last time when it closes.
+ *
  * Order: a fork child's first records must not reach the file before
- * what its parent sent before forking. The parent's batch is queued on
- * its connection before the child can even connect, so the collector
- * drains every open connection before it accepts a new one.
+ * what its parent sent before forking. The parent's batch is in its ring
+ * or queued on its connection before the child can even connect, so the
+ * collector drains every open connection, rings included, before it
+ * accepts a new one.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <socklens/ring.h>
+
 #include "viewer.h"
 
 struct sl_conn {
@@ -31,6 +40,7 @@ struct sl_conn {
 	uint32_t pid;		/* from the kernel, with the first message */
 	bool announced;		/* SL_REC_CONN written */
 	struct sl_check check;
+	struct sl_ring_view ring;
 };
 
 /* epoll data for the listener; connections carry their sl_conn. */
@@ -170,6 +180,11 @@ static void drop_conn(struct sl_collector *c, struct sl_conn *k,
 
 	if (k->announced)
 		write_own(c, k->id, &g, SL_REC_GONE, sizeof(g));
+	if (k->ring.hdr) {
+		sl_ring_beat(&k->ring, 0);
+		sl_ring_unmap(&k->ring);
+		c->nrings--;
+	}
 	epoll_ctl(c->epfd, EPOLL_CTL_DEL, k->fd, NULL);
 	close(k->fd);
 	for (struct sl_conn **pp = &c->conns; *pp; pp = &(*pp)->next) {
@@ -235,12 +250,152 @@ static bool sender_ok(struct sl_collector *c, struct sl_conn *k,
 	return true;
 }
 
-/* Reads every batch the connection has; false if it is gone. */
+/* Checks one batch and keeps it; false (the reason in k->check.why) if
+ * a record in it is bad. */
+static bool keep_batch(struct sl_collector *c, struct sl_conn *k,
+		       const void *buf, size_t n)
+{
+	if (sl_wire_check_batch(&k->check, buf, n))
+		return false;
+	sl_writer_frame(&c->w, k->id, buf, n);
+	if (c->tap)
+		c->tap(c->tap_ctx, k->id, (const uint8_t *)buf, n);
+	c->records += count_records((const uint8_t *)buf, n);
+	c->batches++;
+	return true;
+}
+
+/* Every committed batch in the connection's ring; false if it broke the
+ * ring's rules or sent a bad record. */
+static bool read_ring(struct sl_collector *c, struct sl_conn *k)
+{
+	uint64_t buf[SL_BATCH_MAX / sizeof(uint64_t)];
+	int n;
+
+	if (!k->ring.hdr)
+		return true;
+	while ((n = sl_ring_next(&k->ring, buf, k->check.why,
+				 sizeof(k->check.why))) > 0) {
+		if (!keep_batch(c, k, buf, (size_t)n))
+			return false;
+		c->ring_batches++;
+	}
+	return n == 0;
+}
+
+/*
+ * An SL_REC_RING message: map the ring whose memfd came with it. An exec
+ * brings a new one on the same connection; the old image's is read to
+ * its end first.
+ */
+static bool take_ring(struct sl_collector *c, struct sl_conn *k,
+		      const void *buf, size_t n, int fd)
+{
+	const struct sl_rec_ring *r = buf;
+
+	if (n != sizeof(*r) || r->h.size != sizeof(*r) ||
+	    r->h.version != SL_WIRE_VERSION) {
+		snprintf(k->check.why, sizeof(k->check.why),
+			 "ring record of %zu bytes", n);
+		return false;
+	}
+	if (!k->check.hello_seen) {
+		snprintf(k->check.why, sizeof(k->check.why),
+			 "ring before hello");
+		return false;
+	}
+	if (fd < 0) {
+		snprintf(k->check.why, sizeof(k->check.why),
+			 "ring record without its fd");
+		return false;
+	}
+	if (k->ring.hdr) {
+		if (!read_ring(c, k))
+			return false;
+		sl_ring_unmap(&k->ring);
+		c->nrings--;
+	}
+	if (sl_ring_map(&k->ring, fd, r->data_size, k->check.why,
+			sizeof(k->check.why)))
+		return false;
+	sl_ring_beat(&k->ring, mono_ns());
+	c->nrings++;
+	return true;
+}
+
+/* The fd that came with a message (SCM_RIGHTS), or -1. More than one,
+ * or one where a ring is not expected, is the caller's to refuse. */
+static int passed_fd(struct msghdr *msg, int *count)
+{
+	int fd = -1;
+
+	*count = 0;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(msg); cm;
+	     cm = CMSG_NXTHDR(msg, cm)) {
+		size_t nfd;
+
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < nfd; i++) {
+			int one;
+
+			memcpy(&one, CMSG_DATA(cm) + i * sizeof(int),
+			       sizeof(int));
+			if (fd < 0)
+				fd = one;
+			else
+				close(one);
+			(*count)++;
+		}
+	}
+	return fd;
+}
+
+static void close_fds(struct msghdr *msg)
+{
+	int nfd, fd = passed_fd(msg, &nfd);
+
+	if (fd >= 0)
+		close(fd);
+}
+
+/* One message from the connection: a batch, or a ring. */
+static bool take_msg(struct sl_collector *c, struct sl_conn *k,
+		     struct msghdr *msg, const void *buf, size_t n)
+{
+	int nfd, fd = passed_fd(msg, &nfd);
+	bool ok;
+
+	if (!sender_ok(c, k, msg)) {
+		ok = false;
+	} else if (nfd > 1) {
+		snprintf(k->check.why, sizeof(k->check.why),
+			 "%d fds with one message", nfd);
+		ok = false;
+	} else if (n >= sizeof(struct sl_hdr) &&
+		   ((const struct sl_hdr *)buf)->type == SL_REC_RING) {
+		ok = take_ring(c, k, buf, n, fd);
+	} else if (fd >= 0) {
+		snprintf(k->check.why, sizeof(k->check.why),
+			 "an fd with a batch");
+		ok = false;
+	} else {
+		ok = keep_batch(c, k, buf, n);
+	}
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* Reads every batch the connection has, its ring first; false if it is
+ * gone. */
 static bool drain(struct sl_collector *c, struct sl_conn *k)
 {
 	uint64_t buf[SL_BATCH_MAX / sizeof(uint64_t) + 1];
 	union {
-		char b[CMSG_SPACE(sizeof(struct ucred))];
+		char b[CMSG_SPACE(sizeof(struct ucred)) +
+		       CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} ctl;
 	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
@@ -254,6 +409,13 @@ static bool drain(struct sl_collector *c, struct sl_conn *k)
 		n = recvmsg(k->fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 		if (n < 0 && errno == EINTR)
 			continue;
+		/* What the ring holds was written before this message was
+		 * sent, or at the same time by another thread. */
+		if (!read_ring(c, k)) {
+			if (n > 0)
+				close_fds(&msg);
+			goto err_bad;
+		}
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			return true;
 		if (n <= 0) {
@@ -262,18 +424,15 @@ static bool drain(struct sl_collector *c, struct sl_conn *k)
 		}
 		if ((msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
 		    n > SL_BATCH_MAX) {
+			close_fds(&msg);
 			snprintf(k->check.why, sizeof(k->check.why),
+				 (msg.msg_flags & MSG_CTRUNC) ?
+				 "more ancillary data than a ring's fd" :
 				 "batch larger than %d bytes", SL_BATCH_MAX);
 			goto err_bad;
 		}
-		if (!sender_ok(c, k, &msg) ||
-		    sl_wire_check_batch(&k->check, buf, (size_t)n))
+		if (!take_msg(c, k, &msg, buf, (size_t)n))
 			goto err_bad;
-		sl_writer_frame(&c->w, k->id, buf, (size_t)n);
-		if (c->tap)
-			c->tap(c->tap_ctx, k->id, (const uint8_t *)buf, (size_t)n);
-		c->records += count_records((const uint8_t *)buf, (size_t)n);
-		c->batches++;
 	}
 
 err_bad:
@@ -293,12 +452,32 @@ static void drain_all(struct sl_collector *c)
 	}
 }
 
+/* The rings of every connection, for what came without a message. */
+static void read_rings(struct sl_collector *c)
+{
+	struct sl_conn *k = c->conns, *next;
+	uint64_t now = c->nrings ? mono_ns() : 0;
+
+	for (; k; k = next) {
+		next = k->next;
+		if (!k->ring.hdr)
+			continue;
+		sl_ring_beat(&k->ring, now);
+		if (read_ring(c, k))
+			continue;
+		c->bad++;
+		note(c, "dropped process %u: bad record: %s", k->pid,
+		     k->check.why);
+		drop_conn(c, k, 1);
+	}
+}
+
 static void accept_all(struct sl_collector *c)
 {
 	for (;;) {
 		struct ucred cred;
 		socklen_t len = sizeof(cred);
-		struct sl_conn *k;
+		struct sl_conn *k, **pp;
 		struct epoll_event ev = { .events = EPOLLIN };
 		int on = 1;
 		int fd = accept4(c->lfd, NULL, NULL,
@@ -323,8 +502,12 @@ static void accept_all(struct sl_collector *c)
 		k->fd = fd;
 		k->id = c->next_conn++;
 		k->pid = (uint32_t)cred.pid;
-		k->next = c->conns;
-		c->conns = k;
+		/* At the end: drain_all goes oldest first, a parent before
+		 * the child it made a connection for. */
+		pp = &c->conns;
+		while (*pp)
+			pp = &(*pp)->next;
+		*pp = k;
 		c->nconns++;
 		ev.data.ptr = k;
 		epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev);
@@ -341,7 +524,14 @@ int sl_collector_poll(struct sl_collector *c, int timeout_ms)
 	bool listener = false;
 	int n, extra = 0;
 
+	/* Rings wake nobody: look at them at least this often. */
+	if (c->nrings && (timeout_ms < 0 || timeout_ms > SL_RING_POLL_MS))
+		timeout_ms = SL_RING_POLL_MS;
 	n = epoll_wait(c->epfd, evs, 64, timeout_ms);
+	/* First what the rings hold: it was written before whatever message
+	 * woke us was sent, or at the same time (a parent's pre-fork batch
+	 * comes before its child's first message). */
+	read_rings(c);
 	for (int i = 0; i < n; i++) {
 		if (evs[i].data.u64 == LISTENER_TAG)
 			listener = true;

@@ -97,6 +97,19 @@ int sl_frame_records(uint32_t conn, const uint8_t *p, size_t len,
 
 /* collector.c */
 struct sl_conn;
+/* ring.c: the collector's side of a process's shared-memory ring */
+struct sl_ring_view {
+	struct sl_ring_hdr *hdr;	/* mapping, NULL when none */
+	uint64_t size;			/* data bytes */
+	uint64_t tail;			/* ours; the shared one is only told */
+};
+int sl_ring_map(struct sl_ring_view *v, int fd, uint64_t data_size,
+		char *why, size_t cap);
+void sl_ring_beat(struct sl_ring_view *v, uint64_t now_ns);
+void sl_ring_unmap(struct sl_ring_view *v);
+bool sl_ring_pending(const struct sl_ring_view *v);
+int sl_ring_next(struct sl_ring_view *v, void *buf, char *why, size_t cap);
+
 struct sl_collector {
 	int lfd;
 	int epfd;
@@ -108,6 +121,8 @@ struct sl_collector {
 	char dir[96];		/* private directory we made, or "" */
 	uint64_t records;
 	uint64_t batches;
+	uint64_t ring_batches;	/* of batches, those read from a ring */
+	unsigned int nrings;	/* connections with a ring mapped */
 	uint64_t refused;
 	uint64_t bad;
 	bool quiet;

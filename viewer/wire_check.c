@@ -93,6 +93,8 @@ int sl_wire_check_rec(struct sl_check *st, const void *rec, size_t avail,
 	if (h->size > avail)
 		return bad(st, "record of %u bytes runs past the batch (%zu)",
 			   h->size, avail);
+	if (h->type == SL_REC_RING)
+		return bad(st, "a ring record is transport, not a record");
 	if (!from_collector &&
 	    (h->type == SL_REC_CONN || h->type == SL_REC_GONE))
 		return bad(st, "record type %u is the collector's", h->type);

@@ -42,6 +42,7 @@ enum sl_rec_type {
 	SL_REC_WAIT = 9,	/* a readiness wait: epoll, poll or select */
 	SL_REC_POLICY_INFO = 10, /* the policy in force, after hello */
 	SL_REC_POLICY = 11,	/* one action of the policy on a socket */
+	SL_REC_RING = 12,	/* transport: a shared-memory ring (ring.h) */
 	SL_REC_TYPE_MAX
 };
 
@@ -342,7 +343,19 @@ struct sl_rec_gone {
 	uint64_t bad_records;	/* non-zero: dropped for a bad record */
 };
 
+/*
+ * The preload's shared-memory ring (ring.h): a message of this one record
+ * carries the ring's memfd (SCM_RIGHTS). The collector maps it and keeps
+ * nothing of it in the trace: it is transport, never a file record.
+ */
+struct sl_rec_ring {
+	struct sl_hdr h;
+	uint64_t data_size;	/* bytes of the data area, a power of two */
+	uint64_t reserved;
+};
+
 _Static_assert(sizeof(struct sl_hdr) == 16, "sl_hdr layout");
+_Static_assert(sizeof(struct sl_rec_ring) == 32, "sl_rec_ring layout");
 _Static_assert(sizeof(struct sl_rec_call) == 120, "sl_rec_call layout");
 _Static_assert(sizeof(struct sl_addr) == SL_ADDR_MAX, "sl_addr layout");
 _Static_assert(sizeof(struct sl_rec_call_addr) == 120 + 2 * SL_ADDR_MAX,
@@ -410,6 +423,7 @@ static inline size_t sl_rec_size(unsigned int type)
 		[SL_REC_WAIT] = sizeof(struct sl_rec_wait),
 		[SL_REC_POLICY_INFO] = sizeof(struct sl_rec_policy_info),
 		[SL_REC_POLICY] = sizeof(struct sl_rec_policy),
+		[SL_REC_RING] = sizeof(struct sl_rec_ring),
 	};
 	return type < SL_REC_TYPE_MAX ? sizes[type] : 0;
 }
