@@ -89,14 +89,6 @@ void sl_ring_unmap(struct sl_ring_view *v)
 	v->hdr = NULL;
 }
 
-/* Whether the ring holds a reserved chunk not yet committed: on the
- * last read, what a process killed between the two is lost. */
-bool sl_ring_pending(const struct sl_ring_view *v)
-{
-	return v->hdr &&
-	       __atomic_load_n(&v->hdr->head, __ATOMIC_ACQUIRE) != v->tail;
-}
-
 /*
  * The next batch, copied into BUF (SL_BATCH_MAX bytes): its length, 0 if
  * there is none yet, or -EINVAL with the reason in WHY when the ring

@@ -107,7 +107,6 @@ int sl_ring_map(struct sl_ring_view *v, int fd, uint64_t data_size,
 		char *why, size_t cap);
 void sl_ring_beat(struct sl_ring_view *v, uint64_t now_ns);
 void sl_ring_unmap(struct sl_ring_view *v);
-bool sl_ring_pending(const struct sl_ring_view *v);
 int sl_ring_next(struct sl_ring_view *v, void *buf, char *why, size_t cap);
 
 struct sl_collector {

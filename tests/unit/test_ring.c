@@ -1,0 +1,332 @@
+/*
+ * Unit tests of the shared-memory ring (include/socklens/ring.h): the
+ * preload's producer (preload/ring.c) against the collector's consumer
+ * (viewer/ring.c) on one real memfd. Batches round-trip intact across
+ * many laps and the padding at the end; the half-full limit holds; a
+ * stale or absent collector heartbeat refuses writes; an abandoned ring
+ * counts what was never read; the consumer refuses every broken rule
+ * and an unsealed or mis-sized memfd; four threads writing at once while
+ * a fifth reads lose nothing and keep each thread's order.
+ */
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <socklens/ring.h>
+
+#include "preload.h"
+#include "viewer.h"
+
+#define TS0 (1000ull * 1000 * 1000 * 1000)
+
+struct pair {
+	struct sl_ring_hdr *r;		/* the producer's mapping */
+	struct sl_ring_view v;		/* the consumer's */
+	char why[128];
+};
+
+/* A ring of 64 KiB, published and mapped by the consumer. */
+static void make_pair(struct pair *p)
+{
+	int fd;
+
+	setenv("SOCKLENS_RING_KB", "64", 1);
+	p->r = sl_ring_create(&fd);
+	assert_non_null(p->r);
+	assert_int_equal(p->r->data_size, 64 * 1024);
+	assert_int_equal(sl_ring_map(&p->v, fd, p->r->data_size, p->why,
+				     sizeof(p->why)), 0);
+	close(fd);
+	sl_ring_beat(&p->v, TS0);
+	sl_ring_publish(p->r);
+}
+
+static void free_pair(struct pair *p)
+{
+	sl_ring_abandon();
+	sl_ring_after_fork();	/* forgets the abandoned count */
+	sl_ring_unmap(&p->v);
+	munmap(p->r, SL_RING_DATA_OFF + p->r->data_size);
+}
+
+/* A batch of LEN bytes (a multiple of 16): records of 16 bytes, the
+ * first stamped TS, every byte after the headers SEED. */
+static void fill(void *buf, uint32_t len, uint64_t ts, uint8_t seed)
+{
+	for (uint32_t off = 0; off < len; off += 16) {
+		struct sl_hdr *h = (struct sl_hdr *)((char *)buf + off);
+
+		h->size = 16;
+		h->type = SL_REC_CALL;
+		h->version = SL_WIRE_VERSION;
+		h->tid = seed;
+		h->ts_ns = off ? seed : ts;
+	}
+}
+
+static void test_roundtrip_many_laps(void **state)
+{
+	struct pair p;
+	uint64_t in[SL_BATCH_MAX / 8], out[SL_BATCH_MAX / 8];
+	uint64_t bytes = 0;
+
+	(void)state;
+	make_pair(&p);
+	/* Sizes that do not divide the ring: chunks end short of the end,
+	 * and padding must fill the rest. */
+	for (int i = 0; i < 400; i++) {
+		uint32_t len = 16 * (uint32_t)(1 + (i * 37) % 500);
+		int n;
+
+		fill(in, len, TS0, (uint8_t)i);
+		assert_true(sl_ring_put(in, len, 1));
+		n = sl_ring_next(&p.v, out, p.why, sizeof(p.why));
+		assert_int_equal(n, (int)len);
+		assert_memory_equal(in, out, len);
+		assert_int_equal(sl_ring_next(&p.v, out, p.why,
+					      sizeof(p.why)), 0);
+		bytes += len;
+	}
+	assert_true(bytes > 20 * p.r->data_size);
+	assert_int_equal(p.r->head, p.r->tail);
+	free_pair(&p);
+}
+
+static void test_half_limit_then_full(void **state)
+{
+	struct pair p;
+	uint64_t in[SL_BATCH_MAX / 8], out[SL_BATCH_MAX / 8];
+	int half = 0, full = 0;
+
+	(void)state;
+	make_pair(&p);
+	fill(in, 4096, TS0, 1);
+	while (sl_ring_put(in, 4096, 2))
+		half++;
+	assert_true(p.r->head - p.r->tail <= p.r->data_size / 2);
+	while (sl_ring_put(in, 4096, 1))
+		full++;
+	assert_true(p.r->head - p.r->tail <= p.r->data_size);
+	/* 4096 + 8 per chunk: 7 fit in half of 64 KiB, 15 in all of it. */
+	assert_int_equal(half, 7);
+	assert_int_equal(half + full, 15);
+	/* Reading one makes room for one. */
+	assert_int_equal(sl_ring_next(&p.v, out, p.why, sizeof(p.why)), 4096);
+	assert_true(sl_ring_put(in, 4096, 1));
+	assert_false(sl_ring_put(in, 4096, 1));
+	free_pair(&p);
+}
+
+/* A chunk that must wrap needs its padding as well as itself: eight
+ * bytes short of that, it is refused, and what was unread stays whole. */
+static void test_padding_counts_against_room(void **state)
+{
+	struct pair p;
+	uint64_t in[SL_BATCH_MAX / 8], out[SL_BATCH_MAX / 8];
+
+	(void)state;
+	make_pair(&p);
+	for (int i = 0; i < 15; i++) {
+		fill(in, 4096, TS0, (uint8_t)i);
+		assert_true(sl_ring_put(in, 4096, 1));
+	}
+	fill(in, 3008, TS0, 99);
+	assert_true(sl_ring_put(in, 3008, 1));	/* ends 968 short of the end */
+	assert_int_equal(sl_ring_next(&p.v, out, p.why, sizeof(p.why)), 4096);
+	/* 968 of padding + 8 + 4104 = 5080 > the 4104 freed + 968 left. */
+	fill(in, 4104, TS0, 7);
+	assert_false(sl_ring_put(in, 4104, 1));
+	fill(in, 4096, TS0, 7);
+	assert_true(sl_ring_put(in, 4096, 1));	/* exactly fits */
+	for (int i = 1; i < 15; i++) {
+		fill(in, 4096, TS0, (uint8_t)i);
+		assert_int_equal(sl_ring_next(&p.v, out, p.why, sizeof(p.why)),
+				 4096);
+		assert_memory_equal(in, out, 4096);
+	}
+	assert_int_equal(sl_ring_next(&p.v, out, p.why, sizeof(p.why)), 3008);
+	fill(in, 4096, TS0, 7);
+	assert_int_equal(sl_ring_next(&p.v, out, p.why, sizeof(p.why)), 4096);
+	assert_memory_equal(in, out, 4096);
+	free_pair(&p);
+}
+
+static void test_stale_heartbeat_refuses(void **state)
+{
+	struct pair p;
+	uint64_t in[4];
+
+	(void)state;
+	make_pair(&p);
+	fill(in, 32, TS0 + SL_RING_STALE_NS / 2, 1);
+	assert_true(sl_ring_put(in, 32, 2));
+	fill(in, 32, TS0 + SL_RING_STALE_NS * 2, 1);
+	assert_false(sl_ring_put(in, 32, 1));
+	sl_ring_beat(&p.v, 0);		/* the collector let it go */
+	fill(in, 32, TS0, 1);
+	assert_false(sl_ring_put(in, 32, 1));
+	sl_ring_beat(&p.v, TS0);
+	assert_true(sl_ring_put(in, 32, 1));
+	free_pair(&p);
+}
+
+static void test_abandon_counts_unread(void **state)
+{
+	struct pair p;
+	uint64_t in[SL_BATCH_MAX / 8], out[SL_BATCH_MAX / 8];
+
+	(void)state;
+	make_pair(&p);
+	fill(in, 160, TS0, 1);		/* 10 records */
+	assert_true(sl_ring_put(in, 160, 1));
+	assert_true(sl_ring_put(in, 160, 1));
+	assert_true(sl_ring_put(in, 48, 1));
+	assert_int_equal(sl_ring_next(&p.v, out, p.why, sizeof(p.why)), 160);
+	assert_true(sl_ring_active());
+	assert_int_equal(sl_ring_abandon(), 13);
+	assert_false(sl_ring_active());
+	assert_false(sl_ring_put(in, 48, 1));
+	assert_int_equal(sl_ring_abandon(), 0);
+	free_pair(&p);
+}
+
+/* The consumer's view of a chunk header the producer wrote wrong. */
+static void broken(uint32_t state, uint32_t len, uint64_t head_add,
+		   const char *expect)
+{
+	struct pair p;
+	uint64_t in[4], out[SL_BATCH_MAX / 8];
+	struct sl_ring_chunk *c;
+
+	make_pair(&p);
+	fill(in, 32, TS0, 1);
+	assert_true(sl_ring_put(in, 32, 1));
+	c = (struct sl_ring_chunk *)((char *)p.r + SL_RING_DATA_OFF);
+	c->state = state;
+	c->len = len;
+	p.r->head += head_add;
+	assert_true(sl_ring_next(&p.v, out, p.why, sizeof(p.why)) < 0);
+	assert_non_null(strstr(p.why, expect));
+	free_pair(&p);
+}
+
+static void test_consumer_refuses_broken_rules(void **state)
+{
+	(void)state;
+	broken(7, 32, 0, "chunk state 7");
+	broken(SL_CHUNK_BATCH, SL_BATCH_MAX + 8, 0, "ring chunk of");
+	broken(SL_CHUNK_BATCH, 0, 0, "ring chunk of 0");
+	broken(SL_CHUNK_BATCH, 4096, 0, "ring chunk of 4096");	/* past head */
+	broken(SL_CHUNK_PAD, 32, 0, "padding");
+	broken(SL_CHUNK_BATCH, 32, 1ull << 40, "ring head");
+}
+
+static void test_map_refuses_bad_memfds(void **state)
+{
+	struct sl_ring_view v;
+	char why[128];
+	int fd;
+
+	(void)state;
+	/* Not sealed: the peer could shrink it under us. */
+	fd = memfd_create("t", MFD_CLOEXEC);
+	assert_int_equal(ftruncate(fd, SL_RING_DATA_OFF + SL_RING_MIN), 0);
+	assert_true(sl_ring_map(&v, fd, SL_RING_MIN, why, sizeof(why)) < 0);
+	assert_non_null(strstr(why, "sealed"));
+	close(fd);
+	/* Sealed, but not the size announced, and then no magic. */
+	fd = memfd_create("t", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	assert_int_equal(ftruncate(fd, SL_RING_DATA_OFF + SL_RING_MIN), 0);
+	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	assert_true(sl_ring_map(&v, fd, 2 * SL_RING_MIN, why, sizeof(why)) < 0);
+	assert_non_null(strstr(why, "not a file of"));
+	assert_true(sl_ring_map(&v, fd, SL_RING_MIN, why, sizeof(why)) < 0);
+	assert_non_null(strstr(why, "header"));
+	assert_true(sl_ring_map(&v, fd, 3 * SL_RING_MIN, why, sizeof(why)) < 0);
+	assert_true(sl_ring_map(&v, fd, SL_RING_MAX * 2ull, why,
+				sizeof(why)) < 0);
+	close(fd);
+	/* Not a file at all. */
+	assert_true(sl_ring_map(&v, 0, SL_RING_MIN, why, sizeof(why)) < 0);
+}
+
+#define WRITERS 4
+#define PER_WRITER 20000
+
+static void *writer(void *arg)
+{
+	uint64_t in[64];
+	uint32_t w = (uint32_t)(uintptr_t)arg;
+
+	for (uint32_t i = 0; i < PER_WRITER; i++) {
+		uint32_t len = 16 * (1 + (i % 31));
+
+		fill(in, len, TS0, 0);
+		((struct sl_hdr *)in)->tid = w;
+		/* The sequence number rides in the second word of the
+		 * batch's last record. */
+		((uint64_t *)((char *)in + len))[-1] = i;
+		while (!sl_ring_put(in, len, 1))
+			sched_yield();
+	}
+	return NULL;
+}
+
+static void test_threads_lose_nothing(void **state)
+{
+	struct pair p;
+	pthread_t t[WRITERS];
+	uint64_t out[SL_BATCH_MAX / 8];
+	uint32_t next[WRITERS] = { 0 }, got = 0;
+
+	(void)state;
+	make_pair(&p);
+	for (uintptr_t i = 0; i < WRITERS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, writer,
+						(void *)i), 0);
+	while (got < WRITERS * PER_WRITER) {
+		int n = sl_ring_next(&p.v, out, p.why, sizeof(p.why));
+		uint32_t w, seq;
+
+		assert_true(n >= 0);
+		if (!n) {
+			sched_yield();
+			continue;
+		}
+		w = ((struct sl_hdr *)out)->tid;
+		seq = (uint32_t)((uint64_t *)((char *)out + n))[-1];
+		assert_true(w < WRITERS);
+		assert_int_equal(seq, next[w]);
+		assert_int_equal(n, 16 * (1 + (seq % 31)));
+		next[w]++;
+		got++;
+	}
+	for (int i = 0; i < WRITERS; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(sl_ring_next(&p.v, out, p.why, sizeof(p.why)), 0);
+	free_pair(&p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roundtrip_many_laps),
+		cmocka_unit_test(test_half_limit_then_full),
+		cmocka_unit_test(test_padding_counts_against_room),
+		cmocka_unit_test(test_stale_heartbeat_refuses),
+		cmocka_unit_test(test_abandon_counts_unread),
+		cmocka_unit_test(test_consumer_refuses_broken_rules),
+		cmocka_unit_test(test_map_refuses_bad_memfds),
+		cmocka_unit_test(test_threads_lose_nothing),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
