@@ -45,11 +45,15 @@ void sl_fill_hdr(struct sl_hdr *h, size_t size, unsigned int type,
  */
 static void flush_buf(bool explicit)
 {
+	int saved;
+
 	if (!tb.len)
 		return;
+	saved = errno;
 	sl_transport_send(tb.data, tb.len, tb.count, explicit);
 	tb.len = 0;
 	tb.count = 0;
+	errno = saved;
 }
 
 void sl_flush(void)
@@ -110,12 +114,9 @@ void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts)
 
 void sl_rec_done(uint64_t ts)
 {
-	int saved = errno;
-
 	if (ts - tb.first_ts >= FLUSH_AGE_NS)
 		flush_buf(false);
 	tb.busy = 0;
-	errno = saved;
 }
 
 /* A fork child: what this thread had buffered was its parent's. */

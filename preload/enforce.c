@@ -344,6 +344,7 @@ static int decide_setsockopt(int fd, struct sl_fd *e, const struct sl_rule *r,
  * The program's own setsockopt, recorded (audit findings need to know,
  * say, whether it asked for keepalive): arg0 the level, arg1 the option,
  * inode2 the value as an integer when it is one (the first int of it).
+ * Not timed: setsockopt does not block (see dur_ns in wire.h).
  */
 static void record_setsockopt(int fd, struct sl_fd *e, int level, int name,
 			      const int64_t *value, int ret, uint64_t ts,
@@ -351,7 +352,7 @@ static void record_setsockopt(int fd, struct sl_fd *e, int level, int name,
 {
 	struct sl_call_info ci = {
 		.call = SL_CALL_SETSOCKOPT, .fd = fd, .ret = ret,
-		.err = errno, .ts = ts, .dur = sl_now_ns() - ts,
+		.err = errno, .ts = ts,
 		.caller = caller, .inode = sl_fd_inode(e), .arg0 = level,
 		.arg1 = name, .ent = e,
 	};

@@ -23,10 +23,12 @@ static void fill_addr(struct sl_addr *a, const struct sockaddr *sa,
 static void fill_local(struct sl_addr *a, int fd)
 {
 	socklen_t len = sizeof(a->raw);
+	int saved = errno;
 
 	if (SL_REAL(getsockname)(fd, (struct sockaddr *)a->raw, &len) < 0)
 		len = 0;
 	a->len = (uint16_t)(len > sizeof(a->raw) ? sizeof(a->raw) : len);
+	errno = saved;
 }
 
 static void fill_call(struct sl_rec_call *r, const struct sl_call_info *ci)
@@ -60,12 +62,12 @@ static void fill_call(struct sl_rec_call *r, const struct sl_call_info *ci)
 
 /*
  * Records one call. Never blocks, never fails visibly, leaves errno as
- * it found it.
+ * it found it (the two things here that can touch it, a flush and
+ * getsockname, put it back themselves).
  */
 void sl_emit(const struct sl_call_info *ci)
 {
 	bool with_addr = ci->addr || ci->want_local;
-	int saved = errno;
 	struct sl_rec_call *r;
 
 	r = sl_rec_begin(with_addr ? sizeof(struct sl_rec_call_addr) :
@@ -84,5 +86,4 @@ void sl_emit(const struct sl_call_info *ci)
 			ra->local.len = 0;
 	}
 	sl_rec_done(ci->ts);
-	errno = saved;
 }

@@ -69,7 +69,6 @@ static void on_socket(int fd, int domain, int type, int protocol,
 		if (!ci.ent)
 			ci.flags |= SL_F_UNTRACKED;
 	}
-	ci.dur = sl_now_ns() - t0;
 	sl_emit(&ci);
 	if (sl_pol_on && fd >= 0 && sl_fd_get(fd))
 		sl_policy_stage(fd, sl_fd_get(fd), SL_PW_CREATE, NULL, 0, NULL,
@@ -103,7 +102,6 @@ static void on_socketpair(int domain, int type, int sv[2], int ret,
 	uint64_t ino[2];
 	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-	ci.dur = sl_now_ns() - t0;
 	if (ret < 0) {
 		sl_emit(&ci);
 		return;

@@ -98,7 +98,8 @@ static struct sl_sock *find(struct sl_model *m, struct sl_proc *p,
 	struct sl_hold *h = sl_model_hold(p, c->fd);
 	struct sl_sock *s;
 
-	if (h && (!c->inode || h->s->inode == c->inode)) {
+	/* The fd may hold an epoll instance instead (a record that lies). */
+	if (h && h->s && (!c->inode || h->s->inode == c->inode)) {
 		*hp = h;
 		return h->s;
 	}
@@ -332,7 +333,7 @@ static void on_inherit(struct sl_model *m, struct sl_proc *p,
 	struct sl_hold *h = sl_model_hold(p, c->fd);
 	struct sl_sock *s;
 
-	if (h && h->s->inode == c->inode) {
+	if (h && h->s && h->s->inode == c->inode) {
 		h->confirmed = true;
 		return;
 	}

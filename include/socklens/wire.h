@@ -148,7 +148,9 @@ struct sl_hdr {
  */
 struct sl_rec_call {
 	struct sl_hdr h;
-	uint64_t dur_ns;	/* time spent in the real call */
+	uint64_t dur_ns;	/* time spent in the real call; 0 for the
+				 * calls that never block and are not timed
+				 * (socket, socketpair, setsockopt, close) */
 	uint64_t caller;	/* return address into the caller */
 	uint64_t inode;
 	uint64_t inode2;
