@@ -9,14 +9,15 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CFLAGS ?= -O2 -g
 CPPFLAGS += -std=c11 -D_GNU_SOURCE -Iinclude -MMD -MP
 ifneq ($(SAN),)
-SANFLAGS := -fsanitize=$(SAN) -fno-omit-frame-pointer
+# Every report is fatal: a finding fails its test, not only a changed output.
+SANFLAGS := -fsanitize=$(SAN) -fno-sanitize-recover=all -fno-omit-frame-pointer
 # A preload cannot carry ASan into programs that are not built with it
 # (its runtime must be first of all libraries), nor TSan: the preload
 # gets the sanitizers that can ride along (UBSan), everything else all.
 comma := ,
 PRELOAD_SAN := $(filter-out address thread,$(subst $(comma), ,$(SAN)))
 ifneq ($(PRELOAD_SAN),)
-PRELOAD_SANFLAGS := -fsanitize=$(subst $(eval) ,$(comma),$(PRELOAD_SAN)) -fno-omit-frame-pointer
+PRELOAD_SANFLAGS := -fsanitize=$(subst $(eval) ,$(comma),$(PRELOAD_SAN)) -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
 endif
 

@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -378,6 +379,10 @@ SL_EXPORT int setsockopt(int fd, int level, int name, const void *val,
 	if (!e)
 		return SL_REAL(setsockopt)(fd, level, name, val, len);
 	ts = sl_now_ns();
+	/* A transparent listener accepts for addresses not its own. */
+	if ((level == SOL_IP && name == IP_TRANSPARENT) ||
+	    (level == SOL_IPV6 && name == IPV6_TRANSPARENT))
+		sl_fd_clear(e, SL_FD_LOCAL_FIXED);
 	opt = sl_pol_on ? sl_opt_by_number(level, name) : -1;
 	if (opt >= 0 && (opt_has_rules & (1ull << opt))) {
 		describe(fd, e, &d, &l, &r);

@@ -160,6 +160,8 @@ void sl_log(int level, const char *fmt, ...)
 #define SL_FD_INHERITED	0x40u	/* held before this image or child reported */
 #define SL_FD_WANT_PEER	0x80u	/* datagram socket, no peer reported yet */
 #define SL_FD_EPOLL	0x100u	/* an epoll instance, not a socket */
+#define SL_FD_LOCAL_FIXED 0x200u /* a listener on one address or a path:
+				  * what it accepts has its local address */
 
 struct sl_fd {
 	uint64_t inode;

@@ -9,6 +9,7 @@
  * caller exactly what libc gave us.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -166,6 +167,40 @@ static socklen_t policy_local(int fd, struct sockaddr_storage *ss)
 	return len;
 }
 
+/*
+ * Whether every socket FD accepts will have FD's own local address: a
+ * UNIX listener, or an INET one bound to one address and not
+ * transparent (a TPROXY listener accepts for any address). Then accept
+ * need not ask the kernel; the model takes the listener's.
+ */
+static bool local_is_fixed(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int on = 0;
+	socklen_t olen = sizeof(on);
+
+	if (SL_REAL(getsockname)(fd, (struct sockaddr *)&ss, &len) < 0)
+		return false;
+	switch (ss.ss_family) {
+	case AF_UNIX:
+		return true;
+	case AF_INET:
+		if (((struct sockaddr_in *)&ss)->sin_addr.s_addr == INADDR_ANY)
+			return false;
+		return SL_REAL(getsockopt)(fd, SOL_IP, IP_TRANSPARENT, &on,
+					   &olen) == 0 && !on;
+	case AF_INET6:
+		if (IN6_IS_ADDR_UNSPECIFIED(
+			    &((struct sockaddr_in6 *)&ss)->sin6_addr))
+			return false;
+		return SL_REAL(getsockopt)(fd, SOL_IPV6, IPV6_TRANSPARENT, &on,
+					   &olen) == 0 && !on;
+	default:
+		return false;
+	}
+}
+
 SL_EXPORT int listen(int fd, int backlog)
 {
 	struct sl_fd *e = sl_traced(fd);
@@ -190,6 +225,8 @@ SL_EXPORT int listen(int fd, int backlog)
 	/* listen on an unbound socket binds an ephemeral port. */
 	ci.want_local = ret == 0;
 	sl_emit(&ci);
+	if (ret == 0 && local_is_fixed(fd))
+		sl_fd_set(e, SL_FD_LOCAL_FIXED);
 	errno = ci.err;
 	return ret;
 }
@@ -336,7 +373,10 @@ static int do_accept(int fd, struct sockaddr *addr, socklen_t *len,
 		ci.addr_len = own_len < sizeof(own) ? own_len : sizeof(own);
 		ci.fd = nfd;
 		ci.arg1 = fd;
-		ci.want_local = true;
+		if (l && (sl_fd_flags(l) & SL_FD_LOCAL_FIXED))
+			ci.flags |= SL_F_LOCAL_LISTENER;
+		else
+			ci.want_local = true;
 		if (family == AF_UNIX)
 			ci.peer_pid = peer_pid(nfd);
 	} else if (l && (ci.err == EAGAIN || ci.err == EWOULDBLOCK)) {

@@ -37,7 +37,8 @@ static void json_addr(FILE *f, const char *key, const struct sl_addr *a)
 static void json_call_flags(FILE *f, unsigned int flags)
 {
 	static const char *const names[] = { "nonblock", "first-io", "eof",
-					     "untracked", "outcome", "value" };
+					     "untracked", "outcome", "value",
+					     "local-of-listener" };
 	bool first = true;
 
 	fputs(",\"flags\":[", f);

@@ -187,6 +187,9 @@ static void on_accept(struct sl_model *m, struct sl_proc *p,
 		copy_addr(&s->remote, &a->addr);
 		copy_addr(&s->local, &a->local);
 	}
+	/* The preload did not ask: it is the listener's own. */
+	if ((c->flags & SL_F_LOCAL_LISTENER) && !s->local.len && l)
+		s->local = l->local;
 	s->nonblocking = (c->arg0 & SOCK_NONBLOCK) != 0;
 	s->peer_pid = c->peer_pid;
 	sl_model_set_state(s, SL_ST_ESTABLISHED, ts);

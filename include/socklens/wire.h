@@ -120,6 +120,9 @@ struct sl_hdr {
 #define SL_F_OUTCOME	0x0010u	/* ends a pending connect; arg1 is its
 				 * errno (0: connected), from SO_ERROR */
 #define SL_F_VALUE	0x0020u	/* setsockopt: inode2 holds the value */
+#define SL_F_LOCAL_LISTENER 0x0040u /* accept: no local address asked of
+				 * the kernel; it is the listener's, which
+				 * was bound to one address (or a path) */
 
 /*
  * One wrapped call. fd and inode name the socket the record is about:

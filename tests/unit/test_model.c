@@ -556,6 +556,37 @@ static void test_pair_tcp_by_tuple(void **state)
 	assert_int_equal(sock(4)->peer_id, 0);
 }
 
+/* An accept the preload did not ask the local address of: the model
+ * takes the listener's, and the ends still pair by their 4-tuple. */
+static void test_accept_local_of_listener(void **state)
+{
+	(void)state;
+	conn(1, 10);
+	hello(1, 10, 1, 0, 100);
+	new_socket(1, 3, 500, 110);
+	call(SL_CALL_BIND, 3, 0, 500, 120);
+	with_addr(8080);
+	send_rec(1);
+	simple(1, SL_CALL_LISTEN, 3, 0, 500, 130);
+	call(SL_CALL_ACCEPT, 4, 4, 501, 140);
+	rec.c.inode2 = 500;
+	rec.c.flags = SL_F_LOCAL_LISTENER;
+	with_addr(40000);
+	send_rec(1);
+	assert_int_equal(sock(2)->local.len, sock(1)->local.len);
+	assert_memory_equal(sock(2)->local.raw, sock(1)->local.raw,
+			    sock(1)->local.len);
+	conn(2, 20);
+	hello(2, 20, 1, 0, 100);
+	new_socket(2, 3, 700, 105);
+	call(SL_CALL_CONNECT, 3, 0, 700, 135);
+	with_addr(8080);
+	with_local(40000);
+	send_rec(2);
+	assert_int_equal(sock(3)->peer_id, 2);
+	assert_int_equal(sock(2)->peer_id, 3);
+}
+
 static void with_unix(struct sl_addr *a, const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -652,6 +683,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_load_reorders_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_epoll_watch_wait_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_tcp_by_tuple, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accept_local_of_listener, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_unix_by_path_and_pid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_unix_accept_first, setup, teardown),
 	};
