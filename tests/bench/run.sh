@@ -25,7 +25,7 @@ tmp=$(mktemp -d)
 col=0
 trap '[ $col = 0 ] || kill $col 2>/dev/null || true; rm -rf "$tmp"' EXIT
 cc -O2 -o "$tmp/micro" "$root/tests/bench/micro.c"
-cc -O2 -I"$root/include" -o "$tmp/ingest" "$root/tests/bench/ingest.c"
+cc -O2 -D_GNU_SOURCE -I"$root/include" -o "$tmp/ingest" "$root/tests/bench/ingest.c"
 strace_filter="-f -e trace=network,epoll_wait -o /dev/null"
 have_strace=0
 command -v strace >/dev/null && have_strace=1
@@ -120,28 +120,35 @@ fi
 
 # 3. collector
 echo
-echo "collector ingest: 4 writer processes x 5000 full batches (1.36M records)"
+echo "collector ingest: 4 writer processes x 5000 full batches (1.36M records),"
+echo "on the socket, and through shared-memory rings as the preload sends them"
 cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 for i in $(seq "$runs"); do
-	rm -f "$tmp/i.sock" "$tmp/i.trace"
-	"$build/socklens" collect -s "$tmp/i.sock" -o "$tmp/i.trace" 2>/dev/null &
-	col=$!
-	while [ ! -S "$tmp/i.sock" ]; do sleep 0.01; done
-	c0=$(cpu_of $col)
-	out=$("$tmp/ingest" "$tmp/i.sock" 4 5000)
-	c1=$(cpu_of $col)
-	kill $col
-	wait $col 2>/dev/null || true
-	col=0
-	echo "$out" | awk -v cpu=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" \
-		-v bytes="$(stat -c %s "$tmp/i.trace")" \
-		'{printf "wall %.0f\ncpu %.0f\nbytes %.1f\n", $2 / $4, \
-		  cpu ? $2 / (cpu / hz) : 0, bytes / $2}' >>"$tmp/ingest.out"
+	for mode in socket ring; do
+		rm -f "$tmp/i.sock" "$tmp/i.trace"
+		"$build/socklens" collect -s "$tmp/i.sock" -o "$tmp/i.trace" 2>/dev/null &
+		col=$!
+		while [ ! -S "$tmp/i.sock" ]; do sleep 0.01; done
+		c0=$(cpu_of $col)
+		# shellcheck disable=SC2046
+		out=$("$tmp/ingest" "$tmp/i.sock" 4 5000 $([ $mode = ring ] && echo ring))
+		c1=$(cpu_of $col)
+		kill $col
+		wait $col 2>/dev/null || true
+		col=0
+		echo "$out" | awk -v cpu=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" \
+			-v bytes="$(stat -c %s "$tmp/i.trace")" -v m=$mode \
+			'{printf "%s-wall %.0f\n%s-cpu %.0f\n%s-bytes %.1f\n", m, $2 / $4, \
+			  m, cpu ? $2 / (cpu / hz) : 0, m, bytes / $2}' >>"$tmp/ingest.out"
+	done
 done
-printf '  records/s (wall, writers and collector on %s cores): %s\n' "$(nproc)" \
-	"$(median "$tmp/ingest.out" wall)"
-printf '  records per second of collector CPU:              %s\n' "$(median "$tmp/ingest.out" cpu)"
-printf '  trace bytes per record:                           %s\n' "$(median "$tmp/ingest.out" bytes)"
+printf '  %-52s %10s %10s\n' "" socket ring
+printf '  %-52s %10s %10s\n' "records/s (wall, writers and collector on $(nproc) cores)" \
+	"$(median "$tmp/ingest.out" socket-wall)" "$(median "$tmp/ingest.out" ring-wall)"
+printf '  %-52s %10s %10s\n' "records per second of collector CPU" \
+	"$(median "$tmp/ingest.out" socket-cpu)" "$(median "$tmp/ingest.out" ring-cpu)"
+printf '  %-52s %10s %10s\n' "trace bytes per record" \
+	"$(median "$tmp/ingest.out" socket-bytes)" "$(median "$tmp/ingest.out" ring-bytes)"
 rm -f "$tmp/i.trace"
 
 # 4. viewer
