@@ -551,6 +551,51 @@ void sl_model_finish(struct sl_model *m)
 	}
 }
 
+/* How late a record comes after a newer one, at most (see window_of). */
+struct lateness {
+	uint64_t newest;
+	uint64_t most;
+};
+
+static void note_lateness(void *ctx, uint32_t conn, const struct sl_hdr *h)
+{
+	struct lateness *l = ctx;
+	uint64_t key = sl_reorder_key(h);
+
+	(void)conn;
+	if (sl_reorder_is_setup(h))
+		return;
+	if (key > l->newest)
+		l->newest = key;
+	else if (l->newest - key > l->most)
+		l->most = l->newest - key;
+}
+
+/*
+ * The reorder window a file needs: the most any record lags behind the
+ * newest one before it, up to SL_REORDER_WINDOW_NS. With it the order is
+ * the one the full window gives, and the records held at once are only
+ * those of the file's real disorder, not 2 s of trace: a dense trace in
+ * order holds almost none. One more read of the file (from the page
+ * cache) buys it.
+ */
+static uint64_t window_of(const char *path)
+{
+	struct sl_reader r;
+	struct lateness l = { 0, 0 };
+	struct sl_frame fr;
+	const uint8_t *payload;
+	char why[160];
+
+	if (sl_reader_open(&r, path))
+		return SL_REORDER_WINDOW_NS;
+	while (sl_reader_next(&r, &fr, &payload) > 0)
+		sl_frame_records(fr.conn, payload, fr.len, note_lateness, &l,
+				 why, sizeof(why));
+	sl_reader_close(&r);
+	return l.most < SL_REORDER_WINDOW_NS ? l.most : SL_REORDER_WINDOW_NS;
+}
+
 int sl_model_load(struct sl_model *m, const char *path)
 {
 	struct sl_reader r;
@@ -565,7 +610,7 @@ int sl_model_load(struct sl_model *m, const char *path)
 			r.why[0] ? r.why : strerror(-err));
 		return err;
 	}
-	sl_reorder_init(&ro, SL_REORDER_WINDOW_NS, sl_model_record, m);
+	sl_reorder_init(&ro, window_of(path), sl_model_record, m);
 	while ((n = sl_reader_next(&r, &fr, &payload)) > 0) {
 		char why[160] = "";
 		int got = sl_frame_records(fr.conn, payload, fr.len,

@@ -16,72 +16,131 @@
 
 #include "reorder.h"
 
+/*
+ * Records wait in blocks of BLOCK_BYTES, copied in arrival order; a block
+ * is freed when the last record in it has been applied (arrival order is
+ * nearly time order, so blocks empty nearly in turn). The heap holds each
+ * record's key and sequence inline: sifting compares without touching
+ * the records, which are scattered.
+ */
+#define BLOCK_BYTES (1u << 20)
+
+struct block {
+	uint32_t used;
+	uint32_t live;		/* records in it not yet applied */
+	uint64_t data[];
+};
+
 struct item {
-	uint64_t key;
-	uint64_t seq;
+	struct block *blk;
 	uint32_t conn;
+	uint32_t pad;
 	uint64_t rec[];		/* the record, 8-byte aligned */
 };
 
-static bool before(const struct item *a, const struct item *b)
+struct slot {
+	uint64_t key;
+	uint64_t seq;
+	struct item *it;
+};
+
+static bool before(const struct slot *a, const struct slot *b)
 {
 	return a->key < b->key || (a->key == b->key && a->seq < b->seq);
 }
 
-static void sift_up(struct item **h, size_t i)
+static void sift_up(struct slot *h, size_t i)
 {
+	struct slot t = h[i];
+
 	while (i) {
 		size_t p = (i - 1) / 2;
-		struct item *t;
 
-		if (!before(h[i], h[p]))
-			return;
-		t = h[i];
+		if (!before(&t, &h[p]))
+			break;
 		h[i] = h[p];
-		h[p] = t;
 		i = p;
 	}
+	h[i] = t;
 }
 
-static void sift_down(struct item **h, size_t n, size_t i)
+static void sift_down(struct slot *h, size_t n, size_t i)
 {
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		struct item *t;
+	struct slot t = h[i];
 
-		if (l < n && before(h[l], h[m]))
-			m = l;
-		if (r < n && before(h[r], h[m]))
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = l;
+
+		if (l >= n)
+			break;
+		if (r < n && before(&h[r], &h[l]))
 			m = r;
-		if (m == i)
-			return;
-		t = h[i];
+		if (!before(&h[m], &t))
+			break;
 		h[i] = h[m];
-		h[m] = t;
 		i = m;
 	}
+	h[i] = t;
+}
+
+/* Room for an item of BYTES, or NULL. */
+static struct item *alloc_item(struct sl_reorder *r, size_t bytes)
+{
+	struct block *b = r->cur;
+	struct item *it;
+
+	if (!b || b->used + bytes > BLOCK_BYTES - sizeof(*b)) {
+		if (b && !b->live) {
+			b->used = 0;	/* empty: reuse it */
+		} else {
+			b = malloc(BLOCK_BYTES);
+			if (!b)
+				return NULL;
+			b->used = 0;
+			b->live = 0;
+			r->cur = b;	/* the old one goes when it empties */
+		}
+	}
+	it = (struct item *)((char *)b->data + b->used);
+	b->used += (uint32_t)bytes;
+	b->live++;
+	it->blk = b;
+	return it;
+}
+
+static void free_item(struct sl_reorder *r, struct item *it)
+{
+	struct block *b = it->blk;
+
+	if (--b->live)
+		return;
+	if (b == r->cur)
+		b->used = 0;
+	else
+		free(b);
 }
 
 static void pop_apply(struct sl_reorder *r)
 {
-	struct item *top = r->heap[0];
+	struct item *top = r->heap[0].it;
 
 	r->heap[0] = r->heap[--r->n];
-	sift_down(r->heap, r->n, 0);
+	if (r->n)
+		sift_down(r->heap, r->n, 0);
 	r->apply(r->ctx, top->conn, (const struct sl_hdr *)top->rec);
-	free(top);
+	free_item(r, top);
 }
 
 /* Applies everything that sorts at or before KEY. */
 static void release_upto(struct sl_reorder *r, uint64_t key)
 {
-	while (r->n && r->heap[0]->key <= key)
+	while (r->n && r->heap[0].key <= key)
 		pop_apply(r);
 }
 
 /* The time a record takes effect: an accept's socket exists when the
  * call returns, not when it started to wait. */
-static uint64_t key_of(const struct sl_hdr *h)
+uint64_t sl_reorder_key(const struct sl_hdr *h)
 {
 	const struct sl_rec_call *c = (const struct sl_rec_call *)h;
 
@@ -91,7 +150,7 @@ static uint64_t key_of(const struct sl_hdr *h)
 	return h->ts_ns;
 }
 
-static bool is_setup(const struct sl_hdr *h)
+bool sl_reorder_is_setup(const struct sl_hdr *h)
 {
 	const struct sl_rec_call *c = (const struct sl_rec_call *)h;
 
@@ -118,16 +177,16 @@ void sl_reorder_push(void *vr, uint32_t conn, const struct sl_hdr *h)
 {
 	struct sl_reorder *r = vr;
 	struct item *it;
-	uint64_t key = key_of(h);
+	uint64_t key = sl_reorder_key(h);
 
-	if (is_setup(h)) {
+	if (sl_reorder_is_setup(h)) {
 		release_upto(r, h->ts_ns);
 		r->apply(r->ctx, conn, h);
 		return;
 	}
 	if (r->n == r->cap) {
 		size_t ncap = r->cap ? r->cap * 2 : 1024;
-		struct item **nh = realloc(r->heap, ncap * sizeof(*nh));
+		struct slot *nh = realloc(r->heap, ncap * sizeof(*nh));
 
 		if (!nh) {
 			/* Out of memory: order as it came rather than lose. */
@@ -138,16 +197,15 @@ void sl_reorder_push(void *vr, uint32_t conn, const struct sl_hdr *h)
 		r->heap = nh;
 		r->cap = ncap;
 	}
-	it = malloc(sizeof(*it) + h->size);
+	it = alloc_item(r, sizeof(*it) + ((h->size + 7u) & ~7u));
 	if (!it) {
+		release_upto(r, UINT64_MAX);
 		r->apply(r->ctx, conn, h);
 		return;
 	}
-	it->key = key;
-	it->seq = r->seq++;
 	it->conn = conn;
 	memcpy(it->rec, h, h->size);
-	r->heap[r->n] = it;
+	r->heap[r->n] = (struct slot){ .key = key, .seq = r->seq++, .it = it };
 	sift_up(r->heap, r->n++);
 	if (key > r->newest)
 		r->newest = key;
@@ -162,6 +220,8 @@ void sl_reorder_finish(struct sl_reorder *r)
 	while (r->n)
 		pop_apply(r);
 	free(r->heap);
+	free(r->cur);
 	r->heap = NULL;
+	r->cur = NULL;
 	r->cap = 0;
 }

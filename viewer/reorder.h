@@ -12,15 +12,20 @@
 #define SL_REORDER_MAX (1u << 20)
 
 struct sl_reorder {
-	struct item **heap;
+	struct slot *heap;	/* keys inline: a sift touches no record */
 	size_t n;
 	size_t cap;
+	struct block *cur;	/* where records are copied (reorder.c) */
 	uint64_t seq;
 	uint64_t newest;
 	uint64_t window;
 	sl_rec_fn apply;
 	void *ctx;
 };
+
+/* The time a record is ordered by, and whether it is applied at once. */
+uint64_t sl_reorder_key(const struct sl_hdr *h);
+bool sl_reorder_is_setup(const struct sl_hdr *h);
 
 void sl_reorder_init(struct sl_reorder *r, uint64_t window_ns,
 		     sl_rec_fn apply, void *ctx);
