@@ -446,16 +446,29 @@ static void export_epoll(FILE *f, const struct sl_epoll *ep)
 
 enum model_format { FMT_SOCKETS, FMT_EPOLL, FMT_CHROME, FMT_HTML };
 
+static void export_retired(void *ctx, const struct sl_model *m,
+			   const struct sl_sock *s)
+{
+	export_sock(ctx, m, s);
+}
+
 static int export_model(const char *path, FILE *out, enum model_format fmt)
 {
 	struct sl_model m;
 	int err;
 
 	sl_model_init(&m);
+	/* Sockets stream out as they end, then those still open: memory
+	 * follows the sockets open at once, not the trace's length. */
+	if (fmt == FMT_SOCKETS) {
+		m.retire = export_retired;
+		m.retire_ctx = out;
+	}
 	err = sl_model_load(&m, path);
 	if (!err) {
 		for (uint32_t i = 0; fmt == FMT_SOCKETS && i < m.nsocks; i++)
-			export_sock(out, &m, m.socks[i]);
+			if (m.socks[i])
+				export_sock(out, &m, m.socks[i]);
 		for (uint32_t i = 0; fmt == FMT_EPOLL && i < m.nepolls; i++)
 			export_epoll(out, m.epolls[i]);
 		if (fmt == FMT_CHROME)

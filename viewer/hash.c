@@ -93,3 +93,33 @@ int sl_hash_put(struct sl_hash *h, uint64_t key, void *val)
 	h->vals[i] = val;
 	return 0;
 }
+
+/*
+ * Removes KEY, if there. Linear probing cannot leave a hole in a run, so
+ * the entries after it that may sit earlier move back into it.
+ */
+void sl_hash_del(struct sl_hash *h, uint64_t key)
+{
+	size_t mask = h->cap - 1, i = slot_of(key, h->cap);
+
+	for (;; i = (i + 1) & mask) {
+		if (!h->keys[i])
+			return;
+		if (h->keys[i] == key)
+			break;
+	}
+	for (size_t j = (i + 1) & mask; h->keys[j]; j = (j + 1) & mask) {
+		size_t home = slot_of(h->keys[j], h->cap);
+
+		/* The entry at J may fill the hole at I unless its home
+		 * lies cyclically in (I, J]. */
+		if (i <= j ? (home > i && home <= j) : (home > i || home <= j))
+			continue;
+		h->keys[i] = h->keys[j];
+		h->vals[i] = h->vals[j];
+		i = j;
+	}
+	h->keys[i] = 0;
+	h->vals[i] = NULL;
+	h->used--;
+}

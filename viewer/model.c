@@ -62,16 +62,9 @@ void sl_model_init(struct sl_model *m)
 
 void sl_model_free(struct sl_model *m)
 {
-	for (uint32_t i = 0; i < m->nsocks; i++) {
-		free(m->socks[i]->spans);
-		free(m->socks[i]->pids);
-		free(m->socks[i]->epolls);
-		free(m->socks[i]->marks);
-		free(m->socks[i]->pacts);
-		free(m->socks[i]->samples);
-		free(m->socks[i]->evts);
-		free(m->socks[i]);
-	}
+	for (uint32_t i = 0; i < m->nsocks; i++)
+		sl_model_sock_free(m->socks[i]);
+	free(m->retire_q);
 	for (uint32_t i = 0; i < m->nepolls; i++) {
 		free(m->epolls[i]->watches);
 		sl_hash_free(m->epolls[i]->by_fd);
@@ -299,7 +292,6 @@ void sl_model_release(struct sl_model *m, struct sl_proc *p, int fd,
 	struct sl_epoll *ep;
 	struct sl_sock *s;
 
-	(void)m;
 	if (!h)
 		return;
 	ep = h->ep;
@@ -329,6 +321,7 @@ void sl_model_release(struct sl_model *m, struct sl_proc *p, int fd,
 	} else {
 		s->open_at_exit = true;
 	}
+	sl_model_retire_later(m, s);
 }
 
 /* The process ended (its connection is gone) at TS. */
@@ -474,6 +467,9 @@ void sl_model_record(void *model, uint32_t conn, const struct sl_hdr *h)
 	struct sl_model *m = model;
 	struct sl_conn_map *cm = conn_slot(m, conn);
 
+	/* What the last record finished goes before this one is applied. */
+	if (m->nretire_q)
+		sl_model_retire_due(m);
 	if (!cm)
 		return;
 	if (h->ts_ns && (!m->first_ns || h->ts_ns < m->first_ns))
@@ -540,60 +536,20 @@ void sl_model_record(void *model, uint32_t conn, const struct sl_hdr *h)
 /* End of input: processes still running and their sockets stay open. */
 void sl_model_finish(struct sl_model *m)
 {
-	for (uint32_t i = 0; i < m->nsocks; i++) {
-		struct sl_sock *s = m->socks[i];
-
-		if (s->last_ns < s->start_ns)
-			s->last_ns = s->start_ns;
-		if (s->role == SL_ROLE_UNCONNECTED &&
-		    s->type == SOCK_DGRAM && s->remote.len)
-			s->role = SL_ROLE_DATAGRAM;
-	}
+	sl_model_retire_due(m);
+	for (uint32_t i = 0; i < m->nsocks; i++)
+		if (m->socks[i])
+			sl_model_sock_final(m->socks[i]);
 }
 
-/* How late a record comes after a newer one, at most (see window_of). */
-struct lateness {
-	uint64_t newest;
-	uint64_t most;
-};
-
-static void note_lateness(void *ctx, uint32_t conn, const struct sl_hdr *h)
+/* What a socket's last view needs, once nothing more will change it. */
+void sl_model_sock_final(struct sl_sock *s)
 {
-	struct lateness *l = ctx;
-	uint64_t key = sl_reorder_key(h);
-
-	(void)conn;
-	if (sl_reorder_is_setup(h))
-		return;
-	if (key > l->newest)
-		l->newest = key;
-	else if (l->newest - key > l->most)
-		l->most = l->newest - key;
-}
-
-/*
- * The reorder window a file needs: the most any record lags behind the
- * newest one before it, up to SL_REORDER_WINDOW_NS. With it the order is
- * the one the full window gives, and the records held at once are only
- * those of the file's real disorder, not 2 s of trace: a dense trace in
- * order holds almost none. One more read of the file (from the page
- * cache) buys it.
- */
-static uint64_t window_of(const char *path)
-{
-	struct sl_reader r;
-	struct lateness l = { 0, 0 };
-	struct sl_frame fr;
-	const uint8_t *payload;
-	char why[160];
-
-	if (sl_reader_open(&r, path))
-		return SL_REORDER_WINDOW_NS;
-	while (sl_reader_next(&r, &fr, &payload) > 0)
-		sl_frame_records(fr.conn, payload, fr.len, note_lateness, &l,
-				 why, sizeof(why));
-	sl_reader_close(&r);
-	return l.most < SL_REORDER_WINDOW_NS ? l.most : SL_REORDER_WINDOW_NS;
+	if (s->last_ns < s->start_ns)
+		s->last_ns = s->start_ns;
+	if (s->role == SL_ROLE_UNCONNECTED && s->type == SOCK_DGRAM &&
+	    s->remote.len)
+		s->role = SL_ROLE_DATAGRAM;
 }
 
 int sl_model_load(struct sl_model *m, const char *path)
@@ -610,7 +566,7 @@ int sl_model_load(struct sl_model *m, const char *path)
 			r.why[0] ? r.why : strerror(-err));
 		return err;
 	}
-	sl_reorder_init(&ro, window_of(path), sl_model_record, m);
+	sl_reorder_init(&ro, sl_reorder_window_of(path), sl_model_record, m);
 	while ((n = sl_reader_next(&r, &fr, &payload)) > 0) {
 		char why[160] = "";
 		int got = sl_frame_records(fr.conn, payload, fr.len,

@@ -119,6 +119,7 @@ struct sl_sock {
 	struct sl_evt *evts;	/* its calls, the first SL_EVENTS_KEPT */
 	uint32_t nevts, evts_cap;
 	uint64_t evts_total;
+	bool retire_queued;	/* finished; retired before the next record */
 };
 
 /* One fd an epoll instance watches (or watched). */
@@ -243,6 +244,17 @@ struct sl_model {
 	bool torn;
 	char torn_why[200];
 	char bad_why[200];	/* first bad record found in the file */
+	/*
+	 * Set before loading, for a reader that wants each socket once, as
+	 * soon as nothing can change it (model_retire.c): it is handed over,
+	 * then freed, and its slot in socks becomes NULL.
+	 */
+	void (*retire)(void *ctx, const struct sl_model *m,
+		       const struct sl_sock *s);
+	void *retire_ctx;
+	struct sl_sock **retire_q;
+	uint32_t nretire_q, retire_q_cap;
+	uint64_t retired;
 };
 
 void sl_model_init(struct sl_model *m);

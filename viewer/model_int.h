@@ -37,6 +37,11 @@ void sl_model_pair_accept(struct sl_model *m, struct sl_sock *s,
 void sl_model_policy(struct sl_model *m, struct sl_proc *p,
 		     const struct sl_rec_policy *r);
 void sl_model_add_module(struct sl_proc *p, const struct sl_rec_module *r);
+void sl_model_pair_forget(struct sl_model *m, const struct sl_sock *s);
+void sl_model_sock_final(struct sl_sock *s);
+void sl_model_sock_free(struct sl_sock *s);
+void sl_model_retire_later(struct sl_model *m, struct sl_sock *s);
+void sl_model_retire_due(struct sl_model *m);
 void sl_model_call(struct sl_model *m, struct sl_proc *p,
 		   const struct sl_rec_call *c,
 		   const struct sl_rec_call_addr *a);

@@ -180,3 +180,21 @@ void sl_model_pair_accept(struct sl_model *m, struct sl_sock *s,
 	pending_add(&m->unix_srv_pending, &m->nunix_srv_pending,
 		    &m->unix_srv_pending_cap, s);
 }
+
+/* S is going away: nothing may pair with it any more. */
+void sl_model_pair_forget(struct sl_model *m, const struct sl_sock *s)
+{
+	uint64_t keys[2] = { tuple_key(&s->local, &s->remote),
+			     tuple_key(&s->remote, &s->local) };
+
+	for (int i = 0; i < 2; i++)
+		if (keys[i] && sl_hash_get(m->by_tuple, keys[i]) == s)
+			sl_hash_del(m->by_tuple, keys[i]);
+	for (uint32_t i = 0; i < m->nunix_pending; i++)
+		if (m->unix_pending[i] == s)
+			pending_take(m->unix_pending, &m->nunix_pending, i--);
+	for (uint32_t i = 0; i < m->nunix_srv_pending; i++)
+		if (m->unix_srv_pending[i] == s)
+			pending_take(m->unix_srv_pending,
+				     &m->nunix_srv_pending, i--);
+}

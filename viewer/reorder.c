@@ -164,6 +164,51 @@ bool sl_reorder_is_setup(const struct sl_hdr *h)
 	       (c->call == SL_CALL_INHERIT || c->call == SL_CALL_FDS_DONE);
 }
 
+/* How late a record comes after a newer one, at most (see sl_reorder_window_of). */
+struct lateness {
+	uint64_t newest;
+	uint64_t most;
+};
+
+static void note_lateness(void *ctx, uint32_t conn, const struct sl_hdr *h)
+{
+	struct lateness *l = ctx;
+	uint64_t key = sl_reorder_key(h);
+
+	(void)conn;
+	if (sl_reorder_is_setup(h))
+		return;
+	if (key > l->newest)
+		l->newest = key;
+	else if (l->newest - key > l->most)
+		l->most = l->newest - key;
+}
+
+/*
+ * The reorder window a file needs: the most any record lags behind the
+ * newest one before it, up to SL_REORDER_WINDOW_NS. With it the order is
+ * the one the full window gives, and the records held at once are only
+ * those of the file's real disorder, not 2 s of trace: a dense trace in
+ * order holds almost none. One more read of the file (from the page
+ * cache) buys it.
+ */
+uint64_t sl_reorder_window_of(const char *path)
+{
+	struct sl_reader r;
+	struct lateness l = { 0, 0 };
+	struct sl_frame fr;
+	const uint8_t *payload;
+	char why[160];
+
+	if (sl_reader_open(&r, path))
+		return SL_REORDER_WINDOW_NS;
+	while (sl_reader_next(&r, &fr, &payload) > 0)
+		sl_frame_records(fr.conn, payload, fr.len, note_lateness, &l,
+				 why, sizeof(why));
+	sl_reader_close(&r);
+	return l.most < SL_REORDER_WINDOW_NS ? l.most : SL_REORDER_WINDOW_NS;
+}
+
 void sl_reorder_init(struct sl_reorder *r, uint64_t window_ns,
 		     sl_rec_fn apply, void *ctx)
 {

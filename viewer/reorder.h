@@ -27,6 +27,10 @@ struct sl_reorder {
 uint64_t sl_reorder_key(const struct sl_hdr *h);
 bool sl_reorder_is_setup(const struct sl_hdr *h);
 
+/* The window a trace file needs (its real disorder, at most
+ * SL_REORDER_WINDOW_NS), from one read of it. */
+uint64_t sl_reorder_window_of(const char *path);
+
 void sl_reorder_init(struct sl_reorder *r, uint64_t window_ns,
 		     sl_rec_fn apply, void *ctx);
 void sl_reorder_push(void *r, uint32_t conn, const struct sl_hdr *h);

@@ -587,6 +587,60 @@ static void test_accept_local_of_listener(void **state)
 	assert_int_equal(sock(2)->peer_id, 3);
 }
 
+struct retired {
+	uint32_t n;
+	uint32_t id[8];
+	uint32_t peer[8];
+};
+
+static void note_retired(void *ctx, const struct sl_model *mm,
+			 const struct sl_sock *so)
+{
+	struct retired *r = ctx;
+
+	(void)mm;
+	assert_true(r->n < 8);
+	r->id[r->n] = so->id;
+	r->peer[r->n++] = so->peer_id;
+}
+
+/* Retiring (export -f sockets): a socket goes when its last holder lets
+ * go, before the next record, paired; nothing finds it afterwards. */
+static void test_retire_when_finished(void **state)
+{
+	struct retired r = { 0 };
+
+	(void)state;
+	m.retire = note_retired;
+	m.retire_ctx = &r;
+	listener_and_accept();		/* server 501 (id 2), pid 10 */
+	conn(2, 20);
+	hello(2, 20, 1, 0, 100);
+	new_socket(2, 3, 700, 105);	/* client 700 (id 3) */
+	call(SL_CALL_CONNECT, 3, 0, 700, 135);
+	with_addr(8080);
+	with_local(40000);
+	send_rec(2);
+	simple(1, SL_CALL_CLOSE, 4, 0, 501, 160);
+	assert_int_equal(r.n, 0);	/* not before the next record */
+	simple(2, SL_CALL_CLOSE, 3, 0, 700, 170);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.id[0], 2);
+	assert_int_equal(r.peer[0], 3);
+	assert_null(m.socks[1]);
+	sl_model_finish(&m);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.id[1], 3);
+	assert_int_equal(r.peer[1], 2);
+	assert_null(m.socks[2]);
+	assert_non_null(m.socks[0]);	/* the listener is still open */
+	assert_int_equal(m.retired, 2);
+	/* The inode is free for a new socket. */
+	new_socket(2, 5, 700, 180);
+	assert_int_equal(m.nsocks, 4);
+	assert_non_null(m.socks[3]);
+}
+
 static void with_unix(struct sl_addr *a, const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -684,6 +738,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_epoll_watch_wait_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_tcp_by_tuple, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_local_of_listener, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retire_when_finished, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_unix_by_path_and_pid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_unix_accept_first, setup, teardown),
 	};

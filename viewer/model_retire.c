@@ -1,0 +1,85 @@
+/*
+ * Retiring finished sockets, for a reader that wants each socket once and
+ * as soon as it is done (export -f sockets): memory then follows the
+ * sockets open at once, not the length of the trace.
+ *
+ * A socket is finished when no process holds it any more: closed by its
+ * last holder, or its last holder exited. It is queued then, and handed
+ * to m->retire before the next record is applied (the record that
+ * finished it may still be using it); then everything that could find it
+ * forgets it (the inode map, the pairing tables, the epoll watches, the
+ * id table) and it is freed. Records reach the model in time order within
+ * the window the file needs (reorder.c), so no record of an earlier time
+ * that speaks of it can still come: its peer has paired with it already.
+ */
+#include <stdlib.h>
+
+#include "hash.h"
+#include "model_int.h"
+
+void sl_model_sock_free(struct sl_sock *s)
+{
+	if (!s)
+		return;
+	free(s->spans);
+	free(s->pids);
+	free(s->epolls);
+	free(s->marks);
+	free(s->pacts);
+	free(s->samples);
+	free(s->evts);
+	free(s);
+}
+
+/* S is finished: retire it before the next record, if retiring. */
+void sl_model_retire_later(struct sl_model *m, struct sl_sock *s)
+{
+	if (!m->retire || s->retire_queued)
+		return;
+	s->retire_queued = true;
+	m->retire_q = sl_model_grow(m->retire_q, &m->retire_q_cap,
+				    m->nretire_q + 1, sizeof(*m->retire_q));
+	m->retire_q[m->nretire_q++] = s;
+}
+
+/* The epoll instances that watched S keep its watches, without it. */
+static void forget_watches(struct sl_model *m, const struct sl_sock *s)
+{
+	for (uint32_t i = 0; i < s->nepolls; i++) {
+		uint32_t id = s->epolls[i];
+		struct sl_epoll *ep;
+
+		if (!id || id > m->nepolls)
+			continue;
+		ep = m->epolls[id - 1];
+		for (uint32_t w = 0; w < ep->nwatches; w++)
+			if (ep->watches[w].s == s)
+				ep->watches[w].s = NULL;
+	}
+}
+
+static void retire(struct sl_model *m, struct sl_sock *s)
+{
+	sl_model_sock_final(s);
+	m->retire(m->retire_ctx, m, s);
+	if (s->inode && sl_hash_get(m->by_inode, s->inode) == s)
+		sl_hash_del(m->by_inode, s->inode);
+	sl_model_pair_forget(m, s);
+	forget_watches(m, s);
+	m->socks[s->id - 1] = NULL;
+	sl_model_sock_free(s);
+	m->retired++;
+}
+
+/* Retires what is queued, unless something took it up again. */
+void sl_model_retire_due(struct sl_model *m)
+{
+	for (uint32_t i = 0; i < m->nretire_q; i++) {
+		struct sl_sock *s = m->retire_q[i];
+
+		s->retire_queued = false;
+		if (!s->holders)
+			retire(m, s);
+	}
+	m->nretire_q = 0;
+}
