@@ -285,6 +285,7 @@ int sl_modules_send(int (*send)(const void *, size_t), uint64_t ts);
 /* The shared-memory ring (ring.c, include/socklens/ring.h). */
 struct sl_ring_hdr;
 struct sl_ring_hdr *sl_ring_create(int *fd);
+void sl_ring_offer(int conn_fd, uint64_t now);
 void sl_ring_publish(struct sl_ring_hdr *r);
 void sl_ring_discard(struct sl_ring_hdr *r);
 uint32_t sl_ring_abandon(void);

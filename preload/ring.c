@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <socklens/ring.h>
@@ -108,6 +109,48 @@ err:
 	SL_LOG(2, "no ring: %s", strerror(errno));
 	SL_REAL(close)(mfd);
 	return NULL;
+}
+
+/*
+ * A ring for this connection: its memfd goes to the collector with an
+ * SL_REC_RING record. Without one (no memfd, a full socket, an old
+ * kernel) the socket carries everything, as before.
+ */
+void sl_ring_offer(int conn_fd, uint64_t now)
+{
+	struct sl_rec_ring rec;
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { .iov_base = &rec, .iov_len = sizeof(rec) };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = ctl.b, .msg_controllen = sizeof(ctl.b),
+	};
+	struct cmsghdr *cm;
+	struct sl_ring_hdr *r;
+	int mfd;
+	ssize_t n;
+
+	r = sl_ring_create(&mfd);
+	if (!r)
+		return;
+	memset(&rec, 0, sizeof(rec));
+	sl_fill_hdr(&rec.h, sizeof(rec), SL_REC_RING, now);
+	rec.data_size = r->data_size;
+	memset(&ctl, 0, sizeof(ctl));
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &mfd, sizeof(int));
+	n = SL_REAL(sendmsg)(conn_fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+	SL_REAL(close)(mfd);
+	if (n == (ssize_t)sizeof(rec))
+		sl_ring_publish(r);
+	else
+		sl_ring_discard(r);
 }
 
 /* The collector has the ring: flushes go into it from now on. */

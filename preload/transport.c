@@ -247,49 +247,6 @@ static int install_conn(int fd)
 	return 0;
 }
 
-/*
- * A ring for this connection: its memfd goes to the collector with an
- * SL_REC_RING record. Without one (no memfd, a full socket, an old
- * kernel) the socket carries everything, as before.
- */
-static void offer_ring(uint64_t now)
-{
-	struct sl_rec_ring rec;
-	union {
-		char b[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
-	struct iovec iov = { .iov_base = &rec, .iov_len = sizeof(rec) };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl.b, .msg_controllen = sizeof(ctl.b),
-	};
-	struct cmsghdr *cm;
-	struct sl_ring_hdr *r;
-	int mfd;
-	ssize_t n;
-
-	r = sl_ring_create(&mfd);
-	if (!r)
-		return;
-	memset(&rec, 0, sizeof(rec));
-	sl_fill_hdr(&rec.h, sizeof(rec), SL_REC_RING, now);
-	rec.data_size = r->data_size;
-	memset(&ctl, 0, sizeof(ctl));
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &mfd, sizeof(int));
-	n = SL_REAL(sendmsg)(__atomic_load_n(&conn_fd, __ATOMIC_ACQUIRE), &msg,
-			     MSG_DONTWAIT | MSG_NOSIGNAL);
-	SL_REAL(close)(mfd);
-	if (n == (ssize_t)sizeof(rec))
-		sl_ring_publish(r);
-	else
-		sl_ring_discard(r);
-}
-
 /* What a connection starts with: hello, module map, the held sockets,
  * then the ring. */
 static int introduce(uint64_t now, uint32_t hello_flags)
@@ -307,7 +264,7 @@ static int introduce(uint64_t now, uint32_t hello_flags)
 	if (!err && ctl_len)
 		err = send_msg(ctl_buf, ctl_len);
 	if (!err)
-		offer_ring(now);
+		sl_ring_offer(__atomic_load_n(&conn_fd, __ATOMIC_ACQUIRE), now);
 	return err;
 }
 
