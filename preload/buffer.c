@@ -42,36 +42,49 @@ void sl_fill_hdr(struct sl_hdr *h, size_t size, unsigned int type,
  * forks, execs or exits), as opposed to one inside a record (full buffer,
  * age), which may run in a signal handler: only the explicit ones may
  * look at the loader's module list, which takes its lock.
+ *
+ * MAY_KEEP: the buffer may stay as it is while another thread is making
+ * the connection (a burst of threads at start would otherwise drop what
+ * they flush meanwhile); it goes with a later flush. Not when the buffer
+ * is full, nor before fork, exec or exit, which must empty it.
  */
-static void flush_buf(bool explicit)
+static void flush_buf(bool explicit, bool may_keep)
 {
 	int saved;
 
 	if (!tb.len)
 		return;
 	saved = errno;
-	sl_transport_send(tb.data, tb.len, tb.count, explicit);
-	tb.len = 0;
-	tb.count = 0;
+	if (sl_transport_send(tb.data, tb.len, tb.count, explicit,
+			      may_keep)) {
+		tb.len = 0;
+		tb.count = 0;
+	}
 	errno = saved;
 }
 
-void sl_flush(void)
+static void flush_now(bool may_keep)
 {
 	int saved = errno;
 
 	if (tb.busy)
 		return;
 	tb.busy = 1;
-	flush_buf(true);
+	flush_buf(true, may_keep);
 	tb.busy = 0;
 	errno = saved;
 }
 
+void sl_flush(void)
+{
+	flush_now(false);
+}
+
+/* Before the program blocks. */
 void sl_flush_if_pending(void)
 {
 	if (tb.len)
-		sl_flush();
+		flush_now(true);
 }
 
 bool sl_buffer_pending(void)
@@ -102,7 +115,7 @@ void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts)
 		pthread_setspecific(exit_key, &tb);
 	}
 	if (tb.len + size > sizeof(tb.data))
-		flush_buf(false);
+		flush_buf(false, false);
 	if (!tb.len)
 		tb.first_ts = ts;
 	slot = (char *)tb.data + tb.len;
@@ -115,7 +128,7 @@ void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts)
 void sl_rec_done(uint64_t ts)
 {
 	if (ts - tb.first_ts >= FLUSH_AGE_NS)
-		flush_buf(false);
+		flush_buf(false, true);
 	tb.busy = 0;
 }
 

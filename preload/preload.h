@@ -285,17 +285,19 @@ int sl_modules_send(int (*send)(const void *, size_t), uint64_t ts);
 /* The shared-memory ring (ring.c, include/socklens/ring.h). */
 struct sl_ring_hdr;
 struct sl_ring_hdr *sl_ring_create(int *fd);
-void sl_ring_offer(int conn_fd, uint64_t now);
+int sl_ring_start(void);
+void sl_ring_cancel(int mfd);
+void sl_ring_offer(int mfd, int conn_fd, uint64_t now);
 void sl_ring_publish(struct sl_ring_hdr *r);
-void sl_ring_discard(struct sl_ring_hdr *r);
 uint32_t sl_ring_abandon(void);
 void sl_ring_after_fork(void);
 bool sl_ring_active(void);
+bool sl_ring_fresh(uint64_t ts);
 bool sl_ring_put(const void *buf, uint32_t len, unsigned int limit_div);
 
 /* The transport (transport.c). */
-void sl_transport_send(const void *buf, uint32_t len, uint32_t records,
-		       bool explicit);
+bool sl_transport_send(const void *buf, uint32_t len, uint32_t records,
+		       bool explicit, bool may_keep);
 void sl_count_drop(uint32_t records);
 int sl_transport_prefork(void);
 void sl_transport_parent_after_fork(int child_fd);

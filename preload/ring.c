@@ -112,12 +112,36 @@ err:
 }
 
 /*
- * A ring for this connection: its memfd goes to the collector with an
- * SL_REC_RING record. Without one (no memfd, a full socket, an old
- * kernel) the socket carries everything, as before.
+ * A ring for the connection being made, in use at once: the threads that
+ * flush while this one says hello write into it, and the collector reads
+ * it from the start once it has it. Its memfd, or -1 (no ring: the socket
+ * carries everything).
  */
-void sl_ring_offer(int conn_fd, uint64_t now)
+int sl_ring_start(void)
 {
+	struct sl_ring_hdr *r;
+	int mfd;
+
+	if (sl_ring_active())
+		return -1;
+	r = sl_ring_create(&mfd);
+	if (!r)
+		return -1;
+	sl_ring_publish(r);
+	return mfd;
+}
+
+/* The connection could not be made: what went into the ring is lost. */
+void sl_ring_cancel(int mfd)
+{
+	SL_REAL(close)(mfd);
+	sl_count_drop(sl_ring_abandon());
+}
+
+/* Hands the ring started with MFD to the collector on CONN_FD. */
+void sl_ring_offer(int mfd, int conn_fd, uint64_t now)
+{
+	struct sl_ring_hdr *r = __atomic_load_n(&ring, __ATOMIC_ACQUIRE);
 	struct sl_rec_ring rec;
 	union {
 		char b[CMSG_SPACE(sizeof(int))];
@@ -129,13 +153,11 @@ void sl_ring_offer(int conn_fd, uint64_t now)
 		.msg_control = ctl.b, .msg_controllen = sizeof(ctl.b),
 	};
 	struct cmsghdr *cm;
-	struct sl_ring_hdr *r;
-	int mfd;
-	ssize_t n;
 
-	r = sl_ring_create(&mfd);
-	if (!r)
+	if (!r) {
+		SL_REAL(close)(mfd);
 		return;
+	}
 	memset(&rec, 0, sizeof(rec));
 	sl_fill_hdr(&rec.h, sizeof(rec), SL_REC_RING, now);
 	rec.data_size = r->data_size;
@@ -145,12 +167,11 @@ void sl_ring_offer(int conn_fd, uint64_t now)
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &mfd, sizeof(int));
-	n = SL_REAL(sendmsg)(conn_fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
-	SL_REAL(close)(mfd);
-	if (n == (ssize_t)sizeof(rec))
-		sl_ring_publish(r);
+	if (SL_REAL(sendmsg)(conn_fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) ==
+	    (ssize_t)sizeof(rec))
+		SL_REAL(close)(mfd);
 	else
-		sl_ring_discard(r);
+		sl_ring_cancel(mfd);
 }
 
 /* The collector has the ring: flushes go into it from now on. */
@@ -158,12 +179,6 @@ void sl_ring_publish(struct sl_ring_hdr *r)
 {
 	ring_map_len = SL_RING_DATA_OFF + r->data_size;
 	__atomic_store_n(&ring, r, __ATOMIC_RELEASE);
-}
-
-/* The collector could not be told of R: it was never in use. */
-void sl_ring_discard(struct sl_ring_hdr *r)
-{
-	munmap(r, SL_RING_DATA_OFF + r->data_size);
 }
 
 /* What is in R and not yet read: records, counted from the chunks
@@ -229,6 +244,19 @@ bool sl_ring_active(void)
 }
 
 /*
+ * Whether the collector has looked at the ring lately, as of TS (the
+ * first record of the batch about to go): if not, it is stopped, starved
+ * of CPU or dead, and the transport asks the connection which.
+ */
+bool sl_ring_fresh(uint64_t ts)
+{
+	struct sl_ring_hdr *r = __atomic_load_n(&ring, __ATOMIC_ACQUIRE);
+
+	return r && __atomic_load_n(&r->beat_ns, __ATOMIC_RELAXED) +
+			    SL_RING_STALE_NS >= ts;
+}
+
+/*
  * Copies one batch of LEN bytes into the ring, unless that would fill it
  * past LIMIT_DIV: 2 keeps it at most half full (past that, the caller
  * sends on the socket, which wakes the collector to empty the ring), 1
@@ -242,11 +270,6 @@ bool sl_ring_put(const void *buf, uint32_t len, unsigned int limit_div)
 	char *data;
 
 	if (!r)
-		return false;
-	/* The batch's first record says when it began: a collector that has
-	 * not looked since well before is gone or stopped. */
-	if (__atomic_load_n(&r->beat_ns, __ATOMIC_RELAXED) + SL_RING_STALE_NS <
-	    ((const struct sl_hdr *)buf)->ts_ns)
 		return false;
 	size = r->data_size;
 	mask = size - 1;

@@ -247,8 +247,7 @@ static int install_conn(int fd)
 	return 0;
 }
 
-/* What a connection starts with: hello, module map, the held sockets,
- * then the ring. */
+/* What a connection starts with: hello, module map, the held sockets. */
 static int introduce(uint64_t now, uint32_t hello_flags)
 {
 	int err;
@@ -263,8 +262,25 @@ static int introduce(uint64_t now, uint32_t hello_flags)
 		err = put_inherited(now, hello_flags & SL_HELLO_RECONNECT);
 	if (!err && ctl_len)
 		err = send_msg(ctl_buf, ctl_len);
-	if (!err)
-		sl_ring_offer(__atomic_load_n(&conn_fd, __ATOMIC_ACQUIRE), now);
+	return err;
+}
+
+/*
+ * A connection's start: a ring first, for the other threads to write
+ * into while this one introduces us (a burst of threads at start would
+ * otherwise drop what they flush meanwhile), then the introduction, then
+ * the ring's memfd.
+ */
+static int start_conn(uint64_t now, uint32_t hello_flags)
+{
+	int mfd = sl_ring_start();
+	int err = introduce(now, hello_flags);
+
+	if (mfd >= 0 && err)
+		sl_ring_cancel(mfd);
+	else if (mfd >= 0)
+		sl_ring_offer(mfd, __atomic_load_n(&conn_fd, __ATOMIC_ACQUIRE),
+			      now);
 	return err;
 }
 
@@ -289,7 +305,7 @@ static void try_connect(uint64_t now)
 	fd = open_conn();
 	err = fd < 0 ? fd : install_conn(fd);
 	if (!err)
-		err = introduce(now, hello_flags_now());
+		err = start_conn(now, hello_flags_now());
 	if (err) {
 		SL_LOG(2, "collector %s: %s", sl_cfg.socket_path,
 		       strerror(-err));
@@ -342,9 +358,31 @@ static void send_drop_record(uint64_t now)
  * it is time to try), and says what was dropped before. What cannot be
  * sent is counted as dropped.
  */
-void sl_transport_send(const void *buf, uint32_t len, uint32_t records,
-		       bool explicit)
+/*
+ * The ring has not been read lately: is the collector there at all? It
+ * never writes to us, so a readable connection means it closed. A
+ * stopped or CPU-starved collector is alive: its ring goes on filling.
+ */
+static bool collector_alive(void)
 {
+	char c;
+	int fd = __atomic_load_n(&conn_fd, __ATOMIC_ACQUIRE);
+
+	return SL_REAL(recv)(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
+	       (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+/*
+ * Sends one batch of RECORDS records: connects first if we are not (and
+ * it is time to try), and says what was dropped before. What cannot be
+ * sent is counted as dropped. With MAY_KEEP, while another thread is
+ * connecting, returns false and the caller keeps the batch; true when
+ * the batch is gone (sent or counted).
+ */
+bool sl_transport_send(const void *buf, uint32_t len, uint32_t records,
+		       bool explicit, bool may_keep)
+{
+	uint64_t first_ts = ((const struct sl_hdr *)buf)->ts_ns;
 	uint64_t now;
 	int err;
 
@@ -352,14 +390,29 @@ void sl_transport_send(const void *buf, uint32_t len, uint32_t records,
 	 * system call, not even the clock. */
 	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_UP &&
 	    !__atomic_load_n(&dropped_records, __ATOMIC_RELAXED) &&
-	    !(explicit && sl_modules_changed()) && sl_ring_put(buf, len, 2))
-		return;
+	    !(explicit && sl_modules_changed()) && sl_ring_fresh(first_ts) &&
+	    sl_ring_put(buf, len, 2))
+		return true;
 	now = sl_now_ns();
 	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
 		try_connect(now);
+	/* Another thread is introducing us: its ring takes the batch, or
+	 * the caller keeps it for later if it may. */
+	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_CONNECTING) {
+		if (sl_ring_put(buf, len, 2))
+			return true;
+		if (may_keep)
+			return false;
+	}
 	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP) {
 		sl_count_drop(records);
-		return;
+		return true;
+	}
+	if (sl_ring_active() && !sl_ring_fresh(first_ts) &&
+	    !collector_alive()) {
+		sl_count_drop(records);
+		conn_lost(now);
+		return true;
 	}
 	if (__atomic_load_n(&dropped_records, __ATOMIC_RELAXED))
 		send_drop_record(now);
@@ -368,16 +421,17 @@ void sl_transport_send(const void *buf, uint32_t len, uint32_t records,
 	if (explicit && sl_modules_changed())
 		sl_modules_send(send_msg, now);
 	if (sl_ring_put(buf, len, 2))
-		return;
+		return true;
 	err = send_msg(buf, len);
 	/* The socket is full: the ring may still have room. */
 	if ((err == -EAGAIN || err == -ENOBUFS) && sl_ring_put(buf, len, 1))
-		return;
+		return true;
 	if (err) {
 		sl_count_drop(records);
 		if (err != -EAGAIN && err != -ENOBUFS)
 			conn_lost(now);
 	}
+	return true;
 }
 
 /*
@@ -474,7 +528,7 @@ void sl_transport_after_fork(int child_fd)
 		return;
 	now = sl_now_ns();
 	conn_fd = child_fd;
-	if (introduce(now, SL_HELLO_FORKED)) {
+	if (start_conn(now, SL_HELLO_FORKED)) {
 		schedule_retry(now);
 		return;
 	}
@@ -573,7 +627,7 @@ void sl_transport_init(void)
 	/* An exec'd image says hello on the connection it inherited, and
 	 * one that inherited sockets reports them now, not at its first
 	 * call: they may be all it ever uses. */
-	if (conn_fd >= 0 && !introduce(sl_now_ns(), SL_HELLO_EXEC)) {
+	if (conn_fd >= 0 && !start_conn(sl_now_ns(), SL_HELLO_EXEC)) {
 		conn_count = 1;
 		conn_state = CONN_UP;
 	} else if (sl_fd_high()) {

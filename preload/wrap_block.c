@@ -23,8 +23,8 @@
 
 static inline void before_wait(void)
 {
-	if (sl_buffer_pending() && sl_active())
-		sl_flush();
+	if (sl_active())
+		sl_flush_if_pending();
 }
 
 SL_EXPORT int nanosleep(const struct timespec *req, struct timespec *rem)

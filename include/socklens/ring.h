@@ -30,11 +30,11 @@
  * next lap), then publishes tail with release. A ring that breaks these
  * rules closes its connection, like a bad record.
  *
- * The consumer stamps beat_ns each time it looks at the ring. Producers
- * write only into a ring stamped within SL_RING_STALE_NS of their batch:
- * a collector that died or stopped must not swallow records silently, and
- * the socket send that replaces the ring write tells the preload it is
- * gone (then what the ring still held is counted as dropped).
+ * The consumer stamps beat_ns each time it looks at the ring. A producer
+ * whose batch is more than SL_RING_STALE_NS newer than the stamp asks the
+ * connection whether the collector is gone (a dead one must not swallow
+ * records silently: what its ring still held is counted as dropped); a
+ * stopped or starved one is only slow, and its ring goes on filling.
  *
  * The memfd is sealed against shrinking (F_SEAL_SHRINK) before it is
  * sent: the collector refuses one that is not, as a peer could otherwise
@@ -52,8 +52,8 @@
 #define SL_RING_MAX (64u * 1024 * 1024)
 /* How often the collector reads the rings when nothing else wakes it. */
 #define SL_RING_POLL_MS 10
-/* A ring whose collector has not read it for this long is not written:
- * the socket is (and finds out whether the collector is gone). */
+/* A ring whose collector has not read it for this long makes the
+ * preload ask the connection whether the collector is gone. */
 #define SL_RING_STALE_NS (100 * 1000 * 1000ull)
 
 struct sl_ring_hdr {

@@ -2,8 +2,8 @@
  * Unit tests of the shared-memory ring (include/socklens/ring.h): the
  * preload's producer (preload/ring.c) against the collector's consumer
  * (viewer/ring.c) on one real memfd. Batches round-trip intact across
- * many laps and the padding at the end; the half-full limit holds; a
- * stale or absent collector heartbeat refuses writes; an abandoned ring
+ * many laps and the padding at the end; the half-full limit holds; the
+ * collector's heartbeat says when it is stale; an abandoned ring
  * counts what was never read; the consumer refuses every broken rule
  * and an unsealed or mis-sized memfd; four threads writing at once while
  * a fifth reads lose nothing and keep each thread's order.
@@ -159,22 +159,21 @@ static void test_padding_counts_against_room(void **state)
 	free_pair(&p);
 }
 
-static void test_stale_heartbeat_refuses(void **state)
+static void test_stale_heartbeat(void **state)
 {
 	struct pair p;
-	uint64_t in[4];
 
 	(void)state;
 	make_pair(&p);
-	fill(in, 32, TS0 + SL_RING_STALE_NS / 2, 1);
-	assert_true(sl_ring_put(in, 32, 2));
-	fill(in, 32, TS0 + SL_RING_STALE_NS * 2, 1);
-	assert_false(sl_ring_put(in, 32, 1));
+	assert_true(sl_ring_fresh(TS0 + SL_RING_STALE_NS / 2));
+	assert_true(sl_ring_fresh(TS0 - 1));
+	assert_false(sl_ring_fresh(TS0 + SL_RING_STALE_NS * 2));
 	sl_ring_beat(&p.v, 0);		/* the collector let it go */
-	fill(in, 32, TS0, 1);
-	assert_false(sl_ring_put(in, 32, 1));
+	assert_false(sl_ring_fresh(TS0));
 	sl_ring_beat(&p.v, TS0);
-	assert_true(sl_ring_put(in, 32, 1));
+	assert_true(sl_ring_fresh(TS0));
+	sl_ring_abandon();
+	assert_false(sl_ring_fresh(TS0));	/* no ring at all */
 	free_pair(&p);
 }
 
@@ -321,7 +320,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip_many_laps),
 		cmocka_unit_test(test_half_limit_then_full),
 		cmocka_unit_test(test_padding_counts_against_room),
-		cmocka_unit_test(test_stale_heartbeat_refuses),
+		cmocka_unit_test(test_stale_heartbeat),
 		cmocka_unit_test(test_abandon_counts_unread),
 		cmocka_unit_test(test_consumer_refuses_broken_rules),
 		cmocka_unit_test(test_map_refuses_bad_memfds),
