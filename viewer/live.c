@@ -41,6 +41,14 @@ static void tap(void *ctx, uint32_t conn, const uint8_t *buf, size_t len)
 			 sizeof(why));
 }
 
+static void forget(void *ctx, const struct sl_model *m,
+		   const struct sl_sock *s)
+{
+	(void)ctx;
+	(void)m;
+	(void)s;
+}
+
 struct sl_live *sl_live_new(struct sl_collector *c, bool redraw)
 {
 	struct sl_live *l = calloc(1, sizeof(*l));
@@ -51,6 +59,8 @@ struct sl_live *sl_live_new(struct sl_collector *c, bool redraw)
 	l->redraw = redraw;
 	l->start_ns = l->last_ns = now_ns();
 	sl_model_init(&l->m);
+	/* The live view shows open sockets: the others need not stay. */
+	l->m.retire = forget;
 	c->tap = tap;
 	c->tap_ctx = l;
 	return l;
@@ -62,7 +72,8 @@ static void counts(const struct sl_model *m, uint32_t *procs, uint32_t *open)
 	for (uint32_t i = 0; i < m->nprocs; i++)
 		*procs += !m->procs[i]->ended;
 	for (uint32_t i = 0; i < m->nsocks; i++)
-		*open += !m->socks[i]->closed && !m->socks[i]->open_at_exit;
+		*open += m->socks[i] && !m->socks[i]->closed &&
+			 !m->socks[i]->open_at_exit;
 }
 
 static void status(struct sl_live *l, uint64_t rate)

@@ -156,7 +156,8 @@ struct sl_sock *sl_model_new_sock(struct sl_model *m, uint64_t inode,
 		fprintf(stderr, "%s: out of memory\n", sl_prog());
 		exit(70);
 	}
-	s->id = m->nsocks + 1;
+	s->id = ++m->ids;
+	s->slot = m->nsocks;
 	s->inode = inode;
 	s->start_ns = s->last_ns = ts;
 	s->state = SL_ST_MAX;
@@ -173,11 +174,6 @@ struct sl_sock *sl_model_new_sock(struct sl_model *m, uint64_t inode,
 struct sl_sock *sl_model_sock_by_inode(struct sl_model *m, uint64_t inode)
 {
 	return inode ? sl_hash_get(m->by_inode, inode) : NULL;
-}
-
-struct sl_sock *sl_model_sock_by_id(const struct sl_model *m, uint32_t id)
-{
-	return id && id <= m->nsocks ? m->socks[id - 1] : NULL;
 }
 
 /* Moves S into state ST at TS: the current span ends where it begins. */

@@ -120,6 +120,7 @@ struct sl_sock {
 	uint32_t nevts, evts_cap;
 	uint64_t evts_total;
 	bool retire_queued;	/* finished; retired before the next record */
+	uint32_t slot;		/* its index in sl_model.socks */
 };
 
 /* One fd an epoll instance watches (or watched). */
@@ -219,8 +220,10 @@ struct sl_proc {
 struct sl_model {
 	struct sl_proc **procs;
 	uint32_t nprocs, procs_cap;
-	struct sl_sock **socks;
+	struct sl_sock **socks;	/* in order of id; with retire, compacted:
+				 * an id is then not an index */
 	uint32_t nsocks, socks_cap;
+	uint32_t ids;		/* sockets ever made: the last id */
 	struct sl_epoll **epolls;
 	uint32_t nepolls, epolls_cap;
 	struct sl_hash *by_epoll;	/* preload epoll id -> instance */
@@ -255,6 +258,7 @@ struct sl_model {
 	struct sl_sock **retire_q;
 	uint32_t nretire_q, retire_q_cap;
 	uint64_t retired;
+	uint32_t holes;		/* NULL slots in socks, squeezed out */
 };
 
 void sl_model_init(struct sl_model *m);

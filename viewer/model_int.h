@@ -10,7 +10,6 @@
 struct sl_sock *sl_model_new_sock(struct sl_model *m, uint64_t inode,
 				  uint64_t ts);
 struct sl_sock *sl_model_sock_by_inode(struct sl_model *m, uint64_t inode);
-struct sl_sock *sl_model_sock_by_id(const struct sl_model *m, uint32_t id);
 void sl_model_set_state(struct sl_sock *s, unsigned int st, uint64_t ts);
 struct sl_hold *sl_model_hold(struct sl_proc *p, int fd);
 struct sl_hold *sl_model_take(struct sl_model *m, struct sl_proc *p, int fd,

@@ -8,7 +8,7 @@
  * to m->retire before the next record is applied (the record that
  * finished it may still be using it); then everything that could find it
  * forgets it (the inode map, the pairing tables, the epoll watches, the
- * id table) and it is freed. Records reach the model in time order within
+ * id table, which is squeezed now and then) and it is freed. Records reach the model in time order within
  * the window the file needs (reorder.c), so no record of an earlier time
  * that speaks of it can still come: its peer has paired with it already.
  */
@@ -66,9 +66,27 @@ static void retire(struct sl_model *m, struct sl_sock *s)
 		sl_hash_del(m->by_inode, s->inode);
 	sl_model_pair_forget(m, s);
 	forget_watches(m, s);
-	m->socks[s->id - 1] = NULL;
+	m->socks[s->slot] = NULL;
+	m->holes++;
 	sl_model_sock_free(s);
 	m->retired++;
+}
+
+/* The id table without the retired: a long run keeps only what is open
+ * (the live view walks it every second). */
+static void squeeze(struct sl_model *m)
+{
+	uint32_t j = 0;
+
+	for (uint32_t i = 0; i < m->nsocks; i++) {
+		if (!m->socks[i])
+			continue;
+		m->socks[j] = m->socks[i];
+		m->socks[j]->slot = j;
+		j++;
+	}
+	m->nsocks = j;
+	m->holes = 0;
 }
 
 /* Retires what is queued, unless something took it up again. */
@@ -82,4 +100,6 @@ void sl_model_retire_due(struct sl_model *m)
 			retire(m, s);
 	}
 	m->nretire_q = 0;
+	if (m->holes > 64 && m->holes * 2 > m->nsocks)
+		squeeze(m);
 }

@@ -107,15 +107,17 @@ void sl_render_policy(FILE *f, const struct sl_model *m, size_t max)
 		sl_term_str(f, p->policy.message, strlen(p->policy.message), 0);
 		fputc('\n', f);
 	}
+	/* A NULL socket was retired (the live view keeps what is open). */
 	for (uint32_t i = 0; i < m->nsocks; i++)
-		total += m->socks[i]->npacts;
+		total += m->socks[i] ? m->socks[i]->npacts : 0;
 	if (!total)
 		return;
 	fprintf(f, "policy: %llu actions\n", (unsigned long long)total);
 	for (uint32_t i = 0; i < m->nsocks && shown < max; i++) {
 		const struct sl_sock *s = m->socks[i];
 
-		for (uint32_t k = 0; k < s->npacts && shown < max; k++, shown++) {
+		for (uint32_t k = 0; s && k < s->npacts && shown < max;
+		     k++, shown++) {
 			sl_pact_text(&s->pacts[k], sl_sock_policy_path(m, s),
 				     line, sizeof(line));
 			fprintf(f, "  %4u ", s->id);

@@ -345,7 +345,7 @@ static void summary(FILE *f, const struct sl_model *m)
 
 	sl_fmt_dur(dur, sizeof(dur), m->last_ns - m->first_ns);
 	fprintf(f, "%u processes, %u sockets, %u epoll instances, %llu events, "
-		"%llu waits, %llu dropped, over %s\n", m->nprocs, m->nsocks,
+		"%llu waits, %llu dropped, over %s\n", m->nprocs, m->ids,
 		m->nepolls, (unsigned long long)m->events,
 		(unsigned long long)m->waits, (unsigned long long)m->dropped,
 		dur);
@@ -382,11 +382,13 @@ static void layout(struct layout *l, const struct sl_model *m,
 	l->t1 = 0;
 	for (uint32_t i = 0; i < m->nsocks; i++) {
 		const struct sl_sock *s = m->socks[i];
-		uint64_t end = s->end_ns > s->last_ns ? s->end_ns : s->last_ns;
+		uint64_t end;
 		int n;
 
-		if (o->open_only && (s->closed || s->open_at_exit))
+		/* NULL: retired (the live view keeps only what is open). */
+		if (!s || (o->open_only && (s->closed || s->open_at_exit)))
 			continue;
+		end = s->end_ns > s->last_ns ? s->end_ns : s->last_ns;
 		endpoint(ep, sizeof(ep), s);
 		n = (int)strlen(ep);
 		widest = n > widest ? n : widest;
@@ -431,7 +433,7 @@ void sl_render_term(FILE *f, const struct sl_model *m,
 		for (uint32_t k = 0; k < m->nsocks; k++) {
 			const struct sl_sock *s = m->socks[k];
 
-			if (s->proc_index != p->index || !shown(o, s) ||
+			if (!s || s->proc_index != p->index || !shown(o, s) ||
 			    (o->max_rows && rows >= o->max_rows))
 				continue;
 			if (!header)

@@ -641,6 +641,36 @@ static void test_retire_when_finished(void **state)
 	assert_non_null(m.socks[3]);
 }
 
+/* A long run with retiring keeps only the open sockets in the id table;
+ * ids go on counting. */
+static void test_retire_squeezes_table(void **state)
+{
+	struct retired r = { 0 };
+
+	(void)state;
+	m.retire = note_retired;
+	m.retire_ctx = &r;
+	conn(1, 10);
+	hello(1, 10, 1, 0, 100);
+	new_socket(1, 3, 5000, 101);		/* stays open */
+	for (uint32_t i = 0; i < 300; i++) {
+		new_socket(1, 4, 6000 + i, 200 + 2 * i);
+		simple(1, SL_CALL_CLOSE, 4, 0, 6000 + i, 201 + 2 * i);
+		r.n = 0;			/* only the count matters */
+	}
+	sl_model_finish(&m);
+	assert_int_equal(m.retired, 300);
+	assert_int_equal(m.ids, 301);
+	assert_true(m.nsocks < 100);
+	for (uint32_t i = 0; i < m.nsocks; i++)
+		if (m.socks[i])
+			assert_int_equal(m.socks[i]->slot, i);
+	assert_non_null(m.socks[0]);
+	assert_int_equal(m.socks[0]->id, 1);
+	new_socket(1, 5, 7000, 900);
+	assert_int_equal(m.socks[m.nsocks - 1]->id, 302);
+}
+
 static void with_unix(struct sl_addr *a, const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -739,6 +769,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pair_tcp_by_tuple, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_local_of_listener, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retire_when_finished, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retire_squeezes_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_unix_by_path_and_pid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_unix_accept_first, setup, teardown),
 	};
