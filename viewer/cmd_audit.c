@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "model.h"
 #include "policy.h"
 #include "model_int.h"
@@ -29,6 +30,41 @@
 
 enum severity { SEV_INFO, SEV_WARNING, SEV_ERROR };
 static const char *const sev_names[] = { "info", "warning", "error" };
+
+/* Who a finding is about: its socket, that socket's process and caller. */
+struct who {
+	uint32_t id;
+	uint32_t pid;
+	char exe[SL_EXE_MAX];
+	char caller[400];
+};
+
+/* A finding about one socket, rendered, waiting to be printed in the
+ * order of socket ids (sockets are audited as they end). */
+struct held {
+	uint32_t id;
+	uint32_t seq;
+	char *text;
+};
+
+/* Failed connects to one address. */
+struct fail_group {
+	struct sl_addr remote;
+	struct who first;	/* the lowest socket id among them */
+	int err;		/* that socket's errno */
+	uint32_t fails;
+	uint32_t *ids;
+	uint32_t nids, ids_cap;
+};
+
+/* What one policy rule did: its count and its first action. */
+struct rule_use {
+	uint32_t line;
+	uint32_t count;
+	struct who first;	/* the lowest socket id it touched */
+	uint32_t k;		/* which of that socket's actions */
+	char text[512];
+};
 
 struct audit {
 	const struct sl_model *m;
@@ -39,43 +75,79 @@ struct audit {
 	uint32_t connect_failures;
 	unsigned int count[3];
 	int worst;
+	struct held *held;
+	uint32_t nheld, held_cap;
+	struct fail_group *groups;
+	uint32_t ngroups, groups_cap;
+	struct sl_hash *by_remote;	/* address hash -> group index + 1 */
+	struct rule_use *rules;
+	uint32_t nrules, rules_cap;
 };
 
-/* One finding about socket S (and its peers in IDS, if any). */
-static void finding(struct audit *a, enum severity sev, const char *kind,
-		    const struct sl_sock *s, const uint32_t *ids, uint32_t nids,
-		    const char *msg)
+static void who_of(const struct audit *a, const struct sl_sock *s,
+		   struct who *w)
 {
-	const char *exe = sl_model_image(a->m, s);
-	char caller[400];
+	w->id = s->id;
+	w->pid = s->creator_pid;
+	snprintf(w->exe, sizeof(w->exe), "%s", sl_model_image(a->m, s));
+	sl_sock_caller(a->m, s, w->caller, sizeof(w->caller));
+}
 
-	sl_sock_caller(a->m, s, caller, sizeof(caller));
+static void print_finding(struct audit *a, FILE *f, enum severity sev,
+			  const char *kind, const struct who *w,
+			  const uint32_t *ids, uint32_t nids, const char *msg)
+{
+	if (!a->json) {
+		fprintf(f, "%-8s %-25s socket %u, pid %u ", sev_names[sev],
+			kind, w->id, w->pid);
+		sl_term_str(f, w->exe, strlen(w->exe), 0);
+		fputs(": ", f);
+		sl_term_str(f, msg, strlen(msg), 0);
+		fputs("  [", f);
+		sl_term_str(f, w->caller, strlen(w->caller), 0);
+		fputs("]\n", f);
+		return;
+	}
+	fprintf(f, "{\"severity\":\"%s\",\"kind\":\"%s\",\"sockets\":[%u",
+		sev_names[sev], kind, w->id);
+	for (uint32_t i = 0; i < nids; i++)
+		if (ids[i] != w->id)
+			fprintf(f, ",%u", ids[i]);
+	fprintf(f, "],\"pid\":%u,\"exe\":", w->pid);
+	sl_json_str(f, w->exe, strlen(w->exe));
+	fputs(",\"message\":", f);
+	sl_json_str(f, msg, strlen(msg));
+	fputs(",\"caller\":", f);
+	sl_json_str(f, w->caller, strlen(w->caller));
+	fputs("}\n", f);
+}
+
+static void count(struct audit *a, enum severity sev)
+{
 	a->count[sev]++;
 	if ((int)sev > a->worst)
 		a->worst = (int)sev;
-	if (!a->json) {
-		fprintf(a->out, "%-8s %-25s socket %u, pid %u ", sev_names[sev],
-			kind, s->id, s->creator_pid);
-		sl_term_str(a->out, exe, strlen(exe), 0);
-		fputs(": ", a->out);
-		sl_term_str(a->out, msg, strlen(msg), 0);
-		fputs("  [", a->out);
-		sl_term_str(a->out, caller, strlen(caller), 0);
-		fputs("]\n", a->out);
+}
+
+/* A finding about one socket: held until the end, for id order. */
+static void hold(struct audit *a, enum severity sev, const char *kind,
+		 const struct who *w, const char *msg)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	count(a, sev);
+	if (!f) {		/* out of memory: out of order, not lost */
+		print_finding(a, a->out, sev, kind, w, NULL, 0, msg);
 		return;
 	}
-	fprintf(a->out, "{\"severity\":\"%s\",\"kind\":\"%s\",\"sockets\":[%u",
-		sev_names[sev], kind, s->id);
-	for (uint32_t i = 0; i < nids; i++)
-		if (ids[i] != s->id)
-			fprintf(a->out, ",%u", ids[i]);
-	fprintf(a->out, "],\"pid\":%u,\"exe\":", s->creator_pid);
-	sl_json_str(a->out, exe, strlen(exe));
-	fputs(",\"message\":", a->out);
-	sl_json_str(a->out, msg, strlen(msg));
-	fputs(",\"caller\":", a->out);
-	sl_json_str(a->out, caller, strlen(caller));
-	fputs("}\n", a->out);
+	print_finding(a, f, sev, kind, w, NULL, 0, msg);
+	fclose(f);
+	a->held = sl_model_grow(a->held, &a->held_cap, a->nheld + 1,
+				sizeof(*a->held));
+	a->held[a->nheld] = (struct held){ w->id, a->nheld, buf };
+	a->nheld++;
 }
 
 static bool any_address(const struct sl_addr *a)
@@ -111,11 +183,13 @@ static void audit_sock(struct audit *a, const struct sl_sock *s)
 	char msg[400], addr[200], dur[32];
 	bool tcp = (s->family == AF_INET || s->family == AF_INET6) &&
 		   s->type == SOCK_STREAM;
+	struct who w;
 
+	who_of(a, s, &w);
 	sl_addr_format(&s->local, addr, sizeof(addr));
 	if (s->role == SL_ROLE_LISTENER && any_address(&s->local)) {
 		snprintf(msg, sizeof(msg), "listens on %s, every interface", addr);
-		finding(a, SEV_WARNING, "listener-all-interfaces", s, NULL, 0, msg);
+		hold(a, SEV_WARNING, "listener-all-interfaces", &w, msg);
 	}
 	if (tcp && (s->role == SL_ROLE_CLIENT || s->role == SL_ROLE_SERVER) &&
 	    s->keepalive != 1 && lifetime(s) > a->keepalive_after_ns &&
@@ -123,17 +197,17 @@ static void audit_sock(struct audit *a, const struct sl_sock *s)
 		sl_fmt_dur(dur, sizeof(dur), lifetime(s));
 		snprintf(msg, sizeof(msg), "a %s connection open %s without "
 			 "SO_KEEPALIVE", sl_role_name(s->role), dur);
-		finding(a, SEV_WARNING, "no-keepalive", s, NULL, 0, msg);
+		hold(a, SEV_WARNING, "no-keepalive", &w, msg);
 	}
 	if (s->open_at_exit && !s->closed) {
 		snprintf(msg, sizeof(msg), "%s socket never closed: its last "
 			 "holder exited with it open", sl_role_name(s->role));
-		finding(a, SEV_WARNING, "never-closed", s, NULL, 0, msg);
+		hold(a, SEV_WARNING, "never-closed", &w, msg);
 	}
 	if (s->exec_inherited) {
 		snprintf(msg, sizeof(msg), "inherited across exec by pid %u: no "
 			 "close-on-exec (SOCK_CLOEXEC, FD_CLOEXEC)", s->exec_pid);
-		finding(a, SEV_WARNING, "fd-leaked-into-exec", s, NULL, 0, msg);
+		hold(a, SEV_WARNING, "fd-leaked-into-exec", &w, msg);
 	}
 	for (uint32_t i = 0; i < s->nspans; i++) {
 		const struct sl_span *sp = &s->spans[i];
@@ -144,84 +218,182 @@ static void audit_sock(struct audit *a, const struct sl_sock *s)
 		sl_fmt_dur(dur, sizeof(dur), sp->end_ns - sp->start_ns);
 		sl_addr_format(&s->remote, addr, sizeof(addr));
 		snprintf(msg, sizeof(msg), "connect to %s took %s", addr, dur);
-		finding(a, SEV_WARNING, "slow-connect", s, NULL, 0, msg);
+		hold(a, SEV_WARNING, "slow-connect", &w, msg);
 	}
 }
 
-/* Failed connects grouped by the address they went to. */
-static void audit_failures(struct audit *a)
+static uint64_t addr_key(const struct sl_addr *r)
 {
-	const struct sl_model *m = a->m;
-	uint32_t *ids = calloc(m->nsocks + 1, sizeof(*ids));
-	bool *done = calloc(m->nsocks + 1, sizeof(*done));
-	char addr[200], msg[400];
+	uint64_t h = 0xcbf29ce484222325ull;
 
-	for (uint32_t i = 0; ids && done && i < m->nsocks; i++) {
-		const struct sl_sock *s = m->socks[i];
-		uint32_t n = 0, fails = 0;
+	for (uint16_t i = 0; i < r->len; i++)
+		h = (h ^ r->raw[i]) * 0x100000001b3ull;
+	return h ? h : 1;
+}
 
-		if (done[i] || !s->connect_failures || !s->remote.len)
-			continue;
-		for (uint32_t k = i; k < m->nsocks; k++) {
-			const struct sl_sock *t = m->socks[k];
+static bool same_addr(const struct sl_addr *x, const struct sl_addr *y)
+{
+	return x->len == y->len && !memcmp(x->raw, y->raw, x->len);
+}
 
-			if (!t->connect_failures || t->remote.len != s->remote.len ||
-			    memcmp(t->remote.raw, s->remote.raw, s->remote.len))
-				continue;
-			done[k] = true;
-			ids[n++] = t->id;
-			fails += t->connect_failures;
+/* The group of failed connects to R, made if new. */
+static struct fail_group *group_of(struct audit *a, const struct sl_addr *r)
+{
+	uint64_t key = addr_key(r);
+	uintptr_t v = (uintptr_t)sl_hash_get(a->by_remote, key);
+	struct fail_group *g;
+
+	if (v && same_addr(&a->groups[v - 1].remote, r))
+		return &a->groups[v - 1];
+	for (uint32_t i = 0; v && i < a->ngroups; i++)	/* a collision */
+		if (same_addr(&a->groups[i].remote, r))
+			return &a->groups[i];
+	a->groups = sl_model_grow(a->groups, &a->groups_cap, a->ngroups + 1,
+				  sizeof(*a->groups));
+	g = &a->groups[a->ngroups++];
+	memset(g, 0, sizeof(*g));
+	g->remote = *r;
+	if (!v)
+		sl_hash_put(a->by_remote, key, (void *)(uintptr_t)a->ngroups);
+	return g;
+}
+
+/* Failed connects are grouped by the address they went to. */
+static void note_failures(struct audit *a, const struct sl_sock *s)
+{
+	struct fail_group *g;
+
+	if (!s->connect_failures || !s->remote.len)
+		return;
+	g = group_of(a, &s->remote);
+	g->fails += s->connect_failures;
+	g->ids = sl_model_grow(g->ids, &g->ids_cap, g->nids + 1,
+			       sizeof(*g->ids));
+	g->ids[g->nids++] = s->id;
+	if (!g->first.id || s->id < g->first.id) {
+		who_of(a, s, &g->first);
+		g->err = s->err;
+	}
+}
+
+/* What the policy did to S, counted per rule; each rule's first action
+ * (lowest socket id, then order on that socket) speaks for it. */
+static void note_policy(struct audit *a, const struct sl_sock *s)
+{
+	for (uint32_t k = 0; k < s->npacts; k++) {
+		const struct sl_pact *p = &s->pacts[k];
+		struct rule_use *r = NULL;
+
+		for (uint32_t i = 0; i < a->nrules && !r; i++)
+			if (a->rules[i].line == p->line)
+				r = &a->rules[i];
+		if (!r) {
+			a->rules = sl_model_grow(a->rules, &a->rules_cap,
+						 a->nrules + 1,
+						 sizeof(*a->rules));
+			r = &a->rules[a->nrules++];
+			memset(r, 0, sizeof(*r));
+			r->line = p->line;
 		}
-		if (fails < a->connect_failures)
+		r->count++;
+		if (r->first.id && r->first.id <= s->id)
 			continue;
-		sl_addr_format(&s->remote, addr, sizeof(addr));
-		snprintf(msg, sizeof(msg), "%u failed connects to %s (%s), from "
-			 "%u sockets", fails, addr, sl_errno_name(s->err), n);
-		finding(a, SEV_ERROR, "repeated-connect-failure", s, ids, n, msg);
+		who_of(a, s, &r->first);
+		r->k = k;
+		sl_pact_text(p, sl_sock_policy_path(a->m, s), r->text,
+			     sizeof(r->text));
 	}
-	free(ids);
-	free(done);
 }
 
-/* How many of the policy's actions came from the rule on LINE. */
-static uint32_t rule_uses(const struct sl_model *m, uint32_t line)
+/* Everything one socket says, once nothing more can change it. */
+static void audit_one(void *ctx, const struct sl_model *m,
+		      const struct sl_sock *s)
 {
-	uint32_t n = 0;
+	struct audit *a = ctx;
 
-	for (uint32_t j = 0; j < m->nsocks; j++)
-		for (uint32_t q = 0; q < m->socks[j]->npacts; q++)
-			n += m->socks[j]->pacts[q].line == line;
-	return n;
+	(void)m;
+	audit_sock(a, s);
+	note_failures(a, s);
+	note_policy(a, s);
 }
 
-/* One finding per policy rule that acted, on the first socket it touched. */
-static void audit_policy(struct audit *a)
+static int by_id(const void *x, const void *y)
 {
-	const struct sl_model *m = a->m;
-	uint32_t *seen = NULL, nseen = 0, cap = 0;
-	char msg[600], text[512];
+	const struct held *p = x, *q = y;
 
-	for (uint32_t i = 0; i < m->nsocks; i++) {
-		const struct sl_sock *s = m->socks[i];
+	if (p->id != q->id)
+		return p->id < q->id ? -1 : 1;
+	return p->seq < q->seq ? -1 : p->seq > q->seq;
+}
 
-		for (uint32_t k = 0; k < s->npacts; k++) {
-			const struct sl_pact *p = &s->pacts[k];
-			bool dup = false;
+static int u32_cmp(const void *x, const void *y)
+{
+	uint32_t p = *(const uint32_t *)x, q = *(const uint32_t *)y;
 
-			for (uint32_t q = 0; q < nseen; q++)
-				dup |= seen[q] == p->line;
-			if (dup)
-				continue;
-			seen = sl_model_grow(seen, &cap, nseen + 1, sizeof(*seen));
-			seen[nseen++] = p->line;
-			sl_pact_text(p, sl_sock_policy_path(m, s), text,
-				     sizeof(text));
-			snprintf(msg, sizeof(msg), "%s; %u actions of this rule",
-				 text, rule_uses(m, p->line));
-			finding(a, SEV_INFO, "policy-action", s, NULL, 0, msg);
+	return p < q ? -1 : p > q;
+}
+
+static int group_cmp(const void *x, const void *y)
+{
+	const struct fail_group *p = x, *q = y;
+
+	return p->first.id < q->first.id ? -1 : p->first.id > q->first.id;
+}
+
+static int rule_cmp(const void *x, const void *y)
+{
+	const struct rule_use *p = x, *q = y;
+
+	if (p->first.id != q->first.id)
+		return p->first.id < q->first.id ? -1 : 1;
+	return p->k < q->k ? -1 : p->k > q->k;
+}
+
+/* The findings, in the order they always came: each socket's in id
+ * order, then the failure groups, then the policy's rules. Without
+ * PRINT (the trace could not be read), only frees them. */
+static void report(struct audit *a, bool print)
+{
+	char addr[200], msg[600];
+
+	if (a->nheld)
+		qsort(a->held, a->nheld, sizeof(*a->held), by_id);
+	for (uint32_t i = 0; i < a->nheld; i++) {
+		if (print)
+			fputs(a->held[i].text, a->out);
+		free(a->held[i].text);
+	}
+	if (a->ngroups)
+		qsort(a->groups, a->ngroups, sizeof(*a->groups), group_cmp);
+	for (uint32_t i = 0; i < a->ngroups; i++) {
+		struct fail_group *g = &a->groups[i];
+
+		if (print && g->fails >= a->connect_failures) {
+			qsort(g->ids, g->nids, sizeof(*g->ids), u32_cmp);
+			sl_addr_format(&g->remote, addr, sizeof(addr));
+			snprintf(msg, sizeof(msg), "%u failed connects to %s "
+				 "(%s), from %u sockets", g->fails, addr,
+				 sl_errno_name(g->err), g->nids);
+			count(a, SEV_ERROR);
+			print_finding(a, a->out, SEV_ERROR,
+				      "repeated-connect-failure", &g->first,
+				      g->ids, g->nids, msg);
 		}
+		free(g->ids);
 	}
-	free(seen);
+	if (a->nrules)
+		qsort(a->rules, a->nrules, sizeof(*a->rules), rule_cmp);
+	for (uint32_t i = 0; print && i < a->nrules; i++) {
+		snprintf(msg, sizeof(msg), "%s; %u actions of this rule",
+			 a->rules[i].text, a->rules[i].count);
+		count(a, SEV_INFO);
+		print_finding(a, a->out, SEV_INFO, "policy-action",
+			      &a->rules[i].first, NULL, 0, msg);
+	}
+	free(a->held);
+	free(a->groups);
+	free(a->rules);
+	sl_hash_free(a->by_remote);
 }
 
 /* A duration option: 500ms, 2s, 1min, or bare seconds. */
@@ -321,21 +493,30 @@ int sl_cmd_audit(int argc, char **argv)
 		return 2;
 	}
 	sl_model_init(&m);
+	a.m = &m;
+	a.by_remote = sl_hash_new();
+	if (!a.by_remote) {
+		fprintf(stderr, "%s: out of memory\n", sl_prog());
+		return 2;
+	}
+	/* Each socket is audited as it ends and then freed: memory follows
+	 * the sockets open at once, and the findings. */
+	m.retire = audit_one;
+	m.retire_ctx = &a;
 	err = sl_model_load(&m, argv[optind]);
+	for (uint32_t i = 0; !err && i < m.nsocks; i++)
+		if (m.socks[i])
+			audit_one(&a, &m, m.socks[i]);
+	report(&a, !err);
 	if (err) {
 		sl_model_free(&m);
 		return 2;
 	}
-	a.m = &m;
-	for (uint32_t i = 0; i < m.nsocks; i++)
-		audit_sock(&a, m.socks[i]);
-	audit_failures(&a);
-	audit_policy(&a);
 	if (!a.json)
 		printf("%u findings: %u error, %u warning, %u info (%u sockets, "
 		       "%u processes)\n", a.count[0] + a.count[1] + a.count[2],
 		       a.count[SEV_ERROR], a.count[SEV_WARNING], a.count[SEV_INFO],
-		       m.nsocks, m.nprocs);
+		       m.ids, m.nprocs);
 	sl_model_free(&m);
 	return fail_on >= 0 && a.worst >= fail_on ? 1 : 0;
 }

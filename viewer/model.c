@@ -211,6 +211,9 @@ struct sl_hold *sl_model_hold(struct sl_proc *p, int fd)
 }
 
 /* A new hold of P's FD: whatever it held before is let go first. */
+static void release(struct sl_model *m, struct sl_proc *p, int fd,
+		    uint64_t ts, bool closed, bool may_retire);
+
 static struct sl_hold *new_hold(struct sl_model *m, struct sl_proc *p,
 				int fd, uint64_t ts)
 {
@@ -218,8 +221,10 @@ static struct sl_hold *new_hold(struct sl_model *m, struct sl_proc *p,
 
 	if (fd < 0 || fd > (1 << 24))
 		return NULL;
+	/* Not a close we saw: the fd was reused before its close record came
+	 * (both are stamped before their calls), which may yet come. */
 	if (sl_model_hold(p, fd))
-		sl_model_release(m, p, fd, ts, false);
+		release(m, p, fd, ts, false, false);
 	p->fds = sl_model_grow(p->fds, &p->nfds, (uint32_t)fd + 1,
 			       sizeof(*p->fds));
 	h = &p->fds[fd];
@@ -281,8 +286,10 @@ void sl_model_counters(struct sl_hold *h, const struct sl_rec_call *c)
  * socket ends with its last holder; it is "closed" only if that holder
  * closed it.
  */
-void sl_model_release(struct sl_model *m, struct sl_proc *p, int fd,
-		      uint64_t ts, bool closed)
+/* P's hold of FD ends at TS; with MAY_RETIRE, a socket nobody holds any
+ * more is done with (model_retire.c). */
+static void release(struct sl_model *m, struct sl_proc *p, int fd,
+		    uint64_t ts, bool closed, bool may_retire)
 {
 	struct sl_hold *h = sl_model_hold(p, fd);
 	struct sl_epoll *ep;
@@ -317,7 +324,14 @@ void sl_model_release(struct sl_model *m, struct sl_proc *p, int fd,
 	} else {
 		s->open_at_exit = true;
 	}
-	sl_model_retire_later(m, s);
+	if (may_retire)
+		sl_model_retire_later(m, s);
+}
+
+void sl_model_release(struct sl_model *m, struct sl_proc *p, int fd,
+		      uint64_t ts, bool closed)
+{
+	release(m, p, fd, ts, closed, true);
 }
 
 /* The process ended (its connection is gone) at TS. */

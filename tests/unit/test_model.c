@@ -671,6 +671,28 @@ static void test_retire_squeezes_table(void **state)
 	assert_int_equal(m.socks[m.nsocks - 1]->id, 302);
 }
 
+/* Another thread's new socket took fd 4 before the old one's close record
+ * came (both are stamped before their calls): the old socket is not done
+ * then, and its close, when it comes, ends it rather than a new one. */
+static void test_retire_waits_for_close_after_fd_reuse(void **state)
+{
+	struct retired r = { 0 };
+
+	(void)state;
+	m.retire = note_retired;
+	m.retire_ctx = &r;
+	conn(1, 10);
+	hello(1, 10, 1, 0, 100);
+	new_socket(1, 4, 600, 110);			/* id 1 */
+	new_socket(1, 4, 601, 120);			/* id 2 takes fd 4 */
+	simple(1, SL_CALL_CLOSE, 4, 0, 600, 121);	/* id 1's close */
+	simple(1, SL_CALL_CLOSE, 4, 0, 601, 130);
+	sl_model_finish(&m);
+	assert_int_equal(m.ids, 2);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(m.retired, 2);
+}
+
 static void with_unix(struct sl_addr *a, const char *path)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -770,6 +792,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_accept_local_of_listener, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retire_when_finished, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retire_squeezes_table, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retire_waits_for_close_after_fd_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_unix_by_path_and_pid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_unix_accept_first, setup, teardown),
 	};
