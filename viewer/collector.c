@@ -9,7 +9,8 @@
  * (include/socklens/ring.h), announced on the connection with its memfd;
  * the connection carries the rest. A connection's ring is read before
  * each of its messages (what a thread flushed before it sent comes
- * first), every SL_RING_POLL_MS, and a last time when it closes.
+ * first), every SL_RING_POLL_MS (SL_RING_IDLE_POLL_MS while they are
+ * idle), and a last time when it closes.
  *
  * Order: a fork child's first records must not reach the file before
  * what its parent sent before forking. The parent's batch is in its ring
@@ -135,6 +136,7 @@ int sl_collector_open(struct sl_collector *c, const char *sock_path,
 	c->lfd = c->epfd = -1;
 	c->w.fd = -1;
 	c->next_conn = 1;
+	c->ring_poll_ms = SL_RING_POLL_MS;
 	if (sock_path) {
 		if (strlen(sock_path) >= sizeof(c->sock_path))
 			return -ENAMETOOLONG;
@@ -457,6 +459,7 @@ static void read_rings(struct sl_collector *c)
 {
 	struct sl_conn *k = c->conns, *next;
 	uint64_t now = c->nrings ? mono_ns() : 0;
+	uint64_t before = c->ring_batches;
 
 	for (; k; k = next) {
 		next = k->next;
@@ -470,6 +473,12 @@ static void read_rings(struct sl_collector *c)
 		     k->check.why);
 		drop_conn(c, k, 1);
 	}
+	/* Idle rings are looked at less often. */
+	if (c->ring_batches != before)
+		c->ring_poll_ms = SL_RING_POLL_MS;
+	else if (c->ring_poll_ms < SL_RING_IDLE_POLL_MS)
+		c->ring_poll_ms = c->ring_poll_ms * 2 > SL_RING_IDLE_POLL_MS ?
+				  SL_RING_IDLE_POLL_MS : c->ring_poll_ms * 2;
 }
 
 static void accept_all(struct sl_collector *c)
@@ -525,8 +534,8 @@ int sl_collector_poll(struct sl_collector *c, int timeout_ms)
 	int n, extra = 0;
 
 	/* Rings wake nobody: look at them at least this often. */
-	if (c->nrings && (timeout_ms < 0 || timeout_ms > SL_RING_POLL_MS))
-		timeout_ms = SL_RING_POLL_MS;
+	if (c->nrings && (timeout_ms < 0 || timeout_ms > c->ring_poll_ms))
+		timeout_ms = c->ring_poll_ms;
 	n = epoll_wait(c->epfd, evs, 64, timeout_ms);
 	/* First what the rings hold: it was written before whatever message
 	 * woke us was sent, or at the same time (a parent's pre-fork batch

@@ -122,6 +122,7 @@ struct sl_collector {
 	uint64_t batches;
 	uint64_t ring_batches;	/* of batches, those read from a ring */
 	unsigned int nrings;	/* connections with a ring mapped */
+	int ring_poll_ms;	/* how long the loop may sleep on them */
 	uint64_t refused;
 	uint64_t bad;
 	bool quiet;

@@ -50,8 +50,11 @@
 #define SL_RING_DATA_OFF 256
 #define SL_RING_MIN (64u * 1024)
 #define SL_RING_MAX (64u * 1024 * 1024)
-/* How often the collector reads the rings when nothing else wakes it. */
+/* How often the collector reads the rings when nothing else wakes it:
+ * every 10 ms while they carry something, backing off to 40 ms while
+ * they are idle (well inside SL_RING_STALE_NS). */
 #define SL_RING_POLL_MS 10
+#define SL_RING_IDLE_POLL_MS 40
 /* A ring whose collector has not read it for this long makes the
  * preload ask the connection whether the collector is gone. */
 #define SL_RING_STALE_NS (100 * 1000 * 1000ull)
