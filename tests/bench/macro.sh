@@ -5,7 +5,9 @@
 # medians and ratios. The servers come from Debian (installed here when
 # we are root and they are missing).
 #
-#   redis-server under redis-benchmark -n 100000 -c 20 -t set,get
+#   redis-server under redis-benchmark -n 100000 -c 20 -t set,get, and
+#   the server's own CPU time for them (from /proc): on a shared 2-core
+#   machine throughput moves with the scheduler, CPU time much less
 #   nginx (2 workers, a 612-byte page) under wrk -t2 -c20 -d3s
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -28,6 +30,7 @@ median() {	# file key
 	grep "^$2 " "$1" 2>/dev/null | awk '{print $2}' | sort -n |
 		awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]; else print "-"}'
 }
+cpu_of() { [ -n "$1" ] && awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN{if (a=="-"||b=="-"||b==0) print "-"; else printf "%.1f%%", 100*a/b}'; }
 # wrap MODE: the command prefix that runs a server bare, traced or under strace
 wrap() {
@@ -55,9 +58,14 @@ if want redis-server redis-server redis-tools && command -v redis-benchmark >/de
 				n=$((n + 1)); [ $n -lt 500 ] || { echo "redis did not start" >&2; exit 1; }
 				sleep 0.02
 			done
+			rp=$(pgrep -f "redis-server 127.0.0.1:$port" | head -n 1)
+			c0=$(cpu_of "$rp")
 			redis-benchmark -p $port -n 100000 -c 20 -t set,get -q 2>/dev/null |
 				tr '\r' '\n' | sed -n "s/^\(SET\|GET\): *\([0-9.]*\) requests.*/$m-\1 \2/p" \
 				>>"$tmp/redis"
+			c1=$(cpu_of "$rp")
+			# ms of server CPU per 100k requests (200k were made)
+			echo "$m-cpu $(( (c1 - c0) * 1000 / $(getconf CLK_TCK) / 2 ))" >>"$tmp/redis"
 			redis-cli -p $port shutdown nosave >/dev/null 2>&1 || true
 			wait $srv 2>/dev/null || true
 			srv=0
@@ -72,6 +80,11 @@ if want redis-server redis-server redis-tools && command -v redis-benchmark >/de
 		st=$(median "$tmp/redis" strace-$t)
 		printf '  %-4s %10s %10s %10s %9s %9s\n' $t "$b" "$s" "$st" "$(pct "$s" "$b")" "$(pct "$st" "$b")"
 	done
+	b=$(median "$tmp/redis" bare-cpu)
+	s=$(median "$tmp/redis" socklens-cpu)
+	st=$(median "$tmp/redis" strace-cpu)
+	echo "redis-server CPU per 100k requests (ms, median of $runs; lower is better)"
+	printf '  %-4s %10s %10s %10s %9s %9s\n' "" "$b" "$s" "$st" "$(pct "$s" "$b")" "$(pct "$st" "$b")"
 else
 	echo "redis: not installed and could not be (apt-get install redis-server redis-tools)"
 fi
