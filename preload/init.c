@@ -180,6 +180,7 @@ static void read_config(void)
 	const char *mode = getenv("SOCKLENS_POLICY_MODE");
 
 	sl_cfg.log_level = debug ? atoi(debug) : 0;
+	sl_cfg.ring_bytes = sl_ring_size(getenv("SOCKLENS_RING_KB"));
 	sl_cfg.follow = !env_true(getenv("SOCKLENS_NO_FOLLOW"));
 	if (env_true(getenv("SOCKLENS_DISABLE")))
 		return;

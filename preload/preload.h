@@ -128,6 +128,7 @@ struct sl_config {
 	bool collect;		/* SOCKLENS_SOCKET names a collector */
 	bool follow;		/* keep the preload across exec */
 	int log_level;		/* SOCKLENS_DEBUG: 0 quiet, 1 errors, 2 all */
+	uint32_t ring_bytes;	/* SOCKLENS_RING_KB, as bytes; 0: no ring */
 	char socket_path[108];
 };
 
@@ -284,6 +285,7 @@ int sl_modules_send(int (*send)(const void *, size_t), uint64_t ts);
 
 /* The shared-memory ring (ring.c, include/socklens/ring.h). */
 struct sl_ring_hdr;
+uint32_t sl_ring_size(const char *env);
 struct sl_ring_hdr *sl_ring_create(int *fd);
 int sl_ring_start(void);
 void sl_ring_cancel(int mfd);
@@ -294,6 +296,11 @@ void sl_ring_after_fork(void);
 bool sl_ring_active(void);
 bool sl_ring_fresh(uint64_t ts);
 bool sl_ring_put(const void *buf, uint32_t len, unsigned int limit_div);
+
+/* What a connection starts with (hello.c). */
+void sl_hello_init(void);
+int sl_introduce(int (*send_msg)(const void *, size_t), uint64_t now,
+		 uint32_t hello_flags);
 
 /* The transport (transport.c). */
 bool sl_transport_send(const void *buf, uint32_t len, uint32_t records,

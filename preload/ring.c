@@ -50,10 +50,10 @@ static struct sl_ring_hdr *ring;	/* the ring in use, or NULL */
 static size_t ring_map_len;
 static unsigned int abandoned;
 
-/* SOCKLENS_RING_KB: the data area in KiB, a power of two; 0 for none. */
-static uint64_t ring_size_wanted(void)
+/* SOCKLENS_RING_KB (ENV, read once at init): the data area in KiB, a
+ * power of two; 0 for none. */
+uint32_t sl_ring_size(const char *env)
 {
-	const char *env = getenv("SOCKLENS_RING_KB");
 	unsigned long kb = RING_DEFAULT_KB;
 	char *end;
 
@@ -71,7 +71,7 @@ static uint64_t ring_size_wanted(void)
 		kb = SL_RING_MIN / 1024;
 	if (kb * 1024 > SL_RING_MAX)
 		kb = SL_RING_MAX / 1024;
-	return (uint64_t)kb * 1024;
+	return (uint32_t)(kb * 1024);
 }
 
 /*
@@ -81,7 +81,7 @@ static uint64_t ring_size_wanted(void)
  */
 struct sl_ring_hdr *sl_ring_create(int *fd)
 {
-	uint64_t size = ring_size_wanted();
+	uint64_t size = sl_cfg.ring_bytes;
 	size_t len = SL_RING_DATA_OFF + size;
 	struct sl_ring_hdr *r;
 	int mfd;

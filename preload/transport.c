@@ -49,48 +49,6 @@ static unsigned int backoff_ms = BACKOFF_MIN_MS;
 static uint64_t dropped_records;
 static uint64_t dropped_batches;
 
-/* Identity for the hello, read once at init. */
-static char exe_path[SL_EXE_MAX];
-static char args_blob[SL_ARGS_MAX];
-static uint32_t args_len;
-static uint64_t init_mono_ns, init_real_ns;
-
-/* Builds the connect-time messages; only the CONNECTING thread uses it. */
-static uint64_t ctl_buf[SL_BATCH_MAX / sizeof(uint64_t)];
-static uint32_t ctl_len;
-
-static int read_file(const char *path, char *buf, size_t cap)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-	size_t used = 0;
-
-	if (fd < 0)
-		return -errno;
-	while (used < cap &&
-	       (n = SL_REAL(read)(fd, buf + used, cap - used)) > 0)
-		used += (size_t)n;
-	SL_REAL(close)(fd);
-	return (int)used;
-}
-
-static void read_identity(void)
-{
-	struct timespec ts;
-	ssize_t n = readlink("/proc/self/exe", exe_path, sizeof(exe_path) - 1);
-	int got;
-
-	exe_path[n > 0 ? n : 0] = '\0';
-	got = read_file("/proc/self/cmdline", args_blob, sizeof(args_blob));
-	args_len = got > 0 ? (uint32_t)got : 0;
-	/* A cut argv still ends in NUL, so the collector reads strings. */
-	if (args_len == sizeof(args_blob))
-		args_blob[args_len - 1] = '\0';
-	init_mono_ns = sl_now_ns();
-	clock_gettime(CLOCK_REALTIME, &ts);
-	init_real_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 void sl_count_drop(uint32_t records)
 {
 	if (!records)
@@ -114,91 +72,6 @@ static void schedule_retry(uint64_t now)
 	next_try_ns = now + (uint64_t)backoff_ms * 1000000u;
 	backoff_ms = backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS :
 						       backoff_ms * 2;
-}
-
-/* Appends one record to the control buffer, sending it first if full. */
-static int ctl_put(const void *rec, size_t size)
-{
-	int err;
-
-	if (ctl_len + size > sizeof(ctl_buf)) {
-		err = send_msg(ctl_buf, ctl_len);
-		ctl_len = 0;
-		if (err)
-			return err;
-	}
-	memcpy((char *)ctl_buf + ctl_len, rec, size);
-	ctl_len += (uint32_t)size;
-	return 0;
-}
-
-static int send_hello(uint64_t now, uint32_t flags)
-{
-	struct sl_rec_hello *h = (struct sl_rec_hello *)ctl_buf;
-
-	memset(h, 0, sizeof(*h));
-	sl_fill_hdr(&h->h, sizeof(*h), SL_REC_HELLO, now);
-	h->mono_ns = init_mono_ns;
-	h->real_ns = init_real_ns;
-	h->pid = (uint32_t)sl_pid;
-	h->ppid = (uint32_t)getppid();
-	h->uid = (uint32_t)getuid();
-	h->preload_version = SL_WIRE_VERSION;
-	h->flags = flags;
-	memcpy(h->exe, exe_path, sizeof(h->exe));
-	memcpy(h->args, args_blob, args_len);
-	h->args_len = args_len;
-	return send_msg(h, sizeof(*h));
-}
-
-/* The policy in force (or refused), once per connection. */
-static int put_policy_info(uint64_t now)
-{
-	struct sl_rec_policy_info r;
-
-	memset(&r, 0, sizeof(r));
-	if (!sl_policy_info(&r))
-		return 0;
-	sl_fill_hdr(&r.h, sizeof(r), SL_REC_POLICY_INFO, now);
-	return ctl_put(&r, sizeof(r));
-}
-
-/*
- * The sockets this process already holds: those inherited across exec or
- * fork on the first connection, all of them on a reconnect (a collector
- * that restarted knows none of them). SL_CALL_FDS_DONE ends the list.
- */
-static int put_inherited(uint64_t now, bool all)
-{
-	struct sl_rec_call r;
-	int high = sl_fd_high();
-
-	memset(&r, 0, sizeof(r));
-	sl_fill_hdr(&r.h, sizeof(r), SL_REC_CALL, now);
-	r.call = SL_CALL_INHERIT;
-	/* Other threads may be making and closing sockets meanwhile: the
-	 * entries are read as they write them, atomically. */
-	for (int fd = 0; fd < high; fd++) {
-		const struct sl_fd *e = &sl_fds[fd];
-		uint64_t inode = __atomic_load_n(&e->inode, __ATOMIC_ACQUIRE);
-		uint32_t flags = sl_fd_flags(e);
-
-		if (!inode || (!all && !(flags & SL_FD_INHERITED)))
-			continue;
-		r.fd = fd;
-		r.inode = inode;
-		r.arg0 = SL_LOAD(e->family);
-		r.arg1 = SL_LOAD(e->type);
-		r.flags = (flags & SL_FD_NONBLOCK) ? SL_F_NONBLOCK : 0;
-		if (ctl_put(&r, sizeof(r)))
-			return -1;
-	}
-	r.call = SL_CALL_FDS_DONE;
-	r.fd = -1;
-	r.inode = 0;
-	r.arg0 = r.arg1 = 0;
-	r.flags = 0;
-	return ctl_put(&r, sizeof(r));
 }
 
 /* A new connection to the collector, on a high close-on-exec fd. */
@@ -247,24 +120,6 @@ static int install_conn(int fd)
 	return 0;
 }
 
-/* What a connection starts with: hello, module map, the held sockets. */
-static int introduce(uint64_t now, uint32_t hello_flags)
-{
-	int err;
-
-	ctl_len = 0;
-	err = send_hello(now, hello_flags);
-	if (!err && !(hello_flags & (SL_HELLO_RECONNECT | SL_HELLO_FORKED)))
-		err = sl_modules_send(send_msg, now);
-	if (!err)
-		err = put_policy_info(now);
-	if (!err)
-		err = put_inherited(now, hello_flags & SL_HELLO_RECONNECT);
-	if (!err && ctl_len)
-		err = send_msg(ctl_buf, ctl_len);
-	return err;
-}
-
 /*
  * A connection's start: a ring first, for the other threads to write
  * into while this one introduces us (a burst of threads at start would
@@ -274,7 +129,7 @@ static int introduce(uint64_t now, uint32_t hello_flags)
 static int start_conn(uint64_t now, uint32_t hello_flags)
 {
 	int mfd = sl_ring_start();
-	int err = introduce(now, hello_flags);
+	int err = sl_introduce(send_msg, now, hello_flags);
 
 	if (mfd >= 0 && err)
 		sl_ring_cancel(mfd);
@@ -620,7 +475,7 @@ static void at_exit(void)
 
 void sl_transport_init(void)
 {
-	read_identity();
+	sl_hello_init();
 	sl_buffer_init();
 	atexit(at_exit);
 	sl_fdtab_scan_inherited();

@@ -543,25 +543,6 @@ void sl_model_record(void *model, uint32_t conn, const struct sl_hdr *h)
 	}
 }
 
-/* End of input: processes still running and their sockets stay open. */
-void sl_model_finish(struct sl_model *m)
-{
-	sl_model_retire_due(m);
-	for (uint32_t i = 0; i < m->nsocks; i++)
-		if (m->socks[i])
-			sl_model_sock_final(m->socks[i]);
-}
-
-/* What a socket's last view needs, once nothing more will change it. */
-void sl_model_sock_final(struct sl_sock *s)
-{
-	if (s->last_ns < s->start_ns)
-		s->last_ns = s->start_ns;
-	if (s->role == SL_ROLE_UNCONNECTED && s->type == SOCK_DGRAM &&
-	    s->remote.len)
-		s->role = SL_ROLE_DATAGRAM;
-}
-
 int sl_model_load(struct sl_model *m, const char *path)
 {
 	struct sl_reader r;

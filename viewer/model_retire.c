@@ -13,6 +13,7 @@
  * that speaks of it can still come: its peer has paired with it already.
  */
 #include <stdlib.h>
+#include <sys/socket.h>
 
 #include "hash.h"
 #include "model_int.h"
@@ -102,4 +103,23 @@ void sl_model_retire_due(struct sl_model *m)
 	m->nretire_q = 0;
 	if (m->holes > 64 && m->holes * 2 > m->nsocks)
 		squeeze(m);
+}
+
+/* End of input: processes still running and their sockets stay open. */
+void sl_model_finish(struct sl_model *m)
+{
+	sl_model_retire_due(m);
+	for (uint32_t i = 0; i < m->nsocks; i++)
+		if (m->socks[i])
+			sl_model_sock_final(m->socks[i]);
+}
+
+/* What a socket's last view needs, once nothing more will change it. */
+void sl_model_sock_final(struct sl_sock *s)
+{
+	if (s->last_ns < s->start_ns)
+		s->last_ns = s->start_ns;
+	if (s->role == SL_ROLE_UNCONNECTED && s->type == SOCK_DGRAM &&
+	    s->remote.len)
+		s->role = SL_ROLE_DATAGRAM;
 }

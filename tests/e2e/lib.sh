@@ -49,6 +49,18 @@ wait_file() {
 	done
 }
 
+# start_collector SOCK TRACE LOG: `socklens collect` in the background,
+# killed at exit; returns once its socket is there, its pid in $col.
+start_collector() {
+	"$SL" collect -s "$1" -o "$2" 2>"$3" &
+	col=$!
+	reap_at_exit $col
+	i=0
+	while [ ! -S "$1" ]; do
+		i=$((i + 1)); [ $i -lt 500 ] || fail "collector did not start"; sleep 0.01
+	done
+}
+
 need() { command -v "$1" >/dev/null 2>&1 || skip "$1 is not installed"; }
 
 # need_pkg CMD PACKAGE...: CMD, installed from Debian's PACKAGEs if it is

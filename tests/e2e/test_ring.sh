@@ -9,13 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 need python3
 
-"$SL" collect -s "$TMP/c.sock" -o "$TMP/t.trace" 2>"$TMP/collect.log" &
-col=$!
-reap_at_exit $col
-i=0
-while [ ! -S "$TMP/c.sock" ]; do
-	i=$((i + 1)); [ $i -lt 500 ] || fail "collector did not start"; sleep 0.01
-done
+start_collector "$TMP/c.sock" "$TMP/t.trace" "$TMP/collect.log"
 
 # 1. Hostile rings, each on its own connection.
 python3 - "$TMP/c.sock" <<'PY'

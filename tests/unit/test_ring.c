@@ -38,7 +38,7 @@ static void make_pair(struct pair *p)
 {
 	int fd;
 
-	setenv("SOCKLENS_RING_KB", "64", 1);
+	sl_cfg.ring_bytes = sl_ring_size("64");
 	p->r = sl_ring_create(&fd);
 	assert_non_null(p->r);
 	assert_int_equal(p->r->data_size, 64 * 1024);
@@ -70,6 +70,21 @@ static void fill(void *buf, uint32_t len, uint64_t ts, uint8_t seed)
 		h->tid = seed;
 		h->ts_ns = off ? seed : ts;
 	}
+}
+
+/* SOCKLENS_RING_KB: a power of two, clamped to the limits; else the
+ * default; 0 for no ring. */
+static void test_ring_size_from_env(void **state)
+{
+	(void)state;
+	assert_int_equal(sl_ring_size(NULL), 256 * 1024);
+	assert_int_equal(sl_ring_size(""), 256 * 1024);
+	assert_int_equal(sl_ring_size("0"), 0);
+	assert_int_equal(sl_ring_size("1024"), 1024 * 1024);
+	assert_int_equal(sl_ring_size("100"), 256 * 1024);
+	assert_int_equal(sl_ring_size("12x"), 256 * 1024);
+	assert_int_equal(sl_ring_size("16"), SL_RING_MIN);
+	assert_int_equal(sl_ring_size("1048576"), SL_RING_MAX);
 }
 
 static void test_roundtrip_many_laps(void **state)
@@ -317,6 +332,7 @@ static void test_threads_lose_nothing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ring_size_from_env),
 		cmocka_unit_test(test_roundtrip_many_laps),
 		cmocka_unit_test(test_half_limit_then_full),
 		cmocka_unit_test(test_padding_counts_against_room),
