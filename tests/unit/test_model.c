@@ -152,8 +152,8 @@ static void with_local(int port)
 	memcpy(rec.local.raw, &sin, sizeof(sin));
 }
 
-/* The listener and one connection accepted by pid 10 (conn 1). */
-static void listener_and_accept(void)
+/* Pid 10 (conn 1) listens on :8080 (socket 500, fd 3). */
+static void listener(void)
 {
 	conn(1, 10);
 	hello(1, 10, 1, 0, 100);
@@ -162,6 +162,25 @@ static void listener_and_accept(void)
 	with_addr(8080);
 	send_rec(1);
 	simple(1, SL_CALL_LISTEN, 3, 0, 500, 130);
+}
+
+/* Pid 20 (conn 2) connects to it from :40000 (socket 700, fd 3). */
+static void client_connects(void)
+{
+	conn(2, 20);
+	hello(2, 20, 1, 0, 100);
+	new_socket(2, 3, 700, 105);
+	call(SL_CALL_CONNECT, 3, 0, 700, 135);
+	with_addr(8080);
+	with_local(40000);
+	rec.c.dur_ns = 5;
+	send_rec(2);
+}
+
+/* The listener and one connection accepted by pid 10 (conn 1). */
+static void listener_and_accept(void)
+{
+	listener();
 	call(SL_CALL_ACCEPT, 4, 4, 501, 140);
 	rec.c.inode2 = 500;
 	rec.c.dur_ns = 10;
@@ -536,14 +555,7 @@ static void test_pair_tcp_by_tuple(void **state)
 {
 	(void)state;
 	listener_and_accept();	/* server 501: local :8080, remote :40000 */
-	conn(2, 20);
-	hello(2, 20, 1, 0, 100);
-	new_socket(2, 3, 700, 105);
-	call(SL_CALL_CONNECT, 3, 0, 700, 135);
-	with_addr(8080);
-	with_local(40000);
-	rec.c.dur_ns = 5;
-	send_rec(2);
+	client_connects();
 	assert_int_equal(sock(2)->peer_id, 3);
 	assert_int_equal(sock(3)->peer_id, 2);
 	assert_int_equal(sock(2)->connect_to_accept_ns, 150 - 135);
@@ -561,13 +573,7 @@ static void test_pair_tcp_by_tuple(void **state)
 static void test_accept_local_of_listener(void **state)
 {
 	(void)state;
-	conn(1, 10);
-	hello(1, 10, 1, 0, 100);
-	new_socket(1, 3, 500, 110);
-	call(SL_CALL_BIND, 3, 0, 500, 120);
-	with_addr(8080);
-	send_rec(1);
-	simple(1, SL_CALL_LISTEN, 3, 0, 500, 130);
+	listener();
 	call(SL_CALL_ACCEPT, 4, 4, 501, 140);
 	rec.c.inode2 = 500;
 	rec.c.flags = SL_F_LOCAL_LISTENER;
@@ -576,13 +582,7 @@ static void test_accept_local_of_listener(void **state)
 	assert_int_equal(sock(2)->local.len, sock(1)->local.len);
 	assert_memory_equal(sock(2)->local.raw, sock(1)->local.raw,
 			    sock(1)->local.len);
-	conn(2, 20);
-	hello(2, 20, 1, 0, 100);
-	new_socket(2, 3, 700, 105);
-	call(SL_CALL_CONNECT, 3, 0, 700, 135);
-	with_addr(8080);
-	with_local(40000);
-	send_rec(2);
+	client_connects();
 	assert_int_equal(sock(3)->peer_id, 2);
 	assert_int_equal(sock(2)->peer_id, 3);
 }
@@ -614,13 +614,7 @@ static void test_retire_when_finished(void **state)
 	m.retire = note_retired;
 	m.retire_ctx = &r;
 	listener_and_accept();		/* server 501 (id 2), pid 10 */
-	conn(2, 20);
-	hello(2, 20, 1, 0, 100);
-	new_socket(2, 3, 700, 105);	/* client 700 (id 3) */
-	call(SL_CALL_CONNECT, 3, 0, 700, 135);
-	with_addr(8080);
-	with_local(40000);
-	send_rec(2);
+	client_connects();		/* client 700 (id 3) */
 	simple(1, SL_CALL_CLOSE, 4, 0, 501, 160);
 	assert_int_equal(r.n, 0);	/* not before the next record */
 	simple(2, SL_CALL_CLOSE, 3, 0, 700, 170);
@@ -641,6 +635,15 @@ static void test_retire_when_finished(void **state)
 	assert_non_null(m.socks[3]);
 }
 
+/* Retiring into R, and pid 10 on conn 1. */
+static void retiring_process(struct retired *r)
+{
+	m.retire = note_retired;
+	m.retire_ctx = r;
+	conn(1, 10);
+	hello(1, 10, 1, 0, 100);
+}
+
 /* A long run with retiring keeps only the open sockets in the id table;
  * ids go on counting. */
 static void test_retire_squeezes_table(void **state)
@@ -648,10 +651,7 @@ static void test_retire_squeezes_table(void **state)
 	struct retired r = { 0 };
 
 	(void)state;
-	m.retire = note_retired;
-	m.retire_ctx = &r;
-	conn(1, 10);
-	hello(1, 10, 1, 0, 100);
+	retiring_process(&r);
 	new_socket(1, 3, 5000, 101);		/* stays open */
 	for (uint32_t i = 0; i < 300; i++) {
 		new_socket(1, 4, 6000 + i, 200 + 2 * i);
@@ -679,10 +679,7 @@ static void test_retire_waits_for_close_after_fd_reuse(void **state)
 	struct retired r = { 0 };
 
 	(void)state;
-	m.retire = note_retired;
-	m.retire_ctx = &r;
-	conn(1, 10);
-	hello(1, 10, 1, 0, 100);
+	retiring_process(&r);
 	new_socket(1, 4, 600, 110);			/* id 1 */
 	new_socket(1, 4, 601, 120);			/* id 2 takes fd 4 */
 	simple(1, SL_CALL_CLOSE, 4, 0, 600, 121);	/* id 1's close */
