@@ -477,7 +477,7 @@ void sl_model_record(void *model, uint32_t conn, const struct sl_hdr *h)
 	struct sl_model *m = model;
 	struct sl_conn_map *cm = conn_slot(m, conn);
 
-	/* What the last record finished goes before this one is applied. */
+	/* What finished long enough ago goes before this is applied. */
 	if (m->nretire_q)
 		sl_model_retire_due(m);
 	if (!cm)
@@ -549,6 +549,7 @@ int sl_model_load(struct sl_model *m, const char *path)
 	struct sl_reorder ro;
 	struct sl_frame fr;
 	const uint8_t *payload;
+	uint64_t window;
 	int err, n;
 
 	err = sl_reader_open(&r, path);
@@ -557,7 +558,8 @@ int sl_model_load(struct sl_model *m, const char *path)
 			r.why[0] ? r.why : strerror(-err));
 		return err;
 	}
-	sl_reorder_init(&ro, sl_reorder_window_of(path), sl_model_record, m);
+	sl_reorder_measure(path, &window, &m->retire_grace);
+	sl_reorder_init(&ro, window, sl_model_record, m);
 	while ((n = sl_reader_next(&r, &fr, &payload)) > 0) {
 		char why[160] = "";
 		int got = sl_frame_records(fr.conn, payload, fr.len,

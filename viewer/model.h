@@ -255,8 +255,11 @@ struct sl_model {
 	void (*retire)(void *ctx, const struct sl_model *m,
 		       const struct sl_sock *s);
 	void *retire_ctx;
-	struct sl_sock **retire_q;
+	struct sl_sock **retire_q;	/* finished, in order of finishing */
 	uint32_t nretire_q, retire_q_cap;
+	uint32_t retire_head;		/* the first not yet retired */
+	uint64_t retire_grace;	/* how long after it ends a socket waits:
+				 * the lateness of the file (reorder.c) */
 	uint64_t retired;
 	uint32_t holes;		/* NULL slots in socks, squeezed out */
 };

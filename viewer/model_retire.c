@@ -13,6 +13,7 @@
  * that speaks of it can still come: its peer has paired with it already.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "hash.h"
@@ -90,25 +91,56 @@ static void squeeze(struct sl_model *m)
 	m->holes = 0;
 }
 
-/* Retires what is queued, unless something took it up again. */
-void sl_model_retire_due(struct sl_model *m)
+/* When S finished: closed, or its last holder let it go. */
+static uint64_t finished_at(const struct sl_sock *s)
 {
-	for (uint32_t i = 0; i < m->nretire_q; i++) {
-		struct sl_sock *s = m->retire_q[i];
+	return s->closed ? s->end_ns : s->last_ns;
+}
 
+/*
+ * Retires what is queued and due: finished at least retire_grace ago in
+ * the trace's time (a record of an earlier time may still be applied
+ * until then: the peer's connect may come after the server end closed),
+ * unless something took it up again. With FORCE (end of input), all.
+ */
+static void retire_due(struct sl_model *m, bool force)
+{
+	struct sl_sock **q = m->retire_q;
+	uint32_t h = m->retire_head;
+
+	/* In order of finishing, nearly: stop at the first not yet due. */
+	while (h < m->nretire_q) {
+		struct sl_sock *s = q[h];
+
+		if (!force && finished_at(s) + m->retire_grace > m->last_ns)
+			break;
+		h++;
 		s->retire_queued = false;
 		if (!s->holders)
 			retire(m, s);
 	}
-	m->nretire_q = 0;
+	if (h == m->nretire_q) {
+		m->nretire_q = h = 0;
+	} else if (h > 1024 && h * 2 > m->nretire_q) {
+		memmove(q, q + h, (m->nretire_q - h) * sizeof(*q));
+		m->nretire_q -= h;
+		h = 0;
+	}
+	m->retire_head = h;
 	if (m->holes > 64 && m->holes * 2 > m->nsocks)
 		squeeze(m);
+}
+
+void sl_model_retire_due(struct sl_model *m)
+{
+	retire_due(m, false);
 }
 
 /* End of input: processes still running and their sockets stay open. */
 void sl_model_finish(struct sl_model *m)
 {
-	sl_model_retire_due(m);
+	if (m->nretire_q)
+		retire_due(m, true);
 	for (uint32_t i = 0; i < m->nsocks; i++)
 		if (m->socks[i])
 			sl_model_sock_final(m->socks[i]);

@@ -166,8 +166,10 @@ bool sl_reorder_is_setup(const struct sl_hdr *h)
 
 /* How late a record comes after a newer one, at most (see sl_reorder_window_of). */
 struct lateness {
-	uint64_t newest;
-	uint64_t most;
+	uint64_t newest;	/* the newest key among the calls so far */
+	uint64_t released;	/* the newest setup record's time so far */
+	uint64_t most;		/* the most a call lagged the newest */
+	uint64_t most_setup;	/* ... or a setup record before it */
 };
 
 static void note_lateness(void *ctx, uint32_t conn, const struct sl_hdr *h)
@@ -176,37 +178,50 @@ static void note_lateness(void *ctx, uint32_t conn, const struct sl_hdr *h)
 	uint64_t key = sl_reorder_key(h);
 
 	(void)conn;
-	if (sl_reorder_is_setup(h))
+	if (h->type == SL_REC_CONN)
 		return;
+	if (sl_reorder_is_setup(h)) {
+		if (h->ts_ns > l->released)
+			l->released = h->ts_ns;
+		return;
+	}
 	if (key > l->newest)
 		l->newest = key;
 	else if (l->newest - key > l->most)
 		l->most = l->newest - key;
+	if (key < l->released && l->released - key > l->most_setup)
+		l->most_setup = l->released - key;
 }
 
 /*
- * The reorder window a file needs: the most any record lags behind the
- * newest one before it, up to SL_REORDER_WINDOW_NS. With it the order is
- * the one the full window gives, and the records held at once are only
- * those of the file's real disorder, not 2 s of trace: a dense trace in
- * order holds almost none. One more read of the file (from the page
- * cache) buys it.
+ * What a trace file needs, from one read of it (from the page cache):
+ * WINDOW, the most any call lags behind the newest one before it, up to
+ * SL_REORDER_WINDOW_NS; with it the order is the one the full window
+ * gives, and the records held at once are those of the file's real
+ * disorder, not 2 s of trace (a dense trace in order holds almost none).
+ * GRACE, how far behind the time already applied a record may still be
+ * applied: the window, or more where a setup record went ahead of a
+ * process's earlier calls (see sl_reorder_push). Nothing a record of
+ * such an earlier time may speak of is let go before then
+ * (model_retire.c).
  */
-uint64_t sl_reorder_window_of(const char *path)
+void sl_reorder_measure(const char *path, uint64_t *window, uint64_t *grace)
 {
 	struct sl_reader r;
-	struct lateness l = { 0, 0 };
+	struct lateness l = { 0, 0, 0, 0 };
 	struct sl_frame fr;
 	const uint8_t *payload;
 	char why[160];
 
+	*window = *grace = SL_REORDER_WINDOW_NS;
 	if (sl_reader_open(&r, path))
-		return SL_REORDER_WINDOW_NS;
+		return;
 	while (sl_reader_next(&r, &fr, &payload) > 0)
 		sl_frame_records(fr.conn, payload, fr.len, note_lateness, &l,
 				 why, sizeof(why));
 	sl_reader_close(&r);
-	return l.most < SL_REORDER_WINDOW_NS ? l.most : SL_REORDER_WINDOW_NS;
+	*window = l.most < SL_REORDER_WINDOW_NS ? l.most : SL_REORDER_WINDOW_NS;
+	*grace = l.most > l.most_setup ? l.most : l.most_setup;
 }
 
 void sl_reorder_init(struct sl_reorder *r, uint64_t window_ns,
@@ -224,6 +239,13 @@ void sl_reorder_push(void *vr, uint32_t conn, const struct sl_hdr *h)
 	struct item *it;
 	uint64_t key = sl_reorder_key(h);
 
+	/* The collector's note of a new connection only names its pid: it
+	 * goes at once, and holds nothing back (its time is the collector's,
+	 * later than the process's first calls). */
+	if (h->type == SL_REC_CONN) {
+		r->apply(r->ctx, conn, h);
+		return;
+	}
 	if (sl_reorder_is_setup(h)) {
 		release_upto(r, h->ts_ns);
 		r->apply(r->ctx, conn, h);

@@ -28,8 +28,9 @@ uint64_t sl_reorder_key(const struct sl_hdr *h);
 bool sl_reorder_is_setup(const struct sl_hdr *h);
 
 /* The window a trace file needs (its real disorder, at most
- * SL_REORDER_WINDOW_NS), from one read of it. */
-uint64_t sl_reorder_window_of(const char *path);
+ * SL_REORDER_WINDOW_NS), and how late a record may be applied, from one
+ * read of it. */
+void sl_reorder_measure(const char *path, uint64_t *window, uint64_t *grace);
 
 void sl_reorder_init(struct sl_reorder *r, uint64_t window_ns,
 		     sl_rec_fn apply, void *ctx);

@@ -635,6 +635,31 @@ static void test_retire_when_finished(void **state)
 	assert_non_null(m.socks[3]);
 }
 
+/* A socket waits the file's grace after it ends: a record of an earlier
+ * time applied after its close (the client's connect, here) still
+ * reaches it. */
+static void test_retire_waits_grace(void **state)
+{
+	struct retired r = { 0 };
+
+	(void)state;
+	m.retire = note_retired;
+	m.retire_ctx = &r;
+	m.retire_grace = 50;
+	listener_and_accept();			/* server 501 (id 2) */
+	simple(1, SL_CALL_CLOSE, 4, 0, 501, 160);
+	simple(1, SL_CALL_SHUTDOWN, 3, 0, 500, 170);
+	assert_int_equal(r.n, 0);		/* 160 + 50 > 170 */
+	client_connects();			/* stamped 135: late */
+	assert_int_equal(sock(2)->peer_id, 3);
+	simple(1, SL_CALL_SHUTDOWN, 3, 0, 500, 215);	/* time is 215 now */
+	assert_int_equal(r.n, 0);
+	simple(1, SL_CALL_SHUTDOWN, 3, 0, 500, 216);	/* so 160 is due */
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.id[0], 2);
+	assert_int_equal(r.peer[0], 3);
+}
+
 /* Retiring into R, and pid 10 on conn 1. */
 static void retiring_process(struct retired *r)
 {
@@ -788,6 +813,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pair_tcp_by_tuple, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept_local_of_listener, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retire_when_finished, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retire_waits_grace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retire_squeezes_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retire_waits_for_close_after_fd_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pair_unix_by_path_and_pid, setup, teardown),

@@ -103,11 +103,36 @@ static void test_window_releases_and_setup_goes_first(void **state)
 	assert_int_equal(s.order[4], 4);
 }
 
+/* The collector's note of a new connection carries the collector's time,
+ * later than the process's first calls: it goes at once and releases
+ * nothing, so a call it would have jumped stays in order. */
+static void test_conn_releases_nothing(void **state)
+{
+	struct sl_reorder r;
+	struct seen s = { .ordered = true };
+	struct sl_rec_conn c;
+
+	(void)state;
+	sl_reorder_init(&r, 1000, apply, &s);
+	push_call(&r, 1, 5300);			/* another process's call */
+	memset(&c, 0, sizeof(c));
+	c.h = (struct sl_hdr){ .size = sizeof(c), .type = SL_REC_CONN,
+			       .version = SL_WIRE_VERSION, .ts_ns = 5400 };
+	sl_reorder_push(&r, 2, &c.h);
+	assert_int_equal(s.n, 1);		/* only the note itself */
+	push_call(&r, 2, 5200);			/* the new process's first call */
+	sl_reorder_finish(&r);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.order[1], 2);	/* 5200 before 5300 */
+	assert_int_equal(s.order[2], 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_streams_merge_in_order),
 		cmocka_unit_test(test_window_releases_and_setup_goes_first),
+		cmocka_unit_test(test_conn_releases_nothing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
