@@ -1,8 +1,9 @@
 /*
  * The producer side of the shared-memory ring (include/socklens/ring.h).
  *
- * One ring per process image, made when a connection to the collector
- * is (transport.c sends its memfd) and used by every thread's flush: a
+ * One ring per process image, made with each connection to the collector
+ * (transport.c introduces us, then offers its memfd) and used by every
+ * thread's flush: a
  * compare-and-swap to reserve, a copy, a release store to commit. No
  * system call, no wakeup; the collector reads on its own timer. Safe in
  * a signal handler: nothing here locks.
@@ -47,7 +48,6 @@ void AnnotateIgnoreWritesEnd(const char *file, int line);
 #endif
 
 static struct sl_ring_hdr *ring;	/* the ring in use, or NULL */
-static size_t ring_map_len;
 static unsigned int abandoned;
 
 /* SOCKLENS_RING_KB (ENV, read once at init): the data area in KiB, a
@@ -174,10 +174,10 @@ void sl_ring_offer(int mfd, int conn_fd, uint64_t now)
 		sl_ring_cancel(mfd);
 }
 
-/* The collector has the ring: flushes go into it from now on. */
+/* Flushes go into R from now on (the collector reads it once it has
+ * been offered, from the start). */
 void sl_ring_publish(struct sl_ring_hdr *r)
 {
-	ring_map_len = SL_RING_DATA_OFF + r->data_size;
 	__atomic_store_n(&ring, r, __ATOMIC_RELEASE);
 }
 
@@ -233,7 +233,7 @@ uint32_t sl_ring_abandon(void)
 void sl_ring_after_fork(void)
 {
 	if (ring)
-		munmap(ring, ring_map_len);
+		munmap(ring, SL_RING_DATA_OFF + ring->data_size);
 	ring = NULL;
 	abandoned = 0;
 }

@@ -209,11 +209,6 @@ static void send_drop_record(uint64_t now)
 }
 
 /*
- * Sends one batch of RECORDS records: connects first if we are not (and
- * it is time to try), and says what was dropped before. What cannot be
- * sent is counted as dropped.
- */
-/*
  * The ring has not been read lately: is the collector there at all? It
  * never writes to us, so a readable connection means it closed. A
  * stopped or CPU-starved collector is alive: its ring goes on filling.

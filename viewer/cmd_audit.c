@@ -224,11 +224,9 @@ static void audit_sock(struct audit *a, const struct sl_sock *s)
 
 static uint64_t addr_key(const struct sl_addr *r)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = sl_fnv(SL_FNV_SEED, r->raw, r->len);
 
-	for (uint16_t i = 0; i < r->len; i++)
-		h = (h ^ r->raw[i]) * 0x100000001b3ull;
-	return h ? h : 1;
+	return h ? h : 1;	/* the map takes no key 0 */
 }
 
 static bool same_addr(const struct sl_addr *x, const struct sl_addr *y)

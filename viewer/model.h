@@ -119,7 +119,7 @@ struct sl_sock {
 	struct sl_evt *evts;	/* its calls, the first SL_EVENTS_KEPT */
 	uint32_t nevts, evts_cap;
 	uint64_t evts_total;
-	bool retire_queued;	/* finished; retired before the next record */
+	bool retire_queued;	/* finished; waiting in sl_model.retire_q */
 	uint32_t slot;		/* its index in sl_model.socks */
 };
 

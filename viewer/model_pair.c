@@ -14,15 +14,6 @@
 #include "hash.h"
 #include "model_int.h"
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const uint8_t *b = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 0x100000001b3ull;
-	return h;
-}
-
 /* An address's identity: family, port and host, not the padding the
  * program left in the struct it passed to connect. 0 if none. */
 static uint64_t addr_hash(const struct sl_addr *a, uint64_t h)
@@ -33,14 +24,14 @@ static uint64_t addr_hash(const struct sl_addr *a, uint64_t h)
 	if (a->len >= sizeof(sin) && ((const struct sockaddr *)a->raw)->sa_family ==
 	    AF_INET) {
 		memcpy(&sin, a->raw, sizeof(sin));
-		h = fnv(h, &sin.sin_port, sizeof(sin.sin_port));
-		return fnv(h, &sin.sin_addr, sizeof(sin.sin_addr));
+		h = sl_fnv(h, &sin.sin_port, sizeof(sin.sin_port));
+		return sl_fnv(h, &sin.sin_addr, sizeof(sin.sin_addr));
 	}
 	if (a->len >= sizeof(sin6) &&
 	    ((const struct sockaddr *)a->raw)->sa_family == AF_INET6) {
 		memcpy(&sin6, a->raw, sizeof(sin6));
-		h = fnv(h, &sin6.sin6_port, sizeof(sin6.sin6_port));
-		return fnv(h, &sin6.sin6_addr, sizeof(sin6.sin6_addr));
+		h = sl_fnv(h, &sin6.sin6_port, sizeof(sin6.sin6_port));
+		return sl_fnv(h, &sin6.sin6_addr, sizeof(sin6.sin6_addr));
 	}
 	return 0;
 }
@@ -49,7 +40,7 @@ static uint64_t addr_hash(const struct sl_addr *a, uint64_t h)
 static uint64_t tuple_key(const struct sl_addr *client,
 			  const struct sl_addr *server)
 {
-	uint64_t a = addr_hash(client, 0xcbf29ce484222325ull);
+	uint64_t a = addr_hash(client, SL_FNV_SEED);
 	uint64_t b = a ? addr_hash(server, a * 31) : 0;
 
 	return a && b ? b : 0;

@@ -4,13 +4,13 @@
  * sockets open at once, not the length of the trace.
  *
  * A socket is finished when no process holds it any more: closed by its
- * last holder, or its last holder exited. It is queued then, and handed
- * to m->retire before the next record is applied (the record that
- * finished it may still be using it); then everything that could find it
- * forgets it (the inode map, the pairing tables, the epoll watches, the
- * id table, which is squeezed now and then) and it is freed. Records reach the model in time order within
- * the window the file needs (reorder.c), so no record of an earlier time
- * that speaks of it can still come: its peer has paired with it already.
+ * last holder, or its last holder exited (not when another thread's new
+ * socket took its fd before its close record came). It is queued then,
+ * and once the trace's time has passed its end by the file's grace (how
+ * late a record may still be applied, reorder.c) it is handed to
+ * m->retire; then everything that could find it forgets it (the inode
+ * map, the pairing tables, the epoll watches, the id table, squeezed now
+ * and then) and it is freed. By then its peer has paired with it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +33,7 @@ void sl_model_sock_free(struct sl_sock *s)
 	free(s);
 }
 
-/* S is finished: retire it before the next record, if retiring. */
+/* S is finished: queue it for retiring, if the reader retires. */
 void sl_model_retire_later(struct sl_model *m, struct sl_sock *s)
 {
 	if (!m->retire || s->retire_queued)

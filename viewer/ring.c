@@ -107,7 +107,7 @@ int sl_ring_next(struct sl_ring_view *v, void *buf, char *why, size_t cap)
 
 		if (head == v->tail)
 			return 0;
-		if (head - v->tail > v->size || head < v->tail)
+		if (head - v->tail > v->size)	/* also: head behind tail */
 			return bad(why, cap, "ring head %llu, tail %llu",
 				   (unsigned long long)head,
 				   (unsigned long long)v->tail);

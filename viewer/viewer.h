@@ -100,7 +100,8 @@ struct sl_conn;
 /* ring.c: the collector's side of a process's shared-memory ring */
 struct sl_ring_view {
 	struct sl_ring_hdr *hdr;	/* mapping, NULL when none */
-	uint64_t size;			/* data bytes */
+	uint64_t size;			/* data bytes (the peer's copy in
+					 * the header is not trusted) */
 	uint64_t tail;			/* ours; the shared one is only told */
 };
 int sl_ring_map(struct sl_ring_view *v, int fd, uint64_t data_size,
