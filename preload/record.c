@@ -45,7 +45,7 @@ static void fill_call(struct sl_rec_call *r, const struct sl_call_info *ci)
 	r->call = ci->call;
 	r->flags = ci->flags;
 	r->peer_pid = ci->peer_pid;
-	r->reserved = 0;
+	r->peeks = 0;
 	if (!ci->ent) {
 		r->tx_bytes = r->rx_bytes = 0;
 		r->tx_calls = r->rx_calls = r->eagain = 0;

@@ -101,6 +101,8 @@ enum sl_call {
 	SL_CALL_IOCTL,
 	SL_CALL_SANDBOX,	/* the process installs a seccomp filter: after
 				 * it succeeds (ret 0) the process is dark */
+	SL_CALL_FD_SEND,	/* an fd sent over a UNIX socket (SCM_RIGHTS) */
+	SL_CALL_FD_RECV,	/* an fd received over one (SCM_RIGHTS) */
 	SL_CALL_MAX
 };
 
@@ -123,6 +125,8 @@ struct sl_hdr {
 #define SL_F_LOCAL_LISTENER 0x0040u /* accept: no local address asked of
 				 * the kernel; it is the listener's, which
 				 * was bound to one address (or a path) */
+#define SL_F_SYSCALL	0x0080u	/* made through libc's syscall(), not the
+				 * function of that name */
 
 /*
  * One wrapped call. fd and inode name the socket the record is about:
@@ -146,6 +150,14 @@ struct sl_hdr {
  *   close, dup* of an epoll fd: inode is its epoll id
  *   COUNTERS: the fd's counters while it is open, sent every
  *     SL_COUNTER_CALLS calls or SL_COUNTER_BYTES bytes each way
+ *   FD_SEND: one per fd a sendmsg/sendmmsg passed (SCM_RIGHTS) on the
+ *     UNIX socket fd/inode; arg0 the fd passed, inode2 its socket inode
+ *     or epoll id (0: not followed), ret the sendmsg's result
+ *   FD_RECV: one per fd a recvmsg/recvmmsg received (SCM_RIGHTS): fd
+ *     the new fd, inode its socket inode (asked of the kernel: an fd
+ *     that crossed a process line) or a new epoll id, 0 if neither;
+ *     inode2 the carrier socket's inode, arg1 the carrier's fd; arg0 the
+ *     family in its low 32 bits and the type above
  * The counters are the fd's totals so far, sent with every state change
  * (DESIGN.md 8) instead of one record per I/O call.
  */
@@ -170,7 +182,8 @@ struct sl_rec_call {
 	uint16_t call;		/* enum sl_call */
 	uint16_t flags;		/* SL_F_* */
 	uint32_t peer_pid;	/* UNIX stream accept: SO_PEERCRED's pid */
-	uint32_t reserved;
+	uint32_t peeks;		/* MSG_PEEK reads seen: their bytes are not
+				 * in rx_bytes, nor are they in rx_calls */
 };
 
 /* An epoll instance has no inode of its own (they share the anonymous
