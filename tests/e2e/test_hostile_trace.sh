@@ -13,13 +13,13 @@ need python3
 	"$SAMPLES" >/dev/null 2>&1
 n=0
 for src in epoll policy fork; do
+	python3 "$SL_ROOT/tests/e2e/mutate_trace.py" "$TMP/$src.trace" \
+		"$TMP/m" 1 20
 	for seed in $(seq 1 20); do
-		python3 "$SL_ROOT/tests/e2e/mutate_trace.py" "$TMP/$src.trace" \
-			"$TMP/m.trace" "$seed"
 		for cmd in view "export -f sockets" "export -f jsonl" "export -f epoll"; do
 			rc=0
 			# shellcheck disable=SC2086
-			"$SL" $cmd "$TMP/m.trace" >/dev/null 2>&1 || rc=$?
+			"$SL" $cmd "$TMP/m.$seed" >/dev/null 2>&1 || rc=$?
 			[ $rc -le 1 ] || fail "$cmd crashed (exit $rc) on $src seed $seed"
 			n=$((n + 1))
 		done
