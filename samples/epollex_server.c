@@ -1,0 +1,123 @@
+/*
+ * EPOLLEXCLUSIVE (Linux 4.5; nginx 1.11.3, the study notes' other cure
+ * for the thundering herd): one non-blocking listener, shared by WORKERS
+ * forked processes, each with an epoll instance of its own that watches
+ * the listener with EPOLLEXCLUSIVE. A new connection wakes one waiting
+ * worker (or a few: "one or more"), not all of them. A woken worker
+ * accepts until accept fails with EAGAIN (the queue is empty); one that
+ * was woken for a connection another worker took gets EAGAIN at once.
+ *
+ * Each worker answers a line with "worker W pid P peer PORT: LINE"
+ * (samples/workers.h), so the client's output says who served which
+ * connection. After CONNECTIONS in all the parent closes the workers'
+ * control pipe; each prints its pid, how often it woke for the listener,
+ * how many it accepted and how many wake-ups found nothing, and exits.
+ *
+ * usage: epollex_server -P PORTFILE [-w WORKERS] [-n CONNECTIONS]
+ */
+#include <sys/epoll.h>
+
+#include "common.h"
+#include "workers.h"
+
+static void watch(int ep, int fd, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.fd = fd };
+
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+		die("epoll_ctl");
+}
+
+/*
+ * Accepts until the queue is empty, as an event loop does: every wake-up
+ * ends with one accept that fails with EAGAIN. Returns how many it took.
+ */
+static int drain(int lfd, int w, struct crew *c)
+{
+	int got = 0;
+
+	while (serve_one(lfd, w) == 0) {
+		got++;
+		crew_tally(c);
+	}
+	if (errno != EAGAIN && errno != EWOULDBLOCK)
+		die("accept");
+	return got;
+}
+
+static void worker(int w, int lfd, struct crew *c)
+{
+	int ep = epoll_create1(EPOLL_CLOEXEC), woken = 0, accepted = 0;
+	int empty = 0, stop = 0, got;
+
+	if (ep < 0)
+		die("epoll_create1");
+	watch(ep, lfd, EPOLLIN | EPOLLEXCLUSIVE);
+	watch(ep, c->stop, EPOLLIN);
+	crew_ready(c);
+	while (!stop) {
+		struct epoll_event ev[2];
+		int n = epoll_wait(ep, ev, 2, -1);
+
+		if (n < 0)
+			die("epoll_wait");
+		for (int i = 0; i < n; i++) {
+			if (ev[i].data.fd == c->stop) {
+				stop = 1;
+				continue;
+			}
+			woken++;
+			got = drain(lfd, w, c);
+			accepted += got;
+			empty += got == 0;
+		}
+	}
+	close(ep);
+	close(lfd);
+	printf("worker %d pid %d woken %d, accepted %d, empty %d\n", w,
+	       (int)getpid(), woken, accepted, empty);
+}
+
+int main(int argc, char **argv)
+{
+	const char *portfile = NULL;
+	int workers = 3, conns = 12, lfd, opt, on = 1;
+	struct sockaddr_in sin = loopback(0);
+	struct crew c;
+
+	while ((opt = getopt(argc, argv, "P:w:n:")) != -1) {
+		if (opt == 'P')
+			portfile = optarg;
+		else if (opt == 'w')
+			workers = atoi(optarg);
+		else if (opt == 'n')
+			conns = atoi(optarg);
+		else
+			return 2;
+	}
+	if (!portfile || workers < 1 || workers > MAX_WORKERS)
+		return 2;
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (lfd < 0)
+		die("socket");
+	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0)
+		die("setsockopt");
+	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		die("bind");
+	if (listen(lfd, 16) < 0)
+		die("listen");
+	crew_open(&c);
+	for (int w = 1; w <= workers; w++) {
+		if (crew_fork(&c) == 0) {
+			worker(w, lfd, &c);
+			exit(0);
+		}
+	}
+	crew_wait_ready(&c, workers);
+	/* The workers hold the listener now; the parent only counts. */
+	write_port(portfile, bound_port(lfd));
+	close(lfd);
+	crew_finish(&c, conns);
+	printf("workers served %d connections\n", conns);
+	return 0;
+}
