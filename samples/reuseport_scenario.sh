@@ -1,9 +1,10 @@
 #!/bin/sh
 # SO_REUSEPORT workers: reuseport_server forks WORKERS (default 3)
 # workers, each with a listener of its own on one port; the client
-# connects CONNS (default 12) times and prints which worker (pid) and
-# which of its ports served each connection.
-#   socklens run -- sh samples/reuseport_scenario.sh build/samples [WORKERS [CONNS]]
+# connects CONNS (default 12) times and prints which worker (pid) served
+# each of its ports.
+#   socklens run -- sh samples/reuseport_scenario.sh build/samples \
+#       [WORKERS [CONNS]]
 set -eu
 bin=${1:-build/samples}
 workers=${2:-3}

@@ -8,10 +8,10 @@
  * The parent finds a free port with a bound probe socket (SO_REUSEPORT
  * too, so the workers may join it), forks the workers, waits until every
  * one listens, closes the probe and writes the port file. Each worker
- * answers a line with "worker W pid P peer PORT: LINE", PORT being the
- * client's port as accept gave it, so the client's output says who
+ * answers a line with "worker W pid P tid T peer PORT: LINE", PORT being
+ * the client's port as accept gave it, so the client's output says who
  * served which connection. After CONNECTIONS in all the parent closes
- * the workers' control pipe; each prints its pid and count, and exits.
+ * the workers' stop pipe; each prints its pid and count, and exits.
  *
  * usage: reuseport_server -P PORTFILE [-w WORKERS] [-n CONNECTIONS]
  */

@@ -107,7 +107,7 @@ static inline void crew_finish(struct crew *c, int conns)
 
 /*
  * Accepts one connection from LFD and serves it: reads a line, answers
- * "worker W pid P peer PORT: LINE", shuts its side down, waits for the
+ * "worker W pid P tid T peer PORT: LINE", shuts its side down, waits for the
  * client's close, closes. Returns 0, or -1 with errno when accept failed
  * (EAGAIN: another worker took the connection first).
  */
@@ -126,8 +126,9 @@ static inline int serve_one(int lfd, int w)
 		die("read");
 	line[n] = '\0';
 	line[strcspn(line, "\n")] = '\0';
-	len = snprintf(reply, sizeof(reply), "worker %d pid %d peer %d: %s\n",
-		       w, (int)getpid(), ntohs(peer.sin_port), line);
+	len = snprintf(reply, sizeof(reply),
+		       "worker %d pid %d tid %d peer %d: %s\n", w, (int)getpid(),
+		       (int)gettid(), ntohs(peer.sin_port), line);
 	if (write(fd, reply, (size_t)len) != len)
 		die("write");
 	shutdown(fd, SHUT_WR);
