@@ -5,8 +5,8 @@
 # what it found. The facts come from the programs' own output (who served
 # which connection, what was dropped) and from the preload's records
 # (`export -f jsonl`); the checks read `export -f sockets`, `-f epoll`,
-# `audit --json` and `view`. The samples were checked against
-# `strace -f -yy` when they were written (see their opening comments).
+# `audit --json` and `view`. What the samples do was checked against
+# `strace -f -yy` when they were written.
 #
 #   emfile     samples/emfile_scenario.sh: the EMFILE idle-fd trick. Each
 #              failed accept is an event on the listener at its time, not
@@ -29,8 +29,8 @@
 # recognised in `export -f sockets` as any item of a list on the socket
 # that names the errno ("errno" or "error") and has a time ("ts_ns" or
 # "start_ns", the time the failing call began) and, for a wait, a length
-# ("dur_ns", or "end_ns"); a "pid" on the item, where there is one, must
-# be the process that made the call.
+# ("dur_ns", or "end_ns"); a "pid" or "tid" on the item, where there is
+# one, must be the process or thread that made the call.
 . "$(dirname "$0")/lib.sh"
 need python3
 need timeout
