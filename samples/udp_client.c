@@ -3,7 +3,8 @@
  * recvfrom under alarm(); a lost answer interrupts the wait with EINTR
  * instead of blocking forever.
  *
- * usage: udp_client -p PORT [-n REQUESTS]
+ * usage: udp_client -p PORT [-n REQUESTS] [-t SECONDS]
+ * SECONDS (default 5) is how long each answer may take.
  */
 #include <signal.h>
 
@@ -17,13 +18,15 @@ static void on_alarm(int sig)
 int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
-	int port = 0, requests = 3, fd, opt;
+	int port = 0, requests = 3, timeout = 5, fd, opt;
 
-	while ((opt = getopt(argc, argv, "p:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:n:t:")) != -1) {
 		if (opt == 'p')
 			port = atoi(optarg);
 		else if (opt == 'n')
 			requests = atoi(optarg);
+		else if (opt == 't')
+			timeout = atoi(optarg);
 		else
 			return 2;
 	}
@@ -41,7 +44,7 @@ int main(int argc, char **argv)
 		if (sendto(fd, msg, (size_t)len, 0, (struct sockaddr *)&to,
 			   sizeof(to)) != len)
 			die("sendto");
-		alarm(5);
+		alarm((unsigned int)timeout);
 		n = recvfrom(fd, buf, sizeof(buf) - 1, 0, NULL, NULL);
 		alarm(0);
 		if (n < 0)

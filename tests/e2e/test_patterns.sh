@@ -33,7 +33,6 @@
 # one, must be the process or thread that made the call.
 . "$(dirname "$0")/lib.sh"
 need python3
-need timeout
 
 cat >"$TMP/check.py" <<'PY'
 import json
