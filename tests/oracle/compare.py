@@ -206,6 +206,10 @@ def compare(sm, view, name="", log=False):
     m = Matcher(sm, view)
     m.run()
     r.notes.extend(sm.notes)
+    for pid, calls in sorted(sm.escapes.items()):
+        r.notes.append("pid %s used %s: its io_uring operations are out of "
+                       "sight of strace -e and of any preload" %
+                       (pid, ", ".join(sorted(calls))))
     if view.drops:
         r.notes.append("socklens reports %d dropped records" % view.drops)
     for bad in view.bad:

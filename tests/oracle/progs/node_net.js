@@ -1,14 +1,15 @@
 // Node.js (libuv) for the oracle: a net echo server and three clients,
 // an HTTP server and a keep-alive client making three requests on one
-// connection, a connection refused, and dns.lookup of localhost; then it
-// writes a file, on an fd number a socket had. One process; it exits when
-// everything has closed. Usage: node_net.js DIR
+// connection, a connection refused, and dns.lookup of localhost; a child
+// process whose stdout is a socketpair (libuv's pipes); then it writes a
+// file, on an fd number a socket had. Usage: node_net.js DIR
 'use strict';
 const net = require('net');
 const http = require('http');
 const dns = require('dns');
 const fs = require('fs');
 const path = require('path');
+const child = require('child_process');
 
 function echo(done) {
 	const srv = net.createServer((c) => c.pipe(c));
@@ -52,6 +53,7 @@ function refused(done) {
 dns.lookup('localhost', (err, addr) => {
 	if (err) throw err;
 	echo(() => keepalive(() => refused(() => {
+		child.spawnSync('echo', ['child']);
 		fs.writeFileSync(path.join(process.argv[2], 'node.out'), Buffer.alloc(65536));
 		console.log('node done');
 	})));
