@@ -22,14 +22,8 @@ path) and sockets a process held before strace attached.
 import re
 
 from straceparse import fd_of, link_threads, split_list
+from stracenames import FAMILY, PROTO, TYPE, port_of, sock_annot, sockaddr
 
-_SOCK = re.compile(r"^([A-Z][A-Za-z0-9_/-]*):\[(.*)\]$")
-_SOCKINO = re.compile(r"^socket:\[(\d+)\]$")
-_UNIXIN = re.compile(r'^(\d+)(?:->(\d+))?(?:,"(.*)")?$')
-_INET = re.compile(r"sin6?_port=htons\((\d+)\)")
-_IN4 = re.compile(r'inet_addr\("([^"]*)"\)')
-_IN6 = re.compile(r'inet_pton\(AF_INET6, "([^"]*)"')
-_SUN = re.compile(r'sun_path=(@?)"((?:[^"\\]|\\.)*)"')
 _MSGLEN = re.compile(r"msg_len=(\d+)")
 # `socklens run`'s collector, when the caller did not say where it was.
 _RUN_SOCK = re.compile(r"/socklens-[A-Za-z0-9]{6}/collector\.sock$")
@@ -39,27 +33,11 @@ _CMSGFDS = re.compile(r"SCM_RIGHTS, cmsg_data=(\[[^\]]*(?:\][^\]]*)*?\])\}")
 SOFT = {"EAGAIN", "EWOULDBLOCK", "EINTR", "EINPROGRESS", "EALREADY",
         "ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND",
         "ERESTART_RESTARTBLOCK"}
-# A failed accept is an event on the listener, not the listener's fate
-# (issue 13, item 10): the queue or the process ran short.
+# A failed accept is an event on the listener, not its fate: the queue or
+# the process ran short, and it listens on.
 ACCEPT_SOFT = SOFT | {"EMFILE", "ENFILE", "ECONNABORTED", "ENOBUFS",
                       "ENOMEM", "EPROTO", "EPERM"}
 
-PROTO = {
-    "TCP": ("inet", "stream"), "TCPv6": ("inet6", "stream"),
-    "UDP": ("inet", "dgram"), "UDPv6": ("inet6", "dgram"),
-    "UDPLITE": ("inet", "dgram"), "UDPLITEv6": ("inet6", "dgram"),
-    "UNIX-STREAM": ("unix", "stream"), "UNIX-DGRAM": ("unix", "dgram"),
-    "UNIX-SEQPACKET": ("unix", "seqpacket"), "UNIX": ("unix", None),
-    "NETLINK": ("netlink", None), "RAW": ("inet", "raw"),
-    "RAWv6": ("inet6", "raw"), "PING": ("inet", "dgram"),
-    "PINGv6": ("inet6", "dgram"), "PACKET": ("packet", None),
-    "SCTP": ("inet", "seqpacket"), "SCTPv6": ("inet6", "seqpacket"),
-}
-FAMILY = {"AF_INET": "inet", "AF_INET6": "inet6", "AF_UNIX": "unix",
-          "AF_LOCAL": "unix", "AF_NETLINK": "netlink",
-          "AF_PACKET": "packet"}
-TYPE = {"SOCK_STREAM": "stream", "SOCK_DGRAM": "dgram",
-        "SOCK_SEQPACKET": "seqpacket", "SOCK_RAW": "raw"}
 TX = {"write", "writev", "send", "sendto", "sendmsg", "pwritev",
       "pwritev2"}
 RX = {"read", "readv", "recv", "recvfrom", "recvmsg", "preadv", "preadv2"}
@@ -70,76 +48,6 @@ FD_FIRST = TX | RX | {"sendmmsg", "recvmmsg", "bind", "listen", "connect",
                       "accept", "accept4", "shutdown", "getsockopt",
                       "setsockopt", "getsockname", "getpeername", "fcntl",
                       "ioctl", "dup", "dup2", "dup3", "close"}
-
-
-class SockInfo:
-    """What one -yy annotation says of a socket."""
-    __slots__ = ("proto", "inode", "peer_inode", "local", "remote", "path")
-
-    def __init__(self, proto):
-        self.proto = proto
-        self.inode = None
-        self.peer_inode = None
-        self.local = None
-        self.remote = None
-        self.path = None
-
-
-def sock_annot(annot):
-    """A SockInfo, or None when ANNOT is no socket (a path, a pipe)."""
-    if not annot:
-        return None
-    m = _SOCKINO.match(annot)
-    if m:
-        info = SockInfo("socket")
-        info.inode = int(m.group(1))
-        return info
-    m = _SOCK.match(annot)
-    if not m:
-        return None
-    info = SockInfo(m.group(1))
-    inner = m.group(2)
-    if info.proto.startswith("UNIX"):
-        u = _UNIXIN.match(inner)
-        if u:
-            info.inode = int(u.group(1))
-            info.peer_inode = int(u.group(2)) if u.group(2) else None
-            info.path = u.group(3)
-        return info
-    if inner.isdigit():
-        info.inode = int(inner)
-    elif info.proto in PROTO and PROTO[info.proto][0].startswith("inet"):
-        ends = inner.split("->")
-        info.local = ends[0]
-        info.remote = ends[1] if len(ends) > 1 else None
-    return info
-
-
-def sockaddr(text):
-    """A sockaddr as socklens writes it: 127.0.0.1:80, [::1]:443,
-    /path, @abstract, (unnamed); None when it is no address we know."""
-    if not text or "sa_family=" not in text:
-        return None
-    port = _INET.search(text)
-    if "AF_INET6" in text:
-        a = _IN6.search(text)
-        return "[%s]:%s" % (a.group(1), port.group(1)) if a and port else None
-    if "AF_INET" in text:
-        a = _IN4.search(text)
-        return "%s:%s" % (a.group(1), port.group(1)) if a and port else None
-    if "AF_UNIX" in text or "AF_LOCAL" in text:
-        m = _SUN.search(text)
-        if not m or not m.group(2):
-            return "(unnamed)"
-        path = m.group(2).encode().decode("unicode_escape")
-        return ("@" + path) if m.group(1) else path
-    if "AF_NETLINK" in text:
-        return "netlink"
-    return None
-
-
-def _port(addr):
-    return addr.rsplit(":", 1)[-1] if addr else None
 
 
 class SSock:
@@ -330,9 +238,9 @@ class StraceModel:
             return False
         if s.remote and info.remote and s.remote != info.remote:
             return False
-        if s.local and info.local and "0" not in (_port(s.local),
-                                                  _port(info.local)):
-            return _port(s.local) == _port(info.local)
+        if s.local and info.local and "0" not in (port_of(s.local),
+                                                  port_of(info.local)):
+            return port_of(s.local) == port_of(info.local)
         return True
 
     # -- calls -------------------------------------------------------
@@ -461,7 +369,7 @@ class StraceModel:
         addr = sockaddr(c.args[1]) if len(c.args) > 1 else None
         if s.family == "unix":
             s.local = addr
-        elif addr and _port(addr) != "0":
+        elif addr and port_of(addr) != "0":
             s.local = addr      # port 0: the kernel's choice comes by -yy
 
     def on_listen(self, c, g, s):
