@@ -85,6 +85,8 @@ class SSock:
         self.holders = set()        # (tgid, fd)
         self.pids = {tgid}
         self.end = None             # (kind, tgid, ts, Call): close, exit
+        self.end_alts = {}          # tgid -> its close, overlapping the end
+        self.releases = []          # (tgid, kind, Call), every hold let go
         self.excluded = None        # why no preload can see it
         self.nl_requests = set()    # netlink message types it sent
         self.last = ts
@@ -181,12 +183,18 @@ class StraceModel:
             return
         s = e[0]
         s.holders.discard((g, fd))
+        s.releases.append((g, kind, c))
         if fd in self.vforked.get(g, ()):
             self.vforked[g].discard(fd)
             if not any(h[0] == g for h in s.holders):
                 s.pids.discard(g)
         if not s.holders and s.end is None:
             s.end = (kind, g, c.ts, c)
+            # Another holder's close still in the kernel when this one
+            # began: either may have let the socket go last.
+            s.end_alts = {g2: c2 for g2, k2, c2 in s.releases[:-1]
+                          if k2 in ("close", "exec") and g2 != g and
+                          c2.exit_ts >= c.ts}
             if s.inode and self.live.get(s.inode) is s:
                 del self.live[s.inode]
 

@@ -164,6 +164,23 @@ class EachLieIsCaught(unittest.TestCase):
         self.assertIn("strace closed by pid 100, socklens closed by pid 200",
                       str(r.mismatches[0]))
 
+    def test_overlapping_closes_either_pid(self):
+        # 200 still held the listener and its close was still in the
+        # kernel when 100's began: either may have let it go last.
+        text = STRACE.replace(
+            "200 1000.001500 +++ exited with 0 +++\n",
+            "200 1000.001650 close(3<TCP:[127.0.0.1:8080]> <unfinished ...>\n"
+            "200 1000.001750 <... close resumed>) = 0\n"
+            "200 1000.001760 +++ exited with 0 +++\n")
+        socks, recs = truth()
+        recs[4].update(pid=200, ts_ns=ns(1000.00165))
+        socks[0].update(end_ns=ns(1000.00165))
+        r = run(text, socks, recs)
+        self.assertEqual([str(m) for m in r.mismatches], [])
+        # Without the overlap, the last close is 100's.
+        text = text.replace("1000.001750 <... close", "1000.001690 <... close")
+        self.assertEqual(facts_of(run(text, socks, recs)), ["end"])
+
     def test_open_at_exit_when_closed(self):
         r = self.lie(lambda s, r: s[0].update(end_ns=None, open_at_exit=True))
         self.assertEqual(facts_of(r), ["end"])
