@@ -187,6 +187,10 @@ def strace_peer(sm, s):
     cands = []
     if s.family == "unix" and s.peer_inode:
         cands = [t for t in sm.socks if t.inode == s.peer_inode]
+    elif s.family == "unix" and s.inode:
+        # -yy may show a client as [ino] only, and its accepted end as
+        # [ino2->ino]: the link is on the other side.
+        cands = [t for t in sm.socks if t.peer_inode == s.inode]
     elif s.family in ("inet", "inet6") and s.local and s.remote:
         cands = [t for t in sm.socks if t is not s and t.local == s.remote and
                  t.remote == s.local and t.type == s.type]

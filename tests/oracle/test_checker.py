@@ -351,6 +351,23 @@ class HoldersAndParsing(unittest.TestCase):
         self.assertEqual((info.local, info.remote), ("[::1]:80", "[::1]:4000"))
         self.assertIsNone(stracemodel.sock_annot("pipe:[123]"))
 
+    def test_unix_peer_shown_on_one_side(self):
+        # The client's annotation never names its peer; the accepted
+        # end's does: they are still each other's.
+        text = (
+            '600 5000.01 socket(AF_UNIX, SOCK_STREAM, 0) = 3<UNIX-STREAM:[9001]>\n'
+            '600 5000.02 bind(3<UNIX-STREAM:[9001]>, {sa_family=AF_UNIX, '
+            'sun_path="/s"}, 5) = 0\n'
+            '600 5000.03 listen(3<UNIX-STREAM:[9001,"/s"]>, 5) = 0\n'
+            '600 5000.04 socket(AF_UNIX, SOCK_STREAM, 0) = 4<UNIX-STREAM:[9002]>\n'
+            '600 5000.05 connect(4<UNIX-STREAM:[9002]>, {sa_family=AF_UNIX, '
+            'sun_path="/s"}, 5) = 0\n'
+            '600 5000.06 accept(3<UNIX-STREAM:[9001,"/s"]>, {sa_family=AF_UNIX}, '
+            '[16 => 2]) = 5<UNIX-STREAM:[9003->9002,"/s"]>\n')
+        m = stracemodel.build(straceparse.read_calls(text.splitlines(True))[0])
+        client = [s for s in m.socks if s.inode == 9002][0]
+        self.assertEqual(compare.strace_peer(m, client).inode, 9003)
+
     def test_collector_is_not_the_program(self):
         text = (
             '500 4000.1 socket(AF_UNIX, SOCK_SEQPACKET|SOCK_CLOEXEC, 0) = '
