@@ -263,11 +263,19 @@ void sl_select_done(int nfds, int ret, const fd_set *r, const fd_set *w,
 		    const fd_set *x, int timeout_ms, uint64_t ts,
 		    uint16_t call, uint64_t caller);
 
-/* ---- a seccomp filter going in (wrap_sandbox.c) ---- */
+/* ---- calls by number (wrap_syscall.c) ---- */
 
-uint64_t sl_sandbox_begin(unsigned long mode, struct sl_site site);
-void sl_sandbox_done(long ret, unsigned long mode, uint64_t ts,
-		     struct sl_site site);
+/* A handler of a system call's number: A its six arguments. */
+typedef long sl_syscall_fn(long nr, const long *a, struct sl_site site);
+
+/* The raw system call NR with the program's arguments A. */
+static inline long sl_raw_syscall(long nr, const long *a)
+{
+	return SL_REAL(syscall)(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+/* syscall(SYS_seccomp): a filter going in (wrap_sandbox.c). */
+sl_syscall_fn sl_sandbox_syscall;
 
 /* ---- fds passed over UNIX sockets (fdpass.c) ---- */
 

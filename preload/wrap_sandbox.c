@@ -16,8 +16,14 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 
 #include "wrap.h"
+
+#ifndef SECCOMP_SET_MODE_STRICT
+#define SECCOMP_SET_MODE_STRICT 0
+#define SECCOMP_SET_MODE_FILTER 1
+#endif
 
 static void sandbox_record(int64_t ret, int err, unsigned long mode,
 			   uint64_t ts, struct sl_site site)
@@ -35,7 +41,7 @@ static void sandbox_record(int64_t ret, int err, unsigned long mode,
 /* Before a filter goes in (MODE in prctl's numbering: 1 strict, 2
  * filter): what we hold goes out, with a record that says so. Returns
  * the time. */
-uint64_t sl_sandbox_begin(unsigned long mode, struct sl_site site)
+static uint64_t sandbox_begin(unsigned long mode, struct sl_site site)
 {
 	uint64_t ts = sl_now_ns();
 
@@ -45,7 +51,7 @@ uint64_t sl_sandbox_begin(unsigned long mode, struct sl_site site)
 
 /* The filter's outcome: dark if it is in, a record of the failure if
  * not. Keeps errno. */
-void sl_sandbox_done(long ret, unsigned long mode, uint64_t ts,
+static void sandbox_done(long ret, unsigned long mode, uint64_t ts,
 		     struct sl_site site)
 {
 	int err = errno;
@@ -69,11 +75,27 @@ SL_EXPORT int prctl(int option, ...)
 	a5 = va_arg(ap, unsigned long);
 	va_end(ap);
 	if (option == PR_SET_SECCOMP && sl_active()) {
-		uint64_t ts = sl_sandbox_begin(a2, SL_SITE());
+		uint64_t ts = sandbox_begin(a2, SL_SITE());
 		int ret = SL_REAL(prctl)(option, a2, a3, a4, a5);
 
-		sl_sandbox_done(ret, a2, ts, SL_SITE());
+		sandbox_done(ret, a2, ts, SL_SITE());
 		return ret;
 	}
 	return SL_REAL(prctl)(option, a2, a3, a4, a5);
+}
+
+/* syscall(SYS_seccomp, ...), from wrap_syscall.c's table. */
+long sl_sandbox_syscall(long nr, const long *a, struct sl_site site)
+{
+	/* In prctl's numbering: 1 strict, 2 filter. */
+	unsigned long mode = (unsigned long)a[0] + 1;
+	uint64_t ts;
+	long ret;
+
+	if (a[0] != SECCOMP_SET_MODE_FILTER && a[0] != SECCOMP_SET_MODE_STRICT)
+		return sl_raw_syscall(nr, a);
+	ts = sandbox_begin(mode, site);
+	ret = sl_raw_syscall(nr, a);
+	sandbox_done(ret, mode, ts, site);
+	return ret;
 }

@@ -9,6 +9,9 @@
  * handler for each number that concerns sockets (the rows below). Every
  * other number (futex, getrandom, gettid...) pays a bounds check and one
  * load, and jumps to libc's syscall with its arguments where they lie.
+ * A call about one fd (SC_FD: close, the I/O calls, fcntl...) on an fd
+ * we do not follow goes the same way after one more lookup, in the fd
+ * table.
  * That is why the entry takes seven longs rather than `...`: on x86-64
  * and arm64 a variadic call passes its arguments exactly as a fixed one
  * does (registers, then the stack), and libc's syscall itself reads all
@@ -29,7 +32,9 @@
  * (wait and epoll_ctl records have no flags, and look the same).
  *
  * The preload's own system calls go to libc's syscall through SL_REAL,
- * never through this entry.
+ * never through this entry. To follow another number: its handler here
+ * (or beside its named wrapper, as seccomp's in wrap_sandbox.c), its row
+ * in the table, a case in tests/helpers/raw_calls.c and errno_check.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,21 +44,9 @@
 
 #include "wrap.h"
 
-#ifndef SECCOMP_SET_MODE_STRICT
-#define SECCOMP_SET_MODE_STRICT 0
-#define SECCOMP_SET_MODE_FILTER 1
-#endif
-
 /* One past the highest number in the table (epoll_pwait2, 441, on both
  * x86-64 and arm64). */
 #define SC_NR 448
-
-typedef long sc_fn(long nr, const long *a, struct sl_site site);
-
-static inline long raw(long nr, const long *a)
-{
-	return SL_REAL(syscall)(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-}
 
 /* ---- ending and copying fds ---- */
 
@@ -65,7 +58,7 @@ static long sc_close(long nr, const long *a, struct sl_site site)
 		errno = EBADF;
 		return -1;
 	}
-	return raw(nr, a);
+	return sl_raw_syscall(nr, a);
 }
 
 static long sc_close_range(long nr, const long *a, struct sl_site site)
@@ -81,9 +74,9 @@ static long sc_dup(long nr, const long *a, struct sl_site site)
 	long n;
 
 	if (!sl_traced((int)a[0]))
-		return raw(nr, a);
+		return sl_raw_syscall(nr, a);
 	ts = sl_now_ns();
-	n = raw(nr, a);
+	n = sl_raw_syscall(nr, a);
 	sl_dup_done((int)a[0], (int)n, SL_CALL_DUP, ts, 0, site);
 	return n;
 }
@@ -97,12 +90,12 @@ static long sc_dup23(long nr, const long *a, struct sl_site site)
 	long n;
 
 	if (!sl_dup23_wanted(oldfd, newfd))
-		return raw(nr, a);
+		return sl_raw_syscall(nr, a);
 	if (sl_dup23_begin(&d, oldfd, newfd) < 0) {
 		errno = EMFILE;
 		return -1;
 	}
-	n = raw(nr, a);
+	n = sl_raw_syscall(nr, a);
 	sl_dup23_done(&d, oldfd, newfd, (int)n, three ? (int)a[2] : 0,
 		      three ? SL_CALL_DUP3 : SL_CALL_DUP2, site);
 	return n;
@@ -115,9 +108,9 @@ static long sc_fcntl(long nr, const long *a, struct sl_site site)
 	long n;
 
 	if (!e)
-		return raw(nr, a);
+		return sl_raw_syscall(nr, a);
 	ts = sl_now_ns();
-	n = raw(nr, a);
+	n = sl_raw_syscall(nr, a);
 	sl_fcntl_done(e, (int)a[0], (int)a[1], a[2], (int)n, ts, site);
 	return n;
 }
@@ -125,7 +118,7 @@ static long sc_fcntl(long nr, const long *a, struct sl_site site)
 static long sc_ioctl(long nr, const long *a, struct sl_site site)
 {
 	struct sl_fd *e = sl_traced((int)a[0]);
-	long n = raw(nr, a);
+	long n = sl_raw_syscall(nr, a);
 
 	(void)site;
 	if (e && (unsigned int)a[1] == FIONBIO && n >= 0)
@@ -138,7 +131,7 @@ static long sc_ioctl(long nr, const long *a, struct sl_site site)
 static long sc_socket(long nr, const long *a, struct sl_site site)
 {
 	uint64_t t0 = sl_now_ns();
-	long fd = raw(nr, a);
+	long fd = sl_raw_syscall(nr, a);
 
 	sl_socket_done((int)fd, (int)a[0], (int)a[1], (int)a[2], t0, site);
 	return fd;
@@ -147,7 +140,7 @@ static long sc_socket(long nr, const long *a, struct sl_site site)
 static long sc_socketpair(long nr, const long *a, struct sl_site site)
 {
 	uint64_t t0 = sl_now_ns();
-	long ret = raw(nr, a);
+	long ret = sl_raw_syscall(nr, a);
 
 	sl_socketpair_done((int)a[0], (int)a[1], (const int *)a[3], (int)ret,
 			   t0, site);
@@ -161,9 +154,9 @@ static long sc_bind(long nr, const long *a, struct sl_site site)
 	long ret;
 
 	if (!e)
-		return raw(nr, a);
+		return sl_raw_syscall(nr, a);
 	ts = sl_now_ns();
-	ret = raw(nr, a);
+	ret = sl_raw_syscall(nr, a);
 	sl_bind_done(e, (int)a[0], (const struct sockaddr *)a[1],
 		     (socklen_t)a[2], (int)ret, ts, site);
 	return ret;
@@ -176,10 +169,10 @@ static long sc_listen(long nr, const long *a, struct sl_site site)
 	long ret;
 
 	if (!e)
-		return raw(nr, a);
+		return sl_raw_syscall(nr, a);
 	sl_listen_begin(e, (int)a[0], site);
 	ts = sl_now_ns();
-	ret = raw(nr, a);
+	ret = sl_raw_syscall(nr, a);
 	sl_listen_done(e, (int)a[0], (int)a[1], (int)ret, ts, site);
 	return ret;
 }
@@ -194,11 +187,11 @@ static long sc_connect(long nr, const long *a, struct sl_site site)
 	long ret;
 
 	if (!e)
-		return raw(nr, a);
+		return sl_raw_syscall(nr, a);
 	rl = sl_connect_begin(e, (int)a[0], addr, (socklen_t)a[2], &remote,
 			      site);
 	ts = sl_now_ns();
-	ret = raw(nr, a);
+	ret = sl_raw_syscall(nr, a);
 	sl_connect_done(e, (int)a[0], addr, (socklen_t)a[2], (int)ret, ts,
 			&remote, rl, site);
 	return ret;
@@ -227,9 +220,9 @@ static long sc_shutdown(long nr, const long *a, struct sl_site site)
 	long ret;
 
 	if (!e)
-		return raw(nr, a);
+		return sl_raw_syscall(nr, a);
 	ts = sl_now_ns();
-	ret = raw(nr, a);
+	ret = sl_raw_syscall(nr, a);
 	sl_shutdown_done(e, (int)a[0], (int)a[1], (int)ret, ts, site);
 	return ret;
 }
@@ -255,11 +248,11 @@ static long sc_rw(long nr, const long *a, struct sl_site site)
 	long n;
 
 	if (!e)
-		return raw(nr, a);
+		return sl_raw_syscall(nr, a);
 	while (rows[i].nr != nr && i < sizeof(rows) / sizeof(rows[0]) - 1)
 		i++;
 	sl_io_begin(&io, e, 0, rows[i].rx, rows[i].call, (size_t)a[2], site);
-	n = raw(nr, a);
+	n = sl_raw_syscall(nr, a);
 	sl_io_done(e, (int)a[0], n, &io);
 	return n;
 }
@@ -271,10 +264,10 @@ static long sc_sendto(long nr, const long *a, struct sl_site site)
 	long n;
 
 	if (!e)
-		return raw(nr, a);
+		return sl_raw_syscall(nr, a);
 	sl_io_begin(&io, e, (int)a[3], false, SL_CALL_SENDTO, (size_t)a[2],
 		    site);
-	n = raw(nr, a);
+	n = sl_raw_syscall(nr, a);
 	if (n >= 0) {
 		io.peer = (const struct sockaddr *)a[4];
 		io.peer_len = sl_sane_len((socklen_t)a[5]);
@@ -290,10 +283,10 @@ static long sc_recvfrom(long nr, const long *a, struct sl_site site)
 	long n;
 
 	if (!e)
-		return raw(nr, a);
+		return sl_raw_syscall(nr, a);
 	sl_io_begin(&io, e, (int)a[3], true, SL_CALL_RECVFROM, (size_t)a[2],
 		    site);
-	n = raw(nr, a);
+	n = sl_raw_syscall(nr, a);
 	sl_io_from(&io, n, (const struct sockaddr *)a[4],
 		   (const socklen_t *)a[5]);
 	sl_io_done(e, (int)a[0], n, &io);
@@ -307,10 +300,10 @@ static long sc_sendmsg(long nr, const long *a, struct sl_site site)
 	long n;
 
 	if (!e)
-		return raw(nr, a);
+		return sl_raw_syscall(nr, a);
 	sl_io_begin(&io, e, (int)a[2], false, SL_CALL_SENDMSG, 1, site);
 	sl_io_stamp_unix(&io, e);
-	n = raw(nr, a);
+	n = sl_raw_syscall(nr, a);
 	sl_sendmsg_done(e, (int)a[0], (const struct msghdr *)a[1], n, &io);
 	return n;
 }
@@ -322,9 +315,9 @@ static long sc_recvmsg(long nr, const long *a, struct sl_site site)
 	long n;
 
 	if (!e)
-		return raw(nr, a);
+		return sl_raw_syscall(nr, a);
 	sl_io_begin(&io, e, (int)a[2], true, SL_CALL_RECVMSG, 1, site);
-	n = raw(nr, a);
+	n = sl_raw_syscall(nr, a);
 	sl_recvmsg_done(e, (int)a[0], (const struct msghdr *)a[1], n, &io);
 	return n;
 }
@@ -336,11 +329,11 @@ static long sc_sendmmsg(long nr, const long *a, struct sl_site site)
 	long n;
 
 	if (!e)
-		return raw(nr, a);
+		return sl_raw_syscall(nr, a);
 	sl_io_begin(&io, e, (int)a[3], false, SL_CALL_SENDMMSG,
 		    (unsigned int)a[2], site);
 	sl_io_stamp_unix(&io, e);
-	n = raw(nr, a);
+	n = sl_raw_syscall(nr, a);
 	sl_sendmmsg_done(e, (int)a[0], (const struct mmsghdr *)a[1], (int)n,
 			 &io);
 	return n;
@@ -353,10 +346,10 @@ static long sc_recvmmsg(long nr, const long *a, struct sl_site site)
 	long n;
 
 	if (!e)
-		return raw(nr, a);
+		return sl_raw_syscall(nr, a);
 	sl_io_begin(&io, e, (int)a[3], true, SL_CALL_RECVMMSG,
 		    (unsigned int)a[2], site);
-	n = raw(nr, a);
+	n = sl_raw_syscall(nr, a);
 	sl_recvmmsg_done(e, (int)a[0], (const struct mmsghdr *)a[1], (int)n,
 			 &io);
 	return n;
@@ -368,8 +361,8 @@ static long sc_sendfile(long nr, const long *a, struct sl_site site)
 	long n;
 
 	if (!sl_sendfile_begin(&sf, (int)a[0], (int)a[1], (size_t)a[3], site))
-		return raw(nr, a);
-	n = raw(nr, a);
+		return sl_raw_syscall(nr, a);
+	n = sl_raw_syscall(nr, a);
 	sl_sendfile_done(&sf, n);
 	return n;
 }
@@ -387,7 +380,7 @@ static long sc_setsockopt(long nr, const long *a, struct sl_site site)
 	struct sl_fd *e = sl_traced((int)a[0]);
 
 	if (!e)
-		return raw(nr, a);
+		return sl_raw_syscall(nr, a);
 	return sl_setsockopt(e, (int)a[0], (int)a[1], (int)a[2],
 			     (const void *)a[3], (socklen_t)a[4],
 			     raw_setsockopt, site);
@@ -400,9 +393,9 @@ static long sc_getsockopt(long nr, const long *a, struct sl_site site)
 	long ret;
 
 	if (!sl_getsockopt_wanted(e, (int)a[1], (int)a[2]))
-		return raw(nr, a);
+		return sl_raw_syscall(nr, a);
 	ts = sl_now_ns();
-	ret = raw(nr, a);
+	ret = sl_raw_syscall(nr, a);
 	sl_getsockopt_done(e, (int)a[0], (int)a[1], (const void *)a[3],
 			   (const socklen_t *)a[4], (int)ret, ts, site);
 	return ret;
@@ -413,7 +406,7 @@ static long sc_getsockopt(long nr, const long *a, struct sl_site site)
 static long sc_epoll_create(long nr, const long *a, struct sl_site site)
 {
 	uint64_t ts = sl_now_ns();
-	long fd = raw(nr, a);
+	long fd = sl_raw_syscall(nr, a);
 
 	sl_epoll_create_done((int)fd, nr == SYS_epoll_create1 ? a[0] : -1,
 			     ts, site);
@@ -427,9 +420,9 @@ static long sc_epoll_ctl(long nr, const long *a, struct sl_site site)
 	long ret;
 
 	if (!ep)
-		return raw(nr, a);
+		return sl_raw_syscall(nr, a);
 	ts = sl_now_ns();
-	ret = raw(nr, a);
+	ret = sl_raw_syscall(nr, a);
 	sl_epoll_ctl_done(ep, (int)a[0], (int)a[1], (int)a[2],
 			  (const struct epoll_event *)a[3], (int)ret, ts, site);
 	return ret;
@@ -451,10 +444,10 @@ static long sc_epoll_wait(long nr, const long *a, struct sl_site site)
 
 	sl_before_wait(timeout != 0);
 	if (!ep)
-		return raw(nr, a);
+		return sl_raw_syscall(nr, a);
 	if (timeout)
 		ts = sl_now_ns();
-	n = raw(nr, a);
+	n = sl_raw_syscall(nr, a);
 	return sl_epoll_done(ep, (int)a[0], (const struct epoll_event *)a[1],
 			     (int)n, timeout, ts, call, site.caller);
 }
@@ -471,7 +464,7 @@ static long sc_poll(long nr, const long *a, struct sl_site site)
 	sl_before_wait(timeout != 0);
 	if (timeout)
 		ts = sl_now_ns();
-	ret = raw(nr, a);
+	ret = sl_raw_syscall(nr, a);
 	return sl_poll_done((const struct pollfd *)a[0], (nfds_t)a[1], (int)ret,
 			    timeout, ts, pp ? SL_CALL_PPOLL : SL_CALL_POLL,
 			    site.caller);
@@ -491,27 +484,10 @@ static long sc_select(long nr, const long *a, struct sl_site site)
 	sl_before_wait(timeout != 0);
 	if (timeout)
 		ts = sl_now_ns();
-	ret = raw(nr, a);
+	ret = sl_raw_syscall(nr, a);
 	sl_select_done((int)a[0], (int)ret, (const fd_set *)a[1],
 		       (const fd_set *)a[2], (const fd_set *)a[3], timeout, ts,
 		       ps ? SL_CALL_PSELECT : SL_CALL_SELECT, site.caller);
-	return ret;
-}
-
-/* ---- a seccomp filter (wrap_sandbox.c) ---- */
-
-static long sc_seccomp(long nr, const long *a, struct sl_site site)
-{
-	/* In prctl's numbering: 1 strict, 2 filter. */
-	unsigned long mode = (unsigned long)a[0] + 1;
-	uint64_t ts;
-	long ret;
-
-	if (a[0] != SECCOMP_SET_MODE_FILTER && a[0] != SECCOMP_SET_MODE_STRICT)
-		return raw(nr, a);
-	ts = sl_sandbox_begin(mode, site);
-	ret = raw(nr, a);
-	sl_sandbox_done(ret, mode, ts, site);
 	return ret;
 }
 
@@ -524,7 +500,7 @@ static long sc_seccomp(long nr, const long *a, struct sl_site site)
 #define SC_OURS	0x2u
 
 struct sc_row {
-	sc_fn *fn;
+	sl_syscall_fn *fn;
 	unsigned int how;
 };
 
@@ -578,7 +554,7 @@ static const struct sc_row rows[SC_NR] = {
 	[SYS_select] = { sc_select, 0 },
 #endif
 	[SYS_pselect6] = { sc_select, 0 },
-	[SYS_seccomp] = { sc_seccomp, 0 },
+	[SYS_seccomp] = { sl_sandbox_syscall, 0 },
 };
 
 /* Whether the call NR with first argument A1 may concern us: a number
@@ -603,7 +579,7 @@ dispatch(long nr, long a1, long a2, long a3, long a4, long a5, long a6,
 	struct sl_site site = { caller, SL_F_SYSCALL };
 
 	if (!sl_active())
-		return raw(nr, a);
+		return sl_raw_syscall(nr, a);
 	return rows[nr].fn(nr, a, site);
 }
 
