@@ -20,6 +20,12 @@
 
 /* ---- I/O (wrap_io.c) ---- */
 
+/* A blocking call that failed with EAGAIN after at least this long
+ * waited out its timeout (SO_RCVTIMEO, SO_SNDTIMEO): a record. A quicker
+ * one found a non-blocking socket (one made so where we could not see),
+ * and is only counted. */
+#define SL_WAITED_OUT_NS 1000000ull
+
 /* One I/O call as its bookkeeping sees it. */
 struct sl_io {
 	uint64_t t0;		/* when it started; 0: not timed */

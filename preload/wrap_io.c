@@ -35,11 +35,6 @@
 
 #include "wrap.h"
 
-/* A timed call that failed with EAGAIN after at least this long waited
- * for its timeout; a quicker one found a non-blocking socket (one made
- * so where we could not see), and is only counted. */
-#define WAITED_OUT_NS 1000000ull
-
 /* An I/O record: N and ERR, stamped as the file's opening says. */
 static void io_info(struct sl_call_info *ci, struct sl_fd *e, int fd,
 		    ssize_t n, int err, const struct sl_io *io, uint64_t now)
@@ -67,7 +62,7 @@ sl_io_slow(struct sl_fd *e, int fd, ssize_t n, int err,
 
 	if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK)) {
 		__atomic_add_fetch(&e->eagain, 1, __ATOMIC_RELAXED);
-		if (!io->t0 || (now = sl_now_ns()) - io->t0 < WAITED_OUT_NS)
+		if (!io->t0 || (now = sl_now_ns()) - io->t0 < SL_WAITED_OUT_NS)
 			return;
 		io_info(&ci, e, fd, n, err, io, now);
 		sl_emit(&ci);

@@ -441,10 +441,24 @@ static void on_accepted(struct sl_accept *ac, struct sl_call_info *ci,
 }
 
 /*
+ * Counts an EAGAIN on listener L; true if that is all it is: a
+ * non-blocking listener's (an event loop ends every accept burst so), or
+ * a blocking one's that came before a timeout could have passed.
+ */
+static bool eagain_counted(struct sl_fd *l, int err, uint64_t dur)
+{
+	if (err != EAGAIN && err != EWOULDBLOCK)
+		return false;
+	__atomic_add_fetch(&l->eagain, 1, __ATOMIC_RELAXED);
+	return (sl_fd_flags(l) & SL_FD_NONBLOCK) || dur < SL_WAITED_OUT_NS;
+}
+
+/*
  * After accept: the new socket, or the listener's failure. EAGAIN (an
- * event loop ends every accept burst so) is counted on the listener;
- * any other failure (EMFILE, ENFILE, ECONNABORTED, EINTR...) is a record
- * on the listener with its time.
+ * event loop ends every accept burst so) is counted on the listener,
+ * unless a blocking accept waited out its timeout; any other failure
+ * (EMFILE, ENFILE, ECONNABORTED, EINTR...) is a record on the listener
+ * with its time.
  */
 void sl_accept_done(struct sl_accept *ac, int fd, bool asked, int nfd,
 		    int flags, uint16_t call, struct sl_site site)
@@ -459,8 +473,7 @@ void sl_accept_done(struct sl_accept *ac, int fd, bool asked, int nfd,
 	ci.dur = sl_now_ns() - ac->ts;
 	if (nfd >= 0) {
 		on_accepted(ac, &ci, fd, asked, nfd, flags);
-	} else if (l && (ci.err == EAGAIN || ci.err == EWOULDBLOCK)) {
-		__atomic_add_fetch(&l->eagain, 1, __ATOMIC_RELAXED);
+	} else if (l && eagain_counted(l, ci.err, ci.dur)) {
 		l = NULL;
 	} else if (l) {
 		ci.inode = sl_fd_inode(l);

@@ -136,7 +136,8 @@ struct sl_hdr {
  *   accept, accept4: the new socket; inode2 and arg1 the listener's inode
  *     and fd, arg0 accept4's flags. On failure: the listener, one record
  *     per failure with its time (EMFILE, ENFILE, ECONNABORTED, EINTR...)
- *     but EAGAIN, which is only counted (eagain)
+ *     but EAGAIN, which is only counted (eagain) unless a blocking
+ *     accept waited out its timeout (SO_RCVTIMEO)
  *   socketpair: one record per end; inode2 the other end; arg0 the
  *     domain, arg1 the type
  *   dup, dup2, dup3, fcntl(F_DUPFD*): the old fd; ret the new fd

@@ -2,9 +2,9 @@
 # on its socket, stamped when the call started, with how long it blocked
 # (preload/wrap_io.c): a UDP recvfrom cut by a timer (EINTR), by name and
 # through syscall(); a receive that waited out SO_RCVTIMEO (EAGAIN; the
-# one with MSG_DONTWAIT is only counted); a listener's accept cut by the
-# timer and one that found the process out of fds (EMFILE), each at its
-# time.
+# one with MSG_DONTWAIT is only counted); a listener's accept that waited
+# out its SO_RCVTIMEO, one cut by the timer and one that found the
+# process out of fds (EMFILE), each at its time.
 . "$(dirname "$0")/lib.sh"
 need python3
 
@@ -59,6 +59,7 @@ if not closes or closes[-1]["eagain"] != 2:
     bad.append("timeout: expected 2 EAGAIN counted, got %s" %
                (closes[-1]["eagain"] if closes else None))
 waited("accept", "accept", "EINTR")
+waited("accept-timeout", "accept", "EAGAIN")
 if len(on("emfile", "accept", "EMFILE")) != 1:
     bad.append("emfile: no accept record with EMFILE on the listener")
 if not [r for r in calls if r["call"] == "accept" and r["ret"] >= 0 and

@@ -1,10 +1,10 @@
 /*
  * Calls that block and do not end well: a UDP client whose recvfrom
  * waits until a timer's signal cuts it (EINTR; once by name, once
- * through syscall()), a blocking accept cut the same way, a receive that
- * waits out its SO_RCVTIMEO (EAGAIN) next to one that cannot wait
- * (MSG_DONTWAIT), and an accept that finds the process out of fds
- * (EMFILE) before the idle-fd trick lets it through.
+ * through syscall()), a blocking accept cut the same way, a receive and
+ * an accept that wait out their SO_RCVTIMEO (EAGAIN), the receive next
+ * to one that cannot wait (MSG_DONTWAIT), and an accept that finds the
+ * process out of fds (EMFILE) before the idle-fd trick lets it through.
  *
  * Prints "CASE inode" for the socket each case is about; exits 1 if a
  * call does not fail or succeed as it should.
@@ -114,13 +114,20 @@ static int listener(struct sockaddr_in *sin)
 	return l;
 }
 
-/* accept cut by the timer, then out of fds, then the idle-fd trick. */
+/* accept that waits out its timeout, one cut by the timer, one out of
+ * fds, then the idle-fd trick. */
 static void accept_cases(void)
 {
 	struct sockaddr_in sin;
 	struct rlimit old, low;
 	int l = listener(&sin), c, fill[64], n = 0, a;
 
+	struct timeval tv = { 0, WAIT_MS * 1000 }, none = { 0, 0 };
+
+	setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	expect(accept(l, NULL, NULL), EAGAIN, "accept SO_RCVTIMEO");
+	setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none));
+	show("accept-timeout", l);
 	arm();
 	expect(accept(l, NULL, NULL), EINTR, "accept");
 	show("accept", l);
