@@ -219,8 +219,14 @@ uint64_t sl_fd_adopt(int fd, int *family, int *type)
 
 	if (!id) {
 		*family = *type = 0;
-		if ((unsigned int)fd >= (unsigned int)sl_fd_cap || !is_epoll(fd))
+		if ((unsigned int)fd >= (unsigned int)sl_fd_cap)
 			return 0;
+		if (!is_epoll(fd)) {
+			/* The kernel gave a number we thought held a socket:
+			 * that one was closed where we could not see. */
+			sl_fd_forget(fd);
+			return 0;
+		}
 		id = sl_epoll_id_new();
 		sl_fd_track(fd, id, 0, 0, SL_FD_EPOLL);
 		return id;

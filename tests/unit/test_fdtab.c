@@ -168,6 +168,8 @@ static void test_adopt_socket_epoll_and_other(void **state)
 	sl_fd_forget(ep);
 
 	assert_int_equal(pipe(p), 0);
+	/* A stale entry at the number (its close unseen) goes. */
+	sl_fd_track(p[0], 4242, AF_INET, SOCK_STREAM, 0);
 	assert_int_equal(sl_fd_adopt(p[0], &family, &type), 0);
 	assert_null(sl_fd_get(p[0]));
 	close(sv[0]);
