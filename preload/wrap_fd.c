@@ -3,9 +3,10 @@
  * closefrom, dup, dup2, dup3 and fcntl (F_DUPFD, F_DUPFD_CLOEXEC, and
  * F_SETFL for O_NONBLOCK).
  *
- * They also keep our transport fd ours (DESIGN.md 5): closing it answers
- * EBADF, as it would have without us; a dup2 onto it moves our
- * connection out of the way first; ranges skip it.
+ * They also keep our transport fd ours: closing it answers EBADF, as it
+ * would have without us; a dup2 onto it moves our connection out of the
+ * way first; ranges skip it. Their halves (wrap.h) serve the same calls
+ * made through syscall(), which is how libuv closes every fd.
  */
 #include <errno.h>
 #include <fcntl.h>

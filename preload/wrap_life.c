@@ -6,7 +6,9 @@
  * Each wrapper has the same shape: pass through at once when tracing is
  * off or the fd is not ours to follow; otherwise time the real call,
  * keep its result and errno, update the fd table, record, and give the
- * caller exactly what libc gave us.
+ * caller exactly what libc gave us. What comes before and after the real
+ * call are functions of their own (sl_*_begin, sl_*_done in wrap.h),
+ * which syscall() runs around the same call made by number.
  */
 #include <errno.h>
 #include <netinet/in.h>
