@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "policy.h"
-#include "preload.h"
+#include "wrap.h"
 
 static struct sl_policy pol;
 bool sl_pol_on;
@@ -304,7 +304,7 @@ static int64_t clamp(int64_t v, const struct sl_rule *r)
  */
 static int decide_setsockopt(int fd, struct sl_fd *e, const struct sl_rule *r,
 			     const void *val, socklen_t len, int64_t *prog_out,
-			     uint64_t caller)
+			     sl_setsockopt_fn *real, uint64_t caller)
 {
 	const struct sl_opt *o = &sl_opts[r->opt];
 	struct sockaddr_storage copy;
@@ -316,14 +316,14 @@ static int decide_setsockopt(int fd, struct sl_fd *e, const struct sl_rule *r,
 	if (!val || len > sizeof(copy) ||
 	    sl_copy_user(&copy, val, len) != len ||
 	    sl_opt_decode(o, &copy, len, &prog) < 0)
-		return SL_REAL(setsockopt)(fd, o->level, o->optname, val, len);
+		return real(fd, o->level, o->optname, val, len);
 	*prog_out = prog;
 	v = r->action == SL_ACT_SET ? r->value :
 	    r->action == SL_ACT_CLAMP ? clamp(prog, r) : prog;
 	if (r->action == SL_ACT_CLAMP && v == prog)
-		return SL_REAL(setsockopt)(fd, o->level, o->optname, val, len);
+		return real(fd, o->level, o->optname, val, len);
 	if (pol.audit) {
-		ret = SL_REAL(setsockopt)(fd, o->level, o->optname, val, len);
+		ret = real(fd, o->level, o->optname, val, len);
 		err = errno;
 	} else if (r->action == SL_ACT_DENY) {
 		ret = -1;
@@ -349,13 +349,12 @@ static int decide_setsockopt(int fd, struct sl_fd *e, const struct sl_rule *r,
  */
 static void record_setsockopt(int fd, struct sl_fd *e, int level, int name,
 			      const int64_t *value, int ret, uint64_t ts,
-			      uint64_t caller)
+			      struct sl_site site)
 {
 	struct sl_call_info ci = {
-		.call = SL_CALL_SETSOCKOPT, .fd = fd, .ret = ret,
-		.err = errno, .ts = ts,
-		.caller = caller, .inode = sl_fd_inode(e), .arg0 = level,
-		.arg1 = name, .ent = e,
+		.call = SL_CALL_SETSOCKOPT, .flags = site.flags, .fd = fd,
+		.ret = ret, .err = errno, .ts = ts, .caller = site.caller,
+		.inode = sl_fd_inode(e), .arg0 = level, .arg1 = name, .ent = e,
 	};
 
 	if (value) {
@@ -365,20 +364,22 @@ static void record_setsockopt(int fd, struct sl_fd *e, int level, int name,
 	sl_emit(&ci);
 }
 
-SL_EXPORT int setsockopt(int fd, int level, int name, const void *val,
-			 socklen_t len)
+/*
+ * The program's setsockopt on the followed socket E, through REAL: libc's
+ * function, or the system call when it came through syscall(). The
+ * policy may change the value or answer in the kernel's place.
+ */
+int sl_setsockopt(struct sl_fd *e, int fd, int level, int name,
+		  const void *val, socklen_t len, sl_setsockopt_fn *real,
+		  struct sl_site site)
 {
-	struct sl_fd *e = sl_traced(fd);
 	struct sockaddr_storage l, r;
 	struct sl_sock_desc d;
 	const struct sl_rule *rule = NULL;
 	int64_t value = INT64_MIN;
-	uint64_t ts;
+	uint64_t ts = sl_now_ns();
 	int opt, ret, err, v;
 
-	if (!e)
-		return SL_REAL(setsockopt)(fd, level, name, val, len);
-	ts = sl_now_ns();
 	/* A transparent listener accepts for addresses not its own. */
 	if ((level == SOL_IP && name == IP_TRANSPARENT) ||
 	    (level == SOL_IPV6 && name == IPV6_TRANSPARENT))
@@ -389,10 +390,10 @@ SL_EXPORT int setsockopt(int fd, int level, int name, const void *val,
 		rule = decide(&d, opt, NULL);
 	}
 	if (rule) {
-		ret = decide_setsockopt(fd, e, rule, val, len, &value,
-					SL_CALLER());
+		ret = decide_setsockopt(fd, e, rule, val, len, &value, real,
+					site.caller);
 	} else {
-		ret = SL_REAL(setsockopt)(fd, level, name, val, len);
+		ret = real(fd, level, name, val, len);
 		/* Success: the kernel read an int's worth of VAL. */
 		if (ret == 0 && len >= sizeof(int)) {
 			memcpy(&v, val, sizeof(v));
@@ -401,7 +402,18 @@ SL_EXPORT int setsockopt(int fd, int level, int name, const void *val,
 	}
 	err = errno;
 	record_setsockopt(fd, e, level, name, value == INT64_MIN ? NULL : &value,
-			  ret, ts, SL_CALLER());
+			  ret, ts, site);
 	errno = err;
 	return ret;
+}
+
+SL_EXPORT int setsockopt(int fd, int level, int name, const void *val,
+			 socklen_t len)
+{
+	struct sl_fd *e = sl_traced(fd);
+
+	if (!e)
+		return SL_REAL(setsockopt)(fd, level, name, val, len);
+	return sl_setsockopt(e, fd, level, name, val, len,
+			     SL_REAL(setsockopt), SL_SITE());
 }

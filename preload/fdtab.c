@@ -7,6 +7,11 @@
  * non-socket fd pays. Entries are written by the thread that creates or
  * closes the fd; the I/O counters are bumped with relaxed atomics so that
  * threads sharing a socket do not lose counts.
+ *
+ * An entry starts when we see the fd made (socket, accept, socketpair,
+ * dup, epoll_create), found at start (inherited), or handed to us by
+ * another process over a UNIX socket (sl_fd_adopt, for fdpass.c). An
+ * epoll instance is an entry too, named by an id of ours.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,7 +26,7 @@
 
 #include "preload.h"
 
-/* Beyond this many fds a program is not followed (48 MiB of address
+/* Beyond this many fds a program is not followed (64 MiB of address
  * space, reserved but never touched unless used). */
 #define FD_CAP_MAX (1 << 20)
 #define FD_CAP_MIN 1024
@@ -79,6 +84,7 @@ struct sl_fd *sl_fd_track(int fd, uint64_t inode, int family, int type,
 	SL_STORE(e->type, (uint16_t)type);
 	SL_STORE(e->role, 0);
 	SL_STORE(e->pol_rules, 0);
+	SL_STORE(e->peeks, 0);
 	__atomic_store_n(&e->inode, inode, __ATOMIC_RELEASE);
 	high = __atomic_load_n(&fd_high, __ATOMIC_RELAXED);
 	while (fd >= high &&
@@ -109,6 +115,7 @@ void sl_fd_snapshot(const struct sl_fd *e, struct sl_fd *copy)
 		.type = SL_LOAD(e->type),
 		.role = SL_LOAD(e->role),
 		.pol_rules = SL_LOAD(e->pol_rules),
+		.peeks = SL_LOAD(e->peeks),
 	};
 }
 
@@ -136,6 +143,7 @@ void sl_fd_after_fork(void)
 		SL_STORE(e->tx_calls, 0);
 		SL_STORE(e->rx_calls, 0);
 		SL_STORE(e->eagain, 0);
+		SL_STORE(e->peeks, 0);
 		sl_fd_set(e, SL_FD_INHERITED);
 	}
 }
@@ -160,6 +168,74 @@ uint64_t sl_fd_inode_of(int fd, int *family, int *type)
 					&len) < 0)
 		*type = 0;
 	return (uint64_t)st.st_ino;
+}
+
+/*
+ * An epoll instance has no inode of its own (all epoll fds share one
+ * anonymous inode), so we name it: SL_EPOLL_ID_BIT, our pid, a sequence.
+ */
+uint64_t sl_epoll_id_new(void)
+{
+	static uint32_t seq;
+
+	return SL_EPOLL_ID_BIT | ((uint64_t)(uint32_t)sl_pid << 24) |
+	       (__atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED) & 0xffffff);
+}
+
+/* Whether FD is an epoll instance: what /proc says it links to. */
+static bool is_epoll(int fd)
+{
+	static const char want[] = "anon_inode:[eventpoll]";
+	char path[32] = "/proc/self/fd/", digits[12], link[sizeof(want)];
+	size_t at = strlen(path), nd = 0;
+	ssize_t n;
+
+	do
+		digits[nd++] = (char)('0' + fd % 10);
+	while ((fd /= 10) && nd < sizeof(digits));
+	while (nd)
+		path[at++] = digits[--nd];
+	path[at] = '\0';
+	n = readlink(path, link, sizeof(link));
+	return n == (ssize_t)sizeof(want) - 1 && !memcmp(link, want, (size_t)n);
+}
+
+/*
+ * An fd this process was handed by another one (SCM_RIGHTS): followed
+ * from now on if it is a socket or an epoll instance, and its identity
+ * returned for the record (0: neither, not followed). A socket is named
+ * by the kernel's inode, the one name both processes share; an epoll
+ * instance gets a new id of ours, since the sender's id is its own.
+ * O_NONBLOCK is asked of the kernel: the file description is the
+ * sender's, set however the sender set it, and whether a call on it can
+ * block decides what we time and record. A received fd is not
+ * inherited: it arrives as a call of this process.
+ */
+uint64_t sl_fd_adopt(int fd, int *family, int *type)
+{
+	uint64_t id = sl_fd_inode_of(fd, family, type);
+	unsigned int flags = 0;
+	int fl;
+
+	if (!id) {
+		*family = *type = 0;
+		if ((unsigned int)fd >= (unsigned int)sl_fd_cap)
+			return 0;
+		if (!is_epoll(fd)) {
+			/* The kernel gave a number we thought held a socket:
+			 * that one was closed where we could not see. */
+			sl_fd_forget(fd);
+			return 0;
+		}
+		id = sl_epoll_id_new();
+		sl_fd_track(fd, id, 0, 0, SL_FD_EPOLL);
+		return id;
+	}
+	fl = SL_REAL(fcntl)(fd, F_GETFL);
+	if (fl >= 0 && (fl & O_NONBLOCK))
+		flags |= SL_FD_NONBLOCK;
+	sl_fd_track(fd, id, *family, *type, flags);
+	return id;
 }
 
 static void track_inherited(int fd)
@@ -190,7 +266,7 @@ void sl_fdtab_scan_inherited(void)
 
 	if (dir < 0)
 		return;
-	while ((n = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
+	while ((n = SL_REAL(syscall)(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
 		for (long off = 0; off < n;) {
 			struct dirent64 *d = (struct dirent64 *)(buf + off);
 			char *end;

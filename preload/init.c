@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -91,7 +90,7 @@ uint64_t sl_now_ns(void)
 pid_t sl_gettid(void)
 {
 	if (sl_unlikely(!tid_cache))
-		tid_cache = (pid_t)syscall(SYS_gettid);
+		tid_cache = gettid();
 	return tid_cache;
 }
 
@@ -103,7 +102,7 @@ pid_t sl_gettid(void)
  */
 bool sl_vfork_child(void)
 {
-	if ((pid_t)syscall(SYS_getpid) != sl_pid)
+	if (getpid() != sl_pid)
 		return true;
 	sl_in_vfork = 0;
 	return false;
@@ -111,7 +110,7 @@ bool sl_vfork_child(void)
 
 void sl_reset_ids_after_fork(void)
 {
-	sl_pid = (pid_t)syscall(SYS_getpid);
+	sl_pid = getpid();
 	tid_cache = 0;
 }
 
@@ -208,7 +207,7 @@ __attribute__((constructor(101))) void sl_init(void)
 	if (__atomic_exchange_n(&done, 1, __ATOMIC_ACQ_REL))
 		return;
 	sl_bind();
-	sl_pid = (pid_t)syscall(SYS_getpid);
+	sl_pid = getpid();
 	read_config();
 	if (!sl_cfg.follow)
 		unfollow();

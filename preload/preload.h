@@ -28,6 +28,7 @@
 #define SL_TLS __thread __attribute__((tls_model("initial-exec")))
 #define sl_likely(x) __builtin_expect(!!(x), 1)
 #define sl_unlikely(x) __builtin_expect(!!(x), 0)
+#define SL_CALLER() ((uint64_t)(uintptr_t)__builtin_return_address(0))
 
 /* The real libc functions, bound once by sl_bind(). */
 struct sl_real {
@@ -177,6 +178,8 @@ struct sl_fd {
 	uint8_t role;		/* policy's enum sl_role_sel, once known */
 	uint8_t pad[3];
 	uint64_t pol_rules;	/* policy set rules applied (first 64) */
+	uint32_t peeks;		/* MSG_PEEK reads: not in rx_bytes/rx_calls */
+	uint32_t pad2;
 };
 
 extern struct sl_fd *sl_fds;
@@ -191,6 +194,8 @@ void sl_fd_after_fork(void);
 int sl_fd_high(void);		/* one past the highest fd ever tracked */
 uint64_t sl_fd_inode_of(int fd, int *family, int *type);
 void sl_fdtab_scan_inherited(void);
+uint64_t sl_epoll_id_new(void);
+uint64_t sl_fd_adopt(int fd, int *family, int *type);
 
 /*
  * fd numbers are process-wide, so any thread may read any entry while
@@ -239,6 +244,19 @@ static inline struct sl_fd *sl_fd_get(int fd)
 		return &sl_fds[fd];
 	return NULL;
 }
+
+/*
+ * Where a call came from: the caller's return address, and SL_F_SYSCALL
+ * when the program made it through libc's syscall(). The wrappers' shared
+ * halves (wrap.h) take one, so a record made either way is built by the
+ * same code and differs only in that flag.
+ */
+struct sl_site {
+	uint64_t caller;
+	uint16_t flags;		/* SL_F_SYSCALL or 0 */
+};
+
+#define SL_SITE() ((struct sl_site){ SL_CALLER(), 0 })
 
 /* Records: built on the stack, appended to this thread's buffer. */
 struct sl_call_info {
@@ -313,7 +331,14 @@ void sl_transport_before_exec(void);
 void sl_transport_exec_failed(void);
 bool sl_transport_adopt(int fd);
 void sl_transport_exit(int status);
-bool sl_is_transport_fd(int fd);
+extern int sl_conn_fd;
+
+/* Whether FD is our connection to the collector: asked by every close. */
+static inline bool sl_is_transport_fd(int fd)
+{
+	return fd >= 0 && fd == __atomic_load_n(&sl_conn_fd, __ATOMIC_RELAXED);
+}
+
 int sl_transport_fd(void);
 int sl_transport_move_from(int fd);
 void sl_transport_init(void);
@@ -353,7 +378,5 @@ static inline struct sl_fd *sl_traced(int fd)
 		return NULL;
 	return e;
 }
-
-#define SL_CALLER() ((uint64_t)(uintptr_t)__builtin_return_address(0))
 
 #endif

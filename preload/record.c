@@ -45,10 +45,9 @@ static void fill_call(struct sl_rec_call *r, const struct sl_call_info *ci)
 	r->call = ci->call;
 	r->flags = ci->flags;
 	r->peer_pid = ci->peer_pid;
-	r->peeks = 0;
 	if (!ci->ent) {
 		r->tx_bytes = r->rx_bytes = 0;
-		r->tx_calls = r->rx_calls = r->eagain = 0;
+		r->tx_calls = r->rx_calls = r->eagain = r->peeks = 0;
 		return;
 	}
 	r->tx_bytes = SL_LOAD(ci->ent->tx_bytes);
@@ -56,6 +55,7 @@ static void fill_call(struct sl_rec_call *r, const struct sl_call_info *ci)
 	r->tx_calls = SL_LOAD(ci->ent->tx_calls);
 	r->rx_calls = SL_LOAD(ci->ent->rx_calls);
 	r->eagain = SL_LOAD(ci->ent->eagain);
+	r->peeks = SL_LOAD(ci->ent->peeks);
 	if (sl_fd_flags(ci->ent) & SL_FD_NONBLOCK)
 		r->flags |= SL_F_NONBLOCK;
 }

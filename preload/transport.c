@@ -41,7 +41,8 @@
  * nothing is sent again, and no system call is made to try. */
 enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_UP, CONN_DARK };
 
-static int conn_fd = -1;
+/* The connection's fd: read by every close (sl_is_transport_fd). */
+int sl_conn_fd = -1;
 static int conn_state = CONN_DOWN;
 static unsigned int conn_count;		/* connections made by this image */
 static uint64_t next_try_ns;
@@ -59,7 +60,7 @@ void sl_count_drop(uint32_t records)
 
 static int send_msg(const void *buf, size_t len)
 {
-	int fd = __atomic_load_n(&conn_fd, __ATOMIC_ACQUIRE);
+	int fd = __atomic_load_n(&sl_conn_fd, __ATOMIC_ACQUIRE);
 
 	if (SL_REAL(send)(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) ==
 	    (ssize_t)len)
@@ -108,15 +109,15 @@ err_close:
 /* Puts a fresh connection where our fd already is, or makes it ours. */
 static int install_conn(int fd)
 {
-	if (conn_fd >= 0 && fd != conn_fd) {
-		if (SL_REAL(dup3)(fd, conn_fd, O_CLOEXEC) < 0) {
+	if (sl_conn_fd >= 0 && fd != sl_conn_fd) {
+		if (SL_REAL(dup3)(fd, sl_conn_fd, O_CLOEXEC) < 0) {
 			SL_REAL(close)(fd);
 			return -errno;
 		}
 		SL_REAL(close)(fd);
 		return 0;
 	}
-	__atomic_store_n(&conn_fd, fd, __ATOMIC_RELEASE);
+	__atomic_store_n(&sl_conn_fd, fd, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -134,7 +135,7 @@ static int start_conn(uint64_t now, uint32_t hello_flags)
 	if (mfd >= 0 && err)
 		sl_ring_cancel(mfd);
 	else if (mfd >= 0)
-		sl_ring_offer(mfd, __atomic_load_n(&conn_fd, __ATOMIC_ACQUIRE),
+		sl_ring_offer(mfd, __atomic_load_n(&sl_conn_fd, __ATOMIC_ACQUIRE),
 			      now);
 	return err;
 }
@@ -216,7 +217,7 @@ static void send_drop_record(uint64_t now)
 static bool collector_alive(void)
 {
 	char c;
-	int fd = __atomic_load_n(&conn_fd, __ATOMIC_ACQUIRE);
+	int fd = __atomic_load_n(&sl_conn_fd, __ATOMIC_ACQUIRE);
 
 	return SL_REAL(recv)(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
 	       (errno == EAGAIN || errno == EWOULDBLOCK);
@@ -300,14 +301,9 @@ void sl_go_dark(void)
 		sl_fd_forget(fd);
 }
 
-bool sl_is_transport_fd(int fd)
-{
-	return fd >= 0 && fd == __atomic_load_n(&conn_fd, __ATOMIC_RELAXED);
-}
-
 int sl_transport_fd(void)
 {
-	return __atomic_load_n(&conn_fd, __ATOMIC_RELAXED);
+	return __atomic_load_n(&sl_conn_fd, __ATOMIC_RELAXED);
 }
 
 /*
@@ -323,7 +319,7 @@ int sl_transport_move_from(int fd)
 	nfd = SL_REAL(fcntl)(fd, F_DUPFD_CLOEXEC, fd > 64 ? fd / 2 : 3);
 	if (nfd < 0)
 		return -errno;
-	__atomic_store_n(&conn_fd, nfd, __ATOMIC_RELEASE);
+	__atomic_store_n(&sl_conn_fd, nfd, __ATOMIC_RELEASE);
 	return 0;
 }
 
@@ -365,9 +361,9 @@ void sl_transport_after_fork(int child_fd)
 	sl_reset_ids_after_fork();
 	sl_buffer_after_fork();
 	sl_ring_after_fork();
-	if (conn_fd >= 0)
-		SL_REAL(close)(conn_fd);
-	conn_fd = -1;
+	if (sl_conn_fd >= 0)
+		SL_REAL(close)(sl_conn_fd);
+	sl_conn_fd = -1;
 	conn_state = CONN_DOWN;
 	conn_count = 0;
 	next_try_ns = 0;
@@ -377,7 +373,7 @@ void sl_transport_after_fork(int child_fd)
 	if (child_fd < 0)
 		return;
 	now = sl_now_ns();
-	conn_fd = child_fd;
+	sl_conn_fd = child_fd;
 	if (start_conn(now, SL_HELLO_FORKED)) {
 		schedule_retry(now);
 		return;
@@ -395,13 +391,13 @@ void sl_transport_before_exec(void)
 {
 	if (sl_cfg.follow &&
 	    __atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_UP)
-		SL_REAL(fcntl)(conn_fd, F_SETFD, 0);
+		SL_REAL(fcntl)(sl_conn_fd, F_SETFD, 0);
 }
 
 void sl_transport_exec_failed(void)
 {
-	if (conn_fd >= 0)
-		SL_REAL(fcntl)(conn_fd, F_SETFD, FD_CLOEXEC);
+	if (sl_conn_fd >= 0)
+		SL_REAL(fcntl)(sl_conn_fd, F_SETFD, FD_CLOEXEC);
 }
 
 /* At init: is FD the connection a traced exec left us? */
@@ -411,7 +407,7 @@ bool sl_transport_adopt(int fd)
 	socklen_t len = sizeof(sun);
 	size_t plen = strlen(sl_cfg.socket_path);
 
-	if (conn_fd >= 0 ||
+	if (sl_conn_fd >= 0 ||
 	    getpeername(fd, (struct sockaddr *)&sun, &len) < 0 ||
 	    sun.sun_family != AF_UNIX ||
 	    len < offsetof(struct sockaddr_un, sun_path) + plen ||
@@ -420,7 +416,7 @@ bool sl_transport_adopt(int fd)
 	     sun.sun_path[plen] != '\0'))
 		return false;
 	SL_REAL(fcntl)(fd, F_SETFD, FD_CLOEXEC);
-	conn_fd = fd;
+	sl_conn_fd = fd;
 	return true;
 }
 
@@ -438,7 +434,7 @@ static void report_open_sockets(uint64_t now)
 
 		if (!e || (sl_fd_flags(e) & SL_FD_EPOLL) ||
 		    !(SL_LOAD(e->tx_calls) | SL_LOAD(e->rx_calls) |
-		      SL_LOAD(e->eagain)))
+		      SL_LOAD(e->eagain) | SL_LOAD(e->peeks)))
 			continue;
 		ci.inode = sl_fd_inode(e);
 		ci.ent = e;
@@ -477,7 +473,7 @@ void sl_transport_init(void)
 	/* An exec'd image says hello on the connection it inherited, and
 	 * one that inherited sockets reports them now, not at its first
 	 * call: they may be all it ever uses. */
-	if (conn_fd >= 0 && !start_conn(sl_now_ns(), SL_HELLO_EXEC)) {
+	if (sl_conn_fd >= 0 && !start_conn(sl_now_ns(), SL_HELLO_EXEC)) {
 		conn_count = 1;
 		conn_state = CONN_UP;
 	} else if (sl_fd_high()) {

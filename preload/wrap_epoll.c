@@ -1,92 +1,93 @@
 /*
  * Wrappers that make and change epoll instances: epoll_create,
- * epoll_create1 and epoll_ctl (DESIGN.md 9), and ioctl(FIONBIO), the
- * other way to make a socket non-blocking.
+ * epoll_create1 and epoll_ctl, and ioctl(FIONBIO), the other way to make
+ * a socket non-blocking.
  *
  * An epoll instance is followed in the fd table like a socket, under an
- * id of our own (SL_EPOLL_ID_BIT | pid | sequence): all epoll fds share
- * one anonymous inode, so the kernel's cannot name them. Its close and
- * dup are then recorded by the fd wrappers as for any socket.
+ * id of our own (sl_epoll_id_new: SL_EPOLL_ID_BIT | pid | sequence): all
+ * epoll fds share one anonymous inode, so the kernel's cannot name them.
+ * Its close and dup are then recorded by the fd wrappers as for any
+ * socket.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <sys/ioctl.h>
 
-#include "preload.h"
+#include "wrap.h"
 
-static uint32_t epoll_seq;
-
-static void on_epoll_create(int fd, int64_t flags, uint64_t ts, int err,
-			    uint64_t caller)
+/* After epoll_create (FLAGS -1) or epoll_create1: follow the instance. */
+void sl_epoll_create_done(int fd, int64_t flags, uint64_t ts,
+			  struct sl_site site)
 {
+	int err = errno;
 	struct sl_call_info ci = {
-		.call = SL_CALL_EPOLL_CREATE, .fd = fd, .ret = fd, .err = err,
-		.ts = ts, .caller = caller, .arg0 = flags,
+		.call = SL_CALL_EPOLL_CREATE, .flags = site.flags, .fd = fd,
+		.ret = fd, .err = err, .ts = ts, .caller = site.caller,
+		.arg0 = flags,
 	};
 
 	if (fd >= 0) {
-		ci.inode = SL_EPOLL_ID_BIT | ((uint64_t)(uint32_t)sl_pid << 24) |
-			   (__atomic_add_fetch(&epoll_seq, 1, __ATOMIC_RELAXED) &
-			    0xffffff);
+		ci.inode = sl_epoll_id_new();
 		ci.ent = sl_fd_track(fd, ci.inode, 0, 0, SL_FD_EPOLL);
 	}
 	ci.dur = sl_now_ns() - ts;
 	sl_emit(&ci);
+	errno = err;
 }
 
 SL_EXPORT int epoll_create(int size)
 {
 	uint64_t ts;
-	int fd, err;
+	int fd;
 
 	if (!sl_active())
 		return SL_REAL(epoll_create)(size);
 	ts = sl_now_ns();
 	fd = SL_REAL(epoll_create)(size);
-	err = errno;
-	on_epoll_create(fd, -1, ts, err, SL_CALLER());
-	errno = err;
+	sl_epoll_create_done(fd, -1, ts, SL_SITE());
 	return fd;
 }
 
 SL_EXPORT int epoll_create1(int flags)
 {
 	uint64_t ts;
-	int fd, err;
+	int fd;
 
 	if (!sl_active())
 		return SL_REAL(epoll_create1)(flags);
 	ts = sl_now_ns();
 	fd = SL_REAL(epoll_create1)(flags);
-	err = errno;
-	on_epoll_create(fd, flags, ts, err, SL_CALLER());
-	errno = err;
+	sl_epoll_create_done(fd, flags, ts, SL_SITE());
 	return fd;
+}
+
+/* The epoll instance at EPFD if we follow it, else NULL. */
+struct sl_fd *sl_epoll_entry(int epfd)
+{
+	struct sl_fd *ep = sl_traced(epfd);
+
+	return ep && (sl_fd_flags(ep) & SL_FD_EPOLL) ? ep : NULL;
 }
 
 /*
  * What a wait will return for the target is event->data; the model maps
  * it back to the socket through this record. The event is read only if
- * the kernel read it (ADD and MOD succeeded).
+ * the kernel read it (ADD and MOD succeeded). The record has no flags:
+ * one made through syscall() looks the same.
  */
-SL_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+void sl_epoll_ctl_done(struct sl_fd *ep, int epfd, int op, int fd,
+		       const struct epoll_event *ev, int ret, uint64_t ts,
+		       struct sl_site site)
 {
-	struct sl_fd *ep = sl_traced(epfd);
 	struct sl_fd *t = sl_fd_get(fd);
 	struct sl_rec_epoll_ctl *r;
-	uint64_t ts;
-	int ret, err;
+	int err = errno;
 
-	if (!ep || !(sl_fd_flags(ep) & SL_FD_EPOLL))
-		return SL_REAL(epoll_ctl)(epfd, op, fd, ev);
-	ts = sl_now_ns();
-	ret = SL_REAL(epoll_ctl)(epfd, op, fd, ev);
-	err = errno;
 	r = sl_rec_begin(sizeof(*r), SL_REC_EPOLL_CTL, ts);
 	if (r) {
 		bool read_ev = ret == 0 && op != EPOLL_CTL_DEL && ev;
 
-		r->caller = SL_CALLER();
+		r->caller = site.caller;
 		r->epoll_id = sl_fd_inode(ep);
 		r->inode = t ? sl_fd_inode(t) : 0;
 		r->data = read_ev ? ev->data.u64 : 0;
@@ -99,7 +100,29 @@ SL_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 		sl_rec_done(ts);
 	}
 	errno = err;
+}
+
+SL_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	struct sl_fd *ep = sl_epoll_entry(epfd);
+	uint64_t ts;
+	int ret;
+
+	if (!ep)
+		return SL_REAL(epoll_ctl)(epfd, op, fd, ev);
+	ts = sl_now_ns();
+	ret = SL_REAL(epoll_ctl)(epfd, op, fd, ev);
+	sl_epoll_ctl_done(ep, epfd, op, fd, ev, ret, ts, SL_SITE());
 	return ret;
+}
+
+/* After a successful ioctl(FIONBIO) on a followed socket. */
+void sl_fionbio_done(struct sl_fd *e, const void *arg)
+{
+	if (*(const int *)arg)
+		sl_fd_set(e, SL_FD_NONBLOCK);
+	else
+		sl_fd_clear(e, SL_FD_NONBLOCK);
 }
 
 /*
@@ -111,19 +134,13 @@ SL_EXPORT int ioctl(int fd, unsigned long req, ...)
 	struct sl_fd *e = sl_traced(fd);
 	va_list ap;
 	void *arg;
-	int ret, err;
+	int ret;
 
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
 	ret = SL_REAL(ioctl)(fd, req, arg);
-	if (!e || req != FIONBIO || ret < 0)
-		return ret;
-	err = errno;
-	if (*(const int *)arg)
-		sl_fd_set(e, SL_FD_NONBLOCK);
-	else
-		sl_fd_clear(e, SL_FD_NONBLOCK);
-	errno = err;
+	if (e && req == FIONBIO && ret >= 0)
+		sl_fionbio_done(e, arg);
 	return ret;
 }

@@ -3,55 +3,92 @@
  * recv, recvfrom, recvmsg, recvmmsg, read, write, readv, writev, sendfile
  * and the _FORTIFY_SOURCE entry points (__read_chk, __recv_chk,
  * __recvfrom_chk) that Debian-built programs call instead of the plain
- * names.
+ * names. Their halves (sl_io_begin, sl_io_done in wrap.h) serve the same
+ * calls made through syscall() too.
  *
  * I/O is the hot path. A non-socket fd costs one table lookup. A socket
  * costs two relaxed atomic adds: bytes and calls are kept in the fd table
- * and sent with the state changes (DESIGN.md 8). Only what changes the
- * socket's story makes a record: end of stream, a hard error, the first
- * I/O after a pending connect, a datagram socket's first peer.
+ * and sent with the state changes, not one record per call. Only what
+ * changes the socket's story makes a record: end of stream, a hard
+ * error, the first I/O after a pending connect, a datagram socket's first
+ * peer, and a call that was interrupted (EINTR) or waited out its
+ * timeout (EAGAIN on a blocking socket, SO_RCVTIMEO/SO_SNDTIMEO).
+ *
+ * Time: a call that can block (a blocking socket, no MSG_DONTWAIT) reads
+ * the clock before it, so that its record, if it makes one, says when it
+ * started (ts) and how long it took (dur_ns): the event itself happened
+ * at ts + dur_ns. A call that cannot block is not timed: a record it
+ * makes is stamped when it returned, dur_ns 0. The clock is read after
+ * the call only when a record is made.
+ *
+ * Peeks: a MSG_PEEK read leaves the bytes where they were, and the read
+ * that takes them counts them. A peek adds to the fd's `peeks`, never to
+ * rx_bytes or rx_calls (recv, recvfrom, recvmsg, recvmmsg, __recv_chk,
+ * __recvfrom_chk). Other flags change nothing: with MSG_TRUNC a datagram
+ * receive returns the datagram's real length, and that is what is
+ * counted (what the call returned, as strace shows it); MSG_WAITALL
+ * counts what came. sendmmsg and recvmmsg count the sum of msg_len over
+ * the messages the call moved, as one call.
  */
 #include <errno.h>
 #include <sys/sendfile.h>
 
-#include "preload.h"
+#include "wrap.h"
+
+/* An I/O record: N and ERR, stamped as the file's opening says. */
+static void io_info(struct sl_call_info *ci, struct sl_fd *e, int fd,
+		    ssize_t n, int err, const struct sl_io *io, uint64_t now)
+{
+	*ci = (struct sl_call_info){
+		.call = io->call, .flags = io->site.flags, .fd = fd, .ret = n,
+		.err = err, .ts = io->t0 ? io->t0 : now,
+		.dur = io->t0 ? now - io->t0 : 0, .caller = io->site.caller,
+		.inode = sl_fd_inode(e), .ent = e,
+	};
+}
 
 /*
  * Anything but plain success goes here, out of line. REPORT: the counters
  * crossed a reporting boundary, so the timeline gets them while the
  * socket is open.
  */
-static __attribute__((noinline)) void
-io_slow(struct sl_fd *e, int fd, ssize_t n, int err, bool rx, size_t asked,
-	uint16_t call, uint64_t caller, const struct sockaddr *peer,
-	socklen_t peer_len, bool report)
+__attribute__((noinline)) void
+sl_io_slow(struct sl_fd *e, int fd, ssize_t n, int err,
+	   const struct sl_io *io, bool report)
 {
-	struct sl_call_info ci = {
-		.call = call, .fd = fd, .ret = n, .err = err,
-		.ts = sl_now_ns(), .caller = caller, .inode = sl_fd_inode(e),
-		.ent = e,
-	};
+	struct sl_call_info ci;
+	uint64_t now;
 	bool emit = false;
 
+	if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK)) {
+		__atomic_add_fetch(&e->eagain, 1, __ATOMIC_RELAXED);
+		if (!io->t0 || (now = sl_now_ns()) - io->t0 < SL_WAITED_OUT_NS)
+			return;
+		io_info(&ci, e, fd, n, err, io, now);
+		sl_emit(&ci);
+		return;
+	}
+	now = sl_now_ns();
+	io_info(&ci, e, fd, n, err, io, now);
 	if (report) {
 		struct sl_call_info cc = ci;
 
 		cc.call = SL_CALL_COUNTERS;
 		cc.ret = 0;
+		cc.ts = now;
+		cc.dur = 0;
 		sl_emit(&cc);
 	}
-	if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK)) {
-		__atomic_add_fetch(&e->eagain, 1, __ATOMIC_RELAXED);
+	if (n < 0 && err == EINTR) {
+		sl_emit(&ci);
 		return;
 	}
-	if (n < 0 && err == EINTR)
-		return;
 	if ((sl_fd_flags(e) & SL_FD_CONNECTING) &&
 	    sl_fd_clear(e, SL_FD_CONNECTING)) {
 		ci.flags |= SL_F_FIRST_IO;
 		emit = true;
 	}
-	if (n == 0 && rx && asked && (sl_fd_flags(e) & SL_FD_STREAM) &&
+	if (n == 0 && io->rx && io->asked && (sl_fd_flags(e) & SL_FD_STREAM) &&
 	    !(sl_fd_flags(e) & SL_FD_EOF) && sl_fd_claim(e, SL_FD_EOF)) {
 		ci.flags |= SL_F_EOF;
 		emit = true;
@@ -60,11 +97,11 @@ io_slow(struct sl_fd *e, int fd, ssize_t n, int err, bool rx, size_t asked,
 	    sl_fd_claim(e, SL_FD_ERR)) {
 		emit = true;
 	}
-	if (n >= 0 && peer && peer_len &&
+	if (n >= 0 && io->peer && io->peer_len &&
 	    (sl_fd_flags(e) & SL_FD_WANT_PEER) &&
 	    sl_fd_clear(e, SL_FD_WANT_PEER)) {
-		ci.addr = peer;
-		ci.addr_len = peer_len;
+		ci.addr = io->peer;
+		ci.addr_len = io->peer_len;
 		/* Its first datagram gave an unbound socket its port. */
 		ci.want_local = true;
 		emit = true;
@@ -73,54 +110,86 @@ io_slow(struct sl_fd *e, int fd, ssize_t n, int err, bool rx, size_t asked,
 		sl_emit(&ci);
 }
 
-#define ATTENTION (SL_FD_CONNECTING | SL_FD_WANT_PEER)
-
-/* Accounts one I/O call's result; keeps errno. */
-static inline void io_done(struct sl_fd *e, int fd, ssize_t n, bool rx,
-			   size_t asked, uint16_t call, uint64_t caller,
-			   const struct sockaddr *peer, socklen_t peer_len)
+/*
+ * The message calls' done halves: the peer address once the kernel has
+ * read or written the msghdr, and the fds a UNIX socket carried.
+ */
+void sl_sendmsg_done(struct sl_fd *e, int fd, const struct msghdr *msg,
+		     ssize_t n, struct sl_io *io)
 {
-	int err = errno;
-	bool report = false;
-
-	if (n > 0) {
-		uint64_t *bytes = rx ? &e->rx_bytes : &e->tx_bytes;
-		uint32_t *calls = rx ? &e->rx_calls : &e->tx_calls;
-		uint64_t total = __atomic_add_fetch(bytes, (uint64_t)n,
-						    __ATOMIC_RELAXED);
-		uint32_t count = __atomic_add_fetch(calls, 1, __ATOMIC_RELAXED);
-
-		/* Every SL_COUNTER_CALLS calls, or on crossing a multiple
-		 * of SL_COUNTER_BYTES, the counters go on the timeline. */
-		report = !(count % SL_COUNTER_CALLS) ||
-			 ((total - (uint64_t)n) ^ total) >= SL_COUNTER_BYTES;
-		if (sl_likely(!(sl_fd_flags(e) & ATTENTION) && !report))
-			return;
+	if (n >= 0) {
+		io->peer = msg->msg_name;
+		io->peer_len = sl_sane_len(msg->msg_namelen);
 	}
-	io_slow(e, fd, n, err, rx, asked, call, caller, peer, peer_len, report);
-	errno = err;
+	sl_io_done(e, fd, n, io);
+	if (n >= 0 && SL_LOAD(e->family) == AF_UNIX && msg->msg_controllen)
+		sl_fdpass_sent(e, fd, msg, n, io->t0, io->site);
 }
 
-/* A read on a blocking socket may wait: send our records first. */
-static inline void before_rx(const struct sl_fd *e, int flags)
+void sl_recvmsg_done(struct sl_fd *e, int fd, const struct msghdr *msg,
+		     ssize_t n, struct sl_io *io)
 {
-	if (!(sl_fd_flags(e) & SL_FD_NONBLOCK) && !(flags & MSG_DONTWAIT))
-		sl_flush_if_pending();
+	if (n >= 0) {
+		io->peer = msg->msg_name;
+		io->peer_len = sl_sane_len(msg->msg_namelen);
+	}
+	sl_io_done(e, fd, n, io);
+	if (n >= 0 && SL_LOAD(e->family) == AF_UNIX && msg->msg_controllen)
+		sl_fdpass_received(e, fd, msg, n, io->site);
 }
 
-static socklen_t sane_len(socklen_t len)
+/* N messages moved, or -1: their bytes are the sum of their msg_len. */
+static ssize_t mmsg_bytes(const struct mmsghdr *vec, int n)
 {
-	return len > sizeof(struct sockaddr_storage) ?
-		       sizeof(struct sockaddr_storage) : len;
+	ssize_t bytes = 0;
+
+	for (int i = 0; i < n; i++)
+		bytes += vec[i].msg_len;
+	return n < 0 ? n : bytes;
+}
+
+void sl_sendmmsg_done(struct sl_fd *e, int fd, const struct mmsghdr *vec,
+		      int n, struct sl_io *io)
+{
+	if (n > 0) {
+		io->peer = vec[0].msg_hdr.msg_name;
+		io->peer_len = sl_sane_len(vec[0].msg_hdr.msg_namelen);
+	}
+	sl_io_done(e, fd, mmsg_bytes(vec, n), io);
+	if (SL_LOAD(e->family) != AF_UNIX)
+		return;
+	for (int i = 0; i < n; i++)
+		if (vec[i].msg_hdr.msg_controllen)
+			sl_fdpass_sent(e, fd, &vec[i].msg_hdr, n, io->t0,
+				       io->site);
+}
+
+void sl_recvmmsg_done(struct sl_fd *e, int fd, const struct mmsghdr *vec,
+		      int n, struct sl_io *io)
+{
+	if (n > 0) {
+		io->peer = vec[0].msg_hdr.msg_name;
+		io->peer_len = sl_sane_len(vec[0].msg_hdr.msg_namelen);
+	}
+	sl_io_done(e, fd, mmsg_bytes(vec, n), io);
+	if (SL_LOAD(e->family) != AF_UNIX)
+		return;
+	for (int i = 0; i < n; i++)
+		if (vec[i].msg_hdr.msg_controllen)
+			sl_fdpass_received(e, fd, &vec[i].msg_hdr, n, io->site);
 }
 
 SL_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
 	struct sl_fd *e = sl_traced(fd);
-	ssize_t n = SL_REAL(send)(fd, buf, len, flags);
+	struct sl_io io;
+	ssize_t n;
 
-	if (e)
-		io_done(e, fd, n, false, len, SL_CALL_SEND, SL_CALLER(), NULL, 0);
+	if (!e)
+		return SL_REAL(send)(fd, buf, len, flags);
+	sl_io_begin(&io, e, flags, false, SL_CALL_SEND, len, SL_SITE());
+	n = SL_REAL(send)(fd, buf, len, flags);
+	sl_io_done(e, fd, n, &io);
 	return n;
 }
 
@@ -128,23 +197,33 @@ SL_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 			 const struct sockaddr *dst, socklen_t dst_len)
 {
 	struct sl_fd *e = sl_traced(fd);
-	ssize_t n = SL_REAL(sendto)(fd, buf, len, flags, dst, dst_len);
+	struct sl_io io;
+	ssize_t n;
 
-	if (e)
-		io_done(e, fd, n, false, len, SL_CALL_SENDTO, SL_CALLER(), dst,
-			n >= 0 ? sane_len(dst_len) : 0);
+	if (!e)
+		return SL_REAL(sendto)(fd, buf, len, flags, dst, dst_len);
+	sl_io_begin(&io, e, flags, false, SL_CALL_SENDTO, len, SL_SITE());
+	n = SL_REAL(sendto)(fd, buf, len, flags, dst, dst_len);
+	if (n >= 0) {
+		io.peer = dst;
+		io.peer_len = sl_sane_len(dst_len);
+	}
+	sl_io_done(e, fd, n, &io);
 	return n;
 }
 
 SL_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	struct sl_fd *e = sl_traced(fd);
-	ssize_t n = SL_REAL(sendmsg)(fd, msg, flags);
+	struct sl_io io;
+	ssize_t n;
 
-	if (e)
-		io_done(e, fd, n, false, 1, SL_CALL_SENDMSG, SL_CALLER(),
-			n >= 0 ? msg->msg_name : NULL,
-			n >= 0 ? sane_len(msg->msg_namelen) : 0);
+	if (!e)
+		return SL_REAL(sendmsg)(fd, msg, flags);
+	sl_io_begin(&io, e, flags, false, SL_CALL_SENDMSG, 1, SL_SITE());
+	sl_io_stamp_unix(&io, e);
+	n = SL_REAL(sendmsg)(fd, msg, flags);
+	sl_sendmsg_done(e, fd, msg, n, &io);
 	return n;
 }
 
@@ -152,29 +231,29 @@ SL_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 		       int flags)
 {
 	struct sl_fd *e = sl_traced(fd);
-	int n = SL_REAL(sendmmsg)(fd, vec, vlen, flags);
-	ssize_t bytes = 0;
+	struct sl_io io;
+	int n;
 
 	if (!e)
-		return n;
-	for (int i = 0; i < n; i++)
-		bytes += vec[i].msg_len;
-	io_done(e, fd, n < 0 ? n : bytes, false, vlen, SL_CALL_SENDMMSG,
-		SL_CALLER(), n > 0 ? vec[0].msg_hdr.msg_name : NULL,
-		n > 0 ? sane_len(vec[0].msg_hdr.msg_namelen) : 0);
+		return SL_REAL(sendmmsg)(fd, vec, vlen, flags);
+	sl_io_begin(&io, e, flags, false, SL_CALL_SENDMMSG, vlen, SL_SITE());
+	sl_io_stamp_unix(&io, e);
+	n = SL_REAL(sendmmsg)(fd, vec, vlen, flags);
+	sl_sendmmsg_done(e, fd, vec, n, &io);
 	return n;
 }
 
 SL_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
 	struct sl_fd *e = sl_traced(fd);
+	struct sl_io io;
 	ssize_t n;
 
 	if (!e)
 		return SL_REAL(recv)(fd, buf, len, flags);
-	before_rx(e, flags);
+	sl_io_begin(&io, e, flags, true, SL_CALL_RECV, len, SL_SITE());
 	n = SL_REAL(recv)(fd, buf, len, flags);
-	io_done(e, fd, n, true, len, SL_CALL_RECV, SL_CALLER(), NULL, 0);
+	sl_io_done(e, fd, n, &io);
 	return n;
 }
 
@@ -182,30 +261,29 @@ SL_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 			   struct sockaddr *src, socklen_t *src_len)
 {
 	struct sl_fd *e = sl_traced(fd);
+	struct sl_io io;
 	ssize_t n;
 
 	if (!e)
 		return SL_REAL(recvfrom)(fd, buf, len, flags, src, src_len);
-	before_rx(e, flags);
+	sl_io_begin(&io, e, flags, true, SL_CALL_RECVFROM, len, SL_SITE());
 	n = SL_REAL(recvfrom)(fd, buf, len, flags, src, src_len);
-	io_done(e, fd, n, true, len, SL_CALL_RECVFROM, SL_CALLER(),
-		n >= 0 && src_len ? src : NULL,
-		n >= 0 && src && src_len ? sane_len(*src_len) : 0);
+	sl_io_from(&io, n, src, src_len);
+	sl_io_done(e, fd, n, &io);
 	return n;
 }
 
 SL_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
 	struct sl_fd *e = sl_traced(fd);
+	struct sl_io io;
 	ssize_t n;
 
 	if (!e)
 		return SL_REAL(recvmsg)(fd, msg, flags);
-	before_rx(e, flags);
+	sl_io_begin(&io, e, flags, true, SL_CALL_RECVMSG, 1, SL_SITE());
 	n = SL_REAL(recvmsg)(fd, msg, flags);
-	io_done(e, fd, n, true, 1, SL_CALL_RECVMSG, SL_CALLER(),
-		n >= 0 ? msg->msg_name : NULL,
-		n >= 0 ? sane_len(msg->msg_namelen) : 0);
+	sl_recvmsg_done(e, fd, msg, n, &io);
 	return n;
 }
 
@@ -213,44 +291,42 @@ SL_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 		       int flags, struct timespec *timeout)
 {
 	struct sl_fd *e = sl_traced(fd);
-	ssize_t bytes = 0;
+	struct sl_io io;
 	int n;
 
 	if (!e)
 		return SL_REAL(recvmmsg)(fd, vec, vlen, flags, timeout);
-	before_rx(e, flags);
+	sl_io_begin(&io, e, flags, true, SL_CALL_RECVMMSG, vlen, SL_SITE());
 	n = SL_REAL(recvmmsg)(fd, vec, vlen, flags, timeout);
-	for (int i = 0; i < n; i++)
-		bytes += vec[i].msg_len;
-	io_done(e, fd, n < 0 ? n : bytes, true, vlen, SL_CALL_RECVMMSG,
-		SL_CALLER(), n > 0 ? vec[0].msg_hdr.msg_name : NULL,
-		n > 0 ? sane_len(vec[0].msg_hdr.msg_namelen) : 0);
+	sl_recvmmsg_done(e, fd, vec, n, &io);
 	return n;
 }
 
 SL_EXPORT ssize_t read(int fd, void *buf, size_t len)
 {
 	struct sl_fd *e = sl_traced(fd);
+	struct sl_io io;
 	ssize_t n;
 
 	if (sl_likely(!e))
 		return SL_REAL(read)(fd, buf, len);
-	before_rx(e, 0);
+	sl_io_begin(&io, e, 0, true, SL_CALL_READ, len, SL_SITE());
 	n = SL_REAL(read)(fd, buf, len);
-	io_done(e, fd, n, true, len, SL_CALL_READ, SL_CALLER(), NULL, 0);
+	sl_io_done(e, fd, n, &io);
 	return n;
 }
 
 SL_EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
 {
 	struct sl_fd *e = sl_traced(fd);
+	struct sl_io io;
 	ssize_t n;
 
 	if (sl_likely(!e))
 		return SL_REAL(read_chk)(fd, buf, len, buflen);
-	before_rx(e, 0);
+	sl_io_begin(&io, e, 0, true, SL_CALL_READ, len, SL_SITE());
 	n = SL_REAL(read_chk)(fd, buf, len, buflen);
-	io_done(e, fd, n, true, len, SL_CALL_READ, SL_CALLER(), NULL, 0);
+	sl_io_done(e, fd, n, &io);
 	return n;
 }
 
@@ -258,13 +334,14 @@ SL_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen,
 			     int flags)
 {
 	struct sl_fd *e = sl_traced(fd);
+	struct sl_io io;
 	ssize_t n;
 
 	if (!e)
 		return SL_REAL(recv_chk)(fd, buf, len, buflen, flags);
-	before_rx(e, flags);
+	sl_io_begin(&io, e, flags, true, SL_CALL_RECV, len, SL_SITE());
 	n = SL_REAL(recv_chk)(fd, buf, len, buflen, flags);
-	io_done(e, fd, n, true, len, SL_CALL_RECV, SL_CALLER(), NULL, 0);
+	sl_io_done(e, fd, n, &io);
 	return n;
 }
 
@@ -273,80 +350,112 @@ SL_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len,
 				 struct sockaddr *src, socklen_t *src_len)
 {
 	struct sl_fd *e = sl_traced(fd);
+	struct sl_io io;
 	ssize_t n;
 
 	if (!e)
 		return SL_REAL(recvfrom_chk)(fd, buf, len, buflen, flags, src,
 					     src_len);
-	before_rx(e, flags);
+	sl_io_begin(&io, e, flags, true, SL_CALL_RECVFROM, len, SL_SITE());
 	n = SL_REAL(recvfrom_chk)(fd, buf, len, buflen, flags, src, src_len);
-	io_done(e, fd, n, true, len, SL_CALL_RECVFROM, SL_CALLER(),
-		n >= 0 && src_len ? src : NULL,
-		n >= 0 && src && src_len ? sane_len(*src_len) : 0);
+	sl_io_from(&io, n, src, src_len);
+	sl_io_done(e, fd, n, &io);
 	return n;
 }
 
 SL_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
 	struct sl_fd *e = sl_traced(fd);
-	ssize_t n = SL_REAL(write)(fd, buf, len);
+	struct sl_io io;
+	ssize_t n;
 
-	if (sl_unlikely(e != NULL))
-		io_done(e, fd, n, false, len, SL_CALL_WRITE, SL_CALLER(), NULL, 0);
+	if (sl_likely(!e))
+		return SL_REAL(write)(fd, buf, len);
+	sl_io_begin(&io, e, 0, false, SL_CALL_WRITE, len, SL_SITE());
+	n = SL_REAL(write)(fd, buf, len);
+	sl_io_done(e, fd, n, &io);
 	return n;
 }
 
 SL_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
 {
 	struct sl_fd *e = sl_traced(fd);
+	struct sl_io io;
 	ssize_t n;
 
 	if (!e)
 		return SL_REAL(readv)(fd, iov, cnt);
-	before_rx(e, 0);
+	sl_io_begin(&io, e, 0, true, SL_CALL_READV, (size_t)cnt, SL_SITE());
 	n = SL_REAL(readv)(fd, iov, cnt);
-	io_done(e, fd, n, true, (size_t)cnt, SL_CALL_READV, SL_CALLER(), NULL,
-		0);
+	sl_io_done(e, fd, n, &io);
 	return n;
 }
 
 SL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
 	struct sl_fd *e = sl_traced(fd);
-	ssize_t n = SL_REAL(writev)(fd, iov, cnt);
+	struct sl_io io;
+	ssize_t n;
 
-	if (e)
-		io_done(e, fd, n, false, (size_t)cnt, SL_CALL_WRITEV, SL_CALLER(),
-			NULL, 0);
+	if (!e)
+		return SL_REAL(writev)(fd, iov, cnt);
+	sl_io_begin(&io, e, 0, false, SL_CALL_WRITEV, (size_t)cnt, SL_SITE());
+	n = SL_REAL(writev)(fd, iov, cnt);
+	sl_io_done(e, fd, n, &io);
 	return n;
+}
+
+/*
+ * sendfile moves bytes from IN to OUT: either end may be a socket we
+ * follow (OUT usually is; IN can be since pipes and sockets may feed
+ * it). Returns false when neither is followed.
+ */
+bool sl_sendfile_begin(struct sl_sendfile *sf, int out, int in,
+		       size_t count, struct sl_site site)
+{
+	sf->out = out;
+	sf->in = in;
+	sf->eo = sl_traced(out);
+	sf->ei = sl_traced(in);
+	if (sf->eo)
+		sl_io_begin(&sf->io_out, sf->eo, 0, false, SL_CALL_SENDFILE,
+			    count, site);
+	if (sf->ei)
+		sl_io_begin(&sf->io_in, sf->ei, 0, true, SL_CALL_SENDFILE,
+			    count, site);
+	return sf->eo || sf->ei;
+}
+
+void sl_sendfile_done(struct sl_sendfile *sf, ssize_t n)
+{
+	if (sf->eo)
+		sl_io_done(sf->eo, sf->out, n, &sf->io_out);
+	if (sf->ei)
+		sl_io_done(sf->ei, sf->in, n, &sf->io_in);
 }
 
 static ssize_t do_sendfile(ssize_t (*real)(int, int, off_t *, size_t),
 			   int out, int in, off_t *off, size_t count,
-			   uint64_t caller)
+			   struct sl_site site)
 {
-	struct sl_fd *e = sl_traced(out);
-	struct sl_fd *src = sl_traced(in);
-	ssize_t n = real(out, in, off, count);
-	int err = errno;
+	struct sl_sendfile sf;
+	ssize_t n;
 
-	if (e)
-		io_done(e, out, n, false, count, SL_CALL_SENDFILE, caller, NULL, 0);
-	if (src)
-		io_done(src, in, n, true, count, SL_CALL_SENDFILE, caller, NULL,
-			0);
-	errno = err;
+	if (!sl_sendfile_begin(&sf, out, in, count, site))
+		return real(out, in, off, count);
+	n = real(out, in, off, count);
+	sl_sendfile_done(&sf, n);
 	return n;
 }
 
 SL_EXPORT ssize_t sendfile(int out, int in, off_t *off, size_t count)
 {
-	return do_sendfile(SL_REAL(sendfile), out, in, off, count, SL_CALLER());
+	return do_sendfile(SL_REAL(sendfile), out, in, off, count, SL_SITE());
 }
 
 SL_EXPORT ssize_t sendfile64(int out, int in, off_t *off, size_t count)
 {
 	return do_sendfile(SL_REAL(sendfile64) ? sl_real.sendfile64 :
 						 sl_real.sendfile,
-			   out, in, off, count, SL_CALLER());
+			   out, in, off, count, SL_SITE());
 }

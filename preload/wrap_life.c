@@ -6,7 +6,9 @@
  * Each wrapper has the same shape: pass through at once when tracing is
  * off or the fd is not ours to follow; otherwise time the real call,
  * keep its result and errno, update the fd table, record, and give the
- * caller exactly what libc gave us.
+ * caller exactly what libc gave us. What comes before and after the real
+ * call are functions of their own (sl_*_begin, sl_*_done in wrap.h),
+ * which syscall() runs around the same call made by number.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -14,7 +16,7 @@
 #include <sys/stat.h>
 
 #include "policy.h"
-#include "preload.h"
+#include "wrap.h"
 
 static uint64_t inode_of(int fd)
 {
@@ -41,22 +43,27 @@ static bool addr_was_read(int ret, int err)
  * returned, its errno and duration, the fd's socket and counters.
  */
 static void finish(struct sl_call_info *ci, struct sl_fd *e, int ret,
-		   uint64_t caller)
+		   struct sl_site site)
 {
 	ci->err = errno;
 	ci->dur = sl_now_ns() - ci->ts;
 	ci->ret = ret;
-	ci->caller = caller;
+	ci->caller = site.caller;
+	ci->flags |= site.flags;
 	ci->inode = sl_fd_inode(e);
 	ci->ent = e;
 }
 
-static void on_socket(int fd, int domain, int type, int protocol,
-		      uint64_t t0, int err, uint64_t caller)
+/* After socket(): follow the new socket. Inlined into socket(), the
+ * hot one; syscall() calls it through sl_socket_done. */
+static inline __attribute__((always_inline)) void
+on_socket(int fd, int domain, int type, int protocol, uint64_t t0,
+	  struct sl_site site)
 {
+	int err = errno;
 	struct sl_call_info ci = {
-		.call = SL_CALL_SOCKET, .fd = fd, .ret = fd, .err = err,
-		.ts = t0, .caller = caller, .arg0 = domain,
+		.call = SL_CALL_SOCKET, .flags = site.flags, .fd = fd, .ret = fd,
+		.err = err, .ts = t0, .caller = site.caller, .arg0 = domain,
 		.arg1 = (int64_t)(uint32_t)type | ((int64_t)protocol << 32),
 	};
 
@@ -73,31 +80,38 @@ static void on_socket(int fd, int domain, int type, int protocol,
 	sl_emit(&ci);
 	if (sl_pol_on && fd >= 0 && sl_fd_get(fd))
 		sl_policy_stage(fd, sl_fd_get(fd), SL_PW_CREATE, NULL, 0, NULL,
-				0, caller);
+				0, site.caller);
+	errno = err;
+}
+
+void sl_socket_done(int fd, int domain, int type, int protocol, uint64_t t0,
+		    struct sl_site site)
+{
+	on_socket(fd, domain, type, protocol, t0, site);
 }
 
 SL_EXPORT int socket(int domain, int type, int protocol)
 {
 	uint64_t t0;
-	int fd, err;
+	int fd;
 
 	if (!sl_active())
 		return SL_REAL(socket)(domain, type, protocol);
 	t0 = sl_now_ns();
 	fd = SL_REAL(socket)(domain, type, protocol);
-	err = errno;
-	on_socket(fd, domain, type, protocol, t0, err, SL_CALLER());
-	errno = err;
+	on_socket(fd, domain, type, protocol, t0, SL_SITE());
 	return fd;
 }
 
 /* One record per end, each naming the other through inode2. */
-static void on_socketpair(int domain, int type, int sv[2], int ret,
-			  uint64_t t0, int err, uint64_t caller)
+void sl_socketpair_done(int domain, int type, const int sv[2], int ret,
+			uint64_t t0, struct sl_site site)
 {
+	int err = errno;
 	struct sl_call_info ci = {
-		.call = SL_CALL_SOCKETPAIR, .fd = -1, .ret = ret, .err = err,
-		.ts = t0, .caller = caller, .arg0 = domain, .arg1 = type,
+		.call = SL_CALL_SOCKETPAIR, .flags = site.flags, .fd = -1,
+		.ret = ret, .err = err, .ts = t0, .caller = site.caller,
+		.arg0 = domain, .arg1 = type,
 	};
 	unsigned int flags = (type & SOCK_NONBLOCK) ? SL_FD_NONBLOCK : 0;
 	uint64_t ino[2];
@@ -105,6 +119,7 @@ static void on_socketpair(int domain, int type, int sv[2], int ret,
 
 	if (ret < 0) {
 		sl_emit(&ci);
+		errno = err;
 		return;
 	}
 	ino[0] = inode_of(sv[0]);
@@ -116,34 +131,28 @@ static void on_socketpair(int domain, int type, int sv[2], int ret,
 		ci.ent = sl_fd_track(sv[i], ino[i], domain, base, flags);
 		sl_emit(&ci);
 	}
+	errno = err;
 }
 
 SL_EXPORT int socketpair(int domain, int type, int protocol, int sv[2])
 {
 	uint64_t t0;
-	int ret, err;
+	int ret;
 
 	if (!sl_active())
 		return SL_REAL(socketpair)(domain, type, protocol, sv);
 	t0 = sl_now_ns();
 	ret = SL_REAL(socketpair)(domain, type, protocol, sv);
-	err = errno;
-	on_socketpair(domain, type, sv, ret, t0, err, SL_CALLER());
-	errno = err;
+	sl_socketpair_done(domain, type, sv, ret, t0, SL_SITE());
 	return ret;
 }
 
-SL_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
+void sl_bind_done(struct sl_fd *e, int fd, const struct sockaddr *addr,
+		  socklen_t len, int ret, uint64_t ts, struct sl_site site)
 {
-	struct sl_fd *e = sl_traced(fd);
-	struct sl_call_info ci = { .call = SL_CALL_BIND, .fd = fd };
-	int ret;
+	struct sl_call_info ci = { .call = SL_CALL_BIND, .fd = fd, .ts = ts };
 
-	if (!e)
-		return SL_REAL(bind)(fd, addr, len);
-	ci.ts = sl_now_ns();
-	ret = SL_REAL(bind)(fd, addr, len);
-	finish(&ci, e, ret, SL_CALLER());
+	finish(&ci, e, ret, site);
 	if (addr_was_read(ret, ci.err)) {
 		ci.addr = addr;
 		ci.addr_len = len;
@@ -153,6 +162,19 @@ SL_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 	if (sl_pol_on && ret == 0)
 		sl_policy_stage(fd, e, SL_PW_BIND, addr, len, NULL, 0, ci.caller);
 	errno = ci.err;
+}
+
+SL_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct sl_fd *e = sl_traced(fd);
+	uint64_t ts;
+	int ret;
+
+	if (!e)
+		return SL_REAL(bind)(fd, addr, len);
+	ts = sl_now_ns();
+	ret = SL_REAL(bind)(fd, addr, len);
+	sl_bind_done(e, fd, addr, len, ret, ts, SL_SITE());
 	return ret;
 }
 
@@ -201,14 +223,9 @@ static bool local_is_fixed(int fd)
 	}
 }
 
-SL_EXPORT int listen(int fd, int backlog)
+/* Before listen: the policy's options that must precede it. */
+void sl_listen_begin(struct sl_fd *e, int fd, struct sl_site site)
 {
-	struct sl_fd *e = sl_traced(fd);
-	struct sl_call_info ci = { .call = SL_CALL_LISTEN, .fd = fd };
-	int ret;
-
-	if (!e)
-		return SL_REAL(listen)(fd, backlog);
 	SL_STORE(e->role, SL_RS_LISTENER);
 	if (sl_pol_on) {
 		struct sockaddr_storage l;
@@ -216,11 +233,16 @@ SL_EXPORT int listen(int fd, int backlog)
 
 		sl_policy_stage(fd, e, SL_PW_LISTEN,
 				ll ? (struct sockaddr *)&l : NULL, ll, NULL, 0,
-				SL_CALLER());
+				site.caller);
 	}
-	ci.ts = sl_now_ns();
-	ret = SL_REAL(listen)(fd, backlog);
-	finish(&ci, e, ret, SL_CALLER());
+}
+
+void sl_listen_done(struct sl_fd *e, int fd, int backlog, int ret,
+		    uint64_t ts, struct sl_site site)
+{
+	struct sl_call_info ci = { .call = SL_CALL_LISTEN, .fd = fd, .ts = ts };
+
+	finish(&ci, e, ret, site);
 	ci.arg0 = backlog;
 	/* listen on an unbound socket binds an ephemeral port. */
 	ci.want_local = ret == 0;
@@ -228,6 +250,20 @@ SL_EXPORT int listen(int fd, int backlog)
 	if (ret == 0 && local_is_fixed(fd))
 		sl_fd_set(e, SL_FD_LOCAL_FIXED);
 	errno = ci.err;
+}
+
+SL_EXPORT int listen(int fd, int backlog)
+{
+	struct sl_fd *e = sl_traced(fd);
+	uint64_t ts;
+	int ret;
+
+	if (!e)
+		return SL_REAL(listen)(fd, backlog);
+	sl_listen_begin(e, fd, SL_SITE());
+	ts = sl_now_ns();
+	ret = SL_REAL(listen)(fd, backlog);
+	sl_listen_done(e, fd, backlog, ret, ts, SL_SITE());
 	return ret;
 }
 
@@ -262,26 +298,35 @@ static void policy_after_connect(int fd, struct sl_fd *e,
 				rl, caller);
 }
 
-SL_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
+/*
+ * Before connect: the client role, the policy's options that must
+ * precede it (REMOTE gets the address they were decided on, its length
+ * returned), and our records out if it may block.
+ */
+socklen_t sl_connect_begin(struct sl_fd *e, int fd,
+			   const struct sockaddr *addr, socklen_t len,
+			   struct sockaddr_storage *remote, struct sl_site site)
 {
-	struct sl_fd *e = sl_traced(fd);
-	struct sl_call_info ci = { .call = SL_CALL_CONNECT, .fd = fd };
-	struct sockaddr_storage remote;
 	socklen_t rl = 0;
-	int ret;
 
-	if (!e)
-		return SL_REAL(connect)(fd, addr, len);
 	if (sl_fd_flags(e) & SL_FD_STREAM)
 		SL_STORE(e->role, SL_RS_CLIENT);
 	if (sl_pol_on)
-		rl = policy_before_connect(fd, e, addr, len, &remote,
-					   SL_CALLER());
+		rl = policy_before_connect(fd, e, addr, len, remote,
+					   site.caller);
 	if (!(sl_fd_flags(e) & SL_FD_NONBLOCK))
 		sl_flush_if_pending();
-	ci.ts = sl_now_ns();
-	ret = SL_REAL(connect)(fd, addr, len);
-	finish(&ci, e, ret, SL_CALLER());
+	return rl;
+}
+
+void sl_connect_done(struct sl_fd *e, int fd, const struct sockaddr *addr,
+		     socklen_t len, int ret, uint64_t ts,
+		     const struct sockaddr_storage *remote, socklen_t rl,
+		     struct sl_site site)
+{
+	struct sl_call_info ci = { .call = SL_CALL_CONNECT, .fd = fd, .ts = ts };
+
+	finish(&ci, e, ret, site);
 	/* EINPROGRESS, or a blocking connect cut by a signal: the kernel
 	 * goes on connecting, and the outcome comes later. */
 	if (ret < 0 && (ci.err == EINPROGRESS || ci.err == EINTR))
@@ -298,8 +343,24 @@ SL_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	ci.want_local = ret == 0 || ci.err == EINPROGRESS;
 	sl_emit(&ci);
 	if (sl_pol_on && ci.want_local)
-		policy_after_connect(fd, e, &remote, rl, ci.caller);
+		policy_after_connect(fd, e, remote, rl, ci.caller);
 	errno = ci.err;
+}
+
+SL_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct sl_fd *e = sl_traced(fd);
+	struct sockaddr_storage remote;
+	socklen_t rl;
+	uint64_t ts;
+	int ret;
+
+	if (!e)
+		return SL_REAL(connect)(fd, addr, len);
+	rl = sl_connect_begin(e, fd, addr, len, &remote, SL_SITE());
+	ts = sl_now_ns();
+	ret = SL_REAL(connect)(fd, addr, len);
+	sl_connect_done(e, fd, addr, len, ret, ts, &remote, rl, SL_SITE());
 	return ret;
 }
 
@@ -333,55 +394,88 @@ static void after_accept(int nfd, struct sl_fd *e,
 
 /*
  * accept and accept4. When the caller asks for no peer address we pass a
- * buffer of ours: the kernel does the same work either way, and the
- * record gets the peer. When it asks, its buffer may be shorter than the
- * address and its pointers are its own business: getpeername gives us a
- * whole copy without touching them.
+ * buffer of ours (AC's): the kernel does the same work either way, and
+ * the record gets the peer. When it asks, its buffer may be shorter than
+ * the address and its pointers are its own business: getpeername gives
+ * us a whole copy without touching them. The call's own address and
+ * length arguments are then AC->a and AC->alen.
  */
-static int do_accept(int fd, struct sockaddr *addr, socklen_t *len,
-		     int flags, uint16_t call, uint64_t caller)
+void sl_accept_begin(struct sl_accept *ac, int fd, struct sockaddr *addr,
+		     socklen_t *len)
 {
-	struct sl_fd *l = sl_traced(fd);
-	struct sockaddr_storage own;
-	socklen_t own_len = sizeof(own);
-	struct sl_call_info ci = { .call = call, .fd = fd, .caller = caller };
-	struct sockaddr *a = addr ? addr : (struct sockaddr *)&own;
-	socklen_t *alen = addr ? len : &own_len;
-	int nfd, family, type;
-
-	own.ss_family = AF_UNSPEC;
-	if (!l || (sl_fd_flags(l) & SL_FD_NONBLOCK) == 0)
+	ac->l = sl_traced(fd);
+	ac->own.ss_family = AF_UNSPEC;
+	ac->own_len = sizeof(ac->own);
+	ac->a = addr ? addr : (struct sockaddr *)&ac->own;
+	ac->alen = addr ? len : &ac->own_len;
+	if (!ac->l || (sl_fd_flags(ac->l) & SL_FD_NONBLOCK) == 0)
 		sl_flush_if_pending();
-	ci.ts = sl_now_ns();
-	nfd = call == SL_CALL_ACCEPT4 ? SL_REAL(accept4)(fd, a, alen, flags) :
-					SL_REAL(accept)(fd, a, alen);
+	ac->ts = sl_now_ns();
+}
+
+/* The new socket NFD, from the listener FD (AC->l, if we follow it). */
+static void on_accepted(struct sl_accept *ac, struct sl_call_info *ci,
+			int fd, bool asked, int nfd, int flags)
+{
+	struct sl_fd *l = ac->l;
+	int family, type;
+
+	if (asked && getpeername(nfd, (struct sockaddr *)&ac->own,
+				 &ac->own_len) < 0)
+		ac->own_len = 0;
+	family = l ? SL_LOAD(l->family) : ac->own.ss_family;
+	type = l ? SL_LOAD(l->type) : SOCK_STREAM;
+	ci->inode = inode_of(nfd);
+	ci->inode2 = l ? sl_fd_inode(l) : 0;
+	ci->ent = sl_fd_track(nfd, ci->inode, family, type,
+			      (flags & SOCK_NONBLOCK) ? SL_FD_NONBLOCK : 0);
+	ci->addr = (struct sockaddr *)&ac->own;
+	ci->addr_len = ac->own_len < sizeof(ac->own) ? ac->own_len :
+						       sizeof(ac->own);
+	ci->fd = nfd;
+	ci->arg1 = fd;
+	if (l && (sl_fd_flags(l) & SL_FD_LOCAL_FIXED))
+		ci->flags |= SL_F_LOCAL_LISTENER;
+	else
+		ci->want_local = true;
+	if (family == AF_UNIX)
+		ci->peer_pid = peer_pid(nfd);
+}
+
+/*
+ * Counts an EAGAIN on listener L; true if that is all it is: a
+ * non-blocking listener's (an event loop ends every accept burst so), or
+ * a blocking one's that came before a timeout could have passed.
+ */
+static bool eagain_counted(struct sl_fd *l, int err, uint64_t dur)
+{
+	if (err != EAGAIN && err != EWOULDBLOCK)
+		return false;
+	__atomic_add_fetch(&l->eagain, 1, __ATOMIC_RELAXED);
+	return (sl_fd_flags(l) & SL_FD_NONBLOCK) || dur < SL_WAITED_OUT_NS;
+}
+
+/*
+ * After accept: the new socket, or the listener's failure. EAGAIN (an
+ * event loop ends every accept burst so) is counted on the listener,
+ * unless a blocking accept waited out its timeout; any other failure
+ * (EMFILE, ENFILE, ECONNABORTED, EINTR...) is a record on the listener
+ * with its time.
+ */
+void sl_accept_done(struct sl_accept *ac, int fd, bool asked, int nfd,
+		    int flags, uint16_t call, struct sl_site site)
+{
+	struct sl_fd *l = ac->l;
+	struct sl_call_info ci = {
+		.call = call, .flags = site.flags, .fd = fd,
+		.caller = site.caller, .ts = ac->ts, .ret = nfd, .arg0 = flags,
+	};
+
 	ci.err = errno;
-	ci.dur = sl_now_ns() - ci.ts;
-	ci.ret = nfd;
-	ci.arg0 = flags;
+	ci.dur = sl_now_ns() - ac->ts;
 	if (nfd >= 0) {
-		if (addr && getpeername(nfd, (struct sockaddr *)&own,
-					&own_len) < 0)
-			own_len = 0;
-		family = l ? SL_LOAD(l->family) : own.ss_family;
-		type = l ? SL_LOAD(l->type) : SOCK_STREAM;
-		ci.inode = inode_of(nfd);
-		ci.inode2 = l ? sl_fd_inode(l) : 0;
-		ci.ent = sl_fd_track(nfd, ci.inode, family, type,
-				     (flags & SOCK_NONBLOCK) ? SL_FD_NONBLOCK : 0);
-		ci.addr = (struct sockaddr *)&own;
-		ci.addr_len = own_len < sizeof(own) ? own_len : sizeof(own);
-		ci.fd = nfd;
-		ci.arg1 = fd;
-		if (l && (sl_fd_flags(l) & SL_FD_LOCAL_FIXED))
-			ci.flags |= SL_F_LOCAL_LISTENER;
-		else
-			ci.want_local = true;
-		if (family == AF_UNIX)
-			ci.peer_pid = peer_pid(nfd);
-	} else if (l && (ci.err == EAGAIN || ci.err == EWOULDBLOCK)) {
-		/* An event loop ends every accept burst so: count it. */
-		__atomic_add_fetch(&l->eagain, 1, __ATOMIC_RELAXED);
+		on_accepted(ac, &ci, fd, asked, nfd, flags);
+	} else if (l && eagain_counted(l, ci.err, ci.dur)) {
 		l = NULL;
 	} else if (l) {
 		ci.inode = sl_fd_inode(l);
@@ -390,8 +484,22 @@ static int do_accept(int fd, struct sockaddr *addr, socklen_t *len,
 	if (nfd >= 0 || l)
 		sl_emit(&ci);
 	if (nfd >= 0 && sl_fd_get(nfd))
-		after_accept(nfd, sl_fd_get(nfd), &own, own_len, caller);
+		after_accept(nfd, sl_fd_get(nfd), &ac->own, ac->own_len,
+			     site.caller);
 	errno = ci.err;
+}
+
+static int do_accept(int fd, struct sockaddr *addr, socklen_t *len,
+		     int flags, uint16_t call, struct sl_site site)
+{
+	struct sl_accept ac;
+	int nfd;
+
+	sl_accept_begin(&ac, fd, addr, len);
+	nfd = call == SL_CALL_ACCEPT4 ?
+		      SL_REAL(accept4)(fd, ac.a, ac.alen, flags) :
+		      SL_REAL(accept)(fd, ac.a, ac.alen);
+	sl_accept_done(&ac, fd, addr != NULL, nfd, flags, call, site);
 	return nfd;
 }
 
@@ -399,7 +507,7 @@ SL_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
 	if (!sl_active())
 		return SL_REAL(accept)(fd, addr, len);
-	return do_accept(fd, addr, len, 0, SL_CALL_ACCEPT, SL_CALLER());
+	return do_accept(fd, addr, len, 0, SL_CALL_ACCEPT, SL_SITE());
 }
 
 SL_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len,
@@ -407,22 +515,31 @@ SL_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len,
 {
 	if (!sl_active())
 		return SL_REAL(accept4)(fd, addr, len, flags);
-	return do_accept(fd, addr, len, flags, SL_CALL_ACCEPT4, SL_CALLER());
+	return do_accept(fd, addr, len, flags, SL_CALL_ACCEPT4, SL_SITE());
+}
+
+void sl_shutdown_done(struct sl_fd *e, int fd, int how, int ret,
+		      uint64_t ts, struct sl_site site)
+{
+	struct sl_call_info ci = {
+		.call = SL_CALL_SHUTDOWN, .fd = fd, .ts = ts, .arg0 = how,
+	};
+
+	finish(&ci, e, ret, site);
+	sl_emit(&ci);
+	errno = ci.err;
 }
 
 SL_EXPORT int shutdown(int fd, int how)
 {
 	struct sl_fd *e = sl_traced(fd);
-	struct sl_call_info ci = { .call = SL_CALL_SHUTDOWN, .fd = fd };
+	uint64_t ts;
 	int ret;
 
 	if (!e)
 		return SL_REAL(shutdown)(fd, how);
-	ci.ts = sl_now_ns();
+	ts = sl_now_ns();
 	ret = SL_REAL(shutdown)(fd, how);
-	finish(&ci, e, ret, SL_CALLER());
-	ci.arg0 = how;
-	sl_emit(&ci);
-	errno = ci.err;
+	sl_shutdown_done(e, fd, how, ret, ts, SL_SITE());
 	return ret;
 }

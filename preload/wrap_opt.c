@@ -6,16 +6,16 @@
  */
 #include <errno.h>
 
-#include "preload.h"
+#include "wrap.h"
 
-static void pending_outcome(struct sl_fd *e, int fd, int level, int name,
+static void pending_outcome(struct sl_fd *e, int fd, int level,
 			    const void *val, const socklen_t *len,
-			    uint64_t ts, uint64_t caller)
+			    uint64_t ts, struct sl_site site)
 {
 	struct sl_call_info ci = {
 		.call = SL_CALL_GETSOCKOPT, .fd = fd, .ts = ts,
-		.caller = caller, .inode = sl_fd_inode(e), .arg0 = level,
-		.flags = SL_F_OUTCOME, .ent = e,
+		.caller = site.caller, .inode = sl_fd_inode(e), .arg0 = level,
+		.flags = SL_F_OUTCOME | site.flags, .ent = e,
 	};
 	int so_error;
 
@@ -34,21 +34,35 @@ static void pending_outcome(struct sl_fd *e, int fd, int level, int name,
 	sl_emit(&ci);
 }
 
+/* Whether a getsockopt concerns us: SO_ERROR on a pending connect. */
+bool sl_getsockopt_wanted(const struct sl_fd *e, int level, int name)
+{
+	return e && (sl_fd_flags(e) & SL_FD_CONNECTING) &&
+	       level == SOL_SOCKET && name == SO_ERROR;
+}
+
+void sl_getsockopt_done(struct sl_fd *e, int fd, int level, const void *val,
+			const socklen_t *len, int ret, uint64_t ts,
+			struct sl_site site)
+{
+	int err = errno;
+
+	if (ret == 0)
+		pending_outcome(e, fd, level, val, len, ts, site);
+	errno = err;
+}
+
 SL_EXPORT int getsockopt(int fd, int level, int name, void *val,
 			 socklen_t *len)
 {
 	struct sl_fd *e = sl_traced(fd);
 	uint64_t ts;
-	int ret, err;
+	int ret;
 
-	if (!e || !(sl_fd_flags(e) & SL_FD_CONNECTING) || level != SOL_SOCKET ||
-	    name != SO_ERROR)
+	if (!sl_getsockopt_wanted(e, level, name))
 		return SL_REAL(getsockopt)(fd, level, name, val, len);
 	ts = sl_now_ns();
 	ret = SL_REAL(getsockopt)(fd, level, name, val, len);
-	err = errno;
-	if (ret == 0)
-		pending_outcome(e, fd, level, name, val, len, ts, SL_CALLER());
-	errno = err;
+	sl_getsockopt_done(e, fd, level, val, len, ret, ts, SL_SITE());
 	return ret;
 }

@@ -10,16 +10,15 @@
  * second record says it failed.
  *
  * Filters come in by prctl(PR_SET_SECCOMP) or by the seccomp system call,
- * which glibc has no function for: libseccomp calls syscall(2), so that
- * is wrapped too, and every other number passes through at the cost of
- * one compare.
+ * which glibc has no function for: libseccomp calls syscall(2), whose
+ * wrapper (wrap_syscall.c) calls the two halves here.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
-#include "preload.h"
+#include "wrap.h"
 
 #ifndef SECCOMP_SET_MODE_STRICT
 #define SECCOMP_SET_MODE_STRICT 0
@@ -27,30 +26,41 @@
 #endif
 
 static void sandbox_record(int64_t ret, int err, unsigned long mode,
-			   uint64_t ts, uint64_t caller)
+			   uint64_t ts, struct sl_site site)
 {
 	struct sl_call_info ci = {
-		.call = SL_CALL_SANDBOX, .fd = -1, .ret = ret, .err = err,
-		.ts = ts, .caller = caller, .arg0 = (int64_t)mode,
+		.call = SL_CALL_SANDBOX, .flags = site.flags, .fd = -1,
+		.ret = ret, .err = err, .ts = ts, .caller = site.caller,
+		.arg0 = (int64_t)mode,
 	};
 
 	sl_emit(&ci);
 	sl_flush();
 }
 
+/* Before a filter goes in (MODE in prctl's numbering: 1 strict, 2
+ * filter): what we hold goes out, with a record that says so. Returns
+ * the time. */
+static uint64_t sandbox_begin(unsigned long mode, struct sl_site site)
+{
+	uint64_t ts = sl_now_ns();
+
+	sandbox_record(0, 0, mode, ts, site);
+	return ts;
+}
+
 /* The filter's outcome: dark if it is in, a record of the failure if
- * not. Returns RET with the call's errno. */
-static long after_filter(long ret, unsigned long mode, uint64_t ts,
-			 uint64_t caller)
+ * not. Keeps errno. */
+static void sandbox_done(long ret, unsigned long mode, uint64_t ts,
+		     struct sl_site site)
 {
 	int err = errno;
 
 	if (ret == 0)
 		sl_go_dark();
 	else
-		sandbox_record(ret, err, mode, ts, caller);
+		sandbox_record(ret, err, mode, ts, site);
 	errno = err;
-	return ret;
 }
 
 SL_EXPORT int prctl(int option, ...)
@@ -65,39 +75,27 @@ SL_EXPORT int prctl(int option, ...)
 	a5 = va_arg(ap, unsigned long);
 	va_end(ap);
 	if (option == PR_SET_SECCOMP && sl_active()) {
-		uint64_t ts = sl_now_ns();
+		uint64_t ts = sandbox_begin(a2, SL_SITE());
+		int ret = SL_REAL(prctl)(option, a2, a3, a4, a5);
 
-		sandbox_record(0, 0, a2, ts, SL_CALLER());
-		return (int)after_filter(SL_REAL(prctl)(option, a2, a3, a4, a5),
-					 a2, ts, SL_CALLER());
+		sandbox_done(ret, a2, ts, SL_SITE());
+		return ret;
 	}
 	return SL_REAL(prctl)(option, a2, a3, a4, a5);
 }
 
-SL_EXPORT long syscall(long nr, ...)
+/* syscall(SYS_seccomp, ...), from wrap_syscall.c's table. */
+long sl_sandbox_syscall(long nr, const long *a, struct sl_site site)
 {
-	long a1, a2, a3, a4, a5, a6;
-	va_list ap;
+	/* In prctl's numbering: 1 strict, 2 filter. */
+	unsigned long mode = (unsigned long)a[0] + 1;
+	uint64_t ts;
+	long ret;
 
-	va_start(ap, nr);
-	a1 = va_arg(ap, long);
-	a2 = va_arg(ap, long);
-	a3 = va_arg(ap, long);
-	a4 = va_arg(ap, long);
-	a5 = va_arg(ap, long);
-	a6 = va_arg(ap, long);
-	va_end(ap);
-	if (sl_unlikely(nr == SYS_seccomp) &&
-	    (a1 == SECCOMP_SET_MODE_FILTER || a1 == SECCOMP_SET_MODE_STRICT) &&
-	    sl_active()) {
-		/* In prctl's numbering: 1 strict, 2 filter. */
-		unsigned long mode = (unsigned long)a1 + 1;
-		uint64_t ts = sl_now_ns();
-
-		sandbox_record(0, 0, mode, ts, SL_CALLER());
-		return after_filter(SL_REAL(syscall)(nr, a1, a2, a3, a4, a5,
-						     a6),
-				    mode, ts, SL_CALLER());
-	}
-	return SL_REAL(syscall)(nr, a1, a2, a3, a4, a5, a6);
+	if (a[0] != SECCOMP_SET_MODE_FILTER && a[0] != SECCOMP_SET_MODE_STRICT)
+		return sl_raw_syscall(nr, a);
+	ts = sandbox_begin(mode, site);
+	ret = sl_raw_syscall(nr, a);
+	sandbox_done(ret, mode, ts, site);
+	return ret;
 }

@@ -1,6 +1,8 @@
 /*
  * Wrappers for the readiness waits: epoll_wait, epoll_pwait,
- * epoll_pwait2, poll, ppoll, select and pselect (DESIGN.md 4, 9).
+ * epoll_pwait2, poll, ppoll, select and pselect. Their halves serve the
+ * same calls made through syscall() (pselect6 there), whose wait records
+ * look the same: a wait record has no flags.
  *
  * Before a wait that can block, this thread's records go out: the program
  * may wait long, or be killed while it waits. A wait on an epoll
@@ -16,17 +18,11 @@
 #include <sys/epoll.h>
 #include <sys/select.h>
 
-#include "preload.h"
+#include "wrap.h"
 
 /* Empty zero-timeout poll/select calls, per thread (epoll: per instance,
  * in its fd entry's eagain counter). */
 static SL_TLS uint32_t poll_idle;
-
-static inline void before_wait(bool may_block)
-{
-	if (may_block && sl_likely(sl_cfg.enabled))
-		sl_flush_if_pending();
-}
 
 /*
  * A timeout in ms, SUB in units of which PER make a millisecond. Saturated:
@@ -34,7 +30,7 @@ static inline void before_wait(bool may_block)
  * overflow the product. One under a millisecond but not zero still blocks
  * for a while: 1. A negative one makes the call fail with EINVAL: -1.
  */
-static int to_ms(long long sec, long long sub, long long per)
+int sl_to_ms(long long sec, long long sub, long long per)
 {
 	if (sec < 0 || sub < 0)
 		return -1;
@@ -45,9 +41,9 @@ static int to_ms(long long sec, long long sub, long long per)
 	return (int)(sec * 1000 + (sub / per > 999 ? 999 : sub / per));
 }
 
-static int ts_to_ms(const struct timespec *ts)
+int sl_ts_to_ms(const struct timespec *ts)
 {
-	return ts ? to_ms(ts->tv_sec, ts->tv_nsec, 1000000) : -1;
+	return ts ? sl_to_ms(ts->tv_sec, ts->tv_nsec, 1000000) : -1;
 }
 
 static void epoll_record(struct sl_fd *ep, int epfd,
@@ -88,9 +84,9 @@ static void epoll_record(struct sl_fd *ep, int epfd,
  * what it returned, TS when it started (0 for a zero timeout, which is
  * not timed unless something came back).
  */
-static int epoll_done(struct sl_fd *ep, int epfd, struct epoll_event *ev,
-		      int n, int timeout_ms, uint64_t ts, uint16_t call,
-		      uint64_t caller)
+int sl_epoll_done(struct sl_fd *ep, int epfd, const struct epoll_event *ev,
+		  int n, int timeout_ms, uint64_t ts, uint16_t call,
+		  uint64_t caller)
 {
 	int err = errno;
 
@@ -103,62 +99,55 @@ static int epoll_done(struct sl_fd *ep, int epfd, struct epoll_event *ev,
 	return n;
 }
 
-static struct sl_fd *epoll_entry(int epfd)
-{
-	struct sl_fd *ep = sl_traced(epfd);
-
-	return ep && (sl_fd_flags(ep) & SL_FD_EPOLL) ? ep : NULL;
-}
-
 SL_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max,
 			 int timeout)
 {
-	struct sl_fd *ep = epoll_entry(epfd);
+	struct sl_fd *ep = sl_epoll_entry(epfd);
 	uint64_t ts = 0;
 	int n;
 
-	before_wait(timeout != 0);
+	sl_before_wait(timeout != 0);
 	if (!ep)
 		return SL_REAL(epoll_wait)(epfd, ev, max, timeout);
 	if (timeout)
 		ts = sl_now_ns();
 	n = SL_REAL(epoll_wait)(epfd, ev, max, timeout);
-	return epoll_done(ep, epfd, ev, n, timeout, ts, SL_CALL_EPOLL_WAIT,
+	return sl_epoll_done(ep, epfd, ev, n, timeout, ts, SL_CALL_EPOLL_WAIT,
 			  SL_CALLER());
 }
 
 SL_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max,
 			  int timeout, const sigset_t *mask)
 {
-	struct sl_fd *ep = epoll_entry(epfd);
+	struct sl_fd *ep = sl_epoll_entry(epfd);
 	uint64_t ts = 0;
 	int n;
 
-	before_wait(timeout != 0);
+	sl_before_wait(timeout != 0);
 	if (!ep)
 		return SL_REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
 	if (timeout)
 		ts = sl_now_ns();
 	n = SL_REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
-	return epoll_done(ep, epfd, ev, n, timeout, ts, SL_CALL_EPOLL_PWAIT,
+	return sl_epoll_done(ep, epfd, ev, n, timeout, ts, SL_CALL_EPOLL_PWAIT,
 			  SL_CALLER());
 }
 
 SL_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max,
 			   const struct timespec *tmo, const sigset_t *mask)
 {
-	struct sl_fd *ep = epoll_entry(epfd);
-	int timeout = ts_to_ms(tmo);
+	struct sl_fd *ep = sl_epoll_entry(epfd);
+	int timeout = sl_ts_to_ms(tmo);
 	uint64_t ts = 0;
 	int n;
 
-	before_wait(timeout != 0);
+	sl_before_wait(timeout != 0);
 	if (!ep)
 		return SL_REAL(epoll_pwait2)(epfd, ev, max, tmo, mask);
 	if (timeout)
 		ts = sl_now_ns();
 	n = SL_REAL(epoll_pwait2)(epfd, ev, max, tmo, mask);
-	return epoll_done(ep, epfd, ev, n, timeout, ts, SL_CALL_EPOLL_PWAIT2,
+	return sl_epoll_done(ep, epfd, ev, n, timeout, ts, SL_CALL_EPOLL_PWAIT2,
 			  SL_CALLER());
 }
 
@@ -223,9 +212,8 @@ static void poll_record(const struct pollfd *fds, nfds_t n, int ret,
  * After poll or ppoll: the array is the caller's, so it is read only once
  * the kernel has read it (a result, or EINTR), never before.
  */
-static int poll_done(const struct pollfd *fds, nfds_t n, int ret,
-		     int timeout_ms, uint64_t ts, uint16_t call,
-		     uint64_t caller)
+int sl_poll_done(const struct pollfd *fds, nfds_t n, int ret,
+		 int timeout_ms, uint64_t ts, uint16_t call, uint64_t caller)
 {
 	int err = errno;
 
@@ -247,27 +235,27 @@ SL_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 
 	if (!sl_active())
 		return SL_REAL(poll)(fds, n, timeout);
-	before_wait(timeout != 0);
+	sl_before_wait(timeout != 0);
 	if (timeout)
 		ts = sl_now_ns();
 	ret = SL_REAL(poll)(fds, n, timeout);
-	return poll_done(fds, n, ret, timeout, ts, SL_CALL_POLL, SL_CALLER());
+	return sl_poll_done(fds, n, ret, timeout, ts, SL_CALL_POLL, SL_CALLER());
 }
 
 SL_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 		    const sigset_t *mask)
 {
-	int timeout = ts_to_ms(tmo);
+	int timeout = sl_ts_to_ms(tmo);
 	uint64_t ts = 0;
 	int ret;
 
 	if (!sl_active())
 		return SL_REAL(ppoll)(fds, n, tmo, mask);
-	before_wait(timeout != 0);
+	sl_before_wait(timeout != 0);
 	if (timeout)
 		ts = sl_now_ns();
 	ret = SL_REAL(ppoll)(fds, n, tmo, mask);
-	return poll_done(fds, n, ret, timeout, ts, SL_CALL_PPOLL, SL_CALLER());
+	return sl_poll_done(fds, n, ret, timeout, ts, SL_CALL_PPOLL, SL_CALLER());
 }
 
 static uint32_t fdset_events(int fd, const fd_set *r, const fd_set *w,
@@ -282,9 +270,9 @@ static uint32_t fdset_events(int fd, const fd_set *r, const fd_set *w,
  * After select: only the ready bits are left, so what was asked is not
  * known; a select is recorded when a followed socket came back ready.
  */
-static void select_done(int nfds, int ret, const fd_set *r, const fd_set *w,
-			const fd_set *x, int timeout_ms, uint64_t ts,
-			uint16_t call, uint64_t caller)
+void sl_select_done(int nfds, int ret, const fd_set *r, const fd_set *w,
+		    const fd_set *x, int timeout_ms, uint64_t ts,
+		    uint16_t call, uint64_t caller)
 {
 	struct sl_ready ready[SL_READY_MAX];
 	struct sl_rec_wait *rec;
@@ -326,33 +314,33 @@ static void select_done(int nfds, int ret, const fd_set *r, const fd_set *w,
 SL_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *x,
 		     struct timeval *tv)
 {
-	int timeout = tv ? to_ms(tv->tv_sec, tv->tv_usec, 1000) : -1;
+	int timeout = tv ? sl_to_ms(tv->tv_sec, tv->tv_usec, 1000) : -1;
 	uint64_t ts = 0;
 	int ret;
 
 	if (!sl_active())
 		return SL_REAL(select)(n, r, w, x, tv);
-	before_wait(timeout != 0);
+	sl_before_wait(timeout != 0);
 	if (timeout)
 		ts = sl_now_ns();
 	ret = SL_REAL(select)(n, r, w, x, tv);
-	select_done(n, ret, r, w, x, timeout, ts, SL_CALL_SELECT, SL_CALLER());
+	sl_select_done(n, ret, r, w, x, timeout, ts, SL_CALL_SELECT, SL_CALLER());
 	return ret;
 }
 
 SL_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *x,
 		      const struct timespec *tmo, const sigset_t *mask)
 {
-	int timeout = ts_to_ms(tmo);
+	int timeout = sl_ts_to_ms(tmo);
 	uint64_t ts = 0;
 	int ret;
 
 	if (!sl_active())
 		return SL_REAL(pselect)(n, r, w, x, tmo, mask);
-	before_wait(timeout != 0);
+	sl_before_wait(timeout != 0);
 	if (timeout)
 		ts = sl_now_ns();
 	ret = SL_REAL(pselect)(n, r, w, x, tmo, mask);
-	select_done(n, ret, r, w, x, timeout, ts, SL_CALL_PSELECT, SL_CALLER());
+	sl_select_done(n, ret, r, w, x, timeout, ts, SL_CALL_PSELECT, SL_CALLER());
 	return ret;
 }

@@ -45,6 +45,15 @@ static int check_call(struct sl_check *st, const struct sl_rec_call *c)
 		return bad(st, "fd %d", c->fd);
 	if (c->err < 0 || c->err > 4095)
 		return bad(st, "errno %d out of range", c->err);
+	/* A hand-off names two fds: the one passed and its carrier. */
+	if (c->call == SL_CALL_FD_SEND &&
+	    (c->fd < 0 || c->arg0 < 0 || c->arg0 > INT32_MAX))
+		return bad(st, "send-fd: fd %d passes fd %lld", c->fd,
+			   (long long)c->arg0);
+	if (c->call == SL_CALL_FD_RECV &&
+	    (c->fd < 0 || c->arg1 < 0 || c->arg1 > INT32_MAX))
+		return bad(st, "recv-fd: fd %d from carrier fd %lld", c->fd,
+			   (long long)c->arg1);
 	return 0;
 }
 

@@ -126,14 +126,18 @@ struct sl_hdr {
 				 * the kernel; it is the listener's, which
 				 * was bound to one address (or a path) */
 #define SL_F_SYSCALL	0x0080u	/* made through libc's syscall(), not the
-				 * function of that name */
+				 * function of that name: otherwise the
+				 * same record the function would make */
 
 /*
  * One wrapped call. fd and inode name the socket the record is about:
  *   socket: the new socket; arg0 the domain, arg1 the type in its low 32
  *     bits (with SOCK_NONBLOCK/SOCK_CLOEXEC) and the protocol above
  *   accept, accept4: the new socket; inode2 and arg1 the listener's inode
- *     and fd, arg0 accept4's flags. On failure: the listener.
+ *     and fd, arg0 accept4's flags. On failure: the listener, one record
+ *     per failure with its time (EMFILE, ENFILE, ECONNABORTED, EINTR...)
+ *     but EAGAIN, which is only counted (eagain) unless a blocking
+ *     accept waited out its timeout (SO_RCVTIMEO)
  *   socketpair: one record per end; inode2 the other end; arg0 the
  *     domain, arg1 the type
  *   dup, dup2, dup3, fcntl(F_DUPFD*): the old fd; ret the new fd
@@ -152,20 +156,37 @@ struct sl_hdr {
  *     SL_COUNTER_CALLS calls or SL_COUNTER_BYTES bytes each way
  *   FD_SEND: one per fd a sendmsg/sendmmsg passed (SCM_RIGHTS) on the
  *     UNIX socket fd/inode; arg0 the fd passed, inode2 its socket inode
- *     or epoll id (0: not followed), ret the sendmsg's result
+ *     or epoll id (0: not followed), ret the sendmsg's result; ts when
+ *     the sendmsg started (before the receiver can have it), dur_ns 0
  *   FD_RECV: one per fd a recvmsg/recvmmsg received (SCM_RIGHTS): fd
  *     the new fd, inode its socket inode (asked of the kernel: an fd
  *     that crossed a process line) or a new epoll id, 0 if neither;
  *     inode2 the carrier socket's inode, arg1 the carrier's fd; arg0 the
- *     family in its low 32 bits and the type above
+ *     family in its low 32 bits and the type above; ret the recvmsg's
+ *     result; ts when the recvmsg returned (the fd exists from then),
+ *     dur_ns 0. A receive cut short (MSG_CTRUNC) lists only the fds it
+ *     installed.
+ *   the I/O calls (send... recvmmsg, read... sendfile): a record only
+ *     for end of stream (SL_F_EOF), the first hard error, the first I/O
+ *     after a pending connect, a datagram socket's first peer, every
+ *     EINTR, and an EAGAIN after a blocking call waited out its timeout
+ *     (SO_RCVTIMEO, SO_SNDTIMEO). A call that can block (a blocking
+ *     socket, no MSG_DONTWAIT) is timed: ts is when it started and dur_ns
+ *     how long it took, so what the record reports happened at ts +
+ *     dur_ns (a recvfrom cut by a signal after 1 s: ts its start, dur_ns
+ *     1 s, err EINTR). One that cannot block is not timed: ts is when it
+ *     returned, dur_ns 0. ret is the bytes moved (sendmmsg, recvmmsg:
+ *     the sum of msg_len over the messages moved). A MSG_PEEK read is
+ *     counted in peeks, not in rx_bytes or rx_calls.
  * The counters are the fd's totals so far, sent with every state change
- * (DESIGN.md 8) instead of one record per I/O call.
+ * instead of one record per I/O call.
  */
 struct sl_rec_call {
 	struct sl_hdr h;
 	uint64_t dur_ns;	/* time spent in the real call; 0 for the
 				 * calls that never block and are not timed
-				 * (socket, socketpair, setsockopt, close) */
+				 * (socket, socketpair, setsockopt, close,
+				 * I/O on a non-blocking socket) */
 	uint64_t caller;	/* return address into the caller */
 	uint64_t inode;
 	uint64_t inode2;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "viewer.h"
@@ -151,6 +152,39 @@ static void test_bad_fields_refused(void **state)
 	assert_int_not_equal(check(n + sizeof(*c), why), 0);
 }
 
+static void test_fd_handoffs_checked(void **state)
+{
+	char why[128];
+	size_t n = put_hello(buf);
+	struct sl_rec_call *c = (void *)((char *)buf + n);
+
+	(void)state;
+	put_call(c, SL_CALL_FD_SEND);
+	c->arg0 = 7;
+	c->flags = SL_F_SYSCALL;
+	c->peeks = 3;
+	assert_int_equal(check(n + sizeof(*c), why), 0);
+	c->arg0 = -1;
+	assert_int_not_equal(check(n + sizeof(*c), why), 0);
+	assert_non_null(strstr(why, "send-fd"));
+	c->arg0 = (int64_t)1 << 40;
+	assert_int_not_equal(check(n + sizeof(*c), why), 0);
+	put_call(c, SL_CALL_FD_SEND);
+	c->fd = -1;
+	assert_int_not_equal(check(n + sizeof(*c), why), 0);
+
+	put_call(c, SL_CALL_FD_RECV);
+	c->arg1 = 4;
+	c->arg0 = AF_UNIX | ((int64_t)SOCK_STREAM << 32);
+	assert_int_equal(check(n + sizeof(*c), why), 0);
+	c->arg1 = -2;
+	assert_int_not_equal(check(n + sizeof(*c), why), 0);
+	assert_non_null(strstr(why, "recv-fd"));
+	put_call(c, SL_CALL_FD_RECV);
+	c->fd = -1;
+	assert_int_not_equal(check(n + sizeof(*c), why), 0);
+}
+
 static void test_addr_length_refused(void **state)
 {
 	char why[128];
@@ -252,6 +286,7 @@ int main(void)
 		cmocka_unit_test(test_bad_version_and_type_refused),
 		cmocka_unit_test(test_collector_records_refused_from_process),
 		cmocka_unit_test(test_bad_fields_refused),
+		cmocka_unit_test(test_fd_handoffs_checked),
 		cmocka_unit_test(test_addr_length_refused),
 		cmocka_unit_test(test_unterminated_strings_refused),
 		cmocka_unit_test(test_empty_batch_refused),
