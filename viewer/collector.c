@@ -560,8 +560,13 @@ int sl_collector_poll(struct sl_collector *c, int timeout_ms)
 void sl_collector_close(struct sl_collector *c)
 {
 	drain_all(c);
-	while (c->conns)
+	/* What is still connected now belongs to processes still running:
+	 * the trace ends, they do not. No SL_REC_GONE for them: it would say
+	 * they exited (the model would draw their sockets at-exit). */
+	while (c->conns) {
+		c->conns->announced = false;
 		drop_conn(c, c->conns, 0);
+	}
 	sl_writer_close(&c->w);
 	if (c->lfd >= 0) {
 		close(c->lfd);
