@@ -360,6 +360,25 @@ static bool truncated(int fd, const GElf_Ehdr *eh, struct sl_elf_info *in)
 	return false;
 }
 
+int sl_elf_open(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
 int sl_elf_inspect(const char *path, struct sl_elf_info *in)
 {
 	GElf_Ehdr eh;
@@ -370,9 +389,10 @@ int sl_elf_inspect(const char *path, struct sl_elf_info *in)
 	snprintf(in->path, sizeof(in->path), "%s", path);
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return fail(in, "libelf is too old");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = sl_elf_open(path);
 	if (fd < 0) {
-		snprintf(in->err, sizeof(in->err), "%s", strerror(errno));
+		snprintf(in->err, sizeof(in->err), "%s", errno == EINVAL ?
+			 "not a regular file" : strerror(errno));
 		return -1;
 	}
 	read_mode(fd, path, in);

@@ -175,7 +175,7 @@ static void read_sections(Elf *e, struct sl_code *k)
 
 struct sl_code *sl_code_load(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = sl_elf_open(path);
 	Elf *e = fd >= 0 && elf_version(EV_CURRENT) != EV_NONE ?
 		 elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
 	struct sl_code *k = NULL;
@@ -260,7 +260,7 @@ static size_t code_before(const struct sl_code *k, const char *path,
 		return 0;
 	if (ret - r->addr < n)
 		n = (size_t)(ret - r->addr);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = sl_elf_open(path);
 	if (fd < 0)
 		return 0;
 	got = pread(fd, buf, n, (off_t)(r->off + (ret - n - r->addr)));

@@ -147,7 +147,7 @@ static void scan_a64(struct scan *sc, const uint8_t *p, size_t n,
 int sl_elf_scan_syscalls(const char *path, struct sl_escape *out)
 {
 	struct scan sc = { .path = path, .out = out };
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = sl_elf_open(path);
 	Elf *e = fd >= 0 && elf_version(EV_CURRENT) != EV_NONE ?
 		 elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
 	Elf_Scn *scn = NULL;

@@ -64,16 +64,25 @@ static const char *env_program(char *args)
 	return NULL;
 }
 
-/* The #! line of PATH: true with the interpreter and its argument. */
+/* The #! line of PATH: true with the interpreter and its argument. Only
+ * a regular file can be one (and a FIFO must not block us). */
 static bool shebang(const char *path, char *interp, size_t ilen, char *arg,
 		    size_t alen)
 {
-	FILE *f = fopen(path, "r");
+	int fd = sl_elf_open(path);
 	char line[256];	/* the kernel reads this much of it */
+	ssize_t n = -1;
 	char *s, *a;
 	bool ok = false;
 
-	if (f && fgets(line, sizeof(line), f) && line[0] == '#' && line[1] == '!') {
+	if (fd >= 0)
+		n = read(fd, line, sizeof(line) - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n < 0)
+		return false;
+	line[n] = '\0';
+	if (line[0] == '#' && line[1] == '!') {
 		s = line + 2 + strspn(line + 2, " \t");
 		s[strcspn(s, "\r\n")] = '\0';
 		a = s + strcspn(s, " \t");
@@ -84,8 +93,6 @@ static bool shebang(const char *path, char *interp, size_t ilen, char *arg,
 		snprintf(arg, alen, "%s", a);
 		ok = *s != '\0';
 	}
-	if (f)
-		fclose(f);
 	return ok;
 }
 
@@ -192,9 +199,20 @@ static void add_ldconf(struct dirs *ds, const char *path, int depth)
 		fclose(f);
 }
 
-/* The loader's order for the needs of the object at PATH with RUNPATH. */
+/* Where the loader looks after an object's own RUNPATH. */
+static void system_dirs(struct dirs *ds)
+{
+	add_list(ds, getenv("LD_LIBRARY_PATH"), ".");
+	add_ldconf(ds, "/etc/ld.so.conf", 0);
+	add_list(ds, "/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:"
+		 "/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu:/lib64:"
+		 "/usr/lib64:/lib:/usr/lib", "");
+}
+
+/* The loader's order for the needs of the object at PATH with RUNPATH:
+ * that, then the system's SYS. */
 static void search_dirs(struct dirs *ds, const char *path,
-			const char *runpath)
+			const char *runpath, const struct dirs *sys)
 {
 	char origin[PATH_MAX];
 	const char *slash = strrchr(path, '/');
@@ -202,11 +220,8 @@ static void search_dirs(struct dirs *ds, const char *path,
 	snprintf(origin, sizeof(origin), "%.*s", slash ? (int)(slash - path) : 1,
 		 slash ? path : ".");
 	add_list(ds, runpath, origin);
-	add_list(ds, getenv("LD_LIBRARY_PATH"), ".");
-	add_ldconf(ds, "/etc/ld.so.conf", 0);
-	add_list(ds, "/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:"
-		 "/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu:/lib64:"
-		 "/usr/lib64:/lib:/usr/lib", "");
+	for (int i = 0; i < sys->n; i++)
+		add_dir(ds, sys->d[i]);
 }
 
 static void free_dirs(struct dirs *ds)
@@ -219,11 +234,12 @@ static void free_dirs(struct dirs *ds)
 /* Finds NAME for the object NEEDER (the program's class and machine)
  * and inspects it into LIB. */
 static void find_lib(const struct sl_elf_info *prog,
-		     const struct sl_elf_info *needer, struct sl_lib *lib)
+		     const struct sl_elf_info *needer, const struct dirs *sys,
+		     struct sl_lib *lib)
 {
 	struct dirs ds = { .n = 0 };
 
-	search_dirs(&ds, needer->path, needer->runpath);
+	search_dirs(&ds, needer->path, needer->runpath, sys);
 	for (int i = 0; i < ds.n || (strchr(lib->name, '/') && i == 0); i++) {
 		char path[PATH_MAX];
 
@@ -267,19 +283,23 @@ static void enqueue(struct sl_deps *d, const struct sl_elf_info *needer,
 
 int sl_deps_walk(const struct sl_elf_info *prog, struct sl_deps *d)
 {
+	struct dirs sys = { .n = 0 };
+
 	memset(d, 0, sizeof(*d));
 	d->libs = calloc(SL_DEPS_MAX, sizeof(*d->libs));
 	if (!d->libs)
 		return -ENOMEM;
+	system_dirs(&sys);
 	enqueue(d, prog, -1);
 	for (int k = 0; k < d->n; k++) {
 		struct sl_lib *lib = &d->libs[k];
 
 		find_lib(prog, lib->needer < 0 ? prog : &d->libs[lib->needer].info,
-			 lib);
+			 &sys, lib);
 		if (lib->found)
 			enqueue(d, &lib->info, k);
 	}
+	free_dirs(&sys);
 	return 0;
 }
 

@@ -36,6 +36,9 @@ struct sl_elf_info {
 	char privilege[256];	/* setuid, setgid, capabilities: the verdict */
 };
 
+/* Opens PATH to read, if it is a regular file (a FIFO or a device named
+ * by a hostile trace must not block or feed us); -1 with errno if not. */
+int sl_elf_open(const char *path);
 int sl_elf_inspect(const char *path, struct sl_elf_info *in);
 void sl_elf_info_free(struct sl_elf_info *in);
 /* NULL when the preload can work on the program, else why not. For

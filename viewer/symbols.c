@@ -191,7 +191,7 @@ static bool debug_path(Elf *e, char *out, size_t len)
 /* Loads PATH's functions: .symtab, else a debug file's, else .dynsym. */
 static void load(struct symtab *t, const char *path, int depth)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = sl_elf_open(path);
 	Elf *e = fd >= 0 ? elf_begin(fd, ELF_C_READ_MMAP, NULL) : NULL;
 	Elf_Scn *scn = NULL, *dyn = NULL;
 	GElf_Shdr sh, dsh;

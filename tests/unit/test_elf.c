@@ -209,6 +209,11 @@ static void test_truncated_and_not_elf(void **state)
 	sl_elf_info_free(&in);
 	assert_int_equal(sl_elf_inspect(path("nope"), &in), -1);
 	sl_elf_info_free(&in);
+	/* A FIFO (a trace can name anything) is refused, not waited on. */
+	assert_int_equal(mkfifo(path("fifo"), 0600), 0);
+	assert_int_equal(sl_elf_inspect(path("fifo"), &in), -1);
+	assert_string_equal(in.err, "not a regular file");
+	sl_elf_info_free(&in);
 }
 
 /* A 32-bit object needs no 32-bit libraries, only the compiler. */
@@ -255,6 +260,10 @@ static void test_symbols(void **state)
 	name = sl_sym_lookup(c, path("stripped"), addr + 3, &off);
 	assert_true(!name || strcmp(name, "make_socket"));
 	assert_null(sl_sym_lookup(c, path("nope"), addr, &off));
+	if (mkfifo(path("fifo2"), 0600) == 0) {
+		assert_null(sl_sym_lookup(c, path("fifo2"), addr, &off));
+		assert_null(sl_sym_tail_callee(c, path("fifo2"), addr));
+	}
 	(void)in;
 	sl_symcache_free(c);
 }
