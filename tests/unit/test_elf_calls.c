@@ -7,6 +7,7 @@
  *    make_socket really ends in a jump to socket, and the call before
  *    each return address in main names make_socket, an import, or
  *    nothing (an indirect call, a wrapped function);
+ *  - the same made for arm64 by clang and lld, where they are here;
  *  - a program with a raw syscall instruction, with the same two bytes
  *    inside another instruction, and in a data table kept in .text;
  *  - the name a program was run as, through a link to it.
@@ -233,6 +234,83 @@ static void test_tail_call_sample(void **state)
 	check_tail_calls(path("tc-noplt"), true);
 }
 
+static const char a64_src[] =
+	"int socket(int, int, int);\n"
+	"int puts(const char *);\n"
+	"#define LOCAL __attribute__((noinline, visibility(\"hidden\")))\n"
+	"LOCAL int make_socket(int t) { return socket(2, t, 0); }\n"
+	"LOCAL int plain(void) { int fd = socket(2, 1, 0); return fd < 0 ? -1 : fd + 1; }\n"
+	"int entry(void) { int a = make_socket(1), b = plain(); puts(\"x\"); return a + b; }\n"
+	"long raw_svc(long fd) {\n"
+	"	register long x8 __asm__(\"x8\") = 57, x0 __asm__(\"x0\") = fd;\n"
+	"	__asm__ volatile(\"svc #0\" : \"+r\"(x0) : \"r\"(x8) : \"memory\");\n"
+	"	return x0;\n"
+	"}\n";
+
+/* The calls (BL) of an arm64 function, with their return addresses. */
+static int a64_calls(const char *file, const char *name, struct site *out)
+{
+	uint64_t addr, size;
+	uint8_t buf[1024];
+	int n = 0;
+
+	if (!func(file, name, &addr, &size) || size > sizeof(buf) ||
+	    !code_at(file, addr, buf, size))
+		fail_msg("%s: no function %s", file, name);
+	for (uint64_t pos = 0; pos + 4 <= size && n < MAX_CALLS; pos += 4) {
+		uint32_t w = (uint32_t)buf[pos] | (uint32_t)buf[pos + 1] << 8 |
+			     (uint32_t)buf[pos + 2] << 16 |
+			     (uint32_t)buf[pos + 3] << 24;
+		struct sl_insn in;
+
+		if (sl_a64_call_before(w, addr + pos + 4, &in))
+			out[n++] = (struct site){ in, addr + pos + 4 };
+	}
+	return n;
+}
+
+/* arm64: BL to a local function that ends in `b socket`; BL through
+ * the PLT (adrp/ldr stubs) to socket and to puts; svc #0 found. */
+static void test_a64_tail_call(void **state)
+{
+	struct sl_symcache *c = sl_symcache_new();
+	struct site s[MAX_CALLS];
+	struct sl_escape e;
+	char cmd[512];
+	FILE *f = fopen(path("a64.c"), "w");
+	uint64_t make_socket, size;
+	int n;
+
+	(void)state;
+	assert_non_null(f);
+	fputs(a64_src, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd), "clang -target aarch64-linux-gnu -O2 -fPIC "
+		 "-nostdlib -shared -fuse-ld=lld -o %s %s 2>/dev/null",
+		 path("a64.so"), path("a64.c"));
+	if (system(cmd) != 0)
+		skip();	/* no clang with lld to make arm64 code */
+	assert_true(func(path("a64.so"), "make_socket", &make_socket, &size));
+	n = a64_calls(path("a64.so"), "entry", s);
+	assert_int_equal(n, 3);
+	assert_int_equal(s[0].in.target, make_socket);
+	assert_string_equal(sl_sym_tail_callee(c, path("a64.so"), s[0].ret),
+			    "make_socket");
+	assert_string_equal(sl_sym_tail_callee(c, path("a64.so"), s[1].ret),
+			    "plain");
+	assert_string_equal(sl_sym_tail_callee(c, path("a64.so"), s[2].ret),
+			    "puts");
+	n = a64_calls(path("a64.so"), "plain", s);
+	assert_int_equal(n, 1);
+	assert_null(sl_sym_tail_callee(c, path("a64.so"), s[0].ret));
+	/* A return address that is not 4-byte aligned is no arm64 one. */
+	assert_null(sl_sym_tail_callee(c, path("a64.so"), s[0].ret + 1));
+	sl_symcache_free(c);
+	assert_int_equal(sl_elf_scan_syscalls(path("a64.so"), &e), 0);
+	assert_int_equal(e.nsyscalls, 1);
+	assert_string_equal(e.where[0], "raw_svc");
+}
+
 static const char raw_prog[] =
 	"#include <sys/syscall.h>\n"
 	"__attribute__((noinline)) long raw_close(long fd) {\n"
@@ -348,6 +426,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tail_call_sample),
+		cmocka_unit_test(test_a64_tail_call),
 		cmocka_unit_test(test_syscall_scan),
 		cmocka_unit_test(test_run_name),
 	};
