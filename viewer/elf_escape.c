@@ -13,6 +13,14 @@
  * well-formed ones: the same two bytes occur inside other instructions
  * and in the constant tables that hand-written assembly keeps in its
  * text (those are skipped by their symbols where they have some).
+ *
+ * The sanitizer runtimes (ASan, TSan, UBSan... in libasan.so and the
+ * like, or linked into the program) make system calls of their own for
+ * their bookkeeping (signal masks, their logs, /proc/self/maps), while
+ * the program's own calls still go through libc (their interceptors call
+ * the real functions): a system call instruction in one of their
+ * functions is no way around the preload for the program, and is not
+ * counted.
  */
 #include <fcntl.h>
 #include <gelf.h>
@@ -36,14 +44,30 @@ struct scan {
 	struct sl_escape *out;
 };
 
+/* Whether FN (a symbol, mangled or not) belongs to a sanitizer runtime. */
+static bool sanitizer(const char *fn)
+{
+	static const char *const spaces[] = {
+		"__sanitizer", "__interception", "__interceptor", "__asan",
+		"__tsan", "__lsan", "__ubsan", "__msan", "__hwasan", "__dsan",
+	};
+
+	for (size_t i = 0; i < sizeof(spaces) / sizeof(spaces[0]); i++)
+		if (strstr(fn, spaces[i]))
+			return true;
+	return false;
+}
+
 static void note(struct scan *sc, uint64_t vaddr)
 {
 	struct sl_escape *o = sc->out;
 	const char *fn;
 	uint64_t off;
 
-	o->nsyscalls++;
 	fn = sl_sym_lookup(sc->syms, sc->path, vaddr, &off);
+	if (fn && sanitizer(fn))
+		return;
+	o->nsyscalls++;
 	if (!fn || o->nwhere == SL_ESCAPE_WHERE)
 		return;
 	for (unsigned int i = 0; i < o->nwhere; i++)

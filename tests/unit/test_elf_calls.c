@@ -9,7 +9,8 @@
  *    nothing (an indirect call, a wrapped function);
  *  - the same made for arm64 by clang and lld, where they are here;
  *  - a program with a raw syscall instruction, with the same two bytes
- *    inside another instruction, and in a data table kept in .text;
+ *    inside another instruction, and in a data table kept in .text; the
+ *    same with ASan, whose runtime's own system calls do not count;
  *  - the name a program was run as, through a link to it.
  */
 #include <fcntl.h>
@@ -374,6 +375,18 @@ static void test_syscall_scan(void **state)
 	assert_true(build_c("lookalike", lookalike_prog, "-O2"));
 	assert_int_equal(sl_elf_scan_syscalls(path("lookalike"), &e), 0);
 	assert_int_equal(e.nsyscalls, 0);
+	/* A sanitizer runtime's own system calls are not the program's. */
+	if (build_c("raw-asan", raw_prog, "-O1 -fsanitize=address")) {
+		struct sl_deps d;
+
+		assert_int_equal(sl_elf_inspect(path("raw-asan"), &in), 0);
+		assert_int_equal(sl_deps_walk(&in, &d), 0);
+		sl_prog_risks(&in, &d, &r);
+		assert_int_equal(r.n, 1);
+		assert_non_null(strstr(r.line[0], "raw-asan makes system calls"));
+		sl_deps_free(&d);
+		sl_elf_info_free(&in);
+	}
 	/* Not a file, not ELF. */
 	assert_int_equal(sl_elf_scan_syscalls(path("nope"), &e), -1);
 	assert_int_equal(sl_elf_scan_syscalls(path("src.c"), &e), -1);
