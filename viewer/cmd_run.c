@@ -6,6 +6,13 @@
  * (as strace -f waits for its tracees). Exits with PROGRAM's status, and
  * unless -q then draws the timeline on stderr, leaving PROGRAM's stdout
  * as it was.
+ *
+ * Before it starts PROGRAM, it makes the checks of `socklens inspect`
+ * (elf.c, elf_prog.c): a program the preload cannot enter is refused with
+ * the reason. Where PROGRAM can reach the kernel around the preload (a
+ * syscall instruction of its own or in a library, io_uring), a line
+ * after the timeline says so, with -q too: the trace cannot hold those
+ * calls.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -13,6 +13,9 @@
  * call went to another function which then jumped to the wrapped one (a
  * tail call), the callee is what the reader wants: elf_calls.c decodes
  * the call, and each answer is kept per module and return address.
+ *
+ * The cache also keeps the name each program was run as (argv[0], when
+ * it names the same file as /proc/self/exe's target), per pair.
  */
 #include <fcntl.h>
 #include <gelf.h>
