@@ -1,151 +1,104 @@
 /*
  * socklens inspect [--deps] [--json] PROGRAM...
  *
- * What a program is, before a run is wasted on it: dynamic or static,
- * setuid/setgid or with file capabilities (the loader then ignores
- * LD_PRELOAD), its architecture against the preload's, the socket
- * functions it imports and from which library, whether it calls syscall()
- * or io_uring (around the preload), whether it is stripped. With --deps,
- * the same for the libraries it needs, found as the loader would.
+ * What a program is, before a run is wasted on it. PROGRAM is found as
+ * `run` finds it (on PATH, and a #! script is its interpreter: both are
+ * said). Then: dynamic or static, whether the kernel would run it in
+ * secure mode for you (setuid, setgid, file capabilities: the loader then
+ * ignores LD_PRELOAD), its architecture against the preload's, the socket
+ * functions it imports and from which library, the socket functions it
+ * reaches through its libraries (curl's come through libcurl), where it
+ * can reach the kernel around the preload, and whether it is stripped.
+ * With --deps, each library the loader would load, one line each.
  * Exit status: 0 when every program can be traced, 1 otherwise.
  */
 #include <getopt.h>
-#include <glob.h>
-#include <libgen.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "elfinfo.h"
 #include "viewer.h"
 
-#define MAX_DIRS 64
-
-struct dirs {
-	char *d[MAX_DIRS];
-	int n;
-};
-
-static void add_dir(struct dirs *ds, const char *d)
+static const char *kind(int type)
 {
-	for (int i = 0; i < ds->n; i++)
-		if (!strcmp(ds->d[i], d))
-			return;
-	if (ds->n < MAX_DIRS && *d)
-		ds->d[ds->n++] = strdup(d);
+	return type == 2 ? "executable" : type == 3 ? "shared object/PIE" :
+						      "object";
 }
 
-/* A colon list of directories, $ORIGIN standing for ORIGIN. */
-static void add_list(struct dirs *ds, const char *list, const char *origin)
-{
-	char *copy = strdup(list ? list : ""), *save = NULL;
-
-	for (char *tok = strtok_r(copy, ":", &save); tok;
-	     tok = strtok_r(NULL, ":", &save)) {
-		char buf[PATH_MAX];
-		const char *rest = NULL;
-
-		if (!strncmp(tok, "$ORIGIN", 7))
-			rest = tok + 7;
-		else if (!strncmp(tok, "${ORIGIN}", 9))
-			rest = tok + 9;
-		if (rest) {
-			snprintf(buf, sizeof(buf), "%s%s", origin, rest);
-			add_dir(ds, buf);
-		} else {
-			add_dir(ds, tok);
-		}
-	}
-	free(copy);
-}
-
-/* /etc/ld.so.conf and what it includes. */
-static void add_ldconf(struct dirs *ds, const char *path, int depth)
-{
-	FILE *f = depth < 4 ? fopen(path, "r") : NULL;
-	char line[512];
-
-	while (f && fgets(line, sizeof(line), f)) {
-		char *s = line + strspn(line, " \t");
-		glob_t g;
-
-		s[strcspn(s, "#\r\n")] = '\0';
-		if (!strncmp(s, "include", 7) && (s[7] == ' ' || s[7] == '\t')) {
-			char *pat = s + 8 + strspn(s + 8, " \t");
-
-			if (glob(pat, 0, NULL, &g) == 0) {
-				for (size_t i = 0; i < g.gl_pathc; i++)
-					add_ldconf(ds, g.gl_pathv[i], depth + 1);
-				globfree(&g);
-			}
-		} else if (*s == '/') {
-			s[strcspn(s, " \t")] = '\0';
-			add_dir(ds, s);
-		}
-	}
-	if (f)
-		fclose(f);
-}
-
-static void search_dirs(struct dirs *ds, const struct sl_elf_info *in)
-{
-	char origin[PATH_MAX];
-
-	snprintf(origin, sizeof(origin), "%s", in->path);
-	add_list(ds, in->runpath, dirname(origin));
-	add_list(ds, getenv("LD_LIBRARY_PATH"), ".");
-	add_ldconf(ds, "/etc/ld.so.conf", 0);
-	add_list(ds, "/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu:"
-		 "/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu:/lib64:"
-		 "/usr/lib64:/lib:/usr/lib", "");
-}
-
-/* The library NAME resolves to, of the program's class and machine. */
-static bool find_lib(const struct dirs *ds, const char *name,
-		     const struct sl_elf_info *prog, char *out, size_t len)
-{
-	for (int i = 0; i < ds->n || (strchr(name, '/') && i == 0); i++) {
-		struct sl_elf_info li;
-		bool ok;
-
-		if (strchr(name, '/'))
-			snprintf(out, len, "%s", name);
-		else
-			snprintf(out, len, "%s/%s", ds->d[i], name);
-		if (access(out, R_OK))
-			continue;
-		ok = sl_elf_inspect(out, &li) == 0 &&
-		     li.elf_class == prog->elf_class && li.machine == prog->machine;
-		sl_elf_info_free(&li);
-		if (ok)
-			return true;
-	}
-	return false;
-}
-
-static void print_text(const struct sl_elf_info *in)
+static void print_text(struct sl_elf_info *in)
 {
 	const char *why = sl_elf_untraceable(in);
 
 	printf("%s: %d-bit %s %s, %s%s%s\n", in->path, in->elf_class,
-	       sl_elf_machine_name(in->machine),
-	       in->type == 2 ? "executable" : in->type == 3 ? "shared object/PIE" :
-							"object",
+	       sl_elf_machine_name(in->machine), kind(in->type),
 	       in->has_interp ? "dynamically linked" : "statically linked",
 	       in->stripped ? ", stripped" : ", with symbols",
 	       in->setuid || in->setgid ? ", setuid/setgid" : "");
 	printf("  traceable: %s%s\n", why ? "no: " : "yes", why ? why : "");
+	if (in->privilege[0])
+		printf("  privileges: %s\n", in->privilege);
 	printf("  socket functions imported:");
 	for (uint32_t i = 0; i < in->nsocket_imports; i++)
 		printf(" %s%s", in->socket_imports[i],
 		       i + 1 < in->nsocket_imports ? "," : "");
-	printf("%s\n", in->nsocket_imports ? "" : !in->has_interp ? " none (static)" :
-	       " none (its libraries may: --deps)");
-	if (in->imports_syscall || in->imports_io_uring)
-		printf("  around the preload:%s%s\n",
-		       in->imports_syscall ? " imports syscall()" : "",
-		       in->imports_io_uring ? " uses io_uring" : "");
+	printf("%s\n", in->nsocket_imports ? "" : !in->has_interp ?
+	       " none (static)" : " none");
+}
+
+/* The name of an import line "connect libc.so.6": up to the space. */
+static int import_name_len(const char *line)
+{
+	return (int)strcspn(line, " ");
+}
+
+/* Each library that imports socket functions, with them. */
+static void print_via_libraries(const struct sl_deps *d)
+{
+	bool any = false;
+
+	printf("  socket functions through its libraries:");
+	for (int i = 0; i < d->n; i++) {
+		const struct sl_elf_info *li = &d->libs[i].info;
+
+		if (!d->libs[i].found || !li->nsocket_imports)
+			continue;
+		printf("\n    %s:", d->libs[i].name);
+		for (uint32_t k = 0; k < li->nsocket_imports; k++)
+			printf(" %.*s%s", import_name_len(li->socket_imports[k]),
+			       li->socket_imports[k],
+			       k + 1 < li->nsocket_imports ? "," : "");
+		any = true;
+	}
+	printf("%s\n", any ? "" : " none");
+}
+
+static void print_deps_text(const struct sl_deps *d)
+{
+	for (int i = 0; i < d->n; i++) {
+		const struct sl_lib *lib = &d->libs[i];
+
+		if (!lib->found) {
+			printf("  %s => not found\n", lib->name);
+			continue;
+		}
+		printf("  %s => %s: ", lib->name, lib->info.path);
+		if (lib->info.nsocket_imports)
+			printf("%u socket functions", lib->info.nsocket_imports);
+		else
+			printf("no socket functions");
+		printf("%s\n", lib->info.imports_syscall ? ", imports syscall()" : "");
+	}
+}
+
+static void print_risks_text(const struct sl_elf_info *in,
+			     const struct sl_risks *r)
+{
+	for (int i = 0; i < r->n; i++)
+		printf("  around the preload: %s\n", r->line[i]);
+	if (!r->n)
+		printf("  around the preload: nothing found%s\n",
+		       in->imports_syscall ? " (its syscall() calls are followed)" :
+					     "");
 }
 
 static void json_list(const char *key, char **items, uint32_t n)
@@ -158,7 +111,20 @@ static void json_list(const char *key, char **items, uint32_t n)
 	putchar(']');
 }
 
-static void print_json_body(const struct sl_elf_info *in)
+static void json_str_or_null(const char *s)
+{
+	if (s && *s)
+		sl_json_str(stdout, s, strlen(s));
+	else
+		fputs("null", stdout);
+}
+
+static const char *tf(bool b)
+{
+	return b ? "true" : "false";
+}
+
+static void print_json_body(struct sl_elf_info *in)
 {
 	const char *why = sl_elf_untraceable(in);
 
@@ -167,104 +133,146 @@ static void print_json_body(const struct sl_elf_info *in)
 	printf(",\"class\":%d,\"machine\":\"%s\",\"dynamic\":%s,\"stripped\":%s,"
 	       "\"setuid\":%s,\"caps\":%s,\"syscall\":%s,\"io_uring\":%s,"
 	       "\"traceable\":%s,\"reason\":", in->elf_class,
-	       sl_elf_machine_name(in->machine), in->has_interp ? "true" : "false",
-	       in->stripped ? "true" : "false",
-	       in->setuid || in->setgid ? "true" : "false",
-	       in->caps ? "true" : "false", in->imports_syscall ? "true" : "false",
-	       in->imports_io_uring ? "true" : "false", why ? "false" : "true");
-	if (why)
-		sl_json_str(stdout, why, strlen(why));
-	else
-		fputs("null", stdout);
+	       sl_elf_machine_name(in->machine), tf(in->has_interp),
+	       tf(in->stripped), tf(in->setuid || in->setgid), tf(in->caps),
+	       tf(in->imports_syscall), tf(in->imports_io_uring), tf(!why));
+	json_str_or_null(why);
+	printf(",\"privilege\":");
+	json_str_or_null(in->privilege);
 	json_list("socket_imports", in->socket_imports, in->nsocket_imports);
 	json_list("needed", in->needed, in->nneeded);
 }
 
-/* The libraries PROG needs, each once, breadth first, as the loader. */
-static void deps(const struct sl_elf_info *prog, bool json)
+static void print_json_program(const struct sl_prog *pg)
 {
-	struct dirs ds = { .n = 0 };
-	char *queue[256];
-	int nq = 0, seen = 0;
-
-	search_dirs(&ds, prog);
-	for (uint32_t i = 0; i < prog->nneeded && nq < 256; i++)
-		queue[nq++] = strdup(prog->needed[i]);
-	if (json)
-		fputs(",\"deps\":[", stdout);
-	for (int k = 0; k < nq; k++) {
-		char path[PATH_MAX];
-		struct sl_elf_info li;
-		bool found = find_lib(&ds, queue[k], prog, path, sizeof(path));
-
-		if (!found || sl_elf_inspect(path, &li) < 0) {
-			if (json)
-				printf("%s{\"name\":\"%s\",\"path\":null}", seen++ ? "," : "",
-				       queue[k]);
-			else
-				printf("  %s => not found\n", queue[k]);
-			continue;
-		}
-		if (json) {
-			printf("%s{\"name\":\"%s\",", seen++ ? "," : "", queue[k]);
-			print_json_body(&li);
-			putchar('}');
-		} else {
-			printf("  %s => %s: ", queue[k], path);
-			if (li.nsocket_imports)
-				printf("%u socket functions", li.nsocket_imports);
-			else
-				printf("no socket functions");
-			printf("%s\n", li.imports_syscall ? ", imports syscall()" : "");
-		}
-		for (uint32_t i = 0; i < li.nneeded && nq < 256; i++) {
-			bool dup = false;
-
-			for (int q = 0; q < nq; q++)
-				dup |= !strcmp(queue[q], li.needed[i]);
-			if (!dup)
-				queue[nq++] = strdup(li.needed[i]);
-		}
-		sl_elf_info_free(&li);
+	printf("\"given\":");
+	sl_json_str(stdout, pg->file[0], strlen(pg->file[0]));
+	printf(",\"scripts\":[");
+	for (int i = 0; i + 1 < pg->n; i++) {
+		printf("%s{\"path\":", i ? "," : "");
+		sl_json_str(stdout, pg->file[i], strlen(pg->file[i]));
+		printf(",\"line\":");
+		sl_json_str(stdout, pg->line[i], strlen(pg->line[i]));
+		putchar('}');
 	}
-	if (json)
-		putchar(']');
-	for (int i = 0; i < nq; i++)
-		free(queue[i]);
-	for (int i = 0; i < ds.n; i++)
-		free(ds.d[i]);
+	printf("],");
+}
+
+static void print_json_libs(const struct sl_deps *d, bool with_deps)
+{
+	printf(",\"via_libraries\":[");
+	for (int i = 0, n = 0; i < d->n; i++) {
+		struct sl_elf_info *li = &d->libs[i].info;
+
+		if (!d->libs[i].found || !li->nsocket_imports)
+			continue;
+		printf("%s{\"lib\":", n++ ? "," : "");
+		sl_json_str(stdout, d->libs[i].name, strlen(d->libs[i].name));
+		printf(",\"functions\":[");
+		for (uint32_t k = 0; k < li->nsocket_imports; k++) {
+			fputs(k ? "," : "", stdout);
+			sl_json_str(stdout, li->socket_imports[k],
+				    (size_t)import_name_len(li->socket_imports[k]));
+		}
+		printf("]}");
+	}
+	putchar(']');
+	if (!with_deps)
+		return;
+	printf(",\"deps\":[");
+	for (int i = 0; i < d->n; i++) {
+		printf("%s{\"name\":", i ? "," : "");
+		sl_json_str(stdout, d->libs[i].name, strlen(d->libs[i].name));
+		if (d->libs[i].found) {
+			putchar(',');
+			print_json_body(&d->libs[i].info);
+		} else {
+			printf(",\"path\":null");
+		}
+		putchar('}');
+	}
+	putchar(']');
+}
+
+static void print_json_risks(const struct sl_risks *r)
+{
+	printf(",\"around_preload\":[");
+	for (int i = 0; i < r->n; i++) {
+		fputs(i ? "," : "", stdout);
+		sl_json_str(stdout, r->line[i], strlen(r->line[i]));
+	}
+	putchar(']');
+}
+
+/* How PROG was found: on PATH, through #! scripts. */
+static void print_found(const char *prog, const struct sl_prog *pg)
+{
+	if (pg->on_path)
+		printf("%s: found on PATH: %s\n", prog, pg->file[0]);
+	for (int i = 0; i + 1 < pg->n; i++)
+		printf("%s: a script (%s): it runs %s%s\n", pg->file[i],
+		       pg->line[i], pg->file[i + 1],
+		       pg->by_env[i] ? " (env finds it on PATH)" : "");
+}
+
+static int not_found(const char *prog, const char *why, bool json)
+{
+	if (json) {
+		printf("{\"path\":");
+		sl_json_str(stdout, prog, strlen(prog));
+		printf(",\"error\":");
+		sl_json_str(stdout, why, strlen(why));
+		printf("}\n");
+	}
+	fprintf(stderr, "%s: %s: %s\n", sl_prog(), prog, why);
+	return 1;
 }
 
 /* Inspects one program; 0 if it can be traced. */
-static int inspect_one(const char *path, bool with_deps, bool json)
+static int inspect_one(const char *prog, bool with_deps, bool json)
 {
+	struct sl_prog *pg = malloc(sizeof(*pg));
+	struct sl_deps d = { 0 };
+	struct sl_risks r;
 	struct sl_elf_info in;
-	int ret = sl_elf_inspect(path, &in);
+	int ret;
 
-	if (ret < 0) {
-		if (json) {
-			printf("{\"path\":");
-			sl_json_str(stdout, path, strlen(path));
-			printf(",\"error\":");
-			sl_json_str(stdout, in.err, strlen(in.err));
-			printf("}\n");
-		}
-		fprintf(stderr, "%s: %s: %s\n", sl_prog(), path, in.err);
-		sl_elf_info_free(&in);
-		return 1;
+	if (!pg || sl_prog_find(prog, pg) < 0) {
+		ret = not_found(prog, pg ? pg->err : "out of memory", json);
+		free(pg);
+		return ret;
 	}
+	if (sl_elf_inspect(pg->file[pg->n - 1], &in) < 0) {
+		if (!json)
+			print_found(prog, pg);
+		ret = not_found(pg->file[pg->n - 1], in.err, json);
+		sl_elf_info_free(&in);
+		free(pg);
+		return ret;
+	}
+	if (in.has_interp)
+		sl_deps_walk(&in, &d);
+	sl_prog_risks(&in, &d, &r);
 	if (json) {
 		putchar('{');
+		print_json_program(pg);
 		print_json_body(&in);
-	} else {
-		print_text(&in);
-	}
-	if (with_deps && in.has_interp)
-		deps(&in, json);
-	if (json)
+		print_json_libs(&d, with_deps);
+		print_json_risks(&r);
 		printf("}\n");
+	} else {
+		print_found(prog, pg);
+		print_text(&in);
+		if (in.has_interp)
+			print_via_libraries(&d);
+		print_risks_text(&in, &r);
+		if (with_deps)
+			print_deps_text(&d);
+	}
 	ret = sl_elf_untraceable(&in) ? 1 : 0;
+	sl_deps_free(&d);
 	sl_elf_info_free(&in);
+	free(pg);
 	return ret;
 }
 

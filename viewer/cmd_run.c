@@ -6,6 +6,13 @@
  * (as strace -f waits for its tracees). Exits with PROGRAM's status, and
  * unless -q then draws the timeline on stderr, leaving PROGRAM's stdout
  * as it was.
+ *
+ * Before it starts PROGRAM, it makes the checks of `socklens inspect`
+ * (elf.c, elf_prog.c): a program the preload cannot enter is refused with
+ * the reason. Where PROGRAM can reach the kernel around the preload (a
+ * syscall instruction of its own or in a library, io_uring), a line
+ * after the timeline says so, with -q too: the trace cannot hold those
+ * calls.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -186,61 +193,30 @@ static void usage(FILE *f)
 		sl_prog());
 }
 
-/* PROG as execvp will find it; false if it is nowhere on $PATH. */
-static bool resolve(const char *prog, char *out, size_t len)
-{
-	const char *path = getenv("PATH");
-	char *copy, *save = NULL;
-	bool found = false;
-
-	if (strchr(prog, '/')) {
-		snprintf(out, len, "%s", prog);
-		return true;
-	}
-	copy = strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
-	for (char *d = strtok_r(copy, ":", &save); d && !found;
-	     d = strtok_r(NULL, ":", &save)) {
-		snprintf(out, len, "%s/%s", *d ? d : ".", prog);
-		found = access(out, X_OK) == 0;
-	}
-	free(copy);
-	return found;
-}
-
-/* A script runs its interpreter: that is what the preload must enter. */
-static void interpreter(char *path, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	char line[PATH_MAX];
-
-	if (f && fgets(line, sizeof(line), f) && line[0] == '#' && line[1] == '!') {
-		char *s = line + 2 + strspn(line + 2, " \t");
-
-		s[strcspn(s, " \t\r\n")] = '\0';
-		if (*s)
-			snprintf(path, len, "%s", s);
-	}
-	if (f)
-		fclose(f);
-}
-
 /*
  * The checks of `socklens inspect`, before the program starts: a static
- * or setuid program would run untraced, and the user would find out only
- * from an empty trace. -1 refuses (unless --force).
+ * program, or one the kernel would run in secure mode, would run
+ * untraced, and the user would find out only from an empty trace. -1
+ * refuses (unless --force). Where the program can reach the kernel
+ * around the preload, RISKS says how, for the summary after the run.
  */
-static int check_program(const char *prog, bool force)
+static int check_program(const char *prog, bool force, struct sl_risks *risks)
 {
+	struct sl_prog *pg = malloc(sizeof(*pg));
+	struct sl_deps d = { 0 };
 	struct sl_elf_info in;
-	char path[PATH_MAX];
-	const char *why;
+	const char *why, *path;
 	int ret = 0;
 
-	if (!resolve(prog, path, sizeof(path)))
+	risks->n = 0;
+	if (!pg || sl_prog_find(prog, pg) < 0) {
+		free(pg);
 		return 0;	/* execvp says why, as without us */
-	interpreter(path, sizeof(path));
+	}
+	path = pg->file[pg->n - 1];
 	if (sl_elf_inspect(path, &in) < 0) {
 		sl_elf_info_free(&in);
+		free(pg);
 		return 0;	/* not ELF to us; the kernel may know better */
 	}
 	why = sl_elf_untraceable(&in);
@@ -249,9 +225,22 @@ static int check_program(const char *prog, bool force)
 			why, force ? " (running it anyway: --force)" :
 				     "\n  (--force runs it anyway)");
 		ret = force ? 0 : -1;
+	} else {
+		sl_deps_walk(&in, &d);
+		sl_prog_risks(&in, &d, risks);
+		sl_deps_free(&d);
 	}
 	sl_elf_info_free(&in);
+	free(pg);
 	return ret;
+}
+
+/* What the trace cannot hold, said after it (on stderr, -q or not). */
+static void say_risks(const struct sl_risks *r)
+{
+	for (int i = 0; i < r->n; i++)
+		fprintf(stderr, "%s: %s: calls made that way are not in this "
+			"trace\n", sl_prog(), r->line[i]);
 }
 
 /* A bad policy stops the run before the program starts. */
@@ -287,6 +276,7 @@ int sl_cmd_run(int argc, char **argv)
 	const char *policy = NULL;
 	char lib[PATH_MAX], policy_abs[PATH_MAX];
 	struct sl_collector col;
+	struct sl_risks risks;
 	struct sl_live *live;
 	int c, err, code;
 
@@ -325,7 +315,7 @@ int sl_cmd_run(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (check_program(argv[optind], ro.force) < 0)
+	if (check_program(argv[optind], ro.force, &risks) < 0)
 		return 1;
 	if (policy) {
 		if (check_policy(policy, policy_abs) < 0) {
@@ -372,5 +362,6 @@ int sl_cmd_run(int argc, char **argv)
 		if (!sl_view_file(stderr, ro.out, &o))
 			fprintf(stderr, "trace: %s\n", ro.out);
 	}
+	say_risks(&risks);
 	return code;
 }

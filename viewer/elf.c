@@ -1,10 +1,21 @@
 /*
- * Reading ELF files with libelf (DESIGN.md 14): what a program is before
- * it runs (dynamic or static, its architecture, the socket functions it
- * imports and from which library, whether it can bypass the preload),
- * and the function symbols that name a caller's address. Every libelf
- * call is checked: a truncated or hostile file is an error with a reason,
- * never a crash.
+ * Reading ELF files with libelf: what a program is before it runs
+ * (dynamic or static, its architecture, the socket functions it imports
+ * and from which library, whether it can bypass the preload), and
+ * whether the preload can work on it at all. Every libelf call is
+ * checked: a truncated or hostile file is an error with a reason, never
+ * a crash.
+ *
+ * setuid, setgid and file capabilities stop the preload only when the
+ * kernel runs the program in secure mode (AT_SECURE), and the kernel
+ * decides that at exec from who runs it (security/commoncap.c): when the
+ * new effective uid differs from the real one (a setuid bit to another
+ * user than the caller, or a caller already running with euid != ruid),
+ * the same for gids, or when file capabilities raise the privileges of a
+ * caller whose real uid is not 0. Root running a setuid-root program is
+ * not in secure mode, and LD_PRELOAD works. The bits do nothing on a
+ * nosuid mount or under no_new_privs. A security module may also ask for
+ * secure mode on a domain change; that is not visible in the file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -25,14 +38,39 @@ static const char *const socket_funcs[] = {
 	"accept4", "shutdown", "send", "sendto", "sendmsg", "sendmmsg", "recv",
 	"recvfrom", "recvmsg", "recvmmsg", "setsockopt", "getsockopt",
 	"getaddrinfo", "epoll_create", "epoll_create1", "epoll_ctl",
-	"epoll_wait", "epoll_pwait", "poll", "ppoll", "select", "pselect",
-	"sendfile", "__recv_chk", "__recvfrom_chk",
+	"epoll_wait", "epoll_pwait", "epoll_pwait2", "poll", "ppoll", "select",
+	"pselect", "sendfile", "sendfile64", "__recv_chk", "__recvfrom_chk",
 };
+
+/* The other functions the preload wraps (its exports; a unit test
+ * compares them with libsocklens.so's): a call to one of these, or to a
+ * socket function, is the recorded call itself. */
+static const char *const other_wrapped[] = {
+	"close", "close_range", "closefrom", "dup", "dup2", "dup3", "fcntl",
+	"fcntl64", "ioctl", "read", "write", "readv", "writev", "__read_chk",
+	"fork", "vfork", "execve", "execveat", "fexecve", "execv", "execvp",
+	"execvpe", "execl", "execlp", "execle", "_exit", "_Exit", "syscall",
+	"prctl", "sleep", "usleep", "nanosleep", "clock_nanosleep", "pause",
+	"sigsuspend", "sigtimedwait", "sigwait", "sigwaitinfo", "wait",
+	"wait4", "waitid", "waitpid", "pthread_join",
+};
+
+#define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 static bool is_socket_func(const char *name)
 {
-	for (size_t i = 0; i < sizeof(socket_funcs) / sizeof(socket_funcs[0]); i++)
+	for (size_t i = 0; i < NITEMS(socket_funcs); i++)
 		if (!strcmp(name, socket_funcs[i]))
+			return true;
+	return false;
+}
+
+bool sl_elf_wrapped_name(const char *name)
+{
+	if (is_socket_func(name))
+		return true;
+	for (size_t i = 0; i < NITEMS(other_wrapped); i++)
+		if (!strcmp(name, other_wrapped[i]))
 			return true;
 	return false;
 }
@@ -71,8 +109,15 @@ struct verneed_map {
 	unsigned int n;
 };
 
+static bool glibc_private(Elf *e, size_t strtab, size_t name)
+{
+	const char *s = elf_strptr(e, strtab, name);
+
+	return s && !strcmp(s, "GLIBC_PRIVATE");
+}
+
 static void read_verneed(Elf *e, Elf_Scn *scn, GElf_Shdr *sh,
-			 struct verneed_map *vm)
+			 struct verneed_map *vm, struct sl_elf_info *in)
 {
 	Elf_Data *d = elf_getdata(scn, NULL);
 	size_t off = 0;
@@ -90,6 +135,7 @@ static void read_verneed(Elf *e, Elf_Scn *scn, GElf_Shdr *sh,
 		for (unsigned int a = 0; a < vn.vn_cnt && vm->n < 256; a++) {
 			if (!gelf_getvernaux(d, (int)aoff, &va))
 				return;
+			in->glibc |= glibc_private(e, sh->sh_link, va.vna_name);
 			vm->idx[vm->n] = (uint16_t)(va.vna_other & 0x7fff);
 			vm->file[vm->n++] = elf_strptr(e, sh->sh_link, vn.vn_file);
 			aoff += va.vna_next;
@@ -99,6 +145,28 @@ static void read_verneed(Elf *e, Elf_Scn *scn, GElf_Shdr *sh,
 		if (!vn.vn_next)
 			break;
 		off += vn.vn_next;
+	}
+}
+
+/* The versions a library defines: the C library's own include
+ * GLIBC_PRIVATE, which nothing outside it defines. */
+static void read_verdef(Elf *e, Elf_Scn *scn, GElf_Shdr *sh,
+			struct sl_elf_info *in)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t off = 0;
+
+	for (unsigned int k = 0; d && k < sh->sh_info && off < d->d_size; k++) {
+		GElf_Verdef vd;
+		GElf_Verdaux va;
+
+		if (!gelf_getverdef(d, (int)off, &vd) ||
+		    !gelf_getverdaux(d, (int)(off + vd.vd_aux), &va))
+			return;
+		in->glibc |= glibc_private(e, sh->sh_link, va.vda_name);
+		if (!vd.vd_next)
+			break;
+		off += vd.vd_next;
 	}
 }
 
@@ -134,8 +202,11 @@ static void read_imports(Elf *e, Elf_Scn *dynsym, GElf_Shdr *sh,
 			gelf_getversym(vd, (int)i, &ver);
 		if (!strcmp(name, "syscall"))
 			in->imports_syscall = true;
-		if (!strncmp(name, "io_uring", 8))
+		if (!strncmp(name, "io_uring", 8) && !in->imports_io_uring) {
 			in->imports_io_uring = true;
+			snprintf(in->io_uring_name, sizeof(in->io_uring_name),
+				 "%s", name);
+		}
 		if (!is_socket_func(name))
 			continue;
 		snprintf(line, sizeof(line), "%s%s%s", name,
@@ -195,7 +266,10 @@ static int read_sections(Elf *e, struct sl_elf_info *in)
 			versym = scn;
 			break;
 		case SHT_GNU_verneed:
-			read_verneed(e, scn, &sh, &vm);
+			read_verneed(e, scn, &sh, &vm, in);
+			break;
+		case SHT_GNU_verdef:
+			read_verdef(e, scn, &sh, in);
 			break;
 		case SHT_DYNAMIC:
 			read_dynamic(e, scn, &sh, in);
@@ -227,15 +301,44 @@ static void read_program_headers(Elf *e, struct sl_elf_info *in)
 	}
 }
 
+/* security.capability (struct vfs_cap_data, little-endian): a word of
+ * revision and flags, then permitted and inheritable words, twice from
+ * revision 2 on. */
+#define CAP_FLAG_EFFECTIVE 0x000001u
+
+static uint32_t le32(const unsigned char *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static void read_caps(const char *path, struct sl_elf_info *in)
+{
+	unsigned char v[64];
+	ssize_t n = getxattr(path, "security.capability", v, sizeof(v));
+
+	in->caps = n > 0;
+	if (n < 12) {
+		in->caps_raise = in->caps;	/* unreadable: assume they do */
+		return;
+	}
+	in->caps_raise = (le32(v) & CAP_FLAG_EFFECTIVE) || le32(v + 4) ||
+			 (n >= 20 && le32(v + 12));
+}
+
 static void read_mode(int fd, const char *path, struct sl_elf_info *in)
 {
+	struct statvfs vfs;
 	struct stat st;
 
 	if (fstat(fd, &st) == 0) {
 		in->setuid = st.st_mode & S_ISUID;
 		in->setgid = (st.st_mode & S_ISGID) && (st.st_mode & S_IXGRP);
+		in->file_uid = st.st_uid;
+		in->file_gid = st.st_gid;
 	}
-	in->caps = getxattr(path, "security.capability", NULL, 0) > 0;
+	in->nosuid = fstatvfs(fd, &vfs) == 0 && (vfs.f_flag & ST_NOSUID);
+	read_caps(path, in);
 }
 
 /* Whether the header tables the ELF header promises lie in the file. */
@@ -257,6 +360,25 @@ static bool truncated(int fd, const GElf_Ehdr *eh, struct sl_elf_info *in)
 	return false;
 }
 
+int sl_elf_open(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
 int sl_elf_inspect(const char *path, struct sl_elf_info *in)
 {
 	GElf_Ehdr eh;
@@ -267,9 +389,10 @@ int sl_elf_inspect(const char *path, struct sl_elf_info *in)
 	snprintf(in->path, sizeof(in->path), "%s", path);
 	if (elf_version(EV_CURRENT) == EV_NONE)
 		return fail(in, "libelf is too old");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = sl_elf_open(path);
 	if (fd < 0) {
-		snprintf(in->err, sizeof(in->err), "%s", strerror(errno));
+		snprintf(in->err, sizeof(in->err), "%s", errno == EINVAL ?
+			 "not a regular file" : strerror(errno));
 		return -1;
 	}
 	read_mode(fd, path, in);
@@ -341,13 +464,65 @@ const char *sl_elf_machine_name(int m)
 	}
 }
 
+#define SECURE "the kernel runs it in secure mode (AT_SECURE), where the " \
+	"loader ignores LD_PRELOAD"
+
+/*
+ * Whether exec by this process puts the program in secure mode (see the
+ * opening comment); false with what is true in in->privilege, true with
+ * the reason in in->why.
+ */
+static bool secure_mode(struct sl_elf_info *in)
+{
+	uid_t ruid = getuid(), euid = geteuid();
+	gid_t rgid = getgid(), egid = getegid();
+	bool off = in->nosuid || prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 1;
+	bool suid = in->setuid && !off, sgid = in->setgid && !off;
+	uid_t new_euid = suid ? in->file_uid : euid;
+	gid_t new_egid = sgid ? in->file_gid : egid;
+	char *w = in->why, *p = in->privilege;
+	size_t wl = sizeof(in->why), pl = sizeof(in->privilege);
+
+	if (new_euid != ruid) {
+		snprintf(w, wl, suid ? "setuid to uid %u and you are uid %u: "
+			 SECURE : "you run as uid %u with real uid %u: " SECURE,
+			 (unsigned)new_euid, (unsigned)ruid);
+		return true;
+	}
+	if (new_egid != rgid) {
+		snprintf(w, wl, sgid ? "setgid to gid %u and your gid is %u: "
+			 SECURE : "you run as gid %u with real gid %u: " SECURE,
+			 (unsigned)new_egid, (unsigned)rgid);
+		return true;
+	}
+	if (in->caps && in->caps_raise && !off && ruid != 0) {
+		snprintf(w, wl, "has file capabilities and you are not root: "
+			 SECURE);
+		return true;
+	}
+	if (off && (in->setuid || in->setgid || in->caps))
+		snprintf(p, pl, "%s: its setuid, setgid and capabilities do "
+			 "nothing, the preload works", in->nosuid ?
+			 "on a nosuid mount" : "no_new_privs is set");
+	else if (in->setuid || in->setgid)
+		snprintf(p, pl, "set%s to %s %u, which you are: no secure mode, "
+			 "the preload works", in->setuid ? "uid" : "gid",
+			 in->setuid ? "uid" : "gid", in->setuid ?
+			 (unsigned)in->file_uid : (unsigned)in->file_gid);
+	else if (in->caps)
+		snprintf(p, pl, "file capabilities, and you are root: no secure "
+			 "mode, the preload works");
+	return false;
+}
+
 /*
  * Whether the preload can work on the program, and if not why: NULL, or
- * the reason. A setuid program runs without LD_PRELOAD (the loader's
- * secure mode), a static one never loads it.
+ * the reason. A static program never loads it; a program the kernel runs
+ * in secure mode runs without LD_PRELOAD.
  */
-const char *sl_elf_untraceable(const struct sl_elf_info *in)
+const char *sl_elf_untraceable(struct sl_elf_info *in)
 {
+	in->privilege[0] = '\0';
 	if (!in->is_elf)
 		return "not an ELF program";
 	if (in->type != ET_EXEC && in->type != ET_DYN)
@@ -356,9 +531,7 @@ const char *sl_elf_untraceable(const struct sl_elf_info *in)
 		return "statically linked: the preload cannot be loaded into it";
 	if (in->machine != sl_elf_our_machine() || in->elf_class != 64)
 		return "built for another architecture than the preload";
-	if (in->setuid || in->setgid)
-		return "setuid/setgid: the loader ignores LD_PRELOAD for it";
-	if (in->caps)
-		return "has file capabilities: the loader ignores LD_PRELOAD for it";
+	if (secure_mode(in))
+		return in->why;
 	return NULL;
 }

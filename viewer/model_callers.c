@@ -2,6 +2,16 @@
  * Naming the code behind a socket: each process image's module map (from
  * the preload's module records) and the lookup of a caller's address in
  * it, to function+offset through the symbol cache (symbols.c).
+ *
+ * Two things make the plain lookup untrue, and are mended here:
+ *  - a tail call: make_socket() ending in `return socket(...)` jumps to
+ *    socket, so the return address is its caller's; the call before that
+ *    address says make_socket was called, and the caller reads
+ *    "make_socket (tail call from main+0x12) (prog)";
+ *  - a program run through a link: the main program's file is what
+ *    /proc/self/exe resolves to (redis-check-rdb for redis-server), so
+ *    the module is named as argv[0] when that is a path to the same
+ *    file; its symbols are still read from the resolved file.
  */
 #include <stdio.h>
 #include <string.h>
@@ -30,11 +40,13 @@ void sl_model_add_module(struct sl_proc *p, const struct sl_rec_module *r)
 	snprintf(md->path, sizeof(md->path), "%s", r->path[0] ? r->path : p->exe);
 }
 
-/* The module of P's image IMAGE that maps ADDR. A fork child reports no
- * map of its own: it runs its parent's. */
+/* The module of P's image IMAGE that maps ADDR, and in OWNER the process
+ * whose map has it. A fork child reports no map of its own: it runs its
+ * parent's. */
 static const struct sl_module *module_at(const struct sl_model *m,
 					 const struct sl_proc *p,
-					 uint32_t image, uint64_t addr)
+					 uint32_t image, uint64_t addr,
+					 const struct sl_proc **owner)
 {
 	for (int hops = 0; p && hops < 8; hops++) {
 		bool any = false;
@@ -45,6 +57,7 @@ static const struct sl_module *module_at(const struct sl_model *m,
 			if (md->image != image)
 				continue;
 			any = true;
+			*owner = p;
 			if (addr >= md->start && addr < md->end)
 				return md;
 		}
@@ -56,29 +69,57 @@ static const struct sl_module *module_at(const struct sl_model *m,
 	return NULL;
 }
 
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* The module's name for people: its file's, or for the main program of
+ * the owner's current image, the name it was run as when that is
+ * another name for the same file. */
+static const char *module_name(const struct sl_model *m,
+			       const struct sl_proc *owner,
+			       const struct sl_module *md)
+{
+	const char *file = base_name(md->path);
+
+	if (owner && owner->nimages && md->image == owner->nimages - 1 &&
+	    owner->args_len && memchr(owner->args, '\0', owner->args_len) &&
+	    strcmp(base_name(owner->args), file) &&
+	    !strcmp(md->path, owner->exe))
+		return base_name(sl_sym_run_name(m->syms, md->path, owner->args));
+	return file;
+}
+
 void sl_model_caller(const struct sl_model *m, uint32_t proc_index,
 		     uint32_t image, uint64_t addr, char *buf, size_t len)
 {
 	const struct sl_proc *p = proc_index < m->nprocs ?
-				  m->procs[proc_index] : NULL;
-	const struct sl_module *md = addr ? module_at(m, p, image, addr) : NULL;
-	const char *name, *base;
-	uint64_t off;
+				  m->procs[proc_index] : NULL, *owner = NULL;
+	const struct sl_module *md = addr ? module_at(m, p, image, addr, &owner) :
+				     NULL;
+	const char *name, *base, *callee;
+	unsigned long long off;
+	uint64_t o;
 
 	if (!md) {
 		snprintf(buf, len, "0x%llx", (unsigned long long)addr);
 		return;
 	}
-	base = strrchr(md->path, '/') ? strrchr(md->path, '/') + 1 : md->path;
+	base = module_name(m, owner, md);
 	/* A return address is the instruction after the call: the call
 	 * itself is one byte back, inside the calling function. */
-	name = sl_sym_lookup(m->syms, md->path, addr - md->base - 1, &off);
-	if (name)
-		snprintf(buf, len, "%s+0x%llx (%s)", name,
-			 (unsigned long long)off + 1, base);
+	name = sl_sym_caller(m->syms, md->path, addr - md->base, &o, &callee);
+	off = name ? o : addr - md->base;
+	if (callee)
+		snprintf(buf, len, "%s (tail call from %s+0x%llx) (%s)", callee,
+			 name ? name : base, off, base);
+	else if (name)
+		snprintf(buf, len, "%s+0x%llx (%s)", name, off, base);
 	else
-		snprintf(buf, len, "%s+0x%llx", base,
-			 (unsigned long long)(addr - md->base));
+		snprintf(buf, len, "%s+0x%llx", base, off);
 }
 
 void sl_sock_caller(const struct sl_model *m, const struct sl_sock *s,
