@@ -38,7 +38,8 @@ while off + 16 <= len(b) and n < 40:
     n += 1
 PY
 cp "$root"/samples/policies/*.conf "$root"/tests/e2e/policies/*.conf "$out/seed/policy/"
-cp "$build/samples/named_callers" "$build/tests/helpers/errno_check" "$out/seed/elf/"
+cp "$build/samples/named_callers" "$build/samples/tail_call" \
+	"$build/tests/helpers/errno_check" "$out/seed/elf/"
 for name in wire trace policy elf; do
 	mkdir -p "$out/corpus/$name"
 	echo "fuzz: $name for ${secs}s"
