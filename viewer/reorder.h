@@ -19,13 +19,17 @@ struct sl_reorder {
 	uint64_t seq;
 	uint64_t newest;
 	uint64_t window;
+	struct sl_hash *floors;	/* connection -> its hello's key */
 	sl_rec_fn apply;
 	void *ctx;
 };
 
-/* The time a record is ordered by, and whether it is applied at once. */
+/* The time a record takes effect; and the time it is ordered by, on
+ * connection CONN, given (and updating) the floors its hellos set. */
+struct sl_hash;
 uint64_t sl_reorder_key(const struct sl_hdr *h);
-bool sl_reorder_is_setup(const struct sl_hdr *h);
+uint64_t sl_reorder_key_on(struct sl_hash *floors, uint32_t conn,
+			   const struct sl_hdr *h);
 
 /* The window a trace file needs (its real disorder, at most
  * SL_REORDER_WINDOW_NS), and how late a record may be applied, from one
