@@ -23,6 +23,7 @@
 #include <cmocka.h>
 
 #include "model.h"
+#include "render.h"
 
 static struct sl_model m;
 
@@ -721,6 +722,35 @@ static void test_peeks_apart(void **state)
 	assert_int_equal(sock_of(600)->peeks, 2);
 }
 
+/* The terminal draws the moments where they happened, with a legend. */
+static void test_term_draws_moments(void **state)
+{
+	struct sl_render_opts o = { .width = 100 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	carrier();
+	new_socket(1, 5, 600, AF_INET, SOCK_DGRAM, 110);
+	failed(1, SL_CALL_RECVFROM, 5, 600, 150, 100, EINTR);
+	fd_send(1, 3, 700, 5, 600, 270);
+	fd_recv(2, 6, 600, 4, 701, 280);
+	failed(2, SL_CALL_SEND, 6, 600, 340, 0, EPIPE);
+	simple(2, SL_CALL_CLOSE, 6, 0, 600, 400);
+	sl_model_finish(&m);
+	f = open_memstream(&buf, &len);
+	sl_render_term(f, &m, &o);
+	fclose(f);
+	assert_non_null(strstr(buf, "_e"));
+	assert_non_null(strstr(buf, "@"));
+	assert_non_null(strstr(buf, "!"));
+	assert_non_null(strstr(buf, "EPIPE"));
+	assert_non_null(strstr(buf, "_ blocked in a call"));
+	assert_non_null(strstr(buf, "@ passed to another process"));
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -739,6 +769,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_handoff_epoll, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inherit_revives_what_parent_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peeks_apart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_term_draws_moments, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
