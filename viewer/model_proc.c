@@ -81,9 +81,29 @@ static void proc_end(struct sl_model *m, struct sl_proc *p, uint64_t ts)
 	sl_model_unpark(m);
 }
 
+/* What P's holds moved so far goes on their sockets: the trace ended
+ * while P held them. */
+static void count_holds(struct sl_proc *p)
+{
+	for (uint32_t fd = 0; fd < p->nfds; fd++) {
+		struct sl_hold *h = &p->fds[fd];
+
+		if (!h->s)
+			continue;
+		h->s->tx_bytes += h->tx_bytes;
+		h->s->rx_bytes += h->rx_bytes;
+		h->s->tx_calls += h->tx_calls;
+		h->s->rx_calls += h->rx_calls;
+		h->s->eagain += h->eagain;
+		h->s->peeks += h->peeks;
+		h->tx_bytes = h->rx_bytes = h->tx_calls = h->rx_calls = 0;
+		h->eagain = h->peeks = 0;
+	}
+}
+
 /* End of input: a process that said it was exiting (its EXIT record) and
  * whose connection's end the trace did not get exited all the same; the
- * others were still running. */
+ * others were still running, holding what they held. */
 void sl_model_finish_procs(struct sl_model *m)
 {
 	for (uint32_t i = 0; i < m->nprocs; i++) {
@@ -91,6 +111,8 @@ void sl_model_finish_procs(struct sl_model *m)
 
 		if (!p->ended && !p->cut && p->exit_ns && !p->pending_exec)
 			proc_end(m, p, p->exit_ns);
+		else if (!p->ended)
+			count_holds(p);
 	}
 }
 
