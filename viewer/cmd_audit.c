@@ -194,9 +194,10 @@ static void fd_limit(struct audit *a, const struct sl_sock *s,
 		emfile |= s->incs[i].err == EMFILE;
 		enfile |= s->incs[i].err == ENFILE;
 	}
-	snprintf(msg, sizeof(msg), "accept failed %u times for want of a "
+	snprintf(msg, sizeof(msg), "accept failed %u time%s for want of a "
 		 "file descriptor (%s%s%s): connections waited in the queue",
-		 s->fd_limit_fails, emfile ? "EMFILE, the process's limit" : "",
+		 s->fd_limit_fails, s->fd_limit_fails == 1 ? "" : "s",
+		 emfile ? "EMFILE, the process's limit" : "",
 		 emfile && enfile ? "; " : "",
 		 enfile ? "ENFILE, the system's" : "");
 	hold(a, SEV_WARNING, "fd-limit", w, msg);

@@ -375,13 +375,12 @@ static void legend_events(FILE *f, const struct layout *l,
 	}
 	if (!inc && !ho)
 		return;
-	fputs(" ", f);
 	if (inc)
-		fprintf(f, " %s blocked in a call  %s call failed or cut short, "
-			"socket lived on ", l->color ? "\033[37m\u2500\033[0m" : "_",
+		fprintf(f, "  %s blocked in a call  %s call failed or cut short, "
+			"socket lived on", l->color ? "\033[37m\u2500\033[0m" : "_",
 			l->color ? "\033[1;33me\033[0m" : "e");
 	if (ho)
-		fprintf(f, " %s passed to another process",
+		fprintf(f, "  %s passed to another process",
 			l->color ? "\033[1;36m@\033[0m" : "@");
 	fputc('\n', f);
 }
