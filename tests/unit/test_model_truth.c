@@ -308,6 +308,49 @@ static void test_fork_child_list_after_parent_close(void **state)
 }
 
 /*
+ * Read from the file: the accepting thread's batch, then a module map
+ * another thread sent after a dlopen (stamped later), then the main
+ * thread's socket, bind and listen. The module holds nothing back, so the
+ * accepted socket still finds its listener (its local address, its
+ * listener id) and the listener's states are in time order. The module
+ * used to release the accept first.
+ */
+static void test_module_releases_nothing_early(void **state)
+{
+	char path[] = "/tmp/sl-truth-XXXXXX";
+
+	(void)state;
+	close(mkstemp(path));
+	w = malloc(sizeof(*w));
+	assert_int_equal(sl_writer_open(w, path), 0);
+	proc(1, 10, 100);
+	call(SL_CALL_ACCEPT, 4, 4, 501, 140);
+	rec.c.inode2 = 500;
+	rec.c.dur_ns = 10;
+	rec.c.flags = SL_F_LOCAL_LISTENER;
+	with_addrs();
+	addr_in(&rec.addr, 40000);
+	send_rec(1);
+	module(1, 0x7f0000000000, 0x7f0000100000, 400);
+	new_socket(1, 3, 500, AF_INET, SOCK_STREAM, 110);
+	call(SL_CALL_BIND, 3, 0, 500, 120);
+	with_addrs();
+	addr_in(&rec.addr, 8080);
+	send_rec(1);
+	simple(1, SL_CALL_LISTEN, 3, 0, 500, 130);
+	assert_int_equal(sl_writer_close(w), 0);
+	free(w);
+	w = NULL;
+	assert_int_equal(sl_model_load(&m, path), 0);
+	unlink(path);
+	assert_int_equal(sock_of(501)->listener_id, sock_of(500)->id);
+	assert_int_equal(sock_of(501)->local.len, sizeof(struct sockaddr_in));
+	assert_int_equal(sock_of(500)->nspans, 3);
+	assert_int_equal(sock_of(500)->spans[2].state, SL_ST_LISTENING);
+	assert_int_equal(sock_of(500)->accepted, 1);
+}
+
+/*
  * A module map sent after a dlopen, at the process's next flush of its
  * own, can come after the socket it names was finished and its grace
  * passed: the socket waits for it while its process runs, so the export
@@ -755,6 +798,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fork_child_list_after_parent_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_module_releases_nothing_early, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_module_after_socket_names_caller, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_client_closed_before_accept, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_client_kept_for_late_accept, setup, teardown),
