@@ -295,6 +295,7 @@ static void connect_outcome(struct sl_sock *s, const struct sl_rec_call *c)
 	}
 	set_err(s, err, c->h.ts_ns + c->dur_ns);
 	s->connect_failures++;
+	s->conn_listener = 0;	/* no connection waits for an accept */
 	sl_model_set_state(s, SL_ST_CREATED, c->h.ts_ns);
 }
 

@@ -74,10 +74,13 @@ static void forget_watches(struct sl_model *m, const struct sl_sock *s)
 /* Parked sockets at most: past it, they go without waiting. */
 #define PARKED_MAX 65536
 
-/* Whether ADDR is in the module map of P's IMAGE (a fork child runs its
- * parent's, and reports none of its own). */
-static bool mapped(const struct sl_model *m, const struct sl_proc *p,
-		   uint32_t image, uint64_t addr)
+/* Where ADDR stands in the module map of P's IMAGE (a fork child runs
+ * its parent's, and reports none of its own). */
+enum mapping { NO_MAP, MAPPED, UNMAPPED };
+
+static enum mapping mapping_of(const struct sl_model *m,
+			       const struct sl_proc *p, uint32_t image,
+			       uint64_t addr)
 {
 	for (int hops = 0; p && hops < 8; hops++) {
 		bool any = false;
@@ -87,17 +90,22 @@ static bool mapped(const struct sl_model *m, const struct sl_proc *p,
 				continue;
 			any = true;
 			if (addr >= p->mods[i].start && addr < p->mods[i].end)
-				return true;
+				return MAPPED;
 		}
 		if (any)
-			return false;
+			return UNMAPPED;
 		p = sl_model_proc(m, p->ppid);
 		image = p && p->nimages ? p->nimages - 1 : 0;
 	}
-	return false;
+	return NO_MAP;
 }
 
-/* Something may still come for finished S (see the top). */
+/*
+ * Something may still come for finished S (see the top): its peer, while
+ * the listener it connected to listens; or, while its process runs, the
+ * map of the object its caller is in (a map that names other objects
+ * but not this one: a dlopen since; with no map at all, none is coming).
+ */
 static bool must_wait(const struct sl_model *m, const struct sl_sock *s)
 {
 	const struct sl_proc *p = s->proc_index < m->nprocs ?
@@ -109,7 +117,7 @@ static bool must_wait(const struct sl_model *m, const struct sl_sock *s)
 				return true;
 	}
 	return s->caller && p && !p->ended && !p->cut &&
-	       !mapped(m, p, s->image, s->caller);
+	       mapping_of(m, p, s->image, s->caller) == UNMAPPED;
 }
 
 static void unpark_one(struct sl_model *m, uint32_t i)

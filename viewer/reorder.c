@@ -190,25 +190,38 @@ static uint64_t hello_key(const struct sl_rec_hello *h)
 
 _Static_assert(sizeof(void *) >= sizeof(uint64_t), "a floor fits a pointer");
 
+static uint64_t floor_of(struct sl_floors *f, uint32_t conn)
+{
+	if (f->conn != conn + 1) {
+		f->conn = conn + 1;
+		f->floor = f->map ? (uint64_t)(uintptr_t)sl_hash_get(f->map,
+								    f->conn) : 0;
+	}
+	return f->floor;
+}
+
+static void set_floor(struct sl_floors *f, uint32_t conn, uint64_t floor)
+{
+	f->conn = conn + 1;
+	f->floor = floor;
+	if (f->map)
+		sl_hash_put(f->map, f->conn, (void *)(uintptr_t)floor);
+}
+
 /*
  * The key of a record of connection CONN, given the floors its
- * connection's hellos set so far in FLOORS (which a hello updates).
+ * connection's hellos set so far in F (which a hello updates).
  */
-uint64_t sl_reorder_key_on(struct sl_hash *floors, uint32_t conn,
+uint64_t sl_reorder_key_on(struct sl_floors *f, uint32_t conn,
 			   const struct sl_hdr *h)
 {
-	uint64_t key = sl_reorder_key(h), floor = 0;
+	uint64_t key = sl_reorder_key(h), floor = floor_of(f, conn);
 
-	if (floors)
-		floor = (uint64_t)(uintptr_t)sl_hash_get(floors,
-							 (uint64_t)conn + 1);
 	if (h->type == SL_REC_HELLO) {
 		uint64_t k = hello_key((const struct sl_rec_hello *)h);
 
 		floor = k > floor ? k : floor;
-		if (floors)
-			sl_hash_put(floors, (uint64_t)conn + 1,
-				    (void *)(uintptr_t)floor);
+		set_floor(f, conn, floor);
 		return floor;
 	}
 	if (is_intro(h) && floor)
@@ -219,7 +232,7 @@ uint64_t sl_reorder_key_on(struct sl_hash *floors, uint32_t conn,
 /* How late a record comes after a newer one, at most (see
  * sl_reorder_measure). */
 struct lateness {
-	struct sl_hash *floors;
+	struct sl_floors floors;
 	uint64_t newest;	/* the newest key so far */
 	uint64_t most;		/* the most a key lagged the newest */
 	uint64_t raised;	/* the most a floor raised a key over its time */
@@ -232,7 +245,7 @@ static void note_lateness(void *ctx, uint32_t conn, const struct sl_hdr *h)
 
 	if (h->type == SL_REC_CONN)
 		return;
-	key = sl_reorder_key_on(l->floors, conn, h);
+	key = sl_reorder_key_on(&l->floors, conn, h);
 	if (key > l->newest)
 		l->newest = key;
 	else if (l->newest - key > l->most)
@@ -257,21 +270,21 @@ static void note_lateness(void *ctx, uint32_t conn, const struct sl_hdr *h)
 void sl_reorder_measure(const char *path, uint64_t *window, uint64_t *grace)
 {
 	struct sl_reader r;
-	struct lateness l = { sl_hash_new(), 0, 0, 0 };
+	struct lateness l = { { sl_hash_new(), 0, 0 }, 0, 0, 0 };
 	struct sl_frame fr;
 	const uint8_t *payload;
 	char why[160];
 
 	*window = *grace = SL_REORDER_WINDOW_NS;
-	if (!l.floors || sl_reader_open(&r, path)) {
-		sl_hash_free(l.floors);
+	if (!l.floors.map || sl_reader_open(&r, path)) {
+		sl_hash_free(l.floors.map);
 		return;
 	}
 	while (sl_reader_next(&r, &fr, &payload) > 0)
 		sl_frame_records(fr.conn, payload, fr.len, note_lateness, &l,
 				 why, sizeof(why));
 	sl_reader_close(&r);
-	sl_hash_free(l.floors);
+	sl_hash_free(l.floors.map);
 	*window = l.most < SL_REORDER_WINDOW_NS ? l.most : SL_REORDER_WINDOW_NS;
 	*grace = l.most > l.raised ? l.most : l.raised;
 }
@@ -281,7 +294,7 @@ void sl_reorder_init(struct sl_reorder *r, uint64_t window_ns,
 {
 	memset(r, 0, sizeof(*r));
 	/* Without it (out of memory) records keep their own times. */
-	r->floors = sl_hash_new();
+	r->floors.map = sl_hash_new();
 	r->window = window_ns;
 	r->apply = apply;
 	r->ctx = ctx;
@@ -300,7 +313,7 @@ void sl_reorder_push(void *vr, uint32_t conn, const struct sl_hdr *h)
 		r->apply(r->ctx, conn, h);
 		return;
 	}
-	key = sl_reorder_key_on(r->floors, conn, h);
+	key = sl_reorder_key_on(&r->floors, conn, h);
 	if (r->n == r->cap) {
 		size_t ncap = r->cap ? r->cap * 2 : 1024;
 		struct slot *nh = realloc(r->heap, ncap * sizeof(*nh));
@@ -338,8 +351,8 @@ void sl_reorder_finish(struct sl_reorder *r)
 		pop_apply(r);
 	free(r->heap);
 	free(r->cur);
-	sl_hash_free(r->floors);
-	r->floors = NULL;
+	sl_hash_free(r->floors.map);
+	r->floors.map = NULL;
 	r->heap = NULL;
 	r->cur = NULL;
 	r->cap = 0;

@@ -11,6 +11,14 @@
 /* Records held at most, whatever their times: bounds memory. */
 #define SL_REORDER_MAX (1u << 20)
 
+/* Each connection's floor (the key its hello set; reorder.c), with the
+ * last one looked up at hand: records come in runs of one connection. */
+struct sl_floors {
+	struct sl_hash *map;	/* connection + 1 -> floor */
+	uint32_t conn;		/* + 1 of the one at hand, 0: none */
+	uint64_t floor;
+};
+
 struct sl_reorder {
 	struct slot *heap;	/* keys inline: a sift touches no record */
 	size_t n;
@@ -19,16 +27,15 @@ struct sl_reorder {
 	uint64_t seq;
 	uint64_t newest;
 	uint64_t window;
-	struct sl_hash *floors;	/* connection -> its hello's key */
+	struct sl_floors floors;
 	sl_rec_fn apply;
 	void *ctx;
 };
 
 /* The time a record takes effect; and the time it is ordered by, on
  * connection CONN, given (and updating) the floors its hellos set. */
-struct sl_hash;
 uint64_t sl_reorder_key(const struct sl_hdr *h);
-uint64_t sl_reorder_key_on(struct sl_hash *floors, uint32_t conn,
+uint64_t sl_reorder_key_on(struct sl_floors *f, uint32_t conn,
 			   const struct sl_hdr *h);
 
 /* The window a trace file needs (its real disorder, at most
