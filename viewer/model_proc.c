@@ -255,7 +255,8 @@ static bool is_intro(const struct sl_hdr *h)
 {
 	const struct sl_rec_call *c = (const struct sl_rec_call *)h;
 
-	if (h->type == SL_REC_HELLO || h->type == SL_REC_POLICY_INFO)
+	if (h->type == SL_REC_HELLO || h->type == SL_REC_POLICY_INFO ||
+	    h->type == SL_REC_MODULE)
 		return true;
 	return h->type == SL_REC_CALL &&
 	       (c->call == SL_CALL_INHERIT || c->call == SL_CALL_FDS_DONE);
@@ -272,7 +273,8 @@ void sl_model_record(void *model, uint32_t conn, const struct sl_hdr *h)
 		m->first_ns = h->ts_ns;
 	/* A connection's introduction is stamped when it was made but sorts
 	 * at its image's start (reorder.c): the calls buffered meanwhile
-	 * come after it, so it does not move the trace's time on. */
+	 * come after it, so it does not move the trace's time on. Nor does a
+	 * module map: it says where code is, not when anything happened. */
 	if (h->ts_ns > m->last_ns && !is_intro(h))
 		m->last_ns = h->ts_ns;
 	/* What finished long enough before this goes before it is applied. */

@@ -15,7 +15,8 @@
  * that follow it there sort no earlier than the hello. The hello sorts at
  * the start of its image (a new program's preload init time, which no
  * call of that image precedes), a fork child's or a reconnect's hello at
- * its own time; the rest of the introduction sorts with the hello.
+ * its own time; the rest of the introduction (the policy in force, the
+ * sockets held, the module map sent with the hello) sorts with the hello.
  *
  * Nothing else is special, and nothing releases what other threads have
  * yet to send: a module record (the map again after a dlopen, stamped
@@ -190,27 +191,54 @@ static uint64_t hello_key(const struct sl_rec_hello *h)
 
 _Static_assert(sizeof(void *) >= sizeof(uint64_t), "a floor fits a pointer");
 
+static void *get(const struct sl_hash *map, uint64_t key)
+{
+	return map ? sl_hash_get(map, key) : NULL;
+}
+
 static uint64_t floor_of(struct sl_floors *f, uint32_t conn)
 {
 	if (f->conn != conn + 1) {
 		f->conn = conn + 1;
-		f->floor = f->map ? (uint64_t)(uintptr_t)sl_hash_get(f->map,
-								    f->conn) : 0;
+		f->floor = (uint64_t)(uintptr_t)get(f->map, f->conn);
+		f->hello_ts = (uint64_t)(uintptr_t)get(f->said, f->conn);
 	}
 	return f->floor;
 }
 
-static void set_floor(struct sl_floors *f, uint32_t conn, uint64_t floor)
+static void set_floor(struct sl_floors *f, uint32_t conn, uint64_t floor,
+		      uint64_t hello_ts)
 {
 	f->conn = conn + 1;
 	f->floor = floor;
+	f->hello_ts = hello_ts;
 	if (f->map)
 		sl_hash_put(f->map, f->conn, (void *)(uintptr_t)floor);
+	if (f->said)
+		sl_hash_put(f->said, f->conn, (void *)(uintptr_t)hello_ts);
+}
+
+int sl_floors_init(struct sl_floors *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->map = sl_hash_new();
+	f->said = sl_hash_new();
+	return f->map && f->said ? 0 : -1;
+}
+
+void sl_floors_free(struct sl_floors *f)
+{
+	sl_hash_free(f->map);
+	sl_hash_free(f->said);
+	memset(f, 0, sizeof(*f));
 }
 
 /*
  * The key of a record of connection CONN, given the floors its
- * connection's hellos set so far in F (which a hello updates).
+ * connection's hellos set so far in F (which a hello updates). The
+ * introduction sorts with its hello: the policy in force, the sockets
+ * held, and the module map sent with the hello (stamped with the hello's
+ * time; a map sent again after a dlopen is stamped later).
  */
 uint64_t sl_reorder_key_on(struct sl_floors *f, uint32_t conn,
 			   const struct sl_hdr *h)
@@ -221,10 +249,11 @@ uint64_t sl_reorder_key_on(struct sl_floors *f, uint32_t conn,
 		uint64_t k = hello_key((const struct sl_rec_hello *)h);
 
 		floor = k > floor ? k : floor;
-		set_floor(f, conn, floor);
+		set_floor(f, conn, floor, h->ts_ns);
 		return floor;
 	}
-	if (is_intro(h) && floor)
+	if (floor && (is_intro(h) || (h->type == SL_REC_MODULE &&
+				      h->ts_ns == f->hello_ts)))
 		return floor;
 	return key > floor ? key : floor;
 }
@@ -270,21 +299,21 @@ static void note_lateness(void *ctx, uint32_t conn, const struct sl_hdr *h)
 void sl_reorder_measure(const char *path, uint64_t *window, uint64_t *grace)
 {
 	struct sl_reader r;
-	struct lateness l = { { sl_hash_new(), 0, 0 }, 0, 0, 0 };
+	struct lateness l = { .newest = 0 };
 	struct sl_frame fr;
 	const uint8_t *payload;
 	char why[160];
 
 	*window = *grace = SL_REORDER_WINDOW_NS;
-	if (!l.floors.map || sl_reader_open(&r, path)) {
-		sl_hash_free(l.floors.map);
+	if (sl_floors_init(&l.floors) || sl_reader_open(&r, path)) {
+		sl_floors_free(&l.floors);
 		return;
 	}
 	while (sl_reader_next(&r, &fr, &payload) > 0)
 		sl_frame_records(fr.conn, payload, fr.len, note_lateness, &l,
 				 why, sizeof(why));
 	sl_reader_close(&r);
-	sl_hash_free(l.floors.map);
+	sl_floors_free(&l.floors);
 	*window = l.most < SL_REORDER_WINDOW_NS ? l.most : SL_REORDER_WINDOW_NS;
 	*grace = l.most > l.raised ? l.most : l.raised;
 }
@@ -293,8 +322,8 @@ void sl_reorder_init(struct sl_reorder *r, uint64_t window_ns,
 		     sl_rec_fn apply, void *ctx)
 {
 	memset(r, 0, sizeof(*r));
-	/* Without it (out of memory) records keep their own times. */
-	r->floors.map = sl_hash_new();
+	/* Without them (out of memory) records keep their own times. */
+	sl_floors_init(&r->floors);
 	r->window = window_ns;
 	r->apply = apply;
 	r->ctx = ctx;
@@ -351,8 +380,7 @@ void sl_reorder_finish(struct sl_reorder *r)
 		pop_apply(r);
 	free(r->heap);
 	free(r->cur);
-	sl_hash_free(r->floors.map);
-	r->floors.map = NULL;
+	sl_floors_free(&r->floors);
 	r->heap = NULL;
 	r->cur = NULL;
 	r->cap = 0;

@@ -15,8 +15,10 @@
  * last one looked up at hand: records come in runs of one connection. */
 struct sl_floors {
 	struct sl_hash *map;	/* connection + 1 -> floor */
+	struct sl_hash *said;	/* connection + 1 -> its hello's own time */
 	uint32_t conn;		/* + 1 of the one at hand, 0: none */
 	uint64_t floor;
+	uint64_t hello_ts;
 };
 
 struct sl_reorder {
@@ -43,6 +45,8 @@ uint64_t sl_reorder_key_on(struct sl_floors *f, uint32_t conn,
  * read of it. */
 void sl_reorder_measure(const char *path, uint64_t *window, uint64_t *grace);
 
+int sl_floors_init(struct sl_floors *f);
+void sl_floors_free(struct sl_floors *f);
 void sl_reorder_init(struct sl_reorder *r, uint64_t window_ns,
 		     sl_rec_fn apply, void *ctx);
 void sl_reorder_push(void *r, uint32_t conn, const struct sl_hdr *h);

@@ -210,6 +210,33 @@ static void test_conn_releases_nothing(void **state)
 	assert_int_equal(s.order[2], 1);
 }
 
+/* The module map sent with a hello (stamped with its time) is part of
+ * the introduction: it sorts with the hello, before the calls the
+ * process made before it connected, which it names. */
+static void test_intro_module_sorts_with_hello(void **state)
+{
+	struct sl_reorder r;
+	struct seen s = { .ordered = false };
+	struct sl_rec_module md;
+
+	(void)state;
+	sl_reorder_init(&r, 1000, apply, &s);
+	push_hello(&r, 1, 9, 5600, 5000, 0);
+	memset(&md, 0, sizeof(md));
+	md.h = (struct sl_hdr){ .size = sizeof(md), .type = SL_REC_MODULE,
+				.version = SL_WIRE_VERSION, .tid = 8,
+				.ts_ns = 5600 };
+	sl_reorder_push(&r, 1, &md.h);
+	push_call_on(&r, 1, 1, 5200);
+	push_call_on(&r, 1, 2, 5590);
+	sl_reorder_finish(&r);
+	assert_int_equal(s.n, 4);
+	assert_int_equal(s.order[0], 9);
+	assert_int_equal(s.order[1], 8);
+	assert_int_equal(s.order[2], 1);
+	assert_int_equal(s.order[3], 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_window_releases_ties_keep_order),
 		cmocka_unit_test(test_hello_floors_its_connection),
 		cmocka_unit_test(test_module_releases_nothing),
+		cmocka_unit_test(test_intro_module_sorts_with_hello),
 		cmocka_unit_test(test_conn_releases_nothing),
 	};
 
