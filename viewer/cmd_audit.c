@@ -8,7 +8,11 @@
  *   no-keepalive             a TCP connection older than --keepalive-after
  *                            with SO_KEEPALIVE never set
  *   never-closed             a socket its last holder exited holding
+ *                            (warning), or still open when the trace
+ *                            ended, its holders running on (info)
  *   fd-leaked-into-exec      a socket an exec'd image inherited
+ *   fd-limit                 a listener whose accept failed with EMFILE
+ *                            or ENFILE: no fd was free
  *   repeated-connect-failure --connect-failures or more failed connects
  *                            to one address
  *   slow-connect             a connect that took longer than --slow-connect
@@ -17,6 +21,7 @@
  * Exit status: 0, or 1 with --fail-on when a finding is that severe.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -177,6 +182,27 @@ static uint64_t lifetime(const struct sl_sock *s)
 	return end > s->start_ns ? end - s->start_ns : 0;
 }
 
+/* A listener whose accepts found no fd free: the connections waited in
+ * its queue (or were dropped) while the process was at its limit. */
+static void fd_limit(struct audit *a, const struct sl_sock *s,
+		     const struct who *w)
+{
+	char msg[400];
+	bool emfile = false, enfile = false;
+
+	for (uint32_t i = 0; i < s->nincs; i++) {
+		emfile |= s->incs[i].err == EMFILE;
+		enfile |= s->incs[i].err == ENFILE;
+	}
+	snprintf(msg, sizeof(msg), "accept failed %u time%s for want of a "
+		 "file descriptor (%s%s%s): connections waited in the queue",
+		 s->fd_limit_fails, s->fd_limit_fails == 1 ? "" : "s",
+		 emfile ? "EMFILE, the process's limit" : "",
+		 emfile && enfile ? "; " : "",
+		 enfile ? "ENFILE, the system's" : "");
+	hold(a, SEV_WARNING, "fd-limit", w, msg);
+}
+
 /* The findings one socket makes on its own. */
 static void audit_sock(struct audit *a, const struct sl_sock *s)
 {
@@ -203,7 +229,14 @@ static void audit_sock(struct audit *a, const struct sl_sock *s)
 		snprintf(msg, sizeof(msg), "%s socket never closed: its last "
 			 "holder exited with it open", sl_role_name(s->role));
 		hold(a, SEV_WARNING, "never-closed", &w, msg);
+	} else if (!s->closed) {
+		snprintf(msg, sizeof(msg), "%s socket still open when the "
+			 "trace ended: its holders were still running",
+			 sl_role_name(s->role));
+		hold(a, SEV_INFO, "never-closed", &w, msg);
 	}
+	if (s->fd_limit_fails)
+		fd_limit(a, s, &w);
 	if (s->exec_inherited) {
 		snprintf(msg, sizeof(msg), "inherited across exec by pid %u: no "
 			 "close-on-exec (SOCK_CLOEXEC, FD_CLOEXEC)", s->exec_pid);

@@ -1,12 +1,18 @@
 /*
- * The socket model's bookkeeping: processes, sockets, holds, state spans,
- * and the records that are not calls (hello, drop, the collector's
- * connect and gone). model_calls.c applies the calls.
+ * The socket model's bookkeeping: sockets, holds, state spans, and
+ * reading a trace into the model. model_proc.c keeps the processes and
+ * dispatches the records; model_calls.c applies the calls.
  *
- * Records are applied in file order. The collector writes a parent's
- * pre-fork batch before its child's first (collector.c), and a child or
- * a new image declares the sockets it holds (SL_CALL_INHERIT), so the
- * model never has to copy holds across fork or guess them across exec.
+ * Records are applied in time order (reorder.c). A fork copies every fd:
+ * the parent's fork record gives the child a hold of everything the
+ * parent holds at that moment, whatever the parent closes next, and the
+ * child's own list of what it inherited (SL_CALL_INHERIT) confirms it. A
+ * new image lists what survived its exec; the rest was close-on-exec.
+ *
+ * A socket's last holder lets go by closing it (closed; close-on-exec
+ * too), by exiting (open at exit: see model_proc.c), or not at all: then
+ * it was still held when the trace ended (the collector stopped while
+ * the program ran on).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,12 +24,6 @@
 #include "model.h"
 #include "model_int.h"
 #include "reorder.h"
-
-/* Collector connection number -> the process it carries. */
-struct sl_conn_map {
-	uint32_t pid;
-	struct sl_proc *proc;
-};
 
 void *sl_model_grow(void *arr, uint32_t *cap, uint32_t need, size_t elem)
 {
@@ -75,6 +75,8 @@ void sl_model_free(struct sl_model *m)
 	free(m->epolls);
 	free(m->unix_pending);
 	free(m->unix_srv_pending);
+	free(m->listening);
+	free(m->parked);
 	sl_hash_free(m->by_epoll);
 	sl_symcache_free(m->syms);
 	sl_hash_free(m->by_tuple);
@@ -95,55 +97,6 @@ void sl_model_free(struct sl_model *m)
 struct sl_proc *sl_model_proc(const struct sl_model *m, uint32_t pid)
 {
 	return sl_hash_get(m->by_pid, pid);
-}
-
-/* A new image of P (its first, or one an exec started): its argv. */
-static void add_image(struct sl_proc *p)
-{
-	char *name;
-	size_t used = 0;
-
-	p->images = sl_model_grow(p->images, &p->images_cap, p->nimages + 1,
-				  sizeof(*p->images));
-	name = p->images[p->nimages++];
-	for (uint32_t off = 0; off < p->args_len && used + 1 < SL_IMAGE_NAME;) {
-		size_t n = strnlen(p->args + off, p->args_len - off);
-
-		used += (size_t)snprintf(name + used, SL_IMAGE_NAME - used,
-					 "%s%.*s", off ? " " : "", (int)n,
-					 p->args + off);
-		off += (uint32_t)n + 1;
-	}
-	if (!used)
-		snprintf(name, SL_IMAGE_NAME, "%.*s", SL_IMAGE_NAME - 1, p->exe);
-}
-
-const char *sl_model_image(const struct sl_model *m, const struct sl_sock *s)
-{
-	const struct sl_proc *p = s->proc_index < m->nprocs ?
-				  m->procs[s->proc_index] : NULL;
-
-	if (!p || !p->nimages)
-		return "";
-	return p->images[s->image < p->nimages ? s->image : p->nimages - 1];
-}
-
-static struct sl_proc *new_proc(struct sl_model *m, uint32_t pid)
-{
-	struct sl_proc *p = calloc(1, sizeof(*p));
-
-	if (!p) {
-		fprintf(stderr, "%s: out of memory\n", sl_prog());
-		exit(70);
-	}
-	p->pid = pid;
-	p->exit_status = -1;
-	p->index = m->nprocs;
-	m->procs = sl_model_grow(m->procs, &m->procs_cap, m->nprocs + 1,
-			      sizeof(*m->procs));
-	m->procs[m->nprocs++] = p;
-	sl_hash_put(m->by_pid, pid, p);
-	return p;
 }
 
 /* A new socket object; it replaces any older one of the same inode. */
@@ -212,7 +165,7 @@ struct sl_hold *sl_model_hold(struct sl_proc *p, int fd)
 
 /* A new hold of P's FD: whatever it held before is let go first. */
 static void release(struct sl_model *m, struct sl_proc *p, int fd,
-		    uint64_t ts, bool closed, bool may_retire);
+		    uint64_t ts, enum sl_let how);
 
 static struct sl_hold *new_hold(struct sl_model *m, struct sl_proc *p,
 				int fd, uint64_t ts)
@@ -224,7 +177,7 @@ static struct sl_hold *new_hold(struct sl_model *m, struct sl_proc *p,
 	/* Not a close we saw: the fd was reused before its close record came
 	 * (both are stamped before their calls), which may yet come. */
 	if (sl_model_hold(p, fd))
-		release(m, p, fd, ts, false, false);
+		release(m, p, fd, ts, SL_LET_DISPLACED);
 	p->fds = sl_model_grow(p->fds, &p->nfds, (uint32_t)fd + 1,
 			       sizeof(*p->fds));
 	h = &p->fds[fd];
@@ -265,6 +218,7 @@ struct sl_hold *sl_model_take(struct sl_model *m, struct sl_proc *p, int fd,
 		return NULL;
 	h->s = s;
 	s->holders++;
+	s->open_at_exit = false;	/* held again: it did not end there */
 	add_pid(s, p->pid);
 	return h;
 }
@@ -279,17 +233,28 @@ void sl_model_counters(struct sl_hold *h, const struct sl_rec_call *c)
 	h->tx_calls = c->tx_calls;
 	h->rx_calls = c->rx_calls;
 	h->eagain = c->eagain;
+	h->peeks = c->peeks;
+}
+
+/* Its last holder's close was not the end: someone we did not see hold
+ * it (a vfork child, a message in flight) still does. */
+void sl_model_revive(struct sl_sock *s)
+{
+	s->closed = false;
+	s->end_ns = 0;
+	if (s->nspans)
+		s->spans[s->nspans - 1].end_ns = 0;
 }
 
 /*
- * PID lets go of FD at TS: by close (CLOSED) or by exit or exec. The
- * socket ends with its last holder; it is "closed" only if that holder
- * closed it.
+ * P's hold of FD ends at TS, as HOW says. The socket ends with its last
+ * holder: "closed" only if that holder closed it, open at exit if it
+ * exited; then nobody holds it any more and it is done with
+ * (model_retire.c). Displaced (the fd reused before its close record
+ * came), it is neither: the close may yet come.
  */
-/* P's hold of FD ends at TS; with MAY_RETIRE, a socket nobody holds any
- * more is done with (model_retire.c). */
 static void release(struct sl_model *m, struct sl_proc *p, int fd,
-		    uint64_t ts, bool closed, bool may_retire)
+		    uint64_t ts, enum sl_let how)
 {
 	struct sl_hold *h = sl_model_hold(p, fd);
 	struct sl_epoll *ep;
@@ -303,7 +268,7 @@ static void release(struct sl_model *m, struct sl_proc *p, int fd,
 		if (ep->holders && --ep->holders)
 			return;
 		ep->end_ns = ts;
-		ep->closed = closed;
+		ep->closed = how == SL_LET_CLOSE;
 		return;
 	}
 	s = h->s;
@@ -312,235 +277,30 @@ static void release(struct sl_model *m, struct sl_proc *p, int fd,
 	s->tx_calls += h->tx_calls;
 	s->rx_calls += h->rx_calls;
 	s->eagain += h->eagain;
+	s->peeks += h->peeks;
 	memset(h, 0, sizeof(*h));
 	if (ts > s->last_ns)
 		s->last_ns = ts;
 	if (s->holders && --s->holders)
 		return;
-	if (closed) {
+	if (how == SL_LET_DISPLACED)
+		return;
+	if (how == SL_LET_CLOSE) {
 		s->closed = true;
 		s->end_ns = ts < s->start_ns ? s->start_ns : ts;
 		end_spans(s, s->end_ns);
 	} else {
 		s->open_at_exit = true;
 	}
-	if (may_retire)
-		sl_model_retire_later(m, s);
+	if (s->role == SL_ROLE_LISTENER)
+		sl_model_listener_gone(m, s);
+	sl_model_retire_later(m, s);
 }
 
 void sl_model_release(struct sl_model *m, struct sl_proc *p, int fd,
-		      uint64_t ts, bool closed)
+		      uint64_t ts, enum sl_let how)
 {
-	release(m, p, fd, ts, closed, true);
-}
-
-/* The process ended (its connection is gone) at TS. */
-static void proc_end(struct sl_model *m, struct sl_proc *p, uint64_t ts)
-{
-	for (uint32_t fd = 0; fd < p->nfds; fd++)
-		sl_model_release(m, p, (int)fd, ts, false);
-	p->ended = true;
-	p->end_ns = ts;
-}
-
-static struct sl_conn_map *conn_slot(struct sl_model *m, uint32_t conn)
-{
-	if (!conn || conn > (1u << 26))
-		return NULL;
-	m->conns = sl_model_grow(m->conns, &m->nconns, conn + 1,
-			      sizeof(*m->conns));
-	return &m->conns[conn];
-}
-
-struct sl_proc *sl_model_conn_proc(struct sl_model *m, uint32_t conn)
-{
-	return conn && conn < m->nconns ? m->conns[conn].proc : NULL;
-}
-
-/*
- * A hello: which process is it? A reconnect continues its process; a
- * second hello on a connection, or a hello from a pid whose last image
- * exec'd, is that process's new image; anything else (a fork child, a
- * new program) is a new process.
- */
-static void on_hello(struct sl_model *m, struct sl_conn_map *cm,
-		     const struct sl_rec_hello *h)
-{
-	uint32_t pid = cm->pid ? cm->pid : h->pid;
-	struct sl_proc *p = cm->proc ? cm->proc : sl_model_proc(m, pid);
-
-	if (p && !p->ended && (h->flags & SL_HELLO_RECONNECT)) {
-		cm->proc = p;
-		return;
-	}
-	if (p && p->awaiting_hello && (h->flags & SL_HELLO_FORKED)) {
-		p->awaiting_hello = false;
-		cm->proc = p;
-		return;
-	}
-	if (p && (p->pending_exec || (h->flags & SL_HELLO_EXEC))) {
-		p->pending_exec = false;
-		p->exec_inherit = true;
-		p->ended = false;
-		p->execs++;
-		for (uint32_t fd = 0; fd < p->nfds; fd++)
-			p->fds[fd].confirmed = false;
-	} else {
-		if (p && !p->ended)
-			proc_end(m, p, h->h.ts_ns);
-		p = new_proc(m, pid);
-		/* A fork child inherits its parent's start time reading. */
-		p->start_ns = (h->flags & SL_HELLO_FORKED) ? h->h.ts_ns :
-							     h->mono_ns;
-	}
-	p->ppid = h->ppid;
-	p->real_offset = h->real_ns - h->mono_ns;
-	memcpy(p->exe, h->exe, sizeof(p->exe));
-	memcpy(p->args, h->args, h->args_len);
-	p->args_len = h->args_len;
-	add_image(p);
-	cm->proc = p;
-}
-
-/*
- * The parent's fork record: the child holds a copy of every fd the parent
- * holds now, whatever the parent closes next. The child's own hello may
- * come before this record (then it has listed them itself) or after.
- */
-void sl_model_fork(struct sl_model *m, struct sl_proc *p, uint32_t pid,
-		   uint64_t ts)
-{
-	struct sl_proc *q = sl_model_proc(m, pid);
-
-	/* The child's hello came first: it listed its fds itself, and may
-	 * even be gone already. */
-	if (q && q->ppid == p->pid)
-		return;
-	if (q && !q->ended)
-		proc_end(m, q, ts);
-	q = new_proc(m, pid);
-	q->ppid = p->pid;
-	q->start_ns = ts;
-	q->awaiting_hello = true;
-	q->real_offset = p->real_offset;
-	memcpy(q->exe, p->exe, sizeof(q->exe));
-	memcpy(q->args, p->args, p->args_len);
-	q->args_len = p->args_len;
-	add_image(q);
-	for (uint32_t fd = 0; fd < p->nfds; fd++) {
-		if (p->fds[fd].s)
-			sl_model_take(m, q, (int)fd, p->fds[fd].s, ts);
-		else if (p->fds[fd].ep)
-			sl_model_take_epoll(m, q, (int)fd, p->fds[fd].ep);
-	}
-}
-
-/* After a new image's INHERIT list: what it did not list died at exec. */
-void sl_model_fds_done(struct sl_model *m, struct sl_proc *p)
-{
-	if (!p->exec_inherit)
-		return;
-	p->exec_inherit = false;
-	for (uint32_t fd = 0; fd < p->nfds; fd++) {
-		struct sl_hold *h = sl_model_hold(p, (int)fd);
-
-		if (h && !h->confirmed) {
-			sl_model_release(m, p, (int)fd, p->exec_ns, true);
-		} else if (h && h->s) {
-			/* It survived the exec: no close-on-exec. */
-			h->s->exec_inherited = true;
-			h->s->exec_pid = p->pid;
-		}
-	}
-}
-
-static void on_gone(struct sl_model *m, struct sl_conn_map *cm,
-		    const struct sl_rec_gone *g)
-{
-	struct sl_proc *p = cm->proc;
-
-	if (g->bad_records)
-		m->bad_conns++;
-	cm->proc = NULL;
-	/* An exec closed the old image's connection; the process lives on
-	 * in its new image, whose hello may still come. */
-	if (!p || p->ended || p->pending_exec)
-		return;
-	for (uint32_t c = 0; c < m->nconns; c++)
-		if (m->conns[c].proc == p)
-			return;
-	proc_end(m, p, g->h.ts_ns);
-}
-
-void sl_model_record(void *model, uint32_t conn, const struct sl_hdr *h)
-{
-	struct sl_model *m = model;
-	struct sl_conn_map *cm = conn_slot(m, conn);
-
-	/* What finished long enough ago goes before this is applied. */
-	if (m->nretire_q)
-		sl_model_retire_due(m);
-	if (!cm)
-		return;
-	if (h->ts_ns && (!m->first_ns || h->ts_ns < m->first_ns))
-		m->first_ns = h->ts_ns;
-	if (h->ts_ns > m->last_ns)
-		m->last_ns = h->ts_ns;
-	switch (h->type) {
-	case SL_REC_CONN:
-		cm->pid = ((const struct sl_rec_conn *)h)->pid;
-		cm->proc = NULL;
-		break;
-	case SL_REC_HELLO:
-		on_hello(m, cm, (const struct sl_rec_hello *)h);
-		break;
-	case SL_REC_GONE:
-		on_gone(m, cm, (const struct sl_rec_gone *)h);
-		break;
-	case SL_REC_DROP:
-		m->dropped += ((const struct sl_rec_drop *)h)->records;
-		if (cm->proc)
-			cm->proc->dropped +=
-				((const struct sl_rec_drop *)h)->records;
-		break;
-	case SL_REC_EPOLL_CTL:
-		if (cm->proc)
-			sl_model_epoll_ctl(m, cm->proc,
-					   (const struct sl_rec_epoll_ctl *)h);
-		break;
-	case SL_REC_WAIT:
-		if (cm->proc)
-			sl_model_wait(m, cm->proc,
-				      (const struct sl_rec_wait *)h);
-		break;
-	case SL_REC_MODULE:
-		if (cm->proc)
-			sl_model_add_module(cm->proc,
-					    (const struct sl_rec_module *)h);
-		break;
-	case SL_REC_POLICY_INFO:
-		if (cm->proc) {
-			cm->proc->has_policy = true;
-			cm->proc->policy = *(const struct sl_rec_policy_info *)h;
-		}
-		break;
-	case SL_REC_POLICY:
-		if (cm->proc)
-			sl_model_policy(m, cm->proc,
-					(const struct sl_rec_policy *)h);
-		break;
-	case SL_REC_CALL:
-	case SL_REC_CALL_ADDR:
-		if (cm->proc) {
-			m->events++;
-			sl_model_call(m, cm->proc, (const struct sl_rec_call *)h,
-				      h->type == SL_REC_CALL_ADDR ?
-				      (const struct sl_rec_call_addr *)h : NULL);
-		}
-		break;
-	default:
-		break;
-	}
+	release(m, p, fd, ts, how);
 }
 
 int sl_model_load(struct sl_model *m, const char *path)

@@ -1,9 +1,12 @@
 /*
- * The socket model: records in, processes and sockets out (DESIGN.md 7,
- * 8). A socket is an object named by its kernel inode, held by one or
- * more (pid, fd) pairs; it ends when its last holder closes it. Its life
- * is a list of state spans. Renderers and exporters read the model and
- * never the records.
+ * The socket model: records in, processes and sockets out. A socket is an
+ * object named by its kernel inode, held by one or more (pid, fd) pairs
+ * (a fork copies every fd; an fd passed over a UNIX socket makes its
+ * receiver a holder too); it ends when its last holder closes it. Its
+ * life is a list of state spans, with the moments that are not states on
+ * it: its error, calls that failed and left it as it was, waits cut
+ * short, hand-offs. Renderers and exporters read the model and never the
+ * records.
  */
 #ifndef SL_MODEL_H
 #define SL_MODEL_H
@@ -57,8 +60,36 @@ struct sl_evt {
 	uint64_t caller;
 };
 
+/*
+ * Something that happened to a socket without being its fate: a call that
+ * failed and left the socket as it was (an accept that found no fd free,
+ * an aborted connection), or a blocking call cut short (EINTR). Drawn at
+ * its time, with the wait that ended in it.
+ */
+struct sl_incident {
+	uint64_t ts;		/* the call's start */
+	uint64_t dur_ns;	/* how long it waited */
+	int32_t err;
+	uint16_t call;
+	uint32_t pid;
+};
+
+/* The socket passed from one process to another over a UNIX socket
+ * (SCM_RIGHTS). */
+struct sl_handoff {
+	uint64_t sent_ns;	/* 0: the sending was not seen */
+	uint64_t ts;		/* received; the sending, if never received */
+	uint32_t from_pid;	/* 0: the sender is not traced */
+	uint32_t to_pid;	/* 0: not (yet) received by a traced process */
+	uint32_t via;		/* id of the socket it was sent on, 0: unknown */
+	uint32_t received_on;	/* id of the socket it came in on, 0: unknown */
+	int to_fd;
+};
+
 #define SL_SAMPLES_KEPT 512
 #define SL_EVENTS_KEPT 256
+#define SL_INCIDENTS_KEPT 256
+#define SL_HANDOFFS_KEPT 256
 
 /* Marks kept per socket for drawing; all are counted. */
 #define SL_MARKS_KEPT 4096
@@ -72,7 +103,8 @@ struct sl_sock {
 	uint8_t role;		/* enum sl_role */
 	uint8_t state;		/* current, enum sl_state */
 	bool closed;		/* its last holder closed it */
-	bool open_at_exit;	/* its last holder exited holding it */
+	bool open_at_exit;	/* its last holder exited holding it; neither:
+				 * still held when the trace ended */
 	bool placeholder;	/* first seen by a use, not its creation */
 	bool connect_pending;	/* EINPROGRESS, outcome not yet known */
 	struct sl_addr local;
@@ -81,10 +113,12 @@ struct sl_sock {
 	uint64_t end_ns;	/* 0 while open */
 	uint64_t last_ns;	/* last time anything was seen of it */
 	int err;		/* errno of a failed outcome, 0 if none */
+	uint64_t err_ns;	/* when the call that failed returned */
 	uint32_t connect_failures;
 	uint32_t accepted;	/* listener: connections accepted */
 	uint64_t tx_bytes, rx_bytes;	/* holders that let go */
 	uint64_t tx_calls, rx_calls, eagain;
+	uint64_t peeks;		/* MSG_PEEK reads: not in rx */
 	struct sl_span *spans;
 	uint32_t nspans, spans_cap;
 	uint32_t *pids;		/* every process that held it */
@@ -98,6 +132,10 @@ struct sl_sock {
 	uint64_t peer_inode;	/* socketpair: the other end */
 	uint32_t peer_id;	/* 0: none known */
 	uint32_t listener_id;	/* server side: the listener it came from */
+	uint64_t listen_ns;	/* server side: when that listener listened */
+	uint32_t conn_listener;	/* client side: the listener (id) that was
+				 * listening on its address when it
+				 * connected; 0 if none was traced */
 	bool nonblocking;
 	uint32_t connect_pid;	/* the process that called connect */
 	uint32_t peer_pid;	/* UNIX server side: the client's pid */
@@ -119,7 +157,18 @@ struct sl_sock {
 	struct sl_evt *evts;	/* its calls, the first SL_EVENTS_KEPT */
 	uint32_t nevts, evts_cap;
 	uint64_t evts_total;
+	struct sl_incident *incs;	/* the first SL_INCIDENTS_KEPT */
+	uint32_t nincs, incs_cap;
+	uint64_t incs_total;
+	uint32_t fd_limit_fails;	/* accepts that failed EMFILE/ENFILE */
+	uint64_t fd_limit_ns;		/* the first of them */
+	struct sl_handoff *handoffs;	/* the first SL_HANDOFFS_KEPT */
+	uint32_t nhandoffs, handoffs_cap;
+	uint64_t *epoll_sends;	/* carrier: epoll ids sent on it, waiting */
+	uint32_t nepoll_sends, epoll_sends_cap;	/* for the other end */
 	bool retire_queued;	/* finished; waiting in sl_model.retire_q */
+	bool parked;		/* finished, but something may still come for
+				 * it (model_retire.c) */
 	uint32_t slot;		/* its index in sl_model.socks */
 };
 
@@ -173,7 +222,7 @@ struct sl_hold {
 	struct sl_sock *s;
 	struct sl_epoll *ep;
 	uint64_t tx_bytes, rx_bytes;
-	uint64_t tx_calls, rx_calls, eagain;
+	uint64_t tx_calls, rx_calls, eagain, peeks;
 	bool confirmed;		/* seen in the INHERIT list after exec */
 };
 
@@ -197,13 +246,17 @@ struct sl_proc {
 	uint32_t args_len;
 	uint64_t start_ns;
 	uint64_t end_ns;	/* 0 while running */
-	bool ended;
+	bool ended;		/* exited (its EXIT record, or its connection
+				 * ended) */
+	bool cut;		/* the collector cut it off (bad records):
+				 * its trace ended, the process did not */
 	bool pending_exec;	/* exec recorded, new image not yet seen */
 	bool awaiting_hello;	/* made from the parent's fork record */
 	bool exec_inherit;	/* new image: sort its INHERIT list */
 	uint64_t exec_ns;
 	uint32_t execs;
 	int64_t exit_status;	/* -1 when not known */
+	uint64_t exit_ns;	/* its EXIT record, 0 if none */
 	uint64_t dark_ns;	/* when its own seccomp filter ended tracing */
 	uint64_t dropped;
 	uint64_t real_offset;	/* CLOCK_REALTIME - CLOCK_MONOTONIC */
@@ -234,6 +287,8 @@ struct sl_model {
 	uint32_t nunix_pending, unix_pending_cap;
 	struct sl_sock **unix_srv_pending;	/* and server ends */
 	uint32_t nunix_srv_pending, unix_srv_pending_cap;
+	struct sl_sock **listening;	/* listeners open now (model_pair.c) */
+	uint32_t nlistening, listening_cap;
 	uint64_t waits;			/* poll/select/epoll wait records */
 	uint64_t policy_actions;
 	struct sl_conn_map *conns;	/* collector connection -> process */
@@ -258,6 +313,8 @@ struct sl_model {
 	struct sl_sock **retire_q;	/* finished, in order of finishing */
 	uint32_t nretire_q, retire_q_cap;
 	uint32_t retire_head;		/* the first not yet retired */
+	struct sl_sock **parked;	/* finished, held back (model_retire.c) */
+	uint32_t nparked, parked_cap;
 	uint64_t retire_grace;	/* how long after it ends a socket waits:
 				 * the lateness of the file (reorder.c) */
 	uint64_t retired;

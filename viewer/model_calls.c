@@ -1,8 +1,10 @@
 /*
- * What each recorded call does to the socket model (DESIGN.md 8):
- * created -> bound -> listening, or created -> connecting -> established
- * -> shut-wr / shut-rd / peer-closed -> closed, with the errno of a failed
- * outcome kept on the socket.
+ * What each recorded call does to the socket model: created -> bound ->
+ * listening, or created -> connecting -> established -> shut-wr / shut-rd
+ * / peer-closed -> closed, with the errno of a failed outcome kept on the
+ * socket with the time its call returned. A call that failed and left
+ * the socket as it was (an accept with no fd free, a wait cut short by a
+ * signal) is an incident on the socket at its time, not its fate.
  */
 #include <errno.h>
 #include <string.h>
@@ -19,6 +21,40 @@ static void copy_addr(struct sl_addr *dst, const struct sl_addr *src)
 {
 	if (src && src->len)
 		*dst = *src;
+}
+
+/* The socket's fate: ERR, from a call that returned at TS. */
+static void set_err(struct sl_sock *s, int err, uint64_t ts)
+{
+	s->err = err;
+	s->err_ns = err ? ts : 0;
+}
+
+/*
+ * A call that failed and left S as it was, at its time with its wait: an
+ * accept that found no fd free or a connection aborted in the queue, or a
+ * blocking call a signal cut short (EINTR).
+ */
+static void incident(struct sl_sock *s, struct sl_proc *p,
+		     const struct sl_rec_call *c)
+{
+	bool accept = c->call == SL_CALL_ACCEPT || c->call == SL_CALL_ACCEPT4;
+
+	if (accept && (c->err == EMFILE || c->err == ENFILE)) {
+		if (!s->fd_limit_fails++)
+			s->fd_limit_ns = c->h.ts_ns + c->dur_ns;
+	}
+	s->incs_total++;
+	if (s->nincs >= SL_INCIDENTS_KEPT)
+		return;
+	s->incs = sl_model_grow(s->incs, &s->incs_cap, s->nincs + 1,
+				sizeof(*s->incs));
+	s->incs[s->nincs++] = (struct sl_incident){
+		.ts = c->h.ts_ns, .dur_ns = c->dur_ns, .err = c->err,
+		.call = c->call, .pid = p->pid,
+	};
+	if (c->h.ts_ns + c->dur_ns > s->last_ns)
+		s->last_ns = c->h.ts_ns + c->dur_ns;
 }
 
 static void keep_event(struct sl_sock *s, struct sl_proc *p,
@@ -164,8 +200,8 @@ static void on_accept(struct sl_model *m, struct sl_proc *p,
 	uint64_t ts = c->h.ts_ns + c->dur_ns;
 
 	if (c->ret < 0) {
-		if (l && !l->err && c->err != EINTR)
-			l->err = c->err;
+		if (l)
+			incident(l, p, c);
 		return;
 	}
 	s = create(m, p, c, c->fd, c->inode, ts);
@@ -192,6 +228,8 @@ static void on_accept(struct sl_model *m, struct sl_proc *p,
 		s->local = l->local;
 	s->nonblocking = (c->arg0 & SOCK_NONBLOCK) != 0;
 	s->peer_pid = c->peer_pid;
+	if (l)
+		s->listen_ns = sl_model_listen_ns(l);
 	sl_model_set_state(s, SL_ST_ESTABLISHED, ts);
 	sl_model_pair_accept(m, s, l);
 }
@@ -228,14 +266,17 @@ static void on_connect(struct sl_model *m, struct sl_proc *p,
 	sl_model_set_state(s, SL_ST_CONNECTING, ts);
 	if (c->ret == 0) {
 		sl_model_set_state(s, SL_ST_ESTABLISHED, end);
-		s->err = 0;
+		set_err(s, 0, 0);
 		return;
 	}
 	if (c->err == EINPROGRESS || c->err == EINTR) {
+		/* Cut short, the connect goes on in the kernel. */
+		if (c->err == EINTR)
+			incident(s, p, c);
 		s->connect_pending = true;
 		return;
 	}
-	s->err = c->err;
+	set_err(s, c->err, end);
 	s->connect_failures++;
 	sl_model_set_state(s, before < SL_ST_MAX ? before : SL_ST_CREATED, end);
 }
@@ -252,13 +293,14 @@ static void connect_outcome(struct sl_sock *s, const struct sl_rec_call *c)
 		sl_model_set_state(s, SL_ST_ESTABLISHED, c->h.ts_ns);
 		return;
 	}
-	s->err = err;
+	set_err(s, err, c->h.ts_ns + c->dur_ns);
 	s->connect_failures++;
+	s->conn_listener = 0;	/* no connection waits for an accept */
 	sl_model_set_state(s, SL_ST_CREATED, c->h.ts_ns);
 }
 
-static void on_io(struct sl_sock *s, const struct sl_rec_call *c,
-		  const struct sl_rec_call_addr *a)
+static void on_io(struct sl_sock *s, struct sl_proc *p,
+		  const struct sl_rec_call *c, const struct sl_rec_call_addr *a)
 {
 	bool opt = c->call == SL_CALL_GETSOCKOPT ||
 		   c->call == SL_CALL_SETSOCKOPT || c->call == SL_CALL_COUNTERS;
@@ -270,8 +312,12 @@ static void on_io(struct sl_sock *s, const struct sl_rec_call *c,
 		return;
 	if (c->flags & SL_F_EOF)
 		sl_model_set_state(s, SL_ST_PEER_CLOSED, c->h.ts_ns);
-	if (c->ret < 0 && !s->err && c->err != EAGAIN && c->err != EINTR)
-		s->err = c->err;
+	if (c->ret < 0 && c->err == EINTR)
+		incident(s, p, c);
+	/* A call that blocked and then failed (a reset while waiting in
+	 * recv) failed when it returned. */
+	else if (c->ret < 0 && !s->err && c->err != EAGAIN)
+		set_err(s, c->err, c->h.ts_ns + c->dur_ns);
 	if (a && a->addr.len && !s->remote.len) {
 		copy_addr(&s->remote, &a->addr);
 		if (s->role == SL_ROLE_UNCONNECTED)
@@ -340,6 +386,12 @@ static void on_inherit(struct sl_model *m, struct sl_proc *p,
 		h->confirmed = true;
 		return;
 	}
+	/* Held, so alive: whoever we saw close it was not its last holder
+	 * (a vfork or posix_spawn child holds what its parent held, and may
+	 * report after the parent closed its copy). */
+	s = sl_model_sock_by_inode(m, c->inode);
+	if (s && s->closed && !s->placeholder)
+		sl_model_revive(s);
 	s = find(m, p, c, &h);
 	if (!s)
 		return;
@@ -371,6 +423,7 @@ static bool proc_call(struct sl_model *m, struct sl_proc *p,
 		return true;
 	case SL_CALL_EXIT:
 		p->exit_status = c->ret;
+		p->exit_ns = c->h.ts_ns;
 		return true;
 	case SL_CALL_SANDBOX:
 		/* Sent just before the filter goes in; a second record
@@ -382,6 +435,9 @@ static bool proc_call(struct sl_model *m, struct sl_proc *p,
 		return true;
 	case SL_CALL_INHERIT:
 		on_inherit(m, p, c);
+		return true;
+	case SL_CALL_FD_RECV:
+		sl_model_fd_recv(m, p, c);
 		return true;
 	case SL_CALL_SOCKET:
 		on_socket(m, p, c);
@@ -422,16 +478,21 @@ void sl_model_call(struct sl_model *m, struct sl_proc *p,
 	if (proc_call(m, p, c))
 		return;
 	if (c->call == SL_CALL_ACCEPT || c->call == SL_CALL_ACCEPT4) {
+		/* A failed accept names the listener: an incident on it, not
+		 * its fate. */
 		if (c->ret >= 0 || c->inode2)
 			on_accept(m, p, c, a);
-		else if ((s = find(m, p, c, &h)) && !s->err && c->err != EINTR)
-			s->err = c->err;
+		else if ((s = find(m, p, c, &h)))
+			incident(s, p, c);
 		return;
 	}
 	s = find(m, p, c, &h);
 	if (!s)
 		return;
-	sl_model_counters(h, c);
+	/* A hand-off record is about the fd passed, not the carrier's
+	 * counters. */
+	if (c->call != SL_CALL_FD_SEND)
+		sl_model_counters(h, c);
 	keep_event(s, p, c);
 	keep_sample(s, h, c->h.ts_ns);
 	if (c->h.ts_ns > s->last_ns)
@@ -446,7 +507,7 @@ void sl_model_call(struct sl_model *m, struct sl_proc *p,
 				copy_addr(&s->local, &a->addr);
 			sl_model_set_state(s, SL_ST_BOUND, c->h.ts_ns);
 		} else if (!s->err) {
-			s->err = c->err;
+			set_err(s, c->err, c->h.ts_ns + c->dur_ns);
 		}
 		break;
 	case SL_CALL_LISTEN:
@@ -455,6 +516,7 @@ void sl_model_call(struct sl_model *m, struct sl_proc *p,
 				copy_addr(&s->local, &a->local);
 			s->role = SL_ROLE_LISTENER;
 			sl_model_set_state(s, SL_ST_LISTENING, c->h.ts_ns);
+			sl_model_listener_add(m, s);
 		}
 		break;
 	case SL_CALL_CONNECT:
@@ -466,13 +528,16 @@ void sl_model_call(struct sl_model *m, struct sl_proc *p,
 	case SL_CALL_SETSOCKOPT:
 		on_setsockopt(s, c);
 		break;
+	case SL_CALL_FD_SEND:
+		sl_model_fd_send(m, p, s, c);
+		break;
 	case SL_CALL_CLOSE:
 	case SL_CALL_CLOSE_RANGE:
 	case SL_CALL_CLOSEFROM:
-		sl_model_release(m, p, c->fd, c->h.ts_ns, true);
+		sl_model_release(m, p, c->fd, c->h.ts_ns, SL_LET_CLOSE);
 		break;
 	default:
-		on_io(s, c, a);
+		on_io(s, p, c, a);
 		break;
 	}
 }

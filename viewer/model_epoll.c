@@ -1,5 +1,5 @@
 /*
- * epoll instances in the socket model (DESIGN.md 9): which sockets each
+ * epoll instances in the socket model: which sockets each
  * watches with which events, added and removed when; each wait, how long
  * it blocked and what it returned. A wait's ready list holds the event
  * data the program registered, and epoll_ctl told which socket that data
@@ -44,8 +44,8 @@ static struct sl_epoll *new_epoll(struct sl_model *m, struct sl_proc *p,
 	return ep;
 }
 
-static struct sl_epoll *find_epoll(struct sl_model *m, struct sl_proc *p,
-				   uint64_t key, int fd, uint64_t ts)
+struct sl_epoll *sl_model_find_epoll(struct sl_model *m, struct sl_proc *p,
+				     uint64_t key, int fd, uint64_t ts)
 {
 	struct sl_epoll *ep = sl_hash_get(m->by_epoll, key);
 
@@ -69,7 +69,7 @@ void sl_model_epoll_call(struct sl_model *m, struct sl_proc *p,
 	case SL_CALL_CLOSE:
 	case SL_CALL_CLOSE_RANGE:
 	case SL_CALL_CLOSEFROM:
-		sl_model_release(m, p, c->fd, c->h.ts_ns, true);
+		sl_model_release(m, p, c->fd, c->h.ts_ns, SL_LET_CLOSE);
 		return;
 	case SL_CALL_DUP:
 	case SL_CALL_DUP2:
@@ -78,15 +78,18 @@ void sl_model_epoll_call(struct sl_model *m, struct sl_proc *p,
 		if (c->ret < 0)
 			return;
 		ep = h && h->ep ? h->ep :
-			find_epoll(m, p, c->inode, c->fd, c->h.ts_ns);
+			sl_model_find_epoll(m, p, c->inode, c->fd, c->h.ts_ns);
 		sl_model_take_epoll(m, p, (int)c->ret, ep);
+		return;
+	case SL_CALL_FD_RECV:
+		sl_model_fd_recv_epoll(m, p, c);
 		return;
 	case SL_CALL_INHERIT:
 		if (h && h->ep && h->ep->key == c->inode) {
 			h->confirmed = true;
 			return;
 		}
-		ep = find_epoll(m, p, c->inode, c->fd, c->h.ts_ns);
+		ep = sl_model_find_epoll(m, p, c->inode, c->fd, c->h.ts_ns);
 		sl_model_take_epoll(m, p, c->fd, ep);
 		return;
 	default:
@@ -123,7 +126,7 @@ static struct sl_watch *current_watch(struct sl_epoll *ep, int fd)
 void sl_model_epoll_ctl(struct sl_model *m, struct sl_proc *p,
 			const struct sl_rec_epoll_ctl *e)
 {
-	struct sl_epoll *ep = find_epoll(m, p, e->epoll_id, e->epfd,
+	struct sl_epoll *ep = sl_model_find_epoll(m, p, e->epoll_id, e->epfd,
 					 e->h.ts_ns);
 	struct sl_watch *w = current_watch(ep, e->fd);
 	struct sl_hold *h = sl_model_hold(p, e->fd);
@@ -198,7 +201,7 @@ static struct sl_sock *ready_sock(struct sl_epoll *ep, uint64_t data)
 static void epoll_wait_rec(struct sl_model *m, struct sl_proc *p,
 			   const struct sl_rec_wait *w)
 {
-	struct sl_epoll *ep = find_epoll(m, p, w->epoll_id, w->epfd,
+	struct sl_epoll *ep = sl_model_find_epoll(m, p, w->epoll_id, w->epfd,
 					 w->h.ts_ns);
 	uint64_t end = w->h.ts_ns + w->dur_ns;
 

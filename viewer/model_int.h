@@ -7,6 +7,13 @@
 
 #include "model.h"
 
+/* How a hold ends (sl_model_release). */
+enum sl_let {
+	SL_LET_CLOSE,		/* closed (or close-on-exec) */
+	SL_LET_EXIT,		/* the holder exited, or exec'd it away */
+	SL_LET_DISPLACED,	/* its fd was reused before its close came */
+};
+
 struct sl_sock *sl_model_new_sock(struct sl_model *m, uint64_t inode,
 				  uint64_t ts);
 struct sl_sock *sl_model_sock_by_inode(struct sl_model *m, uint64_t inode);
@@ -15,7 +22,8 @@ struct sl_hold *sl_model_hold(struct sl_proc *p, int fd);
 struct sl_hold *sl_model_take(struct sl_model *m, struct sl_proc *p, int fd,
 			      struct sl_sock *s, uint64_t ts);
 void sl_model_release(struct sl_model *m, struct sl_proc *p, int fd,
-		      uint64_t ts, bool closed);
+		      uint64_t ts, enum sl_let how);
+void sl_model_finish_procs(struct sl_model *m);
 void sl_model_counters(struct sl_hold *h, const struct sl_rec_call *c);
 void sl_model_fork(struct sl_model *m, struct sl_proc *p, uint32_t pid,
 		   uint64_t ts);
@@ -44,5 +52,22 @@ void sl_model_retire_due(struct sl_model *m);
 void sl_model_call(struct sl_model *m, struct sl_proc *p,
 		   const struct sl_rec_call *c,
 		   const struct sl_rec_call_addr *a);
+void sl_model_revive(struct sl_sock *s);
+struct sl_epoll *sl_model_find_epoll(struct sl_model *m, struct sl_proc *p,
+				     uint64_t key, int fd, uint64_t ts);
+/* model_handoff.c */
+void sl_model_fd_send(struct sl_model *m, struct sl_proc *p,
+		      struct sl_sock *carrier, const struct sl_rec_call *c);
+void sl_model_fd_recv(struct sl_model *m, struct sl_proc *p,
+		      const struct sl_rec_call *c);
+void sl_model_fd_recv_epoll(struct sl_model *m, struct sl_proc *p,
+			    const struct sl_rec_call *c);
+/* model_pair.c: the listeners open now */
+void sl_model_listener_add(struct sl_model *m, struct sl_sock *s);
+void sl_model_listener_gone(struct sl_model *m, struct sl_sock *s);
+uint64_t sl_model_listen_ns(const struct sl_sock *s);
+/* model_retire.c */
+void sl_model_unpark(struct sl_model *m);
+void sl_model_unpark_sock(struct sl_model *m, struct sl_sock *s);
 
 #endif

@@ -11,6 +11,14 @@
  * m->retire; then everything that could find it forgets it (the inode
  * map, the pairing tables, the epoll watches, the id table, squeezed now
  * and then) and it is freed. By then its peer has paired with it.
+ *
+ * Two things can still come for a finished socket later than that, and
+ * it is parked until they have: the server end of a client whose
+ * connection waited in a traced listener's queue (the client may close
+ * long before the accept returns; it waits while that listener listens),
+ * and the module map that names its caller (sent again after a dlopen,
+ * at the process's next flush of its own; it waits while its process
+ * runs).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +38,9 @@ void sl_model_sock_free(struct sl_sock *s)
 	free(s->pacts);
 	free(s->samples);
 	free(s->evts);
+	free(s->incs);
+	free(s->handoffs);
+	free(s->epoll_sends);
 	free(s);
 }
 
@@ -60,8 +71,95 @@ static void forget_watches(struct sl_model *m, const struct sl_sock *s)
 	}
 }
 
+/* Parked sockets at most: past it, they go without waiting. */
+#define PARKED_MAX 65536
+
+/* Where ADDR stands in the module map of P's IMAGE (a fork child runs
+ * its parent's, and reports none of its own). */
+enum mapping { NO_MAP, MAPPED, UNMAPPED };
+
+static enum mapping mapping_of(const struct sl_model *m,
+			       const struct sl_proc *p, uint32_t image,
+			       uint64_t addr)
+{
+	for (int hops = 0; p && hops < 8; hops++) {
+		bool any = false;
+
+		for (uint32_t i = 0; i < p->nmods; i++) {
+			if (p->mods[i].image != image)
+				continue;
+			any = true;
+			if (addr >= p->mods[i].start && addr < p->mods[i].end)
+				return MAPPED;
+		}
+		if (any)
+			return UNMAPPED;
+		p = sl_model_proc(m, p->ppid);
+		image = p && p->nimages ? p->nimages - 1 : 0;
+	}
+	return NO_MAP;
+}
+
+/*
+ * Something may still come for finished S (see the top): its peer, while
+ * the listener it connected to listens; or, while its process runs, the
+ * map of the object its caller is in (a map that names other objects
+ * but not this one: a dlopen since; with no map at all, none is coming).
+ */
+static bool must_wait(const struct sl_model *m, const struct sl_sock *s)
+{
+	const struct sl_proc *p = s->proc_index < m->nprocs ?
+				  m->procs[s->proc_index] : NULL;
+
+	if (!s->peer_id && s->conn_listener) {
+		for (uint32_t i = 0; i < m->nlistening; i++)
+			if (m->listening[i]->id == s->conn_listener)
+				return true;
+	}
+	return s->caller && p && !p->ended && !p->cut &&
+	       mapping_of(m, p, s->image, s->caller) == UNMAPPED;
+}
+
+static void unpark_one(struct sl_model *m, uint32_t i)
+{
+	struct sl_sock *s = m->parked[i];
+
+	m->parked[i] = m->parked[--m->nparked];
+	s->parked = false;
+}
+
+/* Parked sockets that need not wait any more are queued again. */
+void sl_model_unpark(struct sl_model *m)
+{
+	for (uint32_t i = 0; i < m->nparked; i++) {
+		struct sl_sock *s = m->parked[i];
+
+		if (s->holders || must_wait(m, s))
+			continue;
+		unpark_one(m, i--);
+		sl_model_retire_later(m, s);
+	}
+}
+
+/* S need not wait for its peer any more: queued again, if it is parked. */
+void sl_model_unpark_sock(struct sl_model *m, struct sl_sock *s)
+{
+	for (uint32_t i = 0; s->parked && i < m->nparked; i++) {
+		if (m->parked[i] != s)
+			continue;
+		if (s->holders || must_wait(m, s))
+			return;
+		unpark_one(m, i);
+		sl_model_retire_later(m, s);
+		return;
+	}
+}
+
 static void retire(struct sl_model *m, struct sl_sock *s)
 {
+	for (uint32_t i = 0; s->parked && i < m->nparked; i++)
+		if (m->parked[i] == s)
+			unpark_one(m, i);
 	sl_model_sock_final(s);
 	m->retire(m->retire_ctx, m, s);
 	if (s->inode && sl_hash_get(m->by_inode, s->inode) == s)
@@ -98,10 +196,11 @@ static uint64_t finished_at(const struct sl_sock *s)
 }
 
 /*
- * Retires what is queued and due: finished at least retire_grace ago in
- * the trace's time (a record of an earlier time may still be applied
- * until then: the peer's connect may come after the server end closed),
- * unless something took it up again. With FORCE (end of input), all.
+ * Retires what is queued and due: finished more than retire_grace before
+ * the time of the record about to be applied (a record of an earlier time
+ * may still be applied until then: the peer's connect may come after the
+ * server end closed; one of the same time may be a tie), unless something
+ * took it up again. With FORCE (end of input), all.
  */
 static void retire_due(struct sl_model *m, bool force)
 {
@@ -112,12 +211,21 @@ static void retire_due(struct sl_model *m, bool force)
 	while (h < m->nretire_q) {
 		struct sl_sock *s = q[h];
 
-		if (!force && finished_at(s) + m->retire_grace > m->last_ns)
+		if (!force && finished_at(s) + m->retire_grace >= m->last_ns)
 			break;
 		h++;
 		s->retire_queued = false;
-		if (!s->holders)
-			retire(m, s);
+		if (s->holders || s->parked)
+			continue;
+		if (!force && m->nparked < PARKED_MAX && must_wait(m, s)) {
+			m->parked = sl_model_grow(m->parked, &m->parked_cap,
+						  m->nparked + 1,
+						  sizeof(*m->parked));
+			m->parked[m->nparked++] = s;
+			s->parked = true;
+			continue;
+		}
+		retire(m, s);
 	}
 	if (h == m->nretire_q) {
 		m->nretire_q = h = 0;
@@ -139,6 +247,13 @@ void sl_model_retire_due(struct sl_model *m)
 /* End of input: processes still running and their sockets stay open. */
 void sl_model_finish(struct sl_model *m)
 {
+	sl_model_finish_procs(m);
+	while (m->nparked) {
+		struct sl_sock *s = m->parked[m->nparked - 1];
+
+		unpark_one(m, m->nparked - 1);
+		sl_model_retire_later(m, s);
+	}
 	if (m->nretire_q)
 		retire_due(m, true);
 	for (uint32_t i = 0; i < m->nsocks; i++)

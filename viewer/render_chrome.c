@@ -2,8 +2,10 @@
  * The model as Trace Event Format JSON, the format Perfetto and
  * chrome://tracing open. Each process is a process (named by its argv);
  * each socket an async track named by its endpoints, holding its life as
- * one slice with its states nested in it, instants for errors and policy
- * actions, and a byte counter; each epoll instance a track of its waits.
+ * one slice with its states nested in it, instants for its error (where
+ * the call that failed returned), the calls it lived through that failed
+ * or were cut short, hand-offs to another process and policy actions,
+ * and a byte counter; each epoll instance a track of its waits.
  * A paired connection is a flow arrow from the client's connect to the
  * server's accept. Times are microseconds with nanosecond decimals.
  */
@@ -86,10 +88,13 @@ static void async_ev(struct out *o, const char *ph, const char *name,
 	fprintf(o->f, ",\"cat\":\"socket\",\"id\":\"s%u\"", s->id);
 }
 
-/* A moment on a socket's track: its error, or a policy action. */
+/* A moment on a socket's track: its error, an incident, a hand-off, or
+ * a policy action. */
 struct instant {
 	uint64_t ts;
-	const struct sl_pact *act;	/* NULL: the error */
+	const struct sl_pact *act;
+	const struct sl_incident *inc;
+	const struct sl_handoff *ho;	/* all NULL: the error */
 };
 
 /* The socket's instants, in time order, clamped to its life. */
@@ -99,10 +104,18 @@ static uint32_t collect_instants(const struct sl_sock *s, uint64_t end,
 	uint32_t n = 0;
 
 	if (s->err)
-		in[n++] = (struct instant){ s->nspans ?
-			s->spans[s->nspans - 1].start_ns : s->start_ns, NULL };
+		in[n++] = (struct instant){ .ts = s->err_ns ? s->err_ns :
+			s->nspans ? s->spans[s->nspans - 1].start_ns :
+			s->start_ns };
 	for (uint32_t i = 0; i < s->npacts; i++)
-		in[n++] = (struct instant){ s->pacts[i].ts, &s->pacts[i] };
+		in[n++] = (struct instant){ s->pacts[i].ts, &s->pacts[i],
+					    NULL, NULL };
+	for (uint32_t i = 0; i < s->nincs; i++)
+		in[n++] = (struct instant){ s->incs[i].ts + s->incs[i].dur_ns,
+					    NULL, &s->incs[i], NULL };
+	for (uint32_t i = 0; i < s->nhandoffs; i++)
+		in[n++] = (struct instant){ s->handoffs[i].ts, NULL, NULL,
+					    &s->handoffs[i] };
 	for (uint32_t i = 0; i < n; i++) {
 		in[i].ts = in[i].ts < s->start_ns ? s->start_ns :
 			   in[i].ts > end ? end : in[i].ts;
@@ -121,6 +134,20 @@ static void instant(struct out *o, const struct sl_model *m,
 {
 	char text[512];
 
+	if (in->inc) {
+		async_ev(o, "n", sl_errno_name(in->inc->err), s, in->ts);
+		fprintf(o->f, ",\"args\":{\"call\":\"%s\",\"waited_ns\":%llu,"
+			"\"pid\":%u,\"fate\":false}}", sl_call_name(in->inc->call),
+			(unsigned long long)in->inc->dur_ns, in->inc->pid);
+		return;
+	}
+	if (in->ho) {
+		async_ev(o, "n", "passed", s, in->ts);
+		fprintf(o->f, ",\"args\":{\"from_pid\":%u,\"to_pid\":%u,"
+			"\"via\":%u}}", in->ho->from_pid, in->ho->to_pid,
+			in->ho->via);
+		return;
+	}
 	if (!in->act) {
 		async_ev(o, "n", sl_errno_name(s->err), s, in->ts);
 		fputs("}", o->f);
@@ -140,7 +167,8 @@ static void instant(struct out *o, const struct sl_model *m,
 static void states(struct out *o, const struct sl_model *m,
 		   const struct sl_sock *s, uint64_t end)
 {
-	struct instant *in = calloc(s->npacts + 1, sizeof(*in));
+	struct instant *in = calloc((size_t)s->npacts + s->nincs +
+				    s->nhandoffs + 1, sizeof(*in));
 	uint32_t n = in ? collect_instants(s, end, in) : 0, k = 0;
 
 	for (uint32_t i = 0; i < s->nspans; i++) {

@@ -6,9 +6,11 @@
  * then only ever puts strings into textContent or onto the canvas.
  *
  * Times are nanoseconds from the trace's start. Per socket the page gets
- * its states, up to MARKS readiness ticks, its policy actions and its
- * kept calls; per epoll instance up to WAITS waits: the file grows with
- * sockets, not with every event of a long trace.
+ * its states, its error's time, up to MARKS readiness ticks, its
+ * incidents (calls it lived through that failed or were cut short, with
+ * their waits), its hand-offs, its policy actions and its kept calls;
+ * per epoll instance up to WAITS waits: the file grows with sockets, not
+ * with every event of a long trace.
  */
 #include <string.h>
 
@@ -96,12 +98,37 @@ static void sock_events(struct page *pg, const struct sl_model *m,
 		(unsigned long long)(s->evts_total - s->nevts));
 }
 
+/* Incidents [start, waited, errno, call, pid] and hand-offs [received,
+ * from pid, to pid, sent on (socket id), sent] (0: not seen). */
+static void sock_moments(struct page *pg, const struct sl_sock *s)
+{
+	fputs(",\"in\":[", pg->f);
+	for (uint32_t i = 0; i < s->nincs; i++) {
+		const struct sl_incident *in = &s->incs[i];
+
+		fprintf(pg->f, "%s[%llu,%llu,\"%s\",%u,%u]", i ? "," : "",
+			(unsigned long long)rel(pg, in->ts),
+			(unsigned long long)in->dur_ns, sl_errno_name(in->err),
+			in->call, in->pid);
+	}
+	fputs("],\"ho\":[", pg->f);
+	for (uint32_t i = 0; i < s->nhandoffs; i++) {
+		const struct sl_handoff *h = &s->handoffs[i];
+
+		fprintf(pg->f, "%s[%llu,%u,%u,%u,%llu]", i ? "," : "",
+			(unsigned long long)rel(pg, h->ts), h->from_pid,
+			h->to_pid, h->via,
+			(unsigned long long)(h->sent_ns ? rel(pg, h->sent_ns) : 0));
+	}
+	fputc(']', pg->f);
+}
+
 static void sock(struct page *pg, const struct sl_model *m,
 		 const struct sl_sock *s)
 {
 	char caller[400];
-	uint64_t err_at = s->nspans ? s->spans[s->nspans - 1].start_ns :
-				      s->start_ns;
+	uint64_t err_at = s->err_ns ? s->err_ns : s->nspans ?
+			  s->spans[s->nspans - 1].start_ns : s->start_ns;
 
 	fprintf(pg->f, "{\"i\":%u,\"p\":%u,\"img\":%u", s->id, s->proc_index,
 		s->image);
@@ -130,12 +157,14 @@ static void sock(struct page *pg, const struct sl_model *m,
 		fprintf(pg->f, "%llu", (unsigned long long)s->connect_to_accept_ns);
 	else
 		fputs("null", pg->f);
-	fprintf(pg->f, ",\"cs\":%llu,\"nb\":%s",
+	fprintf(pg->f, ",\"cs\":%llu,\"nb\":%s,\"li\":%u,\"pid\":%u",
 		(unsigned long long)(s->connect_ns ? rel(pg, s->connect_ns) : 0),
-		s->nonblocking ? "true" : "false");
+		s->nonblocking ? "true" : "false", s->listener_id,
+		s->creator_pid);
 	sl_sock_caller(m, s, caller, sizeof(caller));
 	str(pg, "ca", caller);
 	sock_states(pg, s);
+	sock_moments(pg, s);
 	sock_events(pg, m, s);
 	fputc('}', pg->f);
 }
@@ -224,6 +253,9 @@ static void span(const struct sl_model *m, uint64_t *t0, uint64_t *t1)
 
 		*t0 = s->start_ns < *t0 ? s->start_ns : *t0;
 		*t1 = end > *t1 ? end : *t1;
+		/* Open when the trace ended: open to its end. */
+		if (!s->closed && !s->open_at_exit && m->last_ns > *t1)
+			*t1 = m->last_ns;
 	}
 	for (uint32_t i = 0; i < m->nepolls; i++) {
 		*t0 = m->epolls[i]->start_ns < *t0 ? m->epolls[i]->start_ns : *t0;

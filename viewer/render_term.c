@@ -1,7 +1,10 @@
 /*
  * The terminal timeline: one row per socket, grouped under the process
- * that created it, time left to right, each state a colour (or, without
- * colour, a letter); endpoints, bytes each way and the outcome; then a
+ * that created it (a server end: the process that accepted it), time left
+ * to right, each state a colour (or, without colour, a letter), with the
+ * moments that are not states where they happened: its error, calls that
+ * failed or were cut short and the wait that ended in them, hand-offs to
+ * another process; endpoints, bytes each way and the outcome; then a
  * legend and a summary line. Fits 80 columns; wider terminals give the
  * endpoints and the bar more room.
  */
@@ -34,11 +37,18 @@ static const struct {
 /* Epoll rows: blocked in a wait, and woken with events. */
 #define WAIT_CELL (SL_ST_MAX + 2)
 #define WAKE_CELL (SL_ST_MAX + 3)
+/* Socket rows: blocked in a call that then failed or was cut short; that
+ * call's end; a hand-off to another process. */
+#define BLOCK_CELL (SL_ST_MAX + 4)
+#define INC_CELL (SL_ST_MAX + 5)
+#define HANDOFF_CELL (SL_ST_MAX + 6)
 /* A socket cell that also saw a readiness event. */
 #define MARKED 0x80
 
 struct layout {
 	bool callers;
+	bool via;	/* server rows name their listener */
+	bool live;	/* open sockets of a running program */
 	int width;
 	int ep;		/* endpoint column */
 	int bar;	/* timeline cells */
@@ -96,6 +106,31 @@ static void mark_cells(const struct layout *l, const struct sl_sock *s,
 			cells[c] &= ~MARKED;
 }
 
+/* What is not a state, where it happened, over the states: the waits
+ * that ended in a failed or interrupted call and their ends, hand-offs,
+ * the error. */
+static void event_cells(const struct layout *l, const struct sl_sock *s,
+			uint8_t *cells)
+{
+	for (uint32_t i = 0; i < s->nincs; i++) {
+		const struct sl_incident *in = &s->incs[i];
+		int c0 = cell_of(l, in->ts), c1 = cell_of(l, in->ts + in->dur_ns);
+
+		for (int c = c0; c < c1; c++)
+			if (cells[c] != EMPTY_CELL)
+				cells[c] = BLOCK_CELL;
+		cells[c1] = INC_CELL;
+	}
+	for (uint32_t i = 0; i < s->nhandoffs; i++)
+		cells[cell_of(l, s->handoffs[i].ts)] = HANDOFF_CELL;
+	if (s->err) {
+		uint64_t at = s->err_ns ? s->err_ns : s->nspans ?
+			      s->spans[s->nspans - 1].start_ns : s->start_ns;
+
+		cells[cell_of(l, at)] = ERR_CELL;
+	}
+}
+
 static void fill_cells(const struct layout *l, const struct sl_sock *s,
 		       uint8_t *cells)
 {
@@ -116,12 +151,7 @@ static void fill_cells(const struct layout *l, const struct sl_sock *s,
 				cells[c] = sp->state;
 	}
 	mark_cells(l, s, cells);
-	if (s->err) {
-		uint64_t at = s->nspans ? s->spans[s->nspans - 1].start_ns :
-					  s->start_ns;
-
-		cells[cell_of(l, at)] = ERR_CELL;
-	}
+	event_cells(l, s, cells);
 }
 
 static void fill_epoll_cells(const struct layout *l, const struct sl_epoll *ep,
@@ -153,6 +183,12 @@ static void draw_cell(FILE *f, const struct layout *l, int v)
 		fputs(l->color ? "\u2500" : "-", f);
 	else if (v == WAKE_CELL)
 		fputs(l->color ? "\u2503" : "|", f);
+	else if (v == BLOCK_CELL)
+		fputs(l->color ? "\u2500" : "_", f);
+	else if (v == INC_CELL)
+		fputc('e', f);
+	else if (v == HANDOFF_CELL)
+		fputc('@', f);
 	else if (v & MARKED && !l->color)
 		fputc('*', f);
 	else if (l->color)
@@ -169,6 +205,12 @@ static const char *cell_color(int v)
 		return "90";
 	if (v == WAKE_CELL)
 		return "93";
+	if (v == BLOCK_CELL)
+		return "37";
+	if (v == INC_CELL)
+		return "1;33";
+	if (v == HANDOFF_CELL)
+		return "1;36";
 	if (v & MARKED)
 		return look[v & ~MARKED].bright;
 	return look[v].color;
@@ -195,15 +237,20 @@ static void draw_bar(FILE *f, const struct layout *l, const uint8_t *cells)
 
 /*
  * The endpoint a person wants for each role: a listener's own address,
- * the peer of a server socket ("<-"), the remote of a client ("->").
+ * the peer of a server socket ("<-", and which listener it came from
+ * where several accepted or another process made it), the remote of a
+ * client ("->").
  */
-static void endpoint(char *buf, size_t len, const struct sl_sock *s)
+static void endpoint(char *buf, size_t len, const struct layout *l,
+		     const struct sl_sock *s)
 {
 	char a[200], b[200];
 
 	sl_addr_format(&s->local, a, sizeof(a));
 	sl_addr_format(&s->remote, b, sizeof(b));
-	if (s->role == SL_ROLE_LISTENER || (!b[0] && a[0]))
+	if (s->role == SL_ROLE_SERVER && l->via && s->listener_id)
+		snprintf(buf, len, "<-%s via %u", b, s->listener_id);
+	else if (s->role == SL_ROLE_LISTENER || (!b[0] && a[0]))
 		snprintf(buf, len, "%s", a);
 	else if (s->role == SL_ROLE_SERVER)
 		snprintf(buf, len, "<-%s", b);
@@ -214,7 +261,9 @@ static void endpoint(char *buf, size_t len, const struct sl_sock *s)
 			 s->type == SOCK_DGRAM ? "/dgram" : "");
 }
 
-static const char *outcome(const struct sl_sock *s)
+/* How it ended: its error, closed, open when its last holder exited,
+ * or still open when the trace ended. */
+static const char *outcome(const struct layout *l, const struct sl_sock *s)
 {
 	if (s->err)
 		return sl_errno_name(s->err);
@@ -222,7 +271,7 @@ static const char *outcome(const struct sl_sock *s)
 		return "closed";
 	if (s->open_at_exit)
 		return "at-exit";
-	return "open";
+	return l->live ? "open" : "open at end";
 }
 
 static void draw_sock(FILE *f, const struct layout *l,
@@ -230,9 +279,9 @@ static void draw_sock(FILE *f, const struct layout *l,
 		      uint8_t *cells)
 {
 	char ep[512], tx[16], rx[16];
-	const char *out = outcome(s);
+	const char *out = outcome(l, s);
 
-	endpoint(ep, sizeof(ep), s);
+	endpoint(ep, sizeof(ep), l, s);
 	sl_fmt_bytes(tx, sizeof(tx), s->tx_bytes);
 	sl_fmt_bytes(rx, sizeof(rx), s->rx_bytes);
 	fprintf(f, "%4u %-6s ", s->id, role_short(s->role));
@@ -313,6 +362,29 @@ static void draw_proc(FILE *f, const struct sl_proc *p, bool color)
 	fprintf(f, "%s\n", color ? "\033[0m" : "");
 }
 
+/* The marks beyond the states, in the legend only where the trace has
+ * them. */
+static void legend_events(FILE *f, const struct layout *l,
+			  const struct sl_model *m)
+{
+	bool inc = false, ho = false;
+
+	for (uint32_t i = 0; i < m->nsocks; i++) {
+		inc |= m->socks[i] && m->socks[i]->nincs;
+		ho |= m->socks[i] && m->socks[i]->nhandoffs;
+	}
+	if (!inc && !ho)
+		return;
+	if (inc)
+		fprintf(f, "  %s blocked in a call  %s call failed or cut short, "
+			"socket lived on", l->color ? "\033[37m\u2500\033[0m" : "_",
+			l->color ? "\033[1;33me\033[0m" : "e");
+	if (ho)
+		fprintf(f, "  %s passed to another process",
+			l->color ? "\033[1;36m@\033[0m" : "@");
+	fputc('\n', f);
+}
+
 static void legend(FILE *f, const struct layout *l, bool epolls)
 {
 	static const uint8_t order[] = {
@@ -365,6 +437,33 @@ static void summary(FILE *f, const struct sl_model *m)
 				(double)(m->procs[i]->dark_ns - m->first_ns) / 1e9);
 }
 
+/*
+ * Whether server rows should say which listener they came from: several
+ * listeners accepted (SO_REUSEPORT workers, two services), or one made by
+ * another process (a pre-forked pool, EPOLLEXCLUSIVE workers); the row
+ * sits under the process that accepted it.
+ */
+static bool want_via(const struct sl_model *m)
+{
+	uint32_t accepting = 0;
+	bool ids = m->nsocks == m->ids;	/* an id is an index: nothing retired */
+
+	for (uint32_t i = 0; i < m->nsocks; i++) {
+		const struct sl_sock *s = m->socks[i], *l;
+
+		if (!s)
+			continue;
+		accepting += s->role == SL_ROLE_LISTENER && s->accepted;
+		if (!ids || s->role != SL_ROLE_SERVER || !s->listener_id ||
+		    s->listener_id > m->nsocks)
+			continue;
+		l = m->socks[s->listener_id - 1];
+		if (l && l->creator_pid != s->creator_pid)
+			return true;
+	}
+	return accepting > 1;
+}
+
 /* Widths: the endpoint column as wide as the widest endpoint (within
  * limits), the bar whatever is left; the axis spans the sockets' lives. */
 static void layout(struct layout *l, const struct sl_model *m,
@@ -373,11 +472,14 @@ static void layout(struct layout *l, const struct sl_model *m,
 	/* id, role, the bar's two rules, tx, rx and the outcome column */
 	int fixed = 4 + 1 + 6 + 1 + 2 + 1 + 7 + 7 + 13;
 	int free_cols = width - fixed, widest = 8;
+	bool open_at_end = false;
 	char ep[512];
 
 	l->width = width;
 	l->color = o->color;
 	l->callers = o->callers;
+	l->live = o->open_only;
+	l->via = want_via(m);
 	l->t0 = UINT64_MAX;
 	l->t1 = 0;
 	for (uint32_t i = 0; i < m->nsocks; i++) {
@@ -388,8 +490,9 @@ static void layout(struct layout *l, const struct sl_model *m,
 		/* NULL: retired (the live view keeps only what is open). */
 		if (!s || (o->open_only && (s->closed || s->open_at_exit)))
 			continue;
+		open_at_end |= !s->closed && !s->open_at_exit;
 		end = s->end_ns > s->last_ns ? s->end_ns : s->last_ns;
-		endpoint(ep, sizeof(ep), s);
+		endpoint(ep, sizeof(ep), l, s);
 		n = (int)strlen(ep);
 		widest = n > widest ? n : widest;
 		l->t0 = s->start_ns < l->t0 ? s->start_ns : l->t0;
@@ -399,6 +502,9 @@ static void layout(struct layout *l, const struct sl_model *m,
 		l->t0 = m->first_ns;
 		l->t1 = m->last_ns;
 	}
+	/* A socket open when the trace ended is open to its end. */
+	if (open_at_end && m->last_ns > l->t1)
+		l->t1 = m->last_ns;
 	l->ep = widest < free_cols / 2 ? widest : free_cols / 2;
 	if (l->ep < 16)
 		l->ep = 16;
@@ -454,6 +560,7 @@ void sl_render_term(FILE *f, const struct sl_model *m,
 	}
 	fprintf(f, "%*s+%s\n", 4 + 1 + 6 + 1 + l.ep + 2 + l.bar - 1, "", dur);
 	legend(f, &l, m->nepolls > 0);
+	legend_events(f, &l, m);
 	sl_render_policy(f, m, 20);
 	summary(f, m);
 }

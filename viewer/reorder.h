@@ -11,6 +11,16 @@
 /* Records held at most, whatever their times: bounds memory. */
 #define SL_REORDER_MAX (1u << 20)
 
+/* Each connection's floor (the key its hello set; reorder.c), with the
+ * last one looked up at hand: records come in runs of one connection. */
+struct sl_floors {
+	struct sl_hash *map;	/* connection + 1 -> floor */
+	struct sl_hash *said;	/* connection + 1 -> its hello's own time */
+	uint32_t conn;		/* + 1 of the one at hand, 0: none */
+	uint64_t floor;
+	uint64_t hello_ts;
+};
+
 struct sl_reorder {
 	struct slot *heap;	/* keys inline: a sift touches no record */
 	size_t n;
@@ -19,19 +29,24 @@ struct sl_reorder {
 	uint64_t seq;
 	uint64_t newest;
 	uint64_t window;
+	struct sl_floors floors;
 	sl_rec_fn apply;
 	void *ctx;
 };
 
-/* The time a record is ordered by, and whether it is applied at once. */
+/* The time a record takes effect; and the time it is ordered by, on
+ * connection CONN, given (and updating) the floors its hellos set. */
 uint64_t sl_reorder_key(const struct sl_hdr *h);
-bool sl_reorder_is_setup(const struct sl_hdr *h);
+uint64_t sl_reorder_key_on(struct sl_floors *f, uint32_t conn,
+			   const struct sl_hdr *h);
 
 /* The window a trace file needs (its real disorder, at most
  * SL_REORDER_WINDOW_NS), and how late a record may be applied, from one
  * read of it. */
 void sl_reorder_measure(const char *path, uint64_t *window, uint64_t *grace);
 
+int sl_floors_init(struct sl_floors *f);
+void sl_floors_free(struct sl_floors *f);
 void sl_reorder_init(struct sl_reorder *r, uint64_t window_ns,
 		     sl_rec_fn apply, void *ctx);
 void sl_reorder_push(void *r, uint32_t conn, const struct sl_hdr *h);

@@ -152,6 +152,7 @@ int sl_cmd_run(int argc, char **argv);
 int sl_cmd_collect(int argc, char **argv);
 int sl_cmd_view(int argc, char **argv);
 int sl_cmd_export(int argc, char **argv);
+int sl_export_jsonl(const char *path, FILE *out);	/* export_jsonl.c */
 int sl_cmd_policy(int argc, char **argv);
 int sl_cmd_audit(int argc, char **argv);
 int sl_cmd_inspect(int argc, char **argv);
