@@ -310,8 +310,10 @@ static void on_io(struct sl_sock *s, struct sl_proc *p,
 		connect_outcome(s, c);
 	if (opt)
 		return;
+	/* A timed I/O record tells what the call saw when it returned
+	 * (wire.h): a blocking read meets the end of stream at its end. */
 	if (c->flags & SL_F_EOF)
-		sl_model_set_state(s, SL_ST_PEER_CLOSED, c->h.ts_ns);
+		sl_model_set_state(s, SL_ST_PEER_CLOSED, c->h.ts_ns + c->dur_ns);
 	if (c->ret < 0 && c->err == EINTR)
 		incident(s, p, c);
 	/* A call that blocked and then failed (a reset while waiting in

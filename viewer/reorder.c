@@ -154,14 +154,17 @@ static void release_upto(struct sl_reorder *r, uint64_t key)
 }
 
 /* The time a record takes effect: an accept's socket (or a received
- * fd) exists when the call returns, not when it started to wait. */
+ * fd) exists when the call returns, not when it started to wait; what a
+ * timed I/O call reports (end of stream, an error, EINTR) happened when
+ * it returned too (wire.h). */
 uint64_t sl_reorder_key(const struct sl_hdr *h)
 {
 	const struct sl_rec_call *c = (const struct sl_rec_call *)h;
 
 	if ((h->type == SL_REC_CALL || h->type == SL_REC_CALL_ADDR) &&
 	    (c->call == SL_CALL_ACCEPT || c->call == SL_CALL_ACCEPT4 ||
-	     c->call == SL_CALL_FD_RECV))
+	     c->call == SL_CALL_FD_RECV ||
+	     (c->call >= SL_CALL_SEND && c->call <= SL_CALL_SENDFILE)))
 		return h->ts_ns + c->dur_ns;
 	return h->ts_ns;
 }
