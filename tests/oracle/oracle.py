@@ -211,7 +211,8 @@ def cmd_run(a):
         p = free_ports(4)
         env = {"P%d" % (i + 1): str(x) for i, x in enumerate(p)}
         env.update(PY=py, PROGS=os.path.join(HERE, "progs"),
-                   SL_ROOT=os.path.join(HERE, "..", ".."))
+                   SL_ROOT=os.path.join(HERE, "..", ".."),
+                   SAMPLES=os.path.join(os.path.dirname(sl), "samples"))
         work = os.path.join(keep, name)
         start = time.time()
         try:
