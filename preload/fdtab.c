@@ -253,6 +253,28 @@ static void track_inherited(int fd)
 	sl_fd_track(fd, inode, family, type, flags);
 }
 
+/* The counters of the sockets still open: the kernel closes them at exit
+ * without a call we could see, and their bytes would be lost. */
+void sl_fd_report_open(uint64_t now)
+{
+	int high = sl_fd_high();
+
+	for (int fd = 0; fd < high; fd++) {
+		const struct sl_fd *e = sl_fd_get(fd);
+		struct sl_call_info ci = {
+			.call = SL_CALL_COUNTERS, .fd = fd, .ts = now,
+		};
+
+		if (!e || (sl_fd_flags(e) & SL_FD_EPOLL) ||
+		    !(SL_LOAD(e->tx_calls) | SL_LOAD(e->rx_calls) |
+		      SL_LOAD(e->eagain) | SL_LOAD(e->peeks)))
+			continue;
+		ci.inode = sl_fd_inode(e);
+		ci.ent = e;
+		sl_emit(&ci);
+	}
+}
+
 /*
  * An exec'd image starts with the sockets its predecessor left open. Find
  * them once, at init, through /proc/self/fd (getdents64 on a stack buffer:

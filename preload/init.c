@@ -64,6 +64,9 @@ static const struct binding bindings[] = {
 	BIND(pthread_join, "pthread_join"), BIND(wait, "wait"),
 	BIND(waitpid, "waitpid"), BIND(waitid, "waitid"), BIND(wait4, "wait4"),
 	BIND(prctl, "prctl"), BIND(syscall, "syscall"),
+	BIND(setrlimit, "setrlimit"), BIND(setrlimit64, "setrlimit64"),
+	BIND(prlimit, "prlimit"), BIND(prlimit64, "prlimit64"),
+	BIND(fdopen, "fdopen"), BIND(fclose, "fclose"),
 };
 #undef BIND
 

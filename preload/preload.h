@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/select.h>
@@ -115,6 +116,13 @@ struct sl_real {
 	pid_t (*wait4)(pid_t, int *, int, struct rusage *);
 	int (*prctl)(int, ...);
 	long (*syscall)(long, ...);
+	int (*setrlimit)(int, const struct rlimit *);
+	int (*setrlimit64)(int, const struct rlimit64 *);
+	int (*prlimit)(pid_t, int, const struct rlimit *, struct rlimit *);
+	int (*prlimit64)(pid_t, int, const struct rlimit64 *,
+			 struct rlimit64 *);
+	FILE *(*fdopen)(int, const char *);
+	int (*fclose)(FILE *);
 };
 
 extern struct sl_real sl_real;
@@ -194,6 +202,7 @@ void sl_fd_after_fork(void);
 int sl_fd_high(void);		/* one past the highest fd ever tracked */
 uint64_t sl_fd_inode_of(int fd, int *family, int *type);
 void sl_fdtab_scan_inherited(void);
+void sl_fd_report_open(uint64_t now);
 uint64_t sl_epoll_id_new(void);
 uint64_t sl_fd_adopt(int fd, int *family, int *type);
 
@@ -324,9 +333,26 @@ int sl_introduce(int (*send_msg)(const void *, size_t), uint64_t now,
 bool sl_transport_send(const void *buf, uint32_t len, uint32_t records,
 		       bool explicit, bool may_keep);
 void sl_count_drop(uint32_t records);
+/* What sl_transport_prefork returns when it made no connection: none to
+ * make (no collector), the child makes its own (the program's soft fd
+ * limit leaves no room for it above ours: the child, alone in its
+ * process, lifts it for a moment), or the child can have none (its hard
+ * limit is below our fd). */
+#define SL_PREFORK_NONE	(-1)
+#define SL_PREFORK_CHILD (-2)
+#define SL_PREFORK_NO_FD (-3)
 int sl_transport_prefork(void);
-void sl_transport_parent_after_fork(int child_fd);
+void sl_transport_parent_after_fork(int child_fd, pid_t pid, uint64_t ts);
 void sl_transport_after_fork(int child_fd);
+void sl_transport_before_nofile(uint64_t soft);
+/* A connection to the collector at or above fd FROM (-EMFILE: no room
+ * there). */
+int sl_conn_open(int from);
+
+/* Where our connection's fd may go (fdslot.c). */
+int sl_conn_from(void);
+void sl_conn_floor_raise(int fd);
+int sl_conn_in_child(int slot);
 void sl_transport_before_exec(void);
 void sl_transport_exec_failed(void);
 bool sl_transport_adopt(int fd);

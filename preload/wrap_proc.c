@@ -38,12 +38,12 @@ SL_EXPORT pid_t fork(void)
 		errno = err;
 		return 0;
 	}
-	sl_transport_parent_after_fork(child_fd);
 	ci.dur = sl_now_ns() - ci.ts;
 	ci.ret = pid;
 	ci.err = err;
 	ci.caller = SL_CALLER();
 	sl_emit(&ci);
+	sl_transport_parent_after_fork(child_fd, pid, ci.ts);
 	errno = err;
 	return pid;
 }
