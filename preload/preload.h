@@ -295,6 +295,9 @@ void sl_emit(const struct sl_call_info *ci);
  * filled in. Keeps errno. */
 void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts);
 void sl_rec_done(uint64_t ts);
+/* How many records this thread has made so far: equal at two moments
+ * when it made none between them. */
+uint64_t sl_rec_seq(void);
 
 /* The per-thread buffer (buffer.c). */
 void sl_flush(void);
