@@ -70,6 +70,9 @@ struct sl_fd *sl_fd_track(int fd, uint64_t inode, int family, int type,
 	 * them from another thread; it sees them whole once it acquires the
 	 * inode released below. */
 	(void)__atomic_load_n(&e->inode, __ATOMIC_ACQUIRE);
+	/* stdin, stdout, stderr: libc's stdio may use it unseen. */
+	if (fd <= STDERR_FILENO)
+		flags |= SL_FD_STDIO;
 	if (type == SOCK_STREAM || type == SOCK_SEQPACKET)
 		flags |= SL_FD_STREAM;
 	else

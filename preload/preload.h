@@ -172,6 +172,8 @@ void sl_log(int level, const char *fmt, ...)
 #define SL_FD_EPOLL	0x100u	/* an epoll instance, not a socket */
 #define SL_FD_LOCAL_FIXED 0x200u /* a listener on one address or a path:
 				  * what it accepts has its local address */
+#define SL_FD_STDIO	0x400u	/* fd 0-2, or fdopen'ed: stdio may move
+				 * bytes on it unseen (SL_F_STDIO) */
 
 struct sl_fd {
 	uint64_t inode;

@@ -214,6 +214,9 @@ int main(void)
 	CHECK(recvmmsg(-1, NULL, 1, 0, NULL));
 	raw_calls(s, u, l, file);
 	limits();
+	CHECK(fdopen(-1, "r") ? 0 : -1);
+	CHECK(fdopen(s, "no such mode") ? 0 : -1);
+	CHECK(fdopen(file, "w") ? 0 : -1);
 	CHECK(execl("/nonexistent/program", "x", (char *)NULL));
 	CHECK(execlp("no-such-program-anywhere", "x", (char *)NULL));
 	CHECK(execve("/nonexistent/program", null_ptr, null_ptr));
