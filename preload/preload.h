@@ -389,8 +389,15 @@ bool sl_policy_needs_remote(void);
 socklen_t sl_copy_user(struct sockaddr_storage *dst, const void *src,
 		       socklen_t len);
 
-/* vfork: the child shares our memory and must do nothing. */
+/* vfork: the child shares our memory and must do nothing but leave its
+ * pid in sl_vfork.child, for the parent's record of the vfork. */
+struct sl_vfork {
+	uint64_t ts;		/* when vfork was called */
+	uint64_t caller;
+	pid_t child;		/* written by the child */
+};
 extern SL_TLS int sl_in_vfork;
+extern SL_TLS struct sl_vfork sl_vfork;
 bool sl_vfork_child(void);
 
 /* Guards a wrapper: false when the call must pass straight through. */
