@@ -16,6 +16,7 @@
  *
  * A fork child after that finds no room above our number: fdslot.c.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -43,49 +44,79 @@ static void before_set(pid_t pid, int resource, const void *new)
 	int err = errno;
 	uint64_t soft;
 
-	if (resource != RLIMIT_NOFILE || !sl_active() ||
-	    (pid != 0 && pid != sl_pid))
+	if (!sl_active() || (pid != 0 && pid != sl_pid))
 		return;
 	if (asked_soft(new, &soft))
 		sl_transport_before_nofile(soft);
 	errno = err;
 }
 
-SL_EXPORT int setrlimit(__rlimit_resource_t resource,
-			const struct rlimit *rlim)
+/*
+ * The wrappers themselves run nothing instrumented for any other limit:
+ * the ThreadSanitizer runtime sets its core limit from its own
+ * constructor, before ours, when nothing built with -fsanitize=thread
+ * may run yet (a TSan build of the preload crashed there). So they find
+ * the real function themselves (dlsym is libc's) rather than through
+ * sl_bind.
+ */
+#define NOSAN __attribute__((no_sanitize_thread))
+
+static NOSAN void *real_fn(void *const *bound, void **mine, const char *name)
 {
-	before_set(0, resource, rlim);
-	return SL_REAL(setrlimit)(resource, rlim);
+	void *fn = __atomic_load_n(bound, __ATOMIC_RELAXED);
+
+	if (!fn)
+		fn = __atomic_load_n(mine, __ATOMIC_RELAXED);
+	if (!fn) {
+		fn = dlsym(RTLD_NEXT, name);
+		__atomic_store_n(mine, fn, __ATOMIC_RELAXED);
+	}
+	return fn;
 }
 
-SL_EXPORT int setrlimit64(__rlimit_resource_t resource,
-			  const struct rlimit64 *rlim)
+#define REAL(field) ({ static void *mine_; \
+	(__typeof__(sl_real.field))real_fn((void *const *)&sl_real.field, \
+					    &mine_, #field); })
+
+SL_EXPORT NOSAN int setrlimit(__rlimit_resource_t resource,
+			      const struct rlimit *rlim)
 {
-	before_set(0, resource, rlim);
-	return SL_REAL(setrlimit64)(resource, rlim);
+	if (resource == RLIMIT_NOFILE)
+		before_set(0, resource, rlim);
+	return REAL(setrlimit)(resource, rlim);
 }
 
-SL_EXPORT int prlimit(pid_t pid, __rlimit_resource_t resource,
-		      const struct rlimit *new, struct rlimit *old)
+SL_EXPORT NOSAN int setrlimit64(__rlimit_resource_t resource,
+				const struct rlimit64 *rlim)
 {
-	before_set(pid, resource, new);
-	return SL_REAL(prlimit)(pid, resource, new, old);
+	if (resource == RLIMIT_NOFILE)
+		before_set(0, resource, rlim);
+	return REAL(setrlimit64)(resource, rlim);
 }
 
-SL_EXPORT int prlimit64(pid_t pid, __rlimit_resource_t resource,
-			const struct rlimit64 *new, struct rlimit64 *old)
+SL_EXPORT NOSAN int prlimit(pid_t pid, __rlimit_resource_t resource,
+			    const struct rlimit *new, struct rlimit *old)
 {
-	before_set(pid, resource, new);
-	return SL_REAL(prlimit64)(pid, resource, new, old);
+	if (resource == RLIMIT_NOFILE)
+		before_set(pid, resource, new);
+	return REAL(prlimit)(pid, resource, new, old);
+}
+
+SL_EXPORT NOSAN int prlimit64(pid_t pid, __rlimit_resource_t resource,
+			      const struct rlimit64 *new, struct rlimit64 *old)
+{
+	if (resource == RLIMIT_NOFILE)
+		before_set(pid, resource, new);
+	return REAL(prlimit64)(pid, resource, new, old);
 }
 
 /* syscall(SYS_setrlimit, ...) and syscall(SYS_prlimit64, ...). */
 long sl_rlimit_syscall(long nr, const long *a, struct sl_site site)
 {
 	(void)site;
-	if (nr == SYS_prlimit64)
+	if (nr == SYS_prlimit64 && a[1] == RLIMIT_NOFILE)
 		before_set((pid_t)a[0], (int)a[1], (const void *)a[2]);
-	else
+	else if (nr == SYS_setrlimit && a[0] == RLIMIT_NOFILE)
 		before_set(0, (int)a[0], (const void *)a[1]);
 	return sl_raw_syscall(nr, a);
 }
