@@ -19,6 +19,7 @@ struct tbuf {
 	uint32_t len;
 	uint32_t count;
 	uint64_t first_ts;
+	uint64_t seq;		/* records made by this thread so far */
 	int busy;		/* set while appending or sending */
 	bool registered;	/* thread-exit flush armed */
 	uint64_t data[SL_BATCH_MAX / sizeof(uint64_t)];
@@ -121,6 +122,7 @@ void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts)
 	slot = (char *)tb.data + tb.len;
 	tb.len += (uint32_t)size;
 	tb.count++;
+	tb.seq++;
 	sl_fill_hdr(slot, size, type, ts);
 	return slot;
 }
@@ -130,6 +132,11 @@ void sl_rec_done(uint64_t ts)
 	if (ts - tb.first_ts >= FLUSH_AGE_NS)
 		flush_buf(false, true);
 	tb.busy = 0;
+}
+
+uint64_t sl_rec_seq(void)
+{
+	return tb.seq;
 }
 
 /* A fork child: what this thread had buffered was its parent's. */

@@ -70,6 +70,9 @@ struct sl_fd *sl_fd_track(int fd, uint64_t inode, int family, int type,
 	 * them from another thread; it sees them whole once it acquires the
 	 * inode released below. */
 	(void)__atomic_load_n(&e->inode, __ATOMIC_ACQUIRE);
+	/* stdin, stdout, stderr: libc's stdio may use it unseen. */
+	if (fd <= STDERR_FILENO)
+		flags |= SL_FD_STDIO;
 	if (type == SOCK_STREAM || type == SOCK_SEQPACKET)
 		flags |= SL_FD_STREAM;
 	else
@@ -251,6 +254,28 @@ static void track_inherited(int fd)
 	if (fl >= 0 && (fl & O_NONBLOCK))
 		flags |= SL_FD_NONBLOCK;
 	sl_fd_track(fd, inode, family, type, flags);
+}
+
+/* The counters of the sockets still open: the kernel closes them at exit
+ * without a call we could see, and their bytes would be lost. */
+void sl_fd_report_open(uint64_t now)
+{
+	int high = sl_fd_high();
+
+	for (int fd = 0; fd < high; fd++) {
+		const struct sl_fd *e = sl_fd_get(fd);
+		struct sl_call_info ci = {
+			.call = SL_CALL_COUNTERS, .fd = fd, .ts = now,
+		};
+
+		if (!e || (sl_fd_flags(e) & SL_FD_EPOLL) ||
+		    !(SL_LOAD(e->tx_calls) | SL_LOAD(e->rx_calls) |
+		      SL_LOAD(e->eagain) | SL_LOAD(e->peeks)))
+			continue;
+		ci.inode = sl_fd_inode(e);
+		ci.ent = e;
+		sl_emit(&ci);
+	}
 }
 
 /*

@@ -131,7 +131,8 @@ static int put_inherited(int (*send_msg)(const void *, size_t), uint64_t now,
 		r.inode = inode;
 		r.arg0 = SL_LOAD(e->family);
 		r.arg1 = SL_LOAD(e->type);
-		r.flags = (flags & SL_FD_NONBLOCK) ? SL_F_NONBLOCK : 0;
+		r.flags = ((flags & SL_FD_NONBLOCK) ? SL_F_NONBLOCK : 0) |
+			  ((flags & SL_FD_STDIO) ? SL_F_STDIO : 0);
 		if (ctl_put(send_msg, &r, sizeof(r)))
 			return -1;
 	}

@@ -22,6 +22,7 @@ pid_t sl_pid;
 
 static SL_TLS pid_t tid_cache;
 SL_TLS int sl_in_vfork;
+SL_TLS struct sl_vfork sl_vfork;
 
 /* One row per bound name: where the pointer goes, and the symbol. */
 struct binding {
@@ -64,6 +65,9 @@ static const struct binding bindings[] = {
 	BIND(pthread_join, "pthread_join"), BIND(wait, "wait"),
 	BIND(waitpid, "waitpid"), BIND(waitid, "waitid"), BIND(wait4, "wait4"),
 	BIND(prctl, "prctl"), BIND(syscall, "syscall"),
+	BIND(setrlimit, "setrlimit"), BIND(setrlimit64, "setrlimit64"),
+	BIND(prlimit, "prlimit"), BIND(prlimit64, "prlimit64"),
+	BIND(fdopen, "fdopen"), BIND(fclose, "fclose"),
 };
 #undef BIND
 
@@ -86,6 +90,22 @@ uint64_t sl_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* The vfork the parent made, now that it runs again: stamped when it
+ * began, its child the pid that child left us. Keeps errno. */
+static void vfork_record(void)
+{
+	int err = errno;
+	struct sl_call_info ci = {
+		.call = SL_CALL_VFORK, .fd = -1, .ts = sl_vfork.ts,
+		.ret = sl_vfork.child, .caller = sl_vfork.caller,
+	};
+
+	sl_vfork.child = 0;
+	ci.dur = sl_now_ns() - ci.ts;
+	sl_emit(&ci);
+	errno = err;
+}
+
 /* gettid(2) once per thread; a fork child's first thread renews it. */
 pid_t sl_gettid(void)
 {
@@ -98,13 +118,21 @@ pid_t sl_gettid(void)
  * The vfork child runs on this thread's stack and TLS until it execs or
  * exits; sl_in_vfork, set before the real vfork, is then seen by both it
  * and (after) the parent. getpid(2) tells them apart: only paid while the
- * flag is up, and the parent lowers it at its first wrapped call.
+ * flag is up, and the parent lowers it at its first wrapped call. The
+ * child leaves its pid in sl_vfork, the parent's memory, its one write
+ * there; the parent, running again, records the vfork with it.
  */
 bool sl_vfork_child(void)
 {
-	if (getpid() != sl_pid)
+	pid_t pid = getpid();
+
+	if (pid != sl_pid) {
+		sl_vfork.child = pid;
 		return true;
+	}
 	sl_in_vfork = 0;
+	if (sl_vfork.child > 0)
+		vfork_record();
 	return false;
 }
 

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/select.h>
@@ -115,6 +116,13 @@ struct sl_real {
 	pid_t (*wait4)(pid_t, int *, int, struct rusage *);
 	int (*prctl)(int, ...);
 	long (*syscall)(long, ...);
+	int (*setrlimit)(int, const struct rlimit *);
+	int (*setrlimit64)(int, const struct rlimit64 *);
+	int (*prlimit)(pid_t, int, const struct rlimit *, struct rlimit *);
+	int (*prlimit64)(pid_t, int, const struct rlimit64 *,
+			 struct rlimit64 *);
+	FILE *(*fdopen)(int, const char *);
+	int (*fclose)(FILE *);
 };
 
 extern struct sl_real sl_real;
@@ -164,6 +172,8 @@ void sl_log(int level, const char *fmt, ...)
 #define SL_FD_EPOLL	0x100u	/* an epoll instance, not a socket */
 #define SL_FD_LOCAL_FIXED 0x200u /* a listener on one address or a path:
 				  * what it accepts has its local address */
+#define SL_FD_STDIO	0x400u	/* fd 0-2, or fdopen'ed: stdio may move
+				 * bytes on it unseen (SL_F_STDIO) */
 
 struct sl_fd {
 	uint64_t inode;
@@ -194,6 +204,7 @@ void sl_fd_after_fork(void);
 int sl_fd_high(void);		/* one past the highest fd ever tracked */
 uint64_t sl_fd_inode_of(int fd, int *family, int *type);
 void sl_fdtab_scan_inherited(void);
+void sl_fd_report_open(uint64_t now);
 uint64_t sl_epoll_id_new(void);
 uint64_t sl_fd_adopt(int fd, int *family, int *type);
 
@@ -286,6 +297,9 @@ void sl_emit(const struct sl_call_info *ci);
  * filled in. Keeps errno. */
 void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts);
 void sl_rec_done(uint64_t ts);
+/* How many records this thread has made so far: equal at two moments
+ * when it made none between them. */
+uint64_t sl_rec_seq(void);
 
 /* The per-thread buffer (buffer.c). */
 void sl_flush(void);
@@ -324,9 +338,26 @@ int sl_introduce(int (*send_msg)(const void *, size_t), uint64_t now,
 bool sl_transport_send(const void *buf, uint32_t len, uint32_t records,
 		       bool explicit, bool may_keep);
 void sl_count_drop(uint32_t records);
+/* What sl_transport_prefork returns when it made no connection: none to
+ * make (no collector), the child makes its own (the program's soft fd
+ * limit leaves no room for it above ours: the child, alone in its
+ * process, lifts it for a moment), or the child can have none (its hard
+ * limit is below our fd). */
+#define SL_PREFORK_NONE	(-1)
+#define SL_PREFORK_CHILD (-2)
+#define SL_PREFORK_NO_FD (-3)
 int sl_transport_prefork(void);
-void sl_transport_parent_after_fork(int child_fd);
+void sl_transport_parent_after_fork(int child_fd, pid_t pid, uint64_t ts);
 void sl_transport_after_fork(int child_fd);
+void sl_transport_before_nofile(uint64_t soft);
+/* A connection to the collector at or above fd FROM (-EMFILE: no room
+ * there). */
+int sl_conn_open(int from);
+
+/* Where our connection's fd may go (fdslot.c). */
+int sl_conn_from(void);
+void sl_conn_floor_raise(int fd);
+int sl_conn_in_child(int slot);
 void sl_transport_before_exec(void);
 void sl_transport_exec_failed(void);
 bool sl_transport_adopt(int fd);
@@ -358,8 +389,15 @@ bool sl_policy_needs_remote(void);
 socklen_t sl_copy_user(struct sockaddr_storage *dst, const void *src,
 		       socklen_t len);
 
-/* vfork: the child shares our memory and must do nothing. */
+/* vfork: the child shares our memory and must do nothing but leave its
+ * pid in sl_vfork.child, for the parent's record of the vfork. */
+struct sl_vfork {
+	uint64_t ts;		/* when vfork was called */
+	uint64_t caller;
+	pid_t child;		/* written by the child */
+};
 extern SL_TLS int sl_in_vfork;
+extern SL_TLS struct sl_vfork sl_vfork;
 bool sl_vfork_child(void);
 
 /* Guards a wrapper: false when the call must pass straight through. */

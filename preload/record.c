@@ -58,6 +58,8 @@ static void fill_call(struct sl_rec_call *r, const struct sl_call_info *ci)
 	r->peeks = SL_LOAD(ci->ent->peeks);
 	if (sl_fd_flags(ci->ent) & SL_FD_NONBLOCK)
 		r->flags |= SL_F_NONBLOCK;
+	if (sl_fd_flags(ci->ent) & SL_FD_STDIO)
+		r->flags |= SL_F_STDIO;
 }
 
 /*

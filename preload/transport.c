@@ -15,6 +15,13 @@
  * exec; once chosen its number never changes for the life of the image
  * (a reconnect dup3()s the new socket onto it), so a thread that sends
  * while another reconnects can never write into a program's fd.
+ *
+ * Our fd never takes a number the program could have had (fdslot.c): a
+ * program that lowers its soft RLIMIT_NOFILE below where our fd goes
+ * gets our connection made first (sl_transport_before_nofile, from
+ * wrap_rlimit.c); where no room is left, records are dropped and counted
+ * with the reason (SL_DROP_NO_FD), never sent from an fd that is the
+ * program's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,9 +40,6 @@
 
 #define BACKOFF_MIN_MS 50u
 #define BACKOFF_MAX_MS 5000u
-/* Our fd sits this far under the soft fd limit, out of the way of
- * programs that take the lowest free fd and of select()'s FD_SETSIZE. */
-#define TRANSPORT_FD_GAP 8
 
 /* DARK: the process put itself under a seccomp filter (wrap_sandbox.c);
  * nothing is sent again, and no system call is made to try. */
@@ -47,15 +51,31 @@ static int conn_state = CONN_DOWN;
 static unsigned int conn_count;		/* connections made by this image */
 static uint64_t next_try_ns;
 static unsigned int backoff_ms = BACKOFF_MIN_MS;
-static uint64_t dropped_records;
-static uint64_t dropped_batches;
+/* Records lost, by reason (enum sl_drop_reason), until reported. */
+static uint64_t dropped_records[SL_DROP_REASON_MAX];
+static uint64_t dropped_batches[SL_DROP_REASON_MAX];
+/* Why we are not connected: what records lost meanwhile count as. */
+static int down_reason = SL_DROP_UNSENT;
 
-void sl_count_drop(uint32_t records)
+static void count_drop(uint32_t records, int reason)
 {
 	if (!records)
 		return;
-	__atomic_add_fetch(&dropped_records, records, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&dropped_batches, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&dropped_records[reason], records, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&dropped_batches[reason], 1, __ATOMIC_RELAXED);
+}
+
+void sl_count_drop(uint32_t records)
+{
+	count_drop(records, SL_DROP_UNSENT);
+}
+
+static bool drops_pending(void)
+{
+	for (int r = 0; r < SL_DROP_REASON_MAX; r++)
+		if (__atomic_load_n(&dropped_records[r], __ATOMIC_RELAXED))
+			return true;
+	return false;
 }
 
 static int send_msg(const void *buf, size_t len)
@@ -75,26 +95,29 @@ static void schedule_retry(uint64_t now)
 						       backoff_ms * 2;
 }
 
-/* A new connection to the collector, on a high close-on-exec fd. */
-static int open_conn(void)
+/*
+ * A new connection to the collector, on a close-on-exec fd at or above
+ * FROM. Nothing below FROM is kept, only the moment socket() needs it:
+ * -EMFILE when no fd is free there (F_DUPFD's EINVAL means FROM is at or
+ * past the soft limit), for the records lost to say so.
+ */
+int sl_conn_open(int from)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct rlimit rl;
-	int s, fd, base = 1024;
+	int s, fd;
 
+	if (from < 0)
+		return -EMFILE;
 	s = SL_REAL(socket)(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
 			    SOCK_NONBLOCK, 0);
 	if (s < 0)
-		return -errno;
+		return errno == ENFILE ? -EMFILE : -errno;
 	memcpy(sun.sun_path, sl_cfg.socket_path, sizeof(sl_cfg.socket_path));
 	if (SL_REAL(connect)(s, (struct sockaddr *)&sun, sizeof(sun)) < 0)
 		goto err_close;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
-	    rl.rlim_cur > TRANSPORT_FD_GAP * 2)
-		base = (int)rl.rlim_cur - TRANSPORT_FD_GAP;
-	fd = SL_REAL(fcntl)(s, F_DUPFD_CLOEXEC, base);
-	if (fd < 0)
-		fd = SL_REAL(fcntl)(s, F_DUPFD_CLOEXEC, 3);
+	fd = SL_REAL(fcntl)(s, F_DUPFD_CLOEXEC, from);
+	if (fd < 0 && errno == EINVAL)
+		errno = EMFILE;
 	if (fd < 0)
 		goto err_close;
 	SL_REAL(close)(s);
@@ -158,17 +181,21 @@ static void try_connect(uint64_t now)
 					 false, __ATOMIC_ACQUIRE,
 					 __ATOMIC_RELAXED))
 		return;
-	fd = open_conn();
+	fd = sl_conn_open(sl_conn_from());
 	err = fd < 0 ? fd : install_conn(fd);
 	if (!err)
 		err = start_conn(now, hello_flags_now());
 	if (err) {
 		SL_LOG(2, "collector %s: %s", sl_cfg.socket_path,
 		       strerror(-err));
+		/* EBADF: our number is past a lowered limit (dup3). */
+		down_reason = err == -EMFILE || err == -EBADF ? SL_DROP_NO_FD :
+							       SL_DROP_UNSENT;
 		schedule_retry(now);
 		__atomic_store_n(&conn_state, CONN_DOWN, __ATOMIC_RELEASE);
 		return;
 	}
+	down_reason = SL_DROP_UNSENT;
 	conn_count++;
 	backoff_ms = BACKOFF_MIN_MS;
 	__atomic_store_n(&conn_state, CONN_UP, __ATOMIC_RELEASE);
@@ -190,10 +217,10 @@ static void conn_lost(uint64_t now)
 	}
 }
 
-static void send_drop_record(uint64_t now)
+static void send_drop_record(uint64_t now, int reason)
 {
 	struct sl_rec_drop d;
-	uint64_t recs = __atomic_exchange_n(&dropped_records, 0,
+	uint64_t recs = __atomic_exchange_n(&dropped_records[reason], 0,
 					    __ATOMIC_RELAXED);
 
 	if (!recs)
@@ -201,12 +228,21 @@ static void send_drop_record(uint64_t now)
 	memset(&d, 0, sizeof(d));
 	sl_fill_hdr(&d.h, sizeof(d), SL_REC_DROP, now);
 	d.records = recs;
-	d.batches = __atomic_exchange_n(&dropped_batches, 0, __ATOMIC_RELAXED);
+	d.batches = __atomic_exchange_n(&dropped_batches[reason], 0,
+					__ATOMIC_RELAXED);
+	d.reason = (uint32_t)reason;
 	if (send_msg(&d, sizeof(d)) < 0) {
-		__atomic_add_fetch(&dropped_records, recs, __ATOMIC_RELAXED);
-		__atomic_add_fetch(&dropped_batches, d.batches,
+		__atomic_add_fetch(&dropped_records[reason], recs,
+				   __ATOMIC_RELAXED);
+		__atomic_add_fetch(&dropped_batches[reason], d.batches,
 				   __ATOMIC_RELAXED);
 	}
+}
+
+static void send_drop_records(uint64_t now)
+{
+	for (int r = 0; r < SL_DROP_REASON_MAX; r++)
+		send_drop_record(now, r);
 }
 
 /*
@@ -240,7 +276,7 @@ bool sl_transport_send(const void *buf, uint32_t len, uint32_t records,
 	/* The common case, connected with room in the ring: a copy, no
 	 * system call, not even the clock. */
 	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_UP &&
-	    !__atomic_load_n(&dropped_records, __ATOMIC_RELAXED) &&
+	    !drops_pending() &&
 	    !(explicit && sl_modules_changed()) && sl_ring_fresh(first_ts) &&
 	    sl_ring_put(buf, len, 2))
 		return true;
@@ -256,7 +292,7 @@ bool sl_transport_send(const void *buf, uint32_t len, uint32_t records,
 			return false;
 	}
 	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP) {
-		sl_count_drop(records);
+		count_drop(records, down_reason);
 		return true;
 	}
 	if (sl_ring_active() && !sl_ring_fresh(first_ts) &&
@@ -265,8 +301,8 @@ bool sl_transport_send(const void *buf, uint32_t len, uint32_t records,
 		conn_lost(now);
 		return true;
 	}
-	if (__atomic_load_n(&dropped_records, __ATOMIC_RELAXED))
-		send_drop_record(now);
+	if (drops_pending())
+		send_drop_records(now);
 	/* A dlopen since: the map again. Takes the loader's lock, so only on
 	 * a flush the program's own call asked for (see buffer.c). */
 	if (explicit && sl_modules_changed())
@@ -327,35 +363,62 @@ int sl_transport_move_from(int fd)
  * Before fork: a connection for the child, made by the parent, so that
  * the collector knows of the child before the parent can exit (a daemon's
  * parent exits at once). The collector takes the child's pid from the
- * kernel with its first message. -1 when there is no collector.
+ * kernel with its first message. A negative SL_PREFORK_* when there is
+ * none: no collector, or no room for it where our fds go.
  */
 int sl_transport_prefork(void)
 {
+	struct rlimit rl;
 	int fd;
 
 	/* Our own connection first: a daemon's first call may be fork. */
 	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
 		try_connect(sl_now_ns());
 	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
-		return -1;
-	fd = open_conn();
-	return fd < 0 ? -1 : fd;
+		return SL_PREFORK_NONE;
+	fd = sl_conn_open(sl_conn_from());
+	if (fd >= 0)
+		return fd;
+	if (fd != -EMFILE)
+		return SL_PREFORK_NONE;
+	/* The program lowered its limit under our fd: the child may lift
+	 * its own for a moment, within its hard limit. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    (rlim_t)sl_conn_fd < rl.rlim_max)
+		return SL_PREFORK_CHILD;
+	return SL_PREFORK_NO_FD;
 }
 
-/* In the parent after fork: the child's connection is the child's. */
-void sl_transport_parent_after_fork(int child_fd)
+/*
+ * In the parent after fork (PID the child, TS the fork's start): the
+ * child's connection is the child's. A child that can have none is said
+ * to be untraced, in a drop record of ours that names it.
+ */
+void sl_transport_parent_after_fork(int child_fd, pid_t pid, uint64_t ts)
 {
+	struct sl_rec_drop *d;
+
 	if (child_fd >= 0)
 		SL_REAL(close)(child_fd);
+	if (child_fd != SL_PREFORK_NO_FD || pid <= 0)
+		return;
+	d = sl_rec_begin(sizeof(*d), SL_REC_DROP, ts);
+	if (!d)
+		return;
+	d->records = d->batches = 0;
+	d->reason = SL_DROP_NO_FD;
+	d->pid = (uint32_t)pid;
+	sl_rec_done(ts);
 }
 
 /*
  * In a fork child: the connection and the buffer are the parent's. Drop
  * both without sending, and introduce ourselves on the connection the
- * parent made for us (or lazily, if it could not).
+ * parent made for us, or made here (SL_PREFORK_CHILD), or lazily.
  */
 void sl_transport_after_fork(int child_fd)
 {
+	int slot = sl_conn_fd;
 	uint64_t now;
 
 	sl_reset_ids_after_fork();
@@ -368,8 +431,14 @@ void sl_transport_after_fork(int child_fd)
 	conn_count = 0;
 	next_try_ns = 0;
 	backoff_ms = BACKOFF_MIN_MS;
-	dropped_records = dropped_batches = 0;
+	memset(dropped_records, 0, sizeof(dropped_records));
+	memset(dropped_batches, 0, sizeof(dropped_batches));
+	down_reason = SL_DROP_UNSENT;
 	sl_fd_after_fork();
+	if (child_fd == SL_PREFORK_CHILD)
+		child_fd = sl_conn_in_child(slot);
+	if (child_fd == SL_PREFORK_NO_FD || child_fd == -EMFILE)
+		down_reason = SL_DROP_NO_FD;
 	if (child_fd < 0)
 		return;
 	now = sl_now_ns();
@@ -380,6 +449,28 @@ void sl_transport_after_fork(int child_fd)
 	}
 	conn_count = 1;
 	conn_state = CONN_UP;
+}
+
+/*
+ * The program is about to set its soft RLIMIT_NOFILE to SOFT. An fd at
+ * or above the limit stays valid when the limit comes down, so if ours
+ * would no longer fit under SOFT it is made now, where it would have
+ * gone, whatever the retry backoff says; and no connection of ours goes
+ * below that number from now on. The program's call comes after, with
+ * its own arguments.
+ */
+void sl_transport_before_nofile(uint64_t soft)
+{
+	int from = sl_conn_fd >= 0 ? sl_conn_fd : sl_conn_from();
+
+	if (!sl_cfg.collect || from < 0 || soft > (uint64_t)from ||
+	    __atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_DARK)
+		return;
+	sl_conn_floor_raise(from);
+	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_UP)
+		return;
+	__atomic_store_n(&next_try_ns, 0, __ATOMIC_RELAXED);
+	try_connect(sl_now_ns());
 }
 
 /*
@@ -420,28 +511,6 @@ bool sl_transport_adopt(int fd)
 	return true;
 }
 
-/* The counters of the sockets still open: the kernel closes them at exit
- * without a call we could see, and their bytes would be lost. */
-static void report_open_sockets(uint64_t now)
-{
-	int high = sl_fd_high();
-
-	for (int fd = 0; fd < high; fd++) {
-		const struct sl_fd *e = sl_fd_get(fd);
-		struct sl_call_info ci = {
-			.call = SL_CALL_COUNTERS, .fd = fd, .ts = now,
-		};
-
-		if (!e || (sl_fd_flags(e) & SL_FD_EPOLL) ||
-		    !(SL_LOAD(e->tx_calls) | SL_LOAD(e->rx_calls) |
-		      SL_LOAD(e->eagain) | SL_LOAD(e->peeks)))
-			continue;
-		ci.inode = sl_fd_inode(e);
-		ci.ent = e;
-		sl_emit(&ci);
-	}
-}
-
 /* Process exit: say so, and send what this thread still holds. */
 void sl_transport_exit(int status)
 {
@@ -453,7 +522,7 @@ void sl_transport_exit(int status)
 	/* A process that never reported need not connect to say goodbye. */
 	if (!conn_count && !sl_buffer_pending())
 		return;
-	report_open_sockets(ci.ts);
+	sl_fd_report_open(ci.ts);
 	sl_emit(&ci);
 	sl_flush();
 }

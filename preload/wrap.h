@@ -282,6 +282,8 @@ static inline long sl_raw_syscall(long nr, const long *a)
 
 /* syscall(SYS_seccomp): a filter going in (wrap_sandbox.c). */
 sl_syscall_fn sl_sandbox_syscall;
+/* syscall(SYS_setrlimit), syscall(SYS_prlimit64) (wrap_rlimit.c). */
+sl_syscall_fn sl_rlimit_syscall;
 
 /* ---- fds passed over UNIX sockets (fdpass.c) ---- */
 

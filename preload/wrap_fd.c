@@ -64,6 +64,9 @@ void sl_dup_done(int oldfd, int newfd, uint16_t call, uint64_t ts,
 		return;
 	ci.inode = ci.inode2 = sl_fd_inode(o);
 	ci.dur = sl_now_ns() - ts;
+	/* Onto stdin, stdout or stderr: stdio's from now on. */
+	if (newfd <= STDERR_FILENO)
+		ci.flags |= SL_F_STDIO;
 	/* dup'ed fds share one open file description, so O_NONBLOCK. */
 	sl_fd_track(newfd, ci.inode, SL_LOAD(o->family), SL_LOAD(o->type),
 		    sl_fd_flags(o) & SL_FD_NONBLOCK);

@@ -443,24 +443,41 @@ static void on_accepted(struct sl_accept *ac, struct sl_call_info *ci,
 }
 
 /*
- * Counts an EAGAIN on listener L; true if that is all it is: a
- * non-blocking listener's (an event loop ends every accept burst so), or
- * a blocking one's that came before a timeout could have passed.
+ * This thread's last EAGAIN record on a non-blocking listener: its fd,
+ * and the thread's record count just after it. Another EAGAIN on that fd
+ * with no record of this thread between them is the same empty queue
+ * found again (a loop that spins on accept): counted, not recorded.
  */
-static bool eagain_counted(struct sl_fd *l, int err, uint64_t dur)
+static SL_TLS struct {
+	int fd;
+	uint64_t seq;
+} again_last = { -1, 0 };
+
+/*
+ * Whether the failed accept on listener L (FD) is only counted: an
+ * EAGAIN from a blocking listener that came before a timeout could have
+ * passed (its O_NONBLOCK was set where we could not see), or one from a
+ * non-blocking listener that this thread found empty just before. Every
+ * EAGAIN is counted on the listener.
+ */
+static bool again_counted_only(struct sl_fd *l, int fd, int err,
+			       uint64_t dur)
 {
 	if (err != EAGAIN && err != EWOULDBLOCK)
 		return false;
 	__atomic_add_fetch(&l->eagain, 1, __ATOMIC_RELAXED);
-	return (sl_fd_flags(l) & SL_FD_NONBLOCK) || dur < SL_WAITED_OUT_NS;
+	if (!(sl_fd_flags(l) & SL_FD_NONBLOCK))
+		return dur < SL_WAITED_OUT_NS;
+	return again_last.fd == fd && again_last.seq == sl_rec_seq();
 }
 
 /*
- * After accept: the new socket, or the listener's failure. EAGAIN (an
- * event loop ends every accept burst so) is counted on the listener,
- * unless a blocking accept waited out its timeout; any other failure
- * (EMFILE, ENFILE, ECONNABORTED, EINTR...) is a record on the listener
- * with its time.
+ * After accept: the new socket, or the listener's failure, a record on
+ * the listener at its time: EMFILE, ENFILE, ECONNABORTED, EINTR, and
+ * EAGAIN, which on a non-blocking listener says this thread woke for a
+ * connection another took (SO_REUSEPORT, EPOLLEXCLUSIVE workers) or
+ * ended its burst. That one is not timed (the call cannot block): the
+ * clock read in the begin half is its time, and no other is taken.
  */
 void sl_accept_done(struct sl_accept *ac, int fd, bool asked, int nfd,
 		    int flags, uint16_t call, struct sl_site site)
@@ -470,12 +487,16 @@ void sl_accept_done(struct sl_accept *ac, int fd, bool asked, int nfd,
 		.call = call, .flags = site.flags, .fd = fd,
 		.caller = site.caller, .ts = ac->ts, .ret = nfd, .arg0 = flags,
 	};
+	bool nb_again;
 
 	ci.err = errno;
-	ci.dur = sl_now_ns() - ac->ts;
+	nb_again = nfd < 0 && l && (sl_fd_flags(l) & SL_FD_NONBLOCK) &&
+		   (ci.err == EAGAIN || ci.err == EWOULDBLOCK);
+	if (!nb_again)
+		ci.dur = sl_now_ns() - ac->ts;
 	if (nfd >= 0) {
 		on_accepted(ac, &ci, fd, asked, nfd, flags);
-	} else if (l && eagain_counted(l, ci.err, ci.dur)) {
+	} else if (l && again_counted_only(l, fd, ci.err, ci.dur)) {
 		l = NULL;
 	} else if (l) {
 		ci.inode = sl_fd_inode(l);
@@ -483,6 +504,10 @@ void sl_accept_done(struct sl_accept *ac, int fd, bool asked, int nfd,
 	}
 	if (nfd >= 0 || l)
 		sl_emit(&ci);
+	if (nb_again && l) {
+		again_last.fd = fd;
+		again_last.seq = sl_rec_seq();
+	}
 	if (nfd >= 0 && sl_fd_get(nfd))
 		after_accept(nfd, sl_fd_get(nfd), &ac->own, ac->own_len,
 			     site.caller);

@@ -3,10 +3,12 @@
  * _Exit.
  *
  * fork: our records go out before it, and the child drops the parent's
- * connection and buffer and reports under its own pid (DESIGN.md 6).
+ * connection and buffer and reports under its own pid.
  * vfork: the child borrows our memory until it execs or exits, so it must
- * not touch our state; see sl_vfork_child. exec: flush first, since the
- * image and its buffers are about to vanish; a failed exec is recorded.
+ * not touch our state but to leave its pid (sl_vfork_child); the parent
+ * records the vfork when it runs again, and the child's new image lists
+ * what survived its exec. exec: flush first, since the image and its
+ * buffers are about to vanish; a failed exec is recorded.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -38,21 +40,28 @@ SL_EXPORT pid_t fork(void)
 		errno = err;
 		return 0;
 	}
-	sl_transport_parent_after_fork(child_fd);
 	ci.dur = sl_now_ns() - ci.ts;
 	ci.ret = pid;
 	ci.err = err;
 	ci.caller = SL_CALLER();
 	sl_emit(&ci);
+	sl_transport_parent_after_fork(child_fd, pid, ci.ts);
 	errno = err;
 	return pid;
 }
 
-/* Called from the vfork entry below; returns the real vfork to jump to. */
-__attribute__((used)) void *sl_vfork_prepare(void)
+/*
+ * Called from the vfork entry below with the program's return address;
+ * returns the real vfork to jump to. The vfork is recorded by the parent
+ * when it runs again (sl_vfork_child), with the pid the child left.
+ */
+__attribute__((used)) void *sl_vfork_prepare(uint64_t caller)
 {
 	if (sl_active()) {
 		sl_flush();
+		sl_vfork.ts = sl_now_ns();
+		sl_vfork.caller = caller;
+		sl_vfork.child = 0;
 		sl_in_vfork = 1;
 	}
 	return (void *)SL_REAL(vfork);
@@ -70,11 +79,13 @@ __asm__(".text\n"
 	".type vfork, @function\n"
 	"vfork:\n"
 #if defined(__x86_64__)
+	"	mov (%rsp), %rdi\n"
 	"	sub $8, %rsp\n"
 	"	call sl_vfork_prepare\n"
 	"	add $8, %rsp\n"
 	"	jmp *%rax\n"
 #elif defined(__aarch64__)
+	"	mov x0, x30\n"
 	"	stp x29, x30, [sp, #-16]!\n"
 	"	bl sl_vfork_prepare\n"
 	"	ldp x29, x30, [sp], #16\n"

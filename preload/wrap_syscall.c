@@ -33,7 +33,8 @@
  *
  * The preload's own system calls go to libc's syscall through SL_REAL,
  * never through this entry. To follow another number: its handler here
- * (or beside its named wrapper, as seccomp's in wrap_sandbox.c), its row
+ * (or beside its named wrapper, as seccomp's in wrap_sandbox.c and the
+ * resource limits' in wrap_rlimit.c), its row
  * in the table, a case in tests/helpers/raw_calls.c and errno_check.c.
  */
 #include <errno.h>
@@ -555,6 +556,8 @@ static const struct sc_row rows[SC_NR] = {
 #endif
 	[SYS_pselect6] = { sc_select, 0 },
 	[SYS_seccomp] = { sl_sandbox_syscall, 0 },
+	[SYS_setrlimit] = { sl_rlimit_syscall, 0 },
+	[SYS_prlimit64] = { sl_rlimit_syscall, 0 },
 };
 
 /* Whether the call NR with first argument A1 may concern us: a number

@@ -159,6 +159,16 @@ int sl_wire_check_rec(struct sl_check *st, const void *rec, size_t avail,
 			return bad(st, "policy option name not terminated");
 		return 0;
 	}
+	case SL_REC_DROP: {
+		const struct sl_rec_drop *d = rec;
+
+		if (d->reason >= SL_DROP_REASON_MAX)
+			return bad(st, "drop reason %u", d->reason);
+		if (d->pid && d->reason != SL_DROP_NO_FD)
+			return bad(st, "drop for pid %u without a reason",
+				   d->pid);
+		return 0;
+	}
 	case SL_REC_WAIT: {
 		const struct sl_rec_wait *w = rec;
 

@@ -103,6 +103,7 @@ enum sl_call {
 				 * it succeeds (ret 0) the process is dark */
 	SL_CALL_FD_SEND,	/* an fd sent over a UNIX socket (SCM_RIGHTS) */
 	SL_CALL_FD_RECV,	/* an fd received over one (SCM_RIGHTS) */
+	SL_CALL_FDOPEN,		/* fdopen on a socket: a stdio stream on it */
 	SL_CALL_MAX
 };
 
@@ -128,6 +129,16 @@ struct sl_hdr {
 #define SL_F_SYSCALL	0x0080u	/* made through libc's syscall(), not the
 				 * function of that name: otherwise the
 				 * same record the function would make */
+#define SL_F_STDIO	0x0100u	/* the fd is a stdio stream's: 0, 1 or 2
+				 * (held at start, or made so by dup2,
+				 * dup3, dup, accept... onto that number),
+				 * or one fdopen was called on. libc's stdio
+				 * (printf, fwrite, getc...) moves bytes on
+				 * it through libc's internal calls, which
+				 * no wrapper sees: the socket's byte
+				 * counts may miss them. Set on every
+				 * record about such an fd, INHERIT
+				 * included; for dup*, the new fd's */
 
 /*
  * One wrapped call. fd and inode name the socket the record is about:
@@ -135,15 +146,27 @@ struct sl_hdr {
  *     bits (with SOCK_NONBLOCK/SOCK_CLOEXEC) and the protocol above
  *   accept, accept4: the new socket; inode2 and arg1 the listener's inode
  *     and fd, arg0 accept4's flags. On failure: the listener, one record
- *     per failure with its time (EMFILE, ENFILE, ECONNABORTED, EINTR...)
- *     but EAGAIN, which is only counted (eagain) unless a blocking
- *     accept waited out its timeout (SO_RCVTIMEO)
+ *     per failure with its time (EMFILE, ENFILE, ECONNABORTED, EINTR,
+ *     EAGAIN...). EAGAIN is also counted (eagain). A non-blocking
+ *     listener's EAGAIN (an accept that found the queue empty) is stamped
+ *     at the call's start with dur_ns 0; a run of them by one thread on
+ *     one listener with no other record of that thread between them is
+ *     one record, the first (a loop that spins on accept), the rest only
+ *     counted. A blocking listener's EAGAIN within 1 ms is only counted
+ *     (its O_NONBLOCK was set where we could not see)
  *   socketpair: one record per end; inode2 the other end; arg0 the
  *     domain, arg1 the type
  *   dup, dup2, dup3, fcntl(F_DUPFD*): the old fd; ret the new fd
  *   close, close_range: the closed fd; arg0 1 when dup2/dup3 closed it
  *   shutdown: arg0 is how; listen: arg0 is the backlog
  *   fork: ret is the child's pid; exec: ret -1 only when it failed
+ *   vfork: ret is the child's pid, ts when vfork was called. Sent by the
+ *     parent once it runs again (the child has exec'd or exited), and
+ *     only when the child made a wrapped call (its exec, a dup2...) that
+ *     told us its pid. The child held a copy of every fd from ts until
+ *     its exec; its new image lists what survived (INHERIT, after a
+ *     hello without SL_HELLO_FORKED or SL_HELLO_EXEC: a vfork child
+ *     records nothing, its exec included)
  *   INHERIT: a socket held when the process first reported; arg0 the
  *     family, arg1 the type
  *   getsockopt, setsockopt: arg0 the level, arg1 the option name, but
@@ -152,6 +175,8 @@ struct sl_hdr {
  *   epoll_create: fd, ret the epoll fd, inode its epoll id (below), arg0
  *     the flags (epoll_create1) or -1 (epoll_create)
  *   close, dup* of an epoll fd: inode is its epoll id
+ *   FDOPEN: fdopen(fd) on a followed socket succeeded: fd and inode
+ *     the socket, flags SL_F_STDIO; ts when it returned, dur_ns 0
  *   COUNTERS: the fd's counters while it is open, sent every
  *     SL_COUNTER_CALLS calls or SL_COUNTER_BYTES bytes each way
  *   FD_SEND: one per fd a sendmsg/sendmmsg passed (SCM_RIGHTS) on the
@@ -265,10 +290,32 @@ struct sl_rec_module {
 	char path[SL_PATH_MAX];	/* NUL-terminated, "" for the main program */
 };
 
+/*
+ * Records the preload could not send. reason says why:
+ *   SL_DROP_UNSENT: the collector was absent, slow or gone (full socket
+ *     and ring, a lost connection); pid 0.
+ *   SL_DROP_NO_FD: no connection could be made, because no fd was free
+ *     where ours must go: at or above the fd limit the program had when
+ *     it lowered it (setrlimit), for the preload never takes an fd below
+ *     the program's limit. pid 0: this process's own records, counted
+ *     while it had no connection (reported once it has one again, e.g.
+ *     after raising its limit). pid non-zero: a fork child of this
+ *     process that can have no connection at all (its hard limit is
+ *     below our fd); records and batches are 0, as nothing of it will
+ *     ever be counted here: it and what it execs are untraced.
+ */
+enum sl_drop_reason {
+	SL_DROP_UNSENT = 0,
+	SL_DROP_NO_FD = 1,
+	SL_DROP_REASON_MAX
+};
+
 struct sl_rec_drop {
 	struct sl_hdr h;
 	uint64_t records;	/* records lost since the last drop record */
 	uint64_t batches;
+	uint32_t reason;	/* enum sl_drop_reason */
+	uint32_t pid;		/* SL_DROP_NO_FD: an untraced fork child */
 };
 
 /* epoll_ctl(epfd, op, fd, event) on an epoll instance we follow. */
@@ -409,7 +456,7 @@ _Static_assert(sizeof(struct sl_rec_hello) == 16 + 40 + SL_EXE_MAX +
 	       SL_ARGS_MAX, "sl_rec_hello layout");
 _Static_assert(sizeof(struct sl_rec_module) == 16 + 24 + SL_PATH_MAX,
 	       "sl_rec_module layout");
-_Static_assert(sizeof(struct sl_rec_drop) == 32, "sl_rec_drop layout");
+_Static_assert(sizeof(struct sl_rec_drop) == 40, "sl_rec_drop layout");
 _Static_assert(sizeof(struct sl_rec_conn) == 32, "sl_rec_conn layout");
 _Static_assert(sizeof(struct sl_rec_gone) == 24, "sl_rec_gone layout");
 _Static_assert(sizeof(struct sl_rec_hello) % 8 == 0, "hello alignment");

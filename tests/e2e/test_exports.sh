@@ -11,7 +11,8 @@ writev __read_chk __recv_chk __recvfrom_chk sendfile sendfile64 poll ppoll
 select pselect epoll_wait epoll_pwait epoll_pwait2 getsockopt epoll_create
 epoll_create1 epoll_ctl ioctl setsockopt nanosleep clock_nanosleep sleep
 usleep pause sigsuspend sigwait sigwaitinfo sigtimedwait pthread_join wait
-waitpid waitid wait4 prctl syscall"
+waitpid waitid wait4 prctl syscall setrlimit setrlimit64 prlimit prlimit64
+fdopen fclose"
 
 nm -D --defined-only "$LIB" | awk '{print $3}' | sort >"$TMP/exported"
 echo "$allowed" | tr ' ' '\n' | sed '/^$/d' | sort >"$TMP/allowed"

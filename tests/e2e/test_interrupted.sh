@@ -4,7 +4,9 @@
 # through syscall(); a receive that waited out SO_RCVTIMEO (EAGAIN; the
 # one with MSG_DONTWAIT is only counted); a listener's accept that waited
 # out its SO_RCVTIMEO, one cut by the timer and one that found the
-# process out of fds (EMFILE), each at its time.
+# process out of fds (EMFILE), each at its time; a non-blocking
+# listener's accepts that find its queue empty (EAGAIN), a record each
+# but for a second one in a row.
 . "$(dirname "$0")/lib.sh"
 need python3
 
@@ -65,6 +67,17 @@ if len(on("emfile", "accept", "EMFILE")) != 1:
 if not [r for r in calls if r["call"] == "accept" and r["ret"] >= 0 and
         r.get("inode2") == int(want["emfile"])]:
     bad.append("emfile: the accept after the idle-fd trick is missing")
+# A non-blocking listener found empty: a record each time, at the call's
+# start and not timed, but for the second of two in a row (nothing
+# happened between them); all three counted.
+again = on("nb-accept", "accept", "EAGAIN")
+if len(again) != 2 or any(r["dur_ns"] for r in again):
+    bad.append("nb-accept: %d untimed EAGAIN records, expected 2: %s" %
+               (len(again), [r["dur_ns"] for r in again]))
+closes = on("nb-accept", "close")
+if not closes or closes[-1]["eagain"] != 3:
+    bad.append("nb-accept: expected 3 EAGAIN counted, got %s" %
+               (closes[-1]["eagain"] if closes else None))
 for b in bad:
     print("FAIL:", b)
 sys.exit(1 if bad else 0)

@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -104,6 +105,9 @@ static void raw_calls(int s, int u, int l, int file)
 	packed[1] = (void *)KSIGSET;
 	CHECK(syscall(SYS_pselect6, 1, NULL, NULL, NULL, &zero, packed));
 	CHECK(syscall(SYS_seccomp, 1, 0, NULL));
+	CHECK(syscall(SYS_setrlimit, RLIMIT_NOFILE, bad_ptr));
+	CHECK(syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, bad_ptr, NULL));
+	CHECK(syscall(SYS_prlimit64, -1, RLIMIT_NOFILE, NULL, NULL));
 #ifdef SYS_dup2
 	CHECK(syscall(SYS_dup2, -1, 50));
 	CHECK(syscall(SYS_accept, file, NULL, NULL));
@@ -113,6 +117,26 @@ static void raw_calls(int s, int u, int l, int file)
 	CHECK(syscall(SYS_epoll_create, 0));
 #endif
 	close(ep);
+}
+
+/* Resource limits: bad pointers, a soft limit above the hard one, a
+ * pid that is not there; a good call last, that sets what was there. */
+static void limits(void)
+{
+	struct rlimit rl, up;
+
+	getrlimit(RLIMIT_NOFILE, &rl);
+	up = (struct rlimit){ rl.rlim_max, rl.rlim_max };
+	if (up.rlim_max != RLIM_INFINITY)
+		up.rlim_cur = up.rlim_max + 1;
+	CHECK(setrlimit(RLIMIT_NOFILE, bad_ptr));
+	CHECK(setrlimit(RLIMIT_NOFILE, &up));
+	CHECK(setrlimit64(RLIMIT_NOFILE, bad_ptr));
+	CHECK(prlimit(0, RLIMIT_NOFILE, bad_ptr, NULL));
+	CHECK(prlimit(0, RLIMIT_NOFILE, &rl, bad_ptr));
+	CHECK(prlimit(-1, RLIMIT_NOFILE, &rl, NULL));
+	CHECK(prlimit64(0, 12345, NULL, NULL));
+	CHECK(setrlimit(RLIMIT_NOFILE, &rl));
 }
 
 int main(void)
@@ -189,6 +213,10 @@ int main(void)
 	CHECK(sendmmsg(-1, NULL, 1, 0));
 	CHECK(recvmmsg(-1, NULL, 1, 0, NULL));
 	raw_calls(s, u, l, file);
+	limits();
+	CHECK(fdopen(-1, "r") ? 0 : -1);
+	CHECK(fdopen(s, "no such mode") ? 0 : -1);
+	CHECK(fdopen(file, "w") ? 0 : -1);
 	CHECK(execl("/nonexistent/program", "x", (char *)NULL));
 	CHECK(execlp("no-such-program-anywhere", "x", (char *)NULL));
 	CHECK(execve("/nonexistent/program", null_ptr, null_ptr));

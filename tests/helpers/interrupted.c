@@ -3,13 +3,15 @@
  * waits until a timer's signal cuts it (EINTR; once by name, once
  * through syscall()), a blocking accept cut the same way, a receive and
  * an accept that wait out their SO_RCVTIMEO (EAGAIN), the receive next
- * to one that cannot wait (MSG_DONTWAIT), and an accept that finds the
- * process out of fds (EMFILE) before the idle-fd trick lets it through.
+ * to one that cannot wait (MSG_DONTWAIT), an accept that finds the
+ * process out of fds (EMFILE) before the idle-fd trick lets it through,
+ * and a non-blocking listener's accepts that find its queue empty.
  *
  * Prints "CASE inode" for the socket each case is about; exits 1 if a
  * call does not fail or succeed as it should.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -154,6 +156,32 @@ static void accept_cases(void)
 	close(l);
 }
 
+/*
+ * A non-blocking listener found empty: twice in a row (the second adds
+ * nothing to the story: counted only), then once more after an accept
+ * that took a connection. Each EAGAIN is counted.
+ */
+static void nonblocking_accept(void)
+{
+	struct sockaddr_in sin;
+	int l = listener(&sin), c, a;
+
+	fcntl(l, F_SETFL, O_NONBLOCK);
+	expect(accept(l, NULL, NULL), EAGAIN, "accept, empty");
+	expect(accept(l, NULL, NULL), EAGAIN, "accept, empty again");
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	if (connect(c, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		exit(1);
+	a = accept(l, NULL, NULL);
+	if (a < 0)
+		exit(1);
+	expect(accept(l, NULL, NULL), EAGAIN, "accept, drained");
+	show("nb-accept", l);
+	close(a);
+	close(c);
+	close(l);
+}
+
 int main(void)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };
@@ -161,5 +189,6 @@ int main(void)
 	sigaction(SIGALRM, &sa, NULL);
 	udp_cases();
 	accept_cases();
+	nonblocking_accept();
 	return 0;
 }

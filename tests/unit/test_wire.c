@@ -3,6 +3,7 @@
  * may send is accepted, and each way a record can be wrong is refused
  * with a reason.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -276,6 +277,36 @@ static void test_epoll_ctl_checked(void **state)
 	assert_int_not_equal(check(n + sizeof(*e), why), 0);
 }
 
+/* A drop says why (SL_DROP_*); only a no-fd drop may name a child. */
+static void test_drop_reasons_checked(void **state)
+{
+	char why[128];
+	size_t n = put_hello(buf);
+	struct sl_rec_drop *d = (void *)((char *)buf + n);
+
+	(void)state;
+	memset(d, 0, sizeof(*d));
+	d->h.size = sizeof(*d);
+	d->h.type = SL_REC_DROP;
+	d->h.version = SL_WIRE_VERSION;
+	d->records = 5;
+	assert_int_equal(check(n + sizeof(*d), why), 0);
+	d->reason = SL_DROP_NO_FD;
+	d->pid = 1234;
+	assert_int_equal(check(n + sizeof(*d), why), 0);
+	d->reason = SL_DROP_UNSENT;
+	assert_int_equal(check(n + sizeof(*d), why), -EINVAL);
+	assert_non_null(strstr(why, "pid 1234"));
+	d->pid = 0;
+	d->reason = SL_DROP_REASON_MAX;
+	assert_int_equal(check(n + sizeof(*d), why), -EINVAL);
+	assert_non_null(strstr(why, "drop reason"));
+	/* The record of an older build, without reason and pid. */
+	d->reason = 0;
+	d->h.size = 32;
+	assert_int_equal(check(n + 32, why), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -292,6 +323,7 @@ int main(void)
 		cmocka_unit_test(test_empty_batch_refused),
 		cmocka_unit_test(test_wait_record_sizes),
 		cmocka_unit_test(test_epoll_ctl_checked),
+		cmocka_unit_test(test_drop_reasons_checked),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

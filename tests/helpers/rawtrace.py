@@ -1,0 +1,84 @@
+"""Reads a socklens trace file record by record, straight from the wire
+contract (include/socklens/wire.h), without the viewer: for tests of what
+the preload sends, including fields and flags no output shows yet.
+
+    for r in records(path): ...
+
+Each record is a dict: "type" (hello, call, drop...), "conn", "pid" (of
+the connection, from the collector's record), "tid", "ts"; calls add
+"call" (its name in enum sl_call, lower case, SL_CALL_ dropped), "fd",
+"ret", "err", "flags" (a set of SL_F_* names, lower case, SL_F_
+dropped), "inode", "inode2", "arg0", "arg1", "dur", "tx", "rx" (the
+byte counters); hellos "hpid",
+"ppid", "hflags", "exe"; drops "records", "batches", "reason", "dpid".
+"""
+import os
+import re
+import struct
+
+WIRE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                    "include", "socklens", "wire.h")
+TYPES = {1: "hello", 2: "module", 3: "call", 4: "call", 5: "drop",
+         6: "conn", 7: "gone", 8: "epoll_ctl", 9: "wait", 10: "policy_info",
+         11: "policy"}
+
+
+def _wire():
+    text = open(WIRE).read()
+    body = re.search(r"enum sl_call \{(.*?)\};", text, re.S).group(1)
+    body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
+    calls, n = {}, 0
+    for name, value in re.findall(r"SL_CALL_(\w+)(?:\s*=\s*(\d+))?", body):
+        n = int(value) if value else n
+        calls[n] = name.lower().replace("_", "-")
+        n += 1
+    flags = {int(v, 16): k.lower().replace("_", "-") for k, v in
+             re.findall(r"#define SL_F_(\w+)\s+(0x[0-9a-fA-F]+)u", text)}
+    return calls, flags
+
+
+CALLS, FLAGS = _wire()
+
+
+def records(path):
+    data = open(path, "rb").read()
+    off, pids = 32, {}
+    while off + 16 <= len(data):
+        magic, length, _crc, conn = struct.unpack_from("<IIII", data, off)
+        if magic != 0x534C4652 or off + 16 + length > len(data):
+            return
+        p, end = off + 16, off + 16 + length
+        while p + 16 <= end:
+            size, rtype, _ver, tid, ts = struct.unpack_from("<HBBIQ", data, p)
+            if size < 16 or p + size > end:
+                break
+            r = {"type": TYPES.get(rtype, rtype), "conn": conn, "tid": tid,
+                 "ts": ts}
+            body = p + 16
+            if rtype == 6:
+                pids[conn] = struct.unpack_from("<I", data, body)[0]
+            elif rtype == 1:
+                _m, _r, hpid, ppid, _uid, hflags = struct.unpack_from(
+                    "<QQIIII", data, body)
+                exe = data[body + 40:body + 40 + 256].split(b"\0")[0]
+                r.update(hpid=hpid, ppid=ppid, hflags=hflags,
+                         exe=exe.decode(errors="replace"))
+            elif rtype in (3, 4):
+                (dur, _caller, inode, inode2, ret, arg0, arg1, tx, rx,
+                 _txc, _rxc, _eagain, fd, err, call, flags, _pp,
+                 _peeks) = struct.unpack_from("<QQQQqqqQQIIIiiHHII", data,
+                                              body)
+                r.update(call=CALLS.get(call, call), fd=fd, ret=ret, err=err,
+                         inode=inode, inode2=inode2, arg0=arg0, arg1=arg1,
+                         dur=dur, tx=tx, rx=rx,
+                         flags={n for b, n in FLAGS.items()
+                                         if flags & b})
+            elif rtype == 5:
+                recs, batches, reason, dpid = struct.unpack_from(
+                    "<QQII", data, body)
+                r.update(records=recs, batches=batches, reason=reason,
+                         dpid=dpid)
+            r["pid"] = pids.get(conn)
+            yield r
+            p += size
+        off = end
