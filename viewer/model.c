@@ -52,9 +52,10 @@ void sl_model_init(struct sl_model *m)
 	m->by_pid = sl_hash_new();
 	m->by_epoll = sl_hash_new();
 	m->by_tuple = sl_hash_new();
+	m->by_conn = sl_hash_new();
 	m->syms = sl_symcache_new();
 	if (!m->by_inode || !m->by_pid || !m->by_epoll || !m->by_tuple ||
-	    !m->syms) {
+	    !m->by_conn || !m->syms) {
 		fprintf(stderr, "%s: out of memory\n", sl_prog());
 		exit(70);
 	}
@@ -82,6 +83,7 @@ void sl_model_free(struct sl_model *m)
 	sl_hash_free(m->by_tuple);
 	for (uint32_t i = 0; i < m->nprocs; i++) {
 		free(m->procs[i]->fds);
+		sl_hash_free(m->procs[i]->fd_index);
 		free(m->procs[i]->images);
 		free(m->procs[i]->mods);
 		free(m->procs[i]);
@@ -89,6 +91,7 @@ void sl_model_free(struct sl_model *m)
 	free(m->socks);
 	free(m->procs);
 	free(m->conns);
+	sl_hash_free(m->by_conn);
 	sl_hash_free(m->by_inode);
 	sl_hash_free(m->by_pid);
 	memset(m, 0, sizeof(*m));
@@ -157,10 +160,34 @@ static void end_spans(struct sl_sock *s, uint64_t ts)
 
 struct sl_hold *sl_model_hold(struct sl_proc *p, int fd)
 {
-	if (fd < 0 || (uint32_t)fd >= p->nfds ||
-	    (!p->fds[fd].s && !p->fds[fd].ep))
+	uintptr_t i;
+
+	if (fd < 0 || !p->fd_index)
 		return NULL;
-	return &p->fds[fd];
+	i = (uintptr_t)sl_hash_get(p->fd_index, (uint64_t)fd + 1);
+	return i ? &p->fds[i - 1] : NULL;
+}
+
+static void index_hold(struct sl_proc *p, uint32_t i)
+{
+	if (sl_hash_put(p->fd_index, (uint64_t)p->fds[i].fd + 1,
+			(void *)(uintptr_t)(i + 1)) < 0) {
+		fprintf(stderr, "%s: out of memory\n", sl_prog());
+		exit(70);
+	}
+}
+
+/* Takes H out of P's holds: the last one moves into its place. */
+static void drop_hold(struct sl_proc *p, struct sl_hold *h)
+{
+	uint32_t i = (uint32_t)(h - p->fds);
+
+	sl_hash_del(p->fd_index, (uint64_t)h->fd + 1);
+	if (i != --p->nfds) {
+		*h = p->fds[p->nfds];
+		index_hold(p, i);
+	}
+	memset(&p->fds[p->nfds], 0, sizeof(*h));
 }
 
 /* A new hold of P's FD: whatever it held before is let go first. */
@@ -172,17 +199,23 @@ static struct sl_hold *new_hold(struct sl_model *m, struct sl_proc *p,
 {
 	struct sl_hold *h;
 
-	if (fd < 0 || fd > (1 << 24))
+	if (fd < 0)
 		return NULL;
+	if (!p->fd_index && !(p->fd_index = sl_hash_new())) {
+		fprintf(stderr, "%s: out of memory\n", sl_prog());
+		exit(70);
+	}
 	/* Not a close we saw: the fd was reused before its close record came
 	 * (both are stamped before their calls), which may yet come. */
 	if (sl_model_hold(p, fd))
 		release(m, p, fd, ts, SL_LET_DISPLACED);
-	p->fds = sl_model_grow(p->fds, &p->nfds, (uint32_t)fd + 1,
+	p->fds = sl_model_grow(p->fds, &p->fds_cap, p->nfds + 1,
 			       sizeof(*p->fds));
-	h = &p->fds[fd];
+	h = &p->fds[p->nfds];
 	memset(h, 0, sizeof(*h));
+	h->fd = fd;
 	h->confirmed = true;
+	index_hold(p, p->nfds++);
 	return h;
 }
 
@@ -264,7 +297,7 @@ static void release(struct sl_model *m, struct sl_proc *p, int fd,
 		return;
 	ep = h->ep;
 	if (ep) {
-		memset(h, 0, sizeof(*h));
+		drop_hold(p, h);
 		if (ep->holders && --ep->holders)
 			return;
 		ep->end_ns = ts;
@@ -278,7 +311,7 @@ static void release(struct sl_model *m, struct sl_proc *p, int fd,
 	s->rx_calls += h->rx_calls;
 	s->eagain += h->eagain;
 	s->peeks += h->peeks;
-	memset(h, 0, sizeof(*h));
+	drop_hold(p, h);
 	if (ts > s->last_ns)
 		s->last_ns = ts;
 	if (s->holders && --s->holders)

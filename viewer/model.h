@@ -221,6 +221,7 @@ struct sl_epoll {
 struct sl_hold {
 	struct sl_sock *s;
 	struct sl_epoll *ep;
+	int fd;
 	uint64_t tx_bytes, rx_bytes;
 	uint64_t tx_calls, rx_calls, eagain, peeks;
 	bool confirmed;		/* seen in the INHERIT list after exec */
@@ -266,8 +267,12 @@ struct sl_proc {
 	uint32_t nimages, images_cap;
 	struct sl_module *mods;		/* the module maps, every image's */
 	uint32_t nmods, mods_cap;
-	struct sl_hold *fds;	/* indexed by fd */
-	uint32_t nfds;
+	/* The fds it holds now, in no order: memory follows the fds used,
+	 * not the largest number a record names. */
+	struct sl_hold *fds;
+	uint32_t nfds, fds_cap;
+	struct sl_hash *fd_index;	/* fd + 1 -> index in fds + 1 */
+	uint32_t nconns;	/* collector connections carrying it now */
 };
 
 struct sl_model {
@@ -291,8 +296,9 @@ struct sl_model {
 	uint32_t nlistening, listening_cap;
 	uint64_t waits;			/* poll/select/epoll wait records */
 	uint64_t policy_actions;
-	struct sl_conn_map *conns;	/* collector connection -> process */
-	uint32_t nconns;
+	struct sl_conn_map *conns;	/* collector connections, in order */
+	uint32_t nconns, conns_cap;	/* of first sight */
+	struct sl_hash *by_conn;	/* connection -> index in conns + 1 */
 	struct sl_hash *by_inode;
 	struct sl_hash *by_pid;
 	uint64_t events;
