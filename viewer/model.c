@@ -74,6 +74,9 @@ void sl_model_free(struct sl_model *m)
 		free(m->epolls[i]);
 	}
 	free(m->epolls);
+	for (uint32_t i = 0; i < m->nmerged; i++)
+		free(m->merged[i]);
+	free(m->merged);
 	free(m->unix_pending);
 	free(m->unix_srv_pending);
 	free(m->listening);
@@ -300,7 +303,10 @@ static void release(struct sl_model *m, struct sl_proc *p, int fd,
 		drop_hold(p, h);
 		if (ep->holders && --ep->holders)
 			return;
-		ep->end_ns = ts;
+		/* A wait that returned after this close (another thread's,
+		 * or a receiver's seen before its sending) used it until
+		 * then. */
+		ep->end_ns = ts > ep->last_ns ? ts : ep->last_ns;
 		ep->closed = how == SL_LET_CLOSE;
 		return;
 	}

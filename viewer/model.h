@@ -86,6 +86,12 @@ struct sl_handoff {
 	int to_fd;
 };
 
+/* Keys waiting in order, first in first out. */
+struct sl_keyq {
+	uint64_t *keys;
+	uint32_t n, cap;
+};
+
 #define SL_SAMPLES_KEPT 512
 #define SL_EVENTS_KEPT 256
 #define SL_INCIDENTS_KEPT 256
@@ -164,8 +170,10 @@ struct sl_sock {
 	uint64_t fd_limit_ns;		/* the first of them */
 	struct sl_handoff *handoffs;	/* the first SL_HANDOFFS_KEPT */
 	uint32_t nhandoffs, handoffs_cap;
-	uint64_t *epoll_sends;	/* carrier: epoll ids sent on it, waiting */
-	uint32_t nepoll_sends, epoll_sends_cap;	/* for the other end */
+	/* Carrier of epoll fds (model_handoff.c): the ids of the instances
+	 * sent on it, waiting for the other end's receive, and of those
+	 * received on it before their sending was seen. */
+	struct sl_keyq epoll_sends, epoll_recvs;
 	bool retire_queued;	/* finished; waiting in sl_model.retire_q */
 	bool parked;		/* finished, but something may still come for
 				 * it (model_retire.c) */
@@ -214,6 +222,8 @@ struct sl_epoll {
 	uint64_t events_unlisted;	/* beyond a record's ready list */
 	uint64_t blocked_ns;
 	uint64_t idle_polls;
+	struct sl_epoll *merged_into;	/* not NULL: this was that instance,
+					 * seen late as a hand-off's receipt */
 };
 
 /* A (pid, fd) hold on a socket or an epoll instance, with that fd's
@@ -282,8 +292,13 @@ struct sl_model {
 				 * an id is then not an index */
 	uint32_t nsocks, socks_cap;
 	uint32_t ids;		/* sockets ever made: the last id */
-	struct sl_epoll **epolls;
+	struct sl_epoll **epolls;	/* in order of id; an instance found
+					 * to be another's (a hand-off seen
+					 * late) is merged and leaves */
 	uint32_t nepolls, epolls_cap;
+	uint32_t epoll_ids;		/* instances ever made: the last id */
+	struct sl_epoll **merged;	/* left the list, kept for their keys */
+	uint32_t nmerged, merged_cap;
 	struct sl_hash *by_epoll;	/* preload epoll id -> instance */
 	struct sl_symcache *syms;	/* function names, per module file:
 					 * a cache, filled while reading */

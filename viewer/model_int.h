@@ -54,6 +54,11 @@ void sl_model_call(struct sl_model *m, struct sl_proc *p,
 void sl_model_revive(struct sl_sock *s);
 struct sl_epoll *sl_model_find_epoll(struct sl_model *m, struct sl_proc *p,
 				     uint64_t key, int fd, uint64_t ts);
+struct sl_epoll *sl_model_epoll_of_key(const struct sl_model *m,
+					uint64_t key);
+struct sl_epoll *sl_model_epoll_by_id(const struct sl_model *m, uint32_t id);
+void sl_model_epoll_merge(struct sl_model *m, struct sl_epoll *into,
+			  struct sl_epoll *from);
 /* model_handoff.c */
 void sl_model_fd_send(struct sl_model *m, struct sl_proc *p,
 		      struct sl_sock *carrier, const struct sl_rec_call *c);

@@ -2,7 +2,8 @@
  * Unit tests of the moments of a socket that are not states, with records
  * made by hand: errors where they happened, failed accepts and
  * interrupted waits as incidents, at-exit against open at the end of the
- * trace, sockets and epoll instances passed over SCM_RIGHTS, an inherit
+ * trace, sockets and epoll instances passed over SCM_RIGHTS (their
+ * receipt applied before or after their sending), an inherit
  * list reviving what a parent closed, peeks, and how the terminal draws
  * them.
  */
@@ -193,6 +194,80 @@ static void test_handoff_epoll(void **state)
 	assert_int_equal(m.epolls[0]->end_ns, 300);
 }
 
+/* A wait of pid ID's thread on the epoll instance KEY (fd EPFD) that
+ * returned DATA ready. */
+static void epoll_wait_one(uint32_t id, uint64_t key, int epfd, uint64_t data,
+			   uint64_t ts, uint64_t dur)
+{
+	union {
+		struct sl_rec_wait w;
+		uint8_t raw[sizeof(struct sl_rec_wait) + sizeof(struct sl_ready)];
+	} u;
+
+	memset(&u, 0, sizeof(u));
+	u.w.h = (struct sl_hdr){ .size = sizeof(u), .type = SL_REC_WAIT,
+				 .version = SL_WIRE_VERSION, .ts_ns = ts };
+	u.w.dur_ns = dur;
+	u.w.epoll_id = key;
+	u.w.epfd = epfd;
+	u.w.ret = 1;
+	u.w.call = SL_CALL_EPOLL_WAIT;
+	u.w.nready = 1;
+	u.w.ready[0] = (struct sl_ready){ .key = data, .events = EPOLLIN,
+					  .fd = -1 };
+	put(id, &u.w.h);
+}
+
+static void epoll_add(uint32_t id, uint64_t key, int epfd, int fd,
+		      uint64_t inode, uint64_t ts)
+{
+	struct sl_rec_epoll_ctl e = {
+		.h = { .size = sizeof(e), .type = SL_REC_EPOLL_CTL,
+		       .version = SL_WIRE_VERSION, .ts_ns = ts },
+		.epoll_id = key, .inode = inode, .data = (uint64_t)fd,
+		.epfd = epfd, .fd = fd, .op = EPOLL_CTL_ADD, .events = EPOLLIN,
+	};
+
+	put(id, &e.h);
+}
+
+/*
+ * The receiver's records applied before the sender's (they came late):
+ * the instance it received is an instance of its own until the sending
+ * comes, which makes them one: the receiver's watch and wait in it, the
+ * socket it watched naming it, its end at the receiver's close.
+ */
+static void test_handoff_epoll_received_first(void **state)
+{
+	(void)state;
+	carrier();
+	call(SL_CALL_EPOLL_CREATE, 9, 9, EP1, 110);
+	send_rec(1);
+	fd_recv(2, 7, EP2, 4, 701, 220);
+	epoll_add(2, EP2, 7, 4, 701, 230);
+	epoll_wait_one(2, EP2, 7, 4, 240, 10);
+	simple(2, SL_CALL_CLOSE, 7, 0, EP2, 300);
+	assert_int_equal(m.nepolls, 2);
+	fd_send(1, 3, 700, 9, EP1, 200);
+	simple(1, SL_CALL_CLOSE, 9, 0, EP1, 210);
+	assert_int_equal(m.nepolls, 1);
+	assert_int_equal(m.epolls[0]->creator_pid, 10);
+	assert_int_equal(m.epolls[0]->waits_total, 1);
+	assert_int_equal(m.epolls[0]->nwaits_kept, 1);
+	assert_int_equal(m.epolls[0]->nwatches, 1);
+	assert_true(m.epolls[0]->closed);
+	assert_int_equal(m.epolls[0]->end_ns, 300);
+	assert_int_equal(sock_of(701)->nepolls, 1);
+	assert_int_equal(sock_of(701)->epolls[0], m.epolls[0]->id);
+	assert_int_equal(sock_of(701)->ready_events, 1);
+	/* An instance made later gets an id of its own. */
+	call(SL_CALL_EPOLL_CREATE, 9, 9, SL_EPOLL_ID_BIT | 3, 400);
+	send_rec(1);
+	assert_int_equal(m.nepolls, 2);
+	assert_true(m.epolls[1]->id > m.epolls[0]->id);
+	assert_int_equal(m.epolls[1]->id, 3);
+}
+
 /*
  * A vfork (posix_spawn) child holds what its parent held without a fork
  * record; its new image lists it after the parent closed its copy: the
@@ -267,6 +342,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_handoff_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_received_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_epoll, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handoff_epoll_received_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inherit_revives_what_parent_closed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peeks_apart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_term_draws_moments, setup, teardown),
