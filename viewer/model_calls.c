@@ -23,6 +23,22 @@ static void copy_addr(struct sl_addr *dst, const struct sl_addr *src)
 		*dst = *src;
 }
 
+/* Whether A says no more than "not bound": no address, or an IP address
+ * with port 0 (getsockname of a socket the kernel has not bound yet). */
+static bool addr_unset(const struct sl_addr *a)
+{
+	sa_family_t fam;
+	uint16_t port;
+
+	if (a->len < sizeof(fam))
+		return true;
+	memcpy(&fam, a->raw, sizeof(fam));
+	if ((fam != AF_INET && fam != AF_INET6) || a->len < 4)
+		return false;
+	memcpy(&port, a->raw + 2, sizeof(port));
+	return port == 0;
+}
+
 /* The socket's fate: ERR, from a call that returned at TS. */
 static void set_err(struct sl_sock *s, int err, uint64_t ts)
 {
@@ -325,6 +341,10 @@ static void on_io(struct sl_sock *s, struct sl_proc *p,
 		if (s->role == SL_ROLE_UNCONNECTED)
 			s->role = SL_ROLE_DATAGRAM;
 	}
+	/* A datagram socket's first sendto binds it: the kernel's choice is
+	 * on the record (getsockname after the call). */
+	if (a && !addr_unset(&a->local) && addr_unset(&s->local))
+		copy_addr(&s->local, &a->local);
 }
 
 /* A policy action goes on the timeline of the socket it acted on. */
