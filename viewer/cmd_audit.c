@@ -188,12 +188,9 @@ static void fd_limit(struct audit *a, const struct sl_sock *s,
 		     const struct who *w)
 {
 	char msg[400];
-	bool emfile = false, enfile = false;
+	bool emfile = s->fd_limit_fails > s->enfile_fails;
+	bool enfile = s->enfile_fails > 0;
 
-	for (uint32_t i = 0; i < s->nincs; i++) {
-		emfile |= s->incs[i].err == EMFILE;
-		enfile |= s->incs[i].err == ENFILE;
-	}
 	snprintf(msg, sizeof(msg), "accept failed %u time%s for want of a "
 		 "file descriptor (%s%s%s): connections waited in the queue",
 		 s->fd_limit_fails, s->fd_limit_fails == 1 ? "" : "s",

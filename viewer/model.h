@@ -72,6 +72,7 @@ struct sl_incident {
 	int32_t err;
 	uint16_t call;
 	uint32_t pid;
+	uint32_t tid;
 };
 
 /* The socket passed from one process to another over a UNIX socket
@@ -163,10 +164,12 @@ struct sl_sock {
 	struct sl_evt *evts;	/* its calls, the first SL_EVENTS_KEPT */
 	uint32_t nevts, evts_cap;
 	uint64_t evts_total;
-	struct sl_incident *incs;	/* the first SL_INCIDENTS_KEPT */
-	uint32_t nincs, incs_cap;
-	uint64_t incs_total;
+	struct sl_incident *incs;	/* the first SL_INCIDENTS_KEPT, of */
+	uint32_t nincs, incs_cap;	/* which at most half accepts that */
+	uint32_t empty_accepts_kept;	/* found the queue empty (EAGAIN) */
+	uint64_t incs_total;		/* all: incs_total - nincs more */
 	uint32_t fd_limit_fails;	/* accepts that failed EMFILE/ENFILE */
+	uint32_t enfile_fails;		/* ... of them ENFILE */
 	uint64_t fd_limit_ns;		/* the first of them */
 	struct sl_handoff *handoffs;	/* the first SL_HANDOFFS_KEPT */
 	uint32_t nhandoffs, handoffs_cap;

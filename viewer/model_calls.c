@@ -55,19 +55,26 @@ static void incident(struct sl_sock *s, struct sl_proc *p,
 		     const struct sl_rec_call *c)
 {
 	bool accept = c->call == SL_CALL_ACCEPT || c->call == SL_CALL_ACCEPT4;
+	bool empty = accept && (c->err == EAGAIN || c->err == EWOULDBLOCK);
 
 	if (accept && (c->err == EMFILE || c->err == ENFILE)) {
 		if (!s->fd_limit_fails++)
 			s->fd_limit_ns = c->h.ts_ns + c->dur_ns;
+		s->enfile_fails += c->err == ENFILE;
 	}
 	s->incs_total++;
-	if (s->nincs >= SL_INCIDENTS_KEPT)
+	/* A busy listener's empty queue (woken with the others, or polled)
+	 * is counted always, kept for drawing within half the room: it
+	 * must not crowd out the failures that matter. */
+	if (s->nincs >= SL_INCIDENTS_KEPT ||
+	    (empty && s->empty_accepts_kept >= SL_INCIDENTS_KEPT / 2))
 		return;
+	s->empty_accepts_kept += empty;
 	s->incs = sl_model_grow(s->incs, &s->incs_cap, s->nincs + 1,
 				sizeof(*s->incs));
 	s->incs[s->nincs++] = (struct sl_incident){
 		.ts = c->h.ts_ns, .dur_ns = c->dur_ns, .err = c->err,
-		.call = c->call, .pid = p->pid,
+		.call = c->call, .pid = p->pid, .tid = c->h.tid,
 	};
 	if (c->h.ts_ns + c->dur_ns > s->last_ns)
 		s->last_ns = c->h.ts_ns + c->dur_ns;

@@ -411,6 +411,27 @@ static void legend(FILE *f, const struct layout *l, bool epolls)
 			l->color ? "\033[93m\u2503\033[0m" : "|");
 }
 
+/* Sockets with more failed calls than the model kept to draw (a busy
+ * listener's empty queue): all are counted, say so. */
+static void incidents_not_drawn(FILE *f, const struct sl_model *m)
+{
+	uint32_t noted = 0;
+
+	for (uint32_t i = 0; i < m->nsocks; i++) {
+		const struct sl_sock *s = m->socks[i];
+
+		if (!s || s->incs_total <= s->nincs)
+			continue;
+		if (noted++ < 5)
+			fprintf(f, "note: socket %u: %llu calls failed or were "
+				"cut short; the first %u are drawn\n", s->id,
+				(unsigned long long)s->incs_total, s->nincs);
+	}
+	if (noted > 5)
+		fprintf(f, "note: %u more sockets have more failed calls than "
+			"are drawn\n", noted - 5);
+}
+
 static void summary(FILE *f, const struct sl_model *m)
 {
 	char dur[32];
@@ -429,6 +450,7 @@ static void summary(FILE *f, const struct sl_model *m)
 			"records\n", (unsigned long long)m->bad_conns);
 	if (m->bad_why[0])
 		fprintf(f, "warning: bad record in the file: %s\n", m->bad_why);
+	incidents_not_drawn(f, m);
 	for (uint32_t i = 0; i < m->nprocs; i++)
 		if (m->procs[i]->dark_ns)
 			fprintf(f, "note: pid %u put itself under a seccomp "

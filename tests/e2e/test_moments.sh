@@ -5,7 +5,9 @@
 # (incidents, not its fate; audit's fd-limit), a UDP recvfrom cut short
 # by a signal (the wait and its end), a socket and an epoll instance
 # passed to another process over a socketpair (SCM_RIGHTS), peeks, and
-# a process still running when the trace ended (no GONE: open at end).
+# a process still running when the trace ended (no GONE: open at end);
+# a busy listener's thousands of accepts that found the queue empty
+# (all counted, the first kept as events, how many more said).
 # Checked in export -f sockets and epoll, the view, audit, the HTML
 # page's data and the Perfetto trace (its format's rules).
 . "$(dirname "$0")/lib.sh"
@@ -132,6 +134,71 @@ assert page[srv["id"]]["ea"] == srv["error_ns"] - data["t0"], page[srv["id"]]
 assert len(page[lst["id"]]["in"]) == 2 and len(page[p["id"]]["ho"]) == 1
 names = {e["name"] for e in chrome if e.get("ph") == "n"}
 assert {"ECONNRESET", "EMFILE", "EINTR", "passed"} <= names, names
+print("ok")
+PY
+
+# A busy listener: 5000 accepts by two threads that found the queue empty
+# (EAGAIN), then one that found no fd free (EMFILE): each is counted, the
+# first ones are kept as events on the listener with their pid, thread
+# and time, the EMFILE among them, and every output says how many more.
+python3 - "$SL_ROOT" "$TMP/busy.trace" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1] + "/tests/e2e")
+from make_trace import Trace, inet
+
+US = 1000
+t = Trace(sys.argv[1] + "/include/socklens/wire.h")
+t.conn(1, pid=30)
+t.hello(1, pid=30, ts=100 * US)
+t.call(1, "SOCKET", ts=101 * US, fd=3, ret=3, inode=900, arg0=2, arg1=1)
+t.call(1, "BIND", ts=102 * US, fd=3, inode=900, addr=inet(8080),
+       local=inet(8080))
+t.call(1, "LISTEN", ts=103 * US, fd=3, inode=900, local=inet(8080))
+for i in range(5000):
+    t.call(1, "ACCEPT4", ts=(200 + i) * US, fd=3, ret=-1, err=11, inode=900,
+           inode2=900, arg1=3, flags=1, tid=30 + i % 2)
+t.call(1, "ACCEPT4", ts=6000 * US, fd=3, ret=-1, err=24, inode=900,
+       inode2=900, arg1=3, tid=31)
+t.call(1, "CLOSE", ts=7000 * US, fd=3, inode=900)
+t.gone(1, ts=8000 * US)
+t.write(sys.argv[2])
+PY
+b=$TMP/busy
+"$SL" export -f sockets "$b.trace" >"$b.sockets" || fail "export (busy)"
+"$SL" view -w 120 "$b.trace" >"$b.view" || fail "view (busy)"
+"$SL" audit "$b.trace" >"$b.audit" || fail "audit (busy)"
+"$SL" export -f html -o "$b.html" "$b.trace" || fail "html (busy)"
+"$SL" export -f chrome -o "$b.json" "$b.trace" || fail "chrome (busy)"
+python3 - "$b" <<'PY' || fail "a busy listener's failed accepts"
+import json, re, sys
+b = sys.argv[1]
+lst, = [json.loads(l) for l in open(b + ".sockets")]
+US = 1000
+inc = lst["incidents"]
+assert lst["error"] is None and lst["eagain"] == 0, lst
+assert len(inc) + lst["incidents_more"] == 5001, (len(inc), lst)
+assert 0 < len(inc) <= 256 and lst["incidents_more"] > 0, len(inc)
+again = [i for i in inc if i["errno"] == "EAGAIN"]
+assert [i["ts_ns"] for i in again] == [(200 + k) * US
+                                       for k in range(len(again))], again
+assert all(i["pid"] == 30 and i["tid"] == 30 + k % 2 and
+           i["call"] == "accept4" for k, i in enumerate(again)), again
+last = [i for i in inc if i["errno"] == "EMFILE"]
+assert len(last) == 1 and last[0]["tid"] == 31 and \
+    last[0]["ts_ns"] == 6000 * US, inc
+view = open(b + ".view").read()
+assert "note: socket %d: 5001 calls failed or were cut short; the first " \
+    "%d are drawn" % (lst["id"], len(inc)) in view, view
+assert "fd-limit" in open(b + ".audit").read()
+html = open(b + ".html").read()
+data = json.loads(re.search(r'<script id="data" type="application/json">'
+                            r'(.*?)</script>', html, re.S).group(1))
+page, = data["socks"]
+assert len(page["in"]) == len(inc) and page["im"] == lst["incidents_more"]
+track = [e for e in json.load(open(b + ".json"))["traceEvents"]
+         if e.get("ph") == "b" and "failed_calls" in e.get("args", {})]
+assert track and track[0]["args"]["failed_calls"] == 5001, track
+assert track[0]["args"]["failed_calls_shown"] == len(inc), track
 print("ok")
 PY
 echo ok

@@ -83,12 +83,49 @@ static void test_huge_conn_is_one_entry(void **state)
 	assert_true(sock_of(600)->open_at_exit);
 }
 
+/*
+ * A busy listener's accepts that found the queue empty (EAGAIN), one
+ * record each with its thread: all counted, the first kept with their
+ * pid, thread and time, within half the room, so the EMFILE that comes
+ * after thousands of them is kept too; none is the listener's fate.
+ */
+static void test_empty_accepts_bounded(void **state)
+{
+	struct sl_sock *l;
+
+	(void)state;
+	tcp_listener();
+	for (uint64_t i = 0; i < 5000; i++) {
+		call(SL_CALL_ACCEPT4, 3, -1, 500, 1000 + i);
+		rec.c.err = EAGAIN;
+		rec.c.inode2 = 500;
+		rec.c.arg1 = 3;
+		rec.c.h.tid = 10 + (uint32_t)(i % 2);
+		send_rec(1);
+	}
+	call(SL_CALL_ACCEPT4, 3, -1, 500, 9000);
+	rec.c.err = EMFILE;
+	rec.c.inode2 = 500;
+	send_rec(1);
+	l = sock_of(500);
+	assert_int_equal(l->err, 0);
+	assert_int_equal(l->incs_total, 5001);
+	assert_int_equal(l->nincs, SL_INCIDENTS_KEPT / 2 + 1);
+	assert_int_equal(l->incs[0].ts, 1000);
+	assert_int_equal(l->incs[1].tid, 11);
+	assert_int_equal(l->incs[1].pid, 10);
+	assert_int_equal(l->incs[l->nincs - 1].err, EMFILE);
+	assert_int_equal(l->fd_limit_fails, 1);
+	assert_int_equal(l->enfile_fails, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_huge_fd_is_one_hold, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_holds_survive_reshuffling, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_huge_conn_is_one_entry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_accepts_bounded, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
