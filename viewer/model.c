@@ -282,35 +282,24 @@ void sl_model_revive(struct sl_sock *s)
 		s->spans[s->nspans - 1].end_ns = 0;
 }
 
-/*
- * P's hold of FD ends at TS, as HOW says. The socket ends with its last
- * holder: "closed" only if that holder closed it, open at exit if it
- * exited; then nobody holds it any more and it is done with
- * (model_retire.c). Displaced (the fd reused before its close record
- * came), it is neither: the close may yet come.
- */
-static void release(struct sl_model *m, struct sl_proc *p, int fd,
-		    uint64_t ts, enum sl_let how)
+/* P let go of a vfork copy of S unused: unless it holds S at another fd,
+ * it never held S as a program of its own. */
+static void forget_pid(struct sl_proc *p, struct sl_sock *s)
 {
-	struct sl_hold *h = sl_model_hold(p, fd);
-	struct sl_epoll *ep;
-	struct sl_sock *s;
+	uint32_t k = 0;
 
-	if (!h)
-		return;
-	ep = h->ep;
-	if (ep) {
-		drop_hold(p, h);
-		if (ep->holders && --ep->holders)
+	for (uint32_t i = 0; i < p->nfds; i++)
+		if (p->fds[i].s == s)
 			return;
-		/* A wait that returned after this close (another thread's,
-		 * or a receiver's seen before its sending) used it until
-		 * then. */
-		ep->end_ns = ts > ep->last_ns ? ts : ep->last_ns;
-		ep->closed = how == SL_LET_CLOSE;
-		return;
-	}
-	s = h->s;
+	for (uint32_t i = 0; i < s->npids; i++)
+		if (s->pids[i] != p->pid)
+			s->pids[k++] = s->pids[i];
+	s->npids = k;
+}
+
+/* P's hold H of S is gone: its counters go on S. */
+static void let_go(struct sl_proc *p, struct sl_hold *h, struct sl_sock *s)
+{
 	s->tx_bytes += h->tx_bytes;
 	s->rx_bytes += h->rx_bytes;
 	s->tx_calls += h->tx_calls;
@@ -318,10 +307,61 @@ static void release(struct sl_model *m, struct sl_proc *p, int fd,
 	s->eagain += h->eagain;
 	s->peeks += h->peeks;
 	drop_hold(p, h);
-	if (ts > s->last_ns)
+}
+
+static void release_epoll(struct sl_proc *p, struct sl_hold *h, uint64_t ts,
+			  enum sl_let how)
+{
+	struct sl_epoll *ep = h->ep;
+
+	drop_hold(p, h);
+	if (ep->holders && --ep->holders)
+		return;
+	/* A wait that returned after this close (another thread's, or a
+	 * receiver's seen before its sending) used it until then. */
+	ep->end_ns = ts > ep->last_ns ? ts : ep->last_ns;
+	ep->closed = how == SL_LET_CLOSE;
+}
+
+/*
+ * P's hold of FD ends at TS, as HOW says. The socket ends with its last
+ * holder: "closed" only if that holder closed it, open at exit if it
+ * exited; then nobody holds it any more and it is done with
+ * (model_retire.c). Displaced (the fd reused before its close record
+ * came), it is neither: the close may yet come. A vfork child's copy
+ * let go before its new image listed it ended before its parent ran
+ * again: whichever holder let go latest ended the socket.
+ */
+static void release(struct sl_model *m, struct sl_proc *p, int fd,
+		    uint64_t ts, enum sl_let how)
+{
+	struct sl_hold *h = sl_model_hold(p, fd);
+	struct sl_sock *s;
+	bool borrowed;
+
+	if (!h)
+		return;
+	if (h->ep) {
+		release_epoll(p, h, ts, how);
+		return;
+	}
+	s = h->s;
+	borrowed = h->borrowed;
+	let_go(p, h, s);
+	if (borrowed)
+		forget_pid(p, s);
+	else if (how != SL_LET_DISPLACED && ts >= s->let_ns) {
+		s->let_ns = ts;
+		s->let_how = (uint8_t)how;
+	}
+	if (ts > s->last_ns && !borrowed)
 		s->last_ns = ts;
 	if (s->holders && --s->holders)
 		return;
+	if (borrowed && s->let_ns) {
+		ts = s->let_ns;
+		how = (enum sl_let)s->let_how;
+	}
 	if (how == SL_LET_DISPLACED)
 		return;
 	if (how == SL_LET_CLOSE) {

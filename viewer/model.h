@@ -131,6 +131,10 @@ struct sl_sock {
 	uint32_t *pids;		/* every process that held it */
 	uint32_t npids, pids_cap;
 	uint32_t holders;	/* (pid, fd) pairs holding it now */
+	uint64_t let_ns;	/* the latest a holder let it go (not a vfork
+				 * child's copy, which never outlives its
+				 * parent's): when, and how (enum sl_let) */
+	uint8_t let_how;
 	uint32_t creator_pid;
 	uint32_t proc_index;	/* sl_proc.index of the creator */
 	uint32_t image;		/* which of its images: sl_proc.images */
@@ -238,6 +242,8 @@ struct sl_hold {
 	uint64_t tx_bytes, rx_bytes;
 	uint64_t tx_calls, rx_calls, eagain, peeks;
 	bool confirmed;		/* seen in the INHERIT list after exec */
+	bool borrowed;		/* a vfork child's copy, until its new image
+				 * lists it: the parent holds it meanwhile */
 };
 
 /* A loaded object of a process image: where its code is mapped. */
@@ -266,6 +272,8 @@ struct sl_proc {
 				 * its trace ended, the process did not */
 	bool pending_exec;	/* exec recorded, new image not yet seen */
 	bool awaiting_hello;	/* made from the parent's fork record */
+	bool vfork_child;	/* ... a vfork: its first hello is the image
+				 * it exec'd */
 	bool exec_inherit;	/* new image: sort its INHERIT list */
 	uint64_t exec_ns;
 	uint32_t execs;

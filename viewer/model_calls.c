@@ -413,6 +413,7 @@ static void on_inherit(struct sl_model *m, struct sl_proc *p,
 
 	if (h && h->s && h->s->inode == c->inode) {
 		h->confirmed = true;
+		h->borrowed = false;	/* the new image's own */
 		return;
 	}
 	/* Held, so alive: whoever we saw close it was not its last holder
@@ -445,7 +446,8 @@ static bool proc_call(struct sl_model *m, struct sl_proc *p,
 	case SL_CALL_FORK:
 	case SL_CALL_VFORK:
 		if (c->ret > 0 && c->ret < (1 << 30))
-			sl_model_fork(m, p, (uint32_t)c->ret, c->h.ts_ns);
+			sl_model_fork(m, p, (uint32_t)c->ret, c->h.ts_ns,
+				      c->call == SL_CALL_VFORK);
 		return true;
 	case SL_CALL_EXEC:
 		on_exec(p, c);

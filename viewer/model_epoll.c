@@ -98,6 +98,7 @@ void sl_model_epoll_call(struct sl_model *m, struct sl_proc *p,
 	case SL_CALL_INHERIT:
 		if (h && h->ep && h->ep->key == c->inode) {
 			h->confirmed = true;
+			h->borrowed = false;
 			return;
 		}
 		ep = sl_model_find_epoll(m, p, c->inode, c->fd, c->h.ts_ns);

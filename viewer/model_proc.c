@@ -112,6 +112,10 @@ void sl_model_finish_procs(struct sl_model *m)
 
 		if (!p->ended && !p->cut && p->exit_ns && !p->pending_exec)
 			proc_end(m, p, p->exit_ns);
+		else if (!p->ended && p->vfork_child && p->awaiting_hello)
+			/* It exited, or exec'd what we do not trace, before
+			 * its parent ran again. */
+			proc_end(m, p, p->start_ns);
 		else if (!p->ended)
 			count_holds(p);
 	}
@@ -170,8 +174,17 @@ static void on_hello(struct sl_model *m, struct sl_conn_map *cm,
 		conn_carries(cm, p);
 		return;
 	}
+	/* A vfork child's first word is from the image it exec'd, which
+	 * began at about its first clock reading. */
+	if (p && p->awaiting_hello && p->vfork_child && h->ppid == p->ppid) {
+		p->awaiting_hello = false;
+		p->pending_exec = true;
+		p->exec_ns = h->mono_ns && h->mono_ns < h->h.ts_ns ?
+			     h->mono_ns : h->h.ts_ns;
+	}
 	if (p && (p->pending_exec || (h->flags & SL_HELLO_EXEC))) {
 		p->pending_exec = false;
+		p->vfork_child = false;
 		p->exec_inherit = true;
 		p->ended = false;
 		p->execs++;
@@ -198,9 +211,15 @@ static void on_hello(struct sl_model *m, struct sl_conn_map *cm,
  * The parent's fork record: the child holds a copy of every fd the parent
  * holds now, whatever the parent closes next. The child's own hello may
  * come before this record (then it has listed them itself) or after.
+ *
+ * A vfork child records nothing until the image it execs says hello
+ * (without SL_HELLO_FORKED); its parent waits meanwhile, so the copies
+ * are borrowed: what the new image lists is its own from then on, what
+ * it does not list it let go before its parent ran again (model.c's
+ * release).
  */
 void sl_model_fork(struct sl_model *m, struct sl_proc *p, uint32_t pid,
-		   uint64_t ts)
+		   uint64_t ts, bool vfork)
 {
 	struct sl_proc *q = sl_model_proc(m, pid);
 
@@ -214,16 +233,22 @@ void sl_model_fork(struct sl_model *m, struct sl_proc *p, uint32_t pid,
 	q->ppid = p->pid;
 	q->start_ns = ts;
 	q->awaiting_hello = true;
+	q->vfork_child = vfork;
 	q->real_offset = p->real_offset;
 	memcpy(q->exe, p->exe, sizeof(q->exe));
 	memcpy(q->args, p->args, p->args_len);
 	q->args_len = p->args_len;
 	add_image(q);
 	for (uint32_t i = 0; i < p->nfds; i++) {
+		struct sl_hold *h = NULL;
+
 		if (p->fds[i].s)
-			sl_model_take(m, q, p->fds[i].fd, p->fds[i].s, ts);
+			h = sl_model_take(m, q, p->fds[i].fd, p->fds[i].s, ts);
 		else if (p->fds[i].ep)
-			sl_model_take_epoll(m, q, p->fds[i].fd, p->fds[i].ep);
+			h = sl_model_take_epoll(m, q, p->fds[i].fd,
+						p->fds[i].ep);
+		if (h)
+			h->borrowed = vfork;
 	}
 }
 

@@ -289,6 +289,88 @@ static void test_inherit_revives_what_parent_closed(void **state)
 	assert_int_equal(sock_of(600)->end_ns, 300);
 }
 
+/*
+ * posix_spawn as libuv or glibc do it: pid 10 makes socketpairs for the
+ * child's stdio (702 at fd 26, 703 at fd 27, close-on-exec), vforks pid
+ * 11, which dup2s 26 onto 1 and execs, recording nothing; the parent
+ * runs again and closes its copies (its vfork record comes then, stamped
+ * at the vfork). The new image lists fd 1 only. 702 is held by the child
+ * to its exit; 703 the child let go at its exec, before its parent ran
+ * again: the parent's close ended it, and the child never held it as a
+ * program of its own.
+ */
+static void spawn_child(void)
+{
+	proc(1, 10, 100);
+	new_socket(1, 26, 702, AF_UNIX, SOCK_STREAM, 110);
+	new_socket(1, 27, 703, AF_UNIX, SOCK_STREAM, 111);
+	simple(1, SL_CALL_VFORK, -1, 11, 0, 200);
+	simple(1, SL_CALL_CLOSE, 26, 0, 702, 300);
+	simple(1, SL_CALL_CLOSE, 27, 0, 703, 301);
+}
+
+static void spawned_image(uint64_t ts)
+{
+	conn(2, 11);
+	hello(2, 11, 10, 0, ts);
+	simple(2, SL_CALL_INHERIT, 1, 0, 702, ts);
+	simple(2, SL_CALL_FDS_DONE, -1, 0, 0, ts);
+}
+
+static void test_vfork_child_lets_go_at_exec(void **state)
+{
+	(void)state;
+	spawn_child();
+	assert_false(sock_of(703)->closed);	/* the child's copy */
+	spawned_image(400);
+	assert_true(sock_of(703)->closed);
+	assert_int_equal(sock_of(703)->end_ns, 301);
+	assert_int_equal(sock_of(703)->npids, 1);
+	assert_int_equal(sock_of(703)->pids[0], 10);
+	assert_false(sock_of(702)->closed);
+	assert_int_equal(sock_of(702)->npids, 2);
+	gone(2, 500, 0);
+	assert_true(sock_of(702)->open_at_exit);
+	assert_int_equal(m.nprocs, 2);
+	assert_int_equal(sl_model_proc(&m, 11)->nimages, 2);
+	assert_int_equal(m.ids, 2);
+}
+
+/* The new image's list applied before its parent's close: the same. */
+static void test_vfork_child_heard_before_close(void **state)
+{
+	(void)state;
+	proc(1, 10, 100);
+	new_socket(1, 26, 702, AF_UNIX, SOCK_STREAM, 110);
+	new_socket(1, 27, 703, AF_UNIX, SOCK_STREAM, 111);
+	simple(1, SL_CALL_VFORK, -1, 11, 0, 200);
+	spawned_image(250);
+	assert_false(sock_of(703)->closed);	/* the parent holds it */
+	assert_int_equal(sock_of(703)->npids, 1);
+	simple(1, SL_CALL_CLOSE, 26, 0, 702, 300);
+	simple(1, SL_CALL_CLOSE, 27, 0, 703, 301);
+	assert_true(sock_of(703)->closed);
+	assert_int_equal(sock_of(703)->end_ns, 301);
+	assert_false(sock_of(702)->closed);
+	simple(2, SL_CALL_CLOSE, 1, 0, 702, 600);
+	assert_true(sock_of(702)->closed);
+	assert_int_equal(sock_of(702)->end_ns, 600);
+}
+
+/* A vfork child never heard from (it exited, or exec'd something not
+ * traced): its copies end nothing. */
+static void test_vfork_child_never_heard(void **state)
+{
+	(void)state;
+	spawn_child();
+	sl_model_finish(&m);
+	assert_true(sock_of(702)->closed);
+	assert_int_equal(sock_of(702)->end_ns, 300);
+	assert_true(sock_of(703)->closed);
+	assert_int_equal(sock_of(703)->end_ns, 301);
+	assert_int_equal(sock_of(703)->npids, 1);
+}
+
 /* Peeks are counted apart from what was received. */
 static void test_peeks_apart(void **state)
 {
@@ -344,6 +426,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_handoff_epoll, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_epoll_received_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inherit_revives_what_parent_closed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vfork_child_lets_go_at_exec, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vfork_child_heard_before_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vfork_child_never_heard, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peeks_apart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_term_draws_moments, setup, teardown),
 	};
