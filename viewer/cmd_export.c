@@ -160,6 +160,9 @@ static void export_sock(FILE *f, const struct sl_model *m,
 		(unsigned long long)s->eagain);
 	if (s->peeks)
 		fprintf(f, ",\"peeks\":%llu", (unsigned long long)s->peeks);
+	/* What the preload could not see on it: its bytes are at least
+	 * those said. */
+	fprintf(f, ",\"unseen\":[%s]", s->stdio ? "\"stdio\"" : "");
 	fprintf(f, ",\"connect_failures\":%u,\"accepted\":%u,\"listener\":",
 		s->connect_failures, s->accepted);
 	if (s->listener_id)

@@ -161,6 +161,10 @@ struct sl_sock {
 	struct sl_pact *pacts;	/* the policy's actions on it */
 	uint32_t npacts, pacts_cap;
 	int8_t keepalive;	/* -1 never set, else SO_KEEPALIVE's value */
+	bool stdio;		/* a stdio stream's fd in some process (the
+				 * preload's SL_F_STDIO): what libc's stdio
+				 * moved on it, and its fclose, were not
+				 * seen; its bytes are at least those */
 	bool exec_inherited;	/* held across an exec without cloexec */
 	uint32_t exec_pid;	/* ... by this process */
 	struct sl_sample *samples;	/* counters over time */

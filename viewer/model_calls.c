@@ -495,17 +495,13 @@ static void on_setsockopt(struct sl_sock *s, const struct sl_rec_call *c)
 		s->keepalive = c->inode2 != 0;
 }
 
-void sl_model_call(struct sl_model *m, struct sl_proc *p,
-		   const struct sl_rec_call *c,
-		   const struct sl_rec_call_addr *a)
+static void apply_call(struct sl_model *m, struct sl_proc *p,
+		       const struct sl_rec_call *c,
+		       const struct sl_rec_call_addr *a)
 {
 	struct sl_hold *h = NULL;
 	struct sl_sock *s;
 
-	if (c->inode & SL_EPOLL_ID_BIT) {
-		sl_model_epoll_call(m, p, c);
-		return;
-	}
 	if (proc_call(m, p, c))
 		return;
 	if (c->call == SL_CALL_ACCEPT || c->call == SL_CALL_ACCEPT4) {
@@ -571,4 +567,21 @@ void sl_model_call(struct sl_model *m, struct sl_proc *p,
 		on_io(s, p, c, a);
 		break;
 	}
+}
+
+void sl_model_call(struct sl_model *m, struct sl_proc *p,
+		   const struct sl_rec_call *c,
+		   const struct sl_rec_call_addr *a)
+{
+	struct sl_sock *s;
+
+	if (c->inode & SL_EPOLL_ID_BIT) {
+		sl_model_epoll_call(m, p, c);
+		return;
+	}
+	apply_call(m, p, c, a);
+	/* Any record about a stdio stream's fd says so; it names the socket
+	 * by inode (a dup's, the socket both fds hold). */
+	if ((c->flags & SL_F_STDIO) && (s = sl_model_sock_by_inode(m, c->inode)))
+		s->stdio = true;
 }

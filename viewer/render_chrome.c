@@ -225,13 +225,15 @@ static void sock_track(struct out *o, const struct sl_model *m,
 	fprintf(o->f, ",\"id\":%u,\"inode\":%llu,\"family\":\"%s\","
 		"\"type\":\"%s\",\"tx_bytes\":%llu,\"rx_bytes\":%llu,"
 		"\"error\":\"%s\",\"peer\":%u,\"closed\":%s,"
-		"\"failed_calls\":%llu,\"failed_calls_shown\":%u}}", s->id,
+		"\"failed_calls\":%llu,\"failed_calls_shown\":%u,"
+		"\"bytes_unseen\":\"%s\"}}", s->id,
 		(unsigned long long)s->inode, sl_family_name(s->family),
 		sl_type_name(s->type), (unsigned long long)s->tx_bytes,
 		(unsigned long long)s->rx_bytes,
 		s->err ? sl_errno_name(s->err) : "", s->peer_id,
 		s->closed ? "true" : "false",
-		(unsigned long long)s->incs_total, s->nincs);
+		(unsigned long long)s->incs_total, s->nincs,
+		s->stdio ? "stdio" : "");
 	states(o, m, s, end);
 	async_ev(o, "e", title, s, end);
 	fputs("}", o->f);

@@ -284,6 +284,11 @@ static void draw_sock(FILE *f, const struct layout *l,
 	endpoint(ep, sizeof(ep), l, s);
 	sl_fmt_bytes(tx, sizeof(tx), s->tx_bytes);
 	sl_fmt_bytes(rx, sizeof(rx), s->rx_bytes);
+	/* At least: libc's stdio moved bytes on it unseen. */
+	if (s->stdio) {
+		strcat(tx, "+");
+		strcat(rx, "+");
+	}
 	fprintf(f, "%4u %-6s ", s->id, role_short(s->role));
 	sl_term_str(f, ep, strlen(ep), (size_t)l->ep);
 	for (int pad = l->ep - (int)strlen(ep); pad > 0; pad--)
@@ -367,13 +372,14 @@ static void draw_proc(FILE *f, const struct sl_proc *p, bool color)
 static void legend_events(FILE *f, const struct layout *l,
 			  const struct sl_model *m)
 {
-	bool inc = false, ho = false;
+	bool inc = false, ho = false, stdio = false;
 
 	for (uint32_t i = 0; i < m->nsocks; i++) {
 		inc |= m->socks[i] && m->socks[i]->nincs;
 		ho |= m->socks[i] && m->socks[i]->nhandoffs;
+		stdio |= m->socks[i] && m->socks[i]->stdio;
 	}
-	if (!inc && !ho)
+	if (!inc && !ho && !stdio)
 		return;
 	if (inc)
 		fprintf(f, "  %s blocked in a call  %s call failed or cut short, "
@@ -382,6 +388,8 @@ static void legend_events(FILE *f, const struct layout *l,
 	if (ho)
 		fprintf(f, "  %s passed to another process",
 			l->color ? "\033[1;36m@\033[0m" : "@");
+	if (stdio)
+		fputs("  B+ at least (bytes through stdio not seen)", f);
 	fputc('\n', f);
 }
 

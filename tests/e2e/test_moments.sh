@@ -5,7 +5,8 @@
 # (incidents, not its fate; audit's fd-limit), a UDP recvfrom cut short
 # by a signal (the wait and its end), a socket and an epoll instance
 # passed to another process over a socketpair (SCM_RIGHTS), peeks, and
-# a process still running when the trace ended (no GONE: open at end);
+# a process still running when the trace ended (no GONE: open at end), a
+# socket that is its stdout (bytes through stdio not seen: at least);
 # a busy listener's thousands of accepts that found the queue empty
 # (all counted, the first kept as events, how many more said).
 # Checked in export -f sockets and epoll, the view, audit, the HTML
@@ -65,6 +66,8 @@ t.conn(2, pid=20)
 t.hello(2, pid=20, ppid=10, flags=1, ts=871 * MS)
 t.call(2, "INHERIT", ts=871 * MS, fd=6, inode=700, arg0=1, arg1=1)
 t.call(2, "INHERIT", ts=871 * MS, fd=7, inode=701, arg0=1, arg1=1)
+t.call(2, "INHERIT", ts=871 * MS, fd=1, inode=950, arg0=1, arg1=1,
+       flags=0x100)                        # a stdio stream's fd
 t.call(2, "FDS_DONE", ts=871 * MS)
 t.call(2, "CLOSE", ts=872 * MS, fd=6, inode=700)
 t.call(2, "FD_RECV", ts=895 * MS, fd=10, ret=10, inode=800, inode2=701,
@@ -72,6 +75,8 @@ t.call(2, "FD_RECV", ts=895 * MS, fd=10, ret=10, inode=800, inode2=701,
 t.call(2, "FD_RECV", ts=895 * MS, fd=11, ret=11, inode=EP2, inode2=701,
        arg1=7)
 t.call(2, "COUNTERS", ts=950 * MS, fd=10, inode=800, tx=21, tx_calls=1)
+t.call(2, "COUNTERS", ts=951 * MS, fd=1, inode=950, tx=5, tx_calls=1,
+       flags=0x100)
 t.write(sys.argv[2])
 PY
 
@@ -114,6 +119,9 @@ assert (h[0]["sent_ns"], h[0]["ts_ns"]) == (890 * MS, 895 * MS), h
 assert h[0]["via"] == socks[700]["id"], h
 assert h[0]["received_on"] == socks[701]["id"], h
 assert len(eps) == 1 and eps[0]["end_ns"] is None, eps
+out = socks[950]
+assert out["unseen"] == ["stdio"] and out["tx_bytes"] == 5, out
+assert all(s["unseen"] == [] for s in socks.values() if s is not out)
 
 rows = {int(l.split()[0]): l for l in view.splitlines()
         if re.match(r"\s+\d+ ", l)}
@@ -123,6 +131,8 @@ assert "e" in bar(lst) and "EMFILE" not in rows[lst["id"]], rows[lst["id"]]
 assert "_e" in bar(udp), rows[udp["id"]]
 assert "@" in bar(p) and rows[p["id"]].rstrip().endswith("open at end")
 assert "_ blocked in a call" in view and "@ passed to another process" in view
+assert "  5B+    0B+ " in rows[out["id"]], rows[out["id"]]
+assert "B+ at least (bytes through stdio not seen)" in view, view
 
 assert "fd-limit" in audit and "EMFILE" in audit, audit
 assert re.search(r"info +never-closed +socket %d" % p["id"], audit), audit
@@ -132,8 +142,11 @@ data = json.loads(re.search(r'<script id="data" type="application/json">'
 page = {x["i"]: x for x in data["socks"]}
 assert page[srv["id"]]["ea"] == srv["error_ns"] - data["t0"], page[srv["id"]]
 assert len(page[lst["id"]]["in"]) == 2 and len(page[p["id"]]["ho"]) == 1
+assert page[out["id"]]["un"] and not page[p["id"]]["un"]
 names = {e["name"] for e in chrome if e.get("ph") == "n"}
 assert {"ECONNRESET", "EMFILE", "EINTR", "passed"} <= names, names
+assert [e["args"]["bytes_unseen"] for e in chrome if e.get("ph") == "b" and
+        e.get("args", {}).get("inode") == 950] == ["stdio"]
 print("ok")
 PY
 

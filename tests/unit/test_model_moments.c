@@ -8,6 +8,7 @@
  * them.
  */
 #include "model_records.h"
+#include "model_int.h"
 
 /* An error is where its call returned: a recv that waited 300 and got a
  * reset, not the start of `established`. */
@@ -371,6 +372,41 @@ static void test_vfork_child_never_heard(void **state)
 	assert_int_equal(sock_of(703)->npids, 1);
 }
 
+/*
+ * A socket that is a stdio stream's fd (the preload flags every record
+ * about it): bytes libc's stdio moved on it were not seen, and the view
+ * says its counts are at least those. A dup2 onto 1 is flagged for the
+ * new fd: the socket both hold.
+ */
+static void test_stdio_bytes_unseen(void **state)
+{
+	struct sl_render_opts o = { .width = 100 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	proc(1, 10, 100);
+	call(SL_CALL_INHERIT, 1, 0, 600, 100);
+	rec.c.flags = SL_F_STDIO;
+	send_rec(1);
+	new_socket(1, 5, 601, AF_INET, SOCK_STREAM, 110);
+	new_socket(1, 6, 602, AF_INET, SOCK_STREAM, 111);
+	call(SL_CALL_DUP2, 6, 2, 602, 120);
+	rec.c.flags = SL_F_STDIO;
+	send_rec(1);
+	assert_true(sock_of(600)->stdio);
+	assert_false(sock_of(601)->stdio);
+	assert_true(sock_of(602)->stdio);
+	sl_model_finish(&m);
+	f = open_memstream(&buf, &len);
+	sl_render_term(f, &m, &o);
+	fclose(f);
+	assert_non_null(strstr(buf, "0B+"));
+	assert_non_null(strstr(buf, "B+ at least"));
+	free(buf);
+}
+
 /* Peeks are counted apart from what was received. */
 static void test_peeks_apart(void **state)
 {
@@ -429,6 +465,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_vfork_child_lets_go_at_exec, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vfork_child_heard_before_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vfork_child_never_heard, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stdio_bytes_unseen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peeks_apart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_term_draws_moments, setup, teardown),
 	};
