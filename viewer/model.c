@@ -328,9 +328,10 @@ static void release_epoll(struct sl_proc *p, struct sl_hold *h, uint64_t ts,
  * holder: "closed" only if that holder closed it, open at exit if it
  * exited; then nobody holds it any more and it is done with
  * (model_retire.c). Displaced (the fd reused before its close record
- * came), it is neither: the close may yet come. A vfork child's copy
- * let go before its new image listed it ended before its parent ran
- * again: whichever holder let go latest ended the socket.
+ * came), it is neither: the close may yet come. The end is the latest
+ * of the holders' lets, whatever order they were applied in; a vfork
+ * child's copy let go before its new image listed it is none of them
+ * (it ended before its parent ran again).
  */
 static void release(struct sl_model *m, struct sl_proc *p, int fd,
 		    uint64_t ts, enum sl_let how)
@@ -358,7 +359,12 @@ static void release(struct sl_model *m, struct sl_proc *p, int fd,
 		s->last_ns = ts;
 	if (s->holders && --s->holders)
 		return;
-	if (borrowed && s->let_ns) {
+	if (how == SL_LET_DISPLACED && !borrowed)
+		return;
+	/* Records come in time order, not always: whoever let go latest
+	 * ended it (an exit known by its EXIT record, applied when its
+	 * connection's end came after another holder's close). */
+	if (s->let_ns) {
 		ts = s->let_ns;
 		how = (enum sl_let)s->let_how;
 	}

@@ -291,8 +291,11 @@ static void on_gone(struct sl_model *m, struct sl_conn_map *cm,
 		p->cut = true;
 		return;
 	}
+	/* It exited after its EXIT record, before the collector saw its
+	 * connection end. */
 	if (!p->nconns)
-		proc_end(m, p, g->h.ts_ns);
+		proc_end(m, p, p->exit_ns && p->exit_ns <= g->h.ts_ns ?
+			 p->exit_ns : g->h.ts_ns);
 }
 
 static bool is_intro(const struct sl_hdr *h)

@@ -84,6 +84,31 @@ static void test_at_exit_only_when_exited(void **state)
 	assert_true(m.procs[3]->cut);
 }
 
+/*
+ * nginx's master and worker share a socketpair end. The worker says it
+ * is exiting (EXIT at 300); the master closes its copy at 350; the
+ * collector sees the worker's connection end at 360. The worker exited
+ * first: the master's close ended the socket.
+ */
+static void test_exit_record_before_other_close(void **state)
+{
+	(void)state;
+	proc(1, 10, 100);
+	new_socket(1, 6, 600, AF_UNIX, SOCK_STREAM, 110);
+	simple(1, SL_CALL_FORK, -1, 11, 0, 120);
+	conn(2, 11);
+	hello(2, 11, 10, SL_HELLO_FORKED, 120);
+	simple(2, SL_CALL_INHERIT, 6, 0, 600, 120);
+	simple(2, SL_CALL_FDS_DONE, -1, 0, 0, 120);
+	simple(2, SL_CALL_EXIT, -1, 0, 0, 300);
+	simple(1, SL_CALL_CLOSE, 6, 0, 600, 350);
+	assert_false(sock_of(600)->closed);
+	gone(2, 360, 0);
+	assert_true(sock_of(600)->closed);
+	assert_false(sock_of(600)->open_at_exit);
+	assert_int_equal(sock_of(600)->end_ns, 350);
+}
+
 /* Pid 10 and its fork child pid 20 share a socketpair: 700 (fd 3) stays
  * with pid 10, 701 (fd 4) with pid 20. */
 static void carrier(void)
@@ -457,6 +482,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_error_has_its_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_accept_and_eintr_are_incidents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_at_exit_only_when_exited, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exit_record_before_other_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_received_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_epoll, setup, teardown),
