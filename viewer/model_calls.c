@@ -327,9 +327,12 @@ static void on_io(struct sl_sock *s, struct sl_proc *p,
 {
 	bool opt = c->call == SL_CALL_GETSOCKOPT ||
 		   c->call == SL_CALL_SETSOCKOPT || c->call == SL_CALL_COUNTERS;
+	/* Only I/O tells how a pending connect ended, not a record about
+	 * the fd (an ioctl, the preload's note of an fdopen). */
+	bool io = c->call >= SL_CALL_SEND && c->call <= SL_CALL_SENDFILE;
 
 	if (c->flags & (SL_F_FIRST_IO | SL_F_OUTCOME) ||
-	    (s->connect_pending && !opt))
+	    (s->connect_pending && io))
 		connect_outcome(s, c);
 	if (opt)
 		return;

@@ -291,6 +291,27 @@ static void test_unix_accept_first_by_time(void **state)
 	assert_int_equal(sock_of(811)->peer_id, sock_of(901)->id);
 }
 
+/*
+ * A pending connect ends with the first I/O, not with a record that is
+ * only about the fd (an ioctl, the preload's note that a stdio stream
+ * was made on it).
+ */
+static void test_pending_connect_waits_for_io(void **state)
+{
+	(void)state;
+	proc(1, 10, 100);
+	new_socket(1, 3, 600, AF_INET, SOCK_STREAM, 110);
+	call(SL_CALL_CONNECT, 3, -1, 600, 120);
+	rec.c.err = EINPROGRESS;
+	send_rec(1);
+	simple(1, SL_CALL_IOCTL, 3, 0, 600, 130);
+	assert_true(sock_of(600)->connect_pending);
+	assert_int_equal(sock_of(600)->state, SL_ST_CONNECTING);
+	simple(1, SL_CALL_SEND, 3, 5, 600, 140);
+	assert_false(sock_of(600)->connect_pending);
+	assert_int_equal(sock_of(600)->state, SL_ST_ESTABLISHED);
+}
+
 /* 0.0.0.0:PORT, as getsockname says of a socket a sendto bound. */
 static void addr_any(struct sl_addr *a, int port)
 {
@@ -338,6 +359,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unix_lost_connect_does_not_shift, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unix_accept_first_by_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_local_from_sendto, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pending_connect_waits_for_io, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
