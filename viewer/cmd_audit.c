@@ -222,7 +222,13 @@ static void audit_sock(struct audit *a, const struct sl_sock *s)
 			 "SO_KEEPALIVE", sl_role_name(s->role), dur);
 		hold(a, SEV_WARNING, "no-keepalive", &w, msg);
 	}
-	if (s->open_at_exit && !s->closed) {
+	if (s->open_at_exit && !s->closed && s->stdio) {
+		snprintf(msg, sizeof(msg), "%s socket not seen closed: its last "
+			 "holder exited holding it as a stdio stream, which "
+			 "libc may have closed (fclose) unseen",
+			 sl_role_name(s->role));
+		hold(a, SEV_INFO, "never-closed", &w, msg);
+	} else if (s->open_at_exit && !s->closed) {
 		snprintf(msg, sizeof(msg), "%s socket never closed: its last "
 			 "holder exited with it open", sl_role_name(s->role));
 		hold(a, SEV_WARNING, "never-closed", &w, msg);

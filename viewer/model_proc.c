@@ -265,8 +265,9 @@ void sl_model_fds_done(struct sl_model *m, struct sl_proc *p)
 
 		if (!h->confirmed) {
 			sl_model_release(m, p, h->fd, p->exec_ns, SL_LET_CLOSE);
-		} else if (h->s) {
-			/* It survived the exec: no close-on-exec. */
+		} else if (h->s && h->fd > 2) {
+			/* It survived the exec: no close-on-exec (as stdin,
+			 * stdout or stderr it is meant to). */
 			h->s->exec_inherited = true;
 			h->s->exec_pid = p->pid;
 		}

@@ -77,6 +77,16 @@ t.call(2, "FD_RECV", ts=895 * MS, fd=11, ret=11, inode=EP2, inode2=701,
 t.call(2, "COUNTERS", ts=950 * MS, fd=10, inode=800, tx=21, tx_calls=1)
 t.call(2, "COUNTERS", ts=951 * MS, fd=1, inode=950, tx=5, tx_calls=1,
        flags=0x100)
+# Pid 30 exits holding a socket as its stdout (libc may have fclose'd it
+# unseen), and one it never closed.
+t.conn(3, pid=30)
+t.hello(3, pid=30, ts=900 * MS)
+t.call(3, "INHERIT", ts=900 * MS, fd=1, inode=960, arg0=1, arg1=1,
+       flags=0x100)
+t.call(3, "INHERIT", ts=900 * MS, fd=4, inode=961, arg0=1, arg1=1)
+t.call(3, "FDS_DONE", ts=900 * MS)
+t.call(3, "EXIT", ts=940 * MS, ret=0)
+t.gone(3, ts=941 * MS)
 t.write(sys.argv[2])
 PY
 
@@ -121,7 +131,7 @@ assert h[0]["received_on"] == socks[701]["id"], h
 assert len(eps) == 1 and eps[0]["end_ns"] is None, eps
 out = socks[950]
 assert out["unseen"] == ["stdio"] and out["tx_bytes"] == 5, out
-assert all(s["unseen"] == [] for s in socks.values() if s is not out)
+assert all(s["unseen"] == [] for i, s in socks.items() if i not in (950, 960))
 
 rows = {int(l.split()[0]): l for l in view.splitlines()
         if re.match(r"\s+\d+ ", l)}
@@ -136,6 +146,12 @@ assert "B+ at least (bytes through stdio not seen)" in view, view
 
 assert "fd-limit" in audit and "EMFILE" in audit, audit
 assert re.search(r"info +never-closed +socket %d" % p["id"], audit), audit
+so, leak = socks[960], socks[961]
+assert so["open_at_exit"] and so["unseen"] == ["stdio"], so
+assert re.search(r"info +never-closed +socket %d.*stdio stream" % so["id"],
+                 audit), audit
+assert re.search(r"warning +never-closed +socket %d" % leak["id"], audit), \
+    audit
 
 data = json.loads(re.search(r'<script id="data" type="application/json">'
                             r'(.*?)</script>', html, re.S).group(1))

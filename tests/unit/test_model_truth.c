@@ -292,6 +292,26 @@ static void test_unix_accept_first_by_time(void **state)
 }
 
 /*
+ * An exec keeps what was not close-on-exec: a socket at fd 5 leaked into
+ * the new program; one at fd 1 is its stdout, as meant.
+ */
+static void test_exec_keeps_stdio_without_leak(void **state)
+{
+	(void)state;
+	proc(1, 10, 100);
+	new_socket(1, 1, 600, AF_UNIX, SOCK_STREAM, 110);
+	new_socket(1, 5, 601, AF_UNIX, SOCK_STREAM, 111);
+	simple(1, SL_CALL_EXEC, -1, 0, 0, 150);
+	hello(1, 10, 1, SL_HELLO_EXEC, 160);
+	simple(1, SL_CALL_INHERIT, 1, 0, 600, 160);
+	simple(1, SL_CALL_INHERIT, 5, 0, 601, 160);
+	simple(1, SL_CALL_FDS_DONE, -1, 0, 0, 160);
+	assert_false(sock_of(600)->exec_inherited);
+	assert_true(sock_of(601)->exec_inherited);
+	assert_int_equal(sock_of(601)->exec_pid, 10);
+}
+
+/*
  * A pending connect ends with the first I/O, not with a record that is
  * only about the fd (an ioctl, the preload's note that a stdio stream
  * was made on it).
@@ -360,6 +380,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unix_accept_first_by_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp_local_from_sendto, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pending_connect_waits_for_io, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_keeps_stdio_without_leak, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
