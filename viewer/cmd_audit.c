@@ -188,12 +188,9 @@ static void fd_limit(struct audit *a, const struct sl_sock *s,
 		     const struct who *w)
 {
 	char msg[400];
-	bool emfile = false, enfile = false;
+	bool emfile = s->fd_limit_fails > s->enfile_fails;
+	bool enfile = s->enfile_fails > 0;
 
-	for (uint32_t i = 0; i < s->nincs; i++) {
-		emfile |= s->incs[i].err == EMFILE;
-		enfile |= s->incs[i].err == ENFILE;
-	}
 	snprintf(msg, sizeof(msg), "accept failed %u time%s for want of a "
 		 "file descriptor (%s%s%s): connections waited in the queue",
 		 s->fd_limit_fails, s->fd_limit_fails == 1 ? "" : "s",
@@ -225,7 +222,13 @@ static void audit_sock(struct audit *a, const struct sl_sock *s)
 			 "SO_KEEPALIVE", sl_role_name(s->role), dur);
 		hold(a, SEV_WARNING, "no-keepalive", &w, msg);
 	}
-	if (s->open_at_exit && !s->closed) {
+	if (s->open_at_exit && !s->closed && s->stdio) {
+		snprintf(msg, sizeof(msg), "%s socket not seen closed: its last "
+			 "holder exited holding it as a stdio stream, which "
+			 "libc may have closed (fclose) unseen",
+			 sl_role_name(s->role));
+		hold(a, SEV_INFO, "never-closed", &w, msg);
+	} else if (s->open_at_exit && !s->closed) {
 		snprintf(msg, sizeof(msg), "%s socket never closed: its last "
 			 "holder exited with it open", sl_role_name(s->role));
 		hold(a, SEV_WARNING, "never-closed", &w, msg);

@@ -78,7 +78,8 @@ static void json_errno(FILE *f, int err)
 }
 
 /* What happened to it without being its fate: failed calls it lived
- * through, waits cut short. */
+ * through, waits cut short; the first ones the model kept, and how many
+ * more there were. */
 static void export_incidents(FILE *f, const struct sl_sock *s)
 {
 	fputs(",\"incidents\":[", f);
@@ -88,11 +89,13 @@ static void export_incidents(FILE *f, const struct sl_sock *s)
 		fprintf(f, "%s{\"call\":\"%s\",\"errno\":", i ? "," : "",
 			sl_call_name(in->call));
 		json_errno(f, in->err);
-		fprintf(f, ",\"pid\":%u,\"ts_ns\":%llu,\"dur_ns\":%llu}", in->pid,
+		fprintf(f, ",\"pid\":%u,\"tid\":%u,\"ts_ns\":%llu,"
+			"\"dur_ns\":%llu}", in->pid, in->tid,
 			(unsigned long long)in->ts,
 			(unsigned long long)in->dur_ns);
 	}
-	fputc(']', f);
+	fprintf(f, "],\"incidents_more\":%llu",
+		(unsigned long long)(s->incs_total - s->nincs));
 }
 
 static void json_u32_or_null(FILE *f, const char *key, uint32_t v)
@@ -157,6 +160,9 @@ static void export_sock(FILE *f, const struct sl_model *m,
 		(unsigned long long)s->eagain);
 	if (s->peeks)
 		fprintf(f, ",\"peeks\":%llu", (unsigned long long)s->peeks);
+	/* What the preload could not see on it: its bytes are at least
+	 * those said. */
+	fprintf(f, ",\"unseen\":[%s]", s->stdio ? "\"stdio\"" : "");
 	fprintf(f, ",\"connect_failures\":%u,\"accepted\":%u,\"listener\":",
 		s->connect_failures, s->accepted);
 	if (s->listener_id)

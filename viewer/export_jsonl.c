@@ -32,7 +32,8 @@ static void json_call_flags(FILE *f, unsigned int flags)
 {
 	static const char *const names[] = { "nonblock", "first-io", "eof",
 					     "untracked", "outcome", "value",
-					     "local-of-listener", "syscall" };
+					     "local-of-listener", "syscall",
+					     "stdio" };
 	bool first = true;
 
 	fputs(",\"flags\":[", f);

@@ -52,9 +52,10 @@ void sl_model_init(struct sl_model *m)
 	m->by_pid = sl_hash_new();
 	m->by_epoll = sl_hash_new();
 	m->by_tuple = sl_hash_new();
+	m->by_conn = sl_hash_new();
 	m->syms = sl_symcache_new();
 	if (!m->by_inode || !m->by_pid || !m->by_epoll || !m->by_tuple ||
-	    !m->syms) {
+	    !m->by_conn || !m->syms) {
 		fprintf(stderr, "%s: out of memory\n", sl_prog());
 		exit(70);
 	}
@@ -73,6 +74,9 @@ void sl_model_free(struct sl_model *m)
 		free(m->epolls[i]);
 	}
 	free(m->epolls);
+	for (uint32_t i = 0; i < m->nmerged; i++)
+		free(m->merged[i]);
+	free(m->merged);
 	free(m->unix_pending);
 	free(m->unix_srv_pending);
 	free(m->listening);
@@ -82,6 +86,7 @@ void sl_model_free(struct sl_model *m)
 	sl_hash_free(m->by_tuple);
 	for (uint32_t i = 0; i < m->nprocs; i++) {
 		free(m->procs[i]->fds);
+		sl_hash_free(m->procs[i]->fd_index);
 		free(m->procs[i]->images);
 		free(m->procs[i]->mods);
 		free(m->procs[i]);
@@ -89,6 +94,7 @@ void sl_model_free(struct sl_model *m)
 	free(m->socks);
 	free(m->procs);
 	free(m->conns);
+	sl_hash_free(m->by_conn);
 	sl_hash_free(m->by_inode);
 	sl_hash_free(m->by_pid);
 	memset(m, 0, sizeof(*m));
@@ -157,10 +163,34 @@ static void end_spans(struct sl_sock *s, uint64_t ts)
 
 struct sl_hold *sl_model_hold(struct sl_proc *p, int fd)
 {
-	if (fd < 0 || (uint32_t)fd >= p->nfds ||
-	    (!p->fds[fd].s && !p->fds[fd].ep))
+	uintptr_t i;
+
+	if (fd < 0 || !p->fd_index)
 		return NULL;
-	return &p->fds[fd];
+	i = (uintptr_t)sl_hash_get(p->fd_index, (uint64_t)fd + 1);
+	return i ? &p->fds[i - 1] : NULL;
+}
+
+static void index_hold(struct sl_proc *p, uint32_t i)
+{
+	if (sl_hash_put(p->fd_index, (uint64_t)p->fds[i].fd + 1,
+			(void *)(uintptr_t)(i + 1)) < 0) {
+		fprintf(stderr, "%s: out of memory\n", sl_prog());
+		exit(70);
+	}
+}
+
+/* Takes H out of P's holds: the last one moves into its place. */
+static void drop_hold(struct sl_proc *p, struct sl_hold *h)
+{
+	uint32_t i = (uint32_t)(h - p->fds);
+
+	sl_hash_del(p->fd_index, (uint64_t)h->fd + 1);
+	if (i != --p->nfds) {
+		*h = p->fds[p->nfds];
+		index_hold(p, i);
+	}
+	memset(&p->fds[p->nfds], 0, sizeof(*h));
 }
 
 /* A new hold of P's FD: whatever it held before is let go first. */
@@ -172,17 +202,23 @@ static struct sl_hold *new_hold(struct sl_model *m, struct sl_proc *p,
 {
 	struct sl_hold *h;
 
-	if (fd < 0 || fd > (1 << 24))
+	if (fd < 0)
 		return NULL;
+	if (!p->fd_index && !(p->fd_index = sl_hash_new())) {
+		fprintf(stderr, "%s: out of memory\n", sl_prog());
+		exit(70);
+	}
 	/* Not a close we saw: the fd was reused before its close record came
 	 * (both are stamped before their calls), which may yet come. */
 	if (sl_model_hold(p, fd))
 		release(m, p, fd, ts, SL_LET_DISPLACED);
-	p->fds = sl_model_grow(p->fds, &p->nfds, (uint32_t)fd + 1,
+	p->fds = sl_model_grow(p->fds, &p->fds_cap, p->nfds + 1,
 			       sizeof(*p->fds));
-	h = &p->fds[fd];
+	h = &p->fds[p->nfds];
 	memset(h, 0, sizeof(*h));
+	h->fd = fd;
 	h->confirmed = true;
+	index_hold(p, p->nfds++);
 	return h;
 }
 
@@ -246,43 +282,92 @@ void sl_model_revive(struct sl_sock *s)
 		s->spans[s->nspans - 1].end_ns = 0;
 }
 
-/*
- * P's hold of FD ends at TS, as HOW says. The socket ends with its last
- * holder: "closed" only if that holder closed it, open at exit if it
- * exited; then nobody holds it any more and it is done with
- * (model_retire.c). Displaced (the fd reused before its close record
- * came), it is neither: the close may yet come.
- */
-static void release(struct sl_model *m, struct sl_proc *p, int fd,
-		    uint64_t ts, enum sl_let how)
+/* P let go of a vfork copy of S unused: unless it holds S at another fd,
+ * it never held S as a program of its own. */
+static void forget_pid(struct sl_proc *p, struct sl_sock *s)
 {
-	struct sl_hold *h = sl_model_hold(p, fd);
-	struct sl_epoll *ep;
-	struct sl_sock *s;
+	uint32_t k = 0;
 
-	if (!h)
-		return;
-	ep = h->ep;
-	if (ep) {
-		memset(h, 0, sizeof(*h));
-		if (ep->holders && --ep->holders)
+	for (uint32_t i = 0; i < p->nfds; i++)
+		if (p->fds[i].s == s)
 			return;
-		ep->end_ns = ts;
-		ep->closed = how == SL_LET_CLOSE;
-		return;
-	}
-	s = h->s;
+	for (uint32_t i = 0; i < s->npids; i++)
+		if (s->pids[i] != p->pid)
+			s->pids[k++] = s->pids[i];
+	s->npids = k;
+}
+
+/* P's hold H of S is gone: its counters go on S. */
+static void let_go(struct sl_proc *p, struct sl_hold *h, struct sl_sock *s)
+{
 	s->tx_bytes += h->tx_bytes;
 	s->rx_bytes += h->rx_bytes;
 	s->tx_calls += h->tx_calls;
 	s->rx_calls += h->rx_calls;
 	s->eagain += h->eagain;
 	s->peeks += h->peeks;
-	memset(h, 0, sizeof(*h));
-	if (ts > s->last_ns)
+	drop_hold(p, h);
+}
+
+static void release_epoll(struct sl_proc *p, struct sl_hold *h, uint64_t ts,
+			  enum sl_let how)
+{
+	struct sl_epoll *ep = h->ep;
+
+	drop_hold(p, h);
+	if (ep->holders && --ep->holders)
+		return;
+	/* A wait that returned after this close (another thread's, or a
+	 * receiver's seen before its sending) used it until then. */
+	ep->end_ns = ts > ep->last_ns ? ts : ep->last_ns;
+	ep->closed = how == SL_LET_CLOSE;
+}
+
+/*
+ * P's hold of FD ends at TS, as HOW says. The socket ends with its last
+ * holder: "closed" only if that holder closed it, open at exit if it
+ * exited; then nobody holds it any more and it is done with
+ * (model_retire.c). Displaced (the fd reused before its close record
+ * came), it is neither: the close may yet come. The end is the latest
+ * of the holders' lets, whatever order they were applied in; a vfork
+ * child's copy let go before its new image listed it is none of them
+ * (it ended before its parent ran again).
+ */
+static void release(struct sl_model *m, struct sl_proc *p, int fd,
+		    uint64_t ts, enum sl_let how)
+{
+	struct sl_hold *h = sl_model_hold(p, fd);
+	struct sl_sock *s;
+	bool borrowed;
+
+	if (!h)
+		return;
+	if (h->ep) {
+		release_epoll(p, h, ts, how);
+		return;
+	}
+	s = h->s;
+	borrowed = h->borrowed;
+	let_go(p, h, s);
+	if (borrowed)
+		forget_pid(p, s);
+	else if (how != SL_LET_DISPLACED && ts >= s->let_ns) {
+		s->let_ns = ts;
+		s->let_how = (uint8_t)how;
+	}
+	if (ts > s->last_ns && !borrowed)
 		s->last_ns = ts;
 	if (s->holders && --s->holders)
 		return;
+	if (how == SL_LET_DISPLACED && !borrowed)
+		return;
+	/* Records come in time order, not always: whoever let go latest
+	 * ended it (an exit known by its EXIT record, applied when its
+	 * connection's end came after another holder's close). */
+	if (s->let_ns) {
+		ts = s->let_ns;
+		how = (enum sl_let)s->let_how;
+	}
 	if (how == SL_LET_DISPLACED)
 		return;
 	if (how == SL_LET_CLOSE) {

@@ -72,6 +72,7 @@ struct sl_incident {
 	int32_t err;
 	uint16_t call;
 	uint32_t pid;
+	uint32_t tid;
 };
 
 /* The socket passed from one process to another over a UNIX socket
@@ -84,6 +85,12 @@ struct sl_handoff {
 	uint32_t via;		/* id of the socket it was sent on, 0: unknown */
 	uint32_t received_on;	/* id of the socket it came in on, 0: unknown */
 	int to_fd;
+};
+
+/* Keys waiting in order, first in first out. */
+struct sl_keyq {
+	uint64_t *keys;
+	uint32_t n, cap;
 };
 
 #define SL_SAMPLES_KEPT 512
@@ -124,6 +131,10 @@ struct sl_sock {
 	uint32_t *pids;		/* every process that held it */
 	uint32_t npids, pids_cap;
 	uint32_t holders;	/* (pid, fd) pairs holding it now */
+	uint64_t let_ns;	/* the latest a holder let it go (not a vfork
+				 * child's copy, which never outlives its
+				 * parent's): when, and how (enum sl_let) */
+	uint8_t let_how;
 	uint32_t creator_pid;
 	uint32_t proc_index;	/* sl_proc.index of the creator */
 	uint32_t image;		/* which of its images: sl_proc.images */
@@ -150,6 +161,10 @@ struct sl_sock {
 	struct sl_pact *pacts;	/* the policy's actions on it */
 	uint32_t npacts, pacts_cap;
 	int8_t keepalive;	/* -1 never set, else SO_KEEPALIVE's value */
+	bool stdio;		/* a stdio stream's fd in some process (the
+				 * preload's SL_F_STDIO): what libc's stdio
+				 * moved on it, and its fclose, were not
+				 * seen; its bytes are at least those */
 	bool exec_inherited;	/* held across an exec without cloexec */
 	uint32_t exec_pid;	/* ... by this process */
 	struct sl_sample *samples;	/* counters over time */
@@ -157,15 +172,19 @@ struct sl_sock {
 	struct sl_evt *evts;	/* its calls, the first SL_EVENTS_KEPT */
 	uint32_t nevts, evts_cap;
 	uint64_t evts_total;
-	struct sl_incident *incs;	/* the first SL_INCIDENTS_KEPT */
-	uint32_t nincs, incs_cap;
-	uint64_t incs_total;
+	struct sl_incident *incs;	/* the first SL_INCIDENTS_KEPT, of */
+	uint32_t nincs, incs_cap;	/* which at most half accepts that */
+	uint32_t empty_accepts_kept;	/* found the queue empty (EAGAIN) */
+	uint64_t incs_total;		/* all: incs_total - nincs more */
 	uint32_t fd_limit_fails;	/* accepts that failed EMFILE/ENFILE */
+	uint32_t enfile_fails;		/* ... of them ENFILE */
 	uint64_t fd_limit_ns;		/* the first of them */
 	struct sl_handoff *handoffs;	/* the first SL_HANDOFFS_KEPT */
 	uint32_t nhandoffs, handoffs_cap;
-	uint64_t *epoll_sends;	/* carrier: epoll ids sent on it, waiting */
-	uint32_t nepoll_sends, epoll_sends_cap;	/* for the other end */
+	/* Carrier of epoll fds (model_handoff.c): the ids of the instances
+	 * sent on it, waiting for the other end's receive, and of those
+	 * received on it before their sending was seen. */
+	struct sl_keyq epoll_sends, epoll_recvs;
 	bool retire_queued;	/* finished; waiting in sl_model.retire_q */
 	bool parked;		/* finished, but something may still come for
 				 * it (model_retire.c) */
@@ -214,6 +233,8 @@ struct sl_epoll {
 	uint64_t events_unlisted;	/* beyond a record's ready list */
 	uint64_t blocked_ns;
 	uint64_t idle_polls;
+	struct sl_epoll *merged_into;	/* not NULL: this was that instance,
+					 * seen late as a hand-off's receipt */
 };
 
 /* A (pid, fd) hold on a socket or an epoll instance, with that fd's
@@ -221,9 +242,12 @@ struct sl_epoll {
 struct sl_hold {
 	struct sl_sock *s;
 	struct sl_epoll *ep;
+	int fd;
 	uint64_t tx_bytes, rx_bytes;
 	uint64_t tx_calls, rx_calls, eagain, peeks;
 	bool confirmed;		/* seen in the INHERIT list after exec */
+	bool borrowed;		/* a vfork child's copy, until its new image
+				 * lists it: the parent holds it meanwhile */
 };
 
 /* A loaded object of a process image: where its code is mapped. */
@@ -252,6 +276,8 @@ struct sl_proc {
 				 * its trace ended, the process did not */
 	bool pending_exec;	/* exec recorded, new image not yet seen */
 	bool awaiting_hello;	/* made from the parent's fork record */
+	bool vfork_child;	/* ... a vfork: its first hello is the image
+				 * it exec'd */
 	bool exec_inherit;	/* new image: sort its INHERIT list */
 	uint64_t exec_ns;
 	uint32_t execs;
@@ -266,8 +292,12 @@ struct sl_proc {
 	uint32_t nimages, images_cap;
 	struct sl_module *mods;		/* the module maps, every image's */
 	uint32_t nmods, mods_cap;
-	struct sl_hold *fds;	/* indexed by fd */
-	uint32_t nfds;
+	/* The fds it holds now, in no order: memory follows the fds used,
+	 * not the largest number a record names. */
+	struct sl_hold *fds;
+	uint32_t nfds, fds_cap;
+	struct sl_hash *fd_index;	/* fd + 1 -> index in fds + 1 */
+	uint32_t nconns;	/* collector connections carrying it now */
 };
 
 struct sl_model {
@@ -277,8 +307,13 @@ struct sl_model {
 				 * an id is then not an index */
 	uint32_t nsocks, socks_cap;
 	uint32_t ids;		/* sockets ever made: the last id */
-	struct sl_epoll **epolls;
+	struct sl_epoll **epolls;	/* in order of id; an instance found
+					 * to be another's (a hand-off seen
+					 * late) is merged and leaves */
 	uint32_t nepolls, epolls_cap;
+	uint32_t epoll_ids;		/* instances ever made: the last id */
+	struct sl_epoll **merged;	/* left the list, kept for their keys */
+	uint32_t nmerged, merged_cap;
 	struct sl_hash *by_epoll;	/* preload epoll id -> instance */
 	struct sl_symcache *syms;	/* function names, per module file:
 					 * a cache, filled while reading */
@@ -291,8 +326,9 @@ struct sl_model {
 	uint32_t nlistening, listening_cap;
 	uint64_t waits;			/* poll/select/epoll wait records */
 	uint64_t policy_actions;
-	struct sl_conn_map *conns;	/* collector connection -> process */
-	uint32_t nconns;
+	struct sl_conn_map *conns;	/* collector connections, in order */
+	uint32_t nconns, conns_cap;	/* of first sight */
+	struct sl_hash *by_conn;	/* connection -> index in conns + 1 */
 	struct sl_hash *by_inode;
 	struct sl_hash *by_pid;
 	uint64_t events;

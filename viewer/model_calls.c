@@ -23,6 +23,22 @@ static void copy_addr(struct sl_addr *dst, const struct sl_addr *src)
 		*dst = *src;
 }
 
+/* Whether A says no more than "not bound": no address, or an IP address
+ * with port 0 (getsockname of a socket the kernel has not bound yet). */
+static bool addr_unset(const struct sl_addr *a)
+{
+	sa_family_t fam;
+	uint16_t port;
+
+	if (a->len < sizeof(fam))
+		return true;
+	memcpy(&fam, a->raw, sizeof(fam));
+	if ((fam != AF_INET && fam != AF_INET6) || a->len < 4)
+		return false;
+	memcpy(&port, a->raw + 2, sizeof(port));
+	return port == 0;
+}
+
 /* The socket's fate: ERR, from a call that returned at TS. */
 static void set_err(struct sl_sock *s, int err, uint64_t ts)
 {
@@ -39,19 +55,26 @@ static void incident(struct sl_sock *s, struct sl_proc *p,
 		     const struct sl_rec_call *c)
 {
 	bool accept = c->call == SL_CALL_ACCEPT || c->call == SL_CALL_ACCEPT4;
+	bool empty = accept && (c->err == EAGAIN || c->err == EWOULDBLOCK);
 
 	if (accept && (c->err == EMFILE || c->err == ENFILE)) {
 		if (!s->fd_limit_fails++)
 			s->fd_limit_ns = c->h.ts_ns + c->dur_ns;
+		s->enfile_fails += c->err == ENFILE;
 	}
 	s->incs_total++;
-	if (s->nincs >= SL_INCIDENTS_KEPT)
+	/* A busy listener's empty queue (woken with the others, or polled)
+	 * is counted always, kept for drawing within half the room: it
+	 * must not crowd out the failures that matter. */
+	if (s->nincs >= SL_INCIDENTS_KEPT ||
+	    (empty && s->empty_accepts_kept >= SL_INCIDENTS_KEPT / 2))
 		return;
+	s->empty_accepts_kept += empty;
 	s->incs = sl_model_grow(s->incs, &s->incs_cap, s->nincs + 1,
 				sizeof(*s->incs));
 	s->incs[s->nincs++] = (struct sl_incident){
 		.ts = c->h.ts_ns, .dur_ns = c->dur_ns, .err = c->err,
-		.call = c->call, .pid = p->pid,
+		.call = c->call, .pid = p->pid, .tid = c->h.tid,
 	};
 	if (c->h.ts_ns + c->dur_ns > s->last_ns)
 		s->last_ns = c->h.ts_ns + c->dur_ns;
@@ -304,9 +327,12 @@ static void on_io(struct sl_sock *s, struct sl_proc *p,
 {
 	bool opt = c->call == SL_CALL_GETSOCKOPT ||
 		   c->call == SL_CALL_SETSOCKOPT || c->call == SL_CALL_COUNTERS;
+	/* Only I/O tells how a pending connect ended, not a record about
+	 * the fd (an ioctl, the preload's note of an fdopen). */
+	bool io = c->call >= SL_CALL_SEND && c->call <= SL_CALL_SENDFILE;
 
 	if (c->flags & (SL_F_FIRST_IO | SL_F_OUTCOME) ||
-	    (s->connect_pending && !opt))
+	    (s->connect_pending && io))
 		connect_outcome(s, c);
 	if (opt)
 		return;
@@ -325,6 +351,10 @@ static void on_io(struct sl_sock *s, struct sl_proc *p,
 		if (s->role == SL_ROLE_UNCONNECTED)
 			s->role = SL_ROLE_DATAGRAM;
 	}
+	/* A datagram socket's first sendto binds it: the kernel's choice is
+	 * on the record (getsockname after the call). */
+	if (a && !addr_unset(&a->local) && addr_unset(&s->local))
+		copy_addr(&s->local, &a->local);
 }
 
 /* A policy action goes on the timeline of the socket it acted on. */
@@ -386,6 +416,7 @@ static void on_inherit(struct sl_model *m, struct sl_proc *p,
 
 	if (h && h->s && h->s->inode == c->inode) {
 		h->confirmed = true;
+		h->borrowed = false;	/* the new image's own */
 		return;
 	}
 	/* Held, so alive: whoever we saw close it was not its last holder
@@ -418,7 +449,8 @@ static bool proc_call(struct sl_model *m, struct sl_proc *p,
 	case SL_CALL_FORK:
 	case SL_CALL_VFORK:
 		if (c->ret > 0 && c->ret < (1 << 30))
-			sl_model_fork(m, p, (uint32_t)c->ret, c->h.ts_ns);
+			sl_model_fork(m, p, (uint32_t)c->ret, c->h.ts_ns,
+				      c->call == SL_CALL_VFORK);
 		return true;
 	case SL_CALL_EXEC:
 		on_exec(p, c);
@@ -466,17 +498,13 @@ static void on_setsockopt(struct sl_sock *s, const struct sl_rec_call *c)
 		s->keepalive = c->inode2 != 0;
 }
 
-void sl_model_call(struct sl_model *m, struct sl_proc *p,
-		   const struct sl_rec_call *c,
-		   const struct sl_rec_call_addr *a)
+static void apply_call(struct sl_model *m, struct sl_proc *p,
+		       const struct sl_rec_call *c,
+		       const struct sl_rec_call_addr *a)
 {
 	struct sl_hold *h = NULL;
 	struct sl_sock *s;
 
-	if (c->inode & SL_EPOLL_ID_BIT) {
-		sl_model_epoll_call(m, p, c);
-		return;
-	}
 	if (proc_call(m, p, c))
 		return;
 	if (c->call == SL_CALL_ACCEPT || c->call == SL_CALL_ACCEPT4) {
@@ -542,4 +570,21 @@ void sl_model_call(struct sl_model *m, struct sl_proc *p,
 		on_io(s, p, c, a);
 		break;
 	}
+}
+
+void sl_model_call(struct sl_model *m, struct sl_proc *p,
+		   const struct sl_rec_call *c,
+		   const struct sl_rec_call_addr *a)
+{
+	struct sl_sock *s;
+
+	if (c->inode & SL_EPOLL_ID_BIT) {
+		sl_model_epoll_call(m, p, c);
+		return;
+	}
+	apply_call(m, p, c, a);
+	/* Any record about a stdio stream's fd says so; it names the socket
+	 * by inode (a dup's, the socket both fds hold). */
+	if ((c->flags & SL_F_STDIO) && (s = sl_model_sock_by_inode(m, c->inode)))
+		s->stdio = true;
 }

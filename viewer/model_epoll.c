@@ -25,7 +25,7 @@ static struct sl_epoll *new_epoll(struct sl_model *m, struct sl_proc *p,
 		fprintf(stderr, "%s: out of memory\n", sl_prog());
 		exit(70);
 	}
-	ep->id = m->nepolls + 1;
+	ep->id = ++m->epoll_ids;
 	ep->key = key;
 	ep->creator_pid = p->pid;
 	ep->proc_index = p->index;
@@ -44,10 +44,21 @@ static struct sl_epoll *new_epoll(struct sl_model *m, struct sl_proc *p,
 	return ep;
 }
 
+/* The instance the preload's KEY names now, or NULL: an instance merged
+ * into another (sl_model_epoll_merge) stands for that one. */
+struct sl_epoll *sl_model_epoll_of_key(const struct sl_model *m, uint64_t key)
+{
+	struct sl_epoll *ep = key ? sl_hash_get(m->by_epoll, key) : NULL;
+
+	while (ep && ep->merged_into)
+		ep = ep->merged_into;
+	return ep;
+}
+
 struct sl_epoll *sl_model_find_epoll(struct sl_model *m, struct sl_proc *p,
 				     uint64_t key, int fd, uint64_t ts)
 {
-	struct sl_epoll *ep = sl_hash_get(m->by_epoll, key);
+	struct sl_epoll *ep = sl_model_epoll_of_key(m, key);
 
 	return ep ? ep : new_epoll(m, p, key, fd, ts);
 }
@@ -87,6 +98,7 @@ void sl_model_epoll_call(struct sl_model *m, struct sl_proc *p,
 	case SL_CALL_INHERIT:
 		if (h && h->ep && h->ep->key == c->inode) {
 			h->confirmed = true;
+			h->borrowed = false;
 			return;
 		}
 		ep = sl_model_find_epoll(m, p, c->inode, c->fd, c->h.ts_ns);
@@ -243,4 +255,139 @@ void sl_model_wait(struct sl_model *m, struct sl_proc *p,
 		if (h && h->s && h->s->inode == w->ready[i].key)
 			mark(h->s, end, w->ready[i].events);
 	}
+}
+
+/* The instance of ID, or NULL: the list is in order of id, with gaps
+ * where a merged instance left it. */
+struct sl_epoll *sl_model_epoll_by_id(const struct sl_model *m, uint32_t id)
+{
+	uint32_t lo = 0, hi = m->nepolls;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (m->epolls[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->nepolls && m->epolls[lo]->id == id ? m->epolls[lo] :
+							      NULL;
+}
+
+/* S was watched by FROM, which is INTO. */
+static void rename_epoll_id(struct sl_sock *s, uint32_t from, uint32_t into)
+{
+	uint32_t k = 0;
+	bool have = false;
+
+	for (uint32_t i = 0; i < s->nepolls; i++)
+		have |= s->epolls[i] == into;
+	for (uint32_t i = 0; i < s->nepolls; i++) {
+		if (s->epolls[i] == from && have)
+			continue;
+		s->epolls[k++] = s->epolls[i] == from ? into : s->epolls[i];
+	}
+	s->nepolls = k;
+}
+
+static void move_watches(struct sl_epoll *into, const struct sl_epoll *from)
+{
+	for (uint32_t i = 0; i < from->nwatches; i++) {
+		const struct sl_watch *w = &from->watches[i];
+		uint32_t at = into->nwatches;
+
+		into->watches = sl_model_grow(into->watches, &into->watches_cap,
+					      at + 1, sizeof(*into->watches));
+		into->watches[into->nwatches++] = *w;
+		if (!w->removed_ns) {
+			sl_hash_put(into->by_fd, (uint64_t)(uint32_t)w->fd + 1,
+				    IDX(at));
+			sl_hash_put(into->by_data, DATA_KEY(w->data), IDX(at));
+		}
+		if (w->s)
+			rename_epoll_id(w->s, from->id, into->id);
+	}
+}
+
+/* Both instances' waits, in order of time, the first SL_WAITS_KEPT. */
+static void merge_waits(struct sl_epoll *into, const struct sl_epoll *from)
+{
+	uint32_t n = into->nwaits_kept + from->nwaits_kept, i = 0, j = 0;
+	struct sl_wait *w;
+
+	if (n > SL_WAITS_KEPT)
+		n = SL_WAITS_KEPT;
+	w = calloc(n ? n : 1, sizeof(*w));
+	if (!w) {
+		fprintf(stderr, "%s: out of memory\n", sl_prog());
+		exit(70);
+	}
+	for (uint32_t k = 0; k < n; k++) {
+		if (j >= from->nwaits_kept ||
+		    (i < into->nwaits_kept &&
+		     into->waits[i].ts <= from->waits[j].ts))
+			w[k] = into->waits[i++];
+		else
+			w[k] = from->waits[j++];
+	}
+	free(into->waits);
+	into->waits = w;
+	into->nwaits_kept = into->waits_cap = n;
+}
+
+/* FROM leaves the list of instances; it is kept, emptied, for the keys
+ * that still name it. */
+static void retire_merged(struct sl_model *m, struct sl_epoll *from)
+{
+	for (uint32_t i = 0; i < m->nepolls; i++) {
+		if (m->epolls[i] != from)
+			continue;
+		memmove(&m->epolls[i], &m->epolls[i + 1],
+			(m->nepolls - i - 1) * sizeof(*m->epolls));
+		m->nepolls--;
+		break;
+	}
+	free(from->watches);
+	sl_hash_free(from->by_fd);
+	sl_hash_free(from->by_data);
+	free(from->waits);
+	from->watches = NULL;
+	from->by_fd = from->by_data = NULL;
+	from->waits = NULL;
+	from->nwatches = from->nwaits_kept = 0;
+	m->merged = sl_model_grow(m->merged, &m->merged_cap, m->nmerged + 1,
+				  sizeof(*m->merged));
+	m->merged[m->nmerged++] = from;
+}
+
+/*
+ * FROM, an instance a receiver's preload named, turns out to be INTO,
+ * the instance passed to it (its sending was applied after the receipt:
+ * the sender's records came late). One instance: FROM's watches, waits
+ * and holders become INTO's, and FROM's keys name INTO from now on.
+ */
+void sl_model_epoll_merge(struct sl_model *m, struct sl_epoll *into,
+			  struct sl_epoll *from)
+{
+	if (into == from || from->merged_into)
+		return;
+	move_watches(into, from);
+	merge_waits(into, from);
+	into->waits_total += from->waits_total;
+	into->events_total += from->events_total;
+	into->events_unlisted += from->events_unlisted;
+	into->blocked_ns += from->blocked_ns;
+	into->idle_polls += from->idle_polls;
+	if (from->last_ns > into->last_ns)
+		into->last_ns = from->last_ns;
+	if (from->end_ns > into->last_ns)
+		into->last_ns = from->end_ns;
+	into->holders += from->holders;
+	for (uint32_t i = 0; i < m->nprocs; i++)
+		for (uint32_t k = 0; k < m->procs[i]->nfds; k++)
+			if (m->procs[i]->fds[k].ep == from)
+				m->procs[i]->fds[k].ep = into;
+	from->merged_into = into;
+	retire_merged(m, from);
 }

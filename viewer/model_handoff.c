@@ -11,6 +11,9 @@
  * An epoll instance has no inode to follow: the receiver's preload names
  * it anew. Each epoll fd sent on a connection waits on the sending end,
  * in order, and the first epoll fd received on the other end is that one.
+ * A receipt applied before its sending (the sender's records came late)
+ * waits on the receiving end as an instance of its own, and the sending
+ * merges it into the instance sent: one instance, its waits in both.
  *
  * Each hand-off is kept on the socket (who, when, over which socket) for
  * the timeline.
@@ -49,13 +52,53 @@ static struct sl_handoff *unsent(struct sl_sock *s)
 	return NULL;
 }
 
-static void queue_epoll(struct sl_sock *carrier, uint64_t key)
+static void push_key(struct sl_keyq *q, uint64_t key)
 {
-	carrier->epoll_sends = sl_model_grow(carrier->epoll_sends,
-					     &carrier->epoll_sends_cap,
-					     carrier->nepoll_sends + 1,
-					     sizeof(*carrier->epoll_sends));
-	carrier->epoll_sends[carrier->nepoll_sends++] = key;
+	q->keys = sl_model_grow(q->keys, &q->cap, q->n + 1, sizeof(*q->keys));
+	q->keys[q->n++] = key;
+}
+
+/* The first key waiting in Q (taken out), or 0. */
+static uint64_t pop_key(struct sl_keyq *q)
+{
+	uint64_t key;
+
+	if (!q->n)
+		return 0;
+	key = q->keys[0];
+	memmove(q->keys, q->keys + 1, --q->n * sizeof(*q->keys));
+	return key;
+}
+
+/* The other end of carrier S (socketpair, or paired connection). */
+static struct sl_sock *other_end(struct sl_model *m, const struct sl_sock *s)
+{
+	struct sl_sock *o = s ? sl_model_sock_by_inode(m, s->peer_inode) :
+			    NULL;
+
+	return o && o->peer_inode == s->inode ? o : NULL;
+}
+
+/*
+ * P sent epoll instance EP on CARRIER. If the other end already received
+ * an epoll fd that nothing sent yet, that receipt was this instance:
+ * what the receiver did with it is EP's. Otherwise the message holds EP
+ * until it is received.
+ */
+static void send_epoll(struct sl_model *m, struct sl_sock *carrier,
+		       struct sl_epoll *ep, uint64_t key)
+{
+	struct sl_sock *to = other_end(m, carrier);
+	struct sl_epoll *got = to ? sl_model_epoll_of_key(m,
+						pop_key(&to->epoll_recvs)) :
+			       NULL;
+
+	if (got) {
+		sl_model_epoll_merge(m, ep, got);
+		return;
+	}
+	ep->holders++;
+	push_key(&carrier->epoll_sends, key);
 }
 
 /*
@@ -73,11 +116,9 @@ void sl_model_fd_send(struct sl_model *m, struct sl_proc *p,
 	if (c->ret < 0 || !c->inode2)
 		return;
 	if (c->inode2 & SL_EPOLL_ID_BIT) {
-		ep = sl_hash_get(m->by_epoll, c->inode2);
-		if (!ep)
-			return;
-		ep->holders++;	/* the message holds it while in flight */
-		queue_epoll(carrier, c->inode2);
+		ep = sl_model_epoll_of_key(m, c->inode2);
+		if (ep)
+			send_epoll(m, carrier, ep, c->inode2);
 		return;
 	}
 	s = sl_model_sock_by_inode(m, c->inode2);
@@ -164,24 +205,21 @@ void sl_model_fd_recv(struct sl_model *m, struct sl_proc *p,
 /*
  * P received an epoll fd C->fd, which its preload named C->inode, on the
  * socket C->inode2: the first epoll fd sent on the other end of that
- * socket and not yet received. Unmatched, it is an instance of its own.
+ * socket and not yet received. If its sending has not been applied (the
+ * sender's records came late), it is an instance of its own until the
+ * sending comes and merges it (send_epoll).
  */
 void sl_model_fd_recv_epoll(struct sl_model *m, struct sl_proc *p,
 			    const struct sl_rec_call *c)
 {
 	struct sl_sock *on = sl_model_sock_by_inode(m, c->inode2);
-	struct sl_sock *from = on ? sl_model_sock_by_inode(m, on->peer_inode) :
-			       NULL;
+	struct sl_sock *from = other_end(m, on);
 	struct sl_epoll *ep = NULL;
 
 	if (c->ret < 0)
 		return;
-	if (from && from->nepoll_sends) {
-		ep = sl_hash_get(m->by_epoll, from->epoll_sends[0]);
-		memmove(from->epoll_sends, from->epoll_sends + 1,
-			(from->nepoll_sends - 1) * sizeof(*from->epoll_sends));
-		from->nepoll_sends--;
-	}
+	if (from)
+		ep = sl_model_epoll_of_key(m, pop_key(&from->epoll_sends));
 	if (ep) {
 		if (ep->holders)
 			ep->holders--;	/* the message's hold, given over */
@@ -189,6 +227,8 @@ void sl_model_fd_recv_epoll(struct sl_model *m, struct sl_proc *p,
 	} else {
 		ep = sl_model_find_epoll(m, p, c->inode, c->fd,
 					 c->h.ts_ns + c->dur_ns);
+		if (on)
+			push_key(&on->epoll_recvs, c->inode);
 	}
 	sl_model_take_epoll(m, p, c->fd, ep);
 }

@@ -7,6 +7,15 @@
 
 #include "model.h"
 
+/*
+ * A record flag of the preload's side that wire.h gains with it: the fd
+ * the record is about is a stdio stream's (0, 1, 2, or fdopen'd), whose
+ * bytes through libc's stdio no wrapper sees. Defined here until then.
+ */
+#ifndef SL_F_STDIO
+#define SL_F_STDIO 0x0100u
+#endif
+
 /* How a hold ends (sl_model_release). */
 enum sl_let {
 	SL_LET_CLOSE,		/* closed (or close-on-exec) */
@@ -26,9 +35,8 @@ void sl_model_release(struct sl_model *m, struct sl_proc *p, int fd,
 void sl_model_finish_procs(struct sl_model *m);
 void sl_model_counters(struct sl_hold *h, const struct sl_rec_call *c);
 void sl_model_fork(struct sl_model *m, struct sl_proc *p, uint32_t pid,
-		   uint64_t ts);
+		   uint64_t ts, bool vfork);
 void sl_model_fds_done(struct sl_model *m, struct sl_proc *p);
-struct sl_proc *sl_model_conn_proc(struct sl_model *m, uint32_t conn);
 void *sl_model_grow(void *arr, uint32_t *cap, uint32_t need, size_t elem);
 struct sl_hold *sl_model_take_epoll(struct sl_model *m, struct sl_proc *p,
 				    int fd, struct sl_epoll *ep);
@@ -55,6 +63,11 @@ void sl_model_call(struct sl_model *m, struct sl_proc *p,
 void sl_model_revive(struct sl_sock *s);
 struct sl_epoll *sl_model_find_epoll(struct sl_model *m, struct sl_proc *p,
 				     uint64_t key, int fd, uint64_t ts);
+struct sl_epoll *sl_model_epoll_of_key(const struct sl_model *m,
+					uint64_t key);
+struct sl_epoll *sl_model_epoll_by_id(const struct sl_model *m, uint32_t id);
+void sl_model_epoll_merge(struct sl_model *m, struct sl_epoll *into,
+			  struct sl_epoll *from);
 /* model_handoff.c */
 void sl_model_fd_send(struct sl_model *m, struct sl_proc *p,
 		      struct sl_sock *carrier, const struct sl_rec_call *c);

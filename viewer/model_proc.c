@@ -74,8 +74,9 @@ static struct sl_proc *new_proc(struct sl_model *m, uint32_t pid)
  * after its EXIT record). */
 static void proc_end(struct sl_model *m, struct sl_proc *p, uint64_t ts)
 {
-	for (uint32_t fd = 0; fd < p->nfds; fd++)
-		sl_model_release(m, p, (int)fd, ts, SL_LET_EXIT);
+	while (p->nfds)
+		sl_model_release(m, p, p->fds[p->nfds - 1].fd, ts,
+				 SL_LET_EXIT);
 	p->ended = true;
 	p->end_ns = ts;
 	sl_model_unpark(m);
@@ -85,8 +86,8 @@ static void proc_end(struct sl_model *m, struct sl_proc *p, uint64_t ts)
  * while P held them. */
 static void count_holds(struct sl_proc *p)
 {
-	for (uint32_t fd = 0; fd < p->nfds; fd++) {
-		struct sl_hold *h = &p->fds[fd];
+	for (uint32_t i = 0; i < p->nfds; i++) {
+		struct sl_hold *h = &p->fds[i];
 
 		if (!h->s)
 			continue;
@@ -111,23 +112,45 @@ void sl_model_finish_procs(struct sl_model *m)
 
 		if (!p->ended && !p->cut && p->exit_ns && !p->pending_exec)
 			proc_end(m, p, p->exit_ns);
+		else if (!p->ended && p->vfork_child && p->awaiting_hello)
+			/* It exited, or exec'd what we do not trace, before
+			 * its parent ran again. */
+			proc_end(m, p, p->start_ns);
 		else if (!p->ended)
 			count_holds(p);
 	}
 }
 
+/* The map of CONN, made on first sight: in a list, found through a
+ * hash, so a connection number a hostile trace makes up costs one entry,
+ * not an array that long. */
 static struct sl_conn_map *conn_slot(struct sl_model *m, uint32_t conn)
 {
-	if (!conn || conn > (1u << 26))
+	uintptr_t i;
+
+	if (!conn)
 		return NULL;
-	m->conns = sl_model_grow(m->conns, &m->nconns, conn + 1,
-			      sizeof(*m->conns));
-	return &m->conns[conn];
+	i = (uintptr_t)sl_hash_get(m->by_conn, conn);
+	if (i)
+		return &m->conns[i - 1];
+	m->conns = sl_model_grow(m->conns, &m->conns_cap, m->nconns + 1,
+				 sizeof(*m->conns));
+	if (sl_hash_put(m->by_conn, conn,
+			(void *)(uintptr_t)(m->nconns + 1)) < 0) {
+		fprintf(stderr, "%s: out of memory\n", sl_prog());
+		exit(70);
+	}
+	return &m->conns[m->nconns++];
 }
 
-struct sl_proc *sl_model_conn_proc(struct sl_model *m, uint32_t conn)
+/* CM now carries P (or nothing): each process counts its connections. */
+static void conn_carries(struct sl_conn_map *cm, struct sl_proc *p)
 {
-	return conn && conn < m->nconns ? m->conns[conn].proc : NULL;
+	if (cm->proc)
+		cm->proc->nconns--;
+	cm->proc = p;
+	if (p)
+		p->nconns++;
 }
 
 /*
@@ -143,21 +166,30 @@ static void on_hello(struct sl_model *m, struct sl_conn_map *cm,
 	struct sl_proc *p = cm->proc ? cm->proc : sl_model_proc(m, pid);
 
 	if (p && !p->ended && (h->flags & SL_HELLO_RECONNECT)) {
-		cm->proc = p;
+		conn_carries(cm, p);
 		return;
 	}
 	if (p && p->awaiting_hello && (h->flags & SL_HELLO_FORKED)) {
 		p->awaiting_hello = false;
-		cm->proc = p;
+		conn_carries(cm, p);
 		return;
+	}
+	/* A vfork child's first word is from the image it exec'd, which
+	 * began at about its first clock reading. */
+	if (p && p->awaiting_hello && p->vfork_child && h->ppid == p->ppid) {
+		p->awaiting_hello = false;
+		p->pending_exec = true;
+		p->exec_ns = h->mono_ns && h->mono_ns < h->h.ts_ns ?
+			     h->mono_ns : h->h.ts_ns;
 	}
 	if (p && (p->pending_exec || (h->flags & SL_HELLO_EXEC))) {
 		p->pending_exec = false;
+		p->vfork_child = false;
 		p->exec_inherit = true;
 		p->ended = false;
 		p->execs++;
-		for (uint32_t fd = 0; fd < p->nfds; fd++)
-			p->fds[fd].confirmed = false;
+		for (uint32_t i = 0; i < p->nfds; i++)
+			p->fds[i].confirmed = false;
 	} else {
 		if (p && !p->ended)
 			proc_end(m, p, h->h.ts_ns);
@@ -172,16 +204,22 @@ static void on_hello(struct sl_model *m, struct sl_conn_map *cm,
 	memcpy(p->args, h->args, h->args_len);
 	p->args_len = h->args_len;
 	add_image(p);
-	cm->proc = p;
+	conn_carries(cm, p);
 }
 
 /*
  * The parent's fork record: the child holds a copy of every fd the parent
  * holds now, whatever the parent closes next. The child's own hello may
  * come before this record (then it has listed them itself) or after.
+ *
+ * A vfork child records nothing until the image it execs says hello
+ * (without SL_HELLO_FORKED); its parent waits meanwhile, so the copies
+ * are borrowed: what the new image lists is its own from then on, what
+ * it does not list it let go before its parent ran again (model.c's
+ * release).
  */
 void sl_model_fork(struct sl_model *m, struct sl_proc *p, uint32_t pid,
-		   uint64_t ts)
+		   uint64_t ts, bool vfork)
 {
 	struct sl_proc *q = sl_model_proc(m, pid);
 
@@ -195,16 +233,22 @@ void sl_model_fork(struct sl_model *m, struct sl_proc *p, uint32_t pid,
 	q->ppid = p->pid;
 	q->start_ns = ts;
 	q->awaiting_hello = true;
+	q->vfork_child = vfork;
 	q->real_offset = p->real_offset;
 	memcpy(q->exe, p->exe, sizeof(q->exe));
 	memcpy(q->args, p->args, p->args_len);
 	q->args_len = p->args_len;
 	add_image(q);
-	for (uint32_t fd = 0; fd < p->nfds; fd++) {
-		if (p->fds[fd].s)
-			sl_model_take(m, q, (int)fd, p->fds[fd].s, ts);
-		else if (p->fds[fd].ep)
-			sl_model_take_epoll(m, q, (int)fd, p->fds[fd].ep);
+	for (uint32_t i = 0; i < p->nfds; i++) {
+		struct sl_hold *h = NULL;
+
+		if (p->fds[i].s)
+			h = sl_model_take(m, q, p->fds[i].fd, p->fds[i].s, ts);
+		else if (p->fds[i].ep)
+			h = sl_model_take_epoll(m, q, p->fds[i].fd,
+						p->fds[i].ep);
+		if (h)
+			h->borrowed = vfork;
 	}
 }
 
@@ -214,13 +258,16 @@ void sl_model_fds_done(struct sl_model *m, struct sl_proc *p)
 	if (!p->exec_inherit)
 		return;
 	p->exec_inherit = false;
-	for (uint32_t fd = 0; fd < p->nfds; fd++) {
-		struct sl_hold *h = sl_model_hold(p, (int)fd);
+	/* Backwards: a release moves the last hold into its place, one
+	 * already seen. */
+	for (uint32_t i = p->nfds; i-- > 0;) {
+		struct sl_hold *h = &p->fds[i];
 
-		if (h && !h->confirmed) {
-			sl_model_release(m, p, (int)fd, p->exec_ns, SL_LET_CLOSE);
-		} else if (h && h->s) {
-			/* It survived the exec: no close-on-exec. */
+		if (!h->confirmed) {
+			sl_model_release(m, p, h->fd, p->exec_ns, SL_LET_CLOSE);
+		} else if (h->s && h->fd > 2) {
+			/* It survived the exec: no close-on-exec (as stdin,
+			 * stdout or stderr it is meant to). */
 			h->s->exec_inherited = true;
 			h->s->exec_pid = p->pid;
 		}
@@ -234,7 +281,7 @@ static void on_gone(struct sl_model *m, struct sl_conn_map *cm,
 
 	if (g->bad_records)
 		m->bad_conns++;
-	cm->proc = NULL;
+	conn_carries(cm, NULL);
 	/* An exec closed the old image's connection; the process lives on
 	 * in its new image, whose hello may still come. */
 	if (!p || p->ended || p->pending_exec)
@@ -245,10 +292,11 @@ static void on_gone(struct sl_model *m, struct sl_conn_map *cm,
 		p->cut = true;
 		return;
 	}
-	for (uint32_t c = 0; c < m->nconns; c++)
-		if (m->conns[c].proc == p)
-			return;
-	proc_end(m, p, g->h.ts_ns);
+	/* It exited after its EXIT record, before the collector saw its
+	 * connection end. */
+	if (!p->nconns)
+		proc_end(m, p, p->exit_ns && p->exit_ns <= g->h.ts_ns ?
+			 p->exit_ns : g->h.ts_ns);
 }
 
 static bool is_intro(const struct sl_hdr *h)
@@ -283,7 +331,7 @@ void sl_model_record(void *model, uint32_t conn, const struct sl_hdr *h)
 	switch (h->type) {
 	case SL_REC_CONN:
 		cm->pid = ((const struct sl_rec_conn *)h)->pid;
-		cm->proc = NULL;
+		conn_carries(cm, NULL);
 		break;
 	case SL_REC_HELLO:
 		on_hello(m, cm, (const struct sl_rec_hello *)h);

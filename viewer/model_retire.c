@@ -40,7 +40,8 @@ void sl_model_sock_free(struct sl_sock *s)
 	free(s->evts);
 	free(s->incs);
 	free(s->handoffs);
-	free(s->epoll_sends);
+	free(s->epoll_sends.keys);
+	free(s->epoll_recvs.keys);
 	free(s);
 }
 
@@ -59,12 +60,10 @@ void sl_model_retire_later(struct sl_model *m, struct sl_sock *s)
 static void forget_watches(struct sl_model *m, const struct sl_sock *s)
 {
 	for (uint32_t i = 0; i < s->nepolls; i++) {
-		uint32_t id = s->epolls[i];
-		struct sl_epoll *ep;
+		struct sl_epoll *ep = sl_model_epoll_by_id(m, s->epolls[i]);
 
-		if (!id || id > m->nepolls)
+		if (!ep)
 			continue;
-		ep = m->epolls[id - 1];
 		for (uint32_t w = 0; w < ep->nwatches; w++)
 			if (ep->watches[w].s == s)
 				ep->watches[w].s = NULL;

@@ -137,8 +137,10 @@ static void instant(struct out *o, const struct sl_model *m,
 	if (in->inc) {
 		async_ev(o, "n", sl_errno_name(in->inc->err), s, in->ts);
 		fprintf(o->f, ",\"args\":{\"call\":\"%s\",\"waited_ns\":%llu,"
-			"\"pid\":%u,\"fate\":false}}", sl_call_name(in->inc->call),
-			(unsigned long long)in->inc->dur_ns, in->inc->pid);
+			"\"pid\":%u,\"tid\":%u,\"fate\":false}}",
+			sl_call_name(in->inc->call),
+			(unsigned long long)in->inc->dur_ns, in->inc->pid,
+			in->inc->tid);
 		return;
 	}
 	if (in->ho) {
@@ -222,12 +224,16 @@ static void sock_track(struct out *o, const struct sl_model *m,
 	sl_json_str(o->f, caller, strlen(caller));
 	fprintf(o->f, ",\"id\":%u,\"inode\":%llu,\"family\":\"%s\","
 		"\"type\":\"%s\",\"tx_bytes\":%llu,\"rx_bytes\":%llu,"
-		"\"error\":\"%s\",\"peer\":%u,\"closed\":%s}}", s->id,
+		"\"error\":\"%s\",\"peer\":%u,\"closed\":%s,"
+		"\"failed_calls\":%llu,\"failed_calls_shown\":%u,"
+		"\"bytes_unseen\":\"%s\"}}", s->id,
 		(unsigned long long)s->inode, sl_family_name(s->family),
 		sl_type_name(s->type), (unsigned long long)s->tx_bytes,
 		(unsigned long long)s->rx_bytes,
 		s->err ? sl_errno_name(s->err) : "", s->peer_id,
-		s->closed ? "true" : "false");
+		s->closed ? "true" : "false",
+		(unsigned long long)s->incs_total, s->nincs,
+		s->stdio ? "stdio" : "");
 	states(o, m, s, end);
 	async_ev(o, "e", title, s, end);
 	fputs("}", o->f);

@@ -98,20 +98,22 @@ static void sock_events(struct page *pg, const struct sl_model *m,
 		(unsigned long long)(s->evts_total - s->nevts));
 }
 
-/* Incidents [start, waited, errno, call, pid] and hand-offs [received,
- * from pid, to pid, sent on (socket id), sent] (0: not seen). */
+/* Incidents [start, waited, errno, call, pid, tid] (and how many more
+ * the model counted but did not keep) and hand-offs [received, from pid,
+ * to pid, sent on (socket id), sent] (0: not seen). */
 static void sock_moments(struct page *pg, const struct sl_sock *s)
 {
 	fputs(",\"in\":[", pg->f);
 	for (uint32_t i = 0; i < s->nincs; i++) {
 		const struct sl_incident *in = &s->incs[i];
 
-		fprintf(pg->f, "%s[%llu,%llu,\"%s\",%u,%u]", i ? "," : "",
+		fprintf(pg->f, "%s[%llu,%llu,\"%s\",%u,%u,%u]", i ? "," : "",
 			(unsigned long long)rel(pg, in->ts),
 			(unsigned long long)in->dur_ns, sl_errno_name(in->err),
-			in->call, in->pid);
+			in->call, in->pid, in->tid);
 	}
-	fputs("],\"ho\":[", pg->f);
+	fprintf(pg->f, "],\"im\":%llu,\"ho\":[",
+		(unsigned long long)(s->incs_total - s->nincs));
 	for (uint32_t i = 0; i < s->nhandoffs; i++) {
 		const struct sl_handoff *h = &s->handoffs[i];
 
@@ -150,6 +152,7 @@ static void sock(struct page *pg, const struct sl_model *m,
 			(unsigned long long)rel(pg, err_at));
 	else
 		fputs("null", pg->f);
+	fprintf(pg->f, ",\"un\":%s", s->stdio ? "true" : "false");
 	fprintf(pg->f, ",\"tx\":%llu,\"rx\":%llu,\"peer\":%u,\"c2a\":",
 		(unsigned long long)s->tx_bytes, (unsigned long long)s->rx_bytes,
 		s->peer_id);

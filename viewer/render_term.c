@@ -284,6 +284,11 @@ static void draw_sock(FILE *f, const struct layout *l,
 	endpoint(ep, sizeof(ep), l, s);
 	sl_fmt_bytes(tx, sizeof(tx), s->tx_bytes);
 	sl_fmt_bytes(rx, sizeof(rx), s->rx_bytes);
+	/* At least: libc's stdio moved bytes on it unseen. */
+	if (s->stdio) {
+		strcat(tx, "+");
+		strcat(rx, "+");
+	}
 	fprintf(f, "%4u %-6s ", s->id, role_short(s->role));
 	sl_term_str(f, ep, strlen(ep), (size_t)l->ep);
 	for (int pad = l->ep - (int)strlen(ep); pad > 0; pad--)
@@ -367,13 +372,14 @@ static void draw_proc(FILE *f, const struct sl_proc *p, bool color)
 static void legend_events(FILE *f, const struct layout *l,
 			  const struct sl_model *m)
 {
-	bool inc = false, ho = false;
+	bool inc = false, ho = false, stdio = false;
 
 	for (uint32_t i = 0; i < m->nsocks; i++) {
 		inc |= m->socks[i] && m->socks[i]->nincs;
 		ho |= m->socks[i] && m->socks[i]->nhandoffs;
+		stdio |= m->socks[i] && m->socks[i]->stdio;
 	}
-	if (!inc && !ho)
+	if (!inc && !ho && !stdio)
 		return;
 	if (inc)
 		fprintf(f, "  %s blocked in a call  %s call failed or cut short, "
@@ -382,6 +388,8 @@ static void legend_events(FILE *f, const struct layout *l,
 	if (ho)
 		fprintf(f, "  %s passed to another process",
 			l->color ? "\033[1;36m@\033[0m" : "@");
+	if (stdio)
+		fputs("  B+ at least (bytes through stdio not seen)", f);
 	fputc('\n', f);
 }
 
@@ -411,6 +419,27 @@ static void legend(FILE *f, const struct layout *l, bool epolls)
 			l->color ? "\033[93m\u2503\033[0m" : "|");
 }
 
+/* Sockets with more failed calls than the model kept to draw (a busy
+ * listener's empty queue): all are counted, say so. */
+static void incidents_not_drawn(FILE *f, const struct sl_model *m)
+{
+	uint32_t noted = 0;
+
+	for (uint32_t i = 0; i < m->nsocks; i++) {
+		const struct sl_sock *s = m->socks[i];
+
+		if (!s || s->incs_total <= s->nincs)
+			continue;
+		if (noted++ < 5)
+			fprintf(f, "note: socket %u: %llu calls failed or were "
+				"cut short; the first %u are drawn\n", s->id,
+				(unsigned long long)s->incs_total, s->nincs);
+	}
+	if (noted > 5)
+		fprintf(f, "note: %u more sockets have more failed calls than "
+			"are drawn\n", noted - 5);
+}
+
 static void summary(FILE *f, const struct sl_model *m)
 {
 	char dur[32];
@@ -429,6 +458,7 @@ static void summary(FILE *f, const struct sl_model *m)
 			"records\n", (unsigned long long)m->bad_conns);
 	if (m->bad_why[0])
 		fprintf(f, "warning: bad record in the file: %s\n", m->bad_why);
+	incidents_not_drawn(f, m);
 	for (uint32_t i = 0; i < m->nprocs; i++)
 		if (m->procs[i]->dark_ns)
 			fprintf(f, "note: pid %u put itself under a seccomp "

@@ -2,11 +2,13 @@
  * Unit tests of the moments of a socket that are not states, with records
  * made by hand: errors where they happened, failed accepts and
  * interrupted waits as incidents, at-exit against open at the end of the
- * trace, sockets and epoll instances passed over SCM_RIGHTS, an inherit
+ * trace, sockets and epoll instances passed over SCM_RIGHTS (their
+ * receipt applied before or after their sending), an inherit
  * list reviving what a parent closed, peeks, and how the terminal draws
  * them.
  */
 #include "model_records.h"
+#include "model_int.h"
 
 /* An error is where its call returned: a recv that waited 300 and got a
  * reset, not the start of `established`. */
@@ -80,6 +82,31 @@ static void test_at_exit_only_when_exited(void **state)
 	assert_true(sock_of(800)->open_at_exit);
 	assert_false(sock_of(900)->open_at_exit);
 	assert_true(m.procs[3]->cut);
+}
+
+/*
+ * nginx's master and worker share a socketpair end. The worker says it
+ * is exiting (EXIT at 300); the master closes its copy at 350; the
+ * collector sees the worker's connection end at 360. The worker exited
+ * first: the master's close ended the socket.
+ */
+static void test_exit_record_before_other_close(void **state)
+{
+	(void)state;
+	proc(1, 10, 100);
+	new_socket(1, 6, 600, AF_UNIX, SOCK_STREAM, 110);
+	simple(1, SL_CALL_FORK, -1, 11, 0, 120);
+	conn(2, 11);
+	hello(2, 11, 10, SL_HELLO_FORKED, 120);
+	simple(2, SL_CALL_INHERIT, 6, 0, 600, 120);
+	simple(2, SL_CALL_FDS_DONE, -1, 0, 0, 120);
+	simple(2, SL_CALL_EXIT, -1, 0, 0, 300);
+	simple(1, SL_CALL_CLOSE, 6, 0, 600, 350);
+	assert_false(sock_of(600)->closed);
+	gone(2, 360, 0);
+	assert_true(sock_of(600)->closed);
+	assert_false(sock_of(600)->open_at_exit);
+	assert_int_equal(sock_of(600)->end_ns, 350);
 }
 
 /* Pid 10 and its fork child pid 20 share a socketpair: 700 (fd 3) stays
@@ -193,6 +220,80 @@ static void test_handoff_epoll(void **state)
 	assert_int_equal(m.epolls[0]->end_ns, 300);
 }
 
+/* A wait of pid ID's thread on the epoll instance KEY (fd EPFD) that
+ * returned DATA ready. */
+static void epoll_wait_one(uint32_t id, uint64_t key, int epfd, uint64_t data,
+			   uint64_t ts, uint64_t dur)
+{
+	union {
+		struct sl_rec_wait w;
+		uint8_t raw[sizeof(struct sl_rec_wait) + sizeof(struct sl_ready)];
+	} u;
+
+	memset(&u, 0, sizeof(u));
+	u.w.h = (struct sl_hdr){ .size = sizeof(u), .type = SL_REC_WAIT,
+				 .version = SL_WIRE_VERSION, .ts_ns = ts };
+	u.w.dur_ns = dur;
+	u.w.epoll_id = key;
+	u.w.epfd = epfd;
+	u.w.ret = 1;
+	u.w.call = SL_CALL_EPOLL_WAIT;
+	u.w.nready = 1;
+	u.w.ready[0] = (struct sl_ready){ .key = data, .events = EPOLLIN,
+					  .fd = -1 };
+	put(id, &u.w.h);
+}
+
+static void epoll_add(uint32_t id, uint64_t key, int epfd, int fd,
+		      uint64_t inode, uint64_t ts)
+{
+	struct sl_rec_epoll_ctl e = {
+		.h = { .size = sizeof(e), .type = SL_REC_EPOLL_CTL,
+		       .version = SL_WIRE_VERSION, .ts_ns = ts },
+		.epoll_id = key, .inode = inode, .data = (uint64_t)fd,
+		.epfd = epfd, .fd = fd, .op = EPOLL_CTL_ADD, .events = EPOLLIN,
+	};
+
+	put(id, &e.h);
+}
+
+/*
+ * The receiver's records applied before the sender's (they came late):
+ * the instance it received is an instance of its own until the sending
+ * comes, which makes them one: the receiver's watch and wait in it, the
+ * socket it watched naming it, its end at the receiver's close.
+ */
+static void test_handoff_epoll_received_first(void **state)
+{
+	(void)state;
+	carrier();
+	call(SL_CALL_EPOLL_CREATE, 9, 9, EP1, 110);
+	send_rec(1);
+	fd_recv(2, 7, EP2, 4, 701, 220);
+	epoll_add(2, EP2, 7, 4, 701, 230);
+	epoll_wait_one(2, EP2, 7, 4, 240, 10);
+	simple(2, SL_CALL_CLOSE, 7, 0, EP2, 300);
+	assert_int_equal(m.nepolls, 2);
+	fd_send(1, 3, 700, 9, EP1, 200);
+	simple(1, SL_CALL_CLOSE, 9, 0, EP1, 210);
+	assert_int_equal(m.nepolls, 1);
+	assert_int_equal(m.epolls[0]->creator_pid, 10);
+	assert_int_equal(m.epolls[0]->waits_total, 1);
+	assert_int_equal(m.epolls[0]->nwaits_kept, 1);
+	assert_int_equal(m.epolls[0]->nwatches, 1);
+	assert_true(m.epolls[0]->closed);
+	assert_int_equal(m.epolls[0]->end_ns, 300);
+	assert_int_equal(sock_of(701)->nepolls, 1);
+	assert_int_equal(sock_of(701)->epolls[0], m.epolls[0]->id);
+	assert_int_equal(sock_of(701)->ready_events, 1);
+	/* An instance made later gets an id of its own. */
+	call(SL_CALL_EPOLL_CREATE, 9, 9, SL_EPOLL_ID_BIT | 3, 400);
+	send_rec(1);
+	assert_int_equal(m.nepolls, 2);
+	assert_true(m.epolls[1]->id > m.epolls[0]->id);
+	assert_int_equal(m.epolls[1]->id, 3);
+}
+
 /*
  * A vfork (posix_spawn) child holds what its parent held without a fork
  * record; its new image lists it after the parent closed its copy: the
@@ -212,6 +313,123 @@ static void test_inherit_revives_what_parent_closed(void **state)
 	assert_int_equal(m.ids, 1);
 	assert_true(sock_of(600)->closed);
 	assert_int_equal(sock_of(600)->end_ns, 300);
+}
+
+/*
+ * posix_spawn as libuv or glibc do it: pid 10 makes socketpairs for the
+ * child's stdio (702 at fd 26, 703 at fd 27, close-on-exec), vforks pid
+ * 11, which dup2s 26 onto 1 and execs, recording nothing; the parent
+ * runs again and closes its copies (its vfork record comes then, stamped
+ * at the vfork). The new image lists fd 1 only. 702 is held by the child
+ * to its exit; 703 the child let go at its exec, before its parent ran
+ * again: the parent's close ended it, and the child never held it as a
+ * program of its own.
+ */
+static void spawn_child(void)
+{
+	proc(1, 10, 100);
+	new_socket(1, 26, 702, AF_UNIX, SOCK_STREAM, 110);
+	new_socket(1, 27, 703, AF_UNIX, SOCK_STREAM, 111);
+	simple(1, SL_CALL_VFORK, -1, 11, 0, 200);
+	simple(1, SL_CALL_CLOSE, 26, 0, 702, 300);
+	simple(1, SL_CALL_CLOSE, 27, 0, 703, 301);
+}
+
+static void spawned_image(uint64_t ts)
+{
+	conn(2, 11);
+	hello(2, 11, 10, 0, ts);
+	simple(2, SL_CALL_INHERIT, 1, 0, 702, ts);
+	simple(2, SL_CALL_FDS_DONE, -1, 0, 0, ts);
+}
+
+static void test_vfork_child_lets_go_at_exec(void **state)
+{
+	(void)state;
+	spawn_child();
+	assert_false(sock_of(703)->closed);	/* the child's copy */
+	spawned_image(400);
+	assert_true(sock_of(703)->closed);
+	assert_int_equal(sock_of(703)->end_ns, 301);
+	assert_int_equal(sock_of(703)->npids, 1);
+	assert_int_equal(sock_of(703)->pids[0], 10);
+	assert_false(sock_of(702)->closed);
+	assert_int_equal(sock_of(702)->npids, 2);
+	gone(2, 500, 0);
+	assert_true(sock_of(702)->open_at_exit);
+	assert_int_equal(m.nprocs, 2);
+	assert_int_equal(sl_model_proc(&m, 11)->nimages, 2);
+	assert_int_equal(m.ids, 2);
+}
+
+/* The new image's list applied before its parent's close: the same. */
+static void test_vfork_child_heard_before_close(void **state)
+{
+	(void)state;
+	proc(1, 10, 100);
+	new_socket(1, 26, 702, AF_UNIX, SOCK_STREAM, 110);
+	new_socket(1, 27, 703, AF_UNIX, SOCK_STREAM, 111);
+	simple(1, SL_CALL_VFORK, -1, 11, 0, 200);
+	spawned_image(250);
+	assert_false(sock_of(703)->closed);	/* the parent holds it */
+	assert_int_equal(sock_of(703)->npids, 1);
+	simple(1, SL_CALL_CLOSE, 26, 0, 702, 300);
+	simple(1, SL_CALL_CLOSE, 27, 0, 703, 301);
+	assert_true(sock_of(703)->closed);
+	assert_int_equal(sock_of(703)->end_ns, 301);
+	assert_false(sock_of(702)->closed);
+	simple(2, SL_CALL_CLOSE, 1, 0, 702, 600);
+	assert_true(sock_of(702)->closed);
+	assert_int_equal(sock_of(702)->end_ns, 600);
+}
+
+/* A vfork child never heard from (it exited, or exec'd something not
+ * traced): its copies end nothing. */
+static void test_vfork_child_never_heard(void **state)
+{
+	(void)state;
+	spawn_child();
+	sl_model_finish(&m);
+	assert_true(sock_of(702)->closed);
+	assert_int_equal(sock_of(702)->end_ns, 300);
+	assert_true(sock_of(703)->closed);
+	assert_int_equal(sock_of(703)->end_ns, 301);
+	assert_int_equal(sock_of(703)->npids, 1);
+}
+
+/*
+ * A socket that is a stdio stream's fd (the preload flags every record
+ * about it): bytes libc's stdio moved on it were not seen, and the view
+ * says its counts are at least those. A dup2 onto 1 is flagged for the
+ * new fd: the socket both hold.
+ */
+static void test_stdio_bytes_unseen(void **state)
+{
+	struct sl_render_opts o = { .width = 100 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	proc(1, 10, 100);
+	call(SL_CALL_INHERIT, 1, 0, 600, 100);
+	rec.c.flags = SL_F_STDIO;
+	send_rec(1);
+	new_socket(1, 5, 601, AF_INET, SOCK_STREAM, 110);
+	new_socket(1, 6, 602, AF_INET, SOCK_STREAM, 111);
+	call(SL_CALL_DUP2, 6, 2, 602, 120);
+	rec.c.flags = SL_F_STDIO;
+	send_rec(1);
+	assert_true(sock_of(600)->stdio);
+	assert_false(sock_of(601)->stdio);
+	assert_true(sock_of(602)->stdio);
+	sl_model_finish(&m);
+	f = open_memstream(&buf, &len);
+	sl_render_term(f, &m, &o);
+	fclose(f);
+	assert_non_null(strstr(buf, "0B+"));
+	assert_non_null(strstr(buf, "B+ at least"));
+	free(buf);
 }
 
 /* Peeks are counted apart from what was received. */
@@ -264,10 +482,16 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_error_has_its_time, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_accept_and_eintr_are_incidents, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_at_exit_only_when_exited, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exit_record_before_other_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_received_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_epoll, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handoff_epoll_received_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_inherit_revives_what_parent_closed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vfork_child_lets_go_at_exec, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vfork_child_heard_before_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vfork_child_never_heard, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stdio_bytes_unseen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peeks_apart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_term_draws_moments, setup, teardown),
 	};

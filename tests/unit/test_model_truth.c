@@ -3,7 +3,8 @@
  * records made by hand in the orders real programs produce: a fork
  * child's inherit list after its parent's close, a module map after the
  * sockets it names, a client that closed before its accept returned, a
- * UNIX connect never accepted. The moments that are not states are in
+ * UNIX connect never accepted, the local address a sendto bound. The
+ * moments that are not states are in
  * test_model_moments.c.
  */
 #include "model_records.h"
@@ -290,6 +291,82 @@ static void test_unix_accept_first_by_time(void **state)
 	assert_int_equal(sock_of(811)->peer_id, sock_of(901)->id);
 }
 
+/*
+ * An exec keeps what was not close-on-exec: a socket at fd 5 leaked into
+ * the new program; one at fd 1 is its stdout, as meant.
+ */
+static void test_exec_keeps_stdio_without_leak(void **state)
+{
+	(void)state;
+	proc(1, 10, 100);
+	new_socket(1, 1, 600, AF_UNIX, SOCK_STREAM, 110);
+	new_socket(1, 5, 601, AF_UNIX, SOCK_STREAM, 111);
+	simple(1, SL_CALL_EXEC, -1, 0, 0, 150);
+	hello(1, 10, 1, SL_HELLO_EXEC, 160);
+	simple(1, SL_CALL_INHERIT, 1, 0, 600, 160);
+	simple(1, SL_CALL_INHERIT, 5, 0, 601, 160);
+	simple(1, SL_CALL_FDS_DONE, -1, 0, 0, 160);
+	assert_false(sock_of(600)->exec_inherited);
+	assert_true(sock_of(601)->exec_inherited);
+	assert_int_equal(sock_of(601)->exec_pid, 10);
+}
+
+/*
+ * A pending connect ends with the first I/O, not with a record that is
+ * only about the fd (an ioctl, the preload's note that a stdio stream
+ * was made on it).
+ */
+static void test_pending_connect_waits_for_io(void **state)
+{
+	(void)state;
+	proc(1, 10, 100);
+	new_socket(1, 3, 600, AF_INET, SOCK_STREAM, 110);
+	call(SL_CALL_CONNECT, 3, -1, 600, 120);
+	rec.c.err = EINPROGRESS;
+	send_rec(1);
+	simple(1, SL_CALL_IOCTL, 3, 0, 600, 130);
+	assert_true(sock_of(600)->connect_pending);
+	assert_int_equal(sock_of(600)->state, SL_ST_CONNECTING);
+	simple(1, SL_CALL_SEND, 3, 5, 600, 140);
+	assert_false(sock_of(600)->connect_pending);
+	assert_int_equal(sock_of(600)->state, SL_ST_ESTABLISHED);
+}
+
+/* 0.0.0.0:PORT, as getsockname says of a socket a sendto bound. */
+static void addr_any(struct sl_addr *a, int port)
+{
+	addr_in(a, port);
+	((struct sockaddr_in *)(void *)a->raw)->sin_addr.s_addr = 0;
+}
+
+/*
+ * A UDP socket's first sendto binds it: the local address the kernel
+ * chose is on the record, and is the socket's; a recvfrom before it
+ * (not bound yet: port 0) says nothing.
+ */
+static void test_udp_local_from_sendto(void **state)
+{
+	struct sl_addr any;
+
+	(void)state;
+	proc(1, 10, 100);
+	new_socket(1, 3, 600, AF_INET, SOCK_DGRAM, 110);
+	failed(1, SL_CALL_RECVFROM, 3, 600, 120, 0, EINVAL);
+	with_addrs();
+	addr_any(&rec.local, 0);
+	send_rec(1);
+	assert_int_equal(sock_of(600)->local.len, 0);
+	call(SL_CALL_SENDTO, 3, 8, 600, 130);
+	with_addrs();
+	addr_in(&rec.addr, 1);
+	addr_any(&rec.local, 58279);
+	send_rec(1);
+	addr_any(&any, 58279);
+	assert_int_equal(sock_of(600)->local.len, any.len);
+	assert_memory_equal(sock_of(600)->local.raw, any.raw, any.len);
+	assert_int_equal(sock_of(600)->remote.len, any.len);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -301,6 +378,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_dual_stack_pairs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unix_lost_connect_does_not_shift, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unix_accept_first_by_time, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_udp_local_from_sendto, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pending_connect_waits_for_io, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_keeps_stdio_without_leak, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
