@@ -52,7 +52,8 @@ static const char *const other_wrapped[] = {
 	"execvpe", "execl", "execlp", "execle", "_exit", "_Exit", "syscall",
 	"prctl", "sleep", "usleep", "nanosleep", "clock_nanosleep", "pause",
 	"sigsuspend", "sigtimedwait", "sigwait", "sigwaitinfo", "wait",
-	"wait4", "waitid", "waitpid", "pthread_join",
+	"wait4", "waitid", "waitpid", "pthread_join", "setrlimit",
+	"setrlimit64", "prlimit", "prlimit64", "fdopen", "fclose",
 };
 
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))

@@ -241,10 +241,16 @@ static void jsonl_record(void *vctx, uint32_t conn, const struct sl_hdr *h)
 		sl_json_str(f, m->path, strlen(m->path));
 		break;
 	}
-	case SL_REC_DROP:
-		fprintf(f, ",\"records\":%llu",
-			(unsigned long long)((const struct sl_rec_drop *)h)->records);
+	case SL_REC_DROP: {
+		const struct sl_rec_drop *d = (const struct sl_rec_drop *)h;
+
+		fprintf(f, ",\"records\":%llu,\"reason\":\"%s\"",
+			(unsigned long long)d->records,
+			d->reason == SL_DROP_NO_FD ? "no-fd" : "unsent");
+		if (d->pid)
+			fprintf(f, ",\"child_pid\":%u", d->pid);
 		break;
+	}
 	case SL_REC_GONE:
 		fprintf(f, ",\"bad\":%s",
 			((const struct sl_rec_gone *)h)->bad_records ? "true" :

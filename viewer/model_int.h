@@ -7,15 +7,6 @@
 
 #include "model.h"
 
-/*
- * A record flag of the preload's side that wire.h gains with it: the fd
- * the record is about is a stdio stream's (0, 1, 2, or fdopen'd), whose
- * bytes through libc's stdio no wrapper sees. Defined here until then.
- */
-#ifndef SL_F_STDIO
-#define SL_F_STDIO 0x0100u
-#endif
-
 /* How a hold ends (sl_model_release). */
 enum sl_let {
 	SL_LET_CLOSE,		/* closed (or close-on-exec) */

@@ -49,6 +49,7 @@ static const char *const call_names[SL_CALL_MAX] = {
 	[SL_CALL_SANDBOX] = "seccomp",
 	[SL_CALL_FD_SEND] = "send-fd",
 	[SL_CALL_FD_RECV] = "recv-fd",
+	[SL_CALL_FDOPEN] = "fdopen",
 	[SL_CALL_GETSOCKOPT] = "getsockopt",
 	[SL_CALL_SETSOCKOPT] = "setsockopt",
 	[SL_CALL_EPOLL_CREATE] = "epoll_create",
