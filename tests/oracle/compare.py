@@ -278,10 +278,18 @@ def facts(r, m, s, l):
                     "%.6f" % w if w is not None else None,
                     "%s failed at %.6f" % (s.error[2], c.ts),
                     equal=in_window(c))
-    r.check("tx_bytes", d, s.tx, l.get("tx_bytes"))
+    # A socket the trace says is a stdio stream's ("unseen": ["stdio"]):
+    # libc's stdio moves bytes through its internal entry points, which
+    # no preload sees, and the trace claims only "at least" (README,
+    # Limits). That claim is what is checked.
+    stdio = "stdio" in (l.get("unseen") or ())
+    at_least = (lambda a, b: b is not None and a is not None and b <= a) \
+        if stdio else None
+    why = "stdio stream: socklens claims at least" if stdio else ""
+    r.check("tx_bytes", d, s.tx, l.get("tx_bytes"), why, equal=at_least)
     r.check("rx_bytes", d, s.rx, l.get("rx_bytes"),
             "%d peeks of %d bytes not counted by strace" %
-            (s.peeks, s.peek_bytes) if s.peeks else "")
+            (s.peeks, s.peek_bytes) if s.peeks else why, equal=at_least)
     for key in ("peeks", "peek_calls", "rx_peeks"):
         if key in l:
             r.check("peeks", d, s.peeks, l.get(key))
@@ -302,16 +310,20 @@ def facts(r, m, s, l):
                       _by_id(m, l.get("listener"))),
                  equal=lambda a, b: (want.get("id") if want else None) ==
                  l.get("listener"))
-    states(r, s, l, d)
+    states(r, s, l, d, stdio)
 
 
-def states(r, s, l, d):
+def states(r, s, l, d, stdio=False):
     """Every state strace's calls put S in is on socklens's timeline, and
-    the timeline runs forward."""
+    the timeline runs forward. A stdio stream's end of stream may have
+    been read through stdio, which the trace says it cannot see."""
     got = [x.get("state") for x in l.get("states") or ()]
     want = set(s.states)
     if s.how == "unseen":
         want.discard("created")
+    if stdio and "peer-closed" in want and "peer-closed" not in got:
+        r.notes.append("%s: its end of stream was read through stdio" % d)
+        want.discard("peer-closed")
     r.check("states", d, sorted(want), sorted(want & set(got)),
             "socklens has %s" % ", ".join(got) if want - set(got) else "")
     starts = [x.get("start_ns") or 0 for x in l.get("states") or ()]

@@ -148,6 +148,16 @@ class EachLieIsCaught(unittest.TestCase):
         self.assertEqual(facts_of(r), ["rx_bytes"])
         self.assertIn("1 peeks of 3 bytes", str(r.mismatches[0]))
 
+    def test_stdio_stream_claims_at_least(self):
+        # A stdio stream's bytes may be short (its stdio I/O is unseen):
+        # fewer is the trace's claim, more is still a lie.
+        r = self.lie(lambda s, r: s[2].update(tx_bytes=0,
+                                              unseen=["stdio"]))
+        self.assertEqual(facts_of(r), [])
+        r = self.lie(lambda s, r: s[2].update(tx_bytes=99,
+                                              unseen=["stdio"]))
+        self.assertEqual(facts_of(r), ["tx_bytes"])
+
     def test_wrong_pairing(self):
         r = self.lie(lambda s, r: (s[1].update(peer=None),
                                    s[2].update(peer=1)))
