@@ -23,14 +23,14 @@ endif
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.1.0)
 
-PRELOAD_SRC := $(wildcard preload/*.c)
+PRELOAD_SRC := $(wildcard preload/*.c preload/policy/*.c)
 PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/%.o)
-VIEWER_LIB_SRC := $(filter-out viewer/main.c,$(wildcard viewer/*.c))
+VIEWER_LIB_SRC := $(wildcard viewer/*/*.c)
 VIEWER_LIB_OBJ := $(VIEWER_LIB_SRC:%.c=$(BUILD)/%.o)
 VIEWER_MAIN_OBJ := $(BUILD)/viewer/main.o
 # The policy parser and matcher are shared: the preload enforces a policy,
 # the socklens command checks one before a program starts.
-POLICY_OBJ := $(filter $(BUILD)/preload/policy_%.o,$(PRELOAD_OBJ))
+POLICY_OBJ := $(filter $(BUILD)/preload/policy/%.o,$(PRELOAD_OBJ))
 SAMPLE_SRC := $(wildcard samples/*.c)
 SAMPLES := $(SAMPLE_SRC:samples/%.c=$(BUILD)/samples/%)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -77,21 +77,21 @@ $(LIBPRELOAD): $(filter-out $(BUILD)/preload/wrap_%.o,$(PRELOAD_OBJ))
 
 $(BUILD)/viewer/%.o: viewer/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Ipreload $(CFLAGS) $(WARN) $(SANFLAGS) -DSL_VERSION='"$(VERSION)"' -c $< -o $@
+	$(CC) $(CPPFLAGS) -Iviewer $(CFLAGS) $(WARN) $(SANFLAGS) -DSL_VERSION='"$(VERSION)"' -c $< -o $@
 
 # The HTML page, built into the binary as a byte array (no tool beyond od).
-$(BUILD)/viewer/page_html.c: viewer/html/page.html
+$(BUILD)/viewer/out/page_html.c: viewer/out/html/page.html
 	@mkdir -p $(dir $@)
-	@{ echo '/* Generated from viewer/html/page.html by make. */'; \
+	@{ echo '/* Generated from viewer/out/html/page.html by make. */'; \
 	  echo 'const unsigned char sl_page_html[] = {'; \
 	  od -An -v -tx1 $< | sed -e 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
 	  echo '};'; \
 	  echo "const unsigned int sl_page_html_len = $$(wc -c < $<);"; } > $@
 
-$(BUILD)/viewer/page_html.o: $(BUILD)/viewer/page_html.c
+$(BUILD)/viewer/out/page_html.o: $(BUILD)/viewer/out/page_html.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(LIBVIEW): $(VIEWER_LIB_OBJ) $(POLICY_OBJ) $(BUILD)/viewer/page_html.o
+$(LIBVIEW): $(VIEWER_LIB_OBJ) $(POLICY_OBJ) $(BUILD)/viewer/out/page_html.o
 	ar rcs $@ $^
 
 $(BIN): $(VIEWER_MAIN_OBJ) $(LIBVIEW)
@@ -129,7 +129,7 @@ demo: deps
 bench: all
 	@sh tests/bench/run.sh
 
-fuzz: all $(BUILD)/viewer/page_html.c
+fuzz: all $(BUILD)/viewer/out/page_html.c
 	@sh tests/fuzz/run.sh
 
 # The harnesses without libFuzzer, to replay tests/fuzz/regressions/.
@@ -137,7 +137,7 @@ FUZZ_NAMES := wire trace policy elf
 REPLAYS := $(FUZZ_NAMES:%=$(BUILD)/tests/replay_%)
 $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIBVIEW)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Ipreload -Iviewer $(CFLAGS) $(WARN) $(SANFLAGS) -o $@ $^ -lelf -lm
+	$(CC) $(CPPFLAGS) -Iviewer $(CFLAGS) $(WARN) $(SANFLAGS) -o $@ $^ -lelf -lm
 
 # ThreadSanitizer for the threaded tests (tests/e2e/test_tsan.sh): the
 # preload and the stress program built with it. TSan cannot ride in a

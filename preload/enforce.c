@@ -22,7 +22,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "policy.h"
+#include "socklens/policy.h"
 #include "wrap.h"
 
 static struct sl_policy pol;

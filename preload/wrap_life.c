@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "policy.h"
+#include "socklens/policy.h"
 #include "wrap.h"
 
 static uint64_t inode_of(int fd)

@@ -8,8 +8,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "elfinfo.h"
-#include "insn.h"
+#include "elf/elf.h"
+#include "elf/insn.h"
 
 /* The bytes as code: x86-64 from every offset of the first 256, the
  * calls before each end, PLT stubs; arm64 words. */

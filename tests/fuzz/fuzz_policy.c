@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "policy.h"
+#include "socklens/policy.h"
 
 static void put(void *ctx, const char *line)
 {

@@ -5,8 +5,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "model.h"
-#include "render.h"
+#include "model/model.h"
+#include "out/out.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -10,13 +10,13 @@ out=$build/fuzz
 secs=${FUZZ_SECONDS:-60}
 command -v clang >/dev/null || { echo "fuzz: clang is needed (apt-get install clang libclang-rt-14-dev)"; exit 1; }
 mkdir -p "$out"
-srcs_view=$(ls "$root"/viewer/*.c | grep -v '/main.c$')
-srcs_pol=$(ls "$root"/preload/policy_*.c)
-cflags="-g -O1 -std=c11 -D_GNU_SOURCE -I$root/include -I$root/viewer -I$root/preload -fsanitize=fuzzer,address,undefined"
+srcs_view=$(ls "$root"/viewer/*/*.c)
+srcs_pol=$(ls "$root"/preload/policy/*.c)
+cflags="-g -O1 -std=c11 -D_GNU_SOURCE -I$root/include -I$root/viewer -fsanitize=fuzzer,address,undefined"
 for name in wire trace policy elf; do
 	# shellcheck disable=SC2086
 	clang $cflags -o "$out/fuzz_$name" "$root/tests/fuzz/fuzz_$name.c" $srcs_view \
-		$srcs_pol "$build/viewer/page_html.c" -lelf -lm
+		$srcs_pol "$build/viewer/out/page_html.c" -lelf -lm
 done
 
 # Seeds: real traces, batches cut from them, the sample policies, ELF files.

@@ -21,8 +21,8 @@
 #include <sys/un.h>
 #include <cmocka.h>
 
-#include "model.h"
-#include "render.h"
+#include "model/model.h"
+#include "out/out.h"
 
 static struct sl_model m;
 

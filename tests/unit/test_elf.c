@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "elfinfo.h"
+#include "elf/elf.h"
 
 static char dir[64];
 

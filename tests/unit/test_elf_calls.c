@@ -25,8 +25,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "elfinfo.h"
-#include "insn.h"
+#include "elf/elf.h"
+#include "elf/insn.h"
 
 static char dir[64];
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "hash.h"
+#include "lib/hash.h"
 
 #define KEYS 4096
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "insn.h"
+#include "elf/insn.h"
 
 struct len_case {
 	const char *what;

@@ -17,7 +17,7 @@
 #include <sys/un.h>
 #include <cmocka.h>
 
-#include "model.h"
+#include "model/model.h"
 
 static struct sl_model m;
 

@@ -5,7 +5,7 @@
  * failed accepts are all counted and a bounded few kept.
  */
 #include "model_records.h"
-#include "model_int.h"
+#include "model/model_int.h"
 
 /*
  * A record naming fd 16 million (a hostile trace, or a program that

@@ -8,7 +8,7 @@
  * them.
  */
 #include "model_records.h"
-#include "model_int.h"
+#include "model/model_int.h"
 
 /* An error is where its call returned: a recv that waited 300 and got a
  * reset, not the start of `established`. */

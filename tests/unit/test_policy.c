@@ -16,7 +16,7 @@
 #include <sys/un.h>
 #include <cmocka.h>
 
-#include "policy.h"
+#include "socklens/policy.h"
 
 static struct sl_policy pol;
 static char err[512];

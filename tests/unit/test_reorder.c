@@ -15,7 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "reorder.h"
+#include "order/reorder.h"
 
 struct seen {
 	uint64_t n;

@@ -1,0 +1,102 @@
+/*
+ * socklens collect [-s SOCKET] [-o FILE]
+ *
+ * The collector as a process of its own, for long runs and for many
+ * programs at once: each is started with the preload and SOCKLENS_SOCKET
+ * naming this socket. Runs until SIGINT or SIGTERM, then closes the trace.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "out/out.h"
+
+static volatile sig_atomic_t stopping;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: %s collect [-s SOCKET] [-o FILE] [--live]\n"
+		"  -s SOCKET   listen here (default: a new private directory)\n"
+		"  -o FILE     write the trace here (default socklens.trace)\n"
+		"  --live      redraw the open sockets' timeline as they come\n",
+		sl_prog());
+}
+
+int sl_cmd_collect(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "live", no_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct sigaction sa = { .sa_handler = on_stop };
+	const char *sock = NULL, *out = "socklens.trace";
+	struct sl_collector col;
+	struct sl_live *live = NULL;
+	bool want_live = false;
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, "+s:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			sock = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'L':
+			want_live = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	err = sl_collector_open(&col, sock, out);
+	if (err) {
+		fprintf(stderr, "%s: collector on %s, trace %s: %s\n", sl_prog(),
+			col.sock_path[0] ? col.sock_path : "(private dir)", out,
+			strerror(-err));
+		sl_collector_close(&col);
+		return 1;
+	}
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	fprintf(stderr, "%s: collecting into %s\n"
+		"  SOCKLENS_SOCKET=%s LD_PRELOAD=.../libsocklens.so PROGRAM\n",
+		sl_prog(), out, col.sock_path);
+	if (want_live)
+		live = sl_live_new(&col, true);
+	while (!stopping) {
+		sl_collector_poll(&col, live ? 250 : 1000);
+		sl_live_tick(live);
+	}
+	sl_live_free(live);
+	sl_collector_close(&col);
+	fprintf(stderr, "%s: %llu records in %llu batches (%llu through "
+		"rings), %llu refused, %llu cut off for bad records\n",
+		sl_prog(), (unsigned long long)col.records,
+		(unsigned long long)col.batches,
+		(unsigned long long)col.ring_batches,
+		(unsigned long long)col.refused, (unsigned long long)col.bad);
+	return 0;
+}

@@ -1,0 +1,92 @@
+/*
+ * socklens view [-w COLUMNS] [--color=auto|always|never] [--callers] FILE
+ *
+ * Reads a trace into the socket model and draws the terminal timeline.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "out/out.h"
+
+/* The terminal's width, $COLUMNS, or 80. */
+int sl_term_width(FILE *f)
+{
+	struct winsize ws;
+	const char *cols = getenv("COLUMNS");
+
+	if (ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col)
+		return ws.ws_col;
+	if (cols && atoi(cols) > 0)
+		return atoi(cols);
+	return 80;
+}
+
+/* Loads PATH and draws it on F: 0, or 1 with the reason printed. */
+int sl_view_file(FILE *f, const char *path, const struct sl_render_opts *o)
+{
+	struct sl_model m;
+	int err;
+
+	sl_model_init(&m);
+	err = sl_model_load(&m, path);
+	if (!err)
+		sl_render_term(f, &m, o);
+	sl_model_free(&m);
+	return err ? 1 : 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: %s view [-w COLUMNS] [--color=auto|always|never] "
+		"[--callers] FILE\n"
+		"  --callers   name the function that made each socket\n", sl_prog());
+}
+
+int sl_cmd_view(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "width", required_argument, NULL, 'w' },
+		{ "color", required_argument, NULL, 'c' },
+		{ "callers", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct sl_render_opts o = { .width = sl_term_width(stdout),
+				    .color = sl_color_wanted(stdout) };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+w:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'w':
+			o.width = atoi(optarg);
+			break;
+		case 'c':
+			if (!strcmp(optarg, "always"))
+				o.color = true;
+			else if (!strcmp(optarg, "never"))
+				o.color = false;
+			else if (strcmp(optarg, "auto")) {
+				usage(stderr);
+				return 2;
+			}
+			break;
+		case 'C':
+			o.callers = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return 2;
+	}
+	return sl_view_file(stdout, argv[optind], &o);
+}

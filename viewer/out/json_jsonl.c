@@ -1,0 +1,293 @@
+/*
+ * export -f jsonl: one JSON object per record, streamed from the trace
+ * file in file order, for log pipelines (memory does not grow with the
+ * trace). Addresses are raw; the schema is in the README, and a field is
+ * added, never renamed.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "socklens/policy.h"
+#include "viewer.h"
+
+struct jsonl_ctx {
+	FILE *out;
+	uint32_t *pids;		/* connection number -> kernel pid */
+	uint32_t npids;
+};
+
+static void json_addr(FILE *f, const char *key, const struct sl_addr *a)
+{
+	char buf[256];
+	int n = sl_addr_format(a, buf, sizeof(buf));
+
+	fprintf(f, ",\"%s\":", key);
+	if (a->len)
+		sl_json_str(f, buf, (size_t)n);
+	else
+		fputs("null", f);
+}
+
+static void json_call_flags(FILE *f, unsigned int flags)
+{
+	static const char *const names[] = { "nonblock", "first-io", "eof",
+					     "untracked", "outcome", "value",
+					     "local-of-listener", "syscall",
+					     "stdio" };
+	bool first = true;
+
+	fputs(",\"flags\":[", f);
+	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(flags & (1u << i)))
+			continue;
+		fprintf(f, "%s\"%s\"", first ? "" : ",", names[i]);
+		first = false;
+	}
+	fputc(']', f);
+}
+
+static void jsonl_call(FILE *f, const struct sl_rec_call *c,
+		       const struct sl_rec_call_addr *a)
+{
+	fprintf(f, ",\"call\":\"%s\",\"fd\":%d,\"ret\":%lld,\"errno\":",
+		sl_call_name(c->call), c->fd, (long long)c->ret);
+	if (c->err)
+		fprintf(f, "\"%s\"", sl_errno_name(c->err));
+	else
+		fputs("null", f);
+	fprintf(f, ",\"dur_ns\":%llu,\"caller\":\"0x%llx\",\"inode\":%llu",
+		(unsigned long long)c->dur_ns, (unsigned long long)c->caller,
+		(unsigned long long)c->inode);
+	if (c->inode2)
+		fprintf(f, ",\"inode2\":%llu", (unsigned long long)c->inode2);
+	fprintf(f, ",\"arg0\":%lld,\"arg1\":%lld", (long long)c->arg0,
+		(long long)c->arg1);
+	fprintf(f, ",\"tx_bytes\":%llu,\"rx_bytes\":%llu,\"tx_calls\":%u,"
+		"\"rx_calls\":%u,\"eagain\":%u",
+		(unsigned long long)c->tx_bytes,
+		(unsigned long long)c->rx_bytes, c->tx_calls, c->rx_calls,
+		c->eagain);
+	if (c->peeks)
+		fprintf(f, ",\"peeks\":%u", c->peeks);
+	json_call_flags(f, c->flags);
+	if (a) {
+		json_addr(f, "addr", &a->addr);
+		json_addr(f, "local", &a->local);
+	}
+}
+
+static void jsonl_hello(FILE *f, const struct sl_rec_hello *h)
+{
+	fprintf(f, ",\"ppid\":%u,\"uid\":%u,\"exe\":", h->ppid, h->uid);
+	sl_json_str(f, h->exe, strlen(h->exe));
+	fputs(",\"argv\":[", f);
+	for (uint32_t off = 0; off < h->args_len;) {
+		size_t n = strnlen(h->args + off, h->args_len - off);
+
+		fputs(off ? "," : "", f);
+		sl_json_str(f, h->args + off, n);
+		off += (uint32_t)n + 1;
+	}
+	fprintf(f, "],\"mono_ns\":%llu,\"real_ns\":%llu,\"forked\":%s,"
+		"\"reconnect\":%s",
+		(unsigned long long)h->mono_ns, (unsigned long long)h->real_ns,
+		(h->flags & SL_HELLO_FORKED) ? "true" : "false",
+		(h->flags & SL_HELLO_RECONNECT) ? "true" : "false");
+}
+
+static const char *const rec_names[SL_REC_TYPE_MAX] = {
+	[SL_REC_HELLO] = "hello", [SL_REC_MODULE] = "module",
+	[SL_REC_CALL] = "call", [SL_REC_CALL_ADDR] = "call",
+	[SL_REC_DROP] = "drop", [SL_REC_CONN] = "connect",
+	[SL_REC_GONE] = "gone", [SL_REC_EPOLL_CTL] = "epoll_ctl",
+	[SL_REC_WAIT] = "wait", [SL_REC_POLICY_INFO] = "policy_info",
+	[SL_REC_POLICY] = "policy",
+};
+
+static void jsonl_policy(FILE *f, const struct sl_rec_policy *r)
+{
+	static const char *const when[SL_PW_MAX] = {
+		"create", "bind", "connect", "connected", "listen", "accept",
+		"setsockopt",
+	};
+
+	fprintf(f, ",\"fd\":%d,\"inode\":%llu,\"option\":\"%s\",\"level\":%d,"
+		"\"optname\":%d,\"action\":\"%s\",\"when\":\"%s\",\"line\":%u,"
+		"\"program_value\":%lld,\"value\":%lld,\"ret\":%d,\"errno\":",
+		r->fd, (unsigned long long)r->inode, r->opt, r->level,
+		r->optname, sl_action_names[r->action & 3], when[r->when],
+		r->line, (long long)r->prog_value, (long long)r->value, r->ret);
+	if (r->err)
+		fprintf(f, "\"%s\"", sl_errno_name(r->err));
+	else
+		fputs("null", f);
+	fprintf(f, ",\"audit\":%s,\"program_gave\":%s,\"late\":%s,"
+		"\"misfit\":%s,\"caller\":\"0x%llx\"",
+		r->flags & SL_PF_AUDIT ? "true" : "false",
+		r->flags & SL_PF_PROG ? "true" : "false",
+		r->flags & SL_PF_LATE ? "true" : "false",
+		r->flags & SL_PF_MISFIT ? "true" : "false",
+		(unsigned long long)r->caller);
+}
+
+static void jsonl_policy_info(FILE *f, const struct sl_rec_policy_info *r)
+{
+	fputs(",\"path\":", f);
+	sl_json_str(f, r->path, strlen(r->path));
+	fprintf(f, ",\"audit\":%s,\"rules\":%u,\"refused\":%s,\"message\":",
+		r->audit ? "true" : "false", r->rules, r->bad ? "true" : "false");
+	sl_json_str(f, r->message, strlen(r->message));
+}
+
+static void jsonl_epoll_ctl(FILE *f, const struct sl_rec_epoll_ctl *e)
+{
+	static const char *const ops[] = { "?", "add", "del", "mod" };
+
+	fprintf(f, ",\"epoll\":\"0x%llx\",\"epfd\":%d,\"op\":\"%s\",\"fd\":%d,"
+		"\"inode\":%llu,\"events\":%u,\"data\":\"0x%llx\",\"ret\":%d,"
+		"\"errno\":", (unsigned long long)e->epoll_id, e->epfd,
+		ops[e->op], e->fd, (unsigned long long)e->inode, e->events,
+		(unsigned long long)e->data, e->ret);
+	if (e->err)
+		fprintf(f, "\"%s\"", sl_errno_name(e->err));
+	else
+		fputs("null", f);
+	fprintf(f, ",\"caller\":\"0x%llx\"", (unsigned long long)e->caller);
+}
+
+static void jsonl_wait(FILE *f, const struct sl_rec_wait *w)
+{
+	fprintf(f, ",\"call\":\"%s\",\"ret\":%d,\"errno\":", sl_call_name(w->call),
+		w->ret);
+	if (w->err)
+		fprintf(f, "\"%s\"", sl_errno_name(w->err));
+	else
+		fputs("null", f);
+	fprintf(f, ",\"dur_ns\":%llu,\"timeout_ms\":%d,\"caller\":\"0x%llx\"",
+		(unsigned long long)w->dur_ns, w->timeout_ms,
+		(unsigned long long)w->caller);
+	if (w->epoll_id)
+		fprintf(f, ",\"epoll\":\"0x%llx\",\"epfd\":%d",
+			(unsigned long long)w->epoll_id, w->epfd);
+	fprintf(f, ",\"nfds\":%u,\"idle_polls\":%u,\"more\":%u,\"ready\":[",
+		w->nfds, w->idle_polls, w->more);
+	for (uint32_t i = 0; i < w->nready; i++) {
+		const struct sl_ready *r = &w->ready[i];
+
+		if (w->epoll_id)
+			fprintf(f, "%s{\"data\":\"0x%llx\",\"events\":%u}",
+				i ? "," : "", (unsigned long long)r->key,
+				r->events);
+		else
+			fprintf(f, "%s{\"fd\":%d,\"inode\":%llu,\"events\":%u}",
+				i ? "," : "", r->fd, (unsigned long long)r->key,
+				r->events);
+	}
+	fputc(']', f);
+}
+
+static void jsonl_record(void *vctx, uint32_t conn, const struct sl_hdr *h)
+{
+	struct jsonl_ctx *x = vctx;
+	FILE *f = x->out;
+
+	if (h->type == SL_REC_CONN && conn < (1u << 26)) {
+		if (conn >= x->npids) {
+			uint32_t n = conn * 2 + 16;
+			uint32_t *p = realloc(x->pids, n * sizeof(*p));
+
+			if (!p)
+				return;
+			memset(p + x->npids, 0, (n - x->npids) * sizeof(*p));
+			x->pids = p;
+			x->npids = n;
+		}
+		x->pids[conn] = ((const struct sl_rec_conn *)h)->pid;
+	}
+	fprintf(f, "{\"type\":\"%s\",\"ts_ns\":%llu,\"pid\":%u,\"tid\":%u",
+		rec_names[h->type], (unsigned long long)h->ts_ns,
+		conn < x->npids ? x->pids[conn] : 0, h->tid);
+	switch (h->type) {
+	case SL_REC_CALL:
+		jsonl_call(f, (const struct sl_rec_call *)h, NULL);
+		break;
+	case SL_REC_CALL_ADDR:
+		jsonl_call(f, (const struct sl_rec_call *)h,
+			   (const struct sl_rec_call_addr *)h);
+		break;
+	case SL_REC_HELLO:
+		jsonl_hello(f, (const struct sl_rec_hello *)h);
+		break;
+	case SL_REC_EPOLL_CTL:
+		jsonl_epoll_ctl(f, (const struct sl_rec_epoll_ctl *)h);
+		break;
+	case SL_REC_WAIT:
+		jsonl_wait(f, (const struct sl_rec_wait *)h);
+		break;
+	case SL_REC_POLICY:
+		jsonl_policy(f, (const struct sl_rec_policy *)h);
+		break;
+	case SL_REC_POLICY_INFO:
+		jsonl_policy_info(f, (const struct sl_rec_policy_info *)h);
+		break;
+	case SL_REC_MODULE: {
+		const struct sl_rec_module *m = (const void *)h;
+
+		fprintf(f, ",\"base\":\"0x%llx\",\"start\":\"0x%llx\","
+			"\"end\":\"0x%llx\",\"path\":",
+			(unsigned long long)m->base,
+			(unsigned long long)m->start,
+			(unsigned long long)m->end);
+		sl_json_str(f, m->path, strlen(m->path));
+		break;
+	}
+	case SL_REC_DROP: {
+		const struct sl_rec_drop *d = (const struct sl_rec_drop *)h;
+
+		fprintf(f, ",\"records\":%llu,\"reason\":\"%s\"",
+			(unsigned long long)d->records,
+			d->reason == SL_DROP_NO_FD ? "no-fd" : "unsent");
+		if (d->pid)
+			fprintf(f, ",\"child_pid\":%u", d->pid);
+		break;
+	}
+	case SL_REC_GONE:
+		fprintf(f, ",\"bad\":%s",
+			((const struct sl_rec_gone *)h)->bad_records ? "true" :
+								       "false");
+		break;
+	default:
+		break;
+	}
+	fputs("}\n", f);
+}
+
+int sl_export_jsonl(const char *path, FILE *out)
+{
+	struct jsonl_ctx x = { .out = out };
+	struct sl_reader r;
+	struct sl_frame fr;
+	const uint8_t *payload;
+	int n, err = sl_reader_open(&r, path);
+
+	if (err) {
+		fprintf(stderr, "%s: %s: %s\n", sl_prog(), path,
+			r.why[0] ? r.why : strerror(-err));
+		return 1;
+	}
+	while ((n = sl_reader_next(&r, &fr, &payload)) > 0) {
+		char why[160] = "";
+
+		sl_frame_records(fr.conn, payload, fr.len, jsonl_record, &x, why,
+				 sizeof(why));
+		if (why[0])
+			fprintf(stderr, "%s: %s: skipped a bad record: %s\n",
+				sl_prog(), path, why);
+	}
+	if (r.torn)
+		fprintf(stderr, "%s: %s: torn tail: %s; everything before it "
+			"was read\n", sl_prog(), path, r.why);
+	sl_reader_close(&r);
+	free(x.pids);
+	return n < 0 ? 1 : 0;
+}
