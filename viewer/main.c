@@ -4,7 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "viewer.h"
+#include "cmd/cmd.h"
+#include "socklens/wire.h"
 
 struct subcommand {
 	const char *name;

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "elf/elf.h"
-#include "elf/insn.h"
 
 /* The bytes as code: x86-64 from every offset of the first 256, the
  * calls before each end, PLT stubs; arm64 words. */

@@ -26,7 +26,6 @@
 #include <cmocka.h>
 
 #include "elf/elf.h"
-#include "elf/insn.h"
 
 static char dir[64];
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "lib/hash.h"
+#include "lib/lib.h"
 
 #define KEYS 4096
 

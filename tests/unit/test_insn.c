@@ -13,7 +13,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "elf/insn.h"
+#include "elf/elf.h"
+
 
 struct len_case {
 	const char *what;

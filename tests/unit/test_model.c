@@ -17,7 +17,9 @@
 #include <sys/un.h>
 #include <cmocka.h>
 
+#include "file/trace.h"
 #include "model/model.h"
+#include "out/out.h"
 
 static struct sl_model m;
 

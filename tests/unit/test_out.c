@@ -13,7 +13,7 @@
 #include <sys/un.h>
 #include <cmocka.h>
 
-#include "viewer.h"
+#include "out/out.h"
 
 static char *json(const char *s, size_t len)
 {

@@ -23,7 +23,7 @@
 #include <socklens/ring.h>
 
 #include "preload.h"
-#include "viewer.h"
+#include "intake/intake.h"
 
 #define TS0 (1000ull * 1000 * 1000 * 1000)
 

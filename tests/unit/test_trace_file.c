@@ -12,7 +12,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "viewer.h"
+#include "file/trace.h"
+#include "intake/intake.h"
 
 static char path[64];
 

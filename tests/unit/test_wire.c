@@ -12,7 +12,7 @@
 #include <sys/socket.h>
 #include <cmocka.h>
 
-#include "viewer.h"
+#include "intake/intake.h"
 
 static uint64_t buf[SL_BATCH_MAX / 8];
 

@@ -27,7 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/hash.h"
+#include "cmd/cmd.h"
+#include "lib/lib.h"
 #include "model/model.h"
 #include "socklens/policy.h"
 #include "model/model_int.h"
@@ -149,7 +150,7 @@ static void hold(struct audit *a, enum severity sev, const char *kind,
 	}
 	print_finding(a, f, sev, kind, w, NULL, 0, msg);
 	fclose(f);
-	a->held = sl_model_grow(a->held, &a->held_cap, a->nheld + 1,
+	a->held = sl_grow(a->held, &a->held_cap, a->nheld + 1,
 				sizeof(*a->held));
 	a->held[a->nheld] = (struct held){ w->id, a->nheld, buf };
 	a->nheld++;
@@ -282,7 +283,7 @@ static struct fail_group *group_of(struct audit *a, const struct sl_addr *r)
 	for (uint32_t i = 0; v && i < a->ngroups; i++)	/* a collision */
 		if (same_addr(&a->groups[i].remote, r))
 			return &a->groups[i];
-	a->groups = sl_model_grow(a->groups, &a->groups_cap, a->ngroups + 1,
+	a->groups = sl_grow(a->groups, &a->groups_cap, a->ngroups + 1,
 				  sizeof(*a->groups));
 	g = &a->groups[a->ngroups++];
 	memset(g, 0, sizeof(*g));
@@ -301,7 +302,7 @@ static void note_failures(struct audit *a, const struct sl_sock *s)
 		return;
 	g = group_of(a, &s->remote);
 	g->fails += s->connect_failures;
-	g->ids = sl_model_grow(g->ids, &g->ids_cap, g->nids + 1,
+	g->ids = sl_grow(g->ids, &g->ids_cap, g->nids + 1,
 			       sizeof(*g->ids));
 	g->ids[g->nids++] = s->id;
 	if (!g->first.id || s->id < g->first.id) {
@@ -322,7 +323,7 @@ static void note_policy(struct audit *a, const struct sl_sock *s)
 			if (a->rules[i].line == p->line)
 				r = &a->rules[i];
 		if (!r) {
-			a->rules = sl_model_grow(a->rules, &a->rules_cap,
+			a->rules = sl_grow(a->rules, &a->rules_cap,
 						 a->nrules + 1,
 						 sizeof(*a->rules));
 			r = &a->rules[a->nrules++];
@@ -528,11 +529,7 @@ int sl_cmd_audit(int argc, char **argv)
 	}
 	sl_model_init(&m);
 	a.m = &m;
-	a.by_remote = sl_hash_new();
-	if (!a.by_remote) {
-		fprintf(stderr, "%s: out of memory\n", sl_prog());
-		return 2;
-	}
+	a.by_remote = sl_xhash_new();
 	/* Each socket is audited as it ends and then freed: memory follows
 	 * the sockets open at once, and the findings. */
 	m.retire = audit_one;

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd/cmd.h"
+#include "intake/intake.h"
 #include "out/out.h"
 
 static volatile sig_atomic_t stopping;

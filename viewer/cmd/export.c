@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include "cmd/cmd.h"
 #include "socklens/policy.h"
 #include "out/out.h"
 

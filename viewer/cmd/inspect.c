@@ -17,7 +17,8 @@
 #include <string.h>
 
 #include "elf/elf.h"
-#include "viewer.h"
+#include "cmd/cmd.h"
+#include "out/out.h"
 
 static const char *kind(int type)
 {
@@ -231,14 +232,14 @@ static int not_found(const char *prog, const char *why, bool json)
 /* Inspects one program; 0 if it can be traced. */
 static int inspect_one(const char *prog, bool with_deps, bool json)
 {
-	struct sl_prog *pg = malloc(sizeof(*pg));
+	struct sl_prog *pg = sl_xmalloc(sizeof(*pg));
 	struct sl_deps d = { 0 };
 	struct sl_risks r;
 	struct sl_elf_info in;
 	int ret;
 
-	if (!pg || sl_prog_find(prog, pg) < 0) {
-		ret = not_found(prog, pg ? pg->err : "out of memory", json);
+	if (sl_prog_find(prog, pg) < 0) {
+		ret = not_found(prog, pg->err, json);
 		free(pg);
 		return ret;
 	}

@@ -6,11 +6,13 @@
  * FILE:LINE:COL: reason, and exits 1.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "socklens/policy.h"
-#include "viewer.h"
+#include "cmd/cmd.h"
+#include "lib/lib.h"
 
 /* Reads FILE whole; NULL with errno set on failure. */
 static char *slurp(const char *path, size_t *len)

@@ -25,6 +25,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cmd/cmd.h"
+#include "intake/intake.h"
 #include "elf/elf.h"
 #include "socklens/policy.h"
 #include "out/out.h"
@@ -202,14 +204,14 @@ static void usage(FILE *f)
  */
 static int check_program(const char *prog, bool force, struct sl_risks *risks)
 {
-	struct sl_prog *pg = malloc(sizeof(*pg));
+	struct sl_prog *pg = sl_xmalloc(sizeof(*pg));
 	struct sl_deps d = { 0 };
 	struct sl_elf_info in;
 	const char *why, *path;
 	int ret = 0;
 
 	risks->n = 0;
-	if (!pg || sl_prog_find(prog, pg) < 0) {
+	if (sl_prog_find(prog, pg) < 0) {
 		free(pg);
 		return 0;	/* execvp says why, as without us */
 	}

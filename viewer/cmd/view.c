@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "cmd/cmd.h"
 #include "out/out.h"
 
 /* The terminal's width, $COLUMNS, or 80. */

@@ -22,7 +22,6 @@
 #include <unistd.h>
 
 #include "elf/elf.h"
-#include "elf/insn.h"
 
 #define MAX_TEXT 64		/* executable sections kept */
 #define MAX_PLT 8		/* PLT sections kept */

@@ -29,7 +29,6 @@
 #include <unistd.h>
 
 #include "elf/elf.h"
-#include "elf/insn.h"
 
 /* How far back decoding starts without a function start, and how many
  * well-formed instructions must come before and after. */

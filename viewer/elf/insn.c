@@ -13,8 +13,7 @@
  * an instruction running past them, or longer than 15 bytes, is not one.
  */
 #include <string.h>
-
-#include "elf/insn.h"
+#include "elf/elf.h"
 
 /* What follows an opcode. */
 #define M	0x001	/* a ModRM byte (and SIB, displacement) */

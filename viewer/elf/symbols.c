@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "elf/elf.h"
-#include "lib/hash.h"
+#include "lib/lib.h"
 
 struct sym {
 	uint64_t addr;

@@ -10,7 +10,7 @@
  */
 #include <string.h>
 
-#include "viewer.h"
+#include "file/trace.h"
 
 static uint32_t table[16][256];
 
@@ -71,4 +71,10 @@ uint32_t sl_crc32_update(uint32_t crc, const void *buf, size_t len)
 uint32_t sl_crc32(const void *buf, size_t len)
 {
 	return sl_crc32_update(0, buf, len);
+}
+
+/* A frame's check: its connection number, then its bytes (wire.h). */
+uint32_t sl_frame_crc(uint32_t conn, const void *buf, size_t len)
+{
+	return sl_crc32_update(sl_crc32(&conn, sizeof(conn)), buf, len);
 }

@@ -32,7 +32,8 @@
 
 #include <socklens/ring.h>
 
-#include "viewer.h"
+#include "intake/intake.h"
+#include "lib/lib.h"
 
 struct sl_conn {
 	struct sl_conn *next;

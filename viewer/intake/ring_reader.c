@@ -18,7 +18,7 @@
 
 #include <socklens/ring.h>
 
-#include "viewer.h"
+#include "intake/intake.h"
 
 static int bad(char *why, size_t cap, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

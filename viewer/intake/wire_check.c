@@ -9,7 +9,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "viewer.h"
+#include "intake/intake.h"
 
 static int bad(struct sl_check *st, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

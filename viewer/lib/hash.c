@@ -5,7 +5,7 @@
  */
 #include <stdlib.h>
 
-#include "lib/hash.h"
+#include "lib/lib.h"
 
 struct sl_hash {
 	uint64_t *keys;

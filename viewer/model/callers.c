@@ -30,7 +30,7 @@ void sl_model_add_module(struct sl_proc *p, const struct sl_rec_module *r)
 		if (p->mods[i].image == image && p->mods[i].base == r->base &&
 		    p->mods[i].start == r->start)
 			return;
-	p->mods = sl_model_grow(p->mods, &p->mods_cap, p->nmods + 1,
+	p->mods = sl_grow(p->mods, &p->mods_cap, p->nmods + 1,
 				sizeof(*p->mods));
 	md = &p->mods[p->nmods++];
 	md->base = r->base;

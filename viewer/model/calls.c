@@ -70,7 +70,7 @@ static void incident(struct sl_sock *s, struct sl_proc *p,
 	    (empty && s->empty_accepts_kept >= SL_INCIDENTS_KEPT / 2))
 		return;
 	s->empty_accepts_kept += empty;
-	s->incs = sl_model_grow(s->incs, &s->incs_cap, s->nincs + 1,
+	s->incs = sl_grow(s->incs, &s->incs_cap, s->nincs + 1,
 				sizeof(*s->incs));
 	s->incs[s->nincs++] = (struct sl_incident){
 		.ts = c->h.ts_ns, .dur_ns = c->dur_ns, .err = c->err,
@@ -86,7 +86,7 @@ static void keep_event(struct sl_sock *s, struct sl_proc *p,
 	s->evts_total++;
 	if (s->nevts >= SL_EVENTS_KEPT)
 		return;
-	s->evts = sl_model_grow(s->evts, &s->evts_cap, s->nevts + 1,
+	s->evts = sl_grow(s->evts, &s->evts_cap, s->nevts + 1,
 				sizeof(*s->evts));
 	s->evts[s->nevts++] = (struct sl_evt){
 		.ts = c->h.ts_ns, .dur_ns = c->dur_ns, .ret = c->ret,
@@ -112,7 +112,7 @@ static void keep_sample(struct sl_sock *s, const struct sl_hold *h,
 		*last = (struct sl_sample){ ts, tx, rx };
 		return;
 	}
-	s->samples = sl_model_grow(s->samples, &s->samples_cap,
+	s->samples = sl_grow(s->samples, &s->samples_cap,
 				   s->nsamples + 1, sizeof(*s->samples));
 	s->samples[s->nsamples++] = (struct sl_sample){ ts, tx, rx };
 }
@@ -369,7 +369,7 @@ void sl_model_policy(struct sl_model *m, struct sl_proc *p,
 	m->policy_actions++;
 	if (!s)
 		return;
-	s->pacts = sl_model_grow(s->pacts, &s->pacts_cap, s->npacts + 1,
+	s->pacts = sl_grow(s->pacts, &s->pacts_cap, s->npacts + 1,
 				 sizeof(*s->pacts));
 	a = &s->pacts[s->npacts++];
 	*a = (struct sl_pact){

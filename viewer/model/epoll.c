@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 
-#include "lib/hash.h"
+#include "lib/lib.h"
 #include "model/model_int.h"
 
 /* Event data may be 0 (fd 0, a NULL pointer); the map's key may not. */
@@ -19,25 +19,16 @@
 static struct sl_epoll *new_epoll(struct sl_model *m, struct sl_proc *p,
 				  uint64_t key, int fd, uint64_t ts)
 {
-	struct sl_epoll *ep = calloc(1, sizeof(*ep));
-
-	if (!ep) {
-		fprintf(stderr, "%s: out of memory\n", sl_prog());
-		exit(70);
-	}
+	struct sl_epoll *ep = sl_xcalloc(1, sizeof(*ep));
 	ep->id = ++m->epoll_ids;
 	ep->key = key;
 	ep->creator_pid = p->pid;
 	ep->proc_index = p->index;
 	ep->fd = fd;
 	ep->start_ns = ep->last_ns = ts;
-	ep->by_fd = sl_hash_new();
-	ep->by_data = sl_hash_new();
-	if (!ep->by_fd || !ep->by_data) {
-		fprintf(stderr, "%s: out of memory\n", sl_prog());
-		exit(70);
-	}
-	m->epolls = sl_model_grow(m->epolls, &m->epolls_cap, m->nepolls + 1,
+	ep->by_fd = sl_xhash_new();
+	ep->by_data = sl_xhash_new();
+	m->epolls = sl_grow(m->epolls, &m->epolls_cap, m->nepolls + 1,
 				  sizeof(*m->epolls));
 	m->epolls[m->nepolls++] = ep;
 	sl_hash_put(m->by_epoll, key, ep);
@@ -114,7 +105,7 @@ static void add_epoll_id(struct sl_sock *s, uint32_t id)
 	for (uint32_t i = 0; i < s->nepolls; i++)
 		if (s->epolls[i] == id)
 			return;
-	s->epolls = sl_model_grow(s->epolls, &s->epolls_cap, s->nepolls + 1,
+	s->epolls = sl_grow(s->epolls, &s->epolls_cap, s->nepolls + 1,
 				  sizeof(*s->epolls));
 	s->epolls[s->nepolls++] = id;
 }
@@ -167,7 +158,7 @@ void sl_model_epoll_ctl(struct sl_model *m, struct sl_proc *p,
 	}
 	if (e->op == EPOLL_CTL_DEL)
 		return;
-	ep->watches = sl_model_grow(ep->watches, &ep->watches_cap,
+	ep->watches = sl_grow(ep->watches, &ep->watches_cap,
 				    ep->nwatches + 1, sizeof(*ep->watches));
 	w = &ep->watches[ep->nwatches];
 	*w = (struct sl_watch){ .data = e->data, .s = s, .fd = e->fd,
@@ -196,7 +187,7 @@ static void mark(struct sl_sock *s, uint64_t ts, uint32_t events)
 		s->nmarks /= 2;
 		s->marks_stride *= 2;
 	}
-	s->marks = sl_model_grow(s->marks, &s->marks_cap, s->nmarks + 1,
+	s->marks = sl_grow(s->marks, &s->marks_cap, s->nmarks + 1,
 				 sizeof(*s->marks));
 	s->marks[s->nmarks++] = (struct sl_mark){ ts, events };
 }
@@ -224,7 +215,7 @@ static void epoll_wait_rec(struct sl_model *m, struct sl_proc *p,
 	ep->events_unlisted += w->more;
 	ep->last_ns = end;
 	if (ep->nwaits_kept < SL_WAITS_KEPT) {
-		ep->waits = sl_model_grow(ep->waits, &ep->waits_cap,
+		ep->waits = sl_grow(ep->waits, &ep->waits_cap,
 					  ep->nwaits_kept + 1,
 					  sizeof(*ep->waits));
 		ep->waits[ep->nwaits_kept++] = (struct sl_wait){
@@ -297,7 +288,7 @@ static void move_watches(struct sl_epoll *into, const struct sl_epoll *from)
 		const struct sl_watch *w = &from->watches[i];
 		uint32_t at = into->nwatches;
 
-		into->watches = sl_model_grow(into->watches, &into->watches_cap,
+		into->watches = sl_grow(into->watches, &into->watches_cap,
 					      at + 1, sizeof(*into->watches));
 		into->watches[into->nwatches++] = *w;
 		if (!w->removed_ns) {
@@ -318,11 +309,7 @@ static void merge_waits(struct sl_epoll *into, const struct sl_epoll *from)
 
 	if (n > SL_WAITS_KEPT)
 		n = SL_WAITS_KEPT;
-	w = calloc(n ? n : 1, sizeof(*w));
-	if (!w) {
-		fprintf(stderr, "%s: out of memory\n", sl_prog());
-		exit(70);
-	}
+	w = sl_xcalloc(n, sizeof(*w));
 	for (uint32_t k = 0; k < n; k++) {
 		if (j >= from->nwaits_kept ||
 		    (i < into->nwaits_kept &&
@@ -356,7 +343,7 @@ static void retire_merged(struct sl_model *m, struct sl_epoll *from)
 	from->by_fd = from->by_data = NULL;
 	from->waits = NULL;
 	from->nwatches = from->nwaits_kept = 0;
-	m->merged = sl_model_grow(m->merged, &m->merged_cap, m->nmerged + 1,
+	m->merged = sl_grow(m->merged, &m->merged_cap, m->nmerged + 1,
 				  sizeof(*m->merged));
 	m->merged[m->nmerged++] = from;
 }

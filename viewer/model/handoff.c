@@ -21,14 +21,14 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "lib/hash.h"
+#include "lib/lib.h"
 #include "model/model_int.h"
 
 static struct sl_handoff *new_handoff(struct sl_sock *s)
 {
 	if (s->nhandoffs >= SL_HANDOFFS_KEPT)
 		return NULL;
-	s->handoffs = sl_model_grow(s->handoffs, &s->handoffs_cap,
+	s->handoffs = sl_grow(s->handoffs, &s->handoffs_cap,
 				    s->nhandoffs + 1, sizeof(*s->handoffs));
 	return &s->handoffs[s->nhandoffs++];
 }
@@ -54,7 +54,7 @@ static struct sl_handoff *unsent(struct sl_sock *s)
 
 static void push_key(struct sl_keyq *q, uint64_t key)
 {
-	q->keys = sl_model_grow(q->keys, &q->cap, q->n + 1, sizeof(*q->keys));
+	q->keys = sl_grow(q->keys, &q->cap, q->n + 1, sizeof(*q->keys));
 	q->keys[q->n++] = key;
 }
 

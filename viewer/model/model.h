@@ -11,7 +11,36 @@
 #ifndef SL_MODEL_H
 #define SL_MODEL_H
 
-#include "viewer.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/lib.h"
+#include "socklens/wire.h"
+
+/* A socket's states, in the order a life goes through them. */
+enum sl_state {
+	SL_ST_CREATED,
+	SL_ST_BOUND,
+	SL_ST_LISTENING,
+	SL_ST_CONNECTING,
+	SL_ST_ESTABLISHED,
+	SL_ST_SHUT_WR,
+	SL_ST_SHUT_RD,
+	SL_ST_SHUT_RDWR,
+	SL_ST_PEER_CLOSED,
+	SL_ST_MAX
+};
+
+enum sl_role {
+	SL_ROLE_UNCONNECTED,
+	SL_ROLE_LISTENER,
+	SL_ROLE_CLIENT,
+	SL_ROLE_SERVER,
+	SL_ROLE_PAIR,
+	SL_ROLE_DATAGRAM,
+	SL_ROLE_MAX
+};
 
 struct sl_span {
 	uint8_t state;		/* enum sl_state */

@@ -28,7 +28,7 @@ void sl_model_counters(struct sl_hold *h, const struct sl_rec_call *c);
 void sl_model_fork(struct sl_model *m, struct sl_proc *p, uint32_t pid,
 		   uint64_t ts, bool vfork);
 void sl_model_fds_done(struct sl_model *m, struct sl_proc *p);
-void *sl_model_grow(void *arr, uint32_t *cap, uint32_t need, size_t elem);
+void *sl_grow(void *arr, uint32_t *cap, uint32_t need, size_t elem);
 struct sl_hold *sl_model_take_epoll(struct sl_model *m, struct sl_proc *p,
 				    int fd, struct sl_epoll *ep);
 void sl_model_epoll_call(struct sl_model *m, struct sl_proc *p,

@@ -20,7 +20,7 @@
 #include <netinet/in.h>
 #include <sys/un.h>
 
-#include "lib/hash.h"
+#include "lib/lib.h"
 #include "model/model_int.h"
 
 /* An inet address as (16-byte host, port): an IPv4 one as its
@@ -148,7 +148,7 @@ static bool same_path(const struct sl_addr *a, const struct sl_addr *b)
 static void pending_add(struct sl_sock ***list, uint32_t *n, uint32_t *cap,
 			struct sl_sock *s)
 {
-	*list = sl_model_grow(*list, cap, *n + 1, sizeof(**list));
+	*list = sl_grow(*list, cap, *n + 1, sizeof(**list));
 	(*list)[(*n)++] = s;
 }
 
@@ -172,7 +172,7 @@ void sl_model_listener_add(struct sl_model *m, struct sl_sock *s)
 	for (uint32_t i = 0; i < m->nlistening; i++)
 		if (m->listening[i] == s)
 			return;
-	m->listening = sl_model_grow(m->listening, &m->listening_cap,
+	m->listening = sl_grow(m->listening, &m->listening_cap,
 				     m->nlistening + 1, sizeof(*m->listening));
 	m->listening[m->nlistening++] = s;
 }

@@ -9,10 +9,11 @@
  * One cut off by the collector for bad records, or still connected when
  * the trace ended, was still running: what it held was still held.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/hash.h"
+#include "lib/lib.h"
 #include "model/model_int.h"
 
 /* Collector connection number -> the process it carries. */
@@ -27,7 +28,7 @@ static void add_image(struct sl_proc *p)
 	char *name;
 	size_t used = 0;
 
-	p->images = sl_model_grow(p->images, &p->images_cap, p->nimages + 1,
+	p->images = sl_grow(p->images, &p->images_cap, p->nimages + 1,
 				  sizeof(*p->images));
 	name = p->images[p->nimages++];
 	for (uint32_t off = 0; off < p->args_len && used + 1 < SL_IMAGE_NAME;) {
@@ -54,16 +55,11 @@ const char *sl_model_image(const struct sl_model *m, const struct sl_sock *s)
 
 static struct sl_proc *new_proc(struct sl_model *m, uint32_t pid)
 {
-	struct sl_proc *p = calloc(1, sizeof(*p));
-
-	if (!p) {
-		fprintf(stderr, "%s: out of memory\n", sl_prog());
-		exit(70);
-	}
+	struct sl_proc *p = sl_xcalloc(1, sizeof(*p));
 	p->pid = pid;
 	p->exit_status = -1;
 	p->index = m->nprocs;
-	m->procs = sl_model_grow(m->procs, &m->procs_cap, m->nprocs + 1,
+	m->procs = sl_grow(m->procs, &m->procs_cap, m->nprocs + 1,
 			      sizeof(*m->procs));
 	m->procs[m->nprocs++] = p;
 	sl_hash_put(m->by_pid, pid, p);
@@ -133,13 +129,9 @@ static struct sl_conn_map *conn_slot(struct sl_model *m, uint32_t conn)
 	i = (uintptr_t)sl_hash_get(m->by_conn, conn);
 	if (i)
 		return &m->conns[i - 1];
-	m->conns = sl_model_grow(m->conns, &m->conns_cap, m->nconns + 1,
+	m->conns = sl_grow(m->conns, &m->conns_cap, m->nconns + 1,
 				 sizeof(*m->conns));
-	if (sl_hash_put(m->by_conn, conn,
-			(void *)(uintptr_t)(m->nconns + 1)) < 0) {
-		fprintf(stderr, "%s: out of memory\n", sl_prog());
-		exit(70);
-	}
+	sl_xhash_put(m->by_conn, conn, (void *)(uintptr_t)(m->nconns + 1));
 	return &m->conns[m->nconns++];
 }
 

@@ -24,7 +24,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "lib/hash.h"
+#include "lib/lib.h"
 #include "model/model_int.h"
 
 void sl_model_sock_free(struct sl_sock *s)
@@ -51,7 +51,7 @@ void sl_model_retire_later(struct sl_model *m, struct sl_sock *s)
 	if (!m->retire || s->retire_queued)
 		return;
 	s->retire_queued = true;
-	m->retire_q = sl_model_grow(m->retire_q, &m->retire_q_cap,
+	m->retire_q = sl_grow(m->retire_q, &m->retire_q_cap,
 				    m->nretire_q + 1, sizeof(*m->retire_q));
 	m->retire_q[m->nretire_q++] = s;
 }
@@ -217,7 +217,7 @@ static void retire_due(struct sl_model *m, bool force)
 		if (s->holders || s->parked)
 			continue;
 		if (!force && m->nparked < PARKED_MAX && must_wait(m, s)) {
-			m->parked = sl_model_grow(m->parked, &m->parked_cap,
+			m->parked = sl_grow(m->parked, &m->parked_cap,
 						  m->nparked + 1,
 						  sizeof(*m->parked));
 			m->parked[m->nparked++] = s;

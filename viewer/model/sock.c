@@ -20,45 +20,24 @@
 #include <sys/socket.h>
 
 #include "elf/elf.h"
-#include "lib/hash.h"
+#include "lib/lib.h"
 #include "model/model.h"
 #include "model/model_int.h"
+#include "file/trace.h"
+#include "intake/intake.h"
 #include "order/reorder.h"
-
-void *sl_model_grow(void *arr, uint32_t *cap, uint32_t need, size_t elem)
-{
-	uint32_t ncap = *cap ? *cap : 8;
-	void *n;
-
-	if (need <= *cap)
-		return arr;
-	while (ncap < need)
-		ncap *= 2;
-	n = realloc(arr, (size_t)ncap * elem);
-	if (!n) {
-		fprintf(stderr, "%s: out of memory\n", sl_prog());
-		exit(70);
-	}
-	memset((char *)n + (size_t)*cap * elem, 0,
-	       (size_t)(ncap - *cap) * elem);
-	*cap = ncap;
-	return n;
-}
 
 void sl_model_init(struct sl_model *m)
 {
 	memset(m, 0, sizeof(*m));
-	m->by_inode = sl_hash_new();
-	m->by_pid = sl_hash_new();
-	m->by_epoll = sl_hash_new();
-	m->by_tuple = sl_hash_new();
-	m->by_conn = sl_hash_new();
+	m->by_inode = sl_xhash_new();
+	m->by_pid = sl_xhash_new();
+	m->by_epoll = sl_xhash_new();
+	m->by_tuple = sl_xhash_new();
+	m->by_conn = sl_xhash_new();
 	m->syms = sl_symcache_new();
-	if (!m->by_inode || !m->by_pid || !m->by_epoll || !m->by_tuple ||
-	    !m->by_conn || !m->syms) {
-		fprintf(stderr, "%s: out of memory\n", sl_prog());
-		exit(70);
-	}
+	if (!m->syms)
+		sl_oom();
 }
 
 void sl_model_free(struct sl_model *m)
@@ -109,12 +88,7 @@ struct sl_proc *sl_model_proc(const struct sl_model *m, uint32_t pid)
 struct sl_sock *sl_model_new_sock(struct sl_model *m, uint64_t inode,
 				  uint64_t ts)
 {
-	struct sl_sock *s = calloc(1, sizeof(*s));
-
-	if (!s) {
-		fprintf(stderr, "%s: out of memory\n", sl_prog());
-		exit(70);
-	}
+	struct sl_sock *s = sl_xcalloc(1, sizeof(*s));
 	s->id = ++m->ids;
 	s->slot = m->nsocks;
 	s->inode = inode;
@@ -122,7 +96,7 @@ struct sl_sock *sl_model_new_sock(struct sl_model *m, uint64_t inode,
 	s->state = SL_ST_MAX;
 	s->creator_fd = -1;
 	s->keepalive = -1;
-	m->socks = sl_model_grow(m->socks, &m->socks_cap, m->nsocks + 1,
+	m->socks = sl_grow(m->socks, &m->socks_cap, m->nsocks + 1,
 			      sizeof(*m->socks));
 	m->socks[m->nsocks++] = s;
 	if (inode)
@@ -144,7 +118,7 @@ void sl_model_set_state(struct sl_sock *s, unsigned int st, uint64_t ts)
 		return;
 	if (cur && !cur->end_ns)
 		cur->end_ns = ts < cur->start_ns ? cur->start_ns : ts;
-	s->spans = sl_model_grow(s->spans, &s->spans_cap, s->nspans + 1,
+	s->spans = sl_grow(s->spans, &s->spans_cap, s->nspans + 1,
 			      sizeof(*s->spans));
 	s->spans[s->nspans++] = (struct sl_span){ .state = (uint8_t)st,
 						  .start_ns = ts };
@@ -173,11 +147,8 @@ struct sl_hold *sl_model_hold(struct sl_proc *p, int fd)
 
 static void index_hold(struct sl_proc *p, uint32_t i)
 {
-	if (sl_hash_put(p->fd_index, (uint64_t)p->fds[i].fd + 1,
-			(void *)(uintptr_t)(i + 1)) < 0) {
-		fprintf(stderr, "%s: out of memory\n", sl_prog());
-		exit(70);
-	}
+	sl_xhash_put(p->fd_index, (uint64_t)p->fds[i].fd + 1,
+		     (void *)(uintptr_t)(i + 1));
 }
 
 /* Takes H out of P's holds: the last one moves into its place. */
@@ -204,15 +175,13 @@ static struct sl_hold *new_hold(struct sl_model *m, struct sl_proc *p,
 
 	if (fd < 0)
 		return NULL;
-	if (!p->fd_index && !(p->fd_index = sl_hash_new())) {
-		fprintf(stderr, "%s: out of memory\n", sl_prog());
-		exit(70);
-	}
+	if (!p->fd_index)
+		p->fd_index = sl_xhash_new();
 	/* Not a close we saw: the fd was reused before its close record came
 	 * (both are stamped before their calls), which may yet come. */
 	if (sl_model_hold(p, fd))
 		release(m, p, fd, ts, SL_LET_DISPLACED);
-	p->fds = sl_model_grow(p->fds, &p->fds_cap, p->nfds + 1,
+	p->fds = sl_grow(p->fds, &p->fds_cap, p->nfds + 1,
 			       sizeof(*p->fds));
 	h = &p->fds[p->nfds];
 	memset(h, 0, sizeof(*h));
@@ -239,7 +208,7 @@ static void add_pid(struct sl_sock *s, uint32_t pid)
 	for (uint32_t i = 0; i < s->npids; i++)
 		if (s->pids[i] == pid)
 			return;
-	s->pids = sl_model_grow(s->pids, &s->pids_cap, s->npids + 1,
+	s->pids = sl_grow(s->pids, &s->pids_cap, s->npids + 1,
 			     sizeof(*s->pids));
 	s->pids[s->npids++] = pid;
 }

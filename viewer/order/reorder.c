@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/hash.h"
+#include "lib/lib.h"
 #include "order/reorder.h"
 
 /*

@@ -2,7 +2,8 @@
 #ifndef SL_REORDER_H
 #define SL_REORDER_H
 
-#include "viewer.h"
+#include "intake/intake.h"
+#include "lib/lib.h"
 
 /* How far behind the newest record a late one may still be put in
  * order; the preload flushes a buffer older than 20 ms at its next

@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "socklens/policy.h"
-#include "viewer.h"
+#include "file/trace.h"
+#include "intake/intake.h"
+#include "out/out.h"
 
 struct jsonl_ctx {
 	FILE *out;

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "intake/intake.h"
 #include "out/out.h"
 
 struct sl_live {

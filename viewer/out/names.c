@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <sys/socket.h>
 
-#include "viewer.h"
+#include "out/out.h"
 
 static const char *const call_names[SL_CALL_MAX] = {
 	[SL_CALL_NONE] = "none",

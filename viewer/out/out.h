@@ -2,7 +2,31 @@
 #ifndef SL_RENDER_H
 #define SL_RENDER_H
 
+#include <stdio.h>
+
 #include "model/model.h"
+
+struct sl_collector;
+
+/* text.c: writing strings for people and for machines */
+void sl_json_str(FILE *f, const char *s, size_t len);
+void sl_json_write(FILE *f, const char *s, size_t len, bool html);
+void sl_term_str(FILE *f, const char *s, size_t len, size_t max);
+int sl_addr_format(const struct sl_addr *a, char *buf, size_t len);
+bool sl_color_wanted(FILE *f);
+void sl_fmt_bytes(char *buf, size_t len, uint64_t n);
+void sl_fmt_dur(char *buf, size_t len, uint64_t ns);
+
+/* names.c */
+const char *sl_call_name(unsigned int call);
+const char *sl_state_name(unsigned int st);
+const char *sl_role_name(unsigned int role);
+const char *sl_family_name(int family);
+const char *sl_type_name(int type);
+const char *sl_errno_name(int err);
+
+/* json_jsonl.c */
+int sl_export_jsonl(const char *path, FILE *out);
 
 struct sl_render_opts {
 	int width;		/* terminal columns */

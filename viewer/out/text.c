@@ -12,12 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "viewer.h"
-
-const char *sl_prog(void)
-{
-	return "socklens";
-}
+#include "out/out.h"
 
 /* Length of the valid UTF-8 sequence at S (at most LEN bytes), 0 if
  * none. C1 controls (U+0080..U+009F) count as invalid: some terminals

@@ -1,0 +1,78 @@
+/*
+ * The intake layer: what comes from traced processes, and the checks it
+ * must pass before anything keeps it. The collector (one epoll loop),
+ * the reader of each process's shared-memory ring, and the record checks
+ * against the wire contract, which every reader of a trace file runs
+ * too (sl_frame_records). Writes through the file layer (trace.h).
+ */
+#ifndef SL_INTAKE_H
+#define SL_INTAKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "file/trace.h"
+#include "socklens/wire.h"
+
+/* wire_check.c: 0, or -EINVAL with a reason in why. */
+struct sl_check {
+	bool hello_seen;	/* per connection: HELLO must come first */
+	char why[128];
+};
+int sl_wire_check_rec(struct sl_check *st, const void *rec, size_t avail,
+		      bool from_collector);
+int sl_wire_check_batch(struct sl_check *st, const void *buf, size_t len);
+
+/* wire_check.c: walks the records of one frame, checking each; returns
+ * how many were good, stops at the first bad one and says why in WHY. FN
+ * is the caller's: each good record goes to it, in file order. */
+typedef void (*sl_rec_fn)(void *ctx, uint32_t conn, const struct sl_hdr *h);
+int sl_frame_records(uint32_t conn, const uint8_t *p, size_t len,
+		     sl_rec_fn fn, void *ctx, char *why, size_t why_len);
+
+/* ring_reader.c: the collector's side of a process's shared-memory ring
+ * (include/socklens/ring.h). */
+struct sl_ring_view {
+	struct sl_ring_hdr *hdr;	/* mapping, NULL when none */
+	uint64_t size;			/* data bytes (the peer's copy in
+					 * the header is not trusted) */
+	uint64_t tail;			/* ours; the shared one is only told */
+};
+int sl_ring_map(struct sl_ring_view *v, int fd, uint64_t data_size,
+		char *why, size_t cap);
+void sl_ring_beat(struct sl_ring_view *v, uint64_t now_ns);
+void sl_ring_unmap(struct sl_ring_view *v);
+int sl_ring_next(struct sl_ring_view *v, void *buf, char *why, size_t cap);
+
+/* collector.c */
+struct sl_conn;
+struct sl_collector {
+	int lfd;
+	int epfd;
+	uint32_t next_conn;
+	struct sl_conn *conns;	/* open connections, a list */
+	unsigned int nconns;
+	struct sl_writer w;
+	char sock_path[108];
+	char dir[96];		/* private directory we made, or "" */
+	uint64_t records;
+	uint64_t batches;
+	uint64_t ring_batches;	/* of batches, those read from a ring */
+	unsigned int nrings;	/* connections with a ring mapped */
+	int ring_poll_ms;	/* how long the loop may sleep on them */
+	uint64_t refused;
+	uint64_t bad;
+	bool quiet;
+	/* Sees every frame written, for a live view; may be NULL. */
+	void (*tap)(void *ctx, uint32_t conn, const uint8_t *buf, size_t len);
+	void *tap_ctx;
+};
+
+int sl_collector_open(struct sl_collector *c, const char *sock_path,
+		      const char *trace_path);
+int sl_collector_poll(struct sl_collector *c, int timeout_ms);
+void sl_collector_close(struct sl_collector *c);
+int sl_collector_add_fd(struct sl_collector *c, int fd);
+
+#endif
