@@ -23,9 +23,6 @@
 #include "lib/lib.h"
 #include "model/model.h"
 #include "model/model_int.h"
-#include "file/trace.h"
-#include "intake/intake.h"
-#include "order/reorder.h"
 
 void sl_model_init(struct sl_model *m)
 {
@@ -355,44 +352,4 @@ void sl_model_release(struct sl_model *m, struct sl_proc *p, int fd,
 		      uint64_t ts, enum sl_let how)
 {
 	release(m, p, fd, ts, how);
-}
-
-int sl_model_load(struct sl_model *m, const char *path)
-{
-	struct sl_reader r;
-	struct sl_reorder ro;
-	struct sl_frame fr;
-	const uint8_t *payload;
-	uint64_t window;
-	int err, n;
-
-	err = sl_reader_open(&r, path);
-	if (err) {
-		fprintf(stderr, "%s: %s: %s\n", sl_prog(), path,
-			r.why[0] ? r.why : strerror(-err));
-		return err;
-	}
-	sl_reorder_measure(path, &window, &m->retire_grace);
-	sl_reorder_init(&ro, window, sl_model_record, m);
-	while ((n = sl_reader_next(&r, &fr, &payload)) > 0) {
-		char why[160] = "";
-		int got = sl_frame_records(fr.conn, payload, fr.len,
-					   sl_reorder_push, &ro, why,
-					   sizeof(why));
-
-		if (why[0] && !m->bad_why[0])
-			snprintf(m->bad_why, sizeof(m->bad_why),
-				 "frame at offset %llu, record %d: %s",
-				 (unsigned long long)(r.offset - fr.len -
-						      sizeof(fr)), got, why);
-	}
-	sl_reorder_finish(&ro);
-	if (n < 0)
-		fprintf(stderr, "%s: %s: %s\n", sl_prog(), path, strerror(-n));
-	m->torn = r.torn;
-	if (r.torn)
-		snprintf(m->torn_why, sizeof(m->torn_why), "%s", r.why);
-	sl_reader_close(&r);
-	sl_model_finish(m);
-	return n < 0 ? n : 0;
 }

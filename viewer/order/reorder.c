@@ -171,7 +171,7 @@ uint64_t sl_reorder_key(const struct sl_hdr *h)
 
 /* The records of an introduction after its hello: they say what held
  * when the connection was made, and sort with the hello. */
-static bool is_intro(const struct sl_hdr *h)
+bool sl_reorder_is_intro(const struct sl_hdr *h)
 {
 	const struct sl_rec_call *c = (const struct sl_rec_call *)h;
 
@@ -255,70 +255,10 @@ uint64_t sl_reorder_key_on(struct sl_floors *f, uint32_t conn,
 		set_floor(f, conn, floor, h->ts_ns);
 		return floor;
 	}
-	if (floor && (is_intro(h) || (h->type == SL_REC_MODULE &&
+	if (floor && (sl_reorder_is_intro(h) || (h->type == SL_REC_MODULE &&
 				      h->ts_ns == f->hello_ts)))
 		return floor;
 	return key > floor ? key : floor;
-}
-
-/* How late a record comes after a newer one, at most (see
- * sl_reorder_measure). */
-struct lateness {
-	struct sl_floors floors;
-	uint64_t newest;	/* the newest key so far */
-	uint64_t most;		/* the most a key lagged the newest */
-	uint64_t raised;	/* the most a floor raised a key over its time */
-};
-
-static void note_lateness(void *ctx, uint32_t conn, const struct sl_hdr *h)
-{
-	struct lateness *l = ctx;
-	uint64_t key;
-
-	if (h->type == SL_REC_CONN)
-		return;
-	key = sl_reorder_key_on(&l->floors, conn, h);
-	if (key > l->newest)
-		l->newest = key;
-	else if (l->newest - key > l->most)
-		l->most = l->newest - key;
-	if (key > h->ts_ns && key - h->ts_ns > l->raised &&
-	    h->type != SL_REC_HELLO && !is_intro(h))
-		l->raised = key - h->ts_ns;
-}
-
-/*
- * What a trace file needs, from one read of it (from the page cache):
- * WINDOW, the most any record lags behind the newest one before it, up
- * to SL_REORDER_WINDOW_NS; with it the order is the one the full window
- * gives, and the records held at once are those of the file's real
- * disorder, not 2 s of trace (a dense trace in order holds almost none).
- * GRACE, how far behind the time already applied a record may still be
- * applied: its lateness, or how far its connection's floor raised it
- * (calls buffered while the connection was made). Nothing a record of
- * such an earlier time may speak of is let go before then
- * (model_retire.c).
- */
-void sl_reorder_measure(const char *path, uint64_t *window, uint64_t *grace)
-{
-	struct sl_reader r;
-	struct lateness l = { .newest = 0 };
-	struct sl_frame fr;
-	const uint8_t *payload;
-	char why[160];
-
-	*window = *grace = SL_REORDER_WINDOW_NS;
-	if (sl_floors_init(&l.floors) || sl_reader_open(&r, path)) {
-		sl_floors_free(&l.floors);
-		return;
-	}
-	while (sl_reader_next(&r, &fr, &payload) > 0)
-		sl_frame_records(fr.conn, payload, fr.len, note_lateness, &l,
-				 why, sizeof(why));
-	sl_reader_close(&r);
-	sl_floors_free(&l.floors);
-	*window = l.most < SL_REORDER_WINDOW_NS ? l.most : SL_REORDER_WINDOW_NS;
-	*grace = l.most > l.raised ? l.most : l.raised;
 }
 
 void sl_reorder_init(struct sl_reorder *r, uint64_t window_ns,

@@ -1,4 +1,9 @@
-/* Time-ordering of records between the file and the model (reorder.c). */
+/*
+ * The order layer: records put back in time order between the file and
+ * the model (reorder.c), with the window a trace needs measured from its
+ * records (window.c). No I/O: the records come from the caller, and go
+ * back to it through the apply function it gives.
+ */
 #ifndef SL_REORDER_H
 #define SL_REORDER_H
 
@@ -41,10 +46,9 @@ uint64_t sl_reorder_key(const struct sl_hdr *h);
 uint64_t sl_reorder_key_on(struct sl_floors *f, uint32_t conn,
 			   const struct sl_hdr *h);
 
-/* The window a trace file needs (its real disorder, at most
- * SL_REORDER_WINDOW_NS), and how late a record may be applied, from one
- * read of it. */
-void sl_reorder_measure(const char *path, uint64_t *window, uint64_t *grace);
+/* Whether H belongs to its connection's introduction (the policy in
+ * force, the sockets already held): it sorts with its hello. */
+bool sl_reorder_is_intro(const struct sl_hdr *h);
 
 int sl_floors_init(struct sl_floors *f);
 void sl_floors_free(struct sl_floors *f);
@@ -52,5 +56,19 @@ void sl_reorder_init(struct sl_reorder *r, uint64_t window_ns,
 		     sl_rec_fn apply, void *ctx);
 void sl_reorder_push(void *r, uint32_t conn, const struct sl_hdr *h);
 void sl_reorder_finish(struct sl_reorder *r);
+
+/* window.c: how disordered a trace is, from one pass over its records
+ * that the caller makes (sl_lateness_note is an sl_rec_fn). */
+struct sl_lateness {
+	struct sl_floors floors;
+	uint64_t newest;	/* the newest key so far */
+	uint64_t most;		/* the most a key lagged the newest */
+	uint64_t raised;	/* the most a floor raised a key over its time */
+};
+
+int sl_lateness_init(struct sl_lateness *l);
+void sl_lateness_note(void *l, uint32_t conn, const struct sl_hdr *h);
+void sl_lateness_done(struct sl_lateness *l, uint64_t *window,
+		      uint64_t *grace);
 
 #endif
