@@ -1,10 +1,11 @@
 /*
- * What each recorded call does to the socket model: created -> bound ->
+ * What each recorded call does to a socket: created -> bound ->
  * listening, or created -> connecting -> established -> shut-wr / shut-rd
  * / peer-closed -> closed, with the errno of a failed outcome kept on the
  * socket with the time its call returned. A call that failed and left
  * the socket as it was (an accept with no fd free, a wait cut short by a
  * signal) is an incident on the socket at its time, not its fate.
+ * apply.c decides which of these a record calls for.
  */
 #include <errno.h>
 #include <string.h>
@@ -51,7 +52,7 @@ static void set_err(struct sl_sock *s, int err, uint64_t ts)
  * accept that found no fd free or a connection aborted in the queue, or a
  * blocking call a signal cut short (EINTR).
  */
-static void incident(struct sl_sock *s, struct sl_proc *p,
+void sl_model_incident(struct sl_sock *s, struct sl_proc *p,
 		     const struct sl_rec_call *c)
 {
 	bool accept = c->call == SL_CALL_ACCEPT || c->call == SL_CALL_ACCEPT4;
@@ -151,7 +152,7 @@ static struct sl_sock *create(struct sl_model *m, struct sl_proc *p,
 }
 
 /* The socket a record speaks of, held by (P, fd) or known by inode. */
-static struct sl_sock *find(struct sl_model *m, struct sl_proc *p,
+struct sl_sock *sl_model_find_sock(struct sl_model *m, struct sl_proc *p,
 			    const struct sl_rec_call *c, struct sl_hold **hp)
 {
 	struct sl_hold *h = sl_model_hold(p, c->fd);
@@ -178,7 +179,7 @@ static struct sl_sock *find(struct sl_model *m, struct sl_proc *p,
 	return s;
 }
 
-static void on_socket(struct sl_model *m, struct sl_proc *p,
+void sl_model_socket(struct sl_model *m, struct sl_proc *p,
 		      const struct sl_rec_call *c)
 {
 	struct sl_sock *s;
@@ -194,7 +195,7 @@ static void on_socket(struct sl_model *m, struct sl_proc *p,
 	sl_model_set_state(s, SL_ST_CREATED, c->h.ts_ns);
 }
 
-static void on_socketpair(struct sl_model *m, struct sl_proc *p,
+void sl_model_socketpair(struct sl_model *m, struct sl_proc *p,
 			  const struct sl_rec_call *c)
 {
 	struct sl_sock *s, *peer;
@@ -214,7 +215,7 @@ static void on_socketpair(struct sl_model *m, struct sl_proc *p,
 	}
 }
 
-static void on_accept(struct sl_model *m, struct sl_proc *p,
+void sl_model_accept(struct sl_model *m, struct sl_proc *p,
 		      const struct sl_rec_call *c,
 		      const struct sl_rec_call_addr *a)
 {
@@ -224,7 +225,7 @@ static void on_accept(struct sl_model *m, struct sl_proc *p,
 
 	if (c->ret < 0) {
 		if (l)
-			incident(l, p, c);
+			sl_model_incident(l, p, c);
 		return;
 	}
 	s = create(m, p, c, c->fd, c->inode, ts);
@@ -263,7 +264,7 @@ static void on_accept(struct sl_model *m, struct sl_proc *p,
  * (and a blocking connect cut by a signal) leaves it connecting until
  * the first I/O tells.
  */
-static void on_connect(struct sl_model *m, struct sl_proc *p,
+void sl_model_connect(struct sl_model *m, struct sl_proc *p,
 		       struct sl_sock *s, const struct sl_rec_call *c,
 		       const struct sl_rec_call_addr *a)
 {
@@ -295,7 +296,7 @@ static void on_connect(struct sl_model *m, struct sl_proc *p,
 	if (c->err == EINPROGRESS || c->err == EINTR) {
 		/* Cut short, the connect goes on in the kernel. */
 		if (c->err == EINTR)
-			incident(s, p, c);
+			sl_model_incident(s, p, c);
 		s->connect_pending = true;
 		return;
 	}
@@ -322,7 +323,7 @@ static void connect_outcome(struct sl_sock *s, const struct sl_rec_call *c)
 	sl_model_set_state(s, SL_ST_CREATED, c->h.ts_ns);
 }
 
-static void on_io(struct sl_sock *s, struct sl_proc *p,
+void sl_model_io(struct sl_sock *s, struct sl_proc *p,
 		  const struct sl_rec_call *c, const struct sl_rec_call_addr *a)
 {
 	bool opt = c->call == SL_CALL_GETSOCKOPT ||
@@ -341,7 +342,7 @@ static void on_io(struct sl_sock *s, struct sl_proc *p,
 	if (c->flags & SL_F_EOF)
 		sl_model_set_state(s, SL_ST_PEER_CLOSED, c->h.ts_ns + c->dur_ns);
 	if (c->ret < 0 && c->err == EINTR)
-		incident(s, p, c);
+		sl_model_incident(s, p, c);
 	/* A call that blocked and then failed (a reset while waiting in
 	 * recv) failed when it returned. */
 	else if (c->ret < 0 && !s->err && c->err != EAGAIN)
@@ -384,7 +385,7 @@ void sl_model_policy(struct sl_model *m, struct sl_proc *p,
 		s->keepalive = r->value != 0;
 }
 
-static void on_shutdown(struct sl_sock *s, const struct sl_rec_call *c)
+void sl_model_shutdown(struct sl_sock *s, const struct sl_rec_call *c)
 {
 	static const uint8_t by_how[] = {
 		[SHUT_RD] = SL_ST_SHUT_RD,
@@ -397,7 +398,7 @@ static void on_shutdown(struct sl_sock *s, const struct sl_rec_call *c)
 	sl_model_set_state(s, by_how[c->arg0], c->h.ts_ns);
 }
 
-static void on_dup(struct sl_model *m, struct sl_proc *p,
+void sl_model_dup(struct sl_model *m, struct sl_proc *p,
 		   const struct sl_rec_call *c)
 {
 	struct sl_hold *h = sl_model_hold(p, c->fd);
@@ -408,7 +409,7 @@ static void on_dup(struct sl_model *m, struct sl_proc *p,
 	sl_model_take(m, p, (int)c->ret, s, c->h.ts_ns);
 }
 
-static void on_inherit(struct sl_model *m, struct sl_proc *p,
+void sl_model_inherit(struct sl_model *m, struct sl_proc *p,
 		       const struct sl_rec_call *c)
 {
 	struct sl_hold *h = sl_model_hold(p, c->fd);
@@ -425,7 +426,7 @@ static void on_inherit(struct sl_model *m, struct sl_proc *p,
 	s = sl_model_sock_by_inode(m, c->inode);
 	if (s && s->closed && !s->placeholder)
 		sl_model_revive(s);
-	s = find(m, p, c, &h);
+	s = sl_model_find_sock(m, p, c, &h);
 	if (!s)
 		return;
 	if (!s->family)
@@ -434,93 +435,23 @@ static void on_inherit(struct sl_model *m, struct sl_proc *p,
 		s->type = (int)c->arg1;
 }
 
-static void on_exec(struct sl_proc *p, const struct sl_rec_call *c)
-{
-	p->pending_exec = c->ret == 0;
-	if (p->pending_exec)
-		p->exec_ns = c->h.ts_ns;
-}
-
-/* Calls that are about the process, not one socket. */
-static bool proc_call(struct sl_model *m, struct sl_proc *p,
-		      const struct sl_rec_call *c)
-{
-	switch (c->call) {
-	case SL_CALL_FORK:
-	case SL_CALL_VFORK:
-		if (c->ret > 0 && c->ret < (1 << 30))
-			sl_model_fork(m, p, (uint32_t)c->ret, c->h.ts_ns,
-				      c->call == SL_CALL_VFORK);
-		return true;
-	case SL_CALL_EXEC:
-		on_exec(p, c);
-		return true;
-	case SL_CALL_EXIT:
-		p->exit_status = c->ret;
-		p->exit_ns = c->h.ts_ns;
-		return true;
-	case SL_CALL_SANDBOX:
-		/* Sent just before the filter goes in; a second record
-		 * with the failure follows if it did not. */
-		p->dark_ns = c->ret == 0 ? c->h.ts_ns : 0;
-		return true;
-	case SL_CALL_FDS_DONE:
-		sl_model_fds_done(m, p);
-		return true;
-	case SL_CALL_INHERIT:
-		on_inherit(m, p, c);
-		return true;
-	case SL_CALL_FD_RECV:
-		sl_model_fd_recv(m, p, c);
-		return true;
-	case SL_CALL_SOCKET:
-		on_socket(m, p, c);
-		return true;
-	case SL_CALL_SOCKETPAIR:
-		on_socketpair(m, p, c);
-		return true;
-	case SL_CALL_DUP:
-	case SL_CALL_DUP2:
-	case SL_CALL_DUP3:
-	case SL_CALL_FCNTL:
-		on_dup(m, p, c);
-		return true;
-	default:
-		return false;
-	}
-}
-
 /* What the program set: SO_KEEPALIVE, for the audit. */
-static void on_setsockopt(struct sl_sock *s, const struct sl_rec_call *c)
+void sl_model_setsockopt(struct sl_sock *s, const struct sl_rec_call *c)
 {
 	if (c->ret == 0 && (c->flags & SL_F_VALUE) &&
 	    c->arg0 == SOL_SOCKET && c->arg1 == SO_KEEPALIVE)
 		s->keepalive = c->inode2 != 0;
 }
 
-static void apply_call(struct sl_model *m, struct sl_proc *p,
-		       const struct sl_rec_call *c,
-		       const struct sl_rec_call_addr *a)
+/*
+ * What every call on a socket it found leaves there: the fd's counters
+ * in its hold (not a hand-off's: that record is about the fd passed),
+ * the call in the socket's event list, a sample of its bytes, its last
+ * time, and whether it was non-blocking.
+ */
+void sl_model_seen(struct sl_sock *s, struct sl_hold *h, struct sl_proc *p,
+		   const struct sl_rec_call *c)
 {
-	struct sl_hold *h = NULL;
-	struct sl_sock *s;
-
-	if (proc_call(m, p, c))
-		return;
-	if (c->call == SL_CALL_ACCEPT || c->call == SL_CALL_ACCEPT4) {
-		/* A failed accept names the listener: an incident on it, not
-		 * its fate. */
-		if (c->ret >= 0 || c->inode2)
-			on_accept(m, p, c, a);
-		else if ((s = find(m, p, c, &h)))
-			incident(s, p, c);
-		return;
-	}
-	s = find(m, p, c, &h);
-	if (!s)
-		return;
-	/* A hand-off record is about the fd passed, not the carrier's
-	 * counters. */
 	if (c->call != SL_CALL_FD_SEND)
 		sl_model_counters(h, c);
 	keep_event(s, p, c);
@@ -529,62 +460,30 @@ static void apply_call(struct sl_model *m, struct sl_proc *p,
 		s->last_ns = c->h.ts_ns;
 	if (c->flags & SL_F_NONBLOCK)
 		s->nonblocking = true;
-	switch (c->call) {
-	case SL_CALL_BIND:
-		if (c->ret == 0) {
-			copy_addr(&s->local, a ? &a->local : NULL);
-			if (!s->local.len && a)
-				copy_addr(&s->local, &a->addr);
-			sl_model_set_state(s, SL_ST_BOUND, c->h.ts_ns);
-		} else if (!s->err) {
-			set_err(s, c->err, c->h.ts_ns + c->dur_ns);
-		}
-		break;
-	case SL_CALL_LISTEN:
-		if (c->ret == 0) {
-			if (a)
-				copy_addr(&s->local, &a->local);
-			s->role = SL_ROLE_LISTENER;
-			sl_model_set_state(s, SL_ST_LISTENING, c->h.ts_ns);
-			sl_model_listener_add(m, s);
-		}
-		break;
-	case SL_CALL_CONNECT:
-		on_connect(m, p, s, c, a);
-		break;
-	case SL_CALL_SHUTDOWN:
-		on_shutdown(s, c);
-		break;
-	case SL_CALL_SETSOCKOPT:
-		on_setsockopt(s, c);
-		break;
-	case SL_CALL_FD_SEND:
-		sl_model_fd_send(m, p, s, c);
-		break;
-	case SL_CALL_CLOSE:
-	case SL_CALL_CLOSE_RANGE:
-	case SL_CALL_CLOSEFROM:
-		sl_model_release(m, p, c->fd, c->h.ts_ns, SL_LET_CLOSE);
-		break;
-	default:
-		on_io(s, p, c, a);
-		break;
+}
+
+void sl_model_bind(struct sl_sock *s, const struct sl_rec_call *c,
+		   const struct sl_rec_call_addr *a)
+{
+	if (c->ret == 0) {
+		copy_addr(&s->local, a ? &a->local : NULL);
+		if (!s->local.len && a)
+			copy_addr(&s->local, &a->addr);
+		sl_model_set_state(s, SL_ST_BOUND, c->h.ts_ns);
+	} else if (!s->err) {
+		set_err(s, c->err, c->h.ts_ns + c->dur_ns);
 	}
 }
 
-void sl_model_call(struct sl_model *m, struct sl_proc *p,
-		   const struct sl_rec_call *c,
-		   const struct sl_rec_call_addr *a)
+void sl_model_listen(struct sl_model *m, struct sl_sock *s,
+		     const struct sl_rec_call *c,
+		     const struct sl_rec_call_addr *a)
 {
-	struct sl_sock *s;
-
-	if (c->inode & SL_EPOLL_ID_BIT) {
-		sl_model_epoll_call(m, p, c);
+	if (c->ret != 0)
 		return;
-	}
-	apply_call(m, p, c, a);
-	/* Any record about a stdio stream's fd says so; it names the socket
-	 * by inode (a dup's, the socket both fds hold). */
-	if ((c->flags & SL_F_STDIO) && (s = sl_model_sock_by_inode(m, c->inode)))
-		s->stdio = true;
+	if (a)
+		copy_addr(&s->local, &a->local);
+	s->role = SL_ROLE_LISTENER;
+	sl_model_set_state(s, SL_ST_LISTENING, c->h.ts_ns);
+	sl_model_listener_add(m, s);
 }

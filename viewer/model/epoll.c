@@ -54,7 +54,8 @@ struct sl_epoll *sl_model_find_epoll(struct sl_model *m, struct sl_proc *p,
 	return ep ? ep : new_epoll(m, p, key, fd, ts);
 }
 
-/* Calls on an epoll fd: create, close, dup, inherit. */
+/* Calls on an epoll fd: create, close, dup, inherit (a receipt is
+ * handoff.c's). */
 void sl_model_epoll_call(struct sl_model *m, struct sl_proc *p,
 			 const struct sl_rec_call *c)
 {
@@ -82,9 +83,6 @@ void sl_model_epoll_call(struct sl_model *m, struct sl_proc *p,
 		ep = h && h->ep ? h->ep :
 			sl_model_find_epoll(m, p, c->inode, c->fd, c->h.ts_ns);
 		sl_model_take_epoll(m, p, (int)c->ret, ep);
-		return;
-	case SL_CALL_FD_RECV:
-		sl_model_fd_recv_epoll(m, p, c);
 		return;
 	case SL_CALL_INHERIT:
 		if (h && h->ep && h->ep->key == c->inode) {

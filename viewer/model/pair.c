@@ -158,40 +158,6 @@ static void pending_take(struct sl_sock **list, uint32_t *n, uint32_t i)
 	(*n)--;
 }
 
-/* When S began to listen; 0 if it never did. */
-uint64_t sl_model_listen_ns(const struct sl_sock *s)
-{
-	for (uint32_t i = 0; i < s->nspans; i++)
-		if (s->spans[i].state == SL_ST_LISTENING)
-			return s->spans[i].start_ns;
-	return 0;
-}
-
-void sl_model_listener_add(struct sl_model *m, struct sl_sock *s)
-{
-	for (uint32_t i = 0; i < m->nlistening; i++)
-		if (m->listening[i] == s)
-			return;
-	m->listening = sl_grow(m->listening, &m->listening_cap,
-				     m->nlistening + 1, sizeof(*m->listening));
-	m->listening[m->nlistening++] = s;
-}
-
-/* S stopped listening (nobody holds it): the clients kept for it go. */
-void sl_model_listener_gone(struct sl_model *m, struct sl_sock *s)
-{
-	for (uint32_t i = 0; i < m->nlistening; i++) {
-		if (m->listening[i] != s)
-			continue;
-		memmove(&m->listening[i], &m->listening[i + 1],
-			(m->nlistening - i - 1) * sizeof(*m->listening));
-		m->nlistening--;
-		if (m->nparked)
-			sl_model_unpark(m);
-		return;
-	}
-}
-
 /* Whether listener L takes connections to REMOTE: its path, or its port
  * on its address or on every address. */
 static bool listens_at(const struct sl_sock *l, const struct sl_addr *remote)

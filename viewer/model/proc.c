@@ -16,12 +16,6 @@
 #include "lib/lib.h"
 #include "model/model_int.h"
 
-/* Collector connection number -> the process it carries. */
-struct sl_conn_map {
-	uint32_t pid;
-	struct sl_proc *proc;
-};
-
 /* A new image of P (its first, or one an exec started): its argv. */
 static void add_image(struct sl_proc *p)
 {
@@ -120,7 +114,7 @@ void sl_model_finish_procs(struct sl_model *m)
 /* The map of CONN, made on first sight: in a list, found through a
  * hash, so a connection number a hostile trace makes up costs one entry,
  * not an array that long. */
-static struct sl_conn_map *conn_slot(struct sl_model *m, uint32_t conn)
+struct sl_conn_map *sl_model_conn(struct sl_model *m, uint32_t conn)
 {
 	uintptr_t i;
 
@@ -136,7 +130,7 @@ static struct sl_conn_map *conn_slot(struct sl_model *m, uint32_t conn)
 }
 
 /* CM now carries P (or nothing): each process counts its connections. */
-static void conn_carries(struct sl_conn_map *cm, struct sl_proc *p)
+void sl_model_conn_carries(struct sl_conn_map *cm, struct sl_proc *p)
 {
 	if (cm->proc)
 		cm->proc->nconns--;
@@ -151,19 +145,19 @@ static void conn_carries(struct sl_conn_map *cm, struct sl_proc *p)
  * exec'd, is that process's new image; anything else (a fork child, a
  * new program) is a new process.
  */
-static void on_hello(struct sl_model *m, struct sl_conn_map *cm,
+void sl_model_hello(struct sl_model *m, struct sl_conn_map *cm,
 		     const struct sl_rec_hello *h)
 {
 	uint32_t pid = cm->pid ? cm->pid : h->pid;
 	struct sl_proc *p = cm->proc ? cm->proc : sl_model_proc(m, pid);
 
 	if (p && !p->ended && (h->flags & SL_HELLO_RECONNECT)) {
-		conn_carries(cm, p);
+		sl_model_conn_carries(cm, p);
 		return;
 	}
 	if (p && p->awaiting_hello && (h->flags & SL_HELLO_FORKED)) {
 		p->awaiting_hello = false;
-		conn_carries(cm, p);
+		sl_model_conn_carries(cm, p);
 		return;
 	}
 	/* A vfork child's first word is from the image it exec'd, which
@@ -196,7 +190,7 @@ static void on_hello(struct sl_model *m, struct sl_conn_map *cm,
 	memcpy(p->args, h->args, h->args_len);
 	p->args_len = h->args_len;
 	add_image(p);
-	conn_carries(cm, p);
+	sl_model_conn_carries(cm, p);
 }
 
 /*
@@ -266,14 +260,14 @@ void sl_model_fds_done(struct sl_model *m, struct sl_proc *p)
 	}
 }
 
-static void on_gone(struct sl_model *m, struct sl_conn_map *cm,
+void sl_model_gone(struct sl_model *m, struct sl_conn_map *cm,
 		    const struct sl_rec_gone *g)
 {
 	struct sl_proc *p = cm->proc;
 
 	if (g->bad_records)
 		m->bad_conns++;
-	conn_carries(cm, NULL);
+	sl_model_conn_carries(cm, NULL);
 	/* An exec closed the old image's connection; the process lives on
 	 * in its new image, whose hello may still come. */
 	if (!p || p->ended || p->pending_exec)
@@ -291,91 +285,3 @@ static void on_gone(struct sl_model *m, struct sl_conn_map *cm,
 			 p->exit_ns : g->h.ts_ns);
 }
 
-static bool is_intro(const struct sl_hdr *h)
-{
-	const struct sl_rec_call *c = (const struct sl_rec_call *)h;
-
-	if (h->type == SL_REC_HELLO || h->type == SL_REC_POLICY_INFO ||
-	    h->type == SL_REC_MODULE)
-		return true;
-	return h->type == SL_REC_CALL &&
-	       (c->call == SL_CALL_INHERIT || c->call == SL_CALL_FDS_DONE);
-}
-
-void sl_model_record(void *model, uint32_t conn, const struct sl_hdr *h)
-{
-	struct sl_model *m = model;
-	struct sl_conn_map *cm = conn_slot(m, conn);
-
-	if (!cm)
-		return;
-	if (h->ts_ns && (!m->first_ns || h->ts_ns < m->first_ns))
-		m->first_ns = h->ts_ns;
-	/* A connection's introduction is stamped when it was made but sorts
-	 * at its image's start (reorder.c): the calls buffered meanwhile
-	 * come after it, so it does not move the trace's time on. Nor does a
-	 * module map: it says where code is, not when anything happened. */
-	if (h->ts_ns > m->last_ns && !is_intro(h))
-		m->last_ns = h->ts_ns;
-	/* What finished long enough before this goes before it is applied. */
-	if (m->nretire_q)
-		sl_model_retire_due(m);
-	switch (h->type) {
-	case SL_REC_CONN:
-		cm->pid = ((const struct sl_rec_conn *)h)->pid;
-		conn_carries(cm, NULL);
-		break;
-	case SL_REC_HELLO:
-		on_hello(m, cm, (const struct sl_rec_hello *)h);
-		break;
-	case SL_REC_GONE:
-		on_gone(m, cm, (const struct sl_rec_gone *)h);
-		break;
-	case SL_REC_DROP:
-		m->dropped += ((const struct sl_rec_drop *)h)->records;
-		if (cm->proc)
-			cm->proc->dropped +=
-				((const struct sl_rec_drop *)h)->records;
-		break;
-	case SL_REC_EPOLL_CTL:
-		if (cm->proc)
-			sl_model_epoll_ctl(m, cm->proc,
-					   (const struct sl_rec_epoll_ctl *)h);
-		break;
-	case SL_REC_WAIT:
-		if (cm->proc)
-			sl_model_wait(m, cm->proc,
-				      (const struct sl_rec_wait *)h);
-		break;
-	case SL_REC_MODULE:
-		if (!cm->proc)
-			break;
-		sl_model_add_module(cm->proc, (const struct sl_rec_module *)h);
-		/* Sockets that waited for their caller's name. */
-		if (m->nparked)
-			sl_model_unpark(m);
-		break;
-	case SL_REC_POLICY_INFO:
-		if (cm->proc) {
-			cm->proc->has_policy = true;
-			cm->proc->policy = *(const struct sl_rec_policy_info *)h;
-		}
-		break;
-	case SL_REC_POLICY:
-		if (cm->proc)
-			sl_model_policy(m, cm->proc,
-					(const struct sl_rec_policy *)h);
-		break;
-	case SL_REC_CALL:
-	case SL_REC_CALL_ADDR:
-		if (cm->proc) {
-			m->events++;
-			sl_model_call(m, cm->proc, (const struct sl_rec_call *)h,
-				      h->type == SL_REC_CALL_ADDR ?
-				      (const struct sl_rec_call_addr *)h : NULL);
-		}
-		break;
-	default:
-		break;
-	}
-}

@@ -1,27 +1,15 @@
 /*
- * The socket model's bookkeeping: sockets, holds, state spans, and
- * reading a trace into the model. model_proc.c keeps the processes and
- * dispatches the records; model_calls.c applies the calls.
- *
- * Records are applied in time order (reorder.c). A fork copies every fd:
- * the parent's fork record gives the child a hold of everything the
- * parent holds at that moment, whatever the parent closes next, and the
- * child's own list of what it inherited (SL_CALL_INHERIT) confirms it. A
- * new image lists what survived its exec; the rest was close-on-exec.
- *
- * A socket's last holder lets go by closing it (closed; close-on-exec
- * too), by exiting (open at exit: see model_proc.c), or not at all: then
- * it was still held when the trace ended (the collector stopped while
- * the program ran on).
+ * The model's objects at the bottom of it: the model itself (made and
+ * freed), sockets by inode and id, and a socket's life as state spans.
+ * Every other file of the model builds on these; these call none of
+ * them (viewer/README.md, "The model").
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "elf/elf.h"
 #include "lib/lib.h"
-#include "model/model.h"
 #include "model/model_int.h"
 
 void sl_model_init(struct sl_model *m)
@@ -124,118 +112,13 @@ void sl_model_set_state(struct sl_sock *s, unsigned int st, uint64_t ts)
 		s->last_ns = ts;
 }
 
-static void end_spans(struct sl_sock *s, uint64_t ts)
+/* S's current span ends at TS: its last holder closed it. */
+void sl_model_end_spans(struct sl_sock *s, uint64_t ts)
 {
 	struct sl_span *cur = s->nspans ? &s->spans[s->nspans - 1] : NULL;
 
 	if (cur && !cur->end_ns)
 		cur->end_ns = ts < cur->start_ns ? cur->start_ns : ts;
-}
-
-struct sl_hold *sl_model_hold(struct sl_proc *p, int fd)
-{
-	uintptr_t i;
-
-	if (fd < 0 || !p->fd_index)
-		return NULL;
-	i = (uintptr_t)sl_hash_get(p->fd_index, (uint64_t)fd + 1);
-	return i ? &p->fds[i - 1] : NULL;
-}
-
-static void index_hold(struct sl_proc *p, uint32_t i)
-{
-	sl_xhash_put(p->fd_index, (uint64_t)p->fds[i].fd + 1,
-		     (void *)(uintptr_t)(i + 1));
-}
-
-/* Takes H out of P's holds: the last one moves into its place. */
-static void drop_hold(struct sl_proc *p, struct sl_hold *h)
-{
-	uint32_t i = (uint32_t)(h - p->fds);
-
-	sl_hash_del(p->fd_index, (uint64_t)h->fd + 1);
-	if (i != --p->nfds) {
-		*h = p->fds[p->nfds];
-		index_hold(p, i);
-	}
-	memset(&p->fds[p->nfds], 0, sizeof(*h));
-}
-
-/* A new hold of P's FD: whatever it held before is let go first. */
-static void release(struct sl_model *m, struct sl_proc *p, int fd,
-		    uint64_t ts, enum sl_let how);
-
-static struct sl_hold *new_hold(struct sl_model *m, struct sl_proc *p,
-				int fd, uint64_t ts)
-{
-	struct sl_hold *h;
-
-	if (fd < 0)
-		return NULL;
-	if (!p->fd_index)
-		p->fd_index = sl_xhash_new();
-	/* Not a close we saw: the fd was reused before its close record came
-	 * (both are stamped before their calls), which may yet come. */
-	if (sl_model_hold(p, fd))
-		release(m, p, fd, ts, SL_LET_DISPLACED);
-	p->fds = sl_grow(p->fds, &p->fds_cap, p->nfds + 1,
-			       sizeof(*p->fds));
-	h = &p->fds[p->nfds];
-	memset(h, 0, sizeof(*h));
-	h->fd = fd;
-	h->confirmed = true;
-	index_hold(p, p->nfds++);
-	return h;
-}
-
-struct sl_hold *sl_model_take_epoll(struct sl_model *m, struct sl_proc *p,
-				    int fd, struct sl_epoll *ep)
-{
-	struct sl_hold *h = new_hold(m, p, fd, ep->last_ns);
-
-	if (h) {
-		h->ep = ep;
-		ep->holders++;
-	}
-	return h;
-}
-
-static void add_pid(struct sl_sock *s, uint32_t pid)
-{
-	for (uint32_t i = 0; i < s->npids; i++)
-		if (s->pids[i] == pid)
-			return;
-	s->pids = sl_grow(s->pids, &s->pids_cap, s->npids + 1,
-			     sizeof(*s->pids));
-	s->pids[s->npids++] = pid;
-}
-
-/* PID's FD now holds S (releasing whatever it held before). */
-struct sl_hold *sl_model_take(struct sl_model *m, struct sl_proc *p, int fd,
-			      struct sl_sock *s, uint64_t ts)
-{
-	struct sl_hold *h = new_hold(m, p, fd, ts);
-
-	if (!h)
-		return NULL;
-	h->s = s;
-	s->holders++;
-	s->open_at_exit = false;	/* held again: it did not end there */
-	add_pid(s, p->pid);
-	return h;
-}
-
-/* Copies a record's fd counters into its hold: they are running totals. */
-void sl_model_counters(struct sl_hold *h, const struct sl_rec_call *c)
-{
-	if (!h)
-		return;
-	h->tx_bytes = c->tx_bytes;
-	h->rx_bytes = c->rx_bytes;
-	h->tx_calls = c->tx_calls;
-	h->rx_calls = c->rx_calls;
-	h->eagain = c->eagain;
-	h->peeks = c->peeks;
 }
 
 /* Its last holder's close was not the end: someone we did not see hold
@@ -248,108 +131,30 @@ void sl_model_revive(struct sl_sock *s)
 		s->spans[s->nspans - 1].end_ns = 0;
 }
 
-/* P let go of a vfork copy of S unused: unless it holds S at another fd,
- * it never held S as a program of its own. */
-static void forget_pid(struct sl_proc *p, struct sl_sock *s)
+void sl_model_sock_free(struct sl_sock *s)
 {
-	uint32_t k = 0;
-
-	for (uint32_t i = 0; i < p->nfds; i++)
-		if (p->fds[i].s == s)
-			return;
-	for (uint32_t i = 0; i < s->npids; i++)
-		if (s->pids[i] != p->pid)
-			s->pids[k++] = s->pids[i];
-	s->npids = k;
+	if (!s)
+		return;
+	free(s->spans);
+	free(s->pids);
+	free(s->epolls);
+	free(s->marks);
+	free(s->pacts);
+	free(s->samples);
+	free(s->evts);
+	free(s->incs);
+	free(s->handoffs);
+	free(s->epoll_sends.keys);
+	free(s->epoll_recvs.keys);
+	free(s);
 }
 
-/* P's hold H of S is gone: its counters go on S. */
-static void let_go(struct sl_proc *p, struct sl_hold *h, struct sl_sock *s)
+/* What a socket's last view needs, once nothing more will change it. */
+void sl_model_sock_final(struct sl_sock *s)
 {
-	s->tx_bytes += h->tx_bytes;
-	s->rx_bytes += h->rx_bytes;
-	s->tx_calls += h->tx_calls;
-	s->rx_calls += h->rx_calls;
-	s->eagain += h->eagain;
-	s->peeks += h->peeks;
-	drop_hold(p, h);
-}
-
-static void release_epoll(struct sl_proc *p, struct sl_hold *h, uint64_t ts,
-			  enum sl_let how)
-{
-	struct sl_epoll *ep = h->ep;
-
-	drop_hold(p, h);
-	if (ep->holders && --ep->holders)
-		return;
-	/* A wait that returned after this close (another thread's, or a
-	 * receiver's seen before its sending) used it until then. */
-	ep->end_ns = ts > ep->last_ns ? ts : ep->last_ns;
-	ep->closed = how == SL_LET_CLOSE;
-}
-
-/*
- * P's hold of FD ends at TS, as HOW says. The socket ends with its last
- * holder: "closed" only if that holder closed it, open at exit if it
- * exited; then nobody holds it any more and it is done with
- * (model_retire.c). Displaced (the fd reused before its close record
- * came), it is neither: the close may yet come. The end is the latest
- * of the holders' lets, whatever order they were applied in; a vfork
- * child's copy let go before its new image listed it is none of them
- * (it ended before its parent ran again).
- */
-static void release(struct sl_model *m, struct sl_proc *p, int fd,
-		    uint64_t ts, enum sl_let how)
-{
-	struct sl_hold *h = sl_model_hold(p, fd);
-	struct sl_sock *s;
-	bool borrowed;
-
-	if (!h)
-		return;
-	if (h->ep) {
-		release_epoll(p, h, ts, how);
-		return;
-	}
-	s = h->s;
-	borrowed = h->borrowed;
-	let_go(p, h, s);
-	if (borrowed)
-		forget_pid(p, s);
-	else if (how != SL_LET_DISPLACED && ts >= s->let_ns) {
-		s->let_ns = ts;
-		s->let_how = (uint8_t)how;
-	}
-	if (ts > s->last_ns && !borrowed)
-		s->last_ns = ts;
-	if (s->holders && --s->holders)
-		return;
-	if (how == SL_LET_DISPLACED && !borrowed)
-		return;
-	/* Records come in time order, not always: whoever let go latest
-	 * ended it (an exit known by its EXIT record, applied when its
-	 * connection's end came after another holder's close). */
-	if (s->let_ns) {
-		ts = s->let_ns;
-		how = (enum sl_let)s->let_how;
-	}
-	if (how == SL_LET_DISPLACED)
-		return;
-	if (how == SL_LET_CLOSE) {
-		s->closed = true;
-		s->end_ns = ts < s->start_ns ? s->start_ns : ts;
-		end_spans(s, s->end_ns);
-	} else {
-		s->open_at_exit = true;
-	}
-	if (s->role == SL_ROLE_LISTENER)
-		sl_model_listener_gone(m, s);
-	sl_model_retire_later(m, s);
-}
-
-void sl_model_release(struct sl_model *m, struct sl_proc *p, int fd,
-		      uint64_t ts, enum sl_let how)
-{
-	release(m, p, fd, ts, how);
+	if (s->last_ns < s->start_ns)
+		s->last_ns = s->start_ns;
+	if (s->role == SL_ROLE_UNCONNECTED && s->type == SOCK_DGRAM &&
+	    s->remote.len)
+		s->role = SL_ROLE_DATAGRAM;
 }
