@@ -14,7 +14,4 @@ int sl_cmd_audit(int argc, char **argv);	/* audit.c */
 int sl_cmd_policy(int argc, char **argv);	/* policy.c */
 int sl_cmd_inspect(int argc, char **argv);	/* inspect.c */
 
-struct sl_policy;
-int sl_policy_load(struct sl_policy *p, const char *path);	/* policy.c */
-
 #endif

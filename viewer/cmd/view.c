@@ -6,38 +6,10 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "lib/lib.h"
 #include "out/out.h"
-
-/* The terminal's width, $COLUMNS, or 80. */
-int sl_term_width(FILE *f)
-{
-	struct winsize ws;
-	const char *cols = getenv("COLUMNS");
-
-	if (ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col)
-		return ws.ws_col;
-	if (cols && atoi(cols) > 0)
-		return atoi(cols);
-	return 80;
-}
-
-/* Loads PATH and draws it on F: 0, or 1 with the reason printed. */
-int sl_view_file(FILE *f, const char *path, const struct sl_render_opts *o)
-{
-	struct sl_model m;
-	int err;
-
-	sl_model_init(&m);
-	err = sl_model_load(&m, path);
-	if (!err)
-		sl_render_term(f, &m, o);
-	sl_model_free(&m);
-	return err ? 1 : 0;
-}
 
 static void usage(FILE *f)
 {

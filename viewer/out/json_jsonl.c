@@ -18,18 +18,6 @@ struct jsonl_ctx {
 	uint32_t npids;
 };
 
-static void json_addr(FILE *f, const char *key, const struct sl_addr *a)
-{
-	char buf[256];
-	int n = sl_addr_format(a, buf, sizeof(buf));
-
-	fprintf(f, ",\"%s\":", key);
-	if (a->len)
-		sl_json_str(f, buf, (size_t)n);
-	else
-		fputs("null", f);
-}
-
 static void json_call_flags(FILE *f, unsigned int flags)
 {
 	static const char *const names[] = { "nonblock", "first-io", "eof",
@@ -73,8 +61,8 @@ static void jsonl_call(FILE *f, const struct sl_rec_call *c,
 		fprintf(f, ",\"peeks\":%u", c->peeks);
 	json_call_flags(f, c->flags);
 	if (a) {
-		json_addr(f, "addr", &a->addr);
-		json_addr(f, "local", &a->local);
+		sl_json_addr(f, "addr", &a->addr);
+		sl_json_addr(f, "local", &a->local);
 	}
 }
 

@@ -1,6 +1,12 @@
-/* The renderers of the socket model (render_*.c). */
-#ifndef SL_RENDER_H
-#define SL_RENDER_H
+/*
+ * The output layer: everything socklens writes for people and machines
+ * from a trace (the terminal timeline, the JSON exports, Perfetto, the
+ * HTML page, the audit's findings, the live view) and the text helpers
+ * they share. It reads the model (model.h) and never the records, but
+ * for export -f jsonl, which streams them from the file.
+ */
+#ifndef SL_OUT_H
+#define SL_OUT_H
 
 #include <stdio.h>
 
@@ -16,6 +22,10 @@ int sl_addr_format(const struct sl_addr *a, char *buf, size_t len);
 bool sl_color_wanted(FILE *f);
 void sl_fmt_bytes(char *buf, size_t len, uint64_t n);
 void sl_fmt_dur(char *buf, size_t len, uint64_t ns);
+void sl_json_addr(FILE *f, const char *key, const struct sl_addr *a);
+void sl_json_u64_or_null(FILE *f, const char *key, uint64_t v);
+void sl_json_u32_or_null(FILE *f, const char *key, uint32_t v);
+void sl_json_errno(FILE *f, int err);
 
 /* names.c */
 const char *sl_call_name(unsigned int call);
@@ -25,8 +35,14 @@ const char *sl_family_name(int family);
 const char *sl_type_name(int type);
 const char *sl_errno_name(int err);
 
+/* export.c: FORMAT is jsonl, sockets, epoll, chrome or html. */
+bool sl_export_known(const char *format);
+int sl_export(const char *path, const char *format, FILE *out);
 /* json_jsonl.c */
 int sl_export_jsonl(const char *path, FILE *out);
+/* json_sockets.c, json_epoll.c: one object, one line. */
+void sl_json_sock(FILE *f, const struct sl_model *m, const struct sl_sock *s);
+void sl_json_epoll(FILE *f, const struct sl_epoll *ep);
 
 struct sl_render_opts {
 	int width;		/* terminal columns */
@@ -36,8 +52,10 @@ struct sl_render_opts {
 	int max_rows;		/* live: at most this many sockets, 0: all */
 };
 
+/* term.c */
 void sl_render_term(FILE *f, const struct sl_model *m,
 		    const struct sl_render_opts *o);
+/* view.c: loads PATH and draws it on F: 0, or 1 with the reason said. */
 int sl_term_width(FILE *f);
 int sl_view_file(FILE *f, const char *path, const struct sl_render_opts *o);
 
@@ -47,10 +65,25 @@ struct sl_live *sl_live_new(struct sl_collector *c, bool redraw);
 void sl_live_tick(struct sl_live *l);
 void sl_live_free(struct sl_live *l);
 
+/* chrome.c, html.c */
 void sl_render_chrome(FILE *f, const struct sl_model *m);
 void sl_render_html(FILE *f, const struct sl_model *m);
 
-/* policy_view.c */
+/* audit.c: the audit engine. */
+enum sl_severity { SL_SEV_INFO, SL_SEV_WARNING, SL_SEV_ERROR };
+struct sl_audit_opts {
+	bool json;
+	uint64_t keepalive_after_ns;
+	uint64_t slow_connect_ns;
+	uint32_t connect_failures;
+};
+int sl_severity_of(const char *name);	/* -1: not a severity */
+/* Audits the trace at PATH, its findings on OUT: the worst severity
+ * found (-1: none), or -2 when the trace could not be read. */
+int sl_audit_file(const char *path, const struct sl_audit_opts *o,
+		  FILE *out);
+
+/* policy_text.c */
 const char *sl_pact_when(const struct sl_pact *a);
 void sl_pact_value(const struct sl_pact *a, int64_t v, char *buf, size_t len);
 const char *sl_pact_outcome(const struct sl_pact *a, char *buf, size_t len);
@@ -59,5 +92,9 @@ void sl_pact_text(const struct sl_pact *a, const char *path, char *buf,
 const char *sl_sock_policy_path(const struct sl_model *m,
 				const struct sl_sock *s);
 void sl_render_policy(FILE *f, const struct sl_model *m, size_t max);
+/* Reads and parses the policy file PATH into P, saying on stderr what
+ * was wrong: 0 or -1. */
+struct sl_policy;
+int sl_policy_load(struct sl_policy *p, const char *path);
 
 #endif

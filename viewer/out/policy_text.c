@@ -2,9 +2,12 @@
  * The policy's actions as people and machines read them: one phrase per
  * action ("set SO_KEEPALIVE on at creation", "would deny SO_REUSEPORT"),
  * the terminal's policy section under the timeline, and the `policy`
- * field of `export -f sockets`.
+ * field of `export -f sockets`. And a policy file a person gave the
+ * command, read and parsed by the policy library (preload/policy/), with
+ * what was wrong said on stderr.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model/model.h"
@@ -128,4 +131,60 @@ void sl_render_policy(FILE *f, const struct sl_model *m, size_t max)
 	if (shown < total)
 		fprintf(f, "  ... %llu more: socklens export -f sockets\n",
 			(unsigned long long)(total - shown));
+}
+
+/* Reads FILE whole; NULL with errno set on failure. */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t cap = 0, n;
+
+	*len = 0;
+	if (!f)
+		return NULL;
+	do {
+		char *grown;
+
+		cap = cap ? cap * 2 : 4096;
+		if (cap > (1u << 24)) {
+			errno = EFBIG;
+			goto err_close;
+		}
+		grown = realloc(buf, cap);
+		if (!grown)
+			goto err_close;
+		buf = grown;
+		n = fread(buf + *len, 1, cap - *len, f);
+		*len += n;
+	} while (*len == cap);
+	if (ferror(f))
+		goto err_close;
+	fclose(f);
+	return buf;
+
+err_close:
+	free(buf);
+	fclose(f);
+	return NULL;
+}
+
+/* Parses PATH into P, printing the error; 0 or -1. */
+int sl_policy_load(struct sl_policy *p, const char *path)
+{
+	char err[512];
+	size_t len;
+	char *text = slurp(path, &len);
+	int ret;
+
+	if (!text) {
+		fprintf(stderr, "%s: %s: %s\n", sl_prog(), path, strerror(errno));
+		memset(p, 0, sizeof(*p));
+		return -1;
+	}
+	ret = sl_policy_parse(p, path, text, len, err, sizeof(err));
+	free(text);
+	if (ret < 0)
+		fprintf(stderr, "%s\n", err);
+	return ret;
 }

@@ -211,3 +211,42 @@ void sl_fmt_dur(char *buf, size_t len, uint64_t ns)
 	else
 		snprintf(buf, len, "%.2fs", ns / 1e9);
 }
+
+/* ,"KEY":"address" or ,"KEY":null when there is none. */
+void sl_json_addr(FILE *f, const char *key, const struct sl_addr *a)
+{
+	char buf[256];
+	int n = sl_addr_format(a, buf, sizeof(buf));
+
+	fprintf(f, ",\"%s\":", key);
+	if (a->len)
+		sl_json_str(f, buf, (size_t)n);
+	else
+		fputs("null", f);
+}
+
+/* ,"KEY":V, or null for 0 (not known, not yet). */
+void sl_json_u64_or_null(FILE *f, const char *key, uint64_t v)
+{
+	if (v)
+		fprintf(f, ",\"%s\":%llu", key, (unsigned long long)v);
+	else
+		fprintf(f, ",\"%s\":null", key);
+}
+
+void sl_json_u32_or_null(FILE *f, const char *key, uint32_t v)
+{
+	if (v)
+		fprintf(f, ",\"%s\":%u", key, v);
+	else
+		fprintf(f, ",\"%s\":null", key);
+}
+
+/* An errno's name as a JSON string, or null for 0. */
+void sl_json_errno(FILE *f, int err)
+{
+	if (err)
+		fprintf(f, "\"%s\"", sl_errno_name(err));
+	else
+		fputs("null", f);
+}

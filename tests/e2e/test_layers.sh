@@ -1,0 +1,74 @@
+# The viewer's layers, checked on the objects make built: a file calls
+# only layers below its own (viewer/README.md, "Layers"), no subcommand
+# calls another subcommand's file, and within the model a file calls
+# only the files listed after it (model/model_int.h). A reference to a
+# function is a reference, called or handed on as a pointer: what a
+# layer hands down (reorder's apply, the frame walk's, the model's
+# retire) names a function of its own or of a layer below it.
+. "$(dirname "$0")/lib.sh"
+need nm
+
+# Top to bottom. The policy library (preload/policy/) is shared with the
+# preload and uses nothing of the viewer: it sits at the bottom with lib.
+layers="main cmd out model order intake file elf lib policy"
+model_files="load apply proc calls handoff retire pair epoll hold park callers sock"
+
+rank_of() {	# OBJECT -> "LAYER_RANK FILE_RANK LAYER FILE"
+	obj=${1#"$SL_BUILD"/}
+	case $obj in
+	viewer/main.o) layer=main ;;
+	viewer/*/*) layer=${obj#viewer/}; layer=${layer%%/*} ;;
+	preload/policy/*) layer=policy ;;
+	*) layer=unknown ;;
+	esac
+	file=$(basename "$obj" .o)
+	lr=0 r=0
+	for l in $layers; do
+		[ "$l" = "$layer" ] && lr=$r
+		r=$((r + 1))
+	done
+	fr=0
+	if [ "$layer" = model ]; then
+		r=0 fr=99
+		for f in $model_files; do
+			[ "$f" = "$file" ] && fr=$r
+			r=$((r + 1))
+		done
+		[ $fr -lt 99 ] || fail "model/$file.c is not in the model's file order"
+	fi
+	echo "$lr $fr $layer $file"
+}
+
+objs=$(find "$SL_BUILD/viewer" "$SL_BUILD/preload/policy" -name '*.o' | sort)
+[ -n "$objs" ] || skip "nothing built in $SL_BUILD"
+: >"$TMP/defs"
+for o in $objs; do
+	set -- $(rank_of "$o")
+	[ "$3" != unknown ] || fail "$o: not in a layer"
+	nm --defined-only "$o" | awk -v r="$*" '$2 ~ /^[TDRB]$/ { print $3, r }' \
+		>>"$TMP/defs"
+done
+bad=0
+for o in $objs; do
+	set -- $(rank_of "$o")
+	me="$3/$4"
+	for sym in $(nm -u "$o" | awk '{ print $2 }'); do
+		def=$(awk -v s="$sym" '$1 == s { print $2, $3, $4, $5; exit }' "$TMP/defs")
+		[ -n "$def" ] || continue	# libc, libelf
+		set -- $(rank_of "$o") $def
+		# $1 $2 $3 $4: the user; $5 $6 $7 $8: the definer.
+		if [ "$1" -gt "$5" ]; then
+			why="calls up into layer $7"
+		elif [ "$1" -eq "$5" ] && [ "$3" = cmd ] && [ "$4" != "$8" ]; then
+			why="a subcommand calls another"
+		elif [ "$1" -eq "$5" ] && [ "$3" = model ] && [ "$2" -gt "$6" ]; then
+			why="calls back up the model's file order"
+		else
+			continue
+		fi
+		echo "$me.c: $sym ($7/$8.c): $why" >&2
+		bad=$((bad + 1))
+	done
+done
+[ "$bad" -eq 0 ] || fail "$bad references against the layers"
+echo ok: $(echo "$objs" | wc -l) objects, every reference downward
