@@ -28,8 +28,9 @@ PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/%.o)
 VIEWER_LIB_SRC := $(wildcard viewer/*/*.c)
 VIEWER_LIB_OBJ := $(VIEWER_LIB_SRC:%.c=$(BUILD)/%.o)
 VIEWER_MAIN_OBJ := $(BUILD)/viewer/main.o
-# The policy parser and matcher are shared: the preload enforces a policy,
-# the socklens command checks one before a program starts.
+# The policy library (preload/policy/, include/socklens/policy.h) is
+# shared: the preload enforces a policy, the socklens command checks one
+# before a program starts. Built once, with the preload's flags.
 POLICY_OBJ := $(filter $(BUILD)/preload/policy/%.o,$(PRELOAD_OBJ))
 SAMPLE_SRC := $(wildcard samples/*.c)
 SAMPLES := $(SAMPLE_SRC:samples/%.c=$(BUILD)/samples/%)
@@ -107,9 +108,13 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $< -lpthread
 
+# Unit tests see the viewer's layers; those of the preload's own files
+# (and of the ring, both sides of it) its private headers too.
+PRELOAD_UNITS := test_fdtab test_ring
 $(BUILD)/tests/%: tests/unit/%.c $(LIBVIEW) $(LIBPRELOAD)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Ipreload -Iviewer $(CFLAGS) $(WARN) $(SANFLAGS) -o $@ $< \
+	$(CC) $(CPPFLAGS) -Iviewer $(if $(filter $*,$(PRELOAD_UNITS)),-Ipreload) \
+		$(CFLAGS) $(WARN) $(SANFLAGS) -o $@ $< \
 		$(LIBVIEW) $(LIBPRELOAD) -lcmocka -lelf -lm -ldl -lpthread
 
 unit: $(UNITS)

@@ -234,7 +234,7 @@ void sl_policy_stage(int fd, struct sl_fd *e, unsigned int when,
 		const struct sl_rule *r = eff[i];
 		uint32_t idx = r ? (uint32_t)(r - pol.rules) : 0;
 
-		if (!r || r->action != SL_ACT_SET)
+		if (!r || r->action != SL_PA_SET)
 			continue;
 		if (idx < 64 && (__atomic_fetch_or(&e->pol_rules, 1ull << idx,
 						   __ATOMIC_RELAXED) &
@@ -318,17 +318,17 @@ static int decide_setsockopt(int fd, struct sl_fd *e, const struct sl_rule *r,
 	    sl_opt_decode(o, &copy, len, &prog) < 0)
 		return real(fd, o->level, o->optname, val, len);
 	*prog_out = prog;
-	v = r->action == SL_ACT_SET ? r->value :
-	    r->action == SL_ACT_CLAMP ? clamp(prog, r) : prog;
-	if (r->action == SL_ACT_CLAMP && v == prog)
+	v = r->action == SL_PA_SET ? r->value :
+	    r->action == SL_PA_CLAMP ? clamp(prog, r) : prog;
+	if (r->action == SL_PA_CLAMP && v == prog)
 		return real(fd, o->level, o->optname, val, len);
 	if (pol.audit) {
 		ret = real(fd, o->level, o->optname, val, len);
 		err = errno;
-	} else if (r->action == SL_ACT_DENY) {
+	} else if (r->action == SL_PA_DENY) {
 		ret = -1;
 		err = EPERM;
-	} else if (r->action == SL_ACT_IGNORE) {
+	} else if (r->action == SL_PA_IGNORE) {
 		ret = 0;
 		err = 0;
 	} else {

@@ -1,9 +1,12 @@
 /*
- * The socket-option policy (DESIGN.md 10): the option table, the parser
- * and the matcher. Shared by the preload, which enforces a policy, and by
- * the socklens command, which checks one before a program starts; so it
- * uses nothing of either side. Parsing allocates (at init); matching
- * never does.
+ * The socket-option policy library (preload/policy/): the option table
+ * (opts.c), the parser (parse.c) and the matcher (match.c). Shared by the
+ * preload, which enforces a policy (preload/enforce.c), and by the
+ * socklens command, which checks one before a program starts; so it uses
+ * nothing of either side, and both include it from here. Parsing
+ * allocates (at init); matching never does. The grammar is
+ * socklens-policy(5)'s; what a rule does at run time is preload/
+ * README.md's ("The policy").
  */
 #ifndef SL_POLICY_H
 #define SL_POLICY_H
@@ -13,14 +16,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-enum sl_opt_kind {
-	SL_OK_BOOL,	/* on | off */
-	SL_OK_INT,	/* an integer, k/m/g suffixes (1024s) */
-	SL_OK_SECS,	/* seconds: 60, or a duration: 90s, 2min */
-	SL_OK_MSECS,	/* milliseconds: 500, or a duration: 2s */
-	SL_OK_TIMEVAL,	/* a duration: 250ms, 5s (struct timeval) */
-	SL_OK_LINGER,	/* on N | off (struct linger) */
-};
+#include "socklens/wire.h"
 
 /* What a socket must be for an option to mean anything. */
 enum sl_opt_needs {
@@ -36,7 +32,7 @@ struct sl_opt {
 	const char *name;
 	int level;
 	int optname;
-	uint8_t kind;		/* enum sl_opt_kind */
+	uint8_t kind;		/* enum sl_pol_kind (wire.h) */
 	uint8_t needs;		/* enum sl_opt_needs */
 	bool early;		/* must precede connect/listen (or bind) */
 };
@@ -49,8 +45,8 @@ int sl_opt_by_number(int level, int optname);
 /* The closest option name to NAME, for "did you mean", or NULL. */
 const char *sl_opt_suggest(const char *name);
 
-/* Values are kept as int64: BOOL 0/1, INT as is, SECS seconds, MSECS
- * milliseconds, TIMEVAL microseconds, LINGER -1 (off) or its seconds. */
+/* Values are kept as int64, in the units of enum sl_pol_kind (wire.h):
+ * a record carries them so. */
 int sl_opt_parse_value(const struct sl_opt *o, const char *text,
 		       int64_t *out, char *why, size_t why_len);
 int sl_opt_format(const struct sl_opt *o, int64_t v, char *buf, size_t len);
@@ -59,17 +55,17 @@ socklen_t sl_opt_encode(const struct sl_opt *o, int64_t v, void *buf);
 int sl_opt_decode(const struct sl_opt *o, const void *buf, socklen_t len,
 		  int64_t *out);
 
-enum sl_action { SL_ACT_SET, SL_ACT_CLAMP, SL_ACT_DENY, SL_ACT_IGNORE };
-extern const char *const sl_action_names[4];
+/* "set", "clamp", "deny", "ignore": enum sl_pol_action (wire.h). */
+extern const char *const sl_action_names[SL_PA_MAX];
 
 enum sl_role_sel { SL_RS_ANY, SL_RS_LISTENER, SL_RS_CLIENT, SL_RS_SERVER };
 
 /* Families and types a selector takes, as bits. */
-#define SL_SF_INET	0x1u
-#define SL_SF_INET6	0x2u
-#define SL_SF_UNIX	0x4u
-#define SL_ST_STREAM	0x1u
-#define SL_ST_DGRAM	0x2u
+#define SL_SEL_INET	0x1u
+#define SL_SEL_INET6	0x2u
+#define SL_SEL_UNIX	0x4u
+#define SL_SEL_STREAM	0x1u
+#define SL_SEL_DGRAM	0x2u
 
 /* An address, a CIDR or '*', and a port range; has == false: no filter. */
 struct sl_net {
@@ -82,8 +78,8 @@ struct sl_net {
 };
 
 struct sl_sel {
-	uint8_t families;	/* SL_SF_* */
-	uint8_t types;		/* SL_ST_* */
+	uint8_t families;	/* SL_SEL_INET... */
+	uint8_t types;		/* SL_SEL_STREAM, SL_SEL_DGRAM */
 	uint8_t role;		/* enum sl_role_sel */
 	struct sl_net local;
 	struct sl_net remote;
@@ -93,7 +89,7 @@ struct sl_sel {
 };
 
 struct sl_rule {
-	uint8_t action;		/* enum sl_action */
+	uint8_t action;		/* enum sl_pol_action (wire.h) */
 	uint16_t opt;		/* index in sl_opts */
 	uint32_t sel;		/* index in sels */
 	uint32_t line;

@@ -387,6 +387,29 @@ enum sl_pol_when {
 	SL_PW_MAX
 };
 
+/* What a policy rule does (struct sl_rec_policy's action). */
+enum sl_pol_action {
+	SL_PA_SET,		/* set the option to the rule's value */
+	SL_PA_CLAMP,		/* keep the program's value within bounds */
+	SL_PA_DENY,		/* the program's setsockopt fails: EPERM */
+	SL_PA_IGNORE,		/* it returns 0 and nothing is applied */
+	SL_PA_MAX
+};
+
+/*
+ * How an option's value reads (struct sl_rec_policy's kind): the values
+ * travel as int64, in these units.
+ */
+enum sl_pol_kind {
+	SL_PK_BOOL,		/* 0 or 1: off, on */
+	SL_PK_INT,		/* an integer */
+	SL_PK_SECS,		/* seconds */
+	SL_PK_MSECS,		/* milliseconds */
+	SL_PK_TIMEVAL,		/* microseconds (a struct timeval) */
+	SL_PK_LINGER,		/* -1: off; else on, that many seconds */
+	SL_PK_MAX
+};
+
 /* Flags of a policy action. */
 #define SL_PF_AUDIT	0x01u	/* audit mode: what would have been done */
 #define SL_PF_PROG	0x02u	/* prog_value holds the program's value */
@@ -407,10 +430,10 @@ struct sl_rec_policy {
 	uint32_t line;		/* the rule's line in the policy file */
 	int32_t ret;		/* of the setsockopt we made, or told */
 	int32_t err;
-	uint8_t action;		/* set, clamp, deny, ignore (policy.h) */
+	uint8_t action;		/* enum sl_pol_action */
 	uint8_t when;		/* enum sl_pol_when */
 	uint8_t flags;		/* SL_PF_* */
-	uint8_t kind;		/* how to print the values (policy.h) */
+	uint8_t kind;		/* enum sl_pol_kind: the values' unit */
 	uint32_t pad;
 	char opt[SL_OPTNAME_MAX];	/* the option's name, NUL-terminated */
 };

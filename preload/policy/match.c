@@ -93,11 +93,11 @@ static uint8_t family_bit(int family)
 {
 	switch (family) {
 	case AF_INET:
-		return SL_SF_INET;
+		return SL_SEL_INET;
 	case AF_INET6:
-		return SL_SF_INET6;
+		return SL_SEL_INET6;
 	case AF_UNIX:
-		return SL_SF_UNIX;
+		return SL_SEL_UNIX;
 	default:
 		return 0;
 	}
@@ -106,8 +106,8 @@ static uint8_t family_bit(int family)
 static uint8_t type_bit(int type)
 {
 	if (type == SOCK_STREAM || type == SOCK_SEQPACKET)
-		return SL_ST_STREAM;
-	return type == SOCK_DGRAM ? SL_ST_DGRAM : 0;
+		return SL_SEL_STREAM;
+	return type == SOCK_DGRAM ? SL_SEL_DGRAM : 0;
 }
 
 bool sl_sel_match(const struct sl_sel *sel, const struct sl_sock_desc *d,

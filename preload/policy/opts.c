@@ -17,56 +17,56 @@
 
 #define OPT(lvl, n, k, needs, early) { #n, lvl, n, k, needs, early }
 const struct sl_opt sl_opts[] = {
-	OPT(SOL_SOCKET, SO_KEEPALIVE, SL_OK_BOOL, SL_NEEDS_ANY, false),
-	OPT(SOL_SOCKET, SO_REUSEADDR, SL_OK_BOOL, SL_NEEDS_ANY, true),
-	OPT(SOL_SOCKET, SO_REUSEPORT, SL_OK_BOOL, SL_NEEDS_ANY, true),
-	OPT(SOL_SOCKET, SO_RCVBUF, SL_OK_INT, SL_NEEDS_ANY, true),
-	OPT(SOL_SOCKET, SO_SNDBUF, SL_OK_INT, SL_NEEDS_ANY, true),
-	OPT(SOL_SOCKET, SO_RCVLOWAT, SL_OK_INT, SL_NEEDS_ANY, false),
-	OPT(SOL_SOCKET, SO_RCVTIMEO, SL_OK_TIMEVAL, SL_NEEDS_ANY, false),
-	OPT(SOL_SOCKET, SO_SNDTIMEO, SL_OK_TIMEVAL, SL_NEEDS_ANY, false),
-	OPT(SOL_SOCKET, SO_LINGER, SL_OK_LINGER, SL_NEEDS_ANY, false),
-	OPT(SOL_SOCKET, SO_BROADCAST, SL_OK_BOOL, SL_NEEDS_DGRAM, false),
-	OPT(SOL_SOCKET, SO_DONTROUTE, SL_OK_BOOL, SL_NEEDS_ANY, false),
-	OPT(SOL_SOCKET, SO_OOBINLINE, SL_OK_BOOL, SL_NEEDS_ANY, false),
-	OPT(SOL_SOCKET, SO_PRIORITY, SL_OK_INT, SL_NEEDS_ANY, false),
-	OPT(SOL_SOCKET, SO_MARK, SL_OK_INT, SL_NEEDS_ANY, false),
-	OPT(SOL_SOCKET, SO_PASSCRED, SL_OK_BOOL, SL_NEEDS_UNIX, false),
-	OPT(SOL_SOCKET, SO_BUSY_POLL, SL_OK_INT, SL_NEEDS_ANY, false),
-	OPT(SOL_SOCKET, SO_INCOMING_CPU, SL_OK_INT, SL_NEEDS_ANY, false),
-	OPT(SOL_SOCKET, SO_ZEROCOPY, SL_OK_BOOL, SL_NEEDS_ANY, false),
-	OPT(SOL_SOCKET, SO_TIMESTAMP, SL_OK_BOOL, SL_NEEDS_ANY, false),
-	OPT(IPPROTO_TCP, TCP_NODELAY, SL_OK_BOOL, SL_NEEDS_TCP, false),
-	OPT(IPPROTO_TCP, TCP_CORK, SL_OK_BOOL, SL_NEEDS_TCP, false),
-	OPT(IPPROTO_TCP, TCP_QUICKACK, SL_OK_BOOL, SL_NEEDS_TCP, false),
-	OPT(IPPROTO_TCP, TCP_KEEPIDLE, SL_OK_SECS, SL_NEEDS_TCP, false),
-	OPT(IPPROTO_TCP, TCP_KEEPINTVL, SL_OK_SECS, SL_NEEDS_TCP, false),
-	OPT(IPPROTO_TCP, TCP_KEEPCNT, SL_OK_INT, SL_NEEDS_TCP, false),
-	OPT(IPPROTO_TCP, TCP_MAXSEG, SL_OK_INT, SL_NEEDS_TCP, true),
-	OPT(IPPROTO_TCP, TCP_FASTOPEN, SL_OK_INT, SL_NEEDS_TCP, true),
-	OPT(IPPROTO_TCP, TCP_FASTOPEN_CONNECT, SL_OK_BOOL, SL_NEEDS_TCP, true),
-	OPT(IPPROTO_TCP, TCP_USER_TIMEOUT, SL_OK_MSECS, SL_NEEDS_TCP, false),
-	OPT(IPPROTO_TCP, TCP_SYNCNT, SL_OK_INT, SL_NEEDS_TCP, true),
-	OPT(IPPROTO_TCP, TCP_LINGER2, SL_OK_SECS, SL_NEEDS_TCP, false),
-	OPT(IPPROTO_TCP, TCP_DEFER_ACCEPT, SL_OK_SECS, SL_NEEDS_TCP, true),
-	OPT(IPPROTO_TCP, TCP_WINDOW_CLAMP, SL_OK_INT, SL_NEEDS_TCP, false),
-	OPT(IPPROTO_TCP, TCP_NOTSENT_LOWAT, SL_OK_INT, SL_NEEDS_TCP, false),
-	OPT(IPPROTO_TCP, TCP_THIN_LINEAR_TIMEOUTS, SL_OK_BOOL, SL_NEEDS_TCP, false),
-	OPT(IPPROTO_IP, IP_TOS, SL_OK_INT, SL_NEEDS_INET, false),
-	OPT(IPPROTO_IP, IP_TTL, SL_OK_INT, SL_NEEDS_INET, false),
-	OPT(IPPROTO_IP, IP_FREEBIND, SL_OK_BOOL, SL_NEEDS_INET, true),
-	OPT(IPPROTO_IP, IP_TRANSPARENT, SL_OK_BOOL, SL_NEEDS_INET, true),
-	OPT(IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, SL_OK_BOOL, SL_NEEDS_INET, true),
-	OPT(IPPROTO_IP, IP_RECVERR, SL_OK_BOOL, SL_NEEDS_INET, false),
-	OPT(IPPROTO_IP, IP_MTU_DISCOVER, SL_OK_INT, SL_NEEDS_INET, false),
-	OPT(IPPROTO_IP, IP_MULTICAST_TTL, SL_OK_INT, SL_NEEDS_INET, false),
-	OPT(IPPROTO_IP, IP_MULTICAST_LOOP, SL_OK_BOOL, SL_NEEDS_INET, false),
-	OPT(IPPROTO_IPV6, IPV6_V6ONLY, SL_OK_BOOL, SL_NEEDS_INET6, true),
-	OPT(IPPROTO_IPV6, IPV6_TCLASS, SL_OK_INT, SL_NEEDS_INET6, false),
-	OPT(IPPROTO_IPV6, IPV6_UNICAST_HOPS, SL_OK_INT, SL_NEEDS_INET6, false),
-	OPT(IPPROTO_IPV6, IPV6_RECVERR, SL_OK_BOOL, SL_NEEDS_INET6, false),
-	OPT(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, SL_OK_INT, SL_NEEDS_INET6, false),
-	OPT(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, SL_OK_BOOL, SL_NEEDS_INET6, false),
+	OPT(SOL_SOCKET, SO_KEEPALIVE, SL_PK_BOOL, SL_NEEDS_ANY, false),
+	OPT(SOL_SOCKET, SO_REUSEADDR, SL_PK_BOOL, SL_NEEDS_ANY, true),
+	OPT(SOL_SOCKET, SO_REUSEPORT, SL_PK_BOOL, SL_NEEDS_ANY, true),
+	OPT(SOL_SOCKET, SO_RCVBUF, SL_PK_INT, SL_NEEDS_ANY, true),
+	OPT(SOL_SOCKET, SO_SNDBUF, SL_PK_INT, SL_NEEDS_ANY, true),
+	OPT(SOL_SOCKET, SO_RCVLOWAT, SL_PK_INT, SL_NEEDS_ANY, false),
+	OPT(SOL_SOCKET, SO_RCVTIMEO, SL_PK_TIMEVAL, SL_NEEDS_ANY, false),
+	OPT(SOL_SOCKET, SO_SNDTIMEO, SL_PK_TIMEVAL, SL_NEEDS_ANY, false),
+	OPT(SOL_SOCKET, SO_LINGER, SL_PK_LINGER, SL_NEEDS_ANY, false),
+	OPT(SOL_SOCKET, SO_BROADCAST, SL_PK_BOOL, SL_NEEDS_DGRAM, false),
+	OPT(SOL_SOCKET, SO_DONTROUTE, SL_PK_BOOL, SL_NEEDS_ANY, false),
+	OPT(SOL_SOCKET, SO_OOBINLINE, SL_PK_BOOL, SL_NEEDS_ANY, false),
+	OPT(SOL_SOCKET, SO_PRIORITY, SL_PK_INT, SL_NEEDS_ANY, false),
+	OPT(SOL_SOCKET, SO_MARK, SL_PK_INT, SL_NEEDS_ANY, false),
+	OPT(SOL_SOCKET, SO_PASSCRED, SL_PK_BOOL, SL_NEEDS_UNIX, false),
+	OPT(SOL_SOCKET, SO_BUSY_POLL, SL_PK_INT, SL_NEEDS_ANY, false),
+	OPT(SOL_SOCKET, SO_INCOMING_CPU, SL_PK_INT, SL_NEEDS_ANY, false),
+	OPT(SOL_SOCKET, SO_ZEROCOPY, SL_PK_BOOL, SL_NEEDS_ANY, false),
+	OPT(SOL_SOCKET, SO_TIMESTAMP, SL_PK_BOOL, SL_NEEDS_ANY, false),
+	OPT(IPPROTO_TCP, TCP_NODELAY, SL_PK_BOOL, SL_NEEDS_TCP, false),
+	OPT(IPPROTO_TCP, TCP_CORK, SL_PK_BOOL, SL_NEEDS_TCP, false),
+	OPT(IPPROTO_TCP, TCP_QUICKACK, SL_PK_BOOL, SL_NEEDS_TCP, false),
+	OPT(IPPROTO_TCP, TCP_KEEPIDLE, SL_PK_SECS, SL_NEEDS_TCP, false),
+	OPT(IPPROTO_TCP, TCP_KEEPINTVL, SL_PK_SECS, SL_NEEDS_TCP, false),
+	OPT(IPPROTO_TCP, TCP_KEEPCNT, SL_PK_INT, SL_NEEDS_TCP, false),
+	OPT(IPPROTO_TCP, TCP_MAXSEG, SL_PK_INT, SL_NEEDS_TCP, true),
+	OPT(IPPROTO_TCP, TCP_FASTOPEN, SL_PK_INT, SL_NEEDS_TCP, true),
+	OPT(IPPROTO_TCP, TCP_FASTOPEN_CONNECT, SL_PK_BOOL, SL_NEEDS_TCP, true),
+	OPT(IPPROTO_TCP, TCP_USER_TIMEOUT, SL_PK_MSECS, SL_NEEDS_TCP, false),
+	OPT(IPPROTO_TCP, TCP_SYNCNT, SL_PK_INT, SL_NEEDS_TCP, true),
+	OPT(IPPROTO_TCP, TCP_LINGER2, SL_PK_SECS, SL_NEEDS_TCP, false),
+	OPT(IPPROTO_TCP, TCP_DEFER_ACCEPT, SL_PK_SECS, SL_NEEDS_TCP, true),
+	OPT(IPPROTO_TCP, TCP_WINDOW_CLAMP, SL_PK_INT, SL_NEEDS_TCP, false),
+	OPT(IPPROTO_TCP, TCP_NOTSENT_LOWAT, SL_PK_INT, SL_NEEDS_TCP, false),
+	OPT(IPPROTO_TCP, TCP_THIN_LINEAR_TIMEOUTS, SL_PK_BOOL, SL_NEEDS_TCP, false),
+	OPT(IPPROTO_IP, IP_TOS, SL_PK_INT, SL_NEEDS_INET, false),
+	OPT(IPPROTO_IP, IP_TTL, SL_PK_INT, SL_NEEDS_INET, false),
+	OPT(IPPROTO_IP, IP_FREEBIND, SL_PK_BOOL, SL_NEEDS_INET, true),
+	OPT(IPPROTO_IP, IP_TRANSPARENT, SL_PK_BOOL, SL_NEEDS_INET, true),
+	OPT(IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, SL_PK_BOOL, SL_NEEDS_INET, true),
+	OPT(IPPROTO_IP, IP_RECVERR, SL_PK_BOOL, SL_NEEDS_INET, false),
+	OPT(IPPROTO_IP, IP_MTU_DISCOVER, SL_PK_INT, SL_NEEDS_INET, false),
+	OPT(IPPROTO_IP, IP_MULTICAST_TTL, SL_PK_INT, SL_NEEDS_INET, false),
+	OPT(IPPROTO_IP, IP_MULTICAST_LOOP, SL_PK_BOOL, SL_NEEDS_INET, false),
+	OPT(IPPROTO_IPV6, IPV6_V6ONLY, SL_PK_BOOL, SL_NEEDS_INET6, true),
+	OPT(IPPROTO_IPV6, IPV6_TCLASS, SL_PK_INT, SL_NEEDS_INET6, false),
+	OPT(IPPROTO_IPV6, IPV6_UNICAST_HOPS, SL_PK_INT, SL_NEEDS_INET6, false),
+	OPT(IPPROTO_IPV6, IPV6_RECVERR, SL_PK_BOOL, SL_NEEDS_INET6, false),
+	OPT(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, SL_PK_INT, SL_NEEDS_INET6, false),
+	OPT(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, SL_PK_BOOL, SL_NEEDS_INET6, false),
 };
 #undef OPT
 
@@ -75,9 +75,9 @@ const unsigned int sl_nopts = sizeof(sl_opts) / sizeof(sl_opts[0]);
 /* The applied-options mask of an fd entry has 64 bits. */
 _Static_assert(sizeof(sl_opts) / sizeof(sl_opts[0]) <= 64, "option table");
 
-const char *const sl_action_names[4] = {
-	[SL_ACT_SET] = "set", [SL_ACT_CLAMP] = "clamp",
-	[SL_ACT_DENY] = "deny", [SL_ACT_IGNORE] = "ignore",
+const char *const sl_action_names[SL_PA_MAX] = {
+	[SL_PA_SET] = "set", [SL_PA_CLAMP] = "clamp",
+	[SL_PA_DENY] = "deny", [SL_PA_IGNORE] = "ignore",
 };
 
 int sl_opt_find(const char *name)
@@ -232,34 +232,34 @@ int sl_opt_parse_value(const struct sl_opt *o, const char *t, int64_t *out,
 	int64_t us;
 
 	switch (o->kind) {
-	case SL_OK_BOOL:
+	case SL_PK_BOOL:
 		if (parse_bool(t, out) < 0)
 			return bad_value(why, why_len,
 					 "bad value '%s' for %s (expected on or off)",
 					 t, o->name);
 		return 0;
-	case SL_OK_INT:
+	case SL_PK_INT:
 		if (parse_int(t, out) < 0)
 			return bad_value(why, why_len,
 					 "bad value '%s' for %s (expected an integer, "
 					 "with k, m or g)", t, o->name);
 		return 0;
-	case SL_OK_SECS:
-	case SL_OK_MSECS:
-		if (parse_duration(t, o->kind == SL_OK_SECS ? 1000000 : 1000,
+	case SL_PK_SECS:
+	case SL_PK_MSECS:
+		if (parse_duration(t, o->kind == SL_PK_SECS ? 1000000 : 1000,
 				   &us) < 0)
 			return bad_value(why, why_len,
 					 "bad value '%s' for %s (expected a number or "
 					 "a duration: 500ms, 30s, 2min)", t, o->name);
-		*out = o->kind == SL_OK_SECS ? us / 1000000 : us / 1000;
+		*out = o->kind == SL_PK_SECS ? us / 1000000 : us / 1000;
 		return 0;
-	case SL_OK_TIMEVAL:
+	case SL_PK_TIMEVAL:
 		if (parse_duration(t, 1000000, out) < 0)
 			return bad_value(why, why_len,
 					 "bad value '%s' for %s (expected a duration: "
 					 "250ms, 5s)", t, o->name);
 		return 0;
-	case SL_OK_LINGER:
+	case SL_PK_LINGER:
 		if (!strcasecmp(t, "off")) {
 			*out = -1;
 			return 0;
@@ -281,19 +281,19 @@ int sl_opt_parse_value(const struct sl_opt *o, const char *t, int64_t *out,
 int sl_opt_format(const struct sl_opt *o, int64_t v, char *buf, size_t len)
 {
 	switch (o->kind) {
-	case SL_OK_BOOL:
+	case SL_PK_BOOL:
 		return snprintf(buf, len, "%s", v ? "on" : "off");
-	case SL_OK_SECS:
+	case SL_PK_SECS:
 		return snprintf(buf, len, "%llds", (long long)v);
-	case SL_OK_MSECS:
+	case SL_PK_MSECS:
 		return snprintf(buf, len, "%lldms", (long long)v);
-	case SL_OK_TIMEVAL:
+	case SL_PK_TIMEVAL:
 		if (v % 1000)
 			return snprintf(buf, len, "%lldus", (long long)v);
 		if (v % 1000000)
 			return snprintf(buf, len, "%lldms", (long long)v / 1000);
 		return snprintf(buf, len, "%llds", (long long)v / 1000000);
-	case SL_OK_LINGER:
+	case SL_PK_LINGER:
 		if (v < 0)
 			return snprintf(buf, len, "off");
 		return snprintf(buf, len, "on %lld", (long long)v);
@@ -314,12 +314,12 @@ socklen_t sl_opt_encode(const struct sl_opt *o, int64_t v, void *buf)
 	int i = (int)v;
 
 	switch (o->kind) {
-	case SL_OK_TIMEVAL:
+	case SL_PK_TIMEVAL:
 		tv.tv_sec = v / 1000000;
 		tv.tv_usec = v % 1000000;
 		memcpy(buf, &tv, sizeof(tv));
 		return sizeof(tv);
-	case SL_OK_LINGER:
+	case SL_PK_LINGER:
 		lg.l_onoff = v >= 0;
 		lg.l_linger = v >= 0 ? (int)v : 0;
 		memcpy(buf, &lg, sizeof(lg));
@@ -339,13 +339,13 @@ int sl_opt_decode(const struct sl_opt *o, const void *buf, socklen_t len,
 	int i;
 
 	switch (o->kind) {
-	case SL_OK_TIMEVAL:
+	case SL_PK_TIMEVAL:
 		if (len < sizeof(tv))
 			return -1;
 		memcpy(&tv, buf, sizeof(tv));
 		*out = (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 		return 0;
-	case SL_OK_LINGER:
+	case SL_PK_LINGER:
 		if (len < sizeof(lg))
 			return -1;
 		memcpy(&lg, buf, sizeof(lg));
@@ -355,7 +355,7 @@ int sl_opt_decode(const struct sl_opt *o, const void *buf, socklen_t len,
 		if (len < sizeof(i))
 			return -1;
 		memcpy(&i, buf, sizeof(i));
-		*out = o->kind == SL_OK_BOOL ? i != 0 : i;
+		*out = o->kind == SL_PK_BOOL ? i != 0 : i;
 		return 0;
 	}
 }

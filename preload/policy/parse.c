@@ -89,16 +89,16 @@ static const struct {
 	uint8_t families;
 	uint8_t types;
 } family_words[] = {
-	{ "tcp", SL_SF_INET | SL_SF_INET6, SL_ST_STREAM },
-	{ "tcp4", SL_SF_INET, SL_ST_STREAM },
-	{ "tcp6", SL_SF_INET6, SL_ST_STREAM },
-	{ "udp", SL_SF_INET | SL_SF_INET6, SL_ST_DGRAM },
-	{ "udp4", SL_SF_INET, SL_ST_DGRAM },
-	{ "udp6", SL_SF_INET6, SL_ST_DGRAM },
-	{ "unix", SL_SF_UNIX, SL_ST_STREAM },
-	{ "unix-dgram", SL_SF_UNIX, SL_ST_DGRAM },
-	{ "any", SL_SF_INET | SL_SF_INET6 | SL_SF_UNIX,
-	  SL_ST_STREAM | SL_ST_DGRAM },
+	{ "tcp", SL_SEL_INET | SL_SEL_INET6, SL_SEL_STREAM },
+	{ "tcp4", SL_SEL_INET, SL_SEL_STREAM },
+	{ "tcp6", SL_SEL_INET6, SL_SEL_STREAM },
+	{ "udp", SL_SEL_INET | SL_SEL_INET6, SL_SEL_DGRAM },
+	{ "udp4", SL_SEL_INET, SL_SEL_DGRAM },
+	{ "udp6", SL_SEL_INET6, SL_SEL_DGRAM },
+	{ "unix", SL_SEL_UNIX, SL_SEL_STREAM },
+	{ "unix-dgram", SL_SEL_UNIX, SL_SEL_DGRAM },
+	{ "any", SL_SEL_INET | SL_SEL_INET6 | SL_SEL_UNIX,
+	  SL_SEL_STREAM | SL_SEL_DGRAM },
 };
 
 static int parse_port(struct parser *ps, const struct token *t,
@@ -154,7 +154,7 @@ static int parse_net(struct parser *ps, const struct token *t,
 			return fail(ps, t->col, "bad prefix length in '%s'",
 				    t->s);
 	}
-	if (!(families & (n->family == AF_INET ? SL_SF_INET : SL_SF_INET6)))
+	if (!(families & (n->family == AF_INET ? SL_SEL_INET : SL_SEL_INET6)))
 		return fail(ps, t->col, "%s address '%s' in a section that "
 			    "takes no %s sockets",
 			    n->family == AF_INET ? "IPv4" : "IPv6", t->s,
@@ -281,19 +281,19 @@ static int parse_section(struct parser *ps, const struct token *t, int n)
 static const char *never_applies(const struct sl_opt *o,
 				 const struct sl_sel *sel)
 {
-	bool inet = sel->families & (SL_SF_INET | SL_SF_INET6);
+	bool inet = sel->families & (SL_SEL_INET | SL_SEL_INET6);
 
 	switch (o->needs) {
 	case SL_NEEDS_TCP:
-		return inet && (sel->types & SL_ST_STREAM) ? NULL : "TCP";
+		return inet && (sel->types & SL_SEL_STREAM) ? NULL : "TCP";
 	case SL_NEEDS_INET:
 		return inet ? NULL : "IP";
 	case SL_NEEDS_INET6:
-		return sel->families & SL_SF_INET6 ? NULL : "IPv6";
+		return sel->families & SL_SEL_INET6 ? NULL : "IPv6";
 	case SL_NEEDS_DGRAM:
-		return sel->types & SL_ST_DGRAM ? NULL : "datagram";
+		return sel->types & SL_SEL_DGRAM ? NULL : "datagram";
 	case SL_NEEDS_UNIX:
-		return sel->families & SL_SF_UNIX ? NULL : "UNIX";
+		return sel->families & SL_SEL_UNIX ? NULL : "UNIX";
 	default:
 		return NULL;
 	}
@@ -379,7 +379,7 @@ static int parse_action(struct parser *ps, const struct token *t, int n)
 			    "%s sockets", sl_opts[opt].name, never, sel->text,
 			    never);
 	switch (act) {
-	case SL_ACT_SET:
+	case SL_PA_SET:
 		if (n < 3)
 			return fail(ps, t[1].col + (unsigned int)strlen(t[1].s),
 				    "set %s needs a value", t[1].s);
@@ -387,9 +387,9 @@ static int parse_action(struct parser *ps, const struct token *t, int n)
 		if (parse_value(ps, &t[2], &sl_opts[opt], text, &r.value) < 0)
 			return -1;
 		break;
-	case SL_ACT_CLAMP:
-		if (sl_opts[opt].kind == SL_OK_BOOL ||
-		    sl_opts[opt].kind == SL_OK_LINGER)
+	case SL_PA_CLAMP:
+		if (sl_opts[opt].kind == SL_PK_BOOL ||
+		    sl_opts[opt].kind == SL_PK_LINGER)
 			return fail(ps, t[0].col, "%s cannot be clamped: it is "
 				    "not a number", sl_opts[opt].name);
 		if (n != 4)
@@ -503,11 +503,11 @@ void sl_policy_print(const struct sl_policy *p,
 			snprintf(line, sizeof(line), "\n[%s]", p->sels[cur].text);
 			put(ctx, line);
 		}
-		if (r->action == SL_ACT_SET) {
+		if (r->action == SL_PA_SET) {
 			sl_opt_format(o, r->value, a, sizeof(a));
 			snprintf(line, sizeof(line), "%-6s %-24s %-12s # line %u",
 				 "set", o->name, a, r->line);
-		} else if (r->action == SL_ACT_CLAMP) {
+		} else if (r->action == SL_PA_CLAMP) {
 			sl_opt_format(o, r->min, a, sizeof(a));
 			sl_opt_format(o, r->max, b, sizeof(b));
 			snprintf(line, sizeof(line), "%-6s %-24s %s %s  # line %u",

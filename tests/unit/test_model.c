@@ -293,7 +293,7 @@ static void test_nonblocking_connect_outcome(void **state)
 	send_rec(1);
 	assert_false(sock(1)->connect_pending);
 	assert_int_equal(sock(1)->err, ECONNREFUSED);
-	assert_int_equal(sock(1)->spans[1].state, SL_ST_CONNECTING);
+	assert_int_equal(sock(1)->spans[1].state, SL_SS_CONNECTING);
 	assert_int_equal(sock(1)->spans[1].end_ns, 170);
 }
 

@@ -93,7 +93,7 @@ static void test_module_releases_nothing_early(void **state)
 	assert_int_equal(sock_of(501)->listener_id, sock_of(500)->id);
 	assert_int_equal(sock_of(501)->local.len, sizeof(struct sockaddr_in));
 	assert_int_equal(sock_of(500)->nspans, 3);
-	assert_int_equal(sock_of(500)->spans[2].state, SL_ST_LISTENING);
+	assert_int_equal(sock_of(500)->spans[2].state, SL_SS_LISTENING);
 	assert_int_equal(sock_of(500)->accepted, 1);
 }
 
@@ -326,10 +326,10 @@ static void test_pending_connect_waits_for_io(void **state)
 	send_rec(1);
 	simple(1, SL_CALL_IOCTL, 3, 0, 600, 130);
 	assert_true(sock_of(600)->connect_pending);
-	assert_int_equal(sock_of(600)->state, SL_ST_CONNECTING);
+	assert_int_equal(sock_of(600)->state, SL_SS_CONNECTING);
 	simple(1, SL_CALL_SEND, 3, 5, 600, 140);
 	assert_false(sock_of(600)->connect_pending);
-	assert_int_equal(sock_of(600)->state, SL_ST_ESTABLISHED);
+	assert_int_equal(sock_of(600)->state, SL_SS_ESTABLISHED);
 }
 
 /* 0.0.0.0:PORT, as getsockname says of a socket a sendto bound. */

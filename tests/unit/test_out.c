@@ -149,7 +149,7 @@ static void test_names(void **state)
 	assert_string_equal(sl_errno_name(4000), "E4000");
 	assert_string_equal(sl_call_name(SL_CALL_ACCEPT4), "accept4");
 	assert_string_equal(sl_call_name(9999), "?");
-	assert_string_equal(sl_state_name(SL_ST_PEER_CLOSED), "peer-closed");
+	assert_string_equal(sl_state_name(SL_SS_PEER_CLOSED), "peer-closed");
 	assert_string_equal(sl_family_name(AF_INET6), "inet6");
 	assert_string_equal(sl_type_name(SOCK_SEQPACKET), "seqpacket");
 	assert_string_equal(sl_role_name(SL_ROLE_LISTENER), "listener");

@@ -57,7 +57,7 @@ static void test_example_policy(void **state)
 	assert_false(pol.audit);
 	assert_int_equal(pol.nsels, 4);
 	assert_int_equal(pol.nrules, 7);
-	assert_int_equal(pol.rules[2].action, SL_ACT_CLAMP);
+	assert_int_equal(pol.rules[2].action, SL_PA_CLAMP);
 	assert_int_equal(pol.rules[2].min, 64 * 1024);
 	assert_int_equal(pol.rules[2].max, 4 * 1024 * 1024);
 	assert_int_equal(pol.rules[2].line, 6);

@@ -152,7 +152,8 @@ int sl_wire_check_rec(struct sl_check *st, const void *rec, size_t avail,
 	case SL_REC_POLICY: {
 		const struct sl_rec_policy *pr = rec;
 
-		if (pr->action > 3 || pr->when >= SL_PW_MAX || pr->kind > 5)
+		if (pr->action >= SL_PA_MAX || pr->when >= SL_PW_MAX ||
+		    pr->kind >= SL_PK_MAX)
 			return bad(st, "policy action %u/%u/%u out of range",
 				   pr->action, pr->when, pr->kind);
 		if (!terminated(pr->opt, sizeof(pr->opt)))

@@ -173,7 +173,7 @@ struct sl_sock *sl_model_find_sock(struct sl_model *m, struct sl_proc *p,
 		s->proc_index = p->index;
 		s->image = p->nimages ? p->nimages - 1 : 0;
 		s->creator_fd = c->fd;
-		sl_model_set_state(s, SL_ST_ESTABLISHED, c->h.ts_ns);
+		sl_model_set_state(s, SL_SS_ESTABLISHED, c->h.ts_ns);
 	}
 	*hp = sl_model_take(m, p, c->fd, s, c->h.ts_ns);
 	return s;
@@ -192,7 +192,7 @@ void sl_model_socket(struct sl_model *m, struct sl_proc *p,
 	s->protocol = (int)(c->arg1 >> 32);
 	s->nonblocking = (c->arg1 & SOCK_NONBLOCK) != 0;
 	s->role = SL_ROLE_UNCONNECTED;
-	sl_model_set_state(s, SL_ST_CREATED, c->h.ts_ns);
+	sl_model_set_state(s, SL_SS_CREATED, c->h.ts_ns);
 }
 
 void sl_model_socketpair(struct sl_model *m, struct sl_proc *p,
@@ -207,7 +207,7 @@ void sl_model_socketpair(struct sl_model *m, struct sl_proc *p,
 	s->type = (int)c->arg1 & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
 	s->role = SL_ROLE_PAIR;
 	s->peer_inode = c->inode2;
-	sl_model_set_state(s, SL_ST_ESTABLISHED, c->h.ts_ns);
+	sl_model_set_state(s, SL_SS_ESTABLISHED, c->h.ts_ns);
 	peer = sl_model_sock_by_inode(m, c->inode2);
 	if (peer && peer->peer_inode == s->inode) {
 		peer->peer_id = s->id;
@@ -254,7 +254,7 @@ void sl_model_accept(struct sl_model *m, struct sl_proc *p,
 	s->peer_pid = c->peer_pid;
 	if (l)
 		s->listen_ns = sl_model_listen_ns(l);
-	sl_model_set_state(s, SL_ST_ESTABLISHED, ts);
+	sl_model_set_state(s, SL_SS_ESTABLISHED, ts);
 	sl_model_pair_accept(m, s, l);
 }
 
@@ -284,12 +284,12 @@ void sl_model_connect(struct sl_model *m, struct sl_proc *p,
 	s->role = is_stream(s) ? SL_ROLE_CLIENT : SL_ROLE_DATAGRAM;
 	if (!is_stream(s)) {
 		if (c->ret == 0)
-			sl_model_set_state(s, SL_ST_ESTABLISHED, ts);
+			sl_model_set_state(s, SL_SS_ESTABLISHED, ts);
 		return;
 	}
-	sl_model_set_state(s, SL_ST_CONNECTING, ts);
+	sl_model_set_state(s, SL_SS_CONNECTING, ts);
 	if (c->ret == 0) {
-		sl_model_set_state(s, SL_ST_ESTABLISHED, end);
+		sl_model_set_state(s, SL_SS_ESTABLISHED, end);
 		set_err(s, 0, 0);
 		return;
 	}
@@ -302,7 +302,7 @@ void sl_model_connect(struct sl_model *m, struct sl_proc *p,
 	}
 	set_err(s, c->err, end);
 	s->connect_failures++;
-	sl_model_set_state(s, before < SL_ST_MAX ? before : SL_ST_CREATED, end);
+	sl_model_set_state(s, before < SL_SS_MAX ? before : SL_SS_CREATED, end);
 }
 
 /* The first I/O after a pending connect tells how it ended, or
@@ -314,13 +314,13 @@ static void connect_outcome(struct sl_sock *s, const struct sl_rec_call *c)
 
 	s->connect_pending = false;
 	if (!err || err == EAGAIN) {
-		sl_model_set_state(s, SL_ST_ESTABLISHED, c->h.ts_ns);
+		sl_model_set_state(s, SL_SS_ESTABLISHED, c->h.ts_ns);
 		return;
 	}
 	set_err(s, err, c->h.ts_ns + c->dur_ns);
 	s->connect_failures++;
 	s->conn_listener = 0;	/* no connection waits for an accept */
-	sl_model_set_state(s, SL_ST_CREATED, c->h.ts_ns);
+	sl_model_set_state(s, SL_SS_CREATED, c->h.ts_ns);
 }
 
 void sl_model_io(struct sl_sock *s, struct sl_proc *p,
@@ -340,7 +340,8 @@ void sl_model_io(struct sl_sock *s, struct sl_proc *p,
 	/* A timed I/O record tells what the call saw when it returned
 	 * (wire.h): a blocking read meets the end of stream at its end. */
 	if (c->flags & SL_F_EOF)
-		sl_model_set_state(s, SL_ST_PEER_CLOSED, c->h.ts_ns + c->dur_ns);
+		sl_model_set_state(s, SL_SS_PEER_CLOSED,
+				   c->h.ts_ns + c->dur_ns);
 	if (c->ret < 0 && c->err == EINTR)
 		sl_model_incident(s, p, c);
 	/* A call that blocked and then failed (a reset while waiting in
@@ -365,7 +366,7 @@ void sl_model_policy(struct sl_model *m, struct sl_proc *p,
 	struct sl_hold *h = sl_model_hold(p, r->fd);
 	struct sl_sock *s = h && h->s && h->s->inode == r->inode ? h->s :
 			    sl_model_sock_by_inode(m, r->inode);
-	struct sl_pact *a;
+	struct sl_policy_act *a;
 
 	m->policy_actions++;
 	if (!s)
@@ -373,7 +374,7 @@ void sl_model_policy(struct sl_model *m, struct sl_proc *p,
 	s->pacts = sl_grow(s->pacts, &s->pacts_cap, s->npacts + 1,
 				 sizeof(*s->pacts));
 	a = &s->pacts[s->npacts++];
-	*a = (struct sl_pact){
+	*a = (struct sl_policy_act){
 		.ts = r->h.ts_ns, .line = r->line, .action = r->action,
 		.when = r->when, .flags = r->flags, .kind = r->kind,
 		.ret = r->ret, .err = r->err, .prog_value = r->prog_value,
@@ -388,9 +389,9 @@ void sl_model_policy(struct sl_model *m, struct sl_proc *p,
 void sl_model_shutdown(struct sl_sock *s, const struct sl_rec_call *c)
 {
 	static const uint8_t by_how[] = {
-		[SHUT_RD] = SL_ST_SHUT_RD,
-		[SHUT_WR] = SL_ST_SHUT_WR,
-		[SHUT_RDWR] = SL_ST_SHUT_RDWR,
+		[SHUT_RD] = SL_SS_SHUT_RD,
+		[SHUT_WR] = SL_SS_SHUT_WR,
+		[SHUT_RDWR] = SL_SS_SHUT_RDWR,
 	};
 
 	if (c->ret < 0 || c->arg0 < 0 || c->arg0 > SHUT_RDWR)
@@ -469,7 +470,7 @@ void sl_model_bind(struct sl_sock *s, const struct sl_rec_call *c,
 		copy_addr(&s->local, a ? &a->local : NULL);
 		if (!s->local.len && a)
 			copy_addr(&s->local, &a->addr);
-		sl_model_set_state(s, SL_ST_BOUND, c->h.ts_ns);
+		sl_model_set_state(s, SL_SS_BOUND, c->h.ts_ns);
 	} else if (!s->err) {
 		set_err(s, c->err, c->h.ts_ns + c->dur_ns);
 	}
@@ -484,6 +485,6 @@ void sl_model_listen(struct sl_model *m, struct sl_sock *s,
 	if (a)
 		copy_addr(&s->local, &a->local);
 	s->role = SL_ROLE_LISTENER;
-	sl_model_set_state(s, SL_ST_LISTENING, c->h.ts_ns);
+	sl_model_set_state(s, SL_SS_LISTENING, c->h.ts_ns);
 	sl_model_listener_add(m, s);
 }

@@ -164,7 +164,7 @@ static struct sl_sock *received_sock(struct sl_model *m, struct sl_proc *p,
 	s->creator_fd = c->fd;
 	s->family = (int)(c->arg0 & 0xffffffff);
 	s->type = (int)(c->arg0 >> 32);
-	sl_model_set_state(s, SL_ST_ESTABLISHED, ts);
+	sl_model_set_state(s, SL_SS_ESTABLISHED, ts);
 	return s;
 }
 

@@ -20,16 +20,16 @@
 
 /* A socket's states, in the order a life goes through them. */
 enum sl_state {
-	SL_ST_CREATED,
-	SL_ST_BOUND,
-	SL_ST_LISTENING,
-	SL_ST_CONNECTING,
-	SL_ST_ESTABLISHED,
-	SL_ST_SHUT_WR,
-	SL_ST_SHUT_RD,
-	SL_ST_SHUT_RDWR,
-	SL_ST_PEER_CLOSED,
-	SL_ST_MAX
+	SL_SS_CREATED,
+	SL_SS_BOUND,
+	SL_SS_LISTENING,
+	SL_SS_CONNECTING,
+	SL_SS_ESTABLISHED,
+	SL_SS_SHUT_WR,
+	SL_SS_SHUT_RD,
+	SL_SS_SHUT_RDWR,
+	SL_SS_PEER_CLOSED,
+	SL_SS_MAX
 };
 
 enum sl_role {
@@ -55,7 +55,7 @@ struct sl_mark {
 };
 
 /* One action of the policy on a socket. */
-struct sl_pact {
+struct sl_policy_act {
 	uint64_t ts;
 	uint32_t line;		/* the rule's line */
 	uint8_t action;		/* set, clamp, deny, ignore */
@@ -187,7 +187,7 @@ struct sl_sock {
 	uint32_t nmarks, marks_cap;	/* one in marks_stride past that */
 	uint32_t marks_stride;
 	uint64_t ready_events;	/* all readiness events */
-	struct sl_pact *pacts;	/* the policy's actions on it */
+	struct sl_policy_act *pacts;	/* the policy's actions on it */
 	uint32_t npacts, pacts_cap;
 	int8_t keepalive;	/* -1 never set, else SO_KEEPALIVE's value */
 	bool stdio;		/* a stdio stream's fd in some process (the

@@ -121,7 +121,7 @@ void sl_model_park(struct sl_model *m, struct sl_sock *s)
 uint64_t sl_model_listen_ns(const struct sl_sock *s)
 {
 	for (uint32_t i = 0; i < s->nspans; i++)
-		if (s->spans[i].state == SL_ST_LISTENING)
+		if (s->spans[i].state == SL_SS_LISTENING)
 			return s->spans[i].start_ns;
 	return 0;
 }

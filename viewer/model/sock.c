@@ -78,7 +78,7 @@ struct sl_sock *sl_model_new_sock(struct sl_model *m, uint64_t inode,
 	s->slot = m->nsocks;
 	s->inode = inode;
 	s->start_ns = s->last_ns = ts;
-	s->state = SL_ST_MAX;
+	s->state = SL_SS_MAX;
 	s->creator_fd = -1;
 	s->keepalive = -1;
 	m->socks = sl_grow(m->socks, &m->socks_cap, m->nsocks + 1,

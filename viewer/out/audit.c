@@ -244,7 +244,7 @@ static void audit_sock(struct audit *a, const struct sl_sock *s)
 	for (uint32_t i = 0; i < s->nspans; i++) {
 		const struct sl_span *sp = &s->spans[i];
 
-		if (sp->state != SL_ST_CONNECTING || !sp->end_ns ||
+		if (sp->state != SL_SS_CONNECTING || !sp->end_ns ||
 		    sp->end_ns - sp->start_ns <= a->slow_connect_ns)
 			continue;
 		sl_fmt_dur(dur, sizeof(dur), sp->end_ns - sp->start_ns);
@@ -311,7 +311,7 @@ static void note_failures(struct audit *a, const struct sl_sock *s)
 static void note_policy(struct audit *a, const struct sl_sock *s)
 {
 	for (uint32_t k = 0; k < s->npacts; k++) {
-		const struct sl_pact *p = &s->pacts[k];
+		const struct sl_policy_act *p = &s->pacts[k];
 		struct rule_use *r = NULL;
 
 		for (uint32_t i = 0; i < a->nrules && !r; i++)
@@ -330,7 +330,7 @@ static void note_policy(struct audit *a, const struct sl_sock *s)
 			continue;
 		who_of(a, s, &r->first);
 		r->k = k;
-		sl_pact_text(p, sl_sock_policy_path(a->m, s), r->text,
+		sl_policy_act_text(p, sl_sock_policy_path(a->m, s), r->text,
 			     sizeof(r->text));
 	}
 }

@@ -92,7 +92,7 @@ static void async_ev(struct out *o, const char *ph, const char *name,
  * a policy action. */
 struct instant {
 	uint64_t ts;
-	const struct sl_pact *act;
+	const struct sl_policy_act *act;
 	const struct sl_incident *inc;
 	const struct sl_handoff *ho;	/* all NULL: the error */
 };
@@ -155,7 +155,8 @@ static void instant(struct out *o, const struct sl_model *m,
 		fputs("}", o->f);
 		return;
 	}
-	sl_pact_text(in->act, sl_sock_policy_path(m, s), text, sizeof(text));
+	sl_policy_act_text(in->act, sl_sock_policy_path(m, s), text,
+			   sizeof(text));
 	async_ev(o, "n", "policy", s, in->ts);
 	fputs(",\"args\":{\"action\":", o->f);
 	sl_json_str(o->f, text, strlen(text));

@@ -75,8 +75,8 @@ static void sock_events(struct page *pg, const struct sl_model *m,
 
 	fputs(",\"pa\":[", pg->f);
 	for (uint32_t i = 0; i < s->npacts; i++) {
-		sl_pact_text(&s->pacts[i], sl_sock_policy_path(m, s), text,
-			     sizeof(text));
+		sl_policy_act_text(&s->pacts[i], sl_sock_policy_path(m, s),
+				   text, sizeof(text));
 		fputs(i ? "," : "", pg->f);
 		sl_json_write(pg->f, text, strlen(text), true);
 	}
@@ -208,7 +208,7 @@ static void procs(struct page *pg, const struct sl_model *m)
 static void names(struct page *pg)
 {
 	fputs(",\"states\":[", pg->f);
-	for (unsigned int i = 0; i < SL_ST_MAX; i++)
+	for (unsigned int i = 0; i < SL_SS_MAX; i++)
 		fprintf(pg->f, "%s\"%s\"", i ? "," : "", sl_state_name(i));
 	fputs("],\"calls\":[", pg->f);
 	for (unsigned int i = 0; i < SL_CALL_MAX; i++)

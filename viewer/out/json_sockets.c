@@ -17,26 +17,27 @@ static void export_pacts(FILE *f, const struct sl_model *m,
 
 	fputs(",\"policy\":[", f);
 	for (uint32_t i = 0; i < s->npacts; i++) {
-		const struct sl_pact *a = &s->pacts[i];
+		const struct sl_policy_act *a = &s->pacts[i];
 		int n = snprintf(rule, sizeof(rule), "%s:%u", path, a->line);
 
 		fprintf(f, "%s{\"rule\":", i ? "," : "");
 		sl_json_str(f, rule, (size_t)n < sizeof(rule) ? (size_t)n :
 				     sizeof(rule) - 1);
 		fprintf(f, ",\"option\":\"%s\",\"action\":\"%s\",\"when\":\"%s\"",
-			a->opt, sl_action_names[a->action & 3], sl_pact_when(a));
+			a->opt, sl_action_names[a->action & 3],
+			sl_policy_act_when(a));
 		fputs(",\"program_value\":", f);
 		if (a->flags & SL_PF_PROG) {
-			sl_pact_value(a, a->prog_value, buf, sizeof(buf));
+			sl_policy_act_value(a, a->prog_value, buf, sizeof(buf));
 			sl_json_str(f, buf, strlen(buf));
 		} else {
 			fputs("null", f);
 		}
-		sl_pact_value(a, a->value, buf, sizeof(buf));
+		sl_policy_act_value(a, a->value, buf, sizeof(buf));
 		fputs(",\"value\":", f);
 		sl_json_str(f, buf, strlen(buf));
 		fprintf(f, ",\"outcome\":\"%s\",\"late\":%s,\"ts_ns\":%llu}",
-			sl_pact_outcome(a, buf, sizeof(buf)),
+			sl_policy_act_outcome(a, buf, sizeof(buf)),
 			(a->flags & SL_PF_LATE) ? "true" : "false",
 			(unsigned long long)a->ts);
 	}

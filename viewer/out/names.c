@@ -64,16 +64,16 @@ static const char *const call_names[SL_CALL_MAX] = {
 	[SL_CALL_IOCTL] = "ioctl",
 };
 
-static const char *const state_names[SL_ST_MAX] = {
-	[SL_ST_CREATED] = "created",
-	[SL_ST_BOUND] = "bound",
-	[SL_ST_LISTENING] = "listening",
-	[SL_ST_CONNECTING] = "connecting",
-	[SL_ST_ESTABLISHED] = "established",
-	[SL_ST_SHUT_WR] = "shut-wr",
-	[SL_ST_SHUT_RD] = "shut-rd",
-	[SL_ST_SHUT_RDWR] = "shut-rdwr",
-	[SL_ST_PEER_CLOSED] = "peer-closed",
+static const char *const state_names[SL_SS_MAX] = {
+	[SL_SS_CREATED] = "created",
+	[SL_SS_BOUND] = "bound",
+	[SL_SS_LISTENING] = "listening",
+	[SL_SS_CONNECTING] = "connecting",
+	[SL_SS_ESTABLISHED] = "established",
+	[SL_SS_SHUT_WR] = "shut-wr",
+	[SL_SS_SHUT_RD] = "shut-rd",
+	[SL_SS_SHUT_RDWR] = "shut-rdwr",
+	[SL_SS_PEER_CLOSED] = "peer-closed",
 };
 
 static const char *const role_names[SL_ROLE_MAX] = {
@@ -137,7 +137,7 @@ const char *sl_call_name(unsigned int call)
 
 const char *sl_state_name(unsigned int st)
 {
-	return st < SL_ST_MAX && state_names[st] ? state_names[st] : "?";
+	return st < SL_SS_MAX && state_names[st] ? state_names[st] : "?";
 }
 
 const char *sl_role_name(unsigned int role)

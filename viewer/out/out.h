@@ -84,11 +84,13 @@ int sl_audit_file(const char *path, const struct sl_audit_opts *o,
 		  FILE *out);
 
 /* policy_text.c */
-const char *sl_pact_when(const struct sl_pact *a);
-void sl_pact_value(const struct sl_pact *a, int64_t v, char *buf, size_t len);
-const char *sl_pact_outcome(const struct sl_pact *a, char *buf, size_t len);
-void sl_pact_text(const struct sl_pact *a, const char *path, char *buf,
-		  size_t len);
+const char *sl_policy_act_when(const struct sl_policy_act *a);
+void sl_policy_act_value(const struct sl_policy_act *a, int64_t v,
+			 char *buf, size_t len);
+const char *sl_policy_act_outcome(const struct sl_policy_act *a, char *buf,
+				  size_t len);
+void sl_policy_act_text(const struct sl_policy_act *a, const char *path,
+			char *buf, size_t len);
 const char *sl_sock_policy_path(const struct sl_model *m,
 				const struct sl_sock *s);
 void sl_render_policy(FILE *f, const struct sl_model *m, size_t max);

@@ -24,12 +24,13 @@ static const char *const when_names[SL_PW_MAX] = {
 	[SL_PW_SETSOCKOPT] = "in the program's setsockopt",
 };
 
-const char *sl_pact_when(const struct sl_pact *a)
+const char *sl_policy_act_when(const struct sl_policy_act *a)
 {
 	return a->when < SL_PW_MAX ? when_names[a->when] : "?";
 }
 
-void sl_pact_value(const struct sl_pact *a, int64_t v, char *buf, size_t len)
+void sl_policy_act_value(const struct sl_policy_act *a, int64_t v,
+			 char *buf, size_t len)
 {
 	int i = sl_opt_find(a->opt);
 	struct sl_opt o = { .kind = a->kind };
@@ -38,13 +39,14 @@ void sl_pact_value(const struct sl_pact *a, int64_t v, char *buf, size_t len)
 }
 
 /* "applied", "would", "failed: EINVAL", "misfit". */
-const char *sl_pact_outcome(const struct sl_pact *a, char *buf, size_t len)
+const char *sl_policy_act_outcome(const struct sl_policy_act *a, char *buf,
+				  size_t len)
 {
 	if (a->flags & SL_PF_MISFIT)
 		return "misfit";
 	if (a->flags & SL_PF_AUDIT)
 		return "would";
-	if (a->ret < 0 && !(a->action == SL_ACT_DENY && a->err == EPERM)) {
+	if (a->ret < 0 && !(a->action == SL_PA_DENY && a->err == EPERM)) {
 		snprintf(buf, len, "failed: %s", sl_errno_name(a->err));
 		return buf;
 	}
@@ -52,29 +54,29 @@ const char *sl_pact_outcome(const struct sl_pact *a, char *buf, size_t len)
 }
 
 /* One phrase: what the rule did (or would have) and where it came from. */
-void sl_pact_text(const struct sl_pact *a, const char *path, char *buf,
-		  size_t len)
+void sl_policy_act_text(const struct sl_policy_act *a, const char *path,
+			char *buf, size_t len)
 {
 	char prog[48], val[48], out[48];
-	const char *outcome = sl_pact_outcome(a, out, sizeof(out));
+	const char *outcome = sl_policy_act_outcome(a, out, sizeof(out));
 	bool audit = a->flags & SL_PF_AUDIT;
 	const char *act = sl_action_names[a->action & 3];
 	int n;
 
-	sl_pact_value(a, a->prog_value, prog, sizeof(prog));
-	sl_pact_value(a, a->value, val, sizeof(val));
+	sl_policy_act_value(a, a->prog_value, prog, sizeof(prog));
+	sl_policy_act_value(a, a->value, val, sizeof(val));
 	n = snprintf(buf, len, "%s%s %s", audit ? "would " : "", act, a->opt);
-	if (a->action == SL_ACT_SET && (a->flags & SL_PF_PROG))
+	if (a->action == SL_PA_SET && (a->flags & SL_PF_PROG))
 		n += snprintf(buf + n, len - (size_t)n, " %s (program asked %s)",
 			      val, prog);
-	else if (a->action == SL_ACT_SET)
+	else if (a->action == SL_PA_SET)
 		n += snprintf(buf + n, len - (size_t)n, " %s", val);
-	else if (a->action == SL_ACT_CLAMP)
+	else if (a->action == SL_PA_CLAMP)
 		n += snprintf(buf + n, len - (size_t)n, " %s -> %s", prog, val);
 	else
 		n += snprintf(buf + n, len - (size_t)n, " (program asked %s)",
 			      prog);
-	n += snprintf(buf + n, len - (size_t)n, " %s", sl_pact_when(a));
+	n += snprintf(buf + n, len - (size_t)n, " %s", sl_policy_act_when(a));
 	if (strcmp(outcome, "applied") && strcmp(outcome, "would"))
 		n += snprintf(buf + n, len - (size_t)n, ": %s", outcome);
 	if (a->flags & SL_PF_LATE)
@@ -121,8 +123,9 @@ void sl_render_policy(FILE *f, const struct sl_model *m, size_t max)
 
 		for (uint32_t k = 0; s && k < s->npacts && shown < max;
 		     k++, shown++) {
-			sl_pact_text(&s->pacts[k], sl_sock_policy_path(m, s),
-				     line, sizeof(line));
+			sl_policy_act_text(&s->pacts[k],
+					   sl_sock_policy_path(m, s), line,
+					   sizeof(line));
 			fprintf(f, "  %4u ", s->id);
 			sl_term_str(f, line, strlen(line), 0);
 			fputc('\n', f);

@@ -20,28 +20,28 @@ static const struct {
 	const char *color;	/* SGR parameters */
 	const char *bright;	/* the same, where a wait found it ready */
 	int weight;
-} look[SL_ST_MAX] = {
-	[SL_ST_CREATED] = { '.', "90", "37", 1 },
-	[SL_ST_BOUND] = { 'b', "34", "94", 2 },
-	[SL_ST_LISTENING] = { 'L', "36", "96", 3 },
-	[SL_ST_ESTABLISHED] = { '=', "32", "92", 4 },
-	[SL_ST_PEER_CLOSED] = { '-', "33", "93", 5 },
-	[SL_ST_SHUT_RD] = { '<', "35", "95", 6 },
-	[SL_ST_SHUT_WR] = { '>', "35", "95", 6 },
-	[SL_ST_SHUT_RDWR] = { 'x', "35", "95", 6 },
-	[SL_ST_CONNECTING] = { '~', "33", "93", 7 },
+} look[SL_SS_MAX] = {
+	[SL_SS_CREATED] = { '.', "90", "37", 1 },
+	[SL_SS_BOUND] = { 'b', "34", "94", 2 },
+	[SL_SS_LISTENING] = { 'L', "36", "96", 3 },
+	[SL_SS_ESTABLISHED] = { '=', "32", "92", 4 },
+	[SL_SS_PEER_CLOSED] = { '-', "33", "93", 5 },
+	[SL_SS_SHUT_RD] = { '<', "35", "95", 6 },
+	[SL_SS_SHUT_WR] = { '>', "35", "95", 6 },
+	[SL_SS_SHUT_RDWR] = { 'x', "35", "95", 6 },
+	[SL_SS_CONNECTING] = { '~', "33", "93", 7 },
 };
 
-#define ERR_CELL (SL_ST_MAX + 1)
+#define ERR_CELL (SL_SS_MAX + 1)
 #define EMPTY_CELL 0xff
 /* Epoll rows: blocked in a wait, and woken with events. */
-#define WAIT_CELL (SL_ST_MAX + 2)
-#define WAKE_CELL (SL_ST_MAX + 3)
+#define WAIT_CELL (SL_SS_MAX + 2)
+#define WAKE_CELL (SL_SS_MAX + 3)
 /* Socket rows: blocked in a call that then failed or was cut short; that
  * call's end; a hand-off to another process. */
-#define BLOCK_CELL (SL_ST_MAX + 4)
-#define INC_CELL (SL_ST_MAX + 5)
-#define HANDOFF_CELL (SL_ST_MAX + 6)
+#define BLOCK_CELL (SL_SS_MAX + 4)
+#define INC_CELL (SL_SS_MAX + 5)
+#define HANDOFF_CELL (SL_SS_MAX + 6)
 /* A socket cell that also saw a readiness event. */
 #define MARKED 0x80
 
@@ -396,8 +396,8 @@ static void legend_events(FILE *f, const struct layout *l,
 static void legend(FILE *f, const struct layout *l, bool epolls)
 {
 	static const uint8_t order[] = {
-		SL_ST_CREATED, SL_ST_BOUND, SL_ST_LISTENING, SL_ST_CONNECTING,
-		SL_ST_ESTABLISHED, SL_ST_SHUT_WR, SL_ST_PEER_CLOSED,
+		SL_SS_CREATED, SL_SS_BOUND, SL_SS_LISTENING, SL_SS_CONNECTING,
+		SL_SS_ESTABLISHED, SL_SS_SHUT_WR, SL_SS_PEER_CLOSED,
 	};
 
 	fputs("  ", f);
