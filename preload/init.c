@@ -24,52 +24,18 @@ static SL_TLS pid_t tid_cache;
 SL_TLS int sl_in_vfork;
 SL_TLS struct sl_vfork sl_vfork;
 
-/* One row per bound name: where the pointer goes, and the symbol. */
+/* One row per bound name (the call table's SL_FN rows): where the
+ * pointer goes, and the symbol. */
 struct binding {
 	void **slot;
 	const char *name;
 };
 
-#define BIND(field, sym) { (void **)&sl_real.field, sym }
 static const struct binding bindings[] = {
-	BIND(socket, "socket"), BIND(socketpair, "socketpair"),
-	BIND(bind, "bind"), BIND(listen, "listen"),
-	BIND(connect, "connect"), BIND(accept, "accept"),
-	BIND(accept4, "accept4"), BIND(shutdown, "shutdown"),
-	BIND(close, "close"), BIND(dup, "dup"), BIND(dup2, "dup2"),
-	BIND(dup3, "dup3"), BIND(fcntl, "fcntl"), BIND(fcntl64, "fcntl64"),
-	BIND(close_range, "close_range"), BIND(closefrom, "closefrom"),
-	BIND(fork, "fork"), BIND(vfork, "vfork"), BIND(execve, "execve"),
-	BIND(execveat, "execveat"), BIND(fexecve, "fexecve"),
-	BIND(execv, "execv"), BIND(execvp, "execvp"),
-	BIND(execvpe, "execvpe"), BIND(exit_, "_exit"), BIND(Exit, "_Exit"),
-	BIND(send, "send"), BIND(sendto, "sendto"),
-	BIND(sendmsg, "sendmsg"), BIND(sendmmsg, "sendmmsg"),
-	BIND(recv, "recv"), BIND(recvfrom, "recvfrom"),
-	BIND(recvmsg, "recvmsg"), BIND(recvmmsg, "recvmmsg"),
-	BIND(read, "read"), BIND(write, "write"), BIND(readv, "readv"),
-	BIND(writev, "writev"), BIND(read_chk, "__read_chk"),
-	BIND(recv_chk, "__recv_chk"), BIND(recvfrom_chk, "__recvfrom_chk"),
-	BIND(sendfile, "sendfile"), BIND(sendfile64, "sendfile64"),
-	BIND(poll, "poll"), BIND(ppoll, "ppoll"), BIND(select, "select"),
-	BIND(pselect, "pselect"), BIND(epoll_wait, "epoll_wait"),
-	BIND(epoll_pwait, "epoll_pwait"), BIND(epoll_pwait2, "epoll_pwait2"),
-	BIND(epoll_create, "epoll_create"), BIND(epoll_create1, "epoll_create1"),
-	BIND(epoll_ctl, "epoll_ctl"), BIND(ioctl, "ioctl"),
-	BIND(getsockopt, "getsockopt"), BIND(setsockopt, "setsockopt"),
-	BIND(getsockname, "getsockname"),
-	BIND(nanosleep, "nanosleep"), BIND(clock_nanosleep, "clock_nanosleep"),
-	BIND(sleep, "sleep"), BIND(usleep, "usleep"), BIND(pause, "pause"),
-	BIND(sigsuspend, "sigsuspend"), BIND(sigwait, "sigwait"),
-	BIND(sigwaitinfo, "sigwaitinfo"), BIND(sigtimedwait, "sigtimedwait"),
-	BIND(pthread_join, "pthread_join"), BIND(wait, "wait"),
-	BIND(waitpid, "waitpid"), BIND(waitid, "waitid"), BIND(wait4, "wait4"),
-	BIND(prctl, "prctl"), BIND(syscall, "syscall"),
-	BIND(setrlimit, "setrlimit"), BIND(setrlimit64, "setrlimit64"),
-	BIND(prlimit, "prlimit"), BIND(prlimit64, "prlimit64"),
-	BIND(fdopen, "fdopen"), BIND(fclose, "fclose"),
+#define SL_FN(field, sym, ret, params, call, kind) \
+	{ (void **)&sl_real.field, sym },
+#include "socklens/calls.def"
 };
-#undef BIND
 
 /*
  * dlsym may run before libc is fully up; it does not call any function we

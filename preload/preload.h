@@ -31,98 +31,11 @@
 #define sl_unlikely(x) __builtin_expect(!!(x), 0)
 #define SL_CALLER() ((uint64_t)(uintptr_t)__builtin_return_address(0))
 
-/* The real libc functions, bound once by sl_bind(). */
+/* The real libc functions, bound once by sl_bind(): one pointer per
+ * SL_FN row of the call table, named by its first column. */
 struct sl_real {
-	int (*socket)(int, int, int);
-	int (*socketpair)(int, int, int, int[2]);
-	int (*bind)(int, const struct sockaddr *, socklen_t);
-	int (*listen)(int, int);
-	int (*connect)(int, const struct sockaddr *, socklen_t);
-	int (*accept)(int, struct sockaddr *, socklen_t *);
-	int (*accept4)(int, struct sockaddr *, socklen_t *, int);
-	int (*shutdown)(int, int);
-	int (*close)(int);
-	int (*dup)(int);
-	int (*dup2)(int, int);
-	int (*dup3)(int, int, int);
-	int (*fcntl)(int, int, ...);
-	int (*fcntl64)(int, int, ...);
-	int (*close_range)(unsigned int, unsigned int, int);
-	void (*closefrom)(int);
-	pid_t (*fork)(void);
-	pid_t (*vfork)(void);
-	int (*execve)(const char *, char *const[], char *const[]);
-	int (*execveat)(int, const char *, char *const[], char *const[], int);
-	int (*fexecve)(int, char *const[], char *const[]);
-	int (*execv)(const char *, char *const[]);
-	int (*execvp)(const char *, char *const[]);
-	int (*execvpe)(const char *, char *const[], char *const[]);
-	void (*exit_)(int);
-	void (*Exit)(int);
-	ssize_t (*send)(int, const void *, size_t, int);
-	ssize_t (*sendto)(int, const void *, size_t, int,
-			  const struct sockaddr *, socklen_t);
-	ssize_t (*sendmsg)(int, const struct msghdr *, int);
-	int (*sendmmsg)(int, struct mmsghdr *, unsigned int, int);
-	ssize_t (*recv)(int, void *, size_t, int);
-	ssize_t (*recvfrom)(int, void *, size_t, int, struct sockaddr *,
-			    socklen_t *);
-	ssize_t (*recvmsg)(int, struct msghdr *, int);
-	int (*recvmmsg)(int, struct mmsghdr *, unsigned int, int,
-			struct timespec *);
-	ssize_t (*read)(int, void *, size_t);
-	ssize_t (*write)(int, const void *, size_t);
-	ssize_t (*readv)(int, const struct iovec *, int);
-	ssize_t (*writev)(int, const struct iovec *, int);
-	ssize_t (*read_chk)(int, void *, size_t, size_t);
-	ssize_t (*recv_chk)(int, void *, size_t, size_t, int);
-	ssize_t (*recvfrom_chk)(int, void *, size_t, size_t, int,
-				struct sockaddr *, socklen_t *);
-	ssize_t (*sendfile)(int, int, off_t *, size_t);
-	ssize_t (*sendfile64)(int, int, off_t *, size_t);
-	int (*poll)(struct pollfd *, nfds_t, int);
-	int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *,
-		     const sigset_t *);
-	int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
-	int (*pselect)(int, fd_set *, fd_set *, fd_set *,
-		       const struct timespec *, const sigset_t *);
-	int (*epoll_wait)(int, struct epoll_event *, int, int);
-	int (*epoll_pwait)(int, struct epoll_event *, int, int,
-			   const sigset_t *);
-	int (*epoll_pwait2)(int, struct epoll_event *, int,
-			    const struct timespec *, const sigset_t *);
-	int (*epoll_create)(int);
-	int (*epoll_create1)(int);
-	int (*epoll_ctl)(int, int, int, struct epoll_event *);
-	int (*ioctl)(int, unsigned long, ...);
-	int (*getsockopt)(int, int, int, void *, socklen_t *);
-	int (*setsockopt)(int, int, int, const void *, socklen_t);
-	int (*getsockname)(int, struct sockaddr *, socklen_t *);
-	int (*nanosleep)(const struct timespec *, struct timespec *);
-	int (*clock_nanosleep)(clockid_t, int, const struct timespec *,
-			       struct timespec *);
-	unsigned int (*sleep)(unsigned int);
-	int (*usleep)(useconds_t);
-	int (*pause)(void);
-	int (*sigsuspend)(const sigset_t *);
-	int (*sigwait)(const sigset_t *, int *);
-	int (*sigwaitinfo)(const sigset_t *, siginfo_t *);
-	int (*sigtimedwait)(const sigset_t *, siginfo_t *,
-			    const struct timespec *);
-	int (*pthread_join)(pthread_t, void **);
-	pid_t (*wait)(int *);
-	pid_t (*waitpid)(pid_t, int *, int);
-	int (*waitid)(idtype_t, id_t, siginfo_t *, int);
-	pid_t (*wait4)(pid_t, int *, int, struct rusage *);
-	int (*prctl)(int, ...);
-	long (*syscall)(long, ...);
-	int (*setrlimit)(int, const struct rlimit *);
-	int (*setrlimit64)(int, const struct rlimit64 *);
-	int (*prlimit)(pid_t, int, const struct rlimit *, struct rlimit *);
-	int (*prlimit64)(pid_t, int, const struct rlimit64 *,
-			 struct rlimit64 *);
-	FILE *(*fdopen)(int, const char *);
-	int (*fclose)(FILE *);
+#define SL_FN(field, sym, ret, params, call, kind) ret (*field) params;
+#include "socklens/calls.def"
 };
 
 extern struct sl_real sl_real;

@@ -47,65 +47,20 @@ enum sl_rec_type {
 };
 
 /*
- * The calls. SL_CALL_INHERIT, SL_CALL_FDS_DONE, SL_CALL_EXIT and
- * SL_CALL_COUNTERS are not libc calls but events of the preload.
+ * The calls a record names: one value per SL_CALL row of the call table
+ * (calls.def), in its order; SL_CALL_INHERIT, SL_CALL_FDS_DONE,
+ * SL_CALL_EXIT, SL_CALL_COUNTERS, SL_CALL_SANDBOX, SL_CALL_FD_SEND and
+ * SL_CALL_FD_RECV are events of the preload, not libc calls. The values
+ * are in trace files: rows are appended, never inserted or removed.
  */
 enum sl_call {
-	SL_CALL_NONE = 0,
-	SL_CALL_SOCKET,
-	SL_CALL_SOCKETPAIR,
-	SL_CALL_BIND,
-	SL_CALL_LISTEN,
-	SL_CALL_CONNECT,
-	SL_CALL_ACCEPT,
-	SL_CALL_ACCEPT4,
-	SL_CALL_SHUTDOWN,
-	SL_CALL_CLOSE,
-	SL_CALL_DUP,
-	SL_CALL_DUP2,
-	SL_CALL_DUP3,
-	SL_CALL_FCNTL,
-	SL_CALL_CLOSE_RANGE,
-	SL_CALL_CLOSEFROM,
-	SL_CALL_FORK,
-	SL_CALL_VFORK,
-	SL_CALL_EXEC,
-	SL_CALL_SEND,
-	SL_CALL_SENDTO,
-	SL_CALL_SENDMSG,
-	SL_CALL_SENDMMSG,
-	SL_CALL_RECV,
-	SL_CALL_RECVFROM,
-	SL_CALL_RECVMSG,
-	SL_CALL_RECVMMSG,
-	SL_CALL_READ,
-	SL_CALL_WRITE,
-	SL_CALL_READV,
-	SL_CALL_WRITEV,
-	SL_CALL_SENDFILE,
-	SL_CALL_INHERIT,	/* fd held when the process first reported */
-	SL_CALL_FDS_DONE,	/* end of the SL_CALL_INHERIT list */
-	SL_CALL_EXIT,		/* the process is exiting (ret: status if known) */
-	SL_CALL_COUNTERS,	/* periodic byte counters of an open socket */
-	SL_CALL_GETSOCKOPT,
-	SL_CALL_SETSOCKOPT,
-	SL_CALL_EPOLL_CREATE,	/* epoll_create and epoll_create1 */
-	SL_CALL_EPOLL_CTL,
-	SL_CALL_EPOLL_WAIT,
-	SL_CALL_EPOLL_PWAIT,
-	SL_CALL_EPOLL_PWAIT2,
-	SL_CALL_POLL,
-	SL_CALL_PPOLL,
-	SL_CALL_SELECT,
-	SL_CALL_PSELECT,
-	SL_CALL_IOCTL,
-	SL_CALL_SANDBOX,	/* the process installs a seccomp filter: after
-				 * it succeeds (ret 0) the process is dark */
-	SL_CALL_FD_SEND,	/* an fd sent over a UNIX socket (SCM_RIGHTS) */
-	SL_CALL_FD_RECV,	/* an fd received over one (SCM_RIGHTS) */
-	SL_CALL_FDOPEN,		/* fdopen on a socket: a stdio stream on it */
+#define SL_CALL(id, name) SL_CALL_##id,
+#include "socklens/calls.def"
 	SL_CALL_MAX
 };
+
+_Static_assert(SL_CALL_SOCKET == 1 && SL_CALL_SENDFILE == 31 &&
+	       SL_CALL_FDOPEN == 51, "calls.def: a row was inserted");
 
 struct sl_hdr {
 	uint16_t size;		/* whole record in bytes, multiple of 8 */

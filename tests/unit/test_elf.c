@@ -289,8 +289,8 @@ static void test_wrapped_names_cover_preload(void **state)
 			continue;
 		n++;
 		if (!sl_elf_wrapped_name(name))
-			fail_msg("the preload wraps %s, viewer/elf.c does not "
-				 "know it", name);
+			fail_msg("the preload wraps %s, the viewer's lists "
+				 "(from calls.def) do not know it", name);
 	}
 	if (p)
 		pclose(p);

@@ -31,30 +31,32 @@
 
 #include "elf/elf.h"
 
-/* The functions through which a program reaches sockets; imports of
- * these are what the preload sees. */
+/*
+ * The functions through which a program reaches sockets, whose imports
+ * `inspect` lists, and the other functions the preload wraps (a call to
+ * one of either is the recorded call itself, never a tail call): the
+ * call table's SL_FN rows by their last column, and its SL_IMPORT rows.
+ */
+#define SL_ELF_SOCK(sym) sym,
+#define SL_ELF_LIBC(sym)
+#define SL_ELF_BOUND(sym)
 static const char *const socket_funcs[] = {
-	"socket", "socketpair", "bind", "listen", "connect", "accept",
-	"accept4", "shutdown", "send", "sendto", "sendmsg", "sendmmsg", "recv",
-	"recvfrom", "recvmsg", "recvmmsg", "setsockopt", "getsockopt",
-	"getaddrinfo", "epoll_create", "epoll_create1", "epoll_ctl",
-	"epoll_wait", "epoll_pwait", "epoll_pwait2", "poll", "ppoll", "select",
-	"pselect", "sendfile", "sendfile64", "__recv_chk", "__recvfrom_chk",
+#define SL_FN(field, sym, ret, params, call, kind) SL_ELF_##kind(sym)
+#define SL_IMPORT(sym) sym,
+#include "socklens/calls.def"
 };
+#undef SL_ELF_SOCK
+#undef SL_ELF_LIBC
 
-/* The other functions the preload wraps (its exports; a unit test
- * compares them with libsocklens.so's): a call to one of these, or to a
- * socket function, is the recorded call itself. */
+#define SL_ELF_SOCK(sym)
+#define SL_ELF_LIBC(sym) sym,
 static const char *const other_wrapped[] = {
-	"close", "close_range", "closefrom", "dup", "dup2", "dup3", "fcntl",
-	"fcntl64", "ioctl", "read", "write", "readv", "writev", "__read_chk",
-	"fork", "vfork", "execve", "execveat", "fexecve", "execv", "execvp",
-	"execvpe", "execl", "execlp", "execle", "_exit", "_Exit", "syscall",
-	"prctl", "sleep", "usleep", "nanosleep", "clock_nanosleep", "pause",
-	"sigsuspend", "sigtimedwait", "sigwait", "sigwaitinfo", "wait",
-	"wait4", "waitid", "waitpid", "pthread_join", "setrlimit",
-	"setrlimit64", "prlimit", "prlimit64", "fdopen", "fclose",
+#define SL_FN(field, sym, ret, params, call, kind) SL_ELF_##kind(sym)
+#include "socklens/calls.def"
 };
+#undef SL_ELF_SOCK
+#undef SL_ELF_LIBC
+#undef SL_ELF_BOUND
 
 #define NITEMS(a) (sizeof(a) / sizeof((a)[0]))
 
