@@ -280,6 +280,14 @@ static inline long sl_raw_syscall(long nr, const long *a)
 	return SL_REAL(syscall)(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
+/* epoll_create1 (and epoll_create), epoll_ctl (wrap_epoll.c). */
+sl_syscall_fn sl_epoll_create_syscall;
+sl_syscall_fn sl_epoll_ctl_syscall;
+/* epoll_wait, epoll_pwait, epoll_pwait2; poll, ppoll; select, pselect6
+ * (wrap_wait.c). */
+sl_syscall_fn sl_epoll_wait_syscall;
+sl_syscall_fn sl_poll_syscall;
+sl_syscall_fn sl_select_syscall;
 /* syscall(SYS_seccomp): a filter going in (wrap_sandbox.c). */
 sl_syscall_fn sl_sandbox_syscall;
 /* syscall(SYS_setrlimit), syscall(SYS_prlimit64) (wrap_rlimit.c). */

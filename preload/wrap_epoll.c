@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 
 #include "wrap.h"
 
@@ -142,5 +143,32 @@ SL_EXPORT int ioctl(int fd, unsigned long req, ...)
 	ret = SL_REAL(ioctl)(fd, req, arg);
 	if (e && req == FIONBIO && ret >= 0)
 		sl_fionbio_done(e, arg);
+	return ret;
+}
+
+/* ---- by number (wrap_syscall.c's table) ---- */
+
+long sl_epoll_create_syscall(long nr, const long *a, struct sl_site site)
+{
+	uint64_t ts = sl_now_ns();
+	long fd = sl_raw_syscall(nr, a);
+
+	sl_epoll_create_done((int)fd, nr == SYS_epoll_create1 ? a[0] : -1,
+			     ts, site);
+	return fd;
+}
+
+long sl_epoll_ctl_syscall(long nr, const long *a, struct sl_site site)
+{
+	struct sl_fd *ep = sl_epoll_entry((int)a[0]);
+	uint64_t ts;
+	long ret;
+
+	if (!ep)
+		return sl_raw_syscall(nr, a);
+	ts = sl_now_ns();
+	ret = sl_raw_syscall(nr, a);
+	sl_epoll_ctl_done(ep, (int)a[0], (int)a[1], (int)a[2],
+			  (const struct epoll_event *)a[3], (int)ret, ts, site);
 	return ret;
 }

@@ -33,9 +33,11 @@
  *
  * The preload's own system calls go to libc's syscall through SL_REAL,
  * never through this entry. To follow another number: its handler here
- * (or beside its named wrapper, as seccomp's in wrap_sandbox.c and the
- * resource limits' in wrap_rlimit.c), its row
- * in the table, a case in tests/helpers/raw_calls.c and errno_check.c.
+ * (or beside its named wrapper, as the epoll and wait handlers in
+ * wrap_epoll.c and wrap_wait.c, seccomp's in wrap_sandbox.c and the
+ * resource limits' in wrap_rlimit.c), its row in the table, a case in
+ * tests/helpers/raw_calls.c and errno_check.c (preload/README.md,
+ * "syscall() by number").
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -402,96 +404,6 @@ static long sc_getsockopt(long nr, const long *a, struct sl_site site)
 	return ret;
 }
 
-/* ---- epoll instances and waits ---- */
-
-static long sc_epoll_create(long nr, const long *a, struct sl_site site)
-{
-	uint64_t ts = sl_now_ns();
-	long fd = sl_raw_syscall(nr, a);
-
-	sl_epoll_create_done((int)fd, nr == SYS_epoll_create1 ? a[0] : -1,
-			     ts, site);
-	return fd;
-}
-
-static long sc_epoll_ctl(long nr, const long *a, struct sl_site site)
-{
-	struct sl_fd *ep = sl_epoll_entry((int)a[0]);
-	uint64_t ts;
-	long ret;
-
-	if (!ep)
-		return sl_raw_syscall(nr, a);
-	ts = sl_now_ns();
-	ret = sl_raw_syscall(nr, a);
-	sl_epoll_ctl_done(ep, (int)a[0], (int)a[1], (int)a[2],
-			  (const struct epoll_event *)a[3], (int)ret, ts, site);
-	return ret;
-}
-
-/* epoll_wait (x86-64 only), epoll_pwait and epoll_pwait2: A[3] is the
- * timeout, in ms or (pwait2) a timespec. */
-static long sc_epoll_wait(long nr, const long *a, struct sl_site site)
-{
-	uint16_t call = nr == SYS_epoll_pwait2 ? SL_CALL_EPOLL_PWAIT2 :
-			nr == SYS_epoll_pwait ? SL_CALL_EPOLL_PWAIT :
-						SL_CALL_EPOLL_WAIT;
-	struct sl_fd *ep = sl_epoll_entry((int)a[0]);
-	int timeout = nr == SYS_epoll_pwait2 ?
-			      sl_ts_to_ms((const struct timespec *)a[3]) :
-			      (int)a[3];
-	uint64_t ts = 0;
-	long n;
-
-	sl_before_wait(timeout != 0);
-	if (!ep)
-		return sl_raw_syscall(nr, a);
-	if (timeout)
-		ts = sl_now_ns();
-	n = sl_raw_syscall(nr, a);
-	return sl_epoll_done(ep, (int)a[0], (const struct epoll_event *)a[1],
-			     (int)n, timeout, ts, call, site.caller);
-}
-
-/* poll (x86-64 only) and ppoll: A[2] the timeout, in ms or a timespec. */
-static long sc_poll(long nr, const long *a, struct sl_site site)
-{
-	bool pp = nr == SYS_ppoll;
-	int timeout = pp ? sl_ts_to_ms((const struct timespec *)a[2]) :
-			   (int)a[2];
-	uint64_t ts = 0;
-	long ret;
-
-	sl_before_wait(timeout != 0);
-	if (timeout)
-		ts = sl_now_ns();
-	ret = sl_raw_syscall(nr, a);
-	return sl_poll_done((const struct pollfd *)a[0], (nfds_t)a[1], (int)ret,
-			    timeout, ts, pp ? SL_CALL_PPOLL : SL_CALL_POLL,
-			    site.caller);
-}
-
-/* select (x86-64 only) and pselect6: A[4] a timeval or a timespec; A[5],
- * pselect6's packed sigmask, goes to the kernel as it is. */
-static long sc_select(long nr, const long *a, struct sl_site site)
-{
-	bool ps = nr == SYS_pselect6;
-	const struct timeval *tv = (const struct timeval *)a[4];
-	int timeout = ps ? sl_ts_to_ms((const struct timespec *)a[4]) :
-		      tv ? sl_to_ms(tv->tv_sec, tv->tv_usec, 1000) : -1;
-	uint64_t ts = 0;
-	long ret;
-
-	sl_before_wait(timeout != 0);
-	if (timeout)
-		ts = sl_now_ns();
-	ret = sl_raw_syscall(nr, a);
-	sl_select_done((int)a[0], (int)ret, (const fd_set *)a[1],
-		       (const fd_set *)a[2], (const fd_set *)a[3], timeout, ts,
-		       ps ? SL_CALL_PSELECT : SL_CALL_SELECT, site.caller);
-	return ret;
-}
-
 /*
  * How a number is handled. SC_FD: the call concerns the fd in its first
  * argument only, so one we do not follow goes straight to the kernel
@@ -538,23 +450,23 @@ static const struct sc_row rows[SC_NR] = {
 	[SYS_setsockopt] = { sc_setsockopt, SC_FD },
 	[SYS_getsockopt] = { sc_getsockopt, SC_FD },
 #ifdef SYS_epoll_create
-	[SYS_epoll_create] = { sc_epoll_create, 0 },
+	[SYS_epoll_create] = { sl_epoll_create_syscall, 0 },
 #endif
-	[SYS_epoll_create1] = { sc_epoll_create, 0 },
-	[SYS_epoll_ctl] = { sc_epoll_ctl, SC_FD },
+	[SYS_epoll_create1] = { sl_epoll_create_syscall, 0 },
+	[SYS_epoll_ctl] = { sl_epoll_ctl_syscall, SC_FD },
 #ifdef SYS_epoll_wait
-	[SYS_epoll_wait] = { sc_epoll_wait, 0 },
+	[SYS_epoll_wait] = { sl_epoll_wait_syscall, 0 },
 #endif
-	[SYS_epoll_pwait] = { sc_epoll_wait, 0 },
-	[SYS_epoll_pwait2] = { sc_epoll_wait, 0 },
+	[SYS_epoll_pwait] = { sl_epoll_wait_syscall, 0 },
+	[SYS_epoll_pwait2] = { sl_epoll_wait_syscall, 0 },
 #ifdef SYS_poll
-	[SYS_poll] = { sc_poll, 0 },
+	[SYS_poll] = { sl_poll_syscall, 0 },
 #endif
-	[SYS_ppoll] = { sc_poll, 0 },
+	[SYS_ppoll] = { sl_poll_syscall, 0 },
 #ifdef SYS_select
-	[SYS_select] = { sc_select, 0 },
+	[SYS_select] = { sl_select_syscall, 0 },
 #endif
-	[SYS_pselect6] = { sc_select, 0 },
+	[SYS_pselect6] = { sl_select_syscall, 0 },
 	[SYS_seccomp] = { sl_sandbox_syscall, 0 },
 	[SYS_setrlimit] = { sl_rlimit_syscall, 0 },
 	[SYS_prlimit64] = { sl_rlimit_syscall, 0 },

@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <sys/syscall.h>
 
 #include "wrap.h"
 
@@ -342,5 +343,70 @@ SL_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *x,
 		ts = sl_now_ns();
 	ret = SL_REAL(pselect)(n, r, w, x, tmo, mask);
 	sl_select_done(n, ret, r, w, x, timeout, ts, SL_CALL_PSELECT, SL_CALLER());
+	return ret;
+}
+
+/* ---- by number (wrap_syscall.c's table) ---- */
+
+/* epoll_wait (x86-64 only), epoll_pwait and epoll_pwait2: A[3] is the
+ * timeout, in ms or (pwait2) a timespec. */
+long sl_epoll_wait_syscall(long nr, const long *a, struct sl_site site)
+{
+	uint16_t call = nr == SYS_epoll_pwait2 ? SL_CALL_EPOLL_PWAIT2 :
+			nr == SYS_epoll_pwait ? SL_CALL_EPOLL_PWAIT :
+						SL_CALL_EPOLL_WAIT;
+	struct sl_fd *ep = sl_epoll_entry((int)a[0]);
+	int timeout = nr == SYS_epoll_pwait2 ?
+			      sl_ts_to_ms((const struct timespec *)a[3]) :
+			      (int)a[3];
+	uint64_t ts = 0;
+	long n;
+
+	sl_before_wait(timeout != 0);
+	if (!ep)
+		return sl_raw_syscall(nr, a);
+	if (timeout)
+		ts = sl_now_ns();
+	n = sl_raw_syscall(nr, a);
+	return sl_epoll_done(ep, (int)a[0], (const struct epoll_event *)a[1],
+			     (int)n, timeout, ts, call, site.caller);
+}
+
+/* poll (x86-64 only) and ppoll: A[2] the timeout, in ms or a timespec. */
+long sl_poll_syscall(long nr, const long *a, struct sl_site site)
+{
+	bool pp = nr == SYS_ppoll;
+	int timeout = pp ? sl_ts_to_ms((const struct timespec *)a[2]) :
+			   (int)a[2];
+	uint64_t ts = 0;
+	long ret;
+
+	sl_before_wait(timeout != 0);
+	if (timeout)
+		ts = sl_now_ns();
+	ret = sl_raw_syscall(nr, a);
+	return sl_poll_done((const struct pollfd *)a[0], (nfds_t)a[1], (int)ret,
+			    timeout, ts, pp ? SL_CALL_PPOLL : SL_CALL_POLL,
+			    site.caller);
+}
+
+/* select (x86-64 only) and pselect6: A[4] a timeval or a timespec; A[5],
+ * pselect6's packed sigmask, goes to the kernel as it is. */
+long sl_select_syscall(long nr, const long *a, struct sl_site site)
+{
+	bool ps = nr == SYS_pselect6;
+	const struct timeval *tv = (const struct timeval *)a[4];
+	int timeout = ps ? sl_ts_to_ms((const struct timespec *)a[4]) :
+		      tv ? sl_to_ms(tv->tv_sec, tv->tv_usec, 1000) : -1;
+	uint64_t ts = 0;
+	long ret;
+
+	sl_before_wait(timeout != 0);
+	if (timeout)
+		ts = sl_now_ns();
+	ret = sl_raw_syscall(nr, a);
+	sl_select_done((int)a[0], (int)ret, (const fd_set *)a[1],
+		       (const fd_set *)a[2], (const fd_set *)a[3], timeout, ts,
+		       ps ? SL_CALL_PSELECT : SL_CALL_SELECT, site.caller);
 	return ret;
 }
