@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "records.h"
 #include "socklens/ring.h"
 #include "socklens/wire.h"
 
@@ -119,15 +120,9 @@ static int writer(const char *path, int id, long batches, bool ring)
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
 		return 1;
-	memset(&hello, 0, sizeof(hello));
-	hello.h = (struct sl_hdr){ .size = sizeof(hello), .type = SL_REC_HELLO,
-				   .version = SL_WIRE_VERSION,
-				   .tid = (uint32_t)getpid(), .ts_ns = ts };
-	hello.pid = (uint32_t)getpid();
-	hello.ppid = (uint32_t)getppid();
-	hello.preload_version = SL_WIRE_VERSION;
+	rec_hello(&hello, (uint32_t)getpid(), (uint32_t)getppid(), 0, ts);
+	hello.h.tid = (uint32_t)getpid();
 	snprintf(hello.exe, sizeof(hello.exe), "ingest-writer-%d", id);
-	hello.args_len = 0;
 	if (send(fd, &hello, sizeof(hello), 0) != (ssize_t)sizeof(hello))
 		return 1;
 	if (ring && !(r = offer_ring(fd, ts)))
@@ -136,16 +131,9 @@ static int writer(const char *path, int id, long batches, bool ring)
 		for (size_t i = 0; i < PER_BATCH; i++) {
 			struct sl_rec_call *c = &batch[i];
 
-			memset(c, 0, sizeof(*c));
-			c->h = (struct sl_hdr){ .size = sizeof(*c),
-						.type = SL_REC_CALL,
-						.version = SL_WIRE_VERSION,
-						.tid = (uint32_t)getpid(),
-						.ts_ns = ++ts };
-			c->call = SL_CALL_SEND;
-			c->fd = 3;
-			c->ret = 1;
-			c->inode = 1000 + (uint64_t)id;
+			rec_call(c, SL_CALL_SEND, 3, 1, 1000 + (uint64_t)id,
+				 ++ts);
+			c->h.tid = (uint32_t)getpid();
 			c->tx_bytes = (uint64_t)(b * PER_BATCH + i + 1);
 			c->tx_calls = (uint32_t)(b * PER_BATCH + i + 1);
 		}

@@ -25,7 +25,8 @@ tmp=$(mktemp -d)
 col=0
 trap '[ $col = 0 ] || kill $col 2>/dev/null || true; rm -rf "$tmp"' EXIT
 cc -O2 -o "$tmp/micro" "$root/tests/bench/micro.c"
-cc -O2 -D_GNU_SOURCE -I"$root/include" -o "$tmp/ingest" "$root/tests/bench/ingest.c"
+cc -O2 -D_GNU_SOURCE -I"$root/include" -I"$root/tests/unit" -o "$tmp/ingest" \
+	"$root/tests/bench/ingest.c"
 strace_filter="-f -e trace=network,epoll_wait -o /dev/null"
 have_strace=0
 command -v strace >/dev/null && have_strace=1

@@ -23,10 +23,7 @@ n=$("$SL" export -f sockets "$TMP/s.trace" | wc -l)
 [ "$n" -eq 7 ] || fail "vfork+exec and posix_spawn chains made 7 sockets; the trace has $n"
 
 # The collector restarts while the program works: it reconnects.
-"$SL" collect -s "$TMP/c.sock" -o "$TMP/first.trace" 2>/dev/null &
-col=$!
-reap_at_exit $col
-while [ ! -S "$TMP/c.sock" ]; do sleep 0.01; done
+start_collector "$TMP/c.sock" "$TMP/first.trace" "$TMP/first.log"
 SOCKLENS_SOCKET="$TMP/c.sock" LD_PRELOAD="$LIB" "$HELPERS/sock_loop" -n 150 -p 20000 \
 	>"$TMP/loop.out" &
 prog=$!
@@ -34,9 +31,7 @@ sleep 1
 kill -TERM $col
 wait $col || true
 sleep 0.5
-"$SL" collect -s "$TMP/c.sock" -o "$TMP/second.trace" 2>/dev/null &
-col=$!
-reap_at_exit $col
+start_collector "$TMP/c.sock" "$TMP/second.trace" "$TMP/second.log"
 wait $prog || fail "the program failed across the restart"
 [ "$(cat "$TMP/loop.out")" = "150 rounds" ] || fail "loop: $(cat "$TMP/loop.out")"
 kill -TERM $col

@@ -9,11 +9,8 @@ out=$(SOCKLENS_SOCKET="$TMP/none.sock" LD_PRELOAD="$LIB" "$HELPERS/sock_loop" -n
 [ "$out" = "50 rounds" ] || fail "without a collector: '$out'"
 
 # 2. Collector killed (SIGKILL) while the program runs.
-"$SL" collect -s "$TMP/c.sock" -o "$TMP/killed.trace" 2>"$TMP/collect.log" &
-col=$!
-reap_at_exit $col
+start_collector "$TMP/c.sock" "$TMP/killed.trace" "$TMP/collect.log"
 wait_file "$TMP/killed.trace"
-while [ ! -S "$TMP/c.sock" ]; do sleep 0.01; done
 SOCKLENS_SOCKET="$TMP/c.sock" LD_PRELOAD="$LIB" \
 	"$HELPERS/sock_loop" -n 200 -p 2000 >"$TMP/killed.out" &
 prog=$!
@@ -27,10 +24,7 @@ grep -q "sockets" "$TMP/killed.view" || fail "the killed collector's trace is un
 # 3. Collector stopped while the program makes thousands of records: the
 # program is not held up; after SIGCONT the drops are in the trace.
 rm -f "$TMP/c.sock"
-"$SL" collect -s "$TMP/c.sock" -o "$TMP/stopped.trace" 2>"$TMP/collect2.log" &
-col=$!
-reap_at_exit $col
-while [ ! -S "$TMP/c.sock" ]; do sleep 0.01; done
+start_collector "$TMP/c.sock" "$TMP/stopped.trace" "$TMP/collect2.log"
 kill -STOP $col
 start=$(date +%s)
 SOCKLENS_SOCKET="$TMP/c.sock" LD_PRELOAD="$LIB" \

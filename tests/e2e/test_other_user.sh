@@ -12,10 +12,7 @@ gid=$(id -g sltest)
 
 mkdir -m 0755 "$TMP/open"
 chmod 0755 "$TMP"
-"$SL" collect -s "$TMP/open/c.sock" -o "$TMP/t.trace" 2>"$TMP/collect.log" &
-col=$!
-reap_at_exit $col
-while [ ! -S "$TMP/open/c.sock" ]; do sleep 0.01; done
+start_collector "$TMP/open/c.sock" "$TMP/t.trace" "$TMP/collect.log"
 # Let the other user reach the socket: the uid check is the gate tested.
 chmod 0777 "$TMP/open/c.sock"
 cp "$HELPERS/sock_loop" "$LIB" "$TMP/open/"

@@ -1,7 +1,7 @@
 /*
- * Records made by hand for the model's truth tests (test_model_truth.c,
- * test_model_moments.c): a model, records applied to it or written into
- * a trace file, and the processes and sockets the cases share.
+ * The model's cases (test_model*.c), on the record builders of
+ * records.h: a model, records applied to it or written into a trace
+ * file, and the processes and sockets the cases share.
  */
 #ifndef SL_TEST_MODEL_RECORDS_H
 #define SL_TEST_MODEL_RECORDS_H
@@ -24,7 +24,7 @@
 #include "file/trace.h"
 #include "model/model.h"
 #include "out/out.h"
-#include "out/out.h"
+#include "records.h"
 
 static struct sl_model m;
 
@@ -56,27 +56,18 @@ static inline void put(uint32_t conn, const struct sl_hdr *h)
 
 static inline void conn(uint32_t id, uint32_t pid)
 {
-	struct sl_rec_conn c = { .h = { .size = sizeof(c),
-					.type = SL_REC_CONN,
-					.version = SL_WIRE_VERSION },
-				 .pid = pid };
+	struct sl_rec_conn c;
 
+	rec_conn(&c, pid);
 	put(id, &c.h);
 }
 
-static inline void hello(uint32_t id, uint32_t pid, uint32_t ppid, uint32_t flags,
-		  uint64_t ts)
+static inline void hello(uint32_t id, uint32_t pid, uint32_t ppid,
+			 uint32_t flags, uint64_t ts)
 {
 	struct sl_rec_hello h;
 
-	memset(&h, 0, sizeof(h));
-	h.h = (struct sl_hdr){ .size = sizeof(h), .type = SL_REC_HELLO,
-			       .version = SL_WIRE_VERSION, .ts_ns = ts };
-	h.pid = pid;
-	h.ppid = ppid;
-	h.flags = flags;
-	h.mono_ns = ts;
-	strcpy(h.exe, "/bin/x");
+	rec_hello(&h, pid, ppid, flags, ts);
 	put(id, &h.h);
 }
 
@@ -88,42 +79,29 @@ static inline void proc(uint32_t id, uint32_t pid, uint64_t ts)
 
 static inline void gone(uint32_t id, uint64_t ts, uint64_t bad)
 {
-	struct sl_rec_gone g = { .h = { .size = sizeof(g),
-					.type = SL_REC_GONE,
-					.version = SL_WIRE_VERSION,
-					.ts_ns = ts },
-				 .bad_records = bad };
+	struct sl_rec_gone g;
 
+	rec_gone(&g, ts, bad);
 	put(id, &g.h);
 }
 
-static inline void module(uint32_t id, uint64_t start, uint64_t end, uint64_t ts)
+static inline void module(uint32_t id, uint64_t start, uint64_t end,
+			  uint64_t ts)
 {
 	struct sl_rec_module md;
 
-	memset(&md, 0, sizeof(md));
-	md.h = (struct sl_hdr){ .size = sizeof(md), .type = SL_REC_MODULE,
-				.version = SL_WIRE_VERSION, .ts_ns = ts };
-	md.base = start;
-	md.start = start;
-	md.end = end;
-	strcpy(md.path, "/nonexistent/ext.so");
+	rec_module(&md, start, end, ts, "/nonexistent/ext.so");
 	put(id, &md.h);
 }
 
 static struct sl_rec_call_addr rec;
 
 /* A call record; fill `rec` further before `send_rec`. */
-static struct sl_rec_call *call(uint16_t what, int fd, int64_t ret,
-				uint64_t inode, uint64_t ts)
+static inline struct sl_rec_call *call(uint16_t what, int fd, int64_t ret,
+				       uint64_t inode, uint64_t ts)
 {
 	memset(&rec, 0, sizeof(rec));
-	rec.c.h = (struct sl_hdr){ .size = sizeof(rec.c), .type = SL_REC_CALL,
-				   .version = SL_WIRE_VERSION, .ts_ns = ts };
-	rec.c.call = what;
-	rec.c.fd = fd;
-	rec.c.ret = ret;
-	rec.c.inode = inode;
+	rec_call(&rec.c, what, fd, ret, inode, ts);
 	return &rec.c;
 }
 
@@ -157,48 +135,45 @@ static inline void new_socket(uint32_t id, int fd, uint64_t inode, int family,
 	send_rec(id);
 }
 
-static inline void addr_in(struct sl_addr *a, int port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET,
-				   .sin_port = htons((uint16_t)port) };
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	a->len = sizeof(sin);
-	memcpy(a->raw, &sin, sizeof(sin));
-}
-
-/* ::ffff:127.0.0.1 (or :: with ANY), as a dual-stack socket sees it. */
-static inline void addr_in6_mapped(struct sl_addr *a, int port, bool any)
-{
-	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6,
-				     .sin6_port = htons((uint16_t)port) };
-
-	if (!any) {
-		sin6.sin6_addr.s6_addr[10] = sin6.sin6_addr.s6_addr[11] = 0xff;
-		sin6.sin6_addr.s6_addr[12] = 127;
-		sin6.sin6_addr.s6_addr[15] = 1;
-	}
-	a->len = sizeof(sin6);
-	memcpy(a->raw, &sin6, sizeof(sin6));
-}
-
-static inline void addr_un(struct sl_addr *a, const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-
-	strcpy(sun.sun_path, path);
-	a->len = (uint16_t)(offsetof(struct sockaddr_un, sun_path) +
-			    strlen(path) + 1);
-	memcpy(a->raw, &sun, a->len);
-}
-
 static inline void with_addrs(void)
 {
 	rec.c.h.size = sizeof(rec);
 	rec.c.h.type = SL_REC_CALL_ADDR;
 }
 
-static struct sl_sock *sock_of(uint64_t inode)
+/* The call's own address, 127.0.0.1:PORT; and its local one. */
+static inline void with_addr(int port)
+{
+	with_addrs();
+	addr_in(&rec.addr, port);
+}
+
+static inline void with_local(int port)
+{
+	with_addrs();
+	addr_in(&rec.local, port);
+}
+
+/* The socket of id ID, in a model that retires nothing. */
+static inline const struct sl_sock *sock(uint32_t id)
+{
+	assert_true(id >= 1 && id <= m.nsocks);
+	return m.socks[id - 1];
+}
+
+/* Its states, in order, as "created,bound,listening". */
+static inline void assert_states(const struct sl_sock *s, const char *want)
+{
+	char got[256] = "";
+
+	for (uint32_t i = 0; i < s->nspans; i++) {
+		strcat(got, i ? "," : "");
+		strcat(got, sl_state_name(s->spans[i].state));
+	}
+	assert_string_equal(got, want);
+}
+
+static inline struct sl_sock *sock_of(uint64_t inode)
 {
 	for (uint32_t i = 0; i < m.nsocks; i++)
 		if (m.socks[i] && m.socks[i]->inode == inode)
@@ -242,6 +217,43 @@ static inline void tcp_client(uint64_t inode, int cport, uint64_t ts)
 	addr_in(&rec.addr, 8080);
 	addr_in(&rec.local, cport);
 	send_rec(2);
+}
+
+/* Pid 10 (conn 1) listens on :8080 (socket 500, fd 3). */
+static inline void listener(void)
+{
+	conn(1, 10);
+	hello(1, 10, 1, 0, 100);
+	new_socket(1, 3, 500, AF_INET, SOCK_STREAM, 110);
+	call(SL_CALL_BIND, 3, 0, 500, 120);
+	with_addr(8080);
+	send_rec(1);
+	simple(1, SL_CALL_LISTEN, 3, 0, 500, 130);
+}
+
+/* Pid 20 (conn 2) connects to it from :40000 (socket 700, fd 3). */
+static inline void client_connects(void)
+{
+	conn(2, 20);
+	hello(2, 20, 1, 0, 100);
+	new_socket(2, 3, 700, AF_INET, SOCK_STREAM, 105);
+	call(SL_CALL_CONNECT, 3, 0, 700, 135);
+	with_addr(8080);
+	with_local(40000);
+	rec.c.dur_ns = 5;
+	send_rec(2);
+}
+
+/* The listener and one connection accepted by pid 10 (conn 1). */
+static inline void listener_and_accept(void)
+{
+	listener();
+	call(SL_CALL_ACCEPT, 4, 4, 501, 140);
+	rec.c.inode2 = 500;
+	rec.c.dur_ns = 10;
+	with_addr(40000);
+	with_local(8080);
+	send_rec(1);
 }
 
 struct retired {

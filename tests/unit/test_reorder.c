@@ -1,5 +1,5 @@
 /*
- * Unit tests of the reorder stage (viewer/reorder.c): records of several
+ * Unit tests of the reorder stage (viewer/order/reorder.c): records of several
  * interleaved streams, each in order, come out in time order across many
  * of its storage blocks; a record older than the window leaves as soon as
  * a newer one shows it must; ties keep arrival order; a hello sets a floor
@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "order/reorder.h"
+#include "records.h"
 
 struct seen {
 	uint64_t n;
@@ -41,11 +42,8 @@ static void push_call(struct sl_reorder *r, uint32_t tid, uint64_t ts)
 {
 	struct sl_rec_call c;
 
-	memset(&c, 0, sizeof(c));
-	c.h = (struct sl_hdr){ .size = sizeof(c), .type = SL_REC_CALL,
-			       .version = SL_WIRE_VERSION, .tid = tid,
-			       .ts_ns = ts };
-	c.call = SL_CALL_SEND;
+	rec_call(&c, SL_CALL_SEND, 0, 0, 0, ts);
+	c.h.tid = tid;
 	sl_reorder_push(r, 1, &c.h);
 }
 
@@ -80,11 +78,8 @@ static void push_call_on(struct sl_reorder *r, uint32_t conn, uint32_t tid,
 {
 	struct sl_rec_call c;
 
-	memset(&c, 0, sizeof(c));
-	c.h = (struct sl_hdr){ .size = sizeof(c), .type = SL_REC_CALL,
-			       .version = SL_WIRE_VERSION, .tid = tid,
-			       .ts_ns = ts };
-	c.call = SL_CALL_SEND;
+	rec_call(&c, SL_CALL_SEND, 0, 0, 0, ts);
+	c.h.tid = tid;
 	sl_reorder_push(r, conn, &c.h);
 }
 
@@ -93,12 +88,9 @@ static void push_hello(struct sl_reorder *r, uint32_t conn, uint32_t tid,
 {
 	struct sl_rec_hello h;
 
-	memset(&h, 0, sizeof(h));
-	h.h = (struct sl_hdr){ .size = sizeof(h), .type = SL_REC_HELLO,
-			       .version = SL_WIRE_VERSION, .tid = tid,
-			       .ts_ns = ts };
+	rec_hello(&h, 1, 0, flags, ts);
+	h.h.tid = tid;
 	h.mono_ns = mono;
-	h.flags = flags;
 	sl_reorder_push(r, conn, &h.h);
 }
 
@@ -170,10 +162,8 @@ static void test_module_releases_nothing(void **state)
 	sl_reorder_init(&r, 1000, apply, &s);
 	push_call_on(&r, 1, 1, 5000);
 	push_call_on(&r, 1, 2, 5500);
-	memset(&md, 0, sizeof(md));
-	md.h = (struct sl_hdr){ .size = sizeof(md), .type = SL_REC_MODULE,
-				.version = SL_WIRE_VERSION, .tid = 9,
-				.ts_ns = 5600 };
+	rec_module(&md, 0x1000, 0x2000, 5600, "/lib/x.so");
+	md.h.tid = 9;
 	sl_reorder_push(&r, 1, &md.h);
 	assert_int_equal(s.n, 0);
 	push_call_on(&r, 1, 3, 5100);		/* another thread, late */
@@ -198,9 +188,8 @@ static void test_conn_releases_nothing(void **state)
 	(void)state;
 	sl_reorder_init(&r, 1000, apply, &s);
 	push_call(&r, 1, 5300);			/* another process's call */
-	memset(&c, 0, sizeof(c));
-	c.h = (struct sl_hdr){ .size = sizeof(c), .type = SL_REC_CONN,
-			       .version = SL_WIRE_VERSION, .ts_ns = 5400 };
+	rec_conn(&c, 20);
+	c.h.ts_ns = 5400;
 	sl_reorder_push(&r, 2, &c.h);
 	assert_int_equal(s.n, 1);		/* only the note itself */
 	push_call(&r, 2, 5200);			/* the new process's first call */
@@ -222,10 +211,8 @@ static void test_intro_module_sorts_with_hello(void **state)
 	(void)state;
 	sl_reorder_init(&r, 1000, apply, &s);
 	push_hello(&r, 1, 9, 5600, 5000, 0);
-	memset(&md, 0, sizeof(md));
-	md.h = (struct sl_hdr){ .size = sizeof(md), .type = SL_REC_MODULE,
-				.version = SL_WIRE_VERSION, .tid = 8,
-				.ts_ns = 5600 };
+	rec_module(&md, 0x1000, 0x2000, 5600, "/lib/x.so");
+	md.h.tid = 8;
 	sl_reorder_push(&r, 1, &md.h);
 	push_call_on(&r, 1, 1, 5200);
 	push_call_on(&r, 1, 2, 5590);

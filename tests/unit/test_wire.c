@@ -1,5 +1,5 @@
 /*
- * Unit tests of the record checks (viewer/wire_check.c): what a process
+ * Unit tests of the record checks (viewer/intake/wire_check.c): what a process
  * may send is accepted, and each way a record can be wrong is refused
  * with a reason.
  */
@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "intake/intake.h"
+#include "records.h"
 
 static uint64_t buf[SL_BATCH_MAX / 8];
 
@@ -20,11 +21,7 @@ static size_t put_hello(void *at)
 {
 	struct sl_rec_hello *h = at;
 
-	memset(h, 0, sizeof(*h));
-	h->h.size = sizeof(*h);
-	h->h.type = SL_REC_HELLO;
-	h->h.version = SL_WIRE_VERSION;
-	h->pid = 42;
+	rec_hello(h, 42, 0, 0, 0);
 	strcpy(h->exe, "/bin/true");
 	memcpy(h->args, "true\0-x\0", 8);
 	h->args_len = 8;
@@ -35,12 +32,7 @@ static size_t put_call(void *at, uint16_t call)
 {
 	struct sl_rec_call *c = at;
 
-	memset(c, 0, sizeof(*c));
-	c->h.size = sizeof(*c);
-	c->h.type = SL_REC_CALL;
-	c->h.version = SL_WIRE_VERSION;
-	c->call = call;
-	c->fd = 3;
+	rec_call(c, call, 3, 0, 0, 0);
 	return sizeof(*c);
 }
 
@@ -126,10 +118,7 @@ static void test_collector_records_refused_from_process(void **state)
 	struct sl_rec_gone *g = (void *)((char *)buf + n);
 
 	(void)state;
-	memset(g, 0, sizeof(*g));
-	g->h.size = sizeof(*g);
-	g->h.type = SL_REC_GONE;
-	g->h.version = SL_WIRE_VERSION;
+	rec_gone(g, 0, 0);
 	assert_int_not_equal(check(n + sizeof(*g), why), 0);
 	assert_non_null(strstr(why, "collector's"));
 }
@@ -285,11 +274,7 @@ static void test_drop_reasons_checked(void **state)
 	struct sl_rec_drop *d = (void *)((char *)buf + n);
 
 	(void)state;
-	memset(d, 0, sizeof(*d));
-	d->h.size = sizeof(*d);
-	d->h.type = SL_REC_DROP;
-	d->h.version = SL_WIRE_VERSION;
-	d->records = 5;
+	rec_drop(d, 5, 0);
 	assert_int_equal(check(n + sizeof(*d), why), 0);
 	d->reason = SL_DROP_NO_FD;
 	d->pid = 1234;
