@@ -21,18 +21,14 @@ path) and sockets a process held before strace attached.
 
 import re
 
+from straceio import SOFT, StraceIO
 from straceparse import fd_of, link_threads, split_list
-from stracenames import FAMILY, PROTO, TYPE, port_of, sock_annot, sockaddr
+from stracenames import (FAMILY, PROTO, TYPE, port_of,  # noqa: F401
+                         sock_annot, sockaddr)
 
-_MSGLEN = re.compile(r"msg_len=(\d+)")
 # `socklens run`'s collector, when the caller did not say where it was.
 _RUN_SOCK = re.compile(r"/socklens-[A-Za-z0-9]{6}/collector\.sock$")
-_CMSGFDS = re.compile(r"SCM_RIGHTS, cmsg_data=(\[[^\]]*(?:\][^\]]*)*?\])\}")
 
-# Failures that are not a socket's fate: retried, or still on the way.
-SOFT = {"EAGAIN", "EWOULDBLOCK", "EINTR", "EINPROGRESS", "EALREADY",
-        "ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND",
-        "ERESTART_RESTARTBLOCK"}
 # A failed accept is an event on the listener, not its fate: the queue or
 # the process ran short, and it listens on.
 ACCEPT_SOFT = SOFT | {"EMFILE", "ENFILE", "ECONNABORTED", "ENOBUFS",
@@ -41,8 +37,6 @@ ACCEPT_SOFT = SOFT | {"EMFILE", "ENFILE", "ECONNABORTED", "ENOBUFS",
 TX = {"write", "writev", "send", "sendto", "sendmsg", "pwritev",
       "pwritev2"}
 RX = {"read", "readv", "recv", "recvfrom", "recvmsg", "preadv", "preadv2"}
-FLAGS_ARG = {"recv": 3, "recvfrom": 3, "recvmsg": 2, "recvmmsg": 3,
-             "send": 3, "sendto": 3, "sendmsg": 2, "sendmmsg": 3}
 # The calls whose first argument is the fd they act on.
 FD_FIRST = TX | RX | {"sendmmsg", "recvmmsg", "bind", "listen", "connect",
                       "accept", "accept4", "shutdown", "getsockopt",
@@ -119,7 +113,7 @@ class SSock:
         return "%s %s" % (self.proto or self.family or "socket", addr)
 
 
-class StraceModel:
+class StraceModel(StraceIO):
     def __init__(self, collector_path=None):
         self.collector_path = collector_path
         self.socks = []
@@ -439,120 +433,6 @@ class StraceModel:
             how = c.args[1] if len(c.args) > 1 else ""
             s.states.add({"SHUT_RD": "shut-rd", "SHUT_WR": "shut-wr",
                           "SHUT_RDWR": "shut-rdwr"}.get(how, "shut-?"))
-
-    def io(self, c, s, tx, nbytes=None):
-        s.last = c.ts
-        if c.ret is None:
-            return
-        if c.ret < 0:
-            if c.errno in SOFT or not c.errno:
-                return
-            if s.connect == "pending":
-                s.connect = c.errno
-                s.connect_failures += 1
-            s.fail(c, c.errno, c.name)
-            return
-        if s.connect == "pending":
-            self.connected(s)
-        n = c.ret if nbytes is None else nbytes
-        asked = c.args[2] if c.name in ("read", "recv", "recvfrom") and \
-            len(c.args) > 2 else "1"
-        if not tx and n == 0 and s.type == "stream" and asked != "0":
-            s.states.add("peer-closed")
-        fl = FLAGS_ARG.get(c.name)
-        flags = c.args[fl] if fl is not None and len(c.args) > fl else ""
-        if not tx and "MSG_PEEK" in flags:
-            s.peeks += 1
-            s.peek_bytes += n
-            return
-        if tx:
-            s.tx += n
-            s.tx_calls += 1
-        else:
-            s.rx += n
-            s.rx_calls += 1
-        self.datagram_peer(c, s, tx)
-        if s.family == "netlink" and tx and len(c.args) > 1:
-            for t in re.findall(r"nlmsg_type=([A-Z_0-9]+)", c.args[1]):
-                s.nl_requests.add(t)
-
-    def datagram_peer(self, c, s, tx):
-        if s.type == "stream" or s.first_peer is not None:
-            return
-        text = ""
-        if c.name in ("sendto", "recvfrom") and len(c.args) > 4:
-            text = c.args[4]
-        elif c.name in ("sendmsg", "recvmsg") and len(c.args) > 1:
-            m = re.search(r"msg_name=(\{[^}]*\})", c.args[1])
-            text = m.group(1) if m else ""
-        addr = sockaddr(text)
-        if addr and addr != "(unnamed)":
-            s.first_peer = addr
-
-    def mmsg(self, c, g, s, tx):
-        if s is None:
-            return
-        if c.ret is None or c.ret <= 0 or len(c.args) < 2:
-            self.io(c, s, tx)
-            return
-        lens = [int(x) for x in _MSGLEN.findall(c.args[1])][:c.ret]
-        self.io(c, s, tx, sum(lens))
-
-    def on_sendmmsg(self, c, g, s):
-        self.mmsg(c, g, s, True)
-
-    def on_recvmmsg(self, c, g, s):
-        self.mmsg(c, g, s, False)
-
-    def on_recvmsg(self, c, g, s):
-        if s is None:
-            return
-        self.io(c, s, False)
-        if c.ret is None or c.ret < 0 or len(c.args) < 2:
-            return
-        cloexec = "MSG_CMSG_CLOEXEC" in (c.args[2] if len(c.args) > 2 else "")
-        for m in _CMSGFDS.finditer(c.args[1]):
-            for item in split_list(m.group(1)):
-                fd, annot = fd_of(item)
-                info = sock_annot(annot)
-                if fd is None or info is None:
-                    continue
-                got = self.live.get(info.inode) if info.inode else None
-                if got is None:
-                    got = self.handed(c, info)
-                if got is None:
-                    got = self.new_sock(c, g, fd, info.inode, "unseen")
-                self.take(g, fd, got, cloexec, c)
-                got.learn(info)
-
-    def handed(self, c, info):
-        """A socket in flight has no holder: find it by its addresses."""
-        for s in reversed(self.socks):
-            if s.inode is None and s.local == info.local and \
-                    s.remote == info.remote and info.local:
-                return s
-        return None
-
-    def on_sendfile(self, c, g, s):
-        # sendfile(out, in, ...): s is OUT.
-        if s is not None:
-            self.io(c, s, True)
-        if len(c.args) > 1:
-            fd, annot = fd_of(c.args[1])
-            src = self.resolve(c, g, fd, annot)
-            if src is not None:
-                self.io(c, src, False)
-
-    on_sendfile64 = on_sendfile
-
-    def on_splice(self, c, g, s):
-        # splice(in, off_in, out, off_out, len, flags)
-        for idx, tx in ((0, False), (2, True)):
-            if len(c.args) > idx:
-                fd, annot = fd_of(c.args[idx])
-                x = self.resolve(c, g, fd, annot)
-                if x is not None:
-                    self.io(c, x, tx)
 
     def dup_to(self, c, g, s, new, cloexec):
         if s is None or new is None or new < 0:
