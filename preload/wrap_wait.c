@@ -259,6 +259,41 @@ SL_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 	return sl_poll_done(fds, n, ret, timeout, ts, SL_CALL_PPOLL, SL_CALLER());
 }
 
+/* The _FORTIFY_SOURCE entry points a program built with it calls instead
+ * of poll and ppoll when nfds is not known at compile time: libc checks
+ * N against the array's size (FDSLEN bytes) and aborts on overflow. */
+SL_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int timeout,
+			 size_t fdslen)
+{
+	uint64_t ts = 0;
+	int ret;
+
+	if (!sl_active())
+		return SL_REAL(poll_chk)(fds, n, timeout, fdslen);
+	sl_before_wait(timeout != 0);
+	if (timeout)
+		ts = sl_now_ns();
+	ret = SL_REAL(poll_chk)(fds, n, timeout, fdslen);
+	return sl_poll_done(fds, n, ret, timeout, ts, SL_CALL_POLL, SL_CALLER());
+}
+
+SL_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n,
+			  const struct timespec *tmo, const sigset_t *mask,
+			  size_t fdslen)
+{
+	int timeout = sl_ts_to_ms(tmo);
+	uint64_t ts = 0;
+	int ret;
+
+	if (!sl_active())
+		return SL_REAL(ppoll_chk)(fds, n, tmo, mask, fdslen);
+	sl_before_wait(timeout != 0);
+	if (timeout)
+		ts = sl_now_ns();
+	ret = SL_REAL(ppoll_chk)(fds, n, tmo, mask, fdslen);
+	return sl_poll_done(fds, n, ret, timeout, ts, SL_CALL_PPOLL, SL_CALLER());
+}
+
 static uint32_t fdset_events(int fd, const fd_set *r, const fd_set *w,
 			     const fd_set *x)
 {
