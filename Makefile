@@ -57,7 +57,7 @@ help:
 	@echo "make bench      benchmarks (not part of check)"
 	@echo "make fuzz       libFuzzer on the record checks, trace reader, policy"
 	@echo "                parser and ELF reader (FUZZ_SECONDS each, default 60)"
-	@echo "make install PREFIX=/usr/local"
+	@echo "make install PREFIX=/usr/local   (bin/, lib/socklens/, share/man/)"
 	@echo "SAN=address,undefined   build and test with sanitizers"
 
 deps:
@@ -163,10 +163,16 @@ $(TSAN_STRESS): tests/helpers/stress.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(TSAN_FLAGS) $(WARN) -o $@ $< -lpthread
 
+MAN1 := viewer/man/socklens.1
+MAN5 := viewer/man/socklens-policy.5 viewer/man/socklens-export.5
+
 install: $(LIB) $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/socklens
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/socklens \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/socklens
 	install -m 0755 $(LIB) $(DESTDIR)$(PREFIX)/lib/socklens/libsocklens.so
+	install -m 0644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 $(MAN5) $(DESTDIR)$(PREFIX)/share/man/man5/
 
 clean:
 	rm -rf $(BUILD)

@@ -1,5 +1,5 @@
 /*
- * The policy at work in the preload (DESIGN.md 10).
+ * The policy at work in the preload (preload/README.md, "The policy").
  *
  * Read and parsed once, at init, from $SOCKLENS_POLICY. A bad file is
  * reported on stderr and in the trace, and the program runs untouched by

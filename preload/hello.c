@@ -1,8 +1,9 @@
 /*
- * What a connection to the collector starts with (DESIGN.md 3): the
- * hello (who we are, read once at init), the module map, the policy in
- * force, and the sockets the process already holds. Sent by the thread
- * that makes the connection, through the transport's send.
+ * What a connection to the collector starts with (preload/README.md,
+ * "The connection"): the hello (who we are, read once at init), the
+ * module map, the policy in force, and the sockets the process already
+ * holds. Sent by the thread that makes the connection, through the
+ * transport's send.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,7 @@
 /*
  * The module map: where each loaded object's code sits, so that the
- * viewer can name a caller from its address (DESIGN.md 3, 14). Sent after
+ * viewer can name a caller from its address (preload/README.md,
+ * "Callers and the module map"). Sent after
  * a connection's hello, and again whenever the loader has loaded more
  * (a dlopen): the loader counts its loads (dlpi_adds), and one early-exit
  * dl_iterate_phdr per explicit flush (before the program blocks, forks,

@@ -228,7 +228,7 @@ void sl_fill_hdr(struct sl_hdr *h, size_t size, unsigned int type,
 bool sl_modules_changed(void);
 int sl_modules_send(int (*send)(const void *, size_t), uint64_t ts);
 
-/* The shared-memory ring (ring.c, include/socklens/ring.h). */
+/* The shared-memory ring (ring_writer.c, include/socklens/ring.h). */
 struct sl_ring_hdr;
 uint32_t sl_ring_size(const char *env);
 struct sl_ring_hdr *sl_ring_create(int *fd);

@@ -5,7 +5,7 @@
  * program dropped records, counted and reported later, never a wait or a
  * SIGPIPE.
  *
- * Batches go through the shared-memory ring (ring.c) when there is one
+ * Batches go through the shared-memory ring (ring_writer.c) when there is one
  * and it is less than half full; otherwise on the socket, which also
  * wakes the collector to empty the ring. Control messages (hello, module
  * map, drop reports) always take the socket.

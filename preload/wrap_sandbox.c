@@ -5,8 +5,8 @@
  * (sendmsg), the fstat that names a new socket, gettid. So at that moment
  * the process goes dark: what it holds is sent first, with a record that
  * says so, and from the filter on every wrapper passes straight through
- * and nothing of ours makes a system call (DESIGN.md 1: never break the
- * traced program). If installing the filter fails, tracing goes on and a
+ * and nothing of ours makes a system call (preload/README.md, "Rules
+ * every wrapper keeps": never break the traced program). If installing the filter fails, tracing goes on and a
  * second record says it failed.
  *
  * Filters come in by prctl(PR_SET_SECCOMP) or by the seccomp system call,

@@ -5,8 +5,8 @@
  * socklens command, which checks one before a program starts; so it uses
  * nothing of either side, and both include it from here. Parsing
  * allocates (at init); matching never does. The grammar is
- * socklens-policy(5)'s; what a rule does at run time is preload/
- * README.md's ("The policy").
+ * socklens-policy(5)'s; what a rule does at run time is told in
+ * (preload/README.md, "The policy").
  */
 #ifndef SL_POLICY_H
 #define SL_POLICY_H

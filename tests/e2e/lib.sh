@@ -77,6 +77,6 @@ need_pkg() {
 		skip "$cmd is not installed and could not be (apt-get install $*)"
 }
 
-# A free port below the ephemeral range (DESIGN.md), from OFFSET and
-# this shell's pid, so parallel runs do not collide.
+# A free port below the ephemeral range (tests/README.md, "Ports"), from
+# OFFSET and this shell's pid, so parallel runs do not collide.
 test_port() { echo $((20000 + ($$ % 1200) * 10 + ${1:-0})); }

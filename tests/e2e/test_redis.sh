@@ -30,7 +30,8 @@ redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true
 wait "$srv" || true
 SH
 
-# Ports below the ephemeral range (DESIGN.md): 20000 + pid bits.
+# Ports below the ephemeral range (tests/README.md, "Ports"): 20000 +
+# pid bits.
 base=$((20000 + $$ % 5000))
 rps() { sed -n "s/^ *$1: \([0-9.]*\) requests.*/\1/p" "$2"; }
 sh "$TMP/redis.sh" $base 20000 >"$TMP/bare1.out"

@@ -1,5 +1,5 @@
 /* Fuzz harness: a file as `socklens inspect` and the caller naming see
- * it (viewer/elf.c, elf_prog.c, elf_escape.c, elf_calls.c, symbols.c),
+ * it (viewer/elf/: elf.c, elf_prog.c, elf_escape.c, elf_calls.c, symbols.c),
  * and its bytes as machine code to the decoders (insn.c). */
 #include <stdint.h>
 #include <stdio.h>

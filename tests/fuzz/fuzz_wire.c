@@ -1,5 +1,5 @@
 /* Fuzz harness: a batch as a process might send it, through the
- * collector's checks (viewer/wire_check.c). */
+ * collector's checks (viewer/intake/wire_check.c). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the ELF code (viewer/elf.c, elf_prog.c, symbols.c) on
+ * Unit tests of the ELF code (viewer/elf/: elf.c, elf_prog.c, symbols.c) on
  * files the test builds itself with the system compiler: a dynamic and a
  * -static build, stripped and not, setuid and setgid copies, a truncated
  * file, a file that is not ELF, and a 32-bit object where the compiler

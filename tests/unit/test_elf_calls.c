@@ -1,6 +1,6 @@
 /*
  * Unit tests of what the viewer reads from a module's code
- * (viewer/elf_calls.c, elf_escape.c, and their use in symbols.c), on
+ * (viewer/elf/: elf_calls.c, elf_escape.c, and their use in symbols.c), on
  * programs the system compiler builds here:
  *  - samples/tail_call.c in four code models (plain PLT; IBT, whose
  *    stubs are in .plt.sec; -fno-plt, calling through GOT slots; -O0):

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the viewer's hash map (viewer/hash.c): random puts and
+ * Unit tests of the viewer's hash map (viewer/lib/hash.c): random puts and
  * deletes against a plain array, through many growths, with keys chosen
  * to collide (long probe runs, wrapping the end of the table), so that
  * a delete that left a hole in a run would lose the keys after it.

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the instruction decoder (viewer/insn.c) on bytes built
+ * Unit tests of the instruction decoder (viewer/elf/insn.c) on bytes built
  * here: x86-64 lengths across the formats (prefixes, REX, ModRM, SIB,
  * displacements, immediates, the 0F, 0F38 and 0F3A maps, VEX, EVEX),
  * calls and jumps with their targets, system calls, what is no

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the output helpers (viewer/out.c): hostile strings from a
+ * Unit tests of the output helpers (viewer/out/text.c): hostile strings from a
  * traced program come out as valid JSON and as terminal text without a
  * single control byte; addresses of every family are spelled right.
  */

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the policy parser and matcher (preload/policy_*.c): the
+ * Unit tests of the policy parser and matcher (preload/policy/): the
  * example policy parses to what it says; every error is refused with its
  * FILE:LINE:COL and reason; selectors match what they should, and wait
  * for what is not known yet.

@@ -1,7 +1,7 @@
 /*
  * Unit tests of the shared-memory ring (include/socklens/ring.h): the
- * preload's producer (preload/ring.c) against the collector's consumer
- * (viewer/ring.c) on one real memfd. Batches round-trip intact across
+ * preload's producer (preload/ring_writer.c) against the collector's consumer
+ * (viewer/intake/ring_reader.c) on one real memfd. Batches round-trip intact across
  * many laps and the padding at the end; the half-full limit holds; the
  * collector's heartbeat says when it is stale; an abandoned ring
  * counts what was never read; the consumer refuses every broken rule

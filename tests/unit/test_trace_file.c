@@ -1,5 +1,5 @@
 /*
- * Unit tests of the trace file (viewer/trace_file.c): frames read back as
+ * Unit tests of the trace file (viewer/file/): frames read back as
  * written; a torn or corrupt tail stops the reader with a reason after
  * everything before it; what is not a trace is refused.
  */

@@ -1,5 +1,6 @@
 /*
- * The collector: one thread, one epoll loop (DESIGN.md 12). It listens on
+ * The collector: one thread, one epoll loop (viewer/README.md,
+ * "Intake"). It listens on
  * a SOCK_SEQPACKET socket in a private 0700 directory, takes only peers
  * of its own uid (or root) by SO_PEERCRED, checks every batch against the
  * wire contract and appends it to the trace file as one frame. A process

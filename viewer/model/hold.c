@@ -170,7 +170,7 @@ static void release_epoll(struct sl_proc *p, struct sl_hold *h, uint64_t ts,
  * P's hold of FD ends at TS, as HOW says. The socket ends with its last
  * holder: "closed" only if that holder closed it, open at exit if it
  * exited; then nobody holds it any more and it is done with
- * (model_retire.c). Displaced (the fd reused before its close record
+ * (retire.c). Displaced (the fd reused before its close record
  * came), it is neither: the close may yet come. The end is the latest
  * of the holders' lets, whatever order they were applied in; a vfork
  * child's copy let go before its new image listed it is none of them

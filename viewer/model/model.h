@@ -210,13 +210,13 @@ struct sl_sock {
 	uint64_t fd_limit_ns;		/* the first of them */
 	struct sl_handoff *handoffs;	/* the first SL_HANDOFFS_KEPT */
 	uint32_t nhandoffs, handoffs_cap;
-	/* Carrier of epoll fds (model_handoff.c): the ids of the instances
+	/* Carrier of epoll fds (handoff.c): the ids of the instances
 	 * sent on it, waiting for the other end's receive, and of those
 	 * received on it before their sending was seen. */
 	struct sl_keyq epoll_sends, epoll_recvs;
 	bool retire_queued;	/* finished; waiting in sl_model.retire_q */
 	bool parked;		/* finished, but something may still come for
-				 * it (model_retire.c) */
+				 * it (model/retire.c) */
 	uint32_t slot;		/* its index in sl_model.socks */
 };
 
@@ -351,7 +351,7 @@ struct sl_model {
 	uint32_t nunix_pending, unix_pending_cap;
 	struct sl_sock **unix_srv_pending;	/* and server ends */
 	uint32_t nunix_srv_pending, unix_srv_pending_cap;
-	struct sl_sock **listening;	/* listeners open now (model_pair.c) */
+	struct sl_sock **listening;	/* listeners open now (model/park.c) */
 	uint32_t nlistening, listening_cap;
 	uint64_t waits;			/* poll/select/epoll wait records */
 	uint64_t policy_actions;
@@ -369,7 +369,7 @@ struct sl_model {
 	char bad_why[200];	/* first bad record found in the file */
 	/*
 	 * Set before loading, for a reader that wants each socket once, as
-	 * soon as nothing can change it (model_retire.c): it is handed over,
+	 * soon as nothing can change it (model/retire.c): it is handed over,
 	 * then freed, and its slot in socks becomes NULL.
 	 */
 	void (*retire)(void *ctx, const struct sl_model *m,
@@ -378,10 +378,10 @@ struct sl_model {
 	struct sl_sock **retire_q;	/* finished, in order of finishing */
 	uint32_t nretire_q, retire_q_cap;
 	uint32_t retire_head;		/* the first not yet retired */
-	struct sl_sock **parked;	/* finished, held back (model_retire.c) */
+	struct sl_sock **parked;	/* finished, held back (model/retire.c) */
 	uint32_t nparked, parked_cap;
 	uint64_t retire_grace;	/* how long after it ends a socket waits:
-				 * the lateness of the file (reorder.c) */
+				 * the lateness of the file (order/window.c) */
 	uint64_t retired;
 	uint32_t holes;		/* NULL slots in socks, squeezed out */
 };

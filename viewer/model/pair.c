@@ -7,12 +7,12 @@
  * listener: the one listening there when the client connected), the
  * client's pid (SO_PEERCRED at accept), and time (the connect came before
  * the accept returned), in connect order among those; socketpair ends by
- * the call itself (model_calls.c). Either end may come first.
+ * the call itself (calls.c). Either end may come first.
  *
  * A connection waits in its listener's queue until accepted: the client
  * may have closed long before the accept returns, and still pairs. So
  * the listeners open now are known here, by address, and a client keeps
- * the one it connected to (model_retire.c keeps such a client until that
+ * the one it connected to (park.c keeps such a client until that
  * listener is gone).
  */
 #include <string.h>

@@ -201,7 +201,7 @@ void sl_model_hello(struct sl_model *m, struct sl_conn_map *cm,
  * A vfork child records nothing until the image it execs says hello
  * (without SL_HELLO_FORKED); its parent waits meanwhile, so the copies
  * are borrowed: what the new image lists is its own from then on, what
- * it does not list it let go before its parent ran again (model.c's
+ * it does not list it let go before its parent ran again (hold.c's
  * release).
  */
 void sl_model_fork(struct sl_model *m, struct sl_proc *p, uint32_t pid,

@@ -1,6 +1,6 @@
 /*
  * The model as one self-contained HTML page: the page itself
- * (viewer/html/page.html, built into the binary as sl_page_html) with the
+ * (viewer/out/html/page.html, built into the binary as sl_page_html) with the
  * trace's data in it as JSON. Every string is written with '<', '>' and
  * '&' escaped, so nothing in a trace can end the script element; the page
  * then only ever puts strings into textContent or onto the canvas.
