@@ -1,6 +1,7 @@
 /*
  * Wrappers for the readiness waits: epoll_wait, epoll_pwait,
- * epoll_pwait2, poll, ppoll, select and pselect. Their halves serve the
+ * epoll_pwait2, poll, ppoll, select and pselect, and the _FORTIFY_SOURCE
+ * entry points __poll_chk and __ppoll_chk. Their halves serve the
  * same calls made through syscall() (pselect6 there), whose wait records
  * look the same: a wait record has no flags.
  *
