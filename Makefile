@@ -74,6 +74,7 @@ $(LIB): $(PRELOAD_OBJ)
 	$(CC) -shared -o $@ $^ $(PRELOAD_SANFLAGS) -Wl,-z,now -Wl,--no-undefined -ldl -lpthread
 
 $(LIBPRELOAD): $(filter-out $(BUILD)/preload/wrap_%.o,$(PRELOAD_OBJ))
+	@rm -f $@
 	ar rcs $@ $^
 
 $(BUILD)/viewer/%.o: viewer/%.c
@@ -92,7 +93,11 @@ $(BUILD)/viewer/out/page_html.c: viewer/out/html/page.html
 $(BUILD)/viewer/out/page_html.o: $(BUILD)/viewer/out/page_html.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# Made afresh each time: members are named by their file's base name, and
+# layers share some (cmd/audit.o, out/audit.o), which `ar r` would replace
+# one with the other in an archive that already holds them.
 $(LIBVIEW): $(VIEWER_LIB_OBJ) $(POLICY_OBJ) $(BUILD)/viewer/out/page_html.o
+	@rm -f $@
 	ar rcs $@ $^
 
 $(BIN): $(VIEWER_MAIN_OBJ) $(LIBVIEW)
