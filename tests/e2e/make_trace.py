@@ -14,6 +14,7 @@ Call names are those of enum sl_call without the SL_CALL_ prefix; the
 numbers are read from wire.h, so the file follows the contract. Each
 record is one frame of its connection.
 """
+import os
 import re
 import struct
 import zlib
@@ -26,9 +27,13 @@ ADDR_MAX = 128
 class Trace:
     def __init__(self, wire_h):
         text = open(wire_h).read()
-        body = re.search(r"enum sl_call \{(.*?)\};", text, re.S).group(1)
+        # enum sl_call is made from the call table's SL_CALL rows, in
+        # order (calls.def, beside wire.h).
+        table = open(os.path.join(os.path.dirname(wire_h),
+                                  "calls.def")).read()
         self.calls = {}
-        for n, name in enumerate(re.findall(r"^\s*SL_CALL_(\w+)", body, re.M)):
+        for n, name in enumerate(re.findall(r"^SL_CALL\((\w+),", table,
+                                            re.M)):
             self.calls[name] = n
         body = re.search(r"enum sl_rec_type \{(.*?)\};", text, re.S).group(1)
         self.types = {k: int(v) for k, v in

@@ -25,13 +25,10 @@ TYPES = {1: "hello", 2: "module", 3: "call", 4: "call", 5: "drop",
 
 def _wire():
     text = open(WIRE).read()
-    body = re.search(r"enum sl_call \{(.*?)\};", text, re.S).group(1)
-    body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
-    calls, n = {}, 0
-    for name, value in re.findall(r"SL_CALL_(\w+)(?:\s*=\s*(\d+))?", body):
-        n = int(value) if value else n
-        calls[n] = name.lower().replace("_", "-")
-        n += 1
+    # enum sl_call is made from the call table's SL_CALL rows, in order.
+    table = open(os.path.join(os.path.dirname(WIRE), "calls.def")).read()
+    calls = {n: name.lower().replace("_", "-") for n, name in
+             enumerate(re.findall(r"^SL_CALL\((\w+),", table, re.M))}
     flags = {int(v, 16): k.lower().replace("_", "-") for k, v in
              re.findall(r"#define SL_F_(\w+)\s+(0x[0-9a-fA-F]+)u", text)}
     return calls, flags
