@@ -332,11 +332,16 @@ static void test_pending_connect_waits_for_io(void **state)
 	assert_int_equal(sock_of(600)->state, SL_SS_ESTABLISHED);
 }
 
-/* 0.0.0.0:PORT, as getsockname says of a socket a sendto bound. */
+/* 0.0.0.0:PORT, as getsockname says of a socket a sendto bound. The
+ * raw bytes sit at offset 2 of struct sl_addr: copied, never cast. */
 static void addr_any(struct sl_addr *a, int port)
 {
+	struct sockaddr_in sin;
+
 	addr_in(a, port);
-	((struct sockaddr_in *)(void *)a->raw)->sin_addr.s_addr = 0;
+	memcpy(&sin, a->raw, sizeof(sin));
+	sin.sin_addr.s_addr = 0;
+	memcpy(a->raw, &sin, sizeof(sin));
 }
 
 /*
