@@ -443,7 +443,6 @@ static long sc_epoll_wait(long nr, const long *a, struct sl_site site)
 	uint64_t ts = 0;
 	long n;
 
-	sl_before_wait(timeout != 0);
 	if (!ep)
 		return sl_raw_syscall(nr, a);
 	if (timeout)
@@ -462,7 +461,6 @@ static long sc_poll(long nr, const long *a, struct sl_site site)
 	uint64_t ts = 0;
 	long ret;
 
-	sl_before_wait(timeout != 0);
 	if (timeout)
 		ts = sl_now_ns();
 	ret = sl_raw_syscall(nr, a);
@@ -482,7 +480,6 @@ static long sc_select(long nr, const long *a, struct sl_site site)
 	uint64_t ts = 0;
 	long ret;
 
-	sl_before_wait(timeout != 0);
 	if (timeout)
 		ts = sl_now_ns();
 	ret = sl_raw_syscall(nr, a);

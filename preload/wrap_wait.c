@@ -106,7 +106,6 @@ SL_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max,
 	uint64_t ts = 0;
 	int n;
 
-	sl_before_wait(timeout != 0);
 	if (!ep)
 		return SL_REAL(epoll_wait)(epfd, ev, max, timeout);
 	if (timeout)
@@ -123,7 +122,6 @@ SL_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max,
 	uint64_t ts = 0;
 	int n;
 
-	sl_before_wait(timeout != 0);
 	if (!ep)
 		return SL_REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
 	if (timeout)
@@ -141,7 +139,6 @@ SL_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max,
 	uint64_t ts = 0;
 	int n;
 
-	sl_before_wait(timeout != 0);
 	if (!ep)
 		return SL_REAL(epoll_pwait2)(epfd, ev, max, tmo, mask);
 	if (timeout)
@@ -235,7 +232,6 @@ SL_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 
 	if (!sl_active())
 		return SL_REAL(poll)(fds, n, timeout);
-	sl_before_wait(timeout != 0);
 	if (timeout)
 		ts = sl_now_ns();
 	ret = SL_REAL(poll)(fds, n, timeout);
@@ -251,7 +247,6 @@ SL_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 
 	if (!sl_active())
 		return SL_REAL(ppoll)(fds, n, tmo, mask);
-	sl_before_wait(timeout != 0);
 	if (timeout)
 		ts = sl_now_ns();
 	ret = SL_REAL(ppoll)(fds, n, tmo, mask);
@@ -320,7 +315,6 @@ SL_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *x,
 
 	if (!sl_active())
 		return SL_REAL(select)(n, r, w, x, tv);
-	sl_before_wait(timeout != 0);
 	if (timeout)
 		ts = sl_now_ns();
 	ret = SL_REAL(select)(n, r, w, x, tv);
@@ -337,7 +331,6 @@ SL_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *x,
 
 	if (!sl_active())
 		return SL_REAL(pselect)(n, r, w, x, tmo, mask);
-	sl_before_wait(timeout != 0);
 	if (timeout)
 		ts = sl_now_ns();
 	ret = SL_REAL(pselect)(n, r, w, x, tmo, mask);

@@ -473,8 +473,11 @@ static void read_rings(struct sl_collector *c)
 		     k->check.why);
 		drop_conn(c, k, 1);
 	}
-	/* Idle rings are looked at less often. */
-	if (c->ring_batches != before)
+	/* Idle rings are looked at less often, busy ones sooner: a thread
+	 * that has the CPU fills its lane in a few milliseconds. */
+	if (c->ring_batches - before >= SL_RING_BUSY_BATCHES)
+		c->ring_poll_ms = SL_RING_BUSY_POLL_MS;
+	else if (c->ring_batches != before)
 		c->ring_poll_ms = SL_RING_POLL_MS;
 	else if (c->ring_poll_ms < SL_RING_IDLE_POLL_MS)
 		c->ring_poll_ms = c->ring_poll_ms * 2 > SL_RING_IDLE_POLL_MS ?
