@@ -6,12 +6,14 @@
  * futex, a condition variable or a long computation owes the collector
  * nothing, and a process killed outright loses at most the record being
  * written. The thread claims a lane on its first record and gives it back
- * when it ends (a pthread key destructor).
+ * when it ends (a pthread key destructor), or when the lane is full: then
+ * it moves to a free lane with room, so that one busy thread can use
+ * every idle lane before it needs the shared area.
  *
  * What its lane cannot take is built in a per-thread scratch record and
  * handed to the transport (sl_transport_send): the shared area, the
  * socket, or the drop count. That is the way for a thread with no lane
- * (more threads than lanes), a lane that is full, a record while no
+ * (more threads than lanes with room), a record while no
  * memory is in use (connecting, no collector, SOCKLENS_RING_KB=0), and a
  * signal handler that records while its thread is writing a record: it
  * must not touch the lane, whose single producer is the interrupted code,
@@ -46,6 +48,7 @@ struct tlane {
 	uint64_t check_ns;		/* the next look, see CHECK_NS */
 	uint64_t seq;			/* records made by this thread so far */
 	uint32_t mask;			/* lane_size - 1 */
+	uint32_t tid;			/* ours, for the records' headers */
 	uint32_t depth;			/* records being written */
 	bool registered;		/* thread-exit give-back armed */
 	struct {
@@ -92,7 +95,8 @@ static void take_lane(struct tlane *t, struct sl_ring_hdr *r)
 	t->ring = r;
 	if (!r)
 		return;
-	t->lane = sl_lane_claim(r, (uint32_t)sl_gettid(), &i);
+	t->tid = (uint32_t)sl_gettid();
+	t->lane = sl_lane_claim(r, t->tid, &i);
 	if (!t->lane)
 		return;
 	t->data = sl_lane_data(r, i);
@@ -134,6 +138,29 @@ static bool make_room(struct tlane *t, size_t size)
 }
 
 /*
+ * Our lane is full (the collector is behind, or we write faster than it
+ * reads): give it back, with what it holds for the collector to read,
+ * and move to a free lane with room. A busy thread so has every idle
+ * lane to write into before it needs the shared area.
+ */
+static void hop(struct tlane *t, struct sl_ring_hdr *r)
+{
+	sl_lane_give(t->lane);
+	take_lane(t, r);
+}
+
+/* Room for SIZE bytes in our lane, or in the one we move to. */
+static bool lane_room(struct tlane *t, struct sl_ring_hdr *r, size_t size)
+{
+	if (!t->lane)
+		return false;
+	if (make_room(t, size))
+		return true;
+	hop(t, r);
+	return t->lane && make_room(t, size);
+}
+
+/*
  * The slow half of sl_rec_begin: not armed, no memory, a new memory, no
  * lane or no room in it, time for a look (CHECK_NS). Returns where the
  * record goes, having set t->lvl[0].at.
@@ -154,7 +181,7 @@ static void *begin_slow(struct tlane *t, size_t size, uint64_t ts)
 	r = __atomic_load_n(&sl_guard->ring, __ATOMIC_ACQUIRE);
 	if (r != t->ring || (look && !t->lane))
 		take_lane(t, r);
-	if (t->lane && size <= SL_LANE_REC_MAX && make_room(t, size)) {
+	if (size <= SL_LANE_REC_MAX && lane_room(t, r, size)) {
 		t->lvl[0].at = AT_LANE;
 		return t->data + (t->head & t->mask);
 	}
@@ -174,25 +201,17 @@ static void *begin_nested(struct tlane *t, size_t size, unsigned int d)
 	return t->scratch[d];
 }
 
-void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts)
+/* What sl_rec_begin does when the plain case (D 0, our lane in the
+ * memory in use, room below limit, no look due) does not hold; D + 1 is
+ * already the depth. Kept apart so that the plain case needs no frame. */
+static __attribute__((noinline)) void *begin_other(struct tlane *t,
+						   size_t size,
+						   unsigned int type,
+						   uint64_t ts, unsigned int d)
 {
-	struct tlane *t = &tl;
-	unsigned int d = t->depth;
-	void *slot;
+	void *slot = d ? begin_nested(t, size, d) : begin_slow(t, size, ts);
 
-	t->depth = d + 1;
-	order();
-	if (sl_unlikely(d))
-		slot = begin_nested(t, size, d);
-	else if (sl_unlikely(t->ring != __atomic_load_n(&sl_guard->ring,
-							 __ATOMIC_RELAXED) ||
-			     t->head + size > t->limit || ts >= t->check_ns))
-		slot = begin_slow(t, size, ts);
-	else {
-		t->lvl[0].at = AT_LANE;
-		slot = t->data + (t->head & t->mask);
-	}
-	if (sl_unlikely(!slot)) {
+	if (!slot) {
 		order();
 		t->depth = d;
 		return NULL;
@@ -203,6 +222,44 @@ void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts)
 	return slot;
 }
 
+void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts)
+{
+	struct tlane *t = &tl;
+	unsigned int d = t->depth;
+	struct sl_hdr *h;
+
+	/* Raised first: a signal handler that records from here on sees
+	 * this thread busy, and leaves its lane alone. */
+	t->depth = d + 1;
+	order();
+	if (sl_unlikely(d || t->ring != __atomic_load_n(&sl_guard->ring,
+							__ATOMIC_RELAXED) ||
+			t->head + size > t->limit || ts >= t->check_ns))
+		return begin_other(t, size, type, ts, d);
+	t->lvl[0].at = AT_LANE;
+	t->lvl[0].size = (uint16_t)size;
+	t->seq++;
+	h = (struct sl_hdr *)(t->data + (t->head & t->mask));
+	h->size = (uint16_t)size;
+	h->type = (uint8_t)type;
+	h->version = SL_WIRE_VERSION;
+	h->tid = t->tid;
+	h->ts_ns = ts;
+	return h;
+}
+
+/* A record that is not in our lane: it goes to the transport. */
+static __attribute__((noinline)) void done_other(struct tlane *t,
+						 unsigned int d)
+{
+	int saved = errno;
+
+	sl_transport_send(t->scratch[d], t->lvl[d].size);
+	errno = saved;
+	order();
+	t->depth = d;
+}
+
 /* Publishes the record begun last: one release store for a lane's. */
 void sl_rec_done(uint64_t ts)
 {
@@ -210,15 +267,12 @@ void sl_rec_done(uint64_t ts)
 	unsigned int d = t->depth - 1;
 
 	(void)ts;
-	if (sl_likely(t->lvl[d].at == AT_LANE)) {
-		t->head += t->lvl[d].size;
-		__atomic_store_n(&t->lane->head, t->head, __ATOMIC_RELEASE);
-	} else {
-		int saved = errno;
-
-		sl_transport_send(t->scratch[d], t->lvl[d].size);
-		errno = saved;
+	if (sl_unlikely(t->lvl[d].at != AT_LANE)) {
+		done_other(t, d);
+		return;
 	}
+	t->head += t->lvl[d].size;
+	__atomic_store_n(&t->lane->head, t->head, __ATOMIC_RELEASE);
 	order();
 	t->depth = d;
 }

@@ -200,9 +200,10 @@ char *sl_lane_data(struct sl_ring_hdr *r, uint32_t i)
 }
 
 /*
- * A free lane of R for thread TID, or NULL when all are taken (the
- * thread writes into the shared area, and tries again later). The lowest
- * free one, so that the collector's scan stays short.
+ * A free lane of R with at least half of it unread-free, for thread TID,
+ * or NULL when there is none (the thread writes into the shared area,
+ * and tries again later). The lowest such, so that the collector's scan
+ * stays short.
  */
 struct sl_lane *sl_lane_claim(struct sl_ring_hdr *r, uint32_t tid,
 			      uint32_t *index)
@@ -214,6 +215,9 @@ struct sl_lane *sl_lane_claim(struct sl_ring_hdr *r, uint32_t tid,
 		uint32_t used;
 
 		if (__atomic_load_n(&lanes[i].owner, __ATOMIC_RELAXED) ||
+		    __atomic_load_n(&lanes[i].head, __ATOMIC_RELAXED) -
+		    __atomic_load_n(&lanes[i].tail, __ATOMIC_RELAXED) >
+		    r->lane_size / 2 ||
 		    !__atomic_compare_exchange_n(&lanes[i].owner, &free_owner,
 						 tid, false, __ATOMIC_ACQUIRE,
 						 __ATOMIC_RELAXED))
@@ -230,8 +234,8 @@ struct sl_lane *sl_lane_claim(struct sl_ring_hdr *r, uint32_t tid,
 	return NULL;
 }
 
-/* The owner's thread is ending: the next thread to claim L continues
- * where it stopped. */
+/* The owner's thread is ending, or its lane is full: the next thread to
+ * claim L continues where it stopped. */
 void sl_lane_give(struct sl_lane *l)
 {
 	__atomic_store_n(&l->owner, 0, __ATOMIC_RELEASE);

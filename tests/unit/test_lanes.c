@@ -6,8 +6,8 @@
  *
  * A thread claims the lowest free lane with its first record; a record is
  * invisible until sl_rec_done publishes it; records wrap the lane with a
- * pad, lap after lap; a full lane sends records to the shared area and
- * takes them again once read; a record begun inside another (a signal
+ * pad, lap after lap; a full lane is given back for another with room,
+ * and with none left records go to the shared area; a record begun inside another (a signal
  * handler) goes to the shared area; a thread's lane is given back when
  * it ends and the next thread continues at its head; threads beyond the
  * lanes use the shared area; an abandoned memory counts what its lanes
@@ -81,15 +81,19 @@ static char *lane_area(struct pair *p, uint32_t i)
 /* One record of SIZE bytes (a multiple of 8, at least 24) carrying SEQ
  * after its header, through the real record path, stamped within a few
  * milliseconds of the collector's heartbeat (TS0). */
-static void record(size_t size, uint64_t seq)
+static void record_at(size_t size, uint64_t seq, uint64_t ts)
 {
-	uint64_t ts = TS0 + (seq & 0xffff);
 	char *r = sl_rec_begin(size, SL_REC_CALL, ts);
 
 	assert_non_null(r);
 	memcpy(r + 16, &seq, sizeof(seq));
 	memset(r + 24, (int)(seq & 0xff), size - 24);
 	sl_rec_done(ts);
+}
+
+static void record(size_t size, uint64_t seq)
+{
+	record_at(size, seq, TS0 + (seq & 0xffff));
 }
 
 /* Every record the consumer has now, in order, checked whole: their
@@ -171,30 +175,37 @@ static void test_wrap_with_pads(void **state)
 	free_pair(&p);
 }
 
-/* With the collector not reading, a full lane sends the records to the
- * shared area; nothing is lost, and once read the lane takes them again. */
-static void test_full_lane_overflows_to_shared(void **state)
+/* With the collector not reading, a full lane is given back and the
+ * thread moves to the next free lane with room; with none left, records
+ * go to the shared area. Nothing is lost, and once the collector has read
+ * them the lanes take records again. */
+static void test_full_lane_moves_on_then_shared(void **state)
 {
-	uint64_t seqs[200];
+	enum { PER_LANE = LANE / 120, N = 16 * PER_LANE + 50 };
+	static uint64_t seqs[N + 1];
 	struct pair p;
-	uint64_t head;
 	int n;
 
 	(void)state;
 	make_pair(&p);
-	for (uint64_t s = 0; s < 100; s++)
+	for (uint64_t s = 0; s < N; s++)
 		record(120, s);
-	head = lane(&p, 0)->head;
-	assert_true(head <= LANE && head > LANE - 120);
-	assert_true(p.r->head > 0);		/* the shared area took some */
-	n = read_all(&p, seqs, NULL, 200);
-	assert_int_equal(n, 100);
-	/* The shared area is read first: the later records come first. */
-	assert_int_equal(seqs[0], head / 120);
-	record(120, 100);	/* a pad to the end of the lap, then it */
+	for (uint32_t i = 0; i < 16; i++) {
+		assert_int_equal(lane(&p, i)->head, PER_LANE * 120);
+		assert_int_equal(lane(&p, i)->owner, 0);
+	}
+	assert_true(p.r->head >= 50 * 128);	/* the shared area took 50 */
+	n = read_all(&p, seqs, NULL, N + 1);
+	assert_int_equal(n, N);
+	/* The shared area is read first: the latest records come first. */
+	assert_int_equal(seqs[0], 16 * PER_LANE);
+	assert_int_equal(seqs[50], 0);
+	/* The thread looks for a lane again at its next look (10 ms on):
+	 * lane 0, a pad to the end of its lap, then the record. */
+	record_at(120, N, TS0 + 20 * 1000 * 1000);
 	assert_int_equal(lane(&p, 0)->head, LANE + 120);
-	assert_int_equal(read_all(&p, seqs, NULL, 200), 1);
-	assert_int_equal(seqs[0], 100);
+	assert_int_equal(read_all(&p, seqs, NULL, N + 1), 1);
+	assert_int_equal(seqs[0], N);
 	free_pair(&p);
 }
 
@@ -477,7 +488,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_claim_and_publish),
 		cmocka_unit_test(test_wrap_with_pads),
-		cmocka_unit_test(test_full_lane_overflows_to_shared),
+		cmocka_unit_test(test_full_lane_moves_on_then_shared),
 		cmocka_unit_test(test_nested_record_goes_shared),
 		cmocka_unit_test(test_give_back_and_reuse),
 		cmocka_unit_test(test_threads_beyond_lanes),
