@@ -8,8 +8,8 @@
  * announced size, sealed against shrinking); the layout is read once, at
  * map time, checked, and kept here; every tail is our own copy; every
  * head and header is read once where it is used and checked; records are
- * copied out before anyone looks at them, and the copy must say the size
- * it was copied at.
+ * copied out before anyone looks at them, and the copy is checked record
+ * by record (wire_check.c) as a batch from the socket would be.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -194,10 +194,53 @@ static void peek_rec(const char *p, uint16_t *size, uint8_t *type)
 }
 
 /*
+ * How many bytes of whole records lie from T (below HEAD) to the first
+ * pad, the end of the area, HEAD, or SL_BATCH_MAX: each header read once
+ * and checked. A pad at T is skipped (*T moves past it; 0 returned, and
+ * the caller looks again). -EINVAL with the reason in WHY when a header
+ * lies.
+ */
+static int64_t lane_span(struct sl_ring_view *v, uint32_t i, const char *area,
+			 uint64_t *t, uint64_t head, char *why, size_t cap)
+{
+	uint64_t off = *t & (v->lane_size - 1);
+	uint64_t left = v->lane_size - off;
+	uint64_t span = 0;
+
+	while (*t + span < head) {
+		uint16_t size;
+		uint8_t type;
+
+		peek_rec(area + off + span, &size, &type);
+		if (type == SL_LANE_PAD) {
+			if (span)
+				break;
+			if (size != left || left > head - *t)
+				return bad(why, cap, "lane %u pad of %u bytes "
+					   "at %llu", i, size,
+					   (unsigned long long)off);
+			*t += left;
+			return 0;
+		}
+		if (size < sizeof(struct sl_hdr) || (size & 7) ||
+		    size > SL_LANE_REC_MAX || size > left - span ||
+		    size > head - *t - span)
+			return bad(why, cap, "lane %u record of %u bytes at %llu",
+				   i, size, (unsigned long long)(off + span));
+		if (span + size > SL_BATCH_MAX)
+			break;
+		span += size;
+	}
+	return (int64_t)span;
+}
+
+/*
  * The records of lane I from our tail up to its head, as many as fit in
- * BUF (SL_BATCH_MAX bytes), pads skipped: their length, 0 when there are
- * none, or -EINVAL with the reason in WHY. Our tail is published once
- * they are copied, for the producer to write there again.
+ * BUF (SL_BATCH_MAX bytes) in one stretch, pads skipped: their length, 0
+ * when there are none, or -EINVAL with the reason in WHY. They are
+ * copied at once; the wire checks that follow find any record the
+ * process rewrote meanwhile. Our tail is published once they are copied,
+ * for the producer to write there again.
  */
 static int lane_next(struct sl_ring_view *v, uint32_t i, char *buf,
 		     char *why, size_t cap)
@@ -207,39 +250,19 @@ static int lane_next(struct sl_ring_view *v, uint32_t i, char *buf,
 			   (uint64_t)i * v->lane_size;
 	uint64_t head = __atomic_load_n(&ln->head, __ATOMIC_ACQUIRE);
 	uint64_t t = v->lane_tail[i];
-	size_t n = 0;
+	int64_t n = 0;
 
 	if (head - t > v->lane_size)	/* also: head behind tail */
 		return bad(why, cap, "lane %u head %llu, tail %llu", i,
 			   (unsigned long long)head, (unsigned long long)t);
-	while (t < head) {
-		uint64_t off = t & (v->lane_size - 1);
-		uint64_t left = v->lane_size - off;
-		uint16_t size;
-		uint8_t type;
-
-		peek_rec(area + off, &size, &type);
-		if (type == SL_LANE_PAD) {
-			if (size != left || left > head - t)
-				return bad(why, cap, "lane %u pad of %u bytes "
-					   "at %llu", i, size,
-					   (unsigned long long)off);
-			t += left;
-			continue;
-		}
-		if (size < sizeof(struct sl_hdr) || (size & 7) ||
-		    size > SL_LANE_REC_MAX || size > left || size > head - t)
-			return bad(why, cap, "lane %u record of %u bytes at %llu",
-				   i, size, (unsigned long long)off);
-		if (n + size > SL_BATCH_MAX)
-			break;
-		memcpy(buf + n, area + off, size);
-		if (((struct sl_hdr *)(buf + n))->size != size)
-			return bad(why, cap, "lane %u record at %llu changed "
-				   "as it was read", i,
-				   (unsigned long long)off);
-		n += size;
-		t += size;
+	while (t < head && !n) {
+		n = lane_span(v, i, area, &t, head, why, cap);
+		if (n < 0)
+			return (int)n;
+	}
+	if (n) {
+		memcpy(buf, area + (t & (v->lane_size - 1)), (size_t)n);
+		t += (uint64_t)n;
 	}
 	if (t != v->lane_tail[i]) {
 		v->lane_tail[i] = t;

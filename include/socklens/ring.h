@@ -50,9 +50,9 @@
  * write); it checks every head against its tail (at most an area ahead),
  * every record header and chunk header at its position (a pad to exactly
  * the end, a record of 16 bytes or more, a multiple of 8, no larger than
- * SL_LANE_REC_MAX, within the area and below head), copies records out
- * before any check of their contents and checks that the copy says the
- * size it was copied at. A shared-area chunk it has read it zeroes, so a
+ * SL_LANE_REC_MAX, within the area and below head), and copies records
+ * out before any check of their contents (the copy is then checked record
+ * by record like any batch, so a record rewritten meanwhile is caught). A shared-area chunk it has read it zeroes, so a
  * stale header never looks committed on the next lap. A memory that
  * breaks these rules closes its connection, like a bad record.
  *
