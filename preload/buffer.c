@@ -13,8 +13,8 @@
  * What its lane cannot take is built in a per-thread scratch record and
  * handed to the transport (sl_transport_send): the shared area, the
  * socket, or the drop count. That is the way for a thread with no lane
- * (more threads than lanes with room), a record while no
- * memory is in use (connecting, no collector, SOCKLENS_RING_KB=0), and a
+ * (more threads than lanes with room), a record while no memory is in
+ * use (connecting, no collector, SOCKLENS_RING_KB=0), and a
  * signal handler that records while its thread is writing a record: it
  * must not touch the lane, whose single producer is the interrupted code,
  * so it gets a scratch record of its own nesting level.
@@ -50,7 +50,6 @@ struct tlane {
 	uint32_t mask;			/* lane_size - 1 */
 	uint32_t tid;			/* ours, for the records' headers */
 	uint32_t depth;			/* records being written */
-	bool registered;		/* thread-exit give-back armed */
 	struct {
 		uint16_t at;		/* AT_LANE, AT_SCRATCH, 0: dropped */
 		uint16_t size;
@@ -105,7 +104,6 @@ static void take_lane(struct tlane *t, struct sl_ring_hdr *r)
 	/* Given back at thread exit; set again on each claim, so that a
 	 * claim made from another key's destructor is given back too. */
 	pthread_setspecific(exit_key, t);
-	t->registered = true;
 }
 
 /*
