@@ -299,7 +299,8 @@ static void thread_exit(void *arg)
 {
 	struct tlane *t = arg;
 
-	if (t->lane && !t->depth && t->ring == sl_guard->ring)
+	if (t->lane && !t->depth &&
+	    t->ring == __atomic_load_n(&sl_guard->ring, __ATOMIC_RELAXED))
 		sl_lane_give(t->lane);
 	drop_lane(t);
 }

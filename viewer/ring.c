@@ -207,7 +207,7 @@ static int64_t lane_span(struct sl_ring_view *v, uint32_t i, const char *area,
 	uint64_t left = v->lane_size - off;
 	uint64_t span = 0;
 
-	while (*t + span < head) {
+	while (*t + span < head && span < left) {
 		uint16_t size;
 		uint8_t type;
 

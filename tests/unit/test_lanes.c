@@ -175,6 +175,31 @@ static void test_wrap_with_pads(void **state)
 	free_pair(&p);
 }
 
+/* A record that ends exactly at the end of the lane's area needs no
+ * pad: the next starts the next lap, and the consumer reads across. */
+static void test_record_ends_at_lap_end(void **state)
+{
+	struct pair p;
+	uint64_t seqs[40];
+
+	(void)state;
+	make_pair(&p);
+	for (uint64_t s = 0; s < 31; s++)
+		record(128, s);
+	assert_int_equal(read_all(&p, seqs, NULL, 40), 31);
+	record(128, 31);	/* ends at 4096 */
+	record(128, 32);	/* at 0 of the next lap */
+	/* What lies past the end of the area (the next lane's records) is
+	 * not read as this lane's. */
+	((struct sl_hdr *)lane_area(&p, 1))->size = 120;
+	((struct sl_hdr *)lane_area(&p, 1))->type = SL_REC_CALL;
+	assert_int_equal(lane(&p, 0)->head, LANE + 128);
+	assert_int_equal(read_all(&p, seqs, NULL, 40), 2);
+	assert_int_equal(seqs[0], 31);
+	assert_int_equal(seqs[1], 32);
+	free_pair(&p);
+}
+
 /* With the collector not reading, a full lane is given back and the
  * thread moves to the next free lane with room; with none left, records
  * go to the shared area. Nothing is lost, and once the collector has read
@@ -488,6 +513,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_claim_and_publish),
 		cmocka_unit_test(test_wrap_with_pads),
+		cmocka_unit_test(test_record_ends_at_lap_end),
 		cmocka_unit_test(test_full_lane_moves_on_then_shared),
 		cmocka_unit_test(test_nested_record_goes_shared),
 		cmocka_unit_test(test_give_back_and_reuse),
