@@ -183,6 +183,10 @@ static void *begin_slow(struct tlane *t, size_t size, uint64_t ts)
 		t->lvl[0].at = AT_LANE;
 		return t->data + (t->head & t->mask);
 	}
+	/* Nowhere to go (no collector yet to try again, or a stopped one):
+	 * dropped before it is built. */
+	if (!sl_transport_may_send(ts, size))
+		return NULL;
 	t->lvl[0].at = AT_SCRATCH;
 	return t->scratch[0];
 }

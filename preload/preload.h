@@ -341,6 +341,7 @@ void sl_ring_after_fork(void);
 bool sl_ring_active(void);
 bool sl_ring_fresh(uint64_t ts);
 bool sl_ring_put(const void *buf, uint32_t len, unsigned int limit_div);
+bool sl_ring_room(uint32_t len);
 struct sl_lane *sl_lane_claim(struct sl_ring_hdr *r, uint32_t tid,
 			      uint32_t *index);
 void sl_lane_give(struct sl_lane *l);
@@ -353,6 +354,7 @@ int sl_introduce(int (*send_msg)(const void *, size_t), uint64_t now,
 
 /* The transport (transport.c). */
 void sl_transport_send(const void *buf, uint32_t len);
+bool sl_transport_may_send(uint64_t ts, size_t size);
 void sl_transport_tick(uint64_t ts);
 void sl_transport_sync(void);
 void sl_count_drop(uint32_t records);

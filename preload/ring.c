@@ -435,6 +435,22 @@ bool sl_ring_fresh(uint64_t ts)
 			    SL_RING_STALE_NS >= ts;
 }
 
+/* Whether LEN bytes of records would fit in the shared area now. */
+bool sl_ring_room(uint32_t len)
+{
+	struct sl_ring_hdr *r = __atomic_load_n(&sl_guard->ring,
+						__ATOMIC_ACQUIRE);
+	uint64_t need = sl_ring_chunk_bytes(len), head, tail, off, pad;
+
+	if (!r)
+		return false;
+	head = __atomic_load_n(&r->head, __ATOMIC_RELAXED);
+	tail = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+	off = head & (r->shared_size - 1);
+	pad = r->shared_size - off < need ? r->shared_size - off : 0;
+	return tail <= head && head + pad + need - tail <= r->shared_size;
+}
+
 /*
  * Copies LEN bytes of records into the shared area, unless that would
  * fill it past LIMIT_DIV: 2 keeps it at most half full (past that, the

@@ -40,6 +40,8 @@
 
 #define BACKOFF_MIN_MS 50u
 #define BACKOFF_MAX_MS 5000u
+/* How long a socket found full is left alone. */
+#define SOCKET_FULL_NS (1000 * 1000ull)
 /* How long a record waits for the memory another thread is making. */
 #define CONNECT_WAIT_NS (2 * 1000 * 1000ull)
 
@@ -52,6 +54,7 @@ int sl_conn_fd = -1;
 static int conn_state = CONN_DOWN;
 static unsigned int conn_count;		/* connections made by this image */
 static uint64_t next_try_ns;
+static uint64_t socket_full_until;
 /* This thread is the one connecting (a signal handler that interrupts it
  * must not wait for it). */
 static SL_TLS bool connecting_here;
@@ -318,37 +321,67 @@ static bool wait_for_memory(uint64_t now)
 void sl_transport_send(const void *buf, uint32_t len)
 {
 	uint64_t ts = ((const struct sl_hdr *)buf)->ts_ns;
-	uint64_t now;
 	int err;
 
-	if (sl_ring_fresh(ts) && sl_ring_put(buf, len, 2))
-		return;
-	now = sl_now_ns();
-	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
-		try_connect(now);
-	/* Another thread is connecting: its memory takes the record. */
-	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_CONNECTING &&
-	    wait_for_memory(now) && sl_ring_put(buf, len, 1))
-		return;
-	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP) {
-		count_drop(1, down_reason);
-		return;
-	}
-	if (collector_gone(ts)) {
+	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_UP &&
+	    collector_gone(ts)) {
 		sl_count_drop(1);
 		return;
 	}
 	if (sl_ring_put(buf, len, 2))
 		return;
-	err = send_msg(buf, len);
+	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
+		try_connect(sl_now_ns());
+	/* Another thread is connecting: its memory takes the record. */
+	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_CONNECTING &&
+	    wait_for_memory(ts) && sl_ring_put(buf, len, 1))
+		return;
+	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP) {
+		count_drop(1, down_reason);
+		return;
+	}
+	if (sl_ring_put(buf, len, 2))
+		return;
+	/* A socket found full is not tried again for SOCKET_FULL_NS: a
+	 * stopped collector must not cost a failed send per record. */
+	err = ts < __atomic_load_n(&socket_full_until, __ATOMIC_RELAXED) ?
+	      -EAGAIN : send_msg(buf, len);
+	if (err == -EAGAIN || err == -ENOBUFS)
+		__atomic_store_n(&socket_full_until, ts + SOCKET_FULL_NS,
+				 __ATOMIC_RELAXED);
 	/* The socket is full: the shared area may still have room. */
 	if ((err == -EAGAIN || err == -ENOBUFS) && sl_ring_put(buf, len, 1))
 		return;
 	if (err) {
 		sl_count_drop(1);
 		if (err != -EAGAIN && err != -ENOBUFS)
-			conn_lost(now);
+			conn_lost(ts);
 	}
+}
+
+/*
+ * Whether a record of SIZE bytes made at TS that no lane takes can go
+ * anywhere: not while we are down and it is not yet time to try again,
+ * nor while the socket was found full lately and the shared area has no
+ * room for it (a stopped collector). Counted as dropped here, before the
+ * record is built.
+ */
+bool sl_transport_may_send(uint64_t ts, size_t size)
+{
+	int state = __atomic_load_n(&conn_state, __ATOMIC_ACQUIRE);
+
+	if (state == CONN_DOWN && sl_cfg.collect &&
+	    ts < __atomic_load_n(&next_try_ns, __ATOMIC_RELAXED)) {
+		count_drop(1, down_reason);
+		return false;
+	}
+	if (state == CONN_UP &&
+	    ts < __atomic_load_n(&socket_full_until, __ATOMIC_RELAXED) &&
+	    sl_ring_active() && !sl_ring_room((uint32_t)size)) {
+		sl_count_drop(1);
+		return false;
+	}
+	return true;
 }
 
 /*
@@ -495,6 +528,7 @@ void sl_transport_after_fork(int child_fd)
 	conn_state = CONN_DOWN;
 	conn_count = 0;
 	next_try_ns = 0;
+	socket_full_until = 0;
 	backoff_ms = BACKOFF_MIN_MS;
 	memset(dropped_records, 0, sizeof(dropped_records));
 	memset(dropped_batches, 0, sizeof(dropped_batches));
