@@ -1,31 +1,63 @@
 /*
- * The per-thread record buffer.
+ * Where a thread's records go: its lane in the shared memory the
+ * collector reads (include/socklens/ring.h). A record is built in place
+ * in the lane and published by one release store of the lane's head: no
+ * system call, nothing held back, so a thread that then blocks in a
+ * futex, a condition variable or a long computation owes the collector
+ * nothing, and a process killed outright loses at most the record being
+ * written. The thread claims a lane on its first record and gives it back
+ * when it ends (a pthread key destructor), or when the lane is full: then
+ * it moves to a free lane with room, so that one busy thread can use
+ * every idle lane before it needs the shared area.
  *
- * Each thread appends records to its own buffer (thread-local, no lock).
- * The buffer goes to the collector as one message when it fills, when its
- * oldest record is older than FLUSH_AGE_NS at the next record, before a
- * call that can block, before fork and exec, and at thread and process
- * exit. A signal handler that records while its thread is appending gets
- * its record dropped (and counted), never interleaved.
+ * What its lane cannot take is built in a per-thread scratch record and
+ * handed to the transport (sl_transport_send): the shared area, the
+ * socket, or the drop count. That is the way for a thread with no lane
+ * (more threads than lanes with room), a record while no memory is in
+ * use (connecting, no collector, SOCKLENS_RING_KB=0), and a
+ * signal handler that records while its thread is writing a record: it
+ * must not touch the lane, whose single producer is the interrupted code,
+ * so it gets a scratch record of its own nesting level.
  */
 #include <errno.h>
 #include <pthread.h>
 
+#include <socklens/ring.h>
+
 #include "preload.h"
 
-#define FLUSH_AGE_NS (20 * 1000 * 1000ull)
+/* Records being written at once on one thread: its own and the signal
+ * handlers that interrupt it; deeper ones are dropped (counted). */
+#define LEVELS 4
+/* How often, at most, a thread's record looks at the collector's
+ * heartbeat, the drop counts, and for a lane if it has none. */
+#define CHECK_NS (10 * 1000 * 1000ull)
 
-struct tbuf {
-	uint32_t len;
-	uint32_t count;
-	uint64_t first_ts;
-	uint64_t seq;		/* records made by this thread so far */
-	int busy;		/* set while appending or sending */
-	bool registered;	/* thread-exit flush armed */
-	uint64_t data[SL_BATCH_MAX / sizeof(uint64_t)];
+enum { AT_LANE = 1, AT_SCRATCH = 2 };
+
+struct tlane {
+	struct sl_ring_hdr *ring;	/* the memory our lane is in, or NULL */
+	struct sl_lane *lane;		/* ours, or NULL */
+	char *data;			/* its area */
+	uint64_t head;			/* the next byte we write there */
+	/* Records end at or below limit without a look at the lane: the
+	 * room the collector left, and no further than this lap's end.
+	 * 0 with no lane, so that one comparison sends every case that is
+	 * not the plain one down the slow path. */
+	uint64_t limit;
+	uint64_t check_ns;		/* the next look, see CHECK_NS */
+	uint64_t seq;			/* records made by this thread so far */
+	uint32_t mask;			/* lane_size - 1 */
+	uint32_t tid;			/* ours, for the records' headers */
+	uint32_t depth;			/* records being written */
+	struct {
+		uint16_t at;		/* AT_LANE, AT_SCRATCH, 0: dropped */
+		uint16_t size;
+	} lvl[LEVELS];
+	uint64_t scratch[LEVELS][SL_LANE_REC_MAX / sizeof(uint64_t)];
 };
 
-static SL_TLS struct tbuf tb;
+static SL_TLS struct tlane tl;
 static pthread_key_t exit_key;
 
 void sl_fill_hdr(struct sl_hdr *h, size_t size, unsigned int type,
@@ -38,116 +70,254 @@ void sl_fill_hdr(struct sl_hdr *h, size_t size, unsigned int type,
 	h->ts_ns = ts;
 }
 
+/* The compiler keeps the depth and the writes of a record in program
+ * order: a signal handler on this thread sees one or the other whole. */
+static inline void order(void)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+static void drop_lane(struct tlane *t)
+{
+	t->ring = NULL;
+	t->lane = NULL;
+	t->limit = 0;
+}
+
+/* A lane in R for this thread, or none (R NULL, or all taken: tried
+ * again at the next look). */
+static void take_lane(struct tlane *t, struct sl_ring_hdr *r)
+{
+	uint32_t i;
+
+	drop_lane(t);
+	t->ring = r;
+	if (!r)
+		return;
+	t->tid = (uint32_t)sl_gettid();
+	t->lane = sl_lane_claim(r, t->tid, &i);
+	if (!t->lane)
+		return;
+	t->data = sl_lane_data(r, i);
+	t->mask = r->lane_size - 1;
+	t->head = __atomic_load_n(&t->lane->head, __ATOMIC_RELAXED);
+	/* Given back at thread exit; set again on each claim, so that a
+	 * claim made from another key's destructor is given back too. */
+	pthread_setspecific(exit_key, t);
+}
+
 /*
- * EXPLICIT: a flush the program's own call asked for (before it blocks,
- * forks, execs or exits), as opposed to one inside a record (full buffer,
- * age), which may run in a signal handler: only the explicit ones may
- * look at the loader's module list, which takes its lock.
- *
- * MAY_KEEP: the buffer may stay as it is while another thread is making
- * the connection (a burst of threads at start would otherwise drop what
- * they flush meanwhile); it goes with a later flush. Not when the buffer
- * is full, nor before fork, exec or exit, which must empty it.
+ * Room for SIZE bytes at our head: what the collector has read, and a
+ * pad to the end of the lap when the record would cross it. Sets limit;
+ * false when there is no room (the collector is behind).
  */
-static void flush_buf(bool explicit, bool may_keep)
+static bool make_room(struct tlane *t, size_t size)
 {
-	int saved;
+	uint64_t tail = __atomic_load_n(&t->lane->tail, __ATOMIC_ACQUIRE);
+	uint64_t lap_end = (t->head | t->mask) + 1;
+	uint64_t room = tail + t->mask + 1;
 
-	if (!tb.len)
-		return;
-	saved = errno;
-	if (sl_transport_send(tb.data, tb.len, tb.count, explicit,
-			      may_keep)) {
-		tb.len = 0;
-		tb.count = 0;
+	/* A tail ahead of head is a consumer gone wrong: write no more. */
+	if (tail > t->head)
+		return false;
+	if (t->head + size > lap_end) {
+		if (lap_end + size > room)
+			return false;
+		/* Only size and type of a pad are read: 8 bytes suffice. */
+		((struct sl_hdr *)(t->data + (t->head & t->mask)))->size =
+			(uint16_t)(lap_end - t->head);
+		((struct sl_hdr *)(t->data + (t->head & t->mask)))->type =
+			SL_LANE_PAD;
+		t->head = lap_end;
+		lap_end += t->mask + 1;
 	}
-	errno = saved;
+	t->limit = room < lap_end ? room : lap_end;
+	return t->head + size <= t->limit;
 }
 
-static void flush_now(bool may_keep)
+/*
+ * Our lane is full (the collector is behind, or we write faster than it
+ * reads): give it back, with what it holds for the collector to read,
+ * and move to a free lane with room. A busy thread so has every idle
+ * lane to write into before it needs the shared area.
+ */
+static void hop(struct tlane *t, struct sl_ring_hdr *r)
 {
-	int saved = errno;
-
-	if (tb.busy)
-		return;
-	tb.busy = 1;
-	flush_buf(true, may_keep);
-	tb.busy = 0;
-	errno = saved;
+	sl_lane_give(t->lane);
+	take_lane(t, r);
 }
 
-void sl_flush(void)
+/* Room for SIZE bytes in our lane, or in the one we move to. */
+static bool lane_room(struct tlane *t, struct sl_ring_hdr *r, size_t size)
 {
-	flush_now(false);
+	if (!t->lane)
+		return false;
+	if (make_room(t, size))
+		return true;
+	hop(t, r);
+	return t->lane && make_room(t, size);
 }
 
-/* Before the program blocks. */
-void sl_flush_if_pending(void)
+/*
+ * The slow half of sl_rec_begin: not armed, no memory, a new memory, no
+ * lane or no room in it, time for a look (CHECK_NS). Returns where the
+ * record goes, having set t->lvl[0].at.
+ */
+static void *begin_slow(struct tlane *t, size_t size, uint64_t ts)
 {
-	if (tb.len)
-		flush_now(true);
-}
+	struct sl_ring_hdr *r;
+	bool look = ts >= t->check_ns;
 
-bool sl_buffer_pending(void)
-{
-	return tb.len != 0;
-}
-
-static void thread_exit_flush(void *arg)
-{
-	(void)arg;
-	sl_flush();
-}
-
-void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts)
-{
-	void *slot;
-
-	/* A policy without a collector: nobody to tell. */
-	if (!sl_cfg.collect)
+	t->lvl[0].at = 0;
+	/* A fork child nobody set up (ring.c): not traced at all. */
+	if (!sl_cfg.collect || !sl_ring_armed())
 		return NULL;
-	if (tb.busy) {
+	if (look) {
+		t->check_ns = ts + CHECK_NS;
+		sl_transport_tick(ts);
+	}
+	r = __atomic_load_n(&sl_guard->ring, __ATOMIC_ACQUIRE);
+	if (r != t->ring || (look && !t->lane))
+		take_lane(t, r);
+	if (size <= SL_LANE_REC_MAX && lane_room(t, r, size)) {
+		t->lvl[0].at = AT_LANE;
+		return t->data + (t->head & t->mask);
+	}
+	/* Nowhere to go (no collector yet to try again, or a stopped one):
+	 * dropped before it is built. */
+	if (!sl_transport_may_send(ts, size))
+		return NULL;
+	t->lvl[0].at = AT_SCRATCH;
+	return t->scratch[0];
+}
+
+/* A record begun while this thread is writing one: a signal handler. */
+static void *begin_nested(struct tlane *t, size_t size, unsigned int d)
+{
+	if (d >= LEVELS || size > SL_LANE_REC_MAX || !sl_cfg.collect ||
+	    !sl_ring_armed()) {
 		sl_count_drop(1);
 		return NULL;
 	}
-	tb.busy = 1;
-	if (sl_unlikely(!tb.registered)) {
-		tb.registered = true;
-		pthread_setspecific(exit_key, &tb);
+	t->lvl[d].at = AT_SCRATCH;
+	return t->scratch[d];
+}
+
+/* What sl_rec_begin does when the plain case (D 0, our lane in the
+ * memory in use, room below limit, no look due) does not hold; D + 1 is
+ * already the depth. Kept apart so that the plain case needs no frame. */
+static __attribute__((noinline)) void *begin_other(struct tlane *t,
+						   size_t size,
+						   unsigned int type,
+						   uint64_t ts, unsigned int d)
+{
+	void *slot = d ? begin_nested(t, size, d) : begin_slow(t, size, ts);
+
+	if (!slot) {
+		order();
+		t->depth = d;
+		return NULL;
 	}
-	if (tb.len + size > sizeof(tb.data))
-		flush_buf(false, false);
-	if (!tb.len)
-		tb.first_ts = ts;
-	slot = (char *)tb.data + tb.len;
-	tb.len += (uint32_t)size;
-	tb.count++;
-	tb.seq++;
+	t->lvl[d].size = (uint16_t)size;
+	t->seq++;
 	sl_fill_hdr(slot, size, type, ts);
 	return slot;
 }
 
+void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts)
+{
+	struct tlane *t = &tl;
+	unsigned int d = t->depth;
+	struct sl_hdr *h;
+
+	/* Raised first: a signal handler that records from here on sees
+	 * this thread busy, and leaves its lane alone. */
+	t->depth = d + 1;
+	order();
+	if (sl_unlikely(d || t->ring != __atomic_load_n(&sl_guard->ring,
+							__ATOMIC_RELAXED) ||
+			t->head + size > t->limit || ts >= t->check_ns))
+		return begin_other(t, size, type, ts, d);
+	t->lvl[0].at = AT_LANE;
+	t->lvl[0].size = (uint16_t)size;
+	t->seq++;
+	h = (struct sl_hdr *)(t->data + (t->head & t->mask));
+	h->size = (uint16_t)size;
+	h->type = (uint8_t)type;
+	h->version = SL_WIRE_VERSION;
+	h->tid = t->tid;
+	h->ts_ns = ts;
+	return h;
+}
+
+/* A record that is not in our lane: it goes to the transport. */
+static __attribute__((noinline)) void done_other(struct tlane *t,
+						 unsigned int d)
+{
+	int saved = errno;
+
+	sl_transport_send(t->scratch[d], t->lvl[d].size);
+	errno = saved;
+	order();
+	t->depth = d;
+}
+
+/* Publishes the record begun last: one release store for a lane's. */
 void sl_rec_done(uint64_t ts)
 {
-	if (ts - tb.first_ts >= FLUSH_AGE_NS)
-		flush_buf(false, true);
-	tb.busy = 0;
+	struct tlane *t = &tl;
+	unsigned int d = t->depth - 1;
+
+	(void)ts;
+	if (sl_unlikely(t->lvl[d].at != AT_LANE)) {
+		done_other(t, d);
+		return;
+	}
+	t->head += t->lvl[d].size;
+	__atomic_store_n(&t->lane->head, t->head, __ATOMIC_RELEASE);
+	order();
+	t->depth = d;
 }
 
 uint64_t sl_rec_seq(void)
 {
-	return tb.seq;
+	return tl.seq;
 }
 
-/* A fork child: what this thread had buffered was its parent's. */
+/*
+ * A point where the program's own call lets the transport send what
+ * only the socket carries (the module map after a dlopen, which takes
+ * the loader's lock): before fork, exec, a seccomp filter and at exit.
+ * Records need nothing: they are published as they are written.
+ */
+void sl_flush(void)
+{
+	int saved = errno;
+
+	if (!tl.depth && sl_cfg.collect && sl_ring_armed())
+		sl_transport_sync();
+	errno = saved;
+}
+
+static void thread_exit(void *arg)
+{
+	struct tlane *t = arg;
+
+	if (t->lane && !t->depth &&
+	    t->ring == __atomic_load_n(&sl_guard->ring, __ATOMIC_RELAXED))
+		sl_lane_give(t->lane);
+	drop_lane(t);
+}
+
+/* A fork child: this thread's lane is in its parent's memory. */
 void sl_buffer_after_fork(void)
 {
-	tb.len = 0;
-	tb.count = 0;
-	tb.busy = 0;
+	drop_lane(&tl);
+	tl.depth = 0;
+	tl.check_ns = 0;
 }
 
 void sl_buffer_init(void)
 {
-	pthread_key_create(&exit_key, thread_exit_flush);
+	pthread_key_create(&exit_key, thread_exit);
 }

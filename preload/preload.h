@@ -205,20 +205,18 @@ struct sl_call_info {
 
 void sl_emit(const struct sl_call_info *ci);
 
-/* Other records: room in this thread's buffer (NULL: dropped, counted),
- * then sl_rec_done. The header's size, type, version, tid and ts are
- * filled in. Keeps errno. */
+/* Other records: room where this thread writes (NULL: dropped, counted),
+ * then sl_rec_done, which publishes it. The header's size, type,
+ * version, tid and ts are filled in. Keeps errno. */
 void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts);
 void sl_rec_done(uint64_t ts);
 /* How many records this thread has made so far: equal at two moments
  * when it made none between them. */
 uint64_t sl_rec_seq(void);
 
-/* The per-thread buffer (buffer.c). */
+/* Where a thread's records go (buffer.c): its lane. */
 void sl_flush(void);
-void sl_flush_if_pending(void);
 void sl_go_dark(void);
-bool sl_buffer_pending(void);
 void sl_buffer_after_fork(void);
 void sl_buffer_init(void);
 void sl_fill_hdr(struct sl_hdr *h, size_t size, unsigned int type,
@@ -228,9 +226,24 @@ void sl_fill_hdr(struct sl_hdr *h, size_t size, unsigned int type,
 bool sl_modules_changed(void);
 int sl_modules_send(int (*send)(const void *, size_t), uint64_t ts);
 
-/* The shared-memory ring (ring_writer.c, include/socklens/ring.h). */
+/*
+ * The shared memory (ring_writer.c, include/socklens/ring.h). Which one is in
+ * use is on a page of its own that a fork child sees zeroed (ring_writer.c):
+ * armed only in a process our init or fork wrapper set up.
+ */
 struct sl_ring_hdr;
+struct sl_lane;
+struct sl_guard {
+	struct sl_ring_hdr *ring;	/* the memory in use, or NULL */
+	int armed;
+};
+extern struct sl_guard *sl_guard;
+void sl_ring_guard_init(void);
+bool sl_ring_armed(void);
+void sl_ring_arm(void);
 uint32_t sl_ring_size(const char *env);
+void sl_ring_split(uint32_t bytes, uint32_t *lanes, uint32_t *lane_size,
+		   uint64_t *shared_size);
 struct sl_ring_hdr *sl_ring_create(int *fd);
 int sl_ring_start(void);
 void sl_ring_cancel(int mfd);
@@ -241,6 +254,11 @@ void sl_ring_after_fork(void);
 bool sl_ring_active(void);
 bool sl_ring_fresh(uint64_t ts);
 bool sl_ring_put(const void *buf, uint32_t len, unsigned int limit_div);
+bool sl_ring_room(uint32_t len);
+struct sl_lane *sl_lane_claim(struct sl_ring_hdr *r, uint32_t tid,
+			      uint32_t *index);
+void sl_lane_give(struct sl_lane *l);
+char *sl_lane_data(struct sl_ring_hdr *r, uint32_t i);
 
 /* What a connection starts with (hello.c). */
 void sl_hello_init(void);
@@ -248,8 +266,10 @@ int sl_introduce(int (*send_msg)(const void *, size_t), uint64_t now,
 		 uint32_t hello_flags);
 
 /* The transport (transport.c). */
-bool sl_transport_send(const void *buf, uint32_t len, uint32_t records,
-		       bool explicit, bool may_keep);
+void sl_transport_send(const void *buf, uint32_t len);
+bool sl_transport_may_send(uint64_t ts, size_t size);
+void sl_transport_tick(uint64_t ts);
+void sl_transport_sync(void);
 void sl_count_drop(uint32_t records);
 /* What sl_transport_prefork returns when it made no connection: none to
  * make (no collector), the child makes its own (the program's soft fd

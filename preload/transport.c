@@ -1,16 +1,15 @@
 /*
  * The transport to the collector: one SOCK_SEQPACKET connection per
- * process, each message a batch from a thread's buffer (buffer.c). Sends
- * use MSG_DONTWAIT | MSG_NOSIGNAL: a slow or absent collector costs the
- * program dropped records, counted and reported later, never a wait or a
- * SIGPIPE.
+ * process, and with it the shared memory (ring.c) where the threads write
+ * their records (buffer.c). The socket carries what is not a record (the
+ * hello, the module map, drop reports, the memory's memfd) and what the
+ * memory cannot take: a record no lane took goes into the shared area
+ * while it is less than half full, else on the socket, which also wakes
+ * the collector to empty the memory. Sends use MSG_DONTWAIT |
+ * MSG_NOSIGNAL: a slow or absent collector costs the program dropped
+ * records, counted and reported later, never a wait or a SIGPIPE.
  *
- * Batches go through the shared-memory ring (ring_writer.c) when there is one
- * and it is less than half full; otherwise on the socket, which also
- * wakes the collector to empty the ring. Control messages (hello, module
- * map, drop reports) always take the socket.
- *
- * The connection is made lazily, by the first flush, so that processes
+ * The connection is made lazily, by the first record, so that processes
  * that never touch a socket never connect. Its fd lives high, close-on-
  * exec; once chosen its number never changes for the life of the image
  * (a reconnect dup3()s the new socket onto it), so a thread that sends
@@ -25,6 +24,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
@@ -40,6 +40,10 @@
 
 #define BACKOFF_MIN_MS 50u
 #define BACKOFF_MAX_MS 5000u
+/* How long a socket found full is left alone. */
+#define SOCKET_FULL_NS (1000 * 1000ull)
+/* How long a record waits for the memory another thread is making. */
+#define CONNECT_WAIT_NS (2 * 1000 * 1000ull)
 
 /* DARK: the process put itself under a seccomp filter (wrap_sandbox.c);
  * nothing is sent again, and no system call is made to try. */
@@ -50,6 +54,13 @@ int sl_conn_fd = -1;
 static int conn_state = CONN_DOWN;
 static unsigned int conn_count;		/* connections made by this image */
 static uint64_t next_try_ns;
+static uint64_t socket_full_until;
+/* This thread is the one connecting (a signal handler that interrupts it
+ * must not wait for it). */
+static SL_TLS bool connecting_here;
+/* When a stale memory may next make us ask whether the collector is
+ * gone (sl_transport_tick). */
+static uint64_t next_ask_ns;
 static unsigned int backoff_ms = BACKOFF_MIN_MS;
 /* Records lost, by reason (enum sl_drop_reason), until reported. */
 static uint64_t dropped_records[SL_DROP_REASON_MAX];
@@ -145,14 +156,14 @@ static int install_conn(int fd)
 }
 
 /*
- * A connection's start: a ring first, for the other threads to write
- * into while this one introduces us (a burst of threads at start would
- * otherwise drop what they flush meanwhile), then the introduction, then
- * the ring's memfd.
+ * A connection's start: the introduction, then the memfd of MFD, the
+ * memory made for it (or -1: none) before the connection was, for the
+ * other threads to write into while this one connects and introduces us
+ * (a burst of threads at start would otherwise drop what they record
+ * meanwhile).
  */
-static int start_conn(uint64_t now, uint32_t hello_flags)
+static int start_conn(uint64_t now, uint32_t hello_flags, int mfd)
 {
-	int mfd = sl_ring_start();
 	int err = sl_introduce(send_msg, now, hello_flags);
 
 	if (mfd >= 0 && err)
@@ -173,7 +184,7 @@ static uint32_t hello_flags_now(void)
 static void try_connect(uint64_t now)
 {
 	int expect = CONN_DOWN;
-	int fd, err;
+	int fd, err, mfd;
 
 	if (!sl_cfg.collect ||
 	    now < __atomic_load_n(&next_try_ns, __ATOMIC_RELAXED) ||
@@ -181,10 +192,15 @@ static void try_connect(uint64_t now)
 					 false, __ATOMIC_ACQUIRE,
 					 __ATOMIC_RELAXED))
 		return;
+	connecting_here = true;
+	mfd = sl_ring_start();
 	fd = sl_conn_open(sl_conn_from());
 	err = fd < 0 ? fd : install_conn(fd);
 	if (!err)
-		err = start_conn(now, hello_flags_now());
+		err = start_conn(now, hello_flags_now(), mfd);
+	else if (mfd >= 0)
+		sl_ring_cancel(mfd);
+	connecting_here = false;
 	if (err) {
 		SL_LOG(2, "collector %s: %s", sl_cfg.socket_path,
 		       strerror(-err));
@@ -260,65 +276,145 @@ static bool collector_alive(void)
 }
 
 /*
- * Sends one batch of RECORDS records: connects first if we are not (and
- * it is time to try), and says what was dropped before. What cannot be
- * sent is counted as dropped. With MAY_KEEP, while another thread is
- * connecting, returns false and the caller keeps the batch; true when
- * the batch is gone (sent or counted).
+ * The collector has not read the memory for SL_RING_STALE_NS as of TS:
+ * is it gone? Asks the connection (a system call) at most once per
+ * SL_RING_STALE_NS for the whole process. True when it is gone: the
+ * connection is let go, what its memory held counted as dropped.
  */
-bool sl_transport_send(const void *buf, uint32_t len, uint32_t records,
-		       bool explicit, bool may_keep)
+static bool collector_gone(uint64_t ts)
 {
-	uint64_t first_ts = ((const struct sl_hdr *)buf)->ts_ns;
-	uint64_t now;
+	uint64_t next = __atomic_load_n(&next_ask_ns, __ATOMIC_RELAXED);
+
+	if (!sl_ring_active() || sl_ring_fresh(ts) || ts < next ||
+	    !__atomic_compare_exchange_n(&next_ask_ns, &next,
+					 ts + SL_RING_STALE_NS, false,
+					 __ATOMIC_RELAXED, __ATOMIC_RELAXED) ||
+	    collector_alive())
+		return false;
+	conn_lost(sl_now_ns());
+	return true;
+}
+
+/*
+ * Another thread is connecting and has not yet made the memory (a few
+ * system calls, unless it lost the CPU meanwhile): wait for it, yielding,
+ * at most CONNECT_WAIT_NS from NOW. Only at a process's start or after a
+ * lost collector; never in the connecting thread itself. True when there
+ * is a memory.
+ */
+static bool wait_for_memory(uint64_t now)
+{
+	while (sl_cfg.ring_bytes && !sl_ring_active() && !connecting_here &&
+	       __atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_CONNECTING &&
+	       sl_now_ns() < now + CONNECT_WAIT_NS)
+		sched_yield();
+	return sl_ring_active();
+}
+
+/*
+ * Sends one record that no lane took (buffer.c): into the shared area
+ * while it is less than half full and the collector reads it; else on
+ * the socket, which wakes the collector to empty the memory; else into
+ * the shared area to its end; else it is counted as dropped. Connects
+ * first if we are not (and it is time to try). Safe in a signal handler.
+ */
+void sl_transport_send(const void *buf, uint32_t len)
+{
+	uint64_t ts = ((const struct sl_hdr *)buf)->ts_ns;
 	int err;
 
-	/* The common case, connected with room in the ring: a copy, no
-	 * system call, not even the clock. */
 	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_UP &&
-	    !drops_pending() &&
-	    !(explicit && sl_modules_changed()) && sl_ring_fresh(first_ts) &&
-	    sl_ring_put(buf, len, 2))
-		return true;
-	now = sl_now_ns();
-	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
-		try_connect(now);
-	/* Another thread is introducing us: its ring takes the batch, or
-	 * the caller keeps it for later if it may. */
-	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_CONNECTING) {
-		if (sl_ring_put(buf, len, 2))
-			return true;
-		if (may_keep)
-			return false;
+	    collector_gone(ts)) {
+		sl_count_drop(1);
+		return;
 	}
-	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP) {
-		count_drop(records, down_reason);
-		return true;
-	}
-	if (sl_ring_active() && !sl_ring_fresh(first_ts) &&
-	    !collector_alive()) {
-		sl_count_drop(records);
-		conn_lost(now);
-		return true;
-	}
-	if (drops_pending())
-		send_drop_records(now);
-	/* A dlopen since: the map again. Takes the loader's lock, so only on
-	 * a flush the program's own call asked for (see buffer.c). */
-	if (explicit && sl_modules_changed())
-		sl_modules_send(send_msg, now);
 	if (sl_ring_put(buf, len, 2))
-		return true;
-	err = send_msg(buf, len);
-	/* The socket is full: the ring may still have room. */
+		return;
+	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
+		try_connect(sl_now_ns());
+	/* Another thread is connecting: its memory takes the record. */
+	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_CONNECTING &&
+	    wait_for_memory(ts) && sl_ring_put(buf, len, 1))
+		return;
+	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP) {
+		count_drop(1, down_reason);
+		return;
+	}
+	if (sl_ring_put(buf, len, 2))
+		return;
+	/* A socket found full is not tried again for SOCKET_FULL_NS: a
+	 * stopped collector must not cost a failed send per record. */
+	err = ts < __atomic_load_n(&socket_full_until, __ATOMIC_RELAXED) ?
+	      -EAGAIN : send_msg(buf, len);
+	if (err == -EAGAIN || err == -ENOBUFS)
+		__atomic_store_n(&socket_full_until, ts + SOCKET_FULL_NS,
+				 __ATOMIC_RELAXED);
+	/* The socket is full: the shared area may still have room. */
 	if ((err == -EAGAIN || err == -ENOBUFS) && sl_ring_put(buf, len, 1))
-		return true;
+		return;
 	if (err) {
-		sl_count_drop(records);
+		sl_count_drop(1);
 		if (err != -EAGAIN && err != -ENOBUFS)
-			conn_lost(now);
+			conn_lost(ts);
+	}
+}
+
+/*
+ * Whether a record of SIZE bytes made at TS that no lane takes can go
+ * anywhere: not while we are down and it is not yet time to try again,
+ * nor while the socket was found full lately and the shared area has no
+ * room for it (a stopped collector). Counted as dropped here, before the
+ * record is built.
+ */
+bool sl_transport_may_send(uint64_t ts, size_t size)
+{
+	int state = __atomic_load_n(&conn_state, __ATOMIC_ACQUIRE);
+
+	if (state == CONN_DOWN && sl_cfg.collect &&
+	    ts < __atomic_load_n(&next_try_ns, __ATOMIC_RELAXED)) {
+		count_drop(1, down_reason);
+		return false;
+	}
+	if (state == CONN_UP &&
+	    ts < __atomic_load_n(&socket_full_until, __ATOMIC_RELAXED) &&
+	    sl_ring_active() && !sl_ring_room((uint32_t)size)) {
+		sl_count_drop(1);
+		return false;
 	}
 	return true;
+}
+
+/*
+ * A thread's look at the collector, at most every few milliseconds, from
+ * a record (buffer.c; maybe in a signal handler): the drop counts go out,
+ * and a collector that has stopped reading is asked whether it is gone.
+ */
+void sl_transport_tick(uint64_t ts)
+{
+	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
+		return;
+	if (drops_pending())
+		send_drop_records(ts);
+	collector_gone(ts);
+}
+
+/*
+ * At a point where the program's own call allows it (sl_flush: before
+ * fork, exec, a seccomp filter, at exit): the drop counts, and the module
+ * map again after a dlopen (dl_iterate_phdr takes the loader's lock, so
+ * never from a record, which a signal handler may make).
+ */
+void sl_transport_sync(void)
+{
+	uint64_t now;
+
+	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
+		return;
+	now = sl_now_ns();
+	if (drops_pending())
+		send_drop_records(now);
+	if (sl_modules_changed())
+		sl_modules_send(send_msg, now);
 }
 
 /*
@@ -424,12 +520,15 @@ void sl_transport_after_fork(int child_fd)
 	sl_reset_ids_after_fork();
 	sl_buffer_after_fork();
 	sl_ring_after_fork();
+	next_ask_ns = 0;
+	sl_ring_arm();
 	if (sl_conn_fd >= 0)
 		SL_REAL(close)(sl_conn_fd);
 	sl_conn_fd = -1;
 	conn_state = CONN_DOWN;
 	conn_count = 0;
 	next_try_ns = 0;
+	socket_full_until = 0;
 	backoff_ms = BACKOFF_MIN_MS;
 	memset(dropped_records, 0, sizeof(dropped_records));
 	memset(dropped_batches, 0, sizeof(dropped_batches));
@@ -443,7 +542,7 @@ void sl_transport_after_fork(int child_fd)
 		return;
 	now = sl_now_ns();
 	sl_conn_fd = child_fd;
-	if (start_conn(now, SL_HELLO_FORKED)) {
+	if (start_conn(now, SL_HELLO_FORKED, sl_ring_start())) {
 		schedule_retry(now);
 		return;
 	}
@@ -520,7 +619,7 @@ void sl_transport_exit(int status)
 	};
 
 	/* A process that never reported need not connect to say goodbye. */
-	if (!conn_count && !sl_buffer_pending())
+	if (!conn_count || !sl_ring_armed())
 		return;
 	sl_fd_report_open(ci.ts);
 	sl_emit(&ci);
@@ -535,6 +634,7 @@ static void at_exit(void)
 
 void sl_transport_init(void)
 {
+	sl_ring_guard_init();
 	sl_hello_init();
 	sl_buffer_init();
 	atexit(at_exit);
@@ -542,7 +642,8 @@ void sl_transport_init(void)
 	/* An exec'd image says hello on the connection it inherited, and
 	 * one that inherited sockets reports them now, not at its first
 	 * call: they may be all it ever uses. */
-	if (sl_conn_fd >= 0 && !start_conn(sl_now_ns(), SL_HELLO_EXEC)) {
+	if (sl_conn_fd >= 0 &&
+	    !start_conn(sl_now_ns(), SL_HELLO_EXEC, sl_ring_start())) {
 		conn_count = 1;
 		conn_state = CONN_UP;
 	} else if (sl_fd_high()) {

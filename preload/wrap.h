@@ -2,8 +2,8 @@
  * The wrappers' shared halves. A wrapped call is made two ways: through
  * its libc name (send, close, accept4...) and through libc's syscall()
  * with its number (wrap_syscall.c). Both do the same bookkeeping, so each
- * wrapper is cut in two around its real call: a begin half (flush before
- * blocking, take the start time, the policy's say before the call) and a
+ * wrapper is cut in two around its real call: a begin half (take the
+ * start time, the policy's say before the call) and a
  * done half (the fd table, the record). The named wrapper calls libc's
  * function between them, syscall() the raw system call with the
  * program's own arguments; the records differ only in SL_F_SYSCALL,
@@ -63,8 +63,6 @@ static inline void sl_io_begin(struct sl_io *io, const struct sl_fd *e,
 	io->call = call;
 	io->rx = rx;
 	io->peek = rx && (msgflags & MSG_PEEK);
-	if (may_block && rx)
-		sl_flush_if_pending();
 	io->t0 = may_block ? sl_now_ns() : 0;
 }
 
@@ -250,13 +248,6 @@ void sl_epoll_ctl_done(struct sl_fd *ep, int epfd, int op, int fd,
 void sl_fionbio_done(struct sl_fd *e, const void *arg);
 
 /* ---- readiness waits (wrap_wait.c) ---- */
-
-/* Before a wait that may block: this thread's records go out. */
-static inline void sl_before_wait(bool may_block)
-{
-	if (may_block && sl_likely(sl_cfg.enabled))
-		sl_flush_if_pending();
-}
 
 int sl_to_ms(long long sec, long long sub, long long per);
 int sl_ts_to_ms(const struct timespec *ts);

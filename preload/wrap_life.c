@@ -301,7 +301,7 @@ static void policy_after_connect(int fd, struct sl_fd *e,
 /*
  * Before connect: the client role, the policy's options that must
  * precede it (REMOTE gets the address they were decided on, its length
- * returned), and our records out if it may block.
+ * returned).
  */
 socklen_t sl_connect_begin(struct sl_fd *e, int fd,
 			   const struct sockaddr *addr, socklen_t len,
@@ -314,8 +314,6 @@ socklen_t sl_connect_begin(struct sl_fd *e, int fd,
 	if (sl_pol_on)
 		rl = policy_before_connect(fd, e, addr, len, remote,
 					   site.caller);
-	if (!(sl_fd_flags(e) & SL_FD_NONBLOCK))
-		sl_flush_if_pending();
 	return rl;
 }
 
@@ -408,8 +406,6 @@ void sl_accept_begin(struct sl_accept *ac, int fd, struct sockaddr *addr,
 	ac->own_len = sizeof(ac->own);
 	ac->a = addr ? addr : (struct sockaddr *)&ac->own;
 	ac->alen = addr ? len : &ac->own_len;
-	if (!ac->l || (sl_fd_flags(ac->l) & SL_FD_NONBLOCK) == 0)
-		sl_flush_if_pending();
 	ac->ts = sl_now_ns();
 }
 

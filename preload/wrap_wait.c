@@ -108,7 +108,6 @@ SL_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max,
 	uint64_t ts = 0;
 	int n;
 
-	sl_before_wait(timeout != 0);
 	if (!ep)
 		return SL_REAL(epoll_wait)(epfd, ev, max, timeout);
 	if (timeout)
@@ -125,7 +124,6 @@ SL_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max,
 	uint64_t ts = 0;
 	int n;
 
-	sl_before_wait(timeout != 0);
 	if (!ep)
 		return SL_REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
 	if (timeout)
@@ -143,7 +141,6 @@ SL_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max,
 	uint64_t ts = 0;
 	int n;
 
-	sl_before_wait(timeout != 0);
 	if (!ep)
 		return SL_REAL(epoll_pwait2)(epfd, ev, max, tmo, mask);
 	if (timeout)
@@ -237,7 +234,6 @@ SL_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 
 	if (!sl_active())
 		return SL_REAL(poll)(fds, n, timeout);
-	sl_before_wait(timeout != 0);
 	if (timeout)
 		ts = sl_now_ns();
 	ret = SL_REAL(poll)(fds, n, timeout);
@@ -253,7 +249,6 @@ SL_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 
 	if (!sl_active())
 		return SL_REAL(ppoll)(fds, n, tmo, mask);
-	sl_before_wait(timeout != 0);
 	if (timeout)
 		ts = sl_now_ns();
 	ret = SL_REAL(ppoll)(fds, n, tmo, mask);
@@ -271,7 +266,6 @@ SL_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int timeout,
 
 	if (!sl_active())
 		return SL_REAL(poll_chk)(fds, n, timeout, fdslen);
-	sl_before_wait(timeout != 0);
 	if (timeout)
 		ts = sl_now_ns();
 	ret = SL_REAL(poll_chk)(fds, n, timeout, fdslen);
@@ -288,7 +282,6 @@ SL_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n,
 
 	if (!sl_active())
 		return SL_REAL(ppoll_chk)(fds, n, tmo, mask, fdslen);
-	sl_before_wait(timeout != 0);
 	if (timeout)
 		ts = sl_now_ns();
 	ret = SL_REAL(ppoll_chk)(fds, n, tmo, mask, fdslen);
@@ -357,7 +350,6 @@ SL_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *x,
 
 	if (!sl_active())
 		return SL_REAL(select)(n, r, w, x, tv);
-	sl_before_wait(timeout != 0);
 	if (timeout)
 		ts = sl_now_ns();
 	ret = SL_REAL(select)(n, r, w, x, tv);
@@ -374,7 +366,6 @@ SL_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *x,
 
 	if (!sl_active())
 		return SL_REAL(pselect)(n, r, w, x, tmo, mask);
-	sl_before_wait(timeout != 0);
 	if (timeout)
 		ts = sl_now_ns();
 	ret = SL_REAL(pselect)(n, r, w, x, tmo, mask);
@@ -398,7 +389,6 @@ long sl_epoll_wait_syscall(long nr, const long *a, struct sl_site site)
 	uint64_t ts = 0;
 	long n;
 
-	sl_before_wait(timeout != 0);
 	if (!ep)
 		return sl_raw_syscall(nr, a);
 	if (timeout)
@@ -417,7 +407,6 @@ long sl_poll_syscall(long nr, const long *a, struct sl_site site)
 	uint64_t ts = 0;
 	long ret;
 
-	sl_before_wait(timeout != 0);
 	if (timeout)
 		ts = sl_now_ns();
 	ret = sl_raw_syscall(nr, a);
@@ -437,7 +426,6 @@ long sl_select_syscall(long nr, const long *a, struct sl_site site)
 	uint64_t ts = 0;
 	long ret;
 
-	sl_before_wait(timeout != 0);
 	if (timeout)
 		ts = sl_now_ns();
 	ret = sl_raw_syscall(nr, a);

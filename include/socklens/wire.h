@@ -26,8 +26,8 @@
 
 #define SL_WIRE_VERSION 1
 
-/* A batch never exceeds this: it bounds the preload's per-thread buffer
- * and the collector's receive buffer. */
+/* A batch never exceeds this: it bounds what the collector reads at once
+ * from a lane or the socket, and its receive buffer. */
 #define SL_BATCH_MAX 8192
 
 enum sl_rec_type {
@@ -42,7 +42,7 @@ enum sl_rec_type {
 	SL_REC_WAIT = 9,	/* a readiness wait: epoll, poll or select */
 	SL_REC_POLICY_INFO = 10, /* the policy in force, after hello */
 	SL_REC_POLICY = 11,	/* one action of the policy on a socket */
-	SL_REC_RING = 12,	/* transport: a shared-memory ring (ring.h) */
+	SL_REC_RING = 12,	/* transport: the shared memory (ring.h) */
 	SL_REC_TYPE_MAX
 };
 

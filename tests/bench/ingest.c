@@ -3,11 +3,14 @@
  * socket as the preload does and each sends BATCHES full batches of call
  * records (as many 120-byte records as a batch holds), blocking when the
  * collector falls behind, so nothing is dropped and the rate is the
- * collector's. With "ring", each writer hands the collector a 1 MiB
- * shared-memory ring (include/socklens/ring.h) as the preload does and
- * writes its batches there while it is at most half full, on the socket
- * otherwise, and waits for the collector to have read everything before
- * it goes. Prints "records N seconds S".
+ * collector's. With "ring", each writer hands the collector a shared
+ * memory of the preload's default size and layout (include/socklens/
+ * ring.h: 64 lanes of 32 KiB) and writes its records there one by one as
+ * a thread of the preload does, in place, each published by a release
+ * store of the lane's head; when its lane is full it moves to the next
+ * lane, and when every lane is full it waits for the collector; at the
+ * end it waits for the collector to have read everything.
+ * Prints "records N seconds S".
  * Not a test: it checks nothing but its own sends. tests/bench/run.sh
  * reads the collector's CPU time around it.
  *
@@ -39,15 +42,24 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-#define RING_SIZE (1u << 20)
+#define LANES 64
+#define LANE (32u * 1024)
+#define SHARED (2u * 1024 * 1024)
 
-/* A sealed ring, announced to the collector on FD; NULL on failure. */
-static struct sl_ring_hdr *offer_ring(int fd, uint64_t ts)
+struct mem {
+	struct sl_ring_hdr *r;
+	struct sl_lane *lanes;
+	char *data;		/* lane 0's area; lane i's at + i * LANE */
+	uint32_t cur;		/* the lane we write */
+};
+
+/* A sealed memory, announced to the collector on FD; false on failure. */
+static bool offer_mem(int fd, uint64_t ts, struct mem *m)
 {
+	struct sl_ring_layout l;
 	struct sl_rec_ring rec = {
 		.h = { .size = sizeof(rec), .type = SL_REC_RING,
 		       .version = SL_WIRE_VERSION, .ts_ns = ts },
-		.data_size = RING_SIZE,
 	};
 	union {
 		char b[CMSG_SPACE(sizeof(int))];
@@ -58,59 +70,93 @@ static struct sl_ring_hdr *offer_ring(int fd, uint64_t ts)
 			      .msg_control = ctl.b,
 			      .msg_controllen = sizeof(ctl.b) };
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
-	struct sl_ring_hdr *r;
 	int mfd = memfd_create("ingest-ring", MFD_ALLOW_SEALING);
+	size_t len;
 
-	if (mfd < 0 || ftruncate(mfd, SL_RING_DATA_OFF + RING_SIZE) < 0 ||
+	if (!sl_ring_layout(LANES, LANE, SHARED, &l))
+		return false;
+	len = SL_RING_DATA_OFF + l.data_size;
+	rec.data_size = l.data_size;
+	if (mfd < 0 || ftruncate(mfd, (off_t)len) < 0 ||
 	    fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0)
-		return NULL;
-	r = mmap(NULL, SL_RING_DATA_OFF + RING_SIZE, PROT_READ | PROT_WRITE,
-		 MAP_SHARED, mfd, 0);
-	if (r == MAP_FAILED)
-		return NULL;
-	r->magic = SL_RING_MAGIC;
-	r->version = SL_RING_VERSION;
-	r->data_size = RING_SIZE;
+		return false;
+	m->r = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	if (m->r == MAP_FAILED)
+		return false;
+	m->r->magic = SL_RING_MAGIC;
+	m->r->version = SL_RING_VERSION;
+	m->r->data_size = l.data_size;
+	m->r->lanes = LANES;
+	m->r->lane_size = LANE;
+	m->r->shared_size = SHARED;
+	m->r->lanes_used = LANES;
+	m->lanes = (struct sl_lane *)((char *)m->r + l.lanes_off);
+	m->data = (char *)m->r + l.lane_data_off;
+	m->cur = 0;
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cm), &mfd, sizeof(int));
 	if (sendmsg(fd, &msg, 0) != (ssize_t)sizeof(rec))
-		return NULL;
+		return false;
 	close(mfd);
-	return r;
+	return true;
 }
 
-/* One batch into the ring (one writer: no reservation race), as the
- * preload does: while it is at most half full; false when it is not. */
-static bool ring_put(struct sl_ring_hdr *r, const void *buf, uint32_t len)
+/* Where a record of SIZE bytes goes in lane I (a pad first to the end of
+ * the lap, if need be), or NULL when the lane has no room. */
+static void *lane_slot(struct mem *m, uint32_t i, uint32_t size)
 {
-	uint64_t need = sl_ring_chunk_bytes(len), head = r->head;
-	uint64_t off = head & (RING_SIZE - 1);
-	uint64_t pad = RING_SIZE - off < need ? RING_SIZE - off : 0;
-	char *data = (char *)r + SL_RING_DATA_OFF;
-	struct sl_ring_chunk *c;
+	struct sl_lane *ln = &m->lanes[i];
+	char *area = m->data + (uint64_t)i * LANE;
+	uint64_t head = ln->head;
+	uint64_t tail = __atomic_load_n(&ln->tail, __ATOMIC_ACQUIRE);
+	uint64_t lap_end = (head | (LANE - 1)) + 1;
 
-	if (head + pad + need - __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) >
-	    RING_SIZE / 2)
-		return false;
-	__atomic_store_n(&r->head, head + pad + need, __ATOMIC_RELAXED);
-	if (pad) {
-		c = (struct sl_ring_chunk *)(data + off);
-		c->len = (uint32_t)(pad - sizeof(*c));
-		__atomic_store_n(&c->state, SL_CHUNK_PAD, __ATOMIC_RELEASE);
-		off = 0;
+	if (head + size > lap_end) {
+		if (lap_end + size > tail + LANE)
+			return NULL;
+		((struct sl_hdr *)(area + (head & (LANE - 1))))->size =
+			(uint16_t)(lap_end - head);
+		((struct sl_hdr *)(area + (head & (LANE - 1))))->type =
+			SL_LANE_PAD;
+		__atomic_store_n(&ln->head, lap_end, __ATOMIC_RELEASE);
+		head = lap_end;
 	}
-	c = (struct sl_ring_chunk *)(data + off);
-	memcpy(c + 1, buf, len);
-	c->len = len;
-	__atomic_store_n(&c->state, SL_CHUNK_BATCH, __ATOMIC_RELEASE);
+	if (head + size > tail + LANE)
+		return NULL;
+	return area + (head & (LANE - 1));
+}
+
+/* One record into our lane, the next one when it is full, waiting for
+ * the collector when all are. */
+static void lane_put(struct mem *m, const void *rec, uint32_t size)
+{
+	void *slot;
+
+	for (uint32_t tries = 0; !(slot = lane_slot(m, m->cur, size));
+	     tries++) {
+		m->cur = (m->cur + 1) % LANES;
+		if (tries >= LANES)
+			usleep(100);
+	}
+	memcpy(slot, rec, size);
+	__atomic_store_n(&m->lanes[m->cur].head, m->lanes[m->cur].head + size,
+			 __ATOMIC_RELEASE);
+}
+
+static bool all_read(struct mem *m)
+{
+	for (uint32_t i = 0; i < LANES; i++)
+		if (__atomic_load_n(&m->lanes[i].tail, __ATOMIC_ACQUIRE) !=
+		    m->lanes[i].head)
+			return false;
 	return true;
 }
 
 static int writer(const char *path, int id, long batches, bool ring)
 {
-	struct sl_ring_hdr *r = NULL;
+	struct mem m = { 0 };
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	static struct sl_rec_call batch[PER_BATCH];
 	struct sl_rec_hello hello;
@@ -125,7 +171,7 @@ static int writer(const char *path, int id, long batches, bool ring)
 	snprintf(hello.exe, sizeof(hello.exe), "ingest-writer-%d", id);
 	if (send(fd, &hello, sizeof(hello), 0) != (ssize_t)sizeof(hello))
 		return 1;
-	if (ring && !(r = offer_ring(fd, ts)))
+	if (ring && !offer_mem(fd, ts, &m))
 		return 1;
 	for (long b = 0; b < batches; b++) {
 		for (size_t i = 0; i < PER_BATCH; i++) {
@@ -137,15 +183,17 @@ static int writer(const char *path, int id, long batches, bool ring)
 			c->tx_bytes = (uint64_t)(b * PER_BATCH + i + 1);
 			c->tx_calls = (uint32_t)(b * PER_BATCH + i + 1);
 		}
-		/* Past half full the socket takes it, and wakes the
-		 * collector to empty the ring. */
-		if ((!r || !ring_put(r, batch, sizeof(batch))) &&
-		    send(fd, batch, sizeof(batch), 0) != (ssize_t)sizeof(batch))
+		if (ring) {
+			for (size_t i = 0; i < PER_BATCH; i++)
+				lane_put(&m, &batch[i], sizeof(batch[i]));
+		} else if (send(fd, batch, sizeof(batch), 0) !=
+			   (ssize_t)sizeof(batch)) {
 			return 1;
+		}
 	}
-	/* Done when the collector has read it all: it reads rings on its
-	 * timer, so this also counts its last wait. */
-	while (r && __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) != r->head)
+	/* Done when the collector has read it all: it reads the memory on
+	 * its timer, so this also counts its last wait. */
+	while (ring && !all_read(&m))
 		usleep(100);
 	close(fd);
 	return 0;

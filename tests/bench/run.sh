@@ -122,7 +122,7 @@ fi
 # 3. collector
 echo
 echo "collector ingest: 4 writer processes x 5000 full batches (1.36M records),"
-echo "on the socket, and through shared-memory rings as the preload sends them"
+echo "on the socket, and through shared memory, record by record into lanes as the preload writes them"
 cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 for i in $(seq "$runs"); do
 	for mode in socket ring; do

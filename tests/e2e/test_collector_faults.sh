@@ -21,13 +21,14 @@ wait $prog || fail "program failed after the collector was killed"
 "$SL" view "$TMP/killed.trace" >"$TMP/killed.view" || true
 grep -q "sockets" "$TMP/killed.view" || fail "the killed collector's trace is unreadable"
 
-# 3. Collector stopped while the program makes thousands of records: the
-# program is not held up; after SIGCONT the drops are in the trace.
+# 3. Collector stopped while the program makes thousands of records, more
+# than its shared memory holds (the smallest, 64 KiB): the program is not
+# held up; after SIGCONT the drops are in the trace.
 rm -f "$TMP/c.sock"
 start_collector "$TMP/c.sock" "$TMP/stopped.trace" "$TMP/collect2.log"
 kill -STOP $col
 start=$(date +%s)
-SOCKLENS_SOCKET="$TMP/c.sock" LD_PRELOAD="$LIB" \
+SOCKLENS_RING_KB=64 SOCKLENS_SOCKET="$TMP/c.sock" LD_PRELOAD="$LIB" \
 	"$HELPERS/sock_loop" -n 3000 -w "$TMP/go" >"$TMP/stopped.out" &
 prog=$!
 # Let the first 3000 rounds run against the stopped collector.

@@ -1,12 +1,14 @@
 /*
- * Unit tests of the shared-memory ring (include/socklens/ring.h): the
- * preload's producer (preload/ring_writer.c) against the collector's consumer
- * (viewer/intake/ring_reader.c) on one real memfd. Batches round-trip intact across
- * many laps and the padding at the end; the half-full limit holds; the
- * collector's heartbeat says when it is stale; an abandoned ring
- * counts what was never read; the consumer refuses every broken rule
- * and an unsealed or mis-sized memfd; four threads writing at once while
- * a fifth reads lose nothing and keep each thread's order.
+ * Unit tests of the shared memory's shared area (include/socklens/
+ * ring.h): the preload's producer (preload/ring_writer.c) against the
+ * collector's consumer
+ * (viewer/intake/ring_reader.c) on one real memfd. Batches
+ * round-trip intact across many laps and the padding at the end; the
+ * half-full limit holds; the collector's heartbeat says when it is stale;
+ * an abandoned memory counts what was never read; the consumer refuses
+ * every broken rule and an unsealed, mis-sized or mis-laid-out memfd;
+ * four threads writing at once while a fifth reads lose nothing and keep
+ * each thread's order. The lanes have their own tests (test_lanes.c).
  */
 #include <fcntl.h>
 #include <pthread.h>
@@ -33,15 +35,18 @@ struct pair {
 	char why[128];
 };
 
-/* A ring of 64 KiB, published and mapped by the consumer. */
+/* A memory of 128 KiB (16 lanes of 4 KiB, a shared area of 64 KiB),
+ * published and mapped by the consumer. */
 static void make_pair(struct pair *p)
 {
 	int fd;
 
-	sl_cfg.ring_bytes = sl_ring_size("64");
+	sl_cfg.ring_bytes = sl_ring_size("128");
 	p->r = sl_ring_create(&fd);
 	assert_non_null(p->r);
-	assert_int_equal(p->r->data_size, 64 * 1024);
+	assert_int_equal(p->r->shared_size, 64 * 1024);
+	assert_int_equal(p->r->lanes, 16);
+	assert_int_equal(p->r->lane_size, 4096);
 	assert_int_equal(sl_ring_map(&p->v, fd, p->r->data_size, p->why,
 				     sizeof(p->why)), 0);
 	close(fd);
@@ -52,9 +57,16 @@ static void make_pair(struct pair *p)
 static void free_pair(struct pair *p)
 {
 	sl_ring_abandon();
-	sl_ring_after_fork();	/* forgets the abandoned count */
+	sl_ring_after_fork();	/* unmaps it, forgets the abandoned count */
+	/* As a fork child does: this thread's lane was in it. (The next
+	 * memory may be mapped at the same address.) */
+	sl_buffer_after_fork();
 	sl_ring_unmap(&p->v);
-	munmap(p->r, SL_RING_DATA_OFF + p->r->data_size);
+}
+
+static char *shared_area(struct pair *p)
+{
+	return (char *)p->r + sl_ring_shared_off(p->r->lanes);
 }
 
 /* A batch of LEN bytes (a multiple of 16): records of 16 bytes, the
@@ -73,18 +85,55 @@ static void fill(void *buf, uint32_t len, uint64_t ts, uint8_t seed)
 }
 
 /* SOCKLENS_RING_KB: a power of two, clamped to the limits; else the
- * default; 0 for no ring. */
+ * default; 0 for no memory. */
 static void test_ring_size_from_env(void **state)
 {
 	(void)state;
-	assert_int_equal(sl_ring_size(NULL), 256 * 1024);
-	assert_int_equal(sl_ring_size(""), 256 * 1024);
+	assert_int_equal(sl_ring_size(NULL), 4096 * 1024);
+	assert_int_equal(sl_ring_size(""), 4096 * 1024);
 	assert_int_equal(sl_ring_size("0"), 0);
 	assert_int_equal(sl_ring_size("1024"), 1024 * 1024);
-	assert_int_equal(sl_ring_size("100"), 256 * 1024);
-	assert_int_equal(sl_ring_size("12x"), 256 * 1024);
+	assert_int_equal(sl_ring_size("100"), 4096 * 1024);
+	assert_int_equal(sl_ring_size("12x"), 4096 * 1024);
 	assert_int_equal(sl_ring_size("16"), SL_RING_MIN);
 	assert_int_equal(sl_ring_size("1048576"), SL_RING_MAX);
+}
+
+/* Half for the shared area, half for at most 64 lanes of at least 4 KiB,
+ * each a power of two; the layout both sides compute agrees. */
+static void test_split_and_layout(void **state)
+{
+	static const struct {
+		uint32_t kb, lanes, lane_kb, shared_kb;
+	} cases[] = {
+		{ 64, 8, 4, 32 }, { 128, 16, 4, 64 }, { 4096, 64, 32, 2048 },
+		{ 65536, 64, 512, 32768 },
+	};
+	struct sl_ring_layout l = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint32_t lanes, lane_size;
+		uint64_t shared;
+
+		sl_ring_split(cases[i].kb * 1024, &lanes, &lane_size, &shared);
+		assert_int_equal(lanes, cases[i].lanes);
+		assert_int_equal(lane_size, cases[i].lane_kb * 1024);
+		assert_int_equal(shared, cases[i].shared_kb * 1024);
+		assert_true(sl_ring_layout(lanes, lane_size, shared, &l));
+		assert_int_equal(l.shared_off % SL_RING_PAGE, 0);
+		assert_true(l.shared_off >= SL_RING_DATA_OFF +
+			    lanes * sizeof(struct sl_lane));
+		assert_int_equal(l.lane_data_off, l.shared_off + shared);
+		assert_int_equal(l.data_size + SL_RING_DATA_OFF,
+				 l.lane_data_off + (uint64_t)lanes * lane_size);
+	}
+	assert_false(sl_ring_layout(65, 4096, 65536, &l));
+	assert_false(sl_ring_layout(8, 6000, 65536, &l));
+	assert_false(sl_ring_layout(8, 2048, 65536, &l));
+	assert_false(sl_ring_layout(8, 4096, 60000, &l));
+	assert_false(sl_ring_layout(8, 4096, 0, &l));
+	assert_true(sl_ring_layout(0, 0, 65536, &l));
 }
 
 static void test_roundtrip_many_laps(void **state)
@@ -110,7 +159,7 @@ static void test_roundtrip_many_laps(void **state)
 					      sizeof(p.why)), 0);
 		bytes += len;
 	}
-	assert_true(bytes > 20 * p.r->data_size);
+	assert_true(bytes > 20 * p.r->shared_size);
 	assert_int_equal(p.r->head, p.r->tail);
 	free_pair(&p);
 }
@@ -223,7 +272,7 @@ static void broken(uint32_t state, uint32_t len, uint64_t head_add,
 	make_pair(&p);
 	fill(in, 32, TS0, 1);
 	assert_true(sl_ring_put(in, 32, 1));
-	c = (struct sl_ring_chunk *)((char *)p.r + SL_RING_DATA_OFF);
+	c = (struct sl_ring_chunk *)shared_area(&p);
 	c->state = state;
 	c->len = len;
 	p.r->head += head_add;
@@ -270,6 +319,61 @@ static void test_map_refuses_bad_memfds(void **state)
 	close(fd);
 	/* Not a file at all. */
 	assert_true(sl_ring_map(&v, 0, SL_RING_MIN, why, sizeof(why)) < 0);
+}
+
+/* A sealed memfd whose header page says H, DATA bytes after it: mapped,
+ * or refused with a reason that names the header. */
+static int map_with_header(const struct sl_ring_hdr *h, uint64_t data,
+			   char *why, size_t cap)
+{
+	struct sl_ring_view v;
+	int fd = memfd_create("t", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int err;
+
+	assert_int_equal(ftruncate(fd, (off_t)(SL_RING_DATA_OFF + data)), 0);
+	assert_int_equal(pwrite(fd, h, sizeof(*h), 0), (ssize_t)sizeof(*h));
+	assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	err = sl_ring_map(&v, fd, data, why, cap);
+	close(fd);
+	if (!err)
+		sl_ring_unmap(&v);
+	return err;
+}
+
+/* The layout is the header's three numbers, and they must describe the
+ * memfd exactly: an older preload's header, lanes beyond the limit, a
+ * lane size that is no power of two, numbers that add up to another size
+ * are all refused; the right ones are taken. */
+static void test_map_refuses_bad_layouts(void **state)
+{
+	struct sl_ring_layout l = { 0 };
+	struct sl_ring_hdr h = {
+		.magic = SL_RING_MAGIC, .version = SL_RING_VERSION,
+		.lanes = 8, .lane_size = 4096, .shared_size = 32768,
+	};
+	char why[128];
+
+	(void)state;
+	assert_true(sl_ring_layout(8, 4096, 32768, &l));
+	h.data_size = l.data_size;
+	assert_int_equal(map_with_header(&h, l.data_size, why, sizeof(why)),
+			 0);
+	h.version = 1;
+	assert_true(map_with_header(&h, l.data_size, why, sizeof(why)) < 0);
+	assert_non_null(strstr(why, "header"));
+	h.version = SL_RING_VERSION;
+	h.lanes = 65;
+	assert_true(map_with_header(&h, l.data_size, why, sizeof(why)) < 0);
+	assert_non_null(strstr(why, "header"));
+	h.lanes = 8;
+	h.lane_size = 4096 + 8;
+	assert_true(map_with_header(&h, l.data_size, why, sizeof(why)) < 0);
+	h.lane_size = 8192;	/* adds up to more than the memfd */
+	assert_true(map_with_header(&h, l.data_size, why, sizeof(why)) < 0);
+	assert_non_null(strstr(why, "header"));
+	h.lane_size = 4096;
+	h.data_size = l.data_size + SL_RING_PAGE;
+	assert_true(map_with_header(&h, l.data_size, why, sizeof(why)) < 0);
 }
 
 #define WRITERS 4
@@ -333,6 +437,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ring_size_from_env),
+		cmocka_unit_test(test_split_and_layout),
 		cmocka_unit_test(test_roundtrip_many_laps),
 		cmocka_unit_test(test_half_limit_then_full),
 		cmocka_unit_test(test_padding_counts_against_room),
@@ -340,6 +445,7 @@ int main(void)
 		cmocka_unit_test(test_abandon_counts_unread),
 		cmocka_unit_test(test_consumer_refuses_broken_rules),
 		cmocka_unit_test(test_map_refuses_bad_memfds),
+		cmocka_unit_test(test_map_refuses_bad_layouts),
 		cmocka_unit_test(test_threads_lose_nothing),
 	};
 

@@ -1,17 +1,20 @@
 /*
  * The collector: one thread, one epoll loop (viewer/README.md,
- * "Intake"). It listens on
- * a SOCK_SEQPACKET socket in a private 0700 directory, takes only peers
- * of its own uid (or root) by SO_PEERCRED, checks every batch against the
+ * "Intake"). It listens on a
+ * SOCK_SEQPACKET socket in a private 0700 directory, takes only peers of
+ * its own uid (or root) by SO_PEERCRED, checks every batch against the
  * wire contract and appends it to the trace file as one frame. A process
  * that sends a bad record loses its connection; the others never notice.
  *
- * Most batches arrive through a shared-memory ring per process
- * (include/socklens/ring.h), announced on the connection with its memfd;
- * the connection carries the rest. A connection's ring is read before
- * each of its messages (what a thread flushed before it sent comes
- * first), every SL_RING_POLL_MS (SL_RING_IDLE_POLL_MS while they are
- * idle), and a last time when it closes.
+ * Most records arrive through the shared memory of each process
+ * (include/socklens/ring.h: a lane per thread, a shared area), announced
+ * on the connection with its memfd; a batch is what one read of a lane
+ * or one shared-area chunk gave. The connection carries the rest. A
+ * connection's memory is read before each of its messages (what a thread
+ * wrote before it sent comes first), every SL_RING_POLL_MS
+ * (SL_RING_BUSY_POLL_MS after a read that found much, SL_RING_IDLE_POLL_MS
+ * while they are idle), and a last time when the connection ends: a
+ * process killed outright keeps every record it finished.
  *
  * Order: a fork child's first records must not reach the file before
  * what its parent sent before forking. The parent's batch is in its ring
@@ -475,8 +478,11 @@ static void read_rings(struct sl_collector *c)
 		     k->check.why);
 		drop_conn(c, k, 1);
 	}
-	/* Idle rings are looked at less often. */
-	if (c->ring_batches != before)
+	/* Idle rings are looked at less often, busy ones sooner: a thread
+	 * that has the CPU fills its lane in a few milliseconds. */
+	if (c->ring_batches - before >= SL_RING_BUSY_BATCHES)
+		c->ring_poll_ms = SL_RING_BUSY_POLL_MS;
+	else if (c->ring_batches != before)
 		c->ring_poll_ms = SL_RING_POLL_MS;
 	else if (c->ring_poll_ms < SL_RING_IDLE_POLL_MS)
 		c->ring_poll_ms = c->ring_poll_ms * 2 > SL_RING_IDLE_POLL_MS ?

@@ -33,11 +33,19 @@ int sl_frame_records(uint32_t conn, const uint8_t *p, size_t len,
 
 /* ring_reader.c: the collector's side of a process's shared-memory ring
  * (include/socklens/ring.h). */
+/* Everything here is our own copy, read once or kept by us: the peer
+ * can rewrite its memory at any moment. */
 struct sl_ring_view {
 	struct sl_ring_hdr *hdr;	/* mapping, NULL when none */
-	uint64_t size;			/* data bytes (the peer's copy in
-					 * the header is not trusted) */
-	uint64_t tail;			/* ours; the shared one is only told */
+	uint64_t map_size;
+	uint64_t size;			/* shared area bytes */
+	uint64_t tail;			/* shared area: ours */
+	uint64_t shared_off;
+	uint64_t lane_data_off;
+	uint32_t lanes;
+	uint32_t lane_size;
+	uint32_t next_lane;		/* where the next look starts */
+	uint64_t lane_tail[64];		/* SL_LANES_MAX; ours */
 };
 int sl_ring_map(struct sl_ring_view *v, int fd, uint64_t data_size,
 		char *why, size_t cap);
