@@ -82,6 +82,13 @@ static void test_at_exit_only_when_exited(void **state)
 	assert_true(sock_of(800)->open_at_exit);
 	assert_false(sock_of(900)->open_at_exit);
 	assert_true(m.procs[3]->cut);
+	/* Gone without an EXIT record, pid 10 was killed: what it moved
+	 * since its socket's last record was never told. pid 30 said it
+	 * was exiting, and its counters went with that record. */
+	assert_true(sock_of(600)->killed);
+	assert_false(sock_of(800)->killed);
+	assert_false(sock_of(700)->killed);
+	assert_false(sock_of(900)->killed);
 }
 
 /*

@@ -194,6 +194,10 @@ struct sl_sock {
 				 * preload's SL_F_STDIO): what libc's stdio
 				 * moved on it, and its fclose, were not
 				 * seen; its bytes are at least those */
+	bool killed;		/* held by a process that died without its
+				 * EXIT record (a signal): what it moved
+				 * since the socket's last record was not
+				 * told; its bytes are at least those */
 	bool exec_inherited;	/* held across an exec without cloexec */
 	uint32_t exec_pid;	/* ... by this process */
 	struct sl_sample *samples;	/* counters over time */

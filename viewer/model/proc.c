@@ -278,6 +278,12 @@ void sl_model_gone(struct sl_model *m, struct sl_conn_map *cm,
 		p->cut = true;
 		return;
 	}
+	/* Gone without its EXIT record, it was killed: the counters of
+	 * what it held went with it since each socket's last record. */
+	if (!p->nconns && !p->exit_ns)
+		for (uint32_t i = 0; i < p->nfds; i++)
+			if (p->fds[i].s)
+				p->fds[i].s->killed = true;
 	/* It exited after its EXIT record, before the collector saw its
 	 * connection end. */
 	if (!p->nconns)

@@ -234,7 +234,7 @@ static void sock_track(struct out *o, const struct sl_model *m,
 		s->err ? sl_errno_name(s->err) : "", s->peer_id,
 		s->closed ? "true" : "false",
 		(unsigned long long)s->incs_total, s->nincs,
-		s->stdio ? "stdio" : "");
+		s->stdio ? "stdio" : s->killed ? "killed" : "");
 	states(o, m, s, end);
 	async_ev(o, "e", title, s, end);
 	fputs("}", o->f);

@@ -152,7 +152,8 @@ static void sock(struct page *pg, const struct sl_model *m,
 			(unsigned long long)rel(pg, err_at));
 	else
 		fputs("null", pg->f);
-	fprintf(pg->f, ",\"un\":%s", s->stdio ? "true" : "false");
+	fprintf(pg->f, ",\"un\":%s", s->stdio ? "\"stdio\"" :
+		s->killed ? "\"killed\"" : "false");
 	fprintf(pg->f, ",\"tx\":%llu,\"rx\":%llu,\"peer\":%u,\"c2a\":",
 		(unsigned long long)s->tx_bytes, (unsigned long long)s->rx_bytes,
 		s->peer_id);

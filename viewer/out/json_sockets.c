@@ -121,7 +121,9 @@ void sl_json_sock(FILE *f, const struct sl_model *m,
 		fprintf(f, ",\"peeks\":%llu", (unsigned long long)s->peeks);
 	/* What the preload could not see on it: its bytes are at least
 	 * those said. */
-	fprintf(f, ",\"unseen\":[%s]", s->stdio ? "\"stdio\"" : "");
+	fprintf(f, ",\"unseen\":[%s%s%s]", s->stdio ? "\"stdio\"" : "",
+		s->stdio && s->killed ? "," : "",
+		s->killed ? "\"killed\"" : "");
 	fprintf(f, ",\"connect_failures\":%u,\"accepted\":%u,\"listener\":",
 		s->connect_failures, s->accepted);
 	if (s->listener_id)

@@ -284,8 +284,9 @@ static void draw_sock(FILE *f, const struct layout *l,
 	endpoint(ep, sizeof(ep), l, s);
 	sl_fmt_bytes(tx, sizeof(tx), s->tx_bytes);
 	sl_fmt_bytes(rx, sizeof(rx), s->rx_bytes);
-	/* At least: libc's stdio moved bytes on it unseen. */
-	if (s->stdio) {
+	/* At least: libc's stdio moved bytes on it unseen, or a holder
+	 * died with counts it had not told. */
+	if (s->stdio || s->killed) {
 		strcat(tx, "+");
 		strcat(rx, "+");
 	}
@@ -377,7 +378,8 @@ static void legend_events(FILE *f, const struct layout *l,
 	for (uint32_t i = 0; i < m->nsocks; i++) {
 		inc |= m->socks[i] && m->socks[i]->nincs;
 		ho |= m->socks[i] && m->socks[i]->nhandoffs;
-		stdio |= m->socks[i] && m->socks[i]->stdio;
+		stdio |= m->socks[i] &&
+			 (m->socks[i]->stdio || m->socks[i]->killed);
 	}
 	if (!inc && !ho && !stdio)
 		return;
@@ -389,7 +391,8 @@ static void legend_events(FILE *f, const struct layout *l,
 		fprintf(f, "  %s passed to another process",
 			l->color ? "\033[1;36m@\033[0m" : "@");
 	if (stdio)
-		fputs("  B+ at least (bytes through stdio not seen)", f);
+		fputs("  B+ at least (bytes through stdio, or of a killed "
+		      "holder, not seen)", f);
 	fputc('\n', f);
 }
 
