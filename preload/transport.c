@@ -615,18 +615,30 @@ void sl_transport_exit(int status)
 {
 	struct sl_call_info ci = {
 		.call = SL_CALL_EXIT, .fd = -1, .ret = status,
-		.ts = sl_now_ns(),
 	};
 
 	/* A process that never reported need not connect to say goodbye. */
 	if (!conn_count || !sl_ring_armed())
 		return;
+	/* What goes on the socket first (a module map, drop counts: sends
+	 * that can take milliseconds), then the counters and the EXIT
+	 * record, stamped as late as we can: the kernel lets go of the
+	 * process's fds only after it, and another holder's close in
+	 * between would otherwise seem to come after the exit. */
+	sl_flush();
+	ci.ts = sl_now_ns();
 	sl_fd_report_open(ci.ts);
 	sl_emit(&ci);
-	sl_flush();
 }
 
-static void at_exit(void)
+/*
+ * The process is exiting: a destructor, not an atexit handler, so that it
+ * runs in the loader's fini pass, after the program's own atexit handlers
+ * and the destructors of the libraries loaded after us (we are preloaded,
+ * so nearly everything is): the EXIT record comes as close to the
+ * kernel's release of the fds as we can be.
+ */
+__attribute__((destructor)) static void at_exit(void)
 {
 	if (sl_active())
 		sl_transport_exit(-1);
@@ -637,7 +649,6 @@ void sl_transport_init(void)
 	sl_ring_guard_init();
 	sl_hello_init();
 	sl_buffer_init();
-	atexit(at_exit);
 	sl_fdtab_scan_inherited();
 	/* An exec'd image says hello on the connection it inherited, and
 	 * one that inherited sockets reports them now, not at its first

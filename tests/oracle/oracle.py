@@ -40,7 +40,7 @@ TRACE = ("socket,socketpair,bind,listen,connect,accept,accept4,shutdown,"
          "recvmsg,sendmmsg,recvmmsg,sendfile,splice,"
          "epoll_create,epoll_create1,epoll_ctl,epoll_wait,epoll_pwait,"
          "?epoll_pwait2,poll,ppoll,select,pselect6,"
-         "clone,?clone3,fork,vfork,execve,execveat,?pidfd_getfd,"
+         "clone,?clone3,fork,vfork,execve,execveat,exit_group,?pidfd_getfd,"
          "?io_uring_setup,?io_uring_enter")
 RUN_SECONDS = 40
 

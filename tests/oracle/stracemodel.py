@@ -126,6 +126,7 @@ class StraceModel(StraceIO):
         self.notes = []
         self.escapes = {}       # tgid -> calls that bypass any preload
         self.vforked = {}       # tgid -> fds inherited, until its exec
+        self.exiting = {}       # tgid -> when its exit_group began
         self.end_ts = None
 
     # -- processes ---------------------------------------------------
@@ -186,9 +187,13 @@ class StraceModel(StraceIO):
             s.end = (kind, g, c.ts, c)
             # Another holder's close still in the kernel when this one
             # began: either may have let the socket go last.
+            # An exit is a span, from exit_group to the kernel's release
+            # of the fds: a close that another holder made in it may have
+            # come before or after that release.
+            began = self.exiting.get(g, c.ts) if kind == "exit" else c.ts
             s.end_alts = {g2: c2 for g2, k2, c2 in s.releases[:-1]
                           if k2 in ("close", "exec") and g2 != g and
-                          c2.exit_ts >= c.ts}
+                          c2.exit_ts >= began}
             if s.inode and self.live.get(s.inode) is s:
                 del self.live[s.inode]
 
@@ -489,6 +494,9 @@ class StraceModel(StraceIO):
                     self.tables[g][fd][1] = True
                 else:
                     self.release(g, fd, c, "close")
+
+    def on_exit_group(self, c, g, s):
+        self.exiting.setdefault(g, c.ts)
 
     def on_execve(self, c, g, s):
         if c.ret != 0:

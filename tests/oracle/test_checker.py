@@ -191,6 +191,24 @@ class EachLieIsCaught(unittest.TestCase):
         text = text.replace("1000.001750 <... close", "1000.001690 <... close")
         self.assertEqual(facts_of(run(text, socks, recs)), ["end"])
 
+    def test_close_during_an_exit_either_pid(self):
+        # 200 still held the listener when it began to exit (exit_group);
+        # 100 closed its copy before the kernel let go of 200's fds: the
+        # exit is a span, and either may have let the socket go last.
+        text = STRACE.replace(
+            "200 1000.001500 +++ exited with 0 +++\n",
+            "200 1000.001550 exit_group(0) = ?\n").replace(
+            "100 1000.001800 +++ exited with 0 +++\n",
+            "200 1000.001750 +++ exited with 0 +++\n"
+            "100 1000.001800 +++ exited with 0 +++\n")
+        socks, recs = truth()
+        r = run(text, socks, recs)
+        self.assertEqual([str(m) for m in r.mismatches], [])
+        # Without the span (the close before exit_group), 200 was last.
+        text = text.replace("200 1000.001550 exit_group",
+                            "200 1000.001720 exit_group")
+        self.assertEqual(facts_of(run(text, socks, recs)), ["end"])
+
     def test_open_at_exit_when_closed(self):
         r = self.lie(lambda s, r: s[0].update(end_ns=None, open_at_exit=True))
         self.assertEqual(facts_of(r), ["end"])
