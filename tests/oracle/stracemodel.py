@@ -276,6 +276,10 @@ class StraceModel(StraceIO):
                     if s is not None and (c.ret == 0 or c.errno in SOFT):
                         self.release(g, fd, c, "close")
                     continue
+            if c.name == "epoll_ctl" and len(c.args) > 2:
+                # -yy names the watched socket too: a non-blocking
+                # client's address may show nowhere else.
+                self.resolve(c, g, *fd_of(c.args[2]))
             if h:
                 h(c, g, s)
             elif s is not None and c.name in TX | RX:
