@@ -100,7 +100,7 @@ const char *sl_proto_name(enum sl_proto proto);
 /* ---- Events ---- */
 
 enum sl_sniff_ev_type {
-	SL_EV_PROTO = 1,	/* the stream's protocol is known: proto, role */
+	SL_EV_PROTO = 1,	/* the protocol is known: proto, role */
 	SL_EV_TLS_CLIENT_HELLO,	/* tls: SNI, ALPN offered, versions */
 	SL_EV_TLS_HRR,		/* a HelloRetryRequest */
 	SL_EV_TLS_SERVER_HELLO,	/* tls: version, cipher, ALPN chosen */
@@ -131,7 +131,7 @@ struct sl_sniff_ev {
 	enum sl_role role;		/* SL_EV_PROTO: who sent dir's bytes */
 	const struct sl_tls_info *tls;	/* SL_EV_TLS_* */
 	const struct sl_http_msg *http;	/* SL_EV_HTTP_* but GIVEUP */
-	const char *why;		/* SL_EV_HTTP_GIVEUP, SL_EV_TLS_BROKEN */
+	const char *why;		/* SL_EV_HTTP_GIVEUP, _TLS_BROKEN */
 };
 
 /* Called once per event, in stream order, from inside the feed. */
@@ -165,12 +165,14 @@ struct sl_tls_info {
 	uint16_t ch_version;		/* ClientHello legacy_version */
 	uint16_t ch_max_version;	/* highest offered (supported_versions,
 					   else legacy_version) */
-	uint8_t ch_versions;		/* offered: bit n is 0x0300 + n */
+	uint8_t ch_versions;		/* supported_versions offered: bit n
+					   is 0x0300 + n; 0 without it */
 	uint8_t alpn_offered;		/* how many were offered (to 255) */
 	uint8_t alpn_n;			/* how many are kept below */
 	uint8_t alert_level, alert_desc; /* first plaintext alert */
-	uint16_t version;		/* negotiated: supported_versions for
-					   1.3, else legacy_version; 0 unknown */
+	uint16_t version;		/* negotiated: supported_versions
+					   for 1.3, else legacy_version; 0
+					   unknown */
 	uint16_t cipher;		/* the chosen cipher suite */
 	char sni[SL_TLS_SNI_MAX + 1];	/* "" when absent or bad */
 	char alpn[SL_TLS_ALPN_N][SL_TLS_ALPN_MAX + 1];
@@ -205,11 +207,11 @@ struct sl_tls_dir {
 
 struct sl_tls {
 	struct sl_tls_dir d[2];		/* by enum sl_sniff_dir */
-	uint8_t *buf;			/* the caller's buffer for a split hello */
+	uint8_t *buf;			/* the caller's, for a split hello */
 	uint16_t cap;
 	uint16_t buf_have;
 	int8_t buf_owner;		/* direction using buf, or -1 */
-	int8_t client_dir;		/* direction the ClientHello took, or -1 */
+	int8_t client_dir;		/* the ClientHello's direction, or -1 */
 	struct sl_tls_info info;
 };
 
@@ -286,6 +288,13 @@ void sl_http_eof(struct sl_http *h, enum sl_sniff_dir dir, sl_sniff_cb cb,
 /* Nothing more will be learned (gave up, or a tunnel began). */
 bool sl_http_done(const struct sl_http *h);
 
+/* For sniff_tls.c (sniff_hello.c): a hello's body, HAVE of its DECLARED
+ * bytes at P (fewer when the buffer cut it); false when malformed. */
+bool sl_tls_parse_client_hello(struct sl_tls_info *i, const uint8_t *p,
+			       size_t have, size_t declared);
+bool sl_tls_parse_server_hello(struct sl_tls_info *i, const uint8_t *p,
+			       size_t have, size_t declared, bool *hrr);
+
 /* For sniff_proto.c: DIR's stream began before anything was held (its
  * first bytes went by undecided): that direction cannot be parsed. */
 void sl_tls_lost(struct sl_tls *t, enum sl_sniff_dir dir, sl_sniff_cb cb,
@@ -297,7 +306,7 @@ void sl_http_lost(struct sl_http *h, sl_sniff_cb cb, void *ctx);
 struct sl_sniff {
 	struct sl_sniff_id id[2];	/* by direction, until decided */
 	uint8_t proto;			/* enum sl_proto */
-	uint8_t held[2];		/* held bytes not yet given to a parser */
+	uint8_t held[2];		/* held bytes a parser has not seen */
 	uint8_t lost[2];		/* a direction's start went by unseen */
 	uint16_t hs_cap;		/* for the TLS parser, once chosen */
 	uint8_t *hs_buf;

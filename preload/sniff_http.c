@@ -29,6 +29,8 @@
 #define PEND_MAX 32
 #define CL_MAX 1000000000000000ull
 
+static const char too_long[] = "a head longer than 64 KiB";
+
 enum st {
 	ST_FIRST = 0,		/* a message's first token */
 	ST_TARGET,		/* a request's target */
@@ -72,10 +74,14 @@ struct run {
 	void *ctx;
 };
 
+/* RFC 9110 5.6.2: a token's characters, as a bitmap of ASCII (digits,
+ * letters and !#$%&'*+-.^_`|~). */
 static bool tchar(uint8_t c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || (c && strchr("!#$%&'*+-.^_`|~", c));
+	static const uint64_t lo = 0x03ff6cfa00000000ull;
+	static const uint64_t hi = 0x57ffffffc7fffffeull;
+
+	return c < 64 ? (lo >> c) & 1 : c < 128 && ((hi >> (c - 64)) & 1);
 }
 
 static uint8_t lower(uint8_t c)
@@ -187,8 +193,8 @@ static void end_msg(struct run *r, size_t at)
 	d->pos = 0;
 	if ((m->flags & SL_HTTP_F_RESPONSE) &&
 	    !(m->flags & SL_HTTP_F_INTERIM)) {
-		tunnel = m->status == 101 ||
-			 ((m->flags & SL_HTTP_F_CONNECT) && m->status / 100 == 2);
+		tunnel = m->status == 101 || ((m->flags & SL_HTTP_F_CONNECT) &&
+					      m->status / 100 == 2);
 		if (h->pend_n) {
 			h->pend >>= 2;
 			h->pend_n--;
@@ -418,17 +424,11 @@ static void byte_in(struct run *r, uint8_t c, size_t at)
 			m->method[d->pos++] = (char)c;
 		}
 		return;
-	case ST_TARGET:
-		if (c == ' ' && m->target_len > 0) {
+	case ST_TARGET:		/* its other bytes went through run_of() */
+		if (c == ' ' && m->target_len > 0)
 			d->state = ST_RVERSION;
-		} else if (c <= ' ' || c == 0x7f) {
+		else
 			giveup(r, at, "bad request target");
-		} else if (m->target_len < SL_HTTP_TARGET_MAX) {
-			m->target[m->target_len++] = (char)c;
-		} else {
-			m->flags |= SL_HTTP_F_TARGET_CUT;
-			m->target_len++;
-		}
 		return;
 	case ST_RVERSION:
 		if (d->pos < 7 && c == (uint8_t)"HTTP/1."[d->pos])
@@ -462,11 +462,9 @@ static void byte_in(struct run *r, uint8_t c, size_t at)
 		d->pos = 0;
 		name_char(d, c);
 		return;
-	case ST_NAME:
+	case ST_NAME:		/* likewise */
 		if (c == ':')
 			name_done(d);
-		else if (tchar(c))
-			name_char(d, c);
 		else
 			giveup(r, at, "bad header name");
 		return;
@@ -507,7 +505,7 @@ static void byte(struct run *r, uint8_t c, size_t at)
 	}
 	if (d->state < ST_BODY) {
 		if (++d->msg.head > HEAD_MAX) {
-			giveup(r, at, "a head longer than 64 KiB");
+			giveup(r, at, too_long);
 			return;
 		}
 	} else {
@@ -538,10 +536,40 @@ static size_t skip_line(struct run *r, const uint8_t *p, size_t n, bool *eol)
 
 	*eol = q != NULL;
 	if (r->d->state < ST_BODY)
-		m->head += (uint32_t)(take < HEAD_MAX + 1 ? take : HEAD_MAX + 1);
+		m->head += (uint32_t)(take <= HEAD_MAX ? take : HEAD_MAX + 1);
 	else
 		m->body += take;
 	return take;
+}
+
+/* A run of a target's or a header name's ordinary bytes at once: how
+ * many (the byte that ends the run goes through byte()). */
+static size_t run_of(struct run *r, const uint8_t *p, size_t n)
+{
+	struct sl_http_dir *d = r->d;
+	struct sl_http_msg *m = &d->msg;
+	size_t k = 0;
+
+	if (d->state == ST_TARGET) {
+		while (k < n && p[k] > ' ' && p[k] != 0x7f)
+			k++;
+		if (m->target_len < SL_HTTP_TARGET_MAX) {
+			size_t room = SL_HTTP_TARGET_MAX - m->target_len;
+
+			memcpy(m->target + m->target_len, p,
+			       k < room ? k : room);
+		}
+		if (m->target_len + k > SL_HTTP_TARGET_MAX)
+			m->flags |= SL_HTTP_F_TARGET_CUT;
+		m->target_len += (uint32_t)k;
+	} else {
+		for (; k < n && d->hdr && tchar(p[k]); k++)
+			name_char(d, p[k]);
+		for (; k < n && tchar(p[k]); k++)
+			d->pos++;
+	}
+	m->head += (uint32_t)k;
+	return k;
 }
 
 /* A body's bytes (Content-Length, a chunk, until close) at once. */
@@ -578,7 +606,7 @@ void sl_http_feed(struct sl_http *h, enum sl_sniff_dir dir, const void *buf,
 	struct run r = { h, dir, &h->d[dir], cb, ctx };
 	struct sl_http_dir *d = r.d;
 	const uint8_t *p = buf;
-	size_t off = 0;
+	size_t off = 0, n;
 	bool eol;
 
 	while (off < len && !h->dead) {
@@ -594,10 +622,19 @@ void sl_http_feed(struct sl_http *h, enum sl_sniff_dir dir, const void *buf,
 		case ST_TRAILER_SKIP:
 			off += skip_line(&r, p + off, len - off, &eol);
 			if (d->msg.head > HEAD_MAX)
-				giveup(&r, off, "a head longer than 64 KiB");
+				giveup(&r, off, too_long);
 			else if (eol)
 				line_end(&r, off);
 			break;
+		case ST_TARGET:
+		case ST_NAME:
+			if (!d->cr && (n = run_of(&r, p + off, len - off))) {
+				off += n;
+				if (d->msg.head > HEAD_MAX)
+					giveup(&r, off, too_long);
+				break;
+			}
+			/* fall through */
 		default:
 			byte(&r, p[off], off);
 			off++;

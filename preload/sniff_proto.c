@@ -202,7 +202,8 @@ static int check_dns(const uint8_t *p, size_t n, uint8_t *role)
 
 /* The table: the first row that does not say no decides. */
 static const struct id_row id_rows[] = {
-	{ SL_PROTO_H2, SL_ROLE_CLIENT, PFX("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") },
+	{ SL_PROTO_H2, SL_ROLE_CLIENT,
+	  PFX("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") },
 	{ SL_PROTO_TLS, SL_ROLE_ANY, .check = check_tls },
 	{ SL_PROTO_HTTP1, SL_ROLE_CLIENT, .check = check_http_request },
 	{ SL_PROTO_HTTP1, SL_ROLE_SERVER, PFX("HTTP/1.") },
