@@ -21,19 +21,27 @@
  * the chunk's syscall). When sl_sniff_done() says so, stop feeding.
  * sl_sniff_eof() at end of stream ends a body delimited by the close.
  *
- * What the record layer can and cannot say (TLS):
+ * What the record layer can and cannot say (TLS). Three moments: each
+ * direction's first application data (SL_EV_TLS_APPDATA: the handshake
+ * is over that way; the client's is its request), and the server's
+ * first record after the client's first application data
+ * (SL_EV_TLS_ANSWER: the first byte of the answer, for a time to first
+ * byte).
  * - TLS <= 1.2: the first application-data record (type 23) each way
- *   ends the handshake in that direction, exactly.
+ *   is exact, and so is the answer.
  * - TLS 1.3: every record after the ServerHello is type 23, handshake
  *   or not. The client's Finished is told by its length (4 + hash + 1 +
  *   tag, from the cipher suite); the client's next type-23 record is its
  *   first application data. If the client offered early data, its first
  *   type-23 record is taken for application data. In the server's
- *   direction, the first type-23 record after the client's Finished is
- *   reported, but it may be a NewSessionTicket (OpenSSL sends two) rather
- *   than data: the record layer cannot tell them apart. The server's
- *   ALPN choice is in the encrypted EncryptedExtensions: not visible
- *   (SL_TLS_F_ALPN_HIDDEN).
+ *   direction, APPDATA is the first record after the client's Finished,
+ *   and both it and ANSWER may be a NewSessionTicket rather than data:
+ *   the record layer cannot tell them apart. OpenSSL servers send two
+ *   tickets as soon as the handshake ends; a client that sends its
+ *   request at once reads them after it (curl), so the answer comes
+ *   early by the server's think time; one that waits (wget) reads one
+ *   first, which ANSWER then skips. The server's ALPN choice is in the
+ *   encrypted EncryptedExtensions: not visible (SL_TLS_F_ALPN_HIDDEN).
  * - A ClientHello or ServerHello larger than the caller's buffer keeps
  *   only the extensions that fit (SL_TLS_F_TRUNC); one split across
  *   chunks with no buffer (cap 0) is lost (SL_TLS_F_LOST). In the usual
@@ -107,6 +115,9 @@ enum sl_sniff_ev_type {
 	SL_EV_TLS_ALERT,	/* a plaintext alert (handshake failure...) */
 	SL_EV_TLS_ENCRYPTED,	/* the first type-23 record of this direction */
 	SL_EV_TLS_APPDATA,	/* its first application data: handshake over */
+	SL_EV_TLS_ANSWER,	/* the server's first record after the client's
+				   first application data: the answer's first
+				   byte (TLS 1.3: or a late ticket) */
 	SL_EV_TLS_BROKEN,	/* not TLS framing: this direction stops */
 	SL_EV_HTTP_BEGIN,	/* the first byte of a message */
 	SL_EV_HTTP_START,	/* its start line is complete: http */
@@ -212,6 +223,7 @@ struct sl_tls {
 	uint16_t buf_have;
 	int8_t buf_owner;		/* direction using buf, or -1 */
 	int8_t client_dir;		/* the ClientHello's direction, or -1 */
+	uint8_t answered;		/* SL_EV_TLS_ANSWER was sent */
 	struct sl_tls_info info;
 };
 

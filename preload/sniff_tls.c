@@ -22,6 +22,7 @@
 #define REC_MAX (16384 + 2048)	/* TLSCiphertext, RFC 5246 6.2.3 */
 #define HS_MSG_MAX 65536	/* a larger hello is taken for garbage */
 #define ENC_MAX 16		/* type-23 records to find the end in */
+#define ANSWER_MAX 64		/* the server's records to find an answer in */
 
 enum rec_type {
 	REC_CCS = 20, REC_ALERT = 21, REC_HANDSHAKE = 22, REC_APPDATA = 23,
@@ -210,15 +211,35 @@ static void rec_begins(struct sl_tls *t, enum sl_sniff_dir dir, uint8_t type,
 		d->phase = SL_TLS_PH_ENCRYPTED;
 		emit(t, dir, SL_EV_TLS_ENCRYPTED, at, NULL, cb, ctx);
 	}
-	if (is_app(t, dir)) {
+	if (d->phase < SL_TLS_PH_APPDATA && is_app(t, dir)) {
 		d->phase = SL_TLS_PH_APPDATA;
 		emit(t, dir, SL_EV_TLS_APPDATA, at, NULL, cb, ctx);
-	} else if (d->n_enc >= ENC_MAX) {
+	} else if (d->phase < SL_TLS_PH_APPDATA && d->n_enc >= ENC_MAX) {
 		d->phase = SL_TLS_PH_GAVEUP;
 		emit(t, dir, SL_EV_TLS_BROKEN, at,
 		     "no end of handshake found in 16 encrypted records", cb,
 		     ctx);
+		return;
 	}
+	/* The server's first record after the client's first data. */
+	if (t->client_dir >= 0 && t->client_dir != (int)dir &&
+	    t->d[t->client_dir].phase == SL_TLS_PH_APPDATA) {
+		t->answered = 1;
+		emit(t, dir, SL_EV_TLS_ANSWER, at, NULL, cb, ctx);
+	} else if (d->n_enc >= ANSWER_MAX) {
+		d->phase = SL_TLS_PH_GAVEUP;	/* a server that talks alone */
+	}
+}
+
+/* Is DIR past all it can tell? The client's direction ends with its
+ * first application data; the server's with its answer to that. */
+static bool dir_done(const struct sl_tls *t, enum sl_sniff_dir dir)
+{
+	const struct sl_tls_dir *d = &t->d[dir];
+
+	if (d->phase != SL_TLS_PH_APPDATA)
+		return d->phase > SL_TLS_PH_APPDATA;
+	return t->client_dir < 0 || t->client_dir == (int)dir || t->answered;
 }
 
 /* A record header of DIR is complete (AT: the byte after it). */
@@ -293,11 +314,11 @@ void sl_tls_feed(struct sl_tls *t, enum sl_sniff_dir dir, const void *buf,
 	const uint8_t *p = buf;
 	size_t off = 0, take;
 
-	while (off < len && d->phase < SL_TLS_PH_APPDATA) {
+	while (off < len && !dir_done(t, dir)) {
 		if (d->hdr_have < 5) {
 			if (d->hdr_have == 0) {
 				rec_begins(t, dir, p[off], off, cb, ctx);
-				if (d->phase >= SL_TLS_PH_APPDATA)
+				if (dir_done(t, dir))
 					return;
 			}
 			take = 5u - d->hdr_have;
@@ -321,15 +342,14 @@ void sl_tls_feed(struct sl_tls *t, enum sl_sniff_dir dir, const void *buf,
 void sl_tls_lost(struct sl_tls *t, enum sl_sniff_dir dir, sl_sniff_cb cb,
 		 void *ctx)
 {
-	if (t->d[dir].phase < SL_TLS_PH_APPDATA)
+	if (!dir_done(t, dir))
 		broken(t, dir, 0, "the start of this direction was not seen",
 		       cb, ctx);
 }
 
 bool sl_tls_done(const struct sl_tls *t)
 {
-	return t->d[0].phase >= SL_TLS_PH_APPDATA &&
-	       t->d[1].phase >= SL_TLS_PH_APPDATA;
+	return dir_done(t, SL_SNIFF_OUT) && dir_done(t, SL_SNIFF_IN);
 }
 
 static const struct {

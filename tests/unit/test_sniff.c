@@ -75,7 +75,8 @@ static struct log L, L2;
 /* curl to s_server, TLS 1.3: SNI, ALPN offered, versions, the cipher;
  * the client's Finished (69 bytes under AES_256_GCM_SHA384) is told
  * apart from its request, which ends its handshake; the server's first
- * record after it is a NewSessionTicket, reported as the end of its. */
+ * record after it is a NewSessionTicket, reported as the end of its;
+ * wget to s_server, for a cipher suite with SHA-256. */
 static void test_tls13_capture(void **state)
 {
 	const struct sl_tls_info *i = &S.u.tls.info;
@@ -106,6 +107,19 @@ static void test_tls13_capture(void **state)
 	assert_int_equal(find(&L, SL_EV_TLS_APPDATA, SL_SNIFF_OUT)->at, 0);
 	assert_int_equal(find(&L, SL_EV_TLS_APPDATA, SL_SNIFF_IN)->chunk, 15);
 	assert_int_equal(count(&L, SL_EV_TLS_APPDATA, -1), 2);
+	/* The answer: a ticket, read after the request (sniff.h says). */
+	assert_int_equal(find(&L, SL_EV_TLS_ANSWER, SL_SNIFF_IN)->chunk, 15);
+	assert_true(sl_sniff_done(&S));
+
+	/* wget reads a ticket before it sends its request: the answer
+	 * skips it. AES_128_GCM_SHA256: a Finished of 53 bytes. */
+	replay(capture("wget13"), &S, &L, false, WHOLE, 0);
+	assert_int_equal(i->cipher, 0x1301);
+	assert_string_equal(i->sni, "");
+	assert_int_equal(find(&L, SL_EV_TLS_APPDATA, SL_SNIFF_IN)->chunk, 15);
+	assert_int_equal(find(&L, SL_EV_TLS_APPDATA, SL_SNIFF_OUT)->chunk, 17);
+	assert_int_equal(find(&L, SL_EV_TLS_ANSWER, SL_SNIFF_IN)->chunk, 18);
+	assert_int_equal(count(&L, SL_EV_TLS_ANSWER, -1), 1);
 	assert_true(sl_sniff_done(&S));
 }
 
@@ -125,6 +139,7 @@ static void test_tls12_capture(void **state)
 	/* The request (chunk 14) and the response's header (chunk 15). */
 	assert_int_equal(find(&L, SL_EV_TLS_APPDATA, SL_SNIFF_OUT)->chunk, 14);
 	assert_int_equal(find(&L, SL_EV_TLS_APPDATA, SL_SNIFF_IN)->chunk, 15);
+	assert_int_equal(find(&L, SL_EV_TLS_ANSWER, SL_SNIFF_IN)->chunk, 15);
 	assert_true(sl_sniff_done(&S));
 
 	replay(capture("tls12_alpn"), &S, &L, false, WHOLE, 0);

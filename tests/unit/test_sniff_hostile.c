@@ -256,8 +256,9 @@ static void test_tls_hello_fields(void **state)
 
 /* TLS 1.3 by hand: a client that offered early data has its first
  * encrypted record taken for application data; one whose Finished is
- * never seen (padded records) stops after 16 with a reason. */
-static void test_tls13_phases(void **state)
+ * never seen (padded records) stops after 16 with a reason. TLS 1.2: a
+ * server's answer is its first record after the client's data. */
+static void test_tls_phases(void **state)
 {
 	static const uint8_t sv[] = { 0x03, 0x04 };
 	static const uint8_t app[] = { 23, 3, 3, 0, 100 };
@@ -294,6 +295,24 @@ static void test_tls13_phases(void **state)
 	assert_string_equal(find(&L, SL_EV_TLS_BROKEN, SL_SNIFF_OUT)->text,
 			    "no end of handshake found in 16 encrypted records");
 	assert_int_equal(T.d[SL_SNIFF_OUT].phase, SL_TLS_PH_GAVEUP);
+	assert_true(sl_tls_done(&T));
+
+	/* TLS 1.2, a server that speaks first: its first data is not the
+	 * answer; its first record after the client's first data is. */
+	sl_tls_init(&T, NULL, 0);
+	memset(&L, 0, sizeof(L));
+	r = hello(rec, 1, e, 0);
+	tls_feed(SL_SNIFF_IN, rec, r);		/* the peer is the client */
+	r = hello(rec, 2, e, 0);
+	tls_feed(SL_SNIFF_OUT, rec, r);
+	tls_feed(SL_SNIFF_OUT, app, sizeof(app));
+	tls_feed(SL_SNIFF_OUT, body, sizeof(body));
+	assert_non_null(find(&L, SL_EV_TLS_APPDATA, SL_SNIFF_OUT));
+	assert_null(find(&L, SL_EV_TLS_ANSWER, SL_SNIFF_OUT));
+	assert_false(sl_tls_done(&T));
+	tls_feed(SL_SNIFF_IN, app, 1);
+	tls_feed(SL_SNIFF_OUT, app, 3);
+	assert_int_equal(find(&L, SL_EV_TLS_ANSWER, SL_SNIFF_OUT)->chunk, 5);
 	assert_true(sl_tls_done(&T));
 }
 
@@ -493,7 +512,7 @@ int main(void)
 		cmocka_unit_test(test_tls_split_hello),
 		cmocka_unit_test(test_tls_records),
 		cmocka_unit_test(test_tls_hello_fields),
-		cmocka_unit_test(test_tls13_phases),
+		cmocka_unit_test(test_tls_phases),
 		cmocka_unit_test(test_http_pipelined),
 		cmocka_unit_test(test_http_tunnels),
 		cmocka_unit_test(test_http_giveup),
