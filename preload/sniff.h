@@ -19,7 +19,11 @@
  * it learns comes back through the callback, one struct sl_sniff_ev per
  * event, with the offset in the chunk where it happened (the moment is
  * the chunk's syscall). When sl_sniff_done() says so, stop feeding.
- * sl_sniff_eof() at end of stream ends a body delimited by the close.
+ * sl_sniff_eof() at end of stream ends a body delimited by the close;
+ * sl_sniff_skip() says that bytes went by unseen (sendfile, splice).
+ * Feed only what a call moved (its return value, in iovec order), never
+ * a MSG_PEEK receive (its bytes come again). Calls on one struct
+ * sl_sniff must not overlap: the caller serialises a socket's chunks.
  *
  * What the record layer can and cannot say (TLS). Three moments: each
  * direction's first application data (SL_EV_TLS_APPDATA: the handshake
@@ -193,12 +197,12 @@ struct sl_tls_info {
 enum sl_tls_phase {
 	SL_TLS_PH_HANDSHAKE = 0,	/* plaintext handshake records */
 	SL_TLS_PH_ENCRYPTED,		/* type 23 seen, not yet app data */
-	SL_TLS_PH_APPDATA,		/* application data began: done */
+	SL_TLS_PH_APPDATA,		/* application data began */
 	SL_TLS_PH_GAVEUP,		/* too many records undecided: done */
 	SL_TLS_PH_BROKEN,		/* not TLS framing: done */
 };
 
-/* One direction's record layer and handshake framing (40 bytes). */
+/* One direction's record layer and handshake framing (36 bytes). */
 struct sl_tls_dir {
 	uint32_t left;		/* body bytes of this record still to come */
 	uint32_t hs_len;	/* handshake message being framed: its length */
@@ -232,7 +236,12 @@ struct sl_tls {
 void sl_tls_init(struct sl_tls *t, void *buf, size_t cap);
 void sl_tls_feed(struct sl_tls *t, enum sl_sniff_dir dir, const void *buf,
 		 size_t len, sl_sniff_cb cb, void *ctx);
-/* Both directions are past their handshake (or gave up). */
+/* N bytes of DIR went by unseen: skipped inside a record body, else
+ * the direction stops (SL_EV_TLS_BROKEN). */
+void sl_tls_skip(struct sl_tls *t, enum sl_sniff_dir dir, uint64_t n,
+		 sl_sniff_cb cb, void *ctx);
+/* Both directions are past all they can tell (the client's at its first
+ * application data, the server's at its answer) or gave up. */
 bool sl_tls_done(const struct sl_tls *t);
 /* "1.2", "1.3", "1.0", "1.1", "3.0", or NULL for anything else. */
 const char *sl_tls_version_name(uint16_t version);
@@ -297,6 +306,10 @@ void sl_http_feed(struct sl_http *h, enum sl_sniff_dir dir, const void *buf,
  * the close; a message cut short ends the parse. */
 void sl_http_eof(struct sl_http *h, enum sl_sniff_dir dir, sl_sniff_cb cb,
 		 void *ctx);
+/* N bytes of DIR went by unseen (a body sent with sendfile): skipped
+ * inside a body, else the parse ends (SL_EV_HTTP_GIVEUP). */
+void sl_http_skip(struct sl_http *h, enum sl_sniff_dir dir, uint64_t n,
+		  sl_sniff_cb cb, void *ctx);
 /* Nothing more will be learned (gave up, or a tunnel began). */
 bool sl_http_done(const struct sl_http *h);
 
@@ -334,6 +347,9 @@ void sl_sniff_feed(struct sl_sniff *s, enum sl_sniff_dir dir,
 		   const void *buf, size_t len, sl_sniff_cb cb, void *ctx);
 void sl_sniff_eof(struct sl_sniff *s, enum sl_sniff_dir dir, sl_sniff_cb cb,
 		  void *ctx);
+/* N bytes of DIR went by unseen (sendfile, splice, copy_file_range). */
+void sl_sniff_skip(struct sl_sniff *s, enum sl_sniff_dir dir, uint64_t n,
+		   sl_sniff_cb cb, void *ctx);
 /* Nothing more to learn: stop feeding. */
 bool sl_sniff_done(const struct sl_sniff *s);
 

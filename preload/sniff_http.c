@@ -655,6 +655,29 @@ void sl_http_eof(struct sl_http *h, enum sl_sniff_dir dir, sl_sniff_cb cb,
 		giveup(&r, 0, "the stream ended inside a message");
 }
 
+void sl_http_skip(struct sl_http *h, enum sl_sniff_dir dir, uint64_t n,
+		  sl_sniff_cb cb, void *ctx)
+{
+	struct run r = { h, dir, &h->d[dir], cb, ctx };
+	struct sl_http_dir *d = r.d;
+
+	if (h->dead || n == 0)
+		return;
+	if (d->state == ST_CLOSE) {
+		d->msg.body += n;
+	} else if ((d->state == ST_BODY || d->state == ST_CHUNK_DATA) &&
+		   n <= d->left && !d->cr) {
+		d->left -= n;
+		d->msg.body += n;
+		if (d->left == 0 && d->state == ST_BODY)
+			end_msg(&r, 0);
+		else if (d->left == 0)
+			d->state = ST_CHUNK_END;
+	} else {
+		giveup(&r, 0, "bytes went by unseen");
+	}
+}
+
 void sl_http_lost(struct sl_http *h, sl_sniff_cb cb, void *ctx)
 {
 	struct run r = { h, SL_SNIFF_OUT, &h->d[0], cb, ctx };

@@ -368,16 +368,11 @@ static bool recognise(struct sl_sniff *s, enum sl_sniff_dir dir,
 	return true;
 }
 
-void sl_sniff_feed(struct sl_sniff *s, enum sl_sniff_dir dir,
-		   const void *buf, size_t len, sl_sniff_cb cb, void *ctx)
+/* Before DIR's next bytes: what the parser has not seen of its start
+ * (held bytes), or that it never will (lost). */
+static void catch_up(struct sl_sniff *s, enum sl_sniff_dir dir,
+		     sl_sniff_cb cb, void *ctx)
 {
-	if (len == 0 || (unsigned)dir > SL_SNIFF_IN)
-		return;
-	if (s->proto == SL_PROTO_NONE &&
-	    !recognise(s, dir, buf, len, cb, ctx))
-		return;
-	if (!has_parser(s))
-		return;
 	if (s->lost[dir]) {
 		s->lost[dir] = 0;
 		s->held[dir] = 0;
@@ -392,7 +387,45 @@ void sl_sniff_feed(struct sl_sniff *s, enum sl_sniff_dir dir,
 		parse(s, dir, s->id[dir].buf, s->held[dir], held_cb, &h);
 		s->held[dir] = 0;
 	}
+}
+
+void sl_sniff_feed(struct sl_sniff *s, enum sl_sniff_dir dir,
+		   const void *buf, size_t len, sl_sniff_cb cb, void *ctx)
+{
+	if (len == 0 || (unsigned)dir > SL_SNIFF_IN)
+		return;
+	if (s->proto == SL_PROTO_NONE &&
+	    !recognise(s, dir, buf, len, cb, ctx))
+		return;
+	if (!has_parser(s))
+		return;
+	catch_up(s, dir, cb, ctx);
 	parse(s, dir, buf, len, cb, ctx);
+}
+
+void sl_sniff_skip(struct sl_sniff *s, enum sl_sniff_dir dir, uint64_t n,
+		   sl_sniff_cb cb, void *ctx)
+{
+	struct sl_sniff_id *id = &s->id[dir];
+
+	if (n == 0 || (unsigned)dir > SL_SNIFF_IN)
+		return;
+	if (s->proto == SL_PROTO_NONE) {
+		/* This direction cannot be recognised any more. */
+		id->spilled = 1;
+		if (id->proto == SL_PROTO_NONE)
+			id->proto = SL_PROTO_UNKNOWN;
+		if (s->id[!dir].proto == SL_PROTO_UNKNOWN)
+			s->proto = SL_PROTO_UNKNOWN;
+		return;
+	}
+	if (!has_parser(s))
+		return;
+	catch_up(s, dir, cb, ctx);	/* what came before the gap */
+	if (s->proto == SL_PROTO_TLS)
+		sl_tls_skip(&s->u.tls, dir, n, cb, ctx);
+	else
+		sl_http_skip(&s->u.http, dir, n, cb, ctx);
 }
 
 void sl_sniff_eof(struct sl_sniff *s, enum sl_sniff_dir dir, sl_sniff_cb cb,

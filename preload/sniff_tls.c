@@ -347,6 +347,24 @@ void sl_tls_lost(struct sl_tls *t, enum sl_sniff_dir dir, sl_sniff_cb cb,
 		       cb, ctx);
 }
 
+void sl_tls_skip(struct sl_tls *t, enum sl_sniff_dir dir, uint64_t n,
+		 sl_sniff_cb cb, void *ctx)
+{
+	struct sl_tls_dir *d = &t->d[dir];
+
+	if (dir_done(t, dir) || n == 0)
+		return;
+	if (d->hdr_have == 5 && n <= d->left &&
+	    !(d->hdr[0] == REC_HANDSHAKE && d->hs == HS_WANT) &&
+	    d->hdr[0] != REC_ALERT) {
+		d->left -= (uint32_t)n;
+		if (d->left == 0)
+			d->hdr_have = 0;
+		return;
+	}
+	broken(t, dir, 0, "bytes went by unseen", cb, ctx);
+}
+
 bool sl_tls_done(const struct sl_tls *t)
 {
 	return dir_done(t, SL_SNIFF_OUT) && dir_done(t, SL_SNIFF_IN);

@@ -7,8 +7,9 @@
  * Input: one byte of options (bits 0-1: the hello buffer, none, 64, 512
  * or 2048 bytes; bit 2: the parsers fed directly, without the protocol
  * table in front; bits 3-7: the seed of the cuts), then chunks, each a
- * 2-byte header (bit 15: received, else sent; bits 0-14: its length)
- * and its bytes; the last one may be short. Half the chunks are cut
+ * 2-byte header (bit 15: received, else sent; bit 14: bytes that went by
+ * unseen, a skip with no bytes following; bits 0-13: its length) and
+ * its bytes; the last one may be short. Half the chunks are cut
  * again at a random place. Every event must point
  * inside its chunk and every kept string must end within its array.
  */
@@ -72,6 +73,17 @@ static void feed(struct conv *c, enum sl_sniff_dir dir, const uint8_t *p,
 	free(copy);
 }
 
+static void skip(struct conv *c, enum sl_sniff_dir dir, size_t n)
+{
+	cur_len = 0;
+	if (c->direct) {
+		sl_tls_skip(&c->t, dir, n, on_event, &c->events);
+		sl_http_skip(&c->h, dir, n, on_event, &c->events);
+	} else {
+		sl_sniff_skip(&c->s, dir, n, on_event, &c->events);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const size_t caps[] = { 0, 64, 512, SL_TLS_HS_BUF };
@@ -91,9 +103,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (off + 2 <= size) {
 		unsigned hdr = (unsigned)data[off] << 8 | data[off + 1];
 		enum sl_sniff_dir dir = hdr & 0x8000 ? SL_SNIFF_IN : SL_SNIFF_OUT;
-		size_t len = hdr & 0x7fff, done = 0;
+		size_t len = hdr & 0x3fff, done = 0;
 
 		off += 2;
+		if (hdr & 0x4000) {
+			skip(&c, dir, len);
+			continue;
+		}
 		if (len > size - off)
 			len = size - off;
 		while (done < len) {

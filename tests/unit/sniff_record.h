@@ -20,6 +20,7 @@ struct rec {
 	size_t at;
 	unsigned chunk;		/* which fed chunk it came with */
 	uint16_t status;
+	enum sl_role role;		/* SL_EV_PROTO */
 	char text[64];		/* method and target, or why */
 };
 
@@ -43,6 +44,7 @@ static inline void record(void *ctx, const struct sl_sniff_ev *ev)
 	r->dir = ev->dir;
 	r->at = ev->at;
 	r->chunk = l->chunk;
+	r->role = ev->role;
 	if (ev->type == SL_EV_HTTP_START) {
 		r->status = ev->http->status;
 		snprintf(r->text, sizeof(r->text), "%s %.30s", ev->http->method,
