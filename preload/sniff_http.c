@@ -1,58 +1,31 @@
 /*
- * HTTP/1.x message framing (RFC 9112) over both directions of one
- * connection, with fixed state: each message's start line (a request's
- * method and target, cut to SL_HTTP_TARGET_MAX; a response's status),
- * and where it ends, so that keep-alive requests are counted and each
- * one's first and last byte found. Bodies are skipped, never kept.
+ * HTTP/1.x (RFC 9112) over both directions of one connection, with
+ * fixed state: each message's start line (a request's method and target,
+ * cut to SL_HTTP_TARGET_MAX; a response's status), and where it ends, so
+ * that keep-alive requests are counted and each one's first and last
+ * byte found. Bodies are skipped, never kept. This file reads heads and
+ * the lines of a chunked body; sniff_http_body.c decides what follows a
+ * head and pairs responses with requests.
  *
- * A direction is a sequence of messages. The head (start line and
- * header lines) is read a byte at a time, but for the parts nobody
- * needs (a reason phrase, a header other than Content-Length and
+ * A direction is a sequence of messages. A head (start line and header
+ * lines, 64 KiB at most) is read a byte at a time, but for runs of a
+ * target's or a header name's bytes, and for the parts nobody needs (a
+ * reason phrase, a header other than Content-Length and
  * Transfer-Encoding, a chunk extension, a trailer), which are skipped to
- * their line feed at once; a body, a chunk's data, or a stream read
- * until close cost O(1) per chunk. The head of one message may be 64 KiB
- * at most. A response's framing follows RFC 9112 6.3: no body for 1xx,
- * 204, 304 and an answer to HEAD; 101, and 2xx to CONNECT, turn the
- * connection into a tunnel of another protocol (reported, and nothing
- * more is parsed); chunked; Content-Length; else until the close. So the
- * requests not yet answered are kept, 2 bits each (HEAD, CONNECT), up to
- * 32 pipelined. Anything unexpected (a bad start line or header, a
- * conflicting Content-Length, obsolete line folding, a request in both
- * directions) gives up on the whole connection: its state is unknown.
- * CR LF ends a line; so does a bare LF (RFC 9112 2.2 allows it).
+ * their line feed at once. Anything unexpected (a bad start line or
+ * header, a conflicting Content-Length, obsolete line folding, a request
+ * in both directions) gives up on the whole connection: its state is
+ * unknown. CR LF ends a line; so does a bare LF (RFC 9112 2.2 allows it).
  */
 #include <string.h>
 
-#include "sniff.h"
+#include "sniff_http.h"
 
-#define HEAD_MAX 65536
-#define PEND_MAX 32
 #define CL_MAX 1000000000000000ull
 
 static const char too_long[] = "a head longer than 64 KiB";
 
-enum st {
-	ST_FIRST = 0,		/* a message's first token */
-	ST_TARGET,		/* a request's target */
-	ST_RVERSION,		/* a request's "HTTP/1.x" */
-	ST_STATUS,		/* a response's three digits */
-	ST_REASON,		/* skipped to LF */
-	ST_LINE,		/* the start of a header line */
-	ST_NAME,
-	ST_VALUE,		/* of Content-Length or Transfer-Encoding */
-	ST_SKIP,		/* another header's line: skipped to LF */
-	ST_BODY,		/* Content-Length bytes */
-	ST_CHUNK_SIZE,
-	ST_CHUNK_EXT,		/* skipped to LF */
-	ST_CHUNK_DATA,
-	ST_CHUNK_END,		/* the CR LF after a chunk's data */
-	ST_TRAILER,		/* the start of a trailer line */
-	ST_TRAILER_SKIP,	/* skipped to LF */
-	ST_CLOSE,		/* a body that ends at the close */
-};
-
 /* The headers that frame a message: one table, lowercase. */
-enum hdr { HDR_NONE = 0, HDR_CL = 1, HDR_TE = 2 };
 static const struct {
 	const char *name;
 	uint8_t len;
@@ -62,17 +35,6 @@ static const struct {
 };
 #define HDR_ALL ((1u << HDR_CL) | (1u << HDR_TE))
 #define TE_BAD 0xff		/* pos when the coding is not "chunked" */
-
-/* Pending request flags, 2 bits each. */
-enum { PEND_HEAD = 1, PEND_CONNECT = 2 };
-
-struct run {
-	struct sl_http *h;
-	enum sl_sniff_dir dir;
-	struct sl_http_dir *d;
-	sl_sniff_cb cb;
-	void *ctx;
-};
 
 /* RFC 9110 5.6.2: a token's characters, as a bitmap of ASCII (digits,
  * letters and !#$%&'*+-.^_`|~). */
@@ -89,8 +51,8 @@ static uint8_t lower(uint8_t c)
 	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
 }
 
-static void emit(struct run *r, enum sl_sniff_ev_type type, size_t at,
-		 const char *why)
+void sl_http_emit(struct sl_http_run *r, enum sl_sniff_ev_type type,
+		  size_t at, const char *why)
 {
 	struct sl_sniff_ev ev = {
 		.type = type, .dir = r->dir, .at = at, .proto = SL_PROTO_HTTP1,
@@ -100,18 +62,18 @@ static void emit(struct run *r, enum sl_sniff_ev_type type, size_t at,
 	r->cb(r->ctx, &ev);
 }
 
-static void giveup(struct run *r, size_t at, const char *why)
+void sl_http_giveup(struct sl_http_run *r, size_t at, const char *why)
 {
 	if (r->h->dead)
 		return;
 	r->h->dead = 1;
-	emit(r, SL_EV_HTTP_GIVEUP, at, why);
+	sl_http_emit(r, SL_EV_HTTP_GIVEUP, at, why);
 }
 
 /* ---- Start lines ---- */
 
 /* The first token ended (a space at AT): a method or "HTTP/1.x". */
-static void first_token(struct run *r, size_t at)
+static void first_token(struct sl_http_run *r, size_t at)
 {
 	struct sl_http_dir *d = r->d;
 	struct sl_http_msg *m = &d->msg;
@@ -121,13 +83,14 @@ static void first_token(struct run *r, size_t at)
 
 	if (d->pos == 0 || d->pos > SL_HTTP_METHOD_MAX ||
 	    (!response && memchr(m->method, '/', d->pos))) {
-		giveup(r, at, "bad start line");
+		sl_http_giveup(r, at, "bad start line");
 		return;
 	}
 	if (r->h->client_dir < 0)
 		r->h->client_dir = (int8_t)want;
 	if (r->h->client_dir != want) {
-		giveup(r, at, "a request and a response in one direction");
+		sl_http_giveup(r, at,
+			       "a request and a response in one direction");
 		return;
 	}
 	d->pos = 0;
@@ -142,119 +105,9 @@ static void first_token(struct run *r, size_t at)
 	d->state = ST_STATUS;
 }
 
-/* A request line is complete: note what its response will need. */
-static void request_line(struct run *r, size_t at)
-{
-	struct sl_http *h = r->h;
-	struct sl_http_msg *m = &r->d->msg;
-	unsigned pf = 0;
-
-	if (strcmp(m->method, "HEAD") == 0) {
-		m->flags |= SL_HTTP_F_HEAD;
-		pf = PEND_HEAD;
-	} else if (strcmp(m->method, "CONNECT") == 0) {
-		m->flags |= SL_HTTP_F_CONNECT;
-		pf = PEND_CONNECT;
-	}
-	if (h->pend_n >= PEND_MAX) {
-		giveup(r, at, "more than 32 requests unanswered");
-		return;
-	}
-	h->pend |= (uint64_t)pf << (2 * h->pend_n++);
-	emit(r, SL_EV_HTTP_START, at, NULL);
-}
-
-/* A status line is complete: which request it answers. */
-static void status_line(struct run *r, size_t at)
-{
-	struct sl_http *h = r->h;
-	struct sl_http_msg *m = &r->d->msg;
-
-	if (h->pend_n == 0)
-		m->flags |= SL_HTTP_F_ORPHAN;
-	else if (h->pend & PEND_HEAD)
-		m->flags |= SL_HTTP_F_HEAD;
-	else if (h->pend & PEND_CONNECT)
-		m->flags |= SL_HTTP_F_CONNECT;
-	emit(r, SL_EV_HTTP_START, at, NULL);
-}
-
-/* ---- Message ends ---- */
-
-static void end_msg(struct run *r, size_t at)
-{
-	struct sl_http *h = r->h;
-	struct sl_http_dir *d = r->d;
-	struct sl_http_msg *m = &d->msg;
-	bool tunnel = false;
-
-	d->count++;
-	d->state = ST_FIRST;
-	d->pos = 0;
-	if ((m->flags & SL_HTTP_F_RESPONSE) &&
-	    !(m->flags & SL_HTTP_F_INTERIM)) {
-		tunnel = m->status == 101 || ((m->flags & SL_HTTP_F_CONNECT) &&
-					      m->status / 100 == 2);
-		if (h->pend_n) {
-			h->pend >>= 2;
-			h->pend_n--;
-		}
-	}
-	emit(r, SL_EV_HTTP_END, at, NULL);
-	if (tunnel && !h->dead) {
-		h->dead = 1;
-		emit(r, SL_EV_HTTP_TUNNEL, at, NULL);
-	}
-}
-
-/* The head is complete (AT: the byte after it): how the body is framed. */
-static void head_done(struct run *r, size_t at)
-{
-	struct sl_http_dir *d = r->d;
-	struct sl_http_msg *m = &d->msg;
-	bool resp = m->flags & SL_HTTP_F_RESPONSE;
-	unsigned s = m->status;
-
-	if (resp && ((s >= 100 && s < 200) || s == 204 || s == 304 ||
-		     (m->flags & SL_HTTP_F_HEAD) ||
-		     ((m->flags & SL_HTTP_F_CONNECT) && s / 100 == 2))) {
-		if (s >= 100 && s < 200 && s != 101)
-			m->flags |= SL_HTTP_F_INTERIM;
-		m->flags |= SL_HTTP_F_NO_BODY;
-	} else if ((d->seen & (1u << HDR_TE)) && d->te_last) {
-		m->flags |= SL_HTTP_F_CHUNKED;
-		d->state = ST_CHUNK_SIZE;
-		d->num = 0;
-		d->pos = 0;
-		return;
-	} else if (d->seen & (1u << HDR_TE)) {
-		if (!resp) {
-			giveup(r, at, "a request coded but not chunked");
-			return;
-		}
-		m->flags |= SL_HTTP_F_UNTIL_CLOSE;
-		d->state = ST_CLOSE;
-		return;
-	} else if ((d->seen & (1u << HDR_CL)) && m->length > 0) {
-		m->flags |= SL_HTTP_F_LENGTH;
-		d->left = m->length;
-		d->state = ST_BODY;
-		return;
-	} else if (resp && !(d->seen & (1u << HDR_CL))) {
-		m->flags |= SL_HTTP_F_UNTIL_CLOSE;
-		d->state = ST_CLOSE;
-		return;
-	} else {
-		if (d->seen & (1u << HDR_CL))
-			m->flags |= SL_HTTP_F_LENGTH;
-		m->flags |= SL_HTTP_F_NO_BODY;
-	}
-	end_msg(r, at);
-}
-
 /* ---- Header lines ---- */
 
-static void value_done(struct run *r, size_t at)
+static void value_done(struct sl_http_run *r, size_t at)
 {
 	struct sl_http_dir *d = r->d;
 
@@ -264,11 +117,11 @@ static void value_done(struct run *r, size_t at)
 		return;
 	}
 	if (d->pos == 0) {
-		giveup(r, at, "empty Content-Length");
+		sl_http_giveup(r, at, "empty Content-Length");
 		return;
 	}
 	if ((d->seen & (1u << HDR_CL)) && d->msg.length != d->num) {
-		giveup(r, at, "conflicting Content-Length");
+		sl_http_giveup(r, at, "conflicting Content-Length");
 		return;
 	}
 	d->msg.length = d->num;
@@ -276,7 +129,7 @@ static void value_done(struct run *r, size_t at)
 }
 
 /* One byte of a Content-Length value: OWS, digits, OWS. */
-static void value_cl(struct run *r, uint8_t c, size_t at)
+static void value_cl(struct sl_http_run *r, uint8_t c, size_t at)
 {
 	struct sl_http_dir *d = r->d;
 
@@ -287,9 +140,9 @@ static void value_cl(struct run *r, uint8_t c, size_t at)
 		d->pos = 1;
 		d->num = d->num * 10 + (c - '0');
 		if (d->num > CL_MAX)
-			giveup(r, at, "Content-Length too large");
+			sl_http_giveup(r, at, "Content-Length too large");
 	} else {
-		giveup(r, at, "bad Content-Length");
+		sl_http_giveup(r, at, "bad Content-Length");
 	}
 }
 
@@ -333,7 +186,7 @@ static void name_done(struct sl_http_dir *d)
 /* ---- Lines and bytes ---- */
 
 /* A line of the current state ended; AT is the byte after its LF. */
-static void line_end(struct run *r, size_t at)
+static void line_end(struct sl_http_run *r, size_t at)
 {
 	struct sl_http_dir *d = r->d;
 
@@ -342,20 +195,20 @@ static void line_end(struct run *r, size_t at)
 		if (d->pos != 8)
 			break;
 		d->state = ST_LINE;
-		request_line(r, at);
+		sl_http_request_line(r, at);
 		return;
 	case ST_STATUS:
 		if (d->pos != 3)
 			break;
 		d->state = ST_LINE;	/* no reason phrase */
-		status_line(r, at);
+		sl_http_status_line(r, at);
 		return;
 	case ST_REASON:
 		d->state = ST_LINE;
-		status_line(r, at);
+		sl_http_status_line(r, at);
 		return;
 	case ST_LINE:
-		head_done(r, at);
+		sl_http_head_done(r, at);
 		return;
 	case ST_VALUE:
 		d->state = ST_LINE;
@@ -380,23 +233,23 @@ static void line_end(struct run *r, size_t at)
 		d->pos = 0;
 		return;
 	case ST_TRAILER:
-		end_msg(r, at);
+		sl_http_end_msg(r, at);
 		return;
 	case ST_TRAILER_SKIP:
 		d->state = ST_TRAILER;
 		return;
 	}
-	giveup(r, at, "a line ends where it may not");
+	sl_http_giveup(r, at, "a line ends where it may not");
 }
 
-static void begin_msg(struct run *r, size_t at)
+static void begin_msg(struct sl_http_run *r, size_t at)
 {
 	struct sl_http_dir *d = r->d;
 
 	memset(&d->msg, 0, sizeof(d->msg));
 	d->seen = 0;
 	d->te_last = 0;
-	emit(r, SL_EV_HTTP_BEGIN, at, NULL);
+	sl_http_emit(r, SL_EV_HTTP_BEGIN, at, NULL);
 }
 
 static int hexval(uint8_t c)
@@ -408,7 +261,7 @@ static int hexval(uint8_t c)
 }
 
 /* The byte C at AT, in a state read a byte at a time. */
-static void byte_in(struct run *r, uint8_t c, size_t at)
+static void byte_in(struct sl_http_run *r, uint8_t c, size_t at)
 {
 	struct sl_http_dir *d = r->d;
 	struct sl_http_msg *m = &d->msg;
@@ -419,7 +272,7 @@ static void byte_in(struct run *r, uint8_t c, size_t at)
 			first_token(r, at);
 		} else if ((!tchar(c) && c != '/') ||
 			   d->pos >= SL_HTTP_METHOD_MAX) {
-			giveup(r, at, "bad start line");
+			sl_http_giveup(r, at, "bad start line");
 		} else {
 			m->method[d->pos++] = (char)c;
 		}
@@ -428,7 +281,7 @@ static void byte_in(struct run *r, uint8_t c, size_t at)
 		if (c == ' ' && m->target_len > 0)
 			d->state = ST_RVERSION;
 		else
-			giveup(r, at, "bad request target");
+			sl_http_giveup(r, at, "bad request target");
 		return;
 	case ST_RVERSION:
 		if (d->pos < 7 && c == (uint8_t)"HTTP/1."[d->pos])
@@ -436,7 +289,7 @@ static void byte_in(struct run *r, uint8_t c, size_t at)
 		else if (d->pos == 7 && c >= '0' && c <= '9')
 			m->minor = (uint8_t)(c - '0'), d->pos++;
 		else
-			giveup(r, at, "bad HTTP version");
+			sl_http_giveup(r, at, "bad HTTP version");
 		return;
 	case ST_STATUS:
 		if (d->pos < 3 && c >= '0' && c <= '9' &&
@@ -446,15 +299,15 @@ static void byte_in(struct run *r, uint8_t c, size_t at)
 		else if (d->pos == 3 && c == ' ')
 			d->state = ST_REASON;
 		else
-			giveup(r, at, "bad status code");
+			sl_http_giveup(r, at, "bad status code");
 		return;
 	case ST_LINE:
 		if (c == ' ' || c == '\t') {
-			giveup(r, at, "obsolete line folding");
+			sl_http_giveup(r, at, "obsolete line folding");
 			return;
 		}
 		if (!tchar(c)) {
-			giveup(r, at, "bad header name");
+			sl_http_giveup(r, at, "bad header name");
 			return;
 		}
 		d->state = ST_NAME;
@@ -466,7 +319,7 @@ static void byte_in(struct run *r, uint8_t c, size_t at)
 		if (c == ':')
 			name_done(d);
 		else
-			giveup(r, at, "bad header name");
+			sl_http_giveup(r, at, "bad header name");
 		return;
 	case ST_VALUE:
 		if (d->hdr == HDR_CL)
@@ -480,21 +333,21 @@ static void byte_in(struct run *r, uint8_t c, size_t at)
 		else if ((c == ';' || c == ' ' || c == '\t') && d->pos > 0)
 			d->state = ST_CHUNK_EXT;
 		else
-			giveup(r, at, "bad chunk size");
+			sl_http_giveup(r, at, "bad chunk size");
 		return;
 	case ST_TRAILER:
 		if (tchar(c))
 			d->state = ST_TRAILER_SKIP;
 		else
-			giveup(r, at, "bad trailer");
+			sl_http_giveup(r, at, "bad trailer");
 		return;
 	default:
-		giveup(r, at, "bad chunk end");
+		sl_http_giveup(r, at, "bad chunk end");
 	}
 }
 
 /* One byte of a head, a chunk-size line or a trailer, at AT. */
-static void byte(struct run *r, uint8_t c, size_t at)
+static void byte(struct sl_http_run *r, uint8_t c, size_t at)
 {
 	struct sl_http_dir *d = r->d;
 
@@ -504,8 +357,8 @@ static void byte(struct run *r, uint8_t c, size_t at)
 		begin_msg(r, at);
 	}
 	if (d->state < ST_BODY) {
-		if (++d->msg.head > HEAD_MAX) {
-			giveup(r, at, too_long);
+		if (++d->msg.head > SL_HTTP_HEAD_MAX) {
+			sl_http_giveup(r, at, too_long);
 			return;
 		}
 	} else {
@@ -516,7 +369,7 @@ static void byte(struct run *r, uint8_t c, size_t at)
 		if (c == '\n')
 			line_end(r, at + 1);
 		else
-			giveup(r, at, "CR without LF");
+			sl_http_giveup(r, at, "CR without LF");
 	} else if (c == '\r') {
 		d->cr = 1;
 	} else if (c == '\n') {
@@ -528,7 +381,8 @@ static void byte(struct run *r, uint8_t c, size_t at)
 
 /* States skipped to their LF at once: the skip's length, LF included,
  * or all N bytes; *EOL says whether the line ended. */
-static size_t skip_line(struct run *r, const uint8_t *p, size_t n, bool *eol)
+static size_t skip_line(struct sl_http_run *r, const uint8_t *p, size_t n,
+			bool *eol)
 {
 	const uint8_t *q = memchr(p, '\n', n);
 	size_t take = q ? (size_t)(q - p) + 1 : n;
@@ -536,7 +390,8 @@ static size_t skip_line(struct run *r, const uint8_t *p, size_t n, bool *eol)
 
 	*eol = q != NULL;
 	if (r->d->state < ST_BODY)
-		m->head += (uint32_t)(take <= HEAD_MAX ? take : HEAD_MAX + 1);
+		m->head += (uint32_t)(take <= SL_HTTP_HEAD_MAX ? take
+							       : SL_HTTP_HEAD_MAX + 1);
 	else
 		m->body += take;
 	return take;
@@ -544,7 +399,7 @@ static size_t skip_line(struct run *r, const uint8_t *p, size_t n, bool *eol)
 
 /* A run of a target's or a header name's ordinary bytes at once: how
  * many (the byte that ends the run goes through byte()). */
-static size_t run_of(struct run *r, const uint8_t *p, size_t n)
+static size_t run_of(struct sl_http_run *r, const uint8_t *p, size_t n)
 {
 	struct sl_http_dir *d = r->d;
 	struct sl_http_msg *m = &d->msg;
@@ -572,28 +427,6 @@ static size_t run_of(struct run *r, const uint8_t *p, size_t n)
 	return k;
 }
 
-/* A body's bytes (Content-Length, a chunk, until close) at once. */
-static size_t body_bytes(struct run *r, size_t n, size_t at)
-{
-	struct sl_http_dir *d = r->d;
-	size_t take;
-
-	if (d->state == ST_CLOSE) {
-		d->msg.body += n;
-		return n;
-	}
-	take = d->left < n ? (size_t)d->left : n;
-	d->left -= take;
-	d->msg.body += take;
-	if (d->left == 0) {
-		if (d->state == ST_BODY)
-			end_msg(r, at + take);
-		else
-			d->state = ST_CHUNK_END;
-	}
-	return take;
-}
-
 void sl_http_init(struct sl_http *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -603,7 +436,7 @@ void sl_http_init(struct sl_http *h)
 void sl_http_feed(struct sl_http *h, enum sl_sniff_dir dir, const void *buf,
 		  size_t len, sl_sniff_cb cb, void *ctx)
 {
-	struct run r = { h, dir, &h->d[dir], cb, ctx };
+	struct sl_http_run r = { h, dir, &h->d[dir], cb, ctx };
 	struct sl_http_dir *d = r.d;
 	const uint8_t *p = buf;
 	size_t off = 0, n;
@@ -614,15 +447,15 @@ void sl_http_feed(struct sl_http *h, enum sl_sniff_dir dir, const void *buf,
 		case ST_BODY:
 		case ST_CHUNK_DATA:
 		case ST_CLOSE:
-			off += body_bytes(&r, len - off, off);
+			off += sl_http_body_bytes(&r, len - off, off);
 			break;
 		case ST_REASON:
 		case ST_SKIP:
 		case ST_CHUNK_EXT:
 		case ST_TRAILER_SKIP:
 			off += skip_line(&r, p + off, len - off, &eol);
-			if (d->msg.head > HEAD_MAX)
-				giveup(&r, off, too_long);
+			if (d->msg.head > SL_HTTP_HEAD_MAX)
+				sl_http_giveup(&r, off, too_long);
 			else if (eol)
 				line_end(&r, off);
 			break;
@@ -630,8 +463,8 @@ void sl_http_feed(struct sl_http *h, enum sl_sniff_dir dir, const void *buf,
 		case ST_NAME:
 			if (!d->cr && (n = run_of(&r, p + off, len - off))) {
 				off += n;
-				if (d->msg.head > HEAD_MAX)
-					giveup(&r, off, too_long);
+				if (d->msg.head > SL_HTTP_HEAD_MAX)
+					sl_http_giveup(&r, off, too_long);
 				break;
 			}
 			/* fall through */
@@ -642,47 +475,11 @@ void sl_http_feed(struct sl_http *h, enum sl_sniff_dir dir, const void *buf,
 	}
 }
 
-void sl_http_eof(struct sl_http *h, enum sl_sniff_dir dir, sl_sniff_cb cb,
-		 void *ctx)
-{
-	struct run r = { h, dir, &h->d[dir], cb, ctx };
-
-	if (h->dead)
-		return;
-	if (r.d->state == ST_CLOSE)
-		end_msg(&r, 0);
-	else if (r.d->state != ST_FIRST || r.d->pos != 0)
-		giveup(&r, 0, "the stream ended inside a message");
-}
-
-void sl_http_skip(struct sl_http *h, enum sl_sniff_dir dir, uint64_t n,
-		  sl_sniff_cb cb, void *ctx)
-{
-	struct run r = { h, dir, &h->d[dir], cb, ctx };
-	struct sl_http_dir *d = r.d;
-
-	if (h->dead || n == 0)
-		return;
-	if (d->state == ST_CLOSE) {
-		d->msg.body += n;
-	} else if ((d->state == ST_BODY || d->state == ST_CHUNK_DATA) &&
-		   n <= d->left && !d->cr) {
-		d->left -= n;
-		d->msg.body += n;
-		if (d->left == 0 && d->state == ST_BODY)
-			end_msg(&r, 0);
-		else if (d->left == 0)
-			d->state = ST_CHUNK_END;
-	} else {
-		giveup(&r, 0, "bytes went by unseen");
-	}
-}
-
 void sl_http_lost(struct sl_http *h, sl_sniff_cb cb, void *ctx)
 {
-	struct run r = { h, SL_SNIFF_OUT, &h->d[0], cb, ctx };
+	struct sl_http_run r = { h, SL_SNIFF_OUT, &h->d[0], cb, ctx };
 
-	giveup(&r, 0, "the start of a direction was not seen");
+	sl_http_giveup(&r, 0, "the start of a direction was not seen");
 }
 
 bool sl_http_done(const struct sl_http *h)
