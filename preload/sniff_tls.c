@@ -50,6 +50,8 @@ static void broken(struct sl_tls *t, enum sl_sniff_dir dir, size_t at,
 		   const char *why, sl_sniff_cb cb, void *ctx)
 {
 	t->d[dir].phase = SL_TLS_PH_BROKEN;
+	if (t->buf_owner == (int)dir)
+		t->buf_owner = -1;	/* its hello will not end */
 	emit(t, dir, SL_EV_TLS_BROKEN, at, why, cb, ctx);
 }
 
