@@ -21,10 +21,11 @@ void sl_http_request_line(struct sl_http_run *r, size_t at)
 	struct sl_http_msg *m = &r->d->msg;
 	unsigned pf = 0;
 
-	if (strcmp(m->method, "HEAD") == 0) {
+	/* The method ends in NUL within its array: fixed-size compares. */
+	if (memcmp(m->method, "HEAD", 5) == 0) {
 		m->flags |= SL_HTTP_F_HEAD;
 		pf = PEND_HEAD;
-	} else if (strcmp(m->method, "CONNECT") == 0) {
+	} else if (memcmp(m->method, "CONNECT", 8) == 0) {
 		m->flags |= SL_HTTP_F_CONNECT;
 		pf = PEND_CONNECT;
 	}

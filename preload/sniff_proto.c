@@ -399,7 +399,8 @@ void sl_sniff_feed(struct sl_sniff *s, enum sl_sniff_dir dir,
 		return;
 	if (!has_parser(s))
 		return;
-	catch_up(s, dir, cb, ctx);
+	if (s->lost[dir] || s->held[dir])
+		catch_up(s, dir, cb, ctx);
 	parse(s, dir, buf, len, cb, ctx);
 }
 
