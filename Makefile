@@ -56,7 +56,8 @@ help:
 	@echo "make e2e        the end-to-end tests only"
 	@echo "make bench      benchmarks (not part of check)"
 	@echo "make fuzz       libFuzzer on the record checks, trace reader, policy"
-	@echo "                parser and ELF reader (FUZZ_SECONDS each, default 60)"
+	@echo "                parser, ELF reader and stream sniffers"
+	@echo "                (FUZZ_SECONDS each, default 60)"
 	@echo "make install PREFIX=/usr/local   (bin/, lib/socklens/, share/man/)"
 	@echo "SAN=address,undefined   build and test with sanitizers"
 
@@ -115,7 +116,7 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 
 # Unit tests see the viewer's layers; those of the preload's own files
 # (and of the ring, both sides of it) its private headers too.
-PRELOAD_UNITS := test_fdtab test_ring test_lanes
+PRELOAD_UNITS := test_fdtab test_ring test_lanes test_sniff test_sniff_hostile
 $(BUILD)/tests/%: tests/unit/%.c $(LIBVIEW) $(LIBPRELOAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Iviewer $(if $(filter $*,$(PRELOAD_UNITS)),-Ipreload) \
@@ -143,11 +144,12 @@ fuzz: all $(BUILD)/viewer/out/page_html.c
 	@sh tests/fuzz/run.sh
 
 # The harnesses without libFuzzer, to replay tests/fuzz/regressions/.
-FUZZ_NAMES := wire trace policy elf
+FUZZ_NAMES := wire trace policy elf sniff
 REPLAYS := $(FUZZ_NAMES:%=$(BUILD)/tests/replay_%)
-$(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIBVIEW)
+$(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIBVIEW) $(LIBPRELOAD)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Iviewer $(CFLAGS) $(WARN) $(SANFLAGS) -o $@ $^ -lelf -lm
+	$(CC) $(CPPFLAGS) -Iviewer $(if $(filter sniff,$*),-Ipreload) $(CFLAGS) \
+		$(WARN) $(SANFLAGS) -o $@ $^ -lelf -lm
 
 # ThreadSanitizer for the threaded tests (tests/e2e/test_tsan.sh): the
 # preload and the stress program built with it. TSan cannot ride in a

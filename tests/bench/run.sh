@@ -7,7 +7,8 @@
 #     (SIGSTOP), under strace -f and strace -f --seccomp-bpf; RUNS runs
 #     each, interleaved; medians and ratios.
 #  2. callgrind: instructions per call, bare and traced, the figure that
-#     does not move with the machine's noise.
+#     does not move with the machine's noise; and per call of the stream
+#     sniffers alone (tests/bench/sniff_cost.c).
 #  3. collector: records/s from 4 writer processes (tests/bench/ingest.c)
 #     and per second of the collector's CPU; trace bytes per record.
 #  4. viewer: time and peak memory of view, export -f sockets, export -f
@@ -117,6 +118,19 @@ if command -v valgrind >/dev/null; then
 		t=$(( $(cg traced 10 "$c") - $(cg traced 20 "$c") ))
 		printf '  %-24s %8d %8d %8d\n' "$c" $((b / d)) $((t / d)) $(((t - b) / d))
 	done
+
+	# The stream sniffers alone, on chunks of real captures.
+	echo
+	echo "stream sniffers (preload/sniff*.c): instructions per sl_sniff_feed call"
+	cc -O2 -D_GNU_SOURCE -I"$root/include" -I"$root/preload" -I"$root/tests/unit" \
+		-o "$tmp/sniff_cost" "$root/tests/bench/sniff_cost.c" "$root"/preload/sniff_*.c
+	valgrind --tool=callgrind --callgrind-out-file="$tmp/cgs" "$tmp/sniff_cost" \
+		>"$tmp/sniff_calls" 2>/dev/null
+	callgrind_annotate --inclusive=yes --threshold=100 "$tmp/cgs" 2>/dev/null | awk -v calls="$tmp/sniff_calls" '
+		BEGIN { while ((getline l < calls) > 0) { split(l, f, " ")
+			if (f[1] == "probe") n[f[2]] = f[3] } }
+		{ for (p in n) if ($0 ~ (":" p " ")) { x = $1; gsub(",", "", x)
+			printf "  %-24s %8d\n", p, x / n[p] } }'
 fi
 
 # 3. collector

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 "$SL" run -q -o "$TMP/t.trace" -- "$SAMPLES/sockopts" >/dev/null
-for name in wire trace policy elf; do
+for name in wire trace policy elf sniff; do
 	bin="$SL_BUILD/tests/replay_$name"
 	[ -x "$bin" ] || fail "no replay harness $bin"
 	set --
@@ -15,6 +15,7 @@ for name in wire trace policy elf; do
 	wire|trace) set -- "$@" "$TMP/t.trace" ;;
 	policy) set -- "$@" "$SL_ROOT/samples/policies/example.conf" ;;
 	elf) set -- "$@" "$SAMPLES/sockopts" ;;
+	sniff) set -- "$@" "$SL_ROOT"/tests/fuzz/seeds/sniff/* ;;
 	esac
 	"$bin" "$@" >"$TMP/out" || fail "$name: $(cat "$TMP/out")"
 done

@@ -18,9 +18,15 @@ for name in wire trace policy elf; do
 	clang $cflags -o "$out/fuzz_$name" "$root/tests/fuzz/fuzz_$name.c" $srcs_view \
 		$srcs_pol "$build/viewer/out/page_html.c" -lelf -lm
 done
+# The stream sniffers are pure code of the preload's, alone.
+# shellcheck disable=SC2086
+clang $cflags -o "$out/fuzz_sniff" "$root/tests/fuzz/fuzz_sniff.c" "$root"/preload/sniff_*.c
 
 # Seeds: real traces, batches cut from them, the sample policies, ELF files.
 mkdir -p "$out/seed/wire" "$out/seed/trace" "$out/seed/policy" "$out/seed/elf"
+# Sniffer seeds: real captures on loopback, kept in the tree.
+rm -rf "$out/seed/sniff"
+cp -r "$root/tests/fuzz/seeds/sniff" "$out/seed/sniff"
 "$build/socklens" run -q -o "$out/seed/trace/fork" -- sh "$root/samples/fork_scenario.sh" \
 	"$build/samples" >/dev/null 2>&1
 "$build/socklens" run -q -o "$out/seed/trace/epoll" -- sh "$root/samples/epoll_scenario.sh" \
@@ -40,7 +46,7 @@ PY
 cp "$root"/samples/policies/*.conf "$root"/tests/e2e/policies/*.conf "$out/seed/policy/"
 cp "$build/samples/named_callers" "$build/samples/tail_call" \
 	"$build/tests/helpers/errno_check" "$out/seed/elf/"
-for name in wire trace policy elf; do
+for name in wire trace policy elf sniff; do
 	mkdir -p "$out/corpus/$name"
 	echo "fuzz: $name for ${secs}s"
 	(cd "$out" && "./fuzz_$name" -max_total_time="$secs" -max_len=65536 \
