@@ -364,10 +364,13 @@ static uint32_t unread_lane(struct sl_ring_hdr *r, uint32_t i)
 	const char *data = sl_lane_data(r, i);
 	uint32_t n = 0;
 
-	while (t < h && h - t <= r->lane_size) {
+	/* The walk trusts nothing it reads back: a lane another writer
+	 * broke (or a test scribbled on) ends the count, never misaligns
+	 * it. */
+	while (t < h && h - t <= r->lane_size && !(t & 7)) {
 		const struct sl_hdr *rec = (const void *)(data + (t & mask));
 
-		if (!rec->size)
+		if (!rec->size || (rec->size & 7) || rec->size > h - t)
 			break;
 		n += rec->type != SL_LANE_PAD;
 		t += rec->size;
