@@ -169,7 +169,7 @@ static void *begin_slow(struct tlane *t, size_t size, uint64_t ts)
 	bool look = ts >= t->check_ns;
 
 	t->lvl[0].at = 0;
-	/* A fork child nobody set up (ring.c): not traced at all. */
+	/* A fork child nobody set up (ring_writer.c): not traced at all. */
 	if (!sl_cfg.collect || !sl_ring_armed())
 		return NULL;
 	if (look) {

@@ -1,7 +1,7 @@
 /*
  * Unit tests of the lanes (include/socklens/ring.h): the preload's real
  * record path (preload/buffer.c, sl_rec_begin and sl_rec_done) against
- * the collector's consumer (viewer/ring.c) on one real memfd of 128 KiB
+ * the collector's consumer (viewer/intake/ring_reader.c) on one real memfd of 128 KiB
  * (16 lanes of 4 KiB, a shared area of 64 KiB).
  *
  * A thread claims the lowest free lane with its first record; a record is
