@@ -41,6 +41,27 @@ static inline int bound_port(int fd)
 	return ntohs(sin.sin_port);
 }
 
+/*
+ * A TCP listener on 127.0.0.1 and a port the kernel picks: initserver
+ * (APUE 16.6), with SO_REUSEADDR so that it restarts without waiting out
+ * TIME_WAIT. TYPE is SOCK_STREAM, with SOCK_NONBLOCK or'ed in if wanted.
+ */
+static inline int listen_loopback(int type)
+{
+	struct sockaddr_in sin = loopback(0);
+	int fd = socket(AF_INET, type, 0), on = 1;
+
+	if (fd < 0)
+		die("socket");
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0)
+		die("setsockopt");
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		die("bind");
+	if (listen(fd, 16) < 0)
+		die("listen");
+	return fd;
+}
+
 /* Writes the port to PATH (atomically, so a reader never sees half). */
 static inline void write_port(const char *path, int port)
 {

@@ -87,9 +87,8 @@ static void wait_close(int fd)
 int main(int argc, char **argv)
 {
 	const char *portfile = NULL;
-	int hold = 3, conns = 6, nkept = 0, lfd, reserve, opt, on = 1;
+	int hold = 3, conns = 6, nkept = 0, lfd, reserve, opt;
 	int kept[MAX_HOLD];
-	struct sockaddr_in sin = loopback(0);
 
 	while ((opt = getopt(argc, argv, "P:k:n:")) != -1) {
 		if (opt == 'P')
@@ -103,15 +102,7 @@ int main(int argc, char **argv)
 	}
 	if (!portfile || hold < 1 || hold > MAX_HOLD)
 		return 2;
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	if (lfd < 0)
-		die("socket");
-	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0)
-		die("setsockopt");
-	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
-		die("bind");
-	if (listen(lfd, 16) < 0)
-		die("listen");
+	lfd = listen_loopback(SOCK_STREAM);
 	reserve = open_reserve();
 	lower_limit(reserve > lfd ? reserve : lfd, hold);
 	write_port(portfile, bound_port(lfd));

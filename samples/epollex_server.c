@@ -115,8 +115,7 @@ static void run_threads(struct worker *wks, int workers, struct crew *c)
 int main(int argc, char **argv)
 {
 	const char *portfile = NULL;
-	int workers = 3, conns = 12, threads = 0, lfd, opt, on = 1;
-	struct sockaddr_in sin = loopback(0);
+	int workers = 3, conns = 12, threads = 0, lfd, opt;
 	struct worker wks[MAX_WORKERS];
 	struct crew c;
 
@@ -134,15 +133,7 @@ int main(int argc, char **argv)
 	}
 	if (!portfile || workers < 1 || workers > MAX_WORKERS)
 		return 2;
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	if (lfd < 0)
-		die("socket");
-	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0)
-		die("setsockopt");
-	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
-		die("bind");
-	if (listen(lfd, 16) < 0)
-		die("listen");
+	lfd = listen_loopback(SOCK_STREAM | SOCK_NONBLOCK);
 	crew_open(&c);
 	for (int w = 0; w < workers; w++)
 		wks[w] = (struct worker){ .w = w + 1, .lfd = lfd, .c = &c };

@@ -36,8 +36,7 @@ static void serve(int fd)
 int main(int argc, char **argv)
 {
 	const char *portfile = NULL;
-	int conns = 3, lfd, on = 1, opt;
-	struct sockaddr_in sin = loopback(0);
+	int conns = 3, lfd, opt;
 
 	while ((opt = getopt(argc, argv, "P:n:")) != -1) {
 		if (opt == 'P')
@@ -49,16 +48,7 @@ int main(int argc, char **argv)
 	}
 	if (!portfile)
 		return 2;
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	if (lfd < 0)
-		die("socket");
-	/* initserver (APUE 16.6): restartable without waiting TIME_WAIT. */
-	if (setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0)
-		die("setsockopt");
-	if (bind(lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
-		die("bind");
-	if (listen(lfd, 16) < 0)
-		die("listen");
+	lfd = listen_loopback(SOCK_STREAM);
 	write_port(portfile, bound_port(lfd));
 	for (int i = 0; i < conns; i++) {
 		int cfd = accept(lfd, NULL, NULL);
