@@ -69,8 +69,11 @@ size_t sl_scm_walk(const void *ctl, size_t len,
 static void one_sent(int pfd, void *arg)
 {
 	struct sl_call_info *ci = arg;
-	const struct sl_fd *p = sl_fd_get(pfd);
+	struct sl_fd *p = sl_fd_get(pfd);
 
+	/* The receiver holds it now, unless it closes what it got. */
+	if (p && sl_fd_inode(p))
+		sl_fd_set(p, SL_FD_SHARED);
 	ci->arg0 = pfd;
 	ci->inode2 = p ? sl_fd_inode(p) : 0;
 	sl_emit(ci);

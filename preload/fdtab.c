@@ -132,6 +132,19 @@ int sl_fd_high(void)
  * inherited, and the bytes the parent moved are the parent's, so the
  * child's copies count from zero.
  */
+/* The parent after a fork: its child holds a copy of every fd. */
+void sl_fd_mark_shared(void)
+{
+	int high = sl_fd_high();
+
+	for (int fd = 0; fd < high; fd++) {
+		struct sl_fd *e = &sl_fds[fd];
+
+		if (sl_fd_inode(e))
+			sl_fd_set(e, SL_FD_SHARED);
+	}
+}
+
 void sl_fd_after_fork(void)
 {
 	int high = sl_fd_high();
@@ -237,7 +250,8 @@ uint64_t sl_fd_adopt(int fd, int *family, int *type)
 	fl = SL_REAL(fcntl)(fd, F_GETFL);
 	if (fl >= 0 && (fl & O_NONBLOCK))
 		flags |= SL_FD_NONBLOCK;
-	sl_fd_track(fd, id, *family, *type, flags);
+	/* The sender may hold it still. */
+	sl_fd_track(fd, id, *family, *type, flags | SL_FD_SHARED);
 	return id;
 }
 

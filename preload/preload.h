@@ -87,6 +87,9 @@ void sl_log(int level, const char *fmt, ...)
 				  * what it accepts has its local address */
 #define SL_FD_STDIO	0x400u	/* fd 0-2, or fdopen'ed: stdio may move
 				 * bytes on it unseen (SL_F_STDIO) */
+#define SL_FD_SHARED	0x800u	/* another process may hold it too (a fork
+				 * since, or passed over SCM_RIGHTS): its
+				 * close is timed (wrap.h, sl_close_begin) */
 
 struct sl_fd {
 	uint64_t inode;
@@ -114,6 +117,7 @@ struct sl_fd *sl_fd_track(int fd, uint64_t inode, int family, int type,
 void sl_fd_forget(int fd);
 void sl_fd_snapshot(const struct sl_fd *e, struct sl_fd *copy);
 void sl_fd_after_fork(void);
+void sl_fd_mark_shared(void);
 int sl_fd_high(void);		/* one past the highest fd ever tracked */
 uint64_t sl_fd_inode_of(int fd, int *family, int *type);
 void sl_fdtab_scan_inherited(void);

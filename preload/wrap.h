@@ -191,20 +191,45 @@ void sl_close_record(int fd, uint16_t call, int64_t implicit, uint64_t ts,
 		     struct sl_site site);
 
 /*
- * Before close of FD (E its entry, if followed): false when FD is our
- * connection (the call then answers EBADF, as it would have without us);
- * a followed socket's close is recorded now, since Linux frees the fd
- * even when close fails (EINTR, EIO) and another thread may take the
- * number at once.
+ * A close of a followed socket in two halves around the real call.
+ * sl_close_begin runs before it: false when FD is our connection (the
+ * call then answers EBADF, as it would have without us). The fd's entry
+ * is let go now, since Linux frees the fd even when close fails (EINTR,
+ * EIO) and another thread may take the number at once; its record is
+ * stamped now too. It goes out at once, unless another process may hold
+ * the socket (SL_FD_SHARED, SL_FD_INHERITED): then sl_close_end sends it
+ * after the call with the time the call took, so that of two holders'
+ * closes the one the kernel saw last is known (stamped before their
+ * calls, a parent's and its child's closes can be stamped in one order
+ * and reach the kernel in the other). sl_close_end keeps errno.
  */
+struct sl_close {
+	bool late;
+	int fd;
+	uint64_t ts;
+	struct sl_site site;
+	struct sl_fd copy;
+};
+
+void sl_close_early(int fd, struct sl_fd *e, struct sl_site site,
+		    struct sl_close *cl);
+void sl_close_late(struct sl_close *cl);
+
 static inline bool sl_close_begin(int fd, struct sl_fd *e,
-				  struct sl_site site)
+				  struct sl_site site, struct sl_close *cl)
 {
+	cl->late = false;
 	if (sl_unlikely(sl_is_transport_fd(fd)) && sl_active())
 		return false;
 	if (sl_unlikely(e != NULL))
-		sl_close_record(fd, SL_CALL_CLOSE, 0, sl_now_ns(), site);
+		sl_close_early(fd, e, site, cl);
 	return true;
+}
+
+static inline void sl_close_end(struct sl_close *cl)
+{
+	if (sl_unlikely(cl->late))
+		sl_close_late(cl);
 }
 void sl_dup_done(int oldfd, int newfd, uint16_t call, uint64_t ts,
 		 int64_t flags, struct sl_site site);

@@ -37,15 +37,52 @@ void sl_close_record(int fd, uint16_t call, int64_t implicit, uint64_t ts,
 	sl_emit(&ci);
 }
 
+/* The first half of a followed socket's close (wrap.h). */
+void sl_close_early(int fd, struct sl_fd *e, struct sl_site site,
+		    struct sl_close *cl)
+{
+	uint64_t ts = sl_now_ns();
+
+	if (!(__atomic_load_n(&e->flags, __ATOMIC_RELAXED) &
+	      (SL_FD_SHARED | SL_FD_INHERITED))) {
+		sl_close_record(fd, SL_CALL_CLOSE, 0, ts, site);
+		return;
+	}
+	sl_fd_snapshot(e, &cl->copy);
+	sl_fd_forget(fd);
+	cl->late = true;
+	cl->fd = fd;
+	cl->ts = ts;
+	cl->site = site;
+}
+
+void sl_close_late(struct sl_close *cl)
+{
+	int saved = errno;
+	struct sl_call_info ci = {
+		.call = SL_CALL_CLOSE, .flags = cl->site.flags, .fd = cl->fd,
+		.ts = cl->ts, .caller = cl->site.caller,
+		.inode = cl->copy.inode, .ent = &cl->copy,
+	};
+
+	ci.dur = sl_now_ns() - cl->ts;
+	sl_emit(&ci);
+	errno = saved;
+}
+
 SL_EXPORT int close(int fd)
 {
 	struct sl_fd *e = sl_traced(fd);
+	struct sl_close cl;
+	int ret;
 
-	if (!sl_close_begin(fd, e, SL_SITE())) {
+	if (!sl_close_begin(fd, e, SL_SITE(), &cl)) {
 		errno = EBADF;
 		return -1;
 	}
-	return SL_REAL(close)(fd);
+	ret = SL_REAL(close)(fd);
+	sl_close_end(&cl);
+	return ret;
 }
 
 /* NEWFD now names what OLDFD names: follow it if OLDFD is followed. */

@@ -45,6 +45,8 @@ SL_EXPORT pid_t fork(void)
 	ci.err = err;
 	ci.caller = SL_CALLER();
 	sl_emit(&ci);
+	if (pid > 0)
+		sl_fd_mark_shared();
 	sl_transport_parent_after_fork(child_fd, pid, ci.ts);
 	errno = err;
 	return pid;

@@ -44,7 +44,8 @@ SL_EXPORT FILE *fdopen(int fd, const char *mode)
 
 SL_EXPORT int fclose(FILE *f)
 {
-	int fd, err;
+	struct sl_close cl = { .late = false };
+	int fd, err, ret;
 
 	if (!f || !sl_active())
 		return SL_REAL(fclose)(f);
@@ -52,6 +53,8 @@ SL_EXPORT int fclose(FILE *f)
 	fd = fileno_unlocked(f);
 	errno = err;
 	if (fd >= 0 && sl_traced(fd))
-		sl_close_begin(fd, sl_traced(fd), SL_SITE());
-	return SL_REAL(fclose)(f);
+		sl_close_begin(fd, sl_traced(fd), SL_SITE(), &cl);
+	ret = SL_REAL(fclose)(f);
+	sl_close_end(&cl);
+	return ret;
 }

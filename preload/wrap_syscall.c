@@ -56,12 +56,16 @@
 static long sc_close(long nr, const long *a, struct sl_site site)
 {
 	int fd = (int)a[0];
+	struct sl_close cl;
+	long ret;
 
-	if (!sl_close_begin(fd, sl_traced(fd), site)) {
+	if (!sl_close_begin(fd, sl_traced(fd), site, &cl)) {
 		errno = EBADF;
 		return -1;
 	}
-	return sl_raw_syscall(nr, a);
+	ret = sl_raw_syscall(nr, a);
+	sl_close_end(&cl);
+	return ret;
 }
 
 static long sc_close_range(long nr, const long *a, struct sl_site site)

@@ -112,7 +112,12 @@ struct sl_hdr {
  *   socketpair: one record per end; inode2 the other end; arg0 the
  *     domain, arg1 the type
  *   dup, dup2, dup3, fcntl(F_DUPFD*): the old fd; ret the new fd
- *   close, close_range: the closed fd; arg0 1 when dup2/dup3 closed it
+ *   close, close_range: the closed fd; arg0 1 when dup2/dup3 closed it.
+ *     ts is before the call (the fd may be taken again once it
+ *     returns). The close of a socket another process may hold (a fork
+ *     since it was made, inherited, passed over SCM_RIGHTS) is timed:
+ *     dur_ns until it returned, so that of two holders' closes the one
+ *     the kernel saw last is known; 0 otherwise
  *   shutdown: arg0 is how; listen: arg0 is the backlog
  *   fork: ret is the child's pid; exec: ret -1 only when it failed
  *   vfork: ret is the child's pid, ts when vfork was called. Sent by the
@@ -165,8 +170,9 @@ struct sl_rec_call {
 	struct sl_hdr h;
 	uint64_t dur_ns;	/* time spent in the real call; 0 for the
 				 * calls that never block and are not timed
-				 * (socket, socketpair, setsockopt, close,
-				 * I/O on a non-blocking socket) */
+				 * (socket, socketpair, setsockopt, a close
+				 * of a socket no other process holds, I/O on
+				 * a non-blocking socket) */
 	uint64_t caller;	/* return address into the caller */
 	uint64_t inode;
 	uint64_t inode2;

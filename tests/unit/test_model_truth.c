@@ -55,6 +55,44 @@ static void test_fork_child_list_after_parent_close(void **state)
 }
 
 /*
+ * A forking server's listener, held by the parent and its last child.
+ * The child stamped its close first (at 240) but its call reached the
+ * kernel after the parent's (stamped at 250): the preload times a close
+ * of a socket another process holds, and the child's returned at 290,
+ * the parent's at 255. The child let it go last, and the end is drawn
+ * at the child's stamp. Ordered by stamps, the parent was called the
+ * closer (perl's fork server under strace, seen by the oracle).
+ */
+static void test_shared_close_ordered_by_return(void **state)
+{
+	char path[] = "/tmp/sl-truth-XXXXXX";
+
+	(void)state;
+	close(mkstemp(path));
+	w = malloc(sizeof(*w));
+	assert_int_equal(sl_writer_open(w, path), 0);
+	tcp_listener();
+	conn(2, 11);
+	hello(2, 11, 10, SL_HELLO_FORKED, 230);
+	simple(1, SL_CALL_FORK, -1, 11, 0, 200);
+	simple(2, SL_CALL_INHERIT, 3, 0, 500, 230);
+	simple(2, SL_CALL_FDS_DONE, -1, 0, 0, 230);
+	call(SL_CALL_CLOSE, 3, 0, 500, 240);
+	rec.c.dur_ns = 50;
+	send_rec(2);
+	call(SL_CALL_CLOSE, 3, 0, 500, 250);
+	rec.c.dur_ns = 5;
+	send_rec(1);
+	assert_int_equal(sl_writer_close(w), 0);
+	free(w);
+	w = NULL;
+	assert_int_equal(sl_model_load(&m, path), 0);
+	unlink(path);
+	assert_true(sock_of(500)->closed);
+	assert_int_equal(sock_of(500)->end_ns, 240);
+}
+
+/*
  * Read from the file: the accepting thread's batch, then a module map
  * another thread sent after a dlopen (stamped later), then the main
  * thread's socket, bind and listen. The module holds nothing back, so the
@@ -376,6 +414,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fork_child_list_after_parent_close, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shared_close_ordered_by_return, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_module_releases_nothing_early, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_module_after_socket_names_caller, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_client_closed_before_accept, setup, teardown),

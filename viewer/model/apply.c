@@ -118,7 +118,7 @@ static void apply_call(struct sl_model *m, struct sl_proc *p,
 	case SL_CALL_CLOSE:
 	case SL_CALL_CLOSE_RANGE:
 	case SL_CALL_CLOSEFROM:
-		sl_model_release(m, p, c->fd, c->h.ts_ns, SL_LET_CLOSE);
+		sl_model_close(m, p, c);
 		break;
 	default:
 		sl_model_io(s, p, c, a);

@@ -72,7 +72,7 @@ void sl_model_epoll_call(struct sl_model *m, struct sl_proc *p,
 	case SL_CALL_CLOSE:
 	case SL_CALL_CLOSE_RANGE:
 	case SL_CALL_CLOSEFROM:
-		sl_model_release(m, p, c->fd, c->h.ts_ns, SL_LET_CLOSE);
+		sl_model_close(m, p, c);
 		return;
 	case SL_CALL_DUP:
 	case SL_CALL_DUP2:

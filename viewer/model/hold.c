@@ -50,7 +50,7 @@ static void drop_hold(struct sl_proc *p, struct sl_hold *h)
 
 /* A new hold of P's FD: whatever it held before is let go first. */
 static void release(struct sl_model *m, struct sl_proc *p, int fd,
-		    uint64_t ts, enum sl_let how);
+		    uint64_t ts, uint64_t done, enum sl_let how);
 
 static struct sl_hold *new_hold(struct sl_model *m, struct sl_proc *p,
 				int fd, uint64_t ts)
@@ -64,7 +64,7 @@ static struct sl_hold *new_hold(struct sl_model *m, struct sl_proc *p,
 	/* Not a close we saw: the fd was reused before its close record came
 	 * (both are stamped before their calls), which may yet come. */
 	if (sl_model_hold(p, fd))
-		release(m, p, fd, ts, SL_LET_DISPLACED);
+		release(m, p, fd, ts, ts, SL_LET_DISPLACED);
 	p->fds = sl_grow(p->fds, &p->fds_cap, p->nfds + 1,
 			       sizeof(*p->fds));
 	h = &p->fds[p->nfds];
@@ -175,9 +175,16 @@ static void release_epoll(struct sl_proc *p, struct sl_hold *h, uint64_t ts,
  * of the holders' lets, whatever order they were applied in; a vfork
  * child's copy let go before its new image listed it is none of them
  * (it ended before its parent ran again).
+ *
+ * Lets are ordered by DONE, when the call was over: a close is stamped
+ * before it is entered (its fd may be reused as soon as it returns), so
+ * two processes' closes can be stamped in one order and reach the
+ * kernel in the other. The preload times the close of a socket another
+ * process may hold (wire.h: dur_ns of a close), and the end is drawn at
+ * the winner's stamp TS.
  */
 static void release(struct sl_model *m, struct sl_proc *p, int fd,
-		    uint64_t ts, enum sl_let how)
+		    uint64_t ts, uint64_t done, enum sl_let how)
 {
 	struct sl_hold *h = sl_model_hold(p, fd);
 	struct sl_sock *s;
@@ -194,8 +201,9 @@ static void release(struct sl_model *m, struct sl_proc *p, int fd,
 	let_go(p, h, s);
 	if (borrowed)
 		forget_pid(p, s);
-	else if (how != SL_LET_DISPLACED && ts >= s->let_ns) {
+	else if (how != SL_LET_DISPLACED && done >= s->let_done_ns) {
 		s->let_ns = ts;
+		s->let_done_ns = done;
 		s->let_how = (uint8_t)how;
 	}
 	if (ts > s->last_ns && !borrowed)
@@ -228,5 +236,12 @@ static void release(struct sl_model *m, struct sl_proc *p, int fd,
 void sl_model_release(struct sl_model *m, struct sl_proc *p, int fd,
 		      uint64_t ts, enum sl_let how)
 {
-	release(m, p, fd, ts, how);
+	release(m, p, fd, ts, ts, how);
+}
+
+void sl_model_close(struct sl_model *m, struct sl_proc *p,
+		    const struct sl_rec_call *c)
+{
+	release(m, p, c->fd, c->h.ts_ns, c->h.ts_ns + c->dur_ns,
+		SL_LET_CLOSE);
 }

@@ -163,6 +163,8 @@ struct sl_sock {
 	uint64_t let_ns;	/* the latest a holder let it go (not a vfork
 				 * child's copy, which never outlives its
 				 * parent's): when, and how (enum sl_let) */
+	uint64_t let_done_ns;	/* when that let was over: a timed close
+				 * returned (later holders' lets sort by it) */
 	uint8_t let_how;
 	uint32_t creator_pid;
 	uint32_t proc_index;	/* sl_proc.index of the creator */

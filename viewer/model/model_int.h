@@ -112,6 +112,9 @@ struct sl_hold *sl_model_take_epoll(struct sl_model *m, struct sl_proc *p,
 void sl_model_counters(struct sl_hold *h, const struct sl_rec_call *c);
 void sl_model_release(struct sl_model *m, struct sl_proc *p, int fd,
 		      uint64_t ts, enum sl_let how);
+/* A close record: P's hold of its fd ends (timed: hold.c, release). */
+void sl_model_close(struct sl_model *m, struct sl_proc *p,
+		    const struct sl_rec_call *c);
 
 /* park.c: what a finished socket waits for, and the listeners open now.
  * Parked sockets at most: past it, they go without waiting. */
