@@ -29,10 +29,10 @@ bad=0
 printf '%-22s %-44s %-5s %s\n' module "bare (traced if different)" same dropped
 for m in "$@"; do
 	b=$(cd "$out" && timeout 900 python3 -m test "$m" 2>&1 |
-		grep -E '^(Total tests|Tests result):' | tr '\n' ' ')
+		grep -E '^(Total tests|Result|Tests result):' | tr '\n' ' ')
 	t=$(cd "$out" && timeout 900 "$sl" run -q -o "$out/t" -- \
 		python3 -m test "$m" 2>/dev/null |
-		grep -E '^(Total tests|Tests result):' | tr '\n' ' ')
+		grep -E '^(Total tests|Result|Tests result):' | tr '\n' ' ')
 	d=$("$sl" view "$out/t" 2>&1 | grep -o '[0-9]* dropped' | head -n 1)
 	if [ "$b" = "$t" ] && [ "${d%% *}" = 0 ]; then
 		same=yes
