@@ -31,20 +31,23 @@ int sl_cmd_view(int argc, char **argv)
 				    .color = sl_color_wanted(stdout) };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+w:h", opts, NULL)) != -1) {
+	long n;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:w:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
-			o.width = atoi(optarg);
+			if (sl_arg_long(optarg, 60, 400, &n) < 0)
+				return sl_arg_fail("view", usage, "-w: '%s' is not "
+						   "a width from 60 to 400 "
+						   "columns", optarg);
+			o.width = (int)n;
 			break;
 		case 'c':
-			if (!strcmp(optarg, "always"))
-				o.color = true;
-			else if (!strcmp(optarg, "never"))
-				o.color = false;
-			else if (strcmp(optarg, "auto")) {
-				usage(stderr);
-				return 2;
-			}
+			if (sl_arg_color(optarg, &o.color) < 0)
+				return sl_arg_fail("view", usage, "--color: '%s' "
+						   "is not auto, always or "
+						   "never", optarg);
 			break;
 		case 'C':
 			o.callers = true;
@@ -53,13 +56,10 @@ int sl_cmd_view(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return sl_arg_getopt_fail("view", usage, c, argv);
 		}
 	}
-	if (optind != argc - 1) {
-		usage(stderr);
+	if (sl_arg_operands("view", usage, argc, argv, 1, "FILE"))
 		return 2;
-	}
 	return sl_view_file(stdout, argv[optind], &o);
 }
