@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "lib/args.h"
 #include "lib/lib.h"
 #include "out/out.h"
 

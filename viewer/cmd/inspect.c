@@ -18,6 +18,7 @@
 
 #include "elf/elf.h"
 #include "cmd/cmd.h"
+#include "lib/args.h"
 #include "out/out.h"
 
 static const char *kind(int type)

@@ -17,7 +17,8 @@ struct sl_collector;
 /* text.c: writing strings for people and for machines */
 void sl_json_str(FILE *f, const char *s, size_t len);
 void sl_json_write(FILE *f, const char *s, size_t len, bool html);
-void sl_term_str(FILE *f, const char *s, size_t len, size_t max);
+size_t sl_term_str(FILE *f, const char *s, size_t len, size_t max);
+size_t sl_term_cols(const char *s, size_t len);
 int sl_addr_format(const struct sl_addr *a, char *buf, size_t len);
 bool sl_color_wanted(FILE *f);
 void sl_fmt_bytes(char *buf, size_t len, uint64_t n);
@@ -44,9 +45,44 @@ int sl_export_jsonl(const char *path, FILE *out);
 void sl_json_sock(FILE *f, const struct sl_model *m, const struct sl_sock *s);
 void sl_json_epoll(FILE *f, const struct sl_epoll *ep);
 
+/* filter.c: which sockets a view shows. */
+#define SL_FILTER_MAX 16
+enum sl_filter_key {
+	SL_FILTER_PID, SL_FILTER_PORT, SL_FILTER_ADDR, SL_FILTER_ROLE,
+	SL_FILTER_STATE, SL_FILTER_FAMILY, SL_FILTER_ERRORS,
+};
+enum { SL_FAM_INET = 1, SL_FAM_INET6, SL_FAM_UNIX, SL_FAM_IP, SL_FAM_TCP,
+       SL_FAM_UDP };
+struct sl_filter_net {
+	int family;
+	uint8_t addr[16];
+	uint8_t bits;
+};
+struct sl_filter {
+	bool active;
+	bool errors;
+	uint32_t pids[SL_FILTER_MAX], ports[SL_FILTER_MAX];
+	uint32_t roles[SL_FILTER_MAX], states[SL_FILTER_MAX];
+	uint32_t families[SL_FILTER_MAX];
+	struct sl_filter_net nets[SL_FILTER_MAX];
+	uint8_t npids, nports, nroles, nstates, nfamilies, nnets;
+};
+/* 0, or -1 when V is not a value of KEY (or too many were given). */
+int sl_filter_add(struct sl_filter *f, enum sl_filter_key key, const char *v);
+bool sl_filter_match(const struct sl_filter *f, const struct sl_sock *s);
+/* Whether an epoll instance of PID is shown: only -p names processes. */
+bool sl_filter_match_proc(const struct sl_filter *f, uint32_t pid);
+bool sl_sock_has_errors(const struct sl_sock *s);
+
+/* The wall clock beside the time axis: none, -t (time of day to the
+ * second), -tt (to the microsecond). */
+enum sl_clock { SL_CLOCK_NONE, SL_CLOCK_SEC, SL_CLOCK_USEC };
+
 struct sl_render_opts {
 	int width;		/* terminal columns */
 	bool color;
+	const struct sl_filter *filter;	/* NULL: every socket */
+	enum sl_clock clock;
 	bool open_only;		/* live: the sockets still open */
 	bool callers;		/* name the code that made each socket */
 	int max_rows;		/* live: at most this many sockets, 0: all */
@@ -55,9 +91,15 @@ struct sl_render_opts {
 /* term.c */
 void sl_render_term(FILE *f, const struct sl_model *m,
 		    const struct sl_render_opts *o);
-/* view.c: loads PATH and draws it on F: 0, or 1 with the reason said. */
+/* view.c: loads PATH and draws it on F (or, SUMMARY, its summary
+ * table): 0, or 1 with the reason said. */
 int sl_term_width(FILE *f);
 int sl_view_file(FILE *f, const char *path, const struct sl_render_opts *o);
+int sl_view_summary_file(FILE *f, const char *path,
+			 const struct sl_render_opts *o);
+/* summary.c: per process and per remote endpoint, like strace -c. */
+void sl_render_summary(FILE *f, const struct sl_model *m,
+		       const struct sl_render_opts *o);
 
 /* live.c: the view while a program runs */
 struct sl_live;

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/cmd.h"
+#include "lib/args.h"
 #include "lib/lib.h"
 
 int sl_arg_fail(const char *cmd, void (*usage)(FILE *f), const char *fmt, ...)
