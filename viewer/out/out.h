@@ -15,6 +15,7 @@
 struct sl_collector;
 
 /* text.c: writing strings for people and for machines */
+bool sl_utf8_exact(const char *s, size_t len);
 void sl_json_str(FILE *f, const char *s, size_t len);
 void sl_json_write(FILE *f, const char *s, size_t len, bool html);
 size_t sl_term_str(FILE *f, const char *s, size_t len, size_t max);
@@ -41,6 +42,18 @@ bool sl_export_known(const char *format);
 int sl_export(const char *path, const char *format, FILE *out);
 /* json_jsonl.c */
 int sl_export_jsonl(const char *path, FILE *out);
+/* jsonl_names.c: names beside the raw numbers of jsonl's records. */
+struct sl_jsonl_names;
+struct sl_jsonl_names *sl_jsonl_names_new(void);
+void sl_jsonl_names_free(struct sl_jsonl_names *n);
+void sl_jsonl_names_hello(struct sl_jsonl_names *n,
+			  const struct sl_rec_hello *h);
+void sl_jsonl_names_module(struct sl_jsonl_names *n, uint32_t pid,
+			   const struct sl_rec_module *r);
+void sl_jsonl_caller(FILE *f, struct sl_jsonl_names *n, uint32_t pid,
+		     uint64_t addr);
+void sl_jsonl_events(FILE *f, const char *key, uint32_t events);
+void sl_jsonl_str(FILE *f, const char *key, const char *s, size_t len);
 /* json_sockets.c, json_epoll.c: one object, one line. */
 void sl_json_sock(FILE *f, const struct sl_model *m, const struct sl_sock *s);
 void sl_json_epoll(FILE *f, const struct sl_epoll *ep);

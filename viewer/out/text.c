@@ -39,6 +39,22 @@ static size_t utf8_len(const unsigned char *s, size_t len)
 	return n;
 }
 
+/* Whether sl_json_str's string reads back as exactly these bytes:
+ * ASCII and whole UTF-8 characters only. */
+bool sl_utf8_exact(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = s[i] < 0x80 ? 1 : utf8_len(s + i, len - i);
+
+		if (!n)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
 void sl_json_str(FILE *f, const char *str, size_t len)
 {
 	sl_json_write(f, str, len, false);
