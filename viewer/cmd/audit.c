@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "lib/args.h"
@@ -92,6 +93,9 @@ int sl_cmd_audit(int argc, char **argv)
 
 	if (parse_args(&o, &fail_on, argc, argv))
 		return 2;
+	/* On a terminal a finding fits its line; a pipe gets it whole. */
+	if (isatty(STDOUT_FILENO))
+		o.width = sl_term_width(stdout);
 	worst = sl_audit_file(argv[optind], &o, stdout);
 	if (worst == -2)
 		return 2;

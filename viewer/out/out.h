@@ -131,6 +131,7 @@ struct sl_audit_opts {
 	uint64_t keepalive_after_ns;
 	uint64_t slow_connect_ns;
 	uint32_t connect_failures;
+	int width;		/* cut text findings to this, 0: never */
 };
 int sl_severity_of(const char *name);	/* -1: not a severity */
 /* Audits the trace at PATH, its findings on OUT: the worst severity
