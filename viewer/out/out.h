@@ -110,7 +110,37 @@ int sl_term_width(FILE *f);
 int sl_view_file(FILE *f, const char *path, const struct sl_render_opts *o);
 int sl_view_summary_file(FILE *f, const char *path,
 			 const struct sl_render_opts *o);
-/* summary.c: per process and per remote endpoint, like strace -c. */
+/* summary.c: per process and per remote endpoint, like strace -c; the
+ * tables are built once for the terminal and the HTML page alike. */
+#define SL_SUM_ERRNOS 6
+struct sl_durs {
+	uint64_t *v;
+	uint32_t n, cap;
+};
+struct sl_sum_row {
+	char name[256];
+	uint32_t socks, conn_ok, conn_fail, accepts;
+	struct {
+		int err;
+		uint32_t n;
+	} errs[SL_SUM_ERRNOS];		/* failed connects by errno */
+	uint32_t nerrs, errs_other;
+	uint64_t tx, rx;
+	struct sl_durs life, c2a;	/* sorted */
+};
+struct sl_sum_table {
+	struct sl_sum_row *rows;
+	uint32_t n, cap;
+};
+struct sl_summary {
+	struct sl_sum_table procs, ends;
+	uint32_t n;			/* sockets counted */
+};
+void sl_summary_build(struct sl_summary *sum, const struct sl_model *m,
+		      const struct sl_filter *filter);
+void sl_summary_free(struct sl_summary *sum);
+uint64_t sl_summary_pct(const struct sl_durs *d, unsigned int p);
+void sl_summary_errs(char *buf, size_t len, const struct sl_sum_row *r);
 void sl_render_summary(FILE *f, const struct sl_model *m,
 		       const struct sl_render_opts *o);
 

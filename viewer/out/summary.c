@@ -14,31 +14,7 @@
 
 #include "out/out.h"
 
-#define ERRNOS_KEPT 6
-
-struct durs {
-	uint64_t *v;
-	uint32_t n, cap;
-};
-
-struct row {
-	char name[256];
-	uint32_t socks, conn_ok, conn_fail, accepts;
-	struct {
-		int err;
-		uint32_t n;
-	} errs[ERRNOS_KEPT];
-	uint32_t nerrs, errs_other;
-	uint64_t tx, rx;
-	struct durs life, c2a;
-};
-
-struct table {
-	struct row *rows;
-	uint32_t n, cap;
-};
-
-static void durs_add(struct durs *d, uint64_t v)
+static void durs_add(struct sl_durs *d, uint64_t v)
 {
 	d->v = sl_grow(d->v, &d->cap, d->n + 1, sizeof(*d->v));
 	d->v[d->n++] = v;
@@ -52,14 +28,14 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* Nearest rank: the smallest value with at least P% at or below it. */
-static uint64_t pct(const struct durs *d, unsigned int p)
+static uint64_t pct(const struct sl_durs *d, unsigned int p)
 {
 	uint32_t rank = (uint32_t)(((uint64_t)d->n * p + 99) / 100);
 
 	return d->v[rank ? rank - 1 : 0];
 }
 
-static struct row *row_of(struct table *t, const char *name)
+static struct sl_sum_row *row_of(struct sl_sum_table *t, const char *name)
 {
 	for (uint32_t i = 0; i < t->n; i++)
 		if (!strcmp(t->rows[i].name, name))
@@ -69,14 +45,14 @@ static struct row *row_of(struct table *t, const char *name)
 	return &t->rows[t->n++];
 }
 
-static void count_err(struct row *r, int err)
+static void count_err(struct sl_sum_row *r, int err)
 {
 	for (uint32_t i = 0; i < r->nerrs; i++)
 		if (r->errs[i].err == err) {
 			r->errs[i].n++;
 			return;
 		}
-	if (r->nerrs == ERRNOS_KEPT) {
+	if (r->nerrs == SL_SUM_ERRNOS) {
 		r->errs_other++;
 		return;
 	}
@@ -103,7 +79,7 @@ static uint64_t lifetime(const struct sl_model *m, const struct sl_sock *s)
 
 /* A socket into row R; a listener's accepts count on its endpoint's
  * row (a process's are its server sockets). */
-static void add_sock(struct row *r, const struct sl_model *m,
+static void add_sock(struct sl_sum_row *r, const struct sl_model *m,
 		     const struct sl_sock *s, bool by_proc)
 {
 	r->socks++;
@@ -176,7 +152,7 @@ static void proc_name(char *buf, size_t len, const struct sl_model *m,
 	snprintf(buf, len, "pid %u %s", p ? p->pid : s->creator_pid, slash);
 }
 
-static void fmt_errs(char *buf, size_t len, const struct row *r)
+void sl_summary_errs(char *buf, size_t len, const struct sl_sum_row *r)
 {
 	size_t at = 0;
 
@@ -190,25 +166,32 @@ static void fmt_errs(char *buf, size_t len, const struct row *r)
 		snprintf(buf + at, len - at, ", %u other", r->errs_other);
 }
 
-static void dur_or_dash(char *buf, size_t len, const struct durs *d,
-			unsigned int p)
+/* The P-th percentile of D by nearest rank (P 101: the maximum), D
+ * sorted by sl_summary_build; 0 when D is empty. */
+uint64_t sl_summary_pct(const struct sl_durs *d, unsigned int p)
 {
-	if (!d->n) {
-		snprintf(buf, len, "-");
-		return;
-	}
-	qsort(d->v, d->n, sizeof(*d->v), cmp_u64);
-	sl_fmt_dur(buf, len, p > 100 ? d->v[d->n - 1] : pct(d, p));
+	if (!d->n)
+		return 0;
+	return p > 100 ? d->v[d->n - 1] : pct(d, p);
 }
 
-static void print_table(FILE *f, const char *title, struct table *t,
-			int namew)
+static void dur_or_dash(char *buf, size_t len, const struct sl_durs *d,
+			unsigned int p)
+{
+	if (!d->n)
+		snprintf(buf, len, "-");
+	else
+		sl_fmt_dur(buf, len, sl_summary_pct(d, p));
+}
+
+static void print_table(FILE *f, const char *title,
+			const struct sl_sum_table *t, int namew)
 {
 	fprintf(f, "%-*s %5s %5s %5s %6s %7s %7s %8s %8s %8s %8s %8s  %s\n",
 		namew, title, "SOCKS", "CONN", "FAIL", "ACCEPT", "TX", "RX",
 		"LIFE p50", "p99", "max", "C>A p50", "p99", "FAILED BY");
 	for (uint32_t i = 0; i < t->n; i++) {
-		struct row *r = &t->rows[i];
+		const struct sl_sum_row *r = &t->rows[i];
 		char tx[16], rx[16], d[5][16], errs[200];
 		size_t cols;
 
@@ -219,19 +202,16 @@ static void print_table(FILE *f, const char *title, struct table *t,
 		dur_or_dash(d[2], sizeof(d[2]), &r->life, 101);
 		dur_or_dash(d[3], sizeof(d[3]), &r->c2a, 50);
 		dur_or_dash(d[4], sizeof(d[4]), &r->c2a, 99);
-		fmt_errs(errs, sizeof(errs), r);
+		sl_summary_errs(errs, sizeof(errs), r);
 		cols = sl_term_str(f, r->name, strlen(r->name), (size_t)namew);
 		fprintf(f, "%*s %5u %5u %5u %6u %7s %7s %8s %8s %8s %8s %8s  %s\n",
 			namew - (int)cols, "", r->socks, r->conn_ok,
 			r->conn_fail, r->accepts, tx, rx, d[0], d[1], d[2],
 			d[3], d[4], errs);
-		free(r->life.v);
-		free(r->c2a.v);
 	}
-	free(t->rows);
 }
 
-static int name_width(const struct table *t, const char *title, int max)
+static int name_width(const struct sl_sum_table *t, const char *title, int max)
 {
 	int w = (int)strlen(title);
 
@@ -244,32 +224,67 @@ static int name_width(const struct table *t, const char *title, int max)
 	return w > max ? max : w;
 }
 
-void sl_render_summary(FILE *f, const struct sl_model *m,
-		       const struct sl_render_opts *o)
+/* The two tables of the sockets FILTER keeps, percentiles ready. */
+void sl_summary_build(struct sl_summary *sum, const struct sl_model *m,
+		      const struct sl_filter *filter)
 {
-	struct table procs = { 0 }, ends = { 0 };
-	uint32_t n = 0;
 	char name[512];
-	int w;
 
+	memset(sum, 0, sizeof(*sum));
 	for (uint32_t i = 0; i < m->nsocks; i++) {
 		const struct sl_sock *s = m->socks[i];
 
-		if (!s || !sl_filter_match(o->filter, s))
+		if (!s || !sl_filter_match(filter, s))
 			continue;
-		n++;
+		sum->n++;
 		proc_name(name, sizeof(name), m, s);
-		add_sock(row_of(&procs, name), m, s, true);
+		add_sock(row_of(&sum->procs, name), m, s, true);
 		endpoint_name(name, sizeof(name), s);
-		add_sock(row_of(&ends, name), m, s, false);
+		add_sock(row_of(&sum->ends, name), m, s, false);
 	}
-	w = name_width(&procs, "PROCESS", 48);
-	if (name_width(&ends, "REMOTE ENDPOINT", 48) > w)
-		w = name_width(&ends, "REMOTE ENDPOINT", 48);
-	print_table(f, "PROCESS", &procs, w);
+	for (int k = 0; k < 2; k++) {
+		struct sl_sum_table *t = k ? &sum->ends : &sum->procs;
+
+		for (uint32_t i = 0; i < t->n; i++) {
+			struct sl_durs *d[2] = { &t->rows[i].life,
+						 &t->rows[i].c2a };
+
+			for (int j = 0; j < 2; j++)
+				if (d[j]->n)
+					qsort(d[j]->v, d[j]->n, sizeof(*d[j]->v),
+					      cmp_u64);
+		}
+	}
+}
+
+void sl_summary_free(struct sl_summary *sum)
+{
+	for (int k = 0; k < 2; k++) {
+		struct sl_sum_table *t = k ? &sum->ends : &sum->procs;
+
+		for (uint32_t i = 0; i < t->n; i++) {
+			free(t->rows[i].life.v);
+			free(t->rows[i].c2a.v);
+		}
+		free(t->rows);
+	}
+}
+
+void sl_render_summary(FILE *f, const struct sl_model *m,
+		       const struct sl_render_opts *o)
+{
+	struct sl_summary sum;
+	int w;
+
+	sl_summary_build(&sum, m, o->filter);
+	w = name_width(&sum.procs, "PROCESS", 48);
+	if (name_width(&sum.ends, "REMOTE ENDPOINT", 48) > w)
+		w = name_width(&sum.ends, "REMOTE ENDPOINT", 48);
+	print_table(f, "PROCESS", &sum.procs, w);
 	fputc('\n', f);
-	print_table(f, "REMOTE ENDPOINT", &ends, w);
+	print_table(f, "REMOTE ENDPOINT", &sum.ends, w);
 	fprintf(f, "\n%u %s%s; lifetimes and connect-to-accept latency as "
-		"p50, p99 and max\n", n, n == 1 ? "socket" : "sockets",
+		"p50, p99 and max\n", sum.n, sum.n == 1 ? "socket" : "sockets",
 		o->filter && o->filter->active ? " that the filters kept" : "");
+	sl_summary_free(&sum);
 }
