@@ -78,6 +78,8 @@ void sl_jsonl_names_hello(struct sl_jsonl_names *n,
 {
 	struct jsonl_proc *p = proc_of(n, h->pid, true);
 
+	if (!p)			/* pid 0: a hostile record */
+		return;
 	p->ppid = h->ppid;
 	if (h->flags & SL_HELLO_RECONNECT)
 		return;
@@ -91,6 +93,8 @@ void sl_jsonl_names_module(struct sl_jsonl_names *n, uint32_t pid,
 	struct jsonl_proc *p = proc_of(n, pid, true);
 	struct sl_module *md;
 
+	if (!p)
+		return;
 	p->mods = sl_grow(p->mods, &p->mods_cap, p->nmods + 1,
 			  sizeof(*p->mods));
 	md = &p->mods[p->nmods++];
