@@ -1,7 +1,15 @@
 # export -f html, opened in headless Chromium: the page loads without
 # errors, draws a row for every socket, a hover shows that socket's
 # details, and socket names made of HTML, script and terminal escapes
-# stay text (no script runs). A screenshot goes to build/ for a person.
+# stay text (no script runs). The page then drives every interaction
+# itself (#selftest): a click selects a socket, opens its calls and hides
+# the tooltip; zoom by button and key, pan by key, the whole trace and
+# Fit; a ruler dragged on the axis says how long; the overview strip
+# moves the view; each filter and the search; / focuses the search; the
+# summary panel. A trace with more epoll waits than the page keeps says
+# where it cut them. Screenshots go to build/ for a person to look at:
+# html-timeline.png, html-select.png, html-summary.png, html-ruler.png,
+# html-cut.png.
 . "$(dirname "$0")/lib.sh"
 need python3
 if ! command -v chromium >/dev/null; then
@@ -25,7 +33,7 @@ chrome() {
 ! grep -q "<script>window" "$TMP/h.html" || fail "a name reached the page unescaped"
 n=$("$SL" export -f sockets "$TMP/h.trace" | wc -l)
 
-chrome --virtual-time-budget=5000 --dump-dom "file://$TMP/h.html#selftest" >"$TMP/dom.html"
+chrome --window-size=1400,900 --virtual-time-budget=5000 --dump-dom "file://$TMP/h.html#selftest" >"$TMP/dom.html"
 python3 - "$TMP/dom.html" "$n" <<'PY' || fail "the page's self-test"
 import html, json, re, sys
 dom = open(sys.argv[1]).read()
@@ -40,13 +48,75 @@ first = r["first"]
 assert ("socket %d " % first["id"]) in r["hover"], r["hover"]
 assert (first["local"] or first["remote"]) in r["hover"], r["hover"]
 assert "<script>" in r["hostile"] or "<img" in r["hostile"], r
-print("ok: %d rows, hover shows socket %d" % (r["rows"], first["id"]))
+c = r["click"]
+assert c["selected"] == first["id"] and c["detail"] == "block", c
+assert c["tip"] == "none", "the tooltip stayed up after a click"
+assert c["calls"] > 0 and all(n == 6 for n in c["cells"]), c
+assert abs(r["zoomIn"] - 0.8) < 1e-6 and r["tipAfterZoom"] == "none", r
+assert abs(r["zoomOut"] - 1) < 1e-6, r
+assert r["panRight"] > 0 and r["panBack"] < r["panRight"], r
+assert r["all"] == [0, r["full"]], r
+assert r["fitKey"] == r["fit"], (r["fitKey"], r["fit"])
+assert r["ruler"].startswith("\u0394 ") and ".." in r["ruler"], r["ruler"]
+assert r["afterEscape"] == {"ruler": "", "detail": "none"}, r["afterEscape"]
+ov = r["overview"]
+assert abs(ov["b"] - r["full"]) < 1 and ov["span"] < r["full"], ov
+f = r["filters"]
+assert 0 < f["errors"] < n and f["nothing"] == 0 and f["cleared"] == n, f
+assert sum(v for k, v in f.items() if k.startswith("family:")) == n, f
+assert 0 < f["listening"] < n, f
+assert r["slashFocus"] == "fsearch", r["slashFocus"]
+sm = r["summary"]
+assert sm["shown"] == "block" and "REMOTE ENDPOINT" in sm["text"], sm
+assert sm["rows"] > 4 and r["summaryClosed"] == "none", r
+assert r["labelsFit"], "an outcome does not fit its label column"
+print("ok: %d rows, hover shows socket %d; click, zoom, pan, fit, ruler, "
+      "overview, filters, search, keys, summary" % (r["rows"], first["id"]))
 PY
 chrome --window-size=1400,800 --screenshot="$SL_BUILD/html-timeline.png" "file://$TMP/h.html"
 [ -s "$SL_BUILD/html-timeline.png" ] || fail "no screenshot"
+for shot in select summary ruler; do
+	chrome --window-size=1400,800 --screenshot="$SL_BUILD/html-$shot.png" \
+		"file://$TMP/h.html#shot=$shot"
+	[ -s "$SL_BUILD/html-$shot.png" ] || fail "no screenshot of $shot"
+done
+
+# More epoll waits than the page keeps (20000): it says where it cut.
+python3 - "$SL_ROOT" "$TMP/cut.trace" <<'PY'
+import struct, sys
+sys.path.insert(0, sys.argv[1] + "/tests/e2e")
+from make_trace import Trace
+US = 1000
+t = Trace(sys.argv[1] + "/include/socklens/wire.h")
+EP = (1 << 63) | 5
+t.conn(1, pid=50)
+t.hello(1, pid=50, ts=100 * US)
+t.call(1, "EPOLL_CREATE", ts=101 * US, fd=-1, ret=4, inode=EP, arg0=0)
+t.call(1, "SOCKET", ts=102 * US, fd=5, ret=5, inode=900, arg0=2, arg1=1)
+for i in range(25000):
+    t._rec(1, "WAIT", (200 + 2 * i) * US, struct.pack(
+        "<QQQiiiiHHIII", US, 0, EP, 4, 0, 0, 10,
+        t.calls["EPOLL_WAIT"], 0, 0, 0, 0))
+t.call(1, "CLOSE", ts=60000 * US, fd=5, inode=900)
+t.call(1, "CLOSE", ts=60001 * US, fd=4, inode=EP)
+t.call(1, "EXIT", ts=60002 * US, ret=0)
+t.gone(1, ts=60003 * US)
+t.write(sys.argv[2])
+PY
+"$SL" export -f html -o "$TMP/cut.html" "$TMP/cut.trace" || fail "export (cut)"
+chrome --window-size=1400,900 --virtual-time-budget=5000 --dump-dom "file://$TMP/cut.html#selftest" >"$TMP/cut.dom"
+python3 - "$TMP/cut.dom" <<'PY' || fail "the page cut epoll waits silently"
+import html, json, re, sys
+r = json.loads(html.unescape(re.search(r'<pre id="selftest">([^<]*)</pre>',
+                                       open(sys.argv[1]).read()).group(1)))
+assert r["errors"] == [], r["errors"]
+assert r["cutEpolls"] == [[1, 20000, 5000]], r["cutEpolls"]
+print("ok: the page says 5000 waits were not drawn")
+PY
+chrome --window-size=1400,500 --screenshot="$SL_BUILD/html-cut.png" "file://$TMP/cut.html#shot=all"
 
 # The terminal: no escape sequence from a name reaches it.
-"$SL" view --color=never -w 120 "$TMP/h.trace" >"$TMP/view.txt"
+"$SL" view --color=never -w 200 "$TMP/h.trace" >"$TMP/view.txt"
 ! grep -q "$(printf '\033')" "$TMP/view.txt" || fail "an escape sequence reached the terminal"
 grep -q '\\x1b' "$TMP/view.txt" || fail "the escape was not shown as text"
 echo "ok (screenshot: $SL_BUILD/html-timeline.png)"

@@ -159,9 +159,9 @@ page = {x["i"]: x for x in data["socks"]}
 assert page[srv["id"]]["ea"] == srv["error_ns"] - data["t0"], page[srv["id"]]
 assert len(page[lst["id"]]["in"]) == 2 and len(page[p["id"]]["ho"]) == 1
 assert page[out["id"]]["un"] and not page[p["id"]]["un"]
-names = {e["name"] for e in chrome if e.get("ph") == "n"}
+names = {e["name"] for e in chrome if e.get("ph") == "i"}
 assert {"ECONNRESET", "EMFILE", "EINTR", "passed"} <= names, names
-assert [e["args"]["bytes_unseen"] for e in chrome if e.get("ph") == "b" and
+assert [e["args"]["bytes_unseen"] for e in chrome if e.get("ph") == "X" and
         e.get("args", {}).get("inode") == 950] == ["stdio"]
 print("ok")
 PY
@@ -225,7 +225,7 @@ data = json.loads(re.search(r'<script id="data" type="application/json">'
 page, = data["socks"]
 assert len(page["in"]) == len(inc) and page["im"] == lst["incidents_more"]
 track = [e for e in json.load(open(b + ".json"))["traceEvents"]
-         if e.get("ph") == "b" and "failed_calls" in e.get("args", {})]
+         if e.get("ph") == "X" and "failed_calls" in e.get("args", {})]
 assert track and track[0]["args"]["failed_calls"] == 5001, track
 assert track[0]["args"]["failed_calls_shown"] == len(inc), track
 print("ok")

@@ -9,32 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "lib/args.h"
 #include "lib/lib.h"
 #include "out/out.h"
-
-/* A duration option: 500ms, 2s, 1min, or bare seconds. */
-static int parse_dur(const char *t, uint64_t *ns)
-{
-	char *end;
-	double v = strtod(t, &end);
-
-	if (end == t || v < 0)
-		return -1;
-	if (!*end || !strcmp(end, "s"))
-		v *= 1e9;
-	else if (!strcmp(end, "ms"))
-		v *= 1e6;
-	else if (!strcmp(end, "us"))
-		v *= 1e3;
-	else if (!strcmp(end, "min"))
-		v *= 60e9;
-	else
-		return -1;
-	*ns = (uint64_t)v;
-	return 0;
-}
 
 static void usage(FILE *f)
 {
@@ -42,7 +22,14 @@ static void usage(FILE *f)
 		"       [--keepalive-after DUR] [--slow-connect DUR]\n"
 		"       [--connect-failures N] FILE\n"
 		"  defaults: --keepalive-after 60s --slow-connect 1s "
-		"--connect-failures 3\n", sl_prog());
+		"--connect-failures 3\n"
+		"  DUR: 500ms, 2s, 1min, 250us (bare: seconds)\n", sl_prog());
+}
+
+static int bad_dur(const char *opt, const char *val)
+{
+	return sl_arg_fail("audit", usage, "%s: '%s' is not a duration "
+			   "(500ms, 2s, 1min)", opt, val);
 }
 
 static int parse_args(struct sl_audit_opts *a, int *fail_on, int argc,
@@ -57,38 +44,44 @@ static int parse_args(struct sl_audit_opts *a, int *fail_on, int argc,
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	long n;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			a->json = true;
 			break;
 		case 'F':
 			if ((*fail_on = sl_severity_of(optarg)) < 0)
-				return -1;
+				return sl_arg_fail("audit", usage, "--fail-on: "
+						   "'%s' is not info, warning "
+						   "or error", optarg);
 			break;
 		case 'k':
-			if (parse_dur(optarg, &a->keepalive_after_ns) < 0)
-				return -1;
+			if (sl_arg_dur(optarg, &a->keepalive_after_ns) < 0)
+				return bad_dur("--keepalive-after", optarg);
 			break;
 		case 's':
-			if (parse_dur(optarg, &a->slow_connect_ns) < 0)
-				return -1;
+			if (sl_arg_dur(optarg, &a->slow_connect_ns) < 0)
+				return bad_dur("--slow-connect", optarg);
 			break;
 		case 'c':
-			a->connect_failures = (uint32_t)atoi(optarg);
-			if (!a->connect_failures)
-				return -1;
+			if (sl_arg_long(optarg, 1, 1000000, &n) < 0)
+				return sl_arg_fail("audit", usage, "--connect-"
+						   "failures: '%s' is not a "
+						   "count from 1", optarg);
+			a->connect_failures = (uint32_t)n;
 			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
 		default:
-			return -1;
+			return sl_arg_getopt_fail("audit", usage, c, argv);
 		}
 	}
-	return optind == argc - 1 ? 0 : -1;
+	return sl_arg_operands("audit", usage, argc, argv, 1, "FILE");
 }
 
 int sl_cmd_audit(int argc, char **argv)
@@ -98,10 +91,11 @@ int sl_cmd_audit(int argc, char **argv)
 				   .connect_failures = 3 };
 	int fail_on = -1, worst;
 
-	if (parse_args(&o, &fail_on, argc, argv) < 0) {
-		usage(stderr);
+	if (parse_args(&o, &fail_on, argc, argv))
 		return 2;
-	}
+	/* On a terminal a finding fits its line; a pipe gets it whole. */
+	if (isatty(STDOUT_FILENO))
+		o.width = sl_term_width(stdout);
 	worst = sl_audit_file(argv[optind], &o, stdout);
 	if (worst == -2)
 		return 2;

@@ -6,6 +6,7 @@
 #ifndef SL_CMD_H
 #define SL_CMD_H
 
+
 int sl_cmd_run(int argc, char **argv);		/* run.c */
 int sl_cmd_collect(int argc, char **argv);	/* collect.c */
 int sl_cmd_view(int argc, char **argv);		/* view.c */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "lib/args.h"
 #include "lib/lib.h"
 #include "out/out.h"
 
@@ -19,7 +20,9 @@ static void usage(FILE *f)
 		"  sockets  one JSON object per socket\n"
 		"  epoll    one JSON object per epoll instance\n"
 		"  chrome   Trace Event JSON that Perfetto (ui.perfetto.dev) opens\n"
-		"  html     one self-contained page: timeline, zoom, hover, filters\n",
+		"  html     one self-contained page: timeline, zoom, hover, filters\n"
+		"  -o OUT   write there instead of to stdout\n"
+		"The fields of each format: man socklens-export (5).\n",
 		sl_prog());
 }
 
@@ -35,7 +38,8 @@ int sl_cmd_export(int argc, char **argv)
 	FILE *out = stdout;
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "+f:o:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:f:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			fmt = optarg;
@@ -47,14 +51,16 @@ int sl_cmd_export(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return sl_arg_getopt_fail("export", usage, c, argv);
 		}
 	}
-	if (!fmt || optind != argc - 1 || !sl_export_known(fmt)) {
-		usage(stderr);
+	if (!fmt)
+		return sl_arg_fail("export", usage, "missing -f FORMAT");
+	if (!sl_export_known(fmt))
+		return sl_arg_fail("export", usage, "-f: unknown format '%s'",
+				   fmt);
+	if (sl_arg_operands("export", usage, argc, argv, 1, "FILE"))
 		return 2;
-	}
 	if (outp && !(out = fopen(outp, "w"))) {
 		fprintf(stderr, "%s: %s: %s\n", sl_prog(), outp, strerror(errno));
 		return 1;

@@ -18,6 +18,7 @@
 
 #include "elf/elf.h"
 #include "cmd/cmd.h"
+#include "lib/args.h"
 #include "out/out.h"
 
 static const char *kind(int type)
@@ -277,6 +278,13 @@ static int inspect_one(const char *prog, bool with_deps, bool json)
 	return ret;
 }
 
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: %s inspect [--deps] [--json] PROGRAM...\n"
+		"  --deps   each library the loader would load, one line each\n"
+		"  --json   one JSON object per program\n", sl_prog());
+}
+
 int sl_cmd_inspect(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -288,23 +296,20 @@ int sl_cmd_inspect(int argc, char **argv)
 	bool with_deps = false, json = false;
 	int c, rc = 0;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
 		if (c == 'd')
 			with_deps = true;
 		else if (c == 'j')
 			json = true;
-		else {
-			fprintf(c == 'h' ? stdout : stderr,
-				"usage: %s inspect [--deps] [--json] PROGRAM...\n",
-				sl_prog());
-			return c == 'h' ? 0 : 2;
-		}
+		else if (c == 'h') {
+			usage(stdout);
+			return 0;
+		} else
+			return sl_arg_getopt_fail("inspect", usage, c, argv);
 	}
-	if (optind == argc) {
-		fprintf(stderr, "usage: %s inspect [--deps] [--json] PROGRAM...\n",
-			sl_prog());
-		return 2;
-	}
+	if (optind == argc)
+		return sl_arg_fail("inspect", usage, "missing PROGRAM");
 	for (int i = optind; i < argc; i++)
 		rc |= inspect_one(argv[i], with_deps, json);
 	return rc;

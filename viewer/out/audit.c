@@ -7,10 +7,15 @@
  *   listener-all-interfaces  a listener bound to 0.0.0.0 or ::
  *   no-keepalive             a TCP connection older than --keepalive-after
  *                            with SO_KEEPALIVE never set
- *   never-closed             a socket its last holder exited holding
- *                            (warning), or still open when the trace
- *                            ended, its holders running on (info)
- *   fd-leaked-into-exec      a socket an exec'd image inherited
+ *   never-closed             sockets a process exited holding, one
+ *                            finding per process (warning; info when a
+ *                            signal stopped it: it had no say), or a
+ *                            socket still open when the trace ended,
+ *                            its holders running on (info)
+ *   fd-leaked-into-exec      a socket an exec'd image inherited and
+ *                            never touched (one it used, as sshd -R's
+ *                            re-exec does, was handed over: no finding;
+ *                            fds 0-2 are the model's to leave out)
  *   fd-limit                 a listener whose accept failed with EMFILE
  *                            or ENFILE: no fd was free
  *   repeated-connect-failure --connect-failures or more failed connects
@@ -32,12 +37,23 @@
 
 static const char *const sev_names[] = { "info", "warning", "error" };
 
-/* Who a finding is about: its socket, that socket's process and caller. */
+/* Who a finding is about: its socket, that socket's process (by its
+ * program's name: the whole command line is the view's) and caller. */
 struct who {
 	uint32_t id;
 	uint32_t pid;
 	char exe[SL_EXE_MAX];
 	char caller[400];
+};
+
+/* Sockets one process exited holding. */
+struct exit_group {
+	uint32_t pid;
+	struct who first;	/* the lowest socket id among them */
+	bool signalled;		/* it died by a signal, without exiting */
+	const char *role;	/* the first socket's */
+	uint32_t *ids;
+	uint32_t nids, ids_cap;
 };
 
 /* A finding about one socket, rendered, waiting to be printed in the
@@ -83,15 +99,42 @@ struct audit {
 	struct sl_hash *by_remote;	/* address hash -> group index + 1 */
 	struct rule_use *rules;
 	uint32_t nrules, rules_cap;
+	struct exit_group *exits;
+	uint32_t nexits, exits_cap;
+	int width;		/* a terminal's: a text finding fits a line */
 };
+
+/* A program's name from its command line: argv[0] without its path. */
+static void prog_name(char *buf, size_t len, const char *cmdline)
+{
+	size_t n = strcspn(cmdline, " ");
+	const char *base = cmdline;
+
+	for (size_t i = 0; i < n; i++)
+		if (cmdline[i] == '/')
+			base = cmdline + i + 1;
+	snprintf(buf, len, "%.*s", (int)(cmdline + n - base), base);
+}
 
 static void who_of(const struct audit *a, const struct sl_sock *s,
 		   struct who *w)
 {
 	w->id = s->id;
 	w->pid = s->creator_pid;
-	snprintf(w->exe, sizeof(w->exe), "%s", sl_model_image(a->m, s));
+	prog_name(w->exe, sizeof(w->exe), sl_model_image(a->m, s));
 	sl_sock_caller(a->m, s, w->caller, sizeof(w->caller));
+}
+
+/* A text finding: cut to the terminal's width when there is one. */
+static void put_cut(FILE *f, const struct audit *a, size_t *cols,
+		    const char *s)
+{
+	size_t room = a->width > 0 && (size_t)a->width > *cols ?
+		      (size_t)a->width - *cols : 0;
+
+	if (a->width > 0 && !room)
+		return;
+	*cols += sl_term_str(f, s, strlen(s), room);
 }
 
 static void print_finding(struct audit *a, FILE *f, enum sl_severity sev,
@@ -99,14 +142,24 @@ static void print_finding(struct audit *a, FILE *f, enum sl_severity sev,
 			  const uint32_t *ids, uint32_t nids, const char *msg)
 {
 	if (!a->json) {
-		fprintf(f, "%-8s %-25s socket %u, pid %u ", sev_names[sev],
-			kind, w->id, w->pid);
-		sl_term_str(f, w->exe, strlen(w->exe), 0);
-		fputs(": ", f);
-		sl_term_str(f, msg, strlen(msg), 0);
-		fputs("  [", f);
-		sl_term_str(f, w->caller, strlen(w->caller), 0);
-		fputs("]\n", f);
+		char head[120];
+		size_t cols = 0;
+
+		snprintf(head, sizeof(head), "%-8s %-25s socket %u, pid %u (",
+			 sev_names[sev], kind, w->id, w->pid);
+		put_cut(f, a, &cols, head);
+		put_cut(f, a, &cols, w->exe);
+		put_cut(f, a, &cols, "): ");
+		put_cut(f, a, &cols, msg);
+		/* The caller where it fits: the message comes first. */
+		if (strcmp(w->caller, "0x0") && (a->width <= 0 ||
+		    cols + 4 + sl_term_cols(w->caller, strlen(w->caller)) <=
+		    (size_t)a->width)) {
+			put_cut(f, a, &cols, "  [");
+			put_cut(f, a, &cols, w->caller);
+			put_cut(f, a, &cols, "]");
+		}
+		fputc('\n', f);
 		return;
 	}
 	fprintf(f, "{\"severity\":\"%s\",\"kind\":\"%s\",\"sockets\":[%u",
@@ -196,6 +249,78 @@ static void fd_limit(struct audit *a, const struct sl_sock *s,
 	hold(a, SL_SEV_WARNING, "fd-limit", w, msg);
 }
 
+/* Whether the image S was leaked into used it: a call on it of its own
+ * (a close of that fd included), not only the preload's listing or a
+ * blanket close_range. A socket handed over on purpose is used (sshd -R
+ * reads its configuration from one); a leaked one is not known to exist. */
+static bool used_after_exec(const struct audit *a, const struct sl_sock *s)
+{
+	const struct sl_proc *p = sl_model_proc(a->m, s->exec_pid);
+
+	for (uint32_t i = 0; p && i < s->nevts; i++) {
+		const struct sl_evt *e = &s->evts[i];
+
+		if (e->pid != s->exec_pid || e->ts < p->exec_ns)
+			continue;
+		if (e->call != SL_CALL_INHERIT && e->call != SL_CALL_FDS_DONE &&
+		    e->call != SL_CALL_CLOSE_RANGE &&
+		    e->call != SL_CALL_CLOSEFROM && e->call != SL_CALL_EXIT)
+			return true;
+	}
+	return false;
+}
+
+static void leaked_into_exec(struct audit *a, const struct sl_sock *s,
+			     const struct who *w)
+{
+	const struct sl_proc *p = sl_model_proc(a->m, s->exec_pid);
+	char msg[400], prog[64] = "?";
+
+	if (p && p->nimages)
+		prog_name(prog, sizeof(prog), p->images[p->nimages - 1]);
+	if (s->exec_pid == w->pid)
+		snprintf(msg, sizeof(msg), "still open in %s, which this "
+			 "process exec'd, and never used there: no "
+			 "close-on-exec (SOCK_CLOEXEC, FD_CLOEXEC)", prog);
+	else
+		snprintf(msg, sizeof(msg), "still open in %s, which pid %u "
+			 "exec'd, and never used there: no close-on-exec "
+			 "(SOCK_CLOEXEC, FD_CLOEXEC)", prog, s->exec_pid);
+	hold(a, SL_SEV_WARNING, "fd-leaked-into-exec", w, msg);
+}
+
+/* A socket its last holder exited holding: one finding per process. */
+static void note_exit(struct audit *a, const struct sl_sock *s,
+		      const struct who *w)
+{
+	uint32_t pid = s->npids ? s->pids[s->npids - 1] : s->creator_pid;
+	const struct sl_proc *p = sl_model_proc(a->m, pid);
+	struct exit_group *g = NULL;
+
+	for (uint32_t i = 0; i < a->nexits && !g; i++)
+		if (a->exits[i].pid == pid)
+			g = &a->exits[i];
+	if (!g) {
+		a->exits = sl_grow(a->exits, &a->exits_cap, a->nexits + 1,
+				   sizeof(*a->exits));
+		g = &a->exits[a->nexits++];
+		memset(g, 0, sizeof(*g));
+		g->pid = pid;
+	}
+	/* Killed: no EXIT record came, the model says so on each socket. */
+	g->signalled |= s->killed || (p && p->ended && !p->exit_ns);
+	g->ids = sl_grow(g->ids, &g->ids_cap, g->nids + 1, sizeof(*g->ids));
+	g->ids[g->nids++] = s->id;
+	if (!g->first.id || s->id < g->first.id) {
+		g->first = *w;
+		g->first.pid = pid;
+		g->role = sl_role_name(s->role);
+		if (p && p->nimages)
+			prog_name(g->first.exe, sizeof(g->first.exe),
+				  p->images[p->nimages - 1]);
+	}
+}
+
 /* The findings one socket makes on its own. */
 static void audit_sock(struct audit *a, const struct sl_sock *s)
 {
@@ -225,9 +350,7 @@ static void audit_sock(struct audit *a, const struct sl_sock *s)
 			 sl_role_name(s->role));
 		hold(a, SL_SEV_INFO, "never-closed", &w, msg);
 	} else if (s->open_at_exit && !s->closed) {
-		snprintf(msg, sizeof(msg), "%s socket never closed: its last "
-			 "holder exited with it open", sl_role_name(s->role));
-		hold(a, SL_SEV_WARNING, "never-closed", &w, msg);
+		note_exit(a, s, &w);
 	} else if (!s->closed) {
 		snprintf(msg, sizeof(msg), "%s socket still open when the "
 			 "trace ended: its holders were still running",
@@ -236,11 +359,8 @@ static void audit_sock(struct audit *a, const struct sl_sock *s)
 	}
 	if (s->fd_limit_fails)
 		fd_limit(a, s, &w);
-	if (s->exec_inherited) {
-		snprintf(msg, sizeof(msg), "inherited across exec by pid %u: no "
-			 "close-on-exec (SOCK_CLOEXEC, FD_CLOEXEC)", s->exec_pid);
-		hold(a, SL_SEV_WARNING, "fd-leaked-into-exec", &w, msg);
-	}
+	if (s->exec_inherited && !used_after_exec(a, s))
+		leaked_into_exec(a, s, &w);
 	for (uint32_t i = 0; i < s->nspans; i++) {
 		const struct sl_span *sp = &s->spans[i];
 
@@ -379,8 +499,42 @@ static int rule_cmp(const void *x, const void *y)
 	return p->k < q->k ? -1 : p->k > q->k;
 }
 
+static int exit_cmp(const void *x, const void *y)
+{
+	const struct exit_group *p = x, *q = y;
+
+	return p->first.id < q->first.id ? -1 : p->first.id > q->first.id;
+}
+
+static void report_exit(struct audit *a, struct exit_group *g)
+{
+	char msg[400];
+	size_t at;
+
+	qsort(g->ids, g->nids, sizeof(*g->ids), u32_cmp);
+	if (g->nids == 1) {
+		snprintf(msg, sizeof(msg), "%s socket never closed: its last "
+			 "holder exited with it open%s", g->role, g->signalled ?
+			 " (a signal stopped it; the kernel closed it)" : "");
+	} else {
+		at = (size_t)snprintf(msg, sizeof(msg), "exited holding %u "
+				      "sockets open (", g->nids);
+		for (uint32_t i = 0; i < g->nids && i < 8; i++)
+			at += (size_t)snprintf(msg + at, sizeof(msg) - at,
+					       "%s%u", i ? ", " : "", g->ids[i]);
+		snprintf(msg + at, sizeof(msg) - at, "%s): %s", g->nids > 8 ?
+			 ", ..." : "", g->signalled ? "a signal stopped it; the "
+			 "kernel closed them" : "the kernel closed them, not "
+			 "the program");
+	}
+	count(a, g->signalled ? SL_SEV_INFO : SL_SEV_WARNING);
+	print_finding(a, a->out, g->signalled ? SL_SEV_INFO : SL_SEV_WARNING,
+		      "never-closed", &g->first, g->ids, g->nids, msg);
+}
+
 /* The findings, in the order they always came: each socket's in id
- * order, then the failure groups, then the policy's rules. Without
+ * order, then the processes that exited holding sockets, then the
+ * failure groups, then the policy's rules. Without
  * PRINT (the trace could not be read), only frees them. */
 static void report(struct audit *a, bool print)
 {
@@ -393,6 +547,14 @@ static void report(struct audit *a, bool print)
 			fputs(a->held[i].text, a->out);
 		free(a->held[i].text);
 	}
+	if (a->nexits)
+		qsort(a->exits, a->nexits, sizeof(*a->exits), exit_cmp);
+	for (uint32_t i = 0; i < a->nexits; i++) {
+		if (print)
+			report_exit(a, &a->exits[i]);
+		free(a->exits[i].ids);
+	}
+	free(a->exits);
 	if (a->ngroups)
 		qsort(a->groups, a->ngroups, sizeof(*a->groups), group_cmp);
 	for (uint32_t i = 0; i < a->ngroups; i++) {
@@ -440,7 +602,7 @@ int sl_audit_file(const char *path, const struct sl_audit_opts *o, FILE *out)
 			   .keepalive_after_ns = o->keepalive_after_ns,
 			   .slow_connect_ns = o->slow_connect_ns,
 			   .connect_failures = o->connect_failures,
-			   .worst = -1 };
+			   .width = o->width, .worst = -1 };
 	struct sl_model m;
 	int err;
 
@@ -455,11 +617,13 @@ int sl_audit_file(const char *path, const struct sl_audit_opts *o, FILE *out)
 			audit_one(&a, &m, m.socks[i]);
 	report(&a, !err);
 	if (!err && !a.json)
-		fprintf(out, "%u findings: %u error, %u warning, %u info (%u "
-			"sockets, %u processes)\n",
+		fprintf(out, "%u finding%s: %u error, %u warning, %u info (%u "
+			"socket%s, %u process%s)\n",
 			a.count[0] + a.count[1] + a.count[2],
+			a.count[0] + a.count[1] + a.count[2] == 1 ? "" : "s",
 			a.count[SL_SEV_ERROR], a.count[SL_SEV_WARNING],
-			a.count[SL_SEV_INFO], m.ids, m.nprocs);
+			a.count[SL_SEV_INFO], m.ids, m.ids == 1 ? "" : "s",
+			m.nprocs, m.nprocs == 1 ? "" : "es");
 	sl_model_free(&m);
 	return err ? -2 : a.worst;
 }

@@ -1,13 +1,19 @@
 /*
- * The model as Trace Event Format JSON, the format Perfetto and
- * chrome://tracing open. Each process is a process (named by its argv);
- * each socket an async track named by its endpoints, holding its life as
- * one slice with its states nested in it, instants for its error (where
- * the call that failed returned), the calls it lived through that failed
- * or were cut short, hand-offs to another process and policy actions,
- * and a byte counter; each epoll instance a track of its waits.
- * A paired connection is a flow arrow from the client's connect to the
- * server's accept. Times are microseconds with nanosecond decimals.
+ * The model as Trace Event Format JSON, the format Perfetto, Chrome
+ * DevTools' performance panel and chrome://tracing open. Each process is
+ * a process (named by its argv); each socket a thread of its own in it
+ * (a made-up tid above any real one, named by its endpoints), holding
+ * its life as one complete slice with its states nested in it, instants
+ * for its error (where the call that failed returned), the calls it lived
+ * through that failed or were cut short, hand-offs to another process
+ * and policy actions, and a byte counter; each epoll instance a thread of
+ * its waits. Threads of complete slices, not async tracks: DevTools
+ * draws only threads for a trace that is not Chrome's own. A paired
+ * connection is a flow arrow from the client's connecting state to the
+ * server socket's first state; a flow event carries the same ts, pid,
+ * tid and category as the slice it binds to, which is how DevTools binds
+ * them (Perfetto binds to the enclosing slice: the same one). Times are
+ * microseconds with nanosecond decimals.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,22 +22,53 @@
 #include "socklens/policy.h"
 #include "out/out.h"
 
+/* The made-up thread ids of sockets and epoll instances: above the
+ * largest pid Linux gives (4194304), below 2^31. */
+#define SOCK_TID_BASE 0x10000000u
+#define EPOLL_TID_BASE 0x20000000u
+
 struct out {
 	FILE *f;
 	bool first;
 };
 
-/* Starts an event object; the caller writes the rest and closes it. */
-static void ev(struct out *o, const char *ph, const char *name, uint32_t pid,
-	       uint64_t ts_ns)
+static void ns_us(FILE *f, const char *key, uint64_t ns)
+{
+	fprintf(f, ",\"%s\":%llu.%03llu", key, (unsigned long long)(ns / 1000),
+		(unsigned long long)(ns % 1000));
+}
+
+/* Starts an event object on thread TID of PID; the caller writes the
+ * rest and closes it. */
+static void ev_tid(struct out *o, const char *ph, const char *name,
+		   uint32_t pid, uint32_t tid, uint64_t ts_ns)
 {
 	fputs(o->first ? "\n" : ",\n", o->f);
 	o->first = false;
 	fprintf(o->f, "{\"ph\":\"%s\",\"name\":", ph);
 	sl_json_str(o->f, name, strlen(name));
-	fprintf(o->f, ",\"pid\":%u,\"tid\":%u,\"ts\":%llu.%03llu", pid, pid,
-		(unsigned long long)(ts_ns / 1000),
-		(unsigned long long)(ts_ns % 1000));
+	fprintf(o->f, ",\"pid\":%u,\"tid\":%u", pid, tid);
+	ns_us(o->f, "ts", ts_ns);
+}
+
+static void ev(struct out *o, const char *ph, const char *name, uint32_t pid,
+	       uint64_t ts_ns)
+{
+	ev_tid(o, ph, name, pid, pid, ts_ns);
+}
+
+/* A thread's name and place among its process's threads. */
+static void thread_meta(struct out *o, uint32_t pid, uint32_t tid,
+			const char *name, uint32_t sort)
+{
+	fputs(o->first ? "\n" : ",\n", o->f);
+	o->first = false;
+	fprintf(o->f, "{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%u,"
+		"\"tid\":%u,\"args\":{\"name\":", pid, tid);
+	sl_json_str(o->f, name, strlen(name));
+	fprintf(o->f, "}},\n{\"ph\":\"M\",\"name\":\"thread_sort_index\","
+		"\"pid\":%u,\"tid\":%u,\"args\":{\"sort_index\":%u}}", pid,
+		tid, sort);
 }
 
 static void meta(struct out *o, const struct sl_proc *p)
@@ -57,8 +94,6 @@ static void meta(struct out *o, const struct sl_proc *p)
 	fprintf(o->f, ",\n{\"ph\":\"M\",\"name\":\"process_sort_index\","
 		"\"pid\":%u,\"tid\":%u,\"args\":{\"sort_index\":%u}}",
 		p->pid, p->pid, p->index);
-	fprintf(o->f, ",\n{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":%u,"
-		"\"tid\":%u,\"args\":{\"name\":\"calls\"}}", p->pid, p->pid);
 }
 
 static uint64_t sock_end(const struct sl_sock *s)
@@ -81,11 +116,21 @@ static void sock_title(const struct sl_sock *s, char *buf, size_t len)
 		 s->err ? " !" : "");
 }
 
-static void async_ev(struct out *o, const char *ph, const char *name,
-		     const struct sl_sock *s, uint64_t ts)
+/* A complete slice on the socket's thread, from A to B. */
+static void sock_slice(struct out *o, const char *name,
+		       const struct sl_sock *s, uint64_t a, uint64_t b)
 {
-	ev(o, ph, name, s->creator_pid, ts);
-	fprintf(o->f, ",\"cat\":\"socket\",\"id\":\"s%u\"", s->id);
+	ev_tid(o, "X", name, s->creator_pid, SOCK_TID_BASE + s->id, a);
+	ns_us(o->f, "dur", b - a);
+	fputs(",\"cat\":\"socket\"", o->f);
+}
+
+/* An instant on the socket's thread. */
+static void sock_instant(struct out *o, const char *name,
+			 const struct sl_sock *s, uint64_t ts)
+{
+	ev_tid(o, "i", name, s->creator_pid, SOCK_TID_BASE + s->id, ts);
+	fputs(",\"s\":\"t\",\"cat\":\"socket\"", o->f);
 }
 
 /* A moment on a socket's track: its error, an incident, a hand-off, or
@@ -135,7 +180,7 @@ static void instant(struct out *o, const struct sl_model *m,
 	char text[512];
 
 	if (in->inc) {
-		async_ev(o, "n", sl_errno_name(in->inc->err), s, in->ts);
+		sock_instant(o, sl_errno_name(in->inc->err), s, in->ts);
 		fprintf(o->f, ",\"args\":{\"call\":\"%s\",\"waited_ns\":%llu,"
 			"\"pid\":%u,\"tid\":%u,\"fate\":false}}",
 			sl_call_name(in->inc->call),
@@ -144,20 +189,20 @@ static void instant(struct out *o, const struct sl_model *m,
 		return;
 	}
 	if (in->ho) {
-		async_ev(o, "n", "passed", s, in->ts);
+		sock_instant(o, "passed", s, in->ts);
 		fprintf(o->f, ",\"args\":{\"from_pid\":%u,\"to_pid\":%u,"
 			"\"via\":%u}}", in->ho->from_pid, in->ho->to_pid,
 			in->ho->via);
 		return;
 	}
 	if (!in->act) {
-		async_ev(o, "n", sl_errno_name(s->err), s, in->ts);
+		sock_instant(o, sl_errno_name(s->err), s, in->ts);
 		fputs("}", o->f);
 		return;
 	}
 	sl_policy_act_text(in->act, sl_sock_policy_path(m, s), text,
 			   sizeof(text));
-	async_ev(o, "n", "policy", s, in->ts);
+	sock_instant(o, "policy", s, in->ts);
 	fputs(",\"args\":{\"action\":", o->f);
 	sl_json_str(o->f, text, strlen(text));
 	fputs("}}", o->f);
@@ -165,7 +210,8 @@ static void instant(struct out *o, const struct sl_model *m,
 
 /*
  * The states, nested in the socket's slice, with its instants between
- * them in time order: Perfetto sorts by time, and ties keep file order.
+ * them in time order. A state's slice is written whole (X), so it ends
+ * where the next begins and never past the socket's end.
  */
 static void states(struct out *o, const struct sl_model *m,
 		   const struct sl_sock *s, uint64_t end)
@@ -185,14 +231,14 @@ static void states(struct out *o, const struct sl_model *m,
 			a = end;
 		if (b > end || b < a)
 			b = b < a ? a : end;
+		if (next < b && next >= a)
+			b = next;
 		for (; k < n && in[k].ts < a; k++)
 			instant(o, m, s, &in[k]);
-		async_ev(o, "b", sl_state_name(sp->state), s, a);
+		sock_slice(o, sl_state_name(sp->state), s, a, b);
 		fputs("}", o->f);
 		for (; k < n && in[k].ts <= b && in[k].ts < next; k++)
 			instant(o, m, s, &in[k]);
-		async_ev(o, "e", sl_state_name(sp->state), s, b);
-		fputs("}", o->f);
 	}
 	for (; k < n; k++)
 		instant(o, m, s, &in[k]);
@@ -220,7 +266,9 @@ static void sock_track(struct out *o, const struct sl_model *m,
 
 	sock_title(s, title, sizeof(title));
 	sl_sock_caller(m, s, caller, sizeof(caller));
-	async_ev(o, "b", title, s, s->start_ns);
+	thread_meta(o, s->creator_pid, SOCK_TID_BASE + s->id, title,
+		    1000 + s->id);
+	sock_slice(o, title, s, s->start_ns, end);
 	fputs(",\"args\":{\"caller\":", o->f);
 	sl_json_str(o->f, caller, strlen(caller));
 	fprintf(o->f, ",\"id\":%u,\"inode\":%llu,\"family\":\"%s\","
@@ -236,81 +284,95 @@ static void sock_track(struct out *o, const struct sl_model *m,
 		(unsigned long long)s->incs_total, s->nincs,
 		s->stdio ? "stdio" : s->killed ? "killed" : "");
 	states(o, m, s, end);
-	async_ev(o, "e", title, s, end);
-	fputs("}", o->f);
 	counters(o, s);
 }
 
-/* The first recorded call CALL on S, or NULL. */
-static const struct sl_evt *find_call(const struct sl_sock *s, uint16_t call,
-				      uint16_t alt)
+/* Where a flow binds on socket S: the start of its first span in one
+ * of the states FROM..TO, clamped as states() clamps it; 0 if none. */
+static uint64_t span_start(const struct sl_sock *s, int from, int to)
 {
-	for (uint32_t i = 0; i < s->nevts; i++)
-		if (s->evts[i].call == call || s->evts[i].call == alt)
-			return &s->evts[i];
-	return NULL;
-}
+	uint64_t end = sock_end(s);
 
-/* A complete slice for one call, at least a microsecond long. */
-static void call_slice(struct out *o, const char *name, uint32_t pid,
-		       const struct sl_evt *e)
-{
-	uint64_t dur = e->dur_ns < 1000 ? 1000 : e->dur_ns;
+	for (uint32_t i = 0; i < s->nspans; i++) {
+		uint64_t a = s->spans[i].start_ns;
 
-	ev(o, "X", name, pid, e->ts);
-	fprintf(o->f, ",\"dur\":%llu.%03llu}", (unsigned long long)(dur / 1000),
-		(unsigned long long)(dur % 1000));
+		if (s->spans[i].state < from || s->spans[i].state > to)
+			continue;
+		a = a < s->start_ns ? s->start_ns : a;
+		return a > end ? end : a;
+	}
+	return 0;
 }
 
 /*
- * A flow from the client's connect to the server's accept: each end is a
- * complete slice on its process's thread, and the arrow binds to them.
+ * A flow from a client's connect to the socket its server's accept
+ * made: from the client's connecting (or first established) state to
+ * the server socket's first state, each flow event with the same ts,
+ * pid, tid and category as that state's slice.
  */
 static void flow(struct out *o, const struct sl_model *m,
 		 const struct sl_sock *c)
 {
-	const struct sl_sock *s = m->socks[c->peer_id - 1];
-	const struct sl_evt *ce = find_call(c, SL_CALL_CONNECT, SL_CALL_CONNECT);
-	const struct sl_evt *se = find_call(s, SL_CALL_ACCEPT, SL_CALL_ACCEPT4);
+	const struct sl_sock *s;
+	uint64_t from, to;
 
-	if (c->role != SL_ROLE_CLIENT || !ce || !se)
+	if (c->role != SL_ROLE_CLIENT || c->peer_id > m->nsocks ||
+	    !(s = m->socks[c->peer_id - 1]) || s->role != SL_ROLE_SERVER)
 		return;
-	call_slice(o, "connect", c->creator_pid, ce);
-	call_slice(o, "accept", s->creator_pid, se);
-	ev(o, "s", "connection", c->creator_pid, ce->ts);
-	fprintf(o->f, ",\"cat\":\"flow\",\"id\":%u}", c->id);
-	/* The arrow lands where accept returned: a blocking accept began
-	 * waiting before the client ever called connect. */
-	ev(o, "f", "connection", s->creator_pid,
-	   se->ts + (se->dur_ns < 1000 ? 1000 : se->dur_ns) - 1);
-	fprintf(o->f, ",\"cat\":\"flow\",\"id\":%u,\"bp\":\"e\"}", c->id);
+	from = span_start(c, SL_SS_CONNECTING, SL_SS_ESTABLISHED);
+	to = span_start(s, 0, SL_SS_MAX - 1);
+	if (!from || !to || to < from)
+		return;
+	ev_tid(o, "s", "connection", c->creator_pid, SOCK_TID_BASE + c->id,
+	       from);
+	fprintf(o->f, ",\"cat\":\"socket\",\"id\":%u}", c->id);
+	ev_tid(o, "f", "connection", s->creator_pid, SOCK_TID_BASE + s->id, to);
+	fprintf(o->f, ",\"cat\":\"socket\",\"id\":%u,\"bp\":\"e\"}", c->id);
 }
 
+/* An epoll instance's thread: its life, its waits nested in it. Waits
+ * of several threads on one instance can overlap, which a thread's
+ * slices cannot: one that begins before the last ended is counted in
+ * the life slice's waits_not_drawn, with those the model did not keep. */
 static void epoll_track(struct out *o, const struct sl_epoll *ep)
 {
 	char title[64];
-	uint64_t end = ep->closed ? ep->end_ns : ep->last_ns;
+	uint64_t end = ep->closed ? ep->end_ns : ep->last_ns, last = 0;
+	uint32_t tid = EPOLL_TID_BASE + ep->id, drawn = 0;
 
-	snprintf(title, sizeof(title), "epoll %u (fd %d)", ep->id, ep->fd);
-	ev(o, "b", title, ep->creator_pid, ep->start_ns);
-	fprintf(o->f, ",\"cat\":\"epoll\",\"id\":\"e%u\",\"args\":{\"waits\":%llu,"
-		"\"events\":%llu}}", ep->id, (unsigned long long)ep->waits_total,
-		(unsigned long long)ep->events_total);
+	end = end < ep->start_ns ? ep->start_ns : end;
 	for (uint32_t i = 0; i < ep->nwaits_kept; i++) {
 		const struct sl_wait *w = &ep->waits[i];
 		uint64_t a = w->ts < ep->start_ns ? ep->start_ns : w->ts;
-		uint64_t b = a + w->dur_ns;
 
-		if (b > end || a > end)
-			break;
-		ev(o, "b", w->nready ? "wait (woken)" : "wait", ep->creator_pid, a);
-		fprintf(o->f, ",\"cat\":\"epoll\",\"id\":\"e%u\",\"args\":"
-			"{\"ready\":%u}}", ep->id, w->nready);
-		ev(o, "e", w->nready ? "wait (woken)" : "wait", ep->creator_pid, b);
-		fprintf(o->f, ",\"cat\":\"epoll\",\"id\":\"e%u\"}", ep->id);
+		if (a >= last && a + w->dur_ns <= end) {
+			drawn++;
+			last = a + w->dur_ns;
+		}
 	}
-	ev(o, "e", title, ep->creator_pid, end < ep->start_ns ? ep->start_ns : end);
-	fprintf(o->f, ",\"cat\":\"epoll\",\"id\":\"e%u\"}", ep->id);
+	snprintf(title, sizeof(title), "epoll %u (fd %d)", ep->id, ep->fd);
+	thread_meta(o, ep->creator_pid, tid, title, 100000 + ep->id);
+	ev_tid(o, "X", title, ep->creator_pid, tid, ep->start_ns);
+	ns_us(o->f, "dur", end - ep->start_ns);
+	fprintf(o->f, ",\"cat\":\"epoll\",\"args\":{\"waits\":%llu,"
+		"\"events\":%llu,\"waits_not_drawn\":%llu}}",
+		(unsigned long long)ep->waits_total,
+		(unsigned long long)ep->events_total,
+		(unsigned long long)(ep->waits_total - drawn));
+	last = 0;
+	for (uint32_t i = 0; i < ep->nwaits_kept; i++) {
+		const struct sl_wait *w = &ep->waits[i];
+		uint64_t a = w->ts < ep->start_ns ? ep->start_ns : w->ts;
+
+		if (a < last || a + w->dur_ns > end)
+			continue;
+		last = a + w->dur_ns;
+		ev_tid(o, "X", w->nready ? "wait (woken)" : "wait",
+		       ep->creator_pid, tid, a);
+		ns_us(o->f, "dur", w->dur_ns);
+		fprintf(o->f, ",\"cat\":\"epoll\",\"args\":{\"ready\":%u}}",
+			w->nready);
+	}
 }
 
 void sl_render_chrome(FILE *f, const struct sl_model *m)
@@ -321,9 +383,10 @@ void sl_render_chrome(FILE *f, const struct sl_model *m)
 	for (uint32_t i = 0; i < m->nprocs; i++)
 		meta(&o, m->procs[i]);
 	for (uint32_t i = 0; i < m->nsocks; i++)
-		sock_track(&o, m, m->socks[i]);
+		if (m->socks[i])
+			sock_track(&o, m, m->socks[i]);
 	for (uint32_t i = 0; i < m->nsocks; i++)
-		if (m->socks[i]->peer_id)
+		if (m->socks[i] && m->socks[i]->peer_id)
 			flow(&o, m, m->socks[i]);
 	for (uint32_t i = 0; i < m->nepolls; i++)
 		epoll_track(&o, m->epolls[i]);

@@ -10,7 +10,10 @@
  * incidents (calls it lived through that failed or were cut short, with
  * their waits), its hand-offs, its policy actions and its kept calls;
  * per epoll instance up to WAITS waits: the file grows with sockets, not
- * with every event of a long trace.
+ * with every event of a long trace. What is cut is counted beside it
+ * (calls, ticks, incidents, waits), and the page says so where it cuts.
+ * The page also gets the summary tables of `view --summary` and the
+ * span where the sockets were busy, which its Fit shows.
  */
 #include <string.h>
 
@@ -65,7 +68,22 @@ static void sock_states(struct page *pg, const struct sl_sock *s)
 		fprintf(pg->f, "%s%llu", k ? "," : "",
 			(unsigned long long)rel(pg,
 				s->marks[(uint64_t)k * s->nmarks / n].ts));
-	fputc(']', pg->f);
+	fprintf(pg->f, "],\"mt\":%llu", (unsigned long long)s->ready_events);
+}
+
+/* The socket's byte counters at time TS, where a sample was taken then
+ * (a counters record, a close): ",tx,rx", or ",null,null". */
+static void bytes_at(struct page *pg, const struct sl_sock *s, uint64_t ts,
+		     uint32_t *k)
+{
+	while (*k < s->nsamples && s->samples[*k].ts < ts)
+		(*k)++;
+	if (*k < s->nsamples && s->samples[*k].ts == ts)
+		fprintf(pg->f, ",%llu,%llu",
+			(unsigned long long)s->samples[*k].tx_bytes,
+			(unsigned long long)s->samples[*k].rx_bytes);
+	else
+		fputs(",null,null", pg->f);
 }
 
 static void sock_events(struct page *pg, const struct sl_model *m,
@@ -81,7 +99,7 @@ static void sock_events(struct page *pg, const struct sl_model *m,
 		sl_json_write(pg->f, text, strlen(text), true);
 	}
 	fputs("],\"ev\":[", pg->f);
-	for (uint32_t i = 0; i < s->nevts; i++) {
+	for (uint32_t i = 0, k = 0; i < s->nevts; i++) {
 		const struct sl_evt *e = &s->evts[i];
 
 		fprintf(pg->f, "%s[%llu,%u,%lld,", i ? "," : "",
@@ -91,8 +109,10 @@ static void sock_events(struct page *pg, const struct sl_model *m,
 			fprintf(pg->f, "\"%s\"", sl_errno_name(e->err));
 		else
 			fputs("null", pg->f);
-		fprintf(pg->f, ",%llu,%u,%d]", (unsigned long long)e->dur_ns,
+		fprintf(pg->f, ",%llu,%u,%d", (unsigned long long)e->dur_ns,
 			e->pid, e->fd);
+		bytes_at(pg, s, e->ts, &k);
+		fputc(']', pg->f);
 	}
 	fprintf(pg->f, "],\"more\":%llu",
 		(unsigned long long)(s->evts_total - s->nevts));
@@ -175,17 +195,24 @@ static void sock(struct page *pg, const struct sl_model *m,
 
 static void epoll(struct page *pg, const struct sl_epoll *ep)
 {
+	uint32_t n;
+
 	fprintf(pg->f, "{\"i\":%u,\"p\":%u,\"fd\":%d,\"n\":%llu,\"ev\":%llu,"
 		"\"bl\":%llu,\"w\":[", ep->id, ep->proc_index, ep->fd,
 		(unsigned long long)ep->waits_total,
 		(unsigned long long)ep->events_total,
 		(unsigned long long)ep->blocked_ns);
-	for (uint32_t i = 0; i < ep->nwaits_kept && i < WAITS; i++)
+	n = ep->nwaits_kept < WAITS ? ep->nwaits_kept : WAITS;
+	for (uint32_t i = 0; i < n; i++)
 		fprintf(pg->f, "%s[%llu,%llu,%u]", i ? "," : "",
 			(unsigned long long)rel(pg, ep->waits[i].ts),
 			(unsigned long long)ep->waits[i].dur_ns,
 			ep->waits[i].nready);
-	fputs("]}", pg->f);
+	/* The waits not drawn, and where the drawn ones stop. */
+	fprintf(pg->f, "],\"wm\":%llu,\"e\":%llu}",
+		(unsigned long long)(ep->waits_total - n),
+		(unsigned long long)rel(pg, ep->closed ? ep->end_ns :
+					    ep->last_ns));
 }
 
 static void procs(struct page *pg, const struct sl_model *m)
@@ -217,18 +244,76 @@ static void names(struct page *pg)
 	fputc(']', pg->f);
 }
 
-static void data(struct page *pg, const struct sl_model *m, uint64_t t1)
+/* A duration in ns, or null for none. */
+static void dur_or_null(struct page *pg, const struct sl_durs *d, unsigned p)
+{
+	if (d->n)
+		fprintf(pg->f, ",%llu", (unsigned long long)sl_summary_pct(d, p));
+	else
+		fputs(",null", pg->f);
+}
+
+/* view --summary's tables: [name, sockets, connects ok, failed,
+ * accepts, tx, rx, life p50, p99, max, c2a p50, p99, failed by errno]. */
+static void summary_tables(struct page *pg, const struct sl_model *m)
+{
+	struct sl_summary sum;
+	char errs[200];
+
+	sl_summary_build(&sum, m, NULL);
+	for (int k = 0; k < 2; k++) {
+		const struct sl_sum_table *t = k ? &sum.ends : &sum.procs;
+
+		fprintf(pg->f, k ? "],\"ends\":[" : ",\"sum\":{\"procs\":[");
+		for (uint32_t i = 0; i < t->n; i++) {
+			const struct sl_sum_row *r = &t->rows[i];
+
+			fputs(i ? ",[" : "[", pg->f);
+			sl_json_write(pg->f, r->name, strlen(r->name), true);
+			fprintf(pg->f, ",%u,%u,%u,%u,%llu,%llu", r->socks,
+				r->conn_ok, r->conn_fail, r->accepts,
+				(unsigned long long)r->tx,
+				(unsigned long long)r->rx);
+			dur_or_null(pg, &r->life, 50);
+			dur_or_null(pg, &r->life, 99);
+			dur_or_null(pg, &r->life, 101);
+			dur_or_null(pg, &r->c2a, 50);
+			dur_or_null(pg, &r->c2a, 99);
+			sl_summary_errs(errs, sizeof(errs), r);
+			fputc(',', pg->f);
+			sl_json_write(pg->f, errs, strlen(errs), true);
+			fputc(']', pg->f);
+		}
+	}
+	fputs("]}", pg->f);
+	sl_summary_free(&sum);
+}
+
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+static void data(struct page *pg, const struct sl_model *m, uint64_t t1,
+		 const uint64_t fit[2])
 {
 	char summary[256], dur[32];
 
 	sl_fmt_dur(dur, sizeof(dur), m->last_ns - m->first_ns);
-	snprintf(summary, sizeof(summary), "%u processes, %u sockets, %u epoll "
-		 "instances, %llu events, %llu dropped, over %s", m->nprocs,
-		 m->nsocks, m->nepolls, (unsigned long long)m->events,
+	snprintf(summary, sizeof(summary), "%u %s, %u %s, %u epoll %s, %llu "
+		 "%s, %llu dropped, over %s", m->nprocs,
+		 plural(m->nprocs, "process", "processes"), m->nsocks,
+		 plural(m->nsocks, "socket", "sockets"), m->nepolls,
+		 plural(m->nepolls, "instance", "instances"),
+		 (unsigned long long)m->events,
+		 plural(m->events, "event", "events"),
 		 (unsigned long long)m->dropped, dur);
-	fprintf(pg->f, "{\"t0\":%llu,\"t1\":%llu", (unsigned long long)pg->t0,
-		(unsigned long long)t1);
+	fprintf(pg->f, "{\"t0\":%llu,\"t1\":%llu,\"fit\":[%llu,%llu]",
+		(unsigned long long)pg->t0, (unsigned long long)t1,
+		(unsigned long long)rel(pg, fit[0]),
+		(unsigned long long)rel(pg, fit[1]));
 	str(pg, "summary", summary);
+	summary_tables(pg, m);
 	names(pg);
 	procs(pg, m);
 	fputs(",\"socks\":[", pg->f);
@@ -271,18 +356,67 @@ static void span(const struct sl_model *m, uint64_t *t0, uint64_t *t1)
 	}
 }
 
+/* When socket S began to do something: its first state past created
+ * and bound (a listener's listen, a client's connect), or for a socket
+ * made connected (a socketpair, an accepted one) its first call after
+ * that or its first readiness; 0 for none. A program's start-up makes
+ * sockets it uses much later (asyncio's self-pipe, an epoll instance):
+ * they are not where the action starts. */
+static uint64_t busy_from(const struct sl_sock *s)
+{
+	if (s->role == SL_ROLE_SERVER)
+		return s->start_ns;
+	if (s->role == SL_ROLE_PAIR) {
+		uint64_t t = s->nmarks ? s->marks[0].ts : 0;
+
+		for (uint32_t i = 0; i < s->nevts; i++)
+			if (s->evts[i].call != SL_CALL_SOCKETPAIR &&
+			    (!t || s->evts[i].ts < t)) {
+				t = s->evts[i].ts;
+				break;
+			}
+		return t;
+	}
+	for (uint32_t i = 0; i < s->nspans; i++)
+		if (s->spans[i].state != SL_SS_CREATED &&
+		    s->spans[i].state != SL_SS_BOUND)
+			return s->spans[i].start_ns;
+	return s->err_ns;
+}
+
+/* Fit: from the first socket that did something to the end. */
+static void busy_span(const struct sl_model *m, uint64_t t0, uint64_t t1,
+		      uint64_t fit[2])
+{
+	fit[0] = UINT64_MAX;
+	fit[1] = t1;
+	for (uint32_t i = 0; i < m->nsocks; i++) {
+		uint64_t b = busy_from(m->socks[i]);
+
+		if (b && b < fit[0])
+			fit[0] = b;
+	}
+	for (uint32_t i = 0; i < m->nepolls; i++)
+		if (m->epolls[i]->nwaits_kept &&
+		    m->epolls[i]->waits[0].ts < fit[0])
+			fit[0] = m->epolls[i]->waits[0].ts;
+	if (fit[0] == UINT64_MAX || fit[0] < t0 || fit[0] >= t1)
+		fit[0] = t0;
+}
+
 void sl_render_html(FILE *f, const struct sl_model *m)
 {
 	static const char marker[] = "<!--DATA-->";
 	const char *page = (const char *)sl_page_html;
 	const char *at = memmem(page, sl_page_html_len, marker, sizeof(marker) - 1);
 	struct page pg = { .f = f };
-	uint64_t t1;
+	uint64_t t1, fit[2];
 	size_t head = at ? (size_t)(at - page) : sl_page_html_len;
 
 	span(m, &pg.t0, &t1);
+	busy_span(m, pg.t0, t1, fit);
 	fwrite(page, 1, head, f);
-	data(&pg, m, t1);
+	data(&pg, m, t1, fit);
 	if (at)
 		fwrite(at + sizeof(marker) - 1, 1,
 		       sl_page_html_len - head - (sizeof(marker) - 1), f);

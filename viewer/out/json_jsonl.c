@@ -1,8 +1,10 @@
 /*
  * export -f jsonl: one JSON object per record, streamed from the trace
  * file in file order, for log pipelines (memory does not grow with the
- * trace). Addresses are raw; the schema is in the README, and a field is
- * added, never renamed.
+ * trace). Numbers are the record's, with names beside them where a
+ * person would look one up (jsonl_names.c: the caller's function,
+ * readiness events, the exact bytes of a string that is not UTF-8). The
+ * schema is socklens-export(5)'s; a field is added, never renamed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +16,7 @@
 
 struct jsonl_ctx {
 	FILE *out;
+	struct sl_jsonl_names *names;
 	uint32_t *pids;		/* connection number -> kernel pid */
 	uint32_t npids;
 };
@@ -36,18 +39,36 @@ static void json_call_flags(FILE *f, unsigned int flags)
 	fputc(']', f);
 }
 
-static void jsonl_call(FILE *f, const struct sl_rec_call *c,
+/* ,"KEY":"address" (null when none), its bytes beside it when the
+ * address (a UNIX path) is not UTF-8 text. */
+static void jsonl_addr(FILE *f, const char *key, const struct sl_addr *a)
+{
+	char buf[256];
+	int n = sl_addr_format(a, buf, sizeof(buf));
+
+	if (!a->len)
+		fprintf(f, ",\"%s\":null", key);
+	else
+		sl_jsonl_str(f, key, buf, (size_t)n < sizeof(buf) ?
+			     (size_t)n : sizeof(buf) - 1);
+}
+
+static void jsonl_call(struct jsonl_ctx *x, uint32_t pid,
+		       const struct sl_rec_call *c,
 		       const struct sl_rec_call_addr *a)
 {
+	FILE *f = x->out;
+
 	fprintf(f, ",\"call\":\"%s\",\"fd\":%d,\"ret\":%lld,\"errno\":",
 		sl_call_name(c->call), c->fd, (long long)c->ret);
 	if (c->err)
 		fprintf(f, "\"%s\"", sl_errno_name(c->err));
 	else
 		fputs("null", f);
-	fprintf(f, ",\"dur_ns\":%llu,\"caller\":\"0x%llx\",\"inode\":%llu",
-		(unsigned long long)c->dur_ns, (unsigned long long)c->caller,
-		(unsigned long long)c->inode);
+	fprintf(f, ",\"dur_ns\":%llu,\"caller\":\"0x%llx\"",
+		(unsigned long long)c->dur_ns, (unsigned long long)c->caller);
+	sl_jsonl_caller(f, x->names, pid, c->caller);
+	fprintf(f, ",\"inode\":%llu", (unsigned long long)c->inode);
 	if (c->inode2)
 		fprintf(f, ",\"inode2\":%llu", (unsigned long long)c->inode2);
 	fprintf(f, ",\"arg0\":%lld,\"arg1\":%lld", (long long)c->arg0,
@@ -61,22 +82,36 @@ static void jsonl_call(FILE *f, const struct sl_rec_call *c,
 		fprintf(f, ",\"peeks\":%u", c->peeks);
 	json_call_flags(f, c->flags);
 	if (a) {
-		sl_json_addr(f, "addr", &a->addr);
-		sl_json_addr(f, "local", &a->local);
+		jsonl_addr(f, "addr", &a->addr);
+		jsonl_addr(f, "local", &a->local);
 	}
 }
 
 static void jsonl_hello(FILE *f, const struct sl_rec_hello *h)
 {
-	fprintf(f, ",\"ppid\":%u,\"uid\":%u,\"exe\":", h->ppid, h->uid);
-	sl_json_str(f, h->exe, strlen(h->exe));
+	bool exact = true;
+
+	fprintf(f, ",\"ppid\":%u,\"uid\":%u", h->ppid, h->uid);
+	sl_jsonl_str(f, "exe", h->exe, strlen(h->exe));
 	fputs(",\"argv\":[", f);
 	for (uint32_t off = 0; off < h->args_len;) {
 		size_t n = strnlen(h->args + off, h->args_len - off);
 
 		fputs(off ? "," : "", f);
 		sl_json_str(f, h->args + off, n);
+		exact &= sl_utf8_exact(h->args + off, n);
 		off += (uint32_t)n + 1;
+	}
+	/* Every argument's exact bytes when one is not text. */
+	for (uint32_t off = 0; !exact && off < h->args_len;) {
+		size_t n = strnlen(h->args + off, h->args_len - off);
+
+		fputs(off ? "\",\"" : "],\"argv_hex\":[\"", f);
+		for (size_t i = 0; i < n; i++)
+			fprintf(f, "%02x", (unsigned char)h->args[off + i]);
+		off += (uint32_t)n + 1;
+		if (off >= h->args_len)
+			fputc('"', f);
 	}
 	fprintf(f, "],\"mono_ns\":%llu,\"real_ns\":%llu,\"forked\":%s,"
 		"\"reconnect\":%s",
@@ -94,8 +129,10 @@ static const char *const rec_names[SL_REC_TYPE_MAX] = {
 	[SL_REC_POLICY] = "policy",
 };
 
-static void jsonl_policy(FILE *f, const struct sl_rec_policy *r)
+static void jsonl_policy(struct jsonl_ctx *x, uint32_t pid,
+			 const struct sl_rec_policy *r)
 {
+	FILE *f = x->out;
 	static const char *const when[SL_PW_MAX] = {
 		"create", "bind", "connect", "connected", "listen", "accept",
 		"setsockopt",
@@ -118,19 +155,21 @@ static void jsonl_policy(FILE *f, const struct sl_rec_policy *r)
 		r->flags & SL_PF_LATE ? "true" : "false",
 		r->flags & SL_PF_MISFIT ? "true" : "false",
 		(unsigned long long)r->caller);
+	sl_jsonl_caller(f, x->names, pid, r->caller);
 }
 
 static void jsonl_policy_info(FILE *f, const struct sl_rec_policy_info *r)
 {
-	fputs(",\"path\":", f);
-	sl_json_str(f, r->path, strlen(r->path));
-	fprintf(f, ",\"audit\":%s,\"rules\":%u,\"refused\":%s,\"message\":",
+	sl_jsonl_str(f, "path", r->path, strlen(r->path));
+	fprintf(f, ",\"audit\":%s,\"rules\":%u,\"refused\":%s",
 		r->audit ? "true" : "false", r->rules, r->bad ? "true" : "false");
-	sl_json_str(f, r->message, strlen(r->message));
+	sl_jsonl_str(f, "message", r->message, strlen(r->message));
 }
 
-static void jsonl_epoll_ctl(FILE *f, const struct sl_rec_epoll_ctl *e)
+static void jsonl_epoll_ctl(struct jsonl_ctx *x, uint32_t pid,
+			    const struct sl_rec_epoll_ctl *e)
 {
+	FILE *f = x->out;
 	static const char *const ops[] = { "?", "add", "del", "mod" };
 
 	fprintf(f, ",\"epoll\":\"0x%llx\",\"epfd\":%d,\"op\":\"%s\",\"fd\":%d,"
@@ -142,11 +181,15 @@ static void jsonl_epoll_ctl(FILE *f, const struct sl_rec_epoll_ctl *e)
 		fprintf(f, "\"%s\"", sl_errno_name(e->err));
 	else
 		fputs("null", f);
+	sl_jsonl_events(f, "event_names", e->events);
 	fprintf(f, ",\"caller\":\"0x%llx\"", (unsigned long long)e->caller);
+	sl_jsonl_caller(f, x->names, pid, e->caller);
 }
 
-static void jsonl_wait(FILE *f, const struct sl_rec_wait *w)
+static void jsonl_wait(struct jsonl_ctx *x, uint32_t pid,
+		       const struct sl_rec_wait *w)
 {
+	FILE *f = x->out;
 	fprintf(f, ",\"call\":\"%s\",\"ret\":%d,\"errno\":", sl_call_name(w->call),
 		w->ret);
 	if (w->err)
@@ -156,6 +199,7 @@ static void jsonl_wait(FILE *f, const struct sl_rec_wait *w)
 	fprintf(f, ",\"dur_ns\":%llu,\"timeout_ms\":%d,\"caller\":\"0x%llx\"",
 		(unsigned long long)w->dur_ns, w->timeout_ms,
 		(unsigned long long)w->caller);
+	sl_jsonl_caller(f, x->names, pid, w->caller);
 	if (w->epoll_id)
 		fprintf(f, ",\"epoll\":\"0x%llx\",\"epfd\":%d",
 			(unsigned long long)w->epoll_id, w->epfd);
@@ -165,13 +209,15 @@ static void jsonl_wait(FILE *f, const struct sl_rec_wait *w)
 		const struct sl_ready *r = &w->ready[i];
 
 		if (w->epoll_id)
-			fprintf(f, "%s{\"data\":\"0x%llx\",\"events\":%u}",
+			fprintf(f, "%s{\"data\":\"0x%llx\",\"events\":%u",
 				i ? "," : "", (unsigned long long)r->key,
 				r->events);
 		else
-			fprintf(f, "%s{\"fd\":%d,\"inode\":%llu,\"events\":%u}",
+			fprintf(f, "%s{\"fd\":%d,\"inode\":%llu,\"events\":%u",
 				i ? "," : "", r->fd, (unsigned long long)r->key,
 				r->events);
+		sl_jsonl_events(f, "event_names", r->events);
+		fputc('}', f);
 	}
 	fputc(']', f);
 }
@@ -180,6 +226,7 @@ static void jsonl_record(void *vctx, uint32_t conn, const struct sl_hdr *h)
 {
 	struct jsonl_ctx *x = vctx;
 	FILE *f = x->out;
+	uint32_t pid;
 
 	if (h->type == SL_REC_CONN && conn < (1u << 26)) {
 		if (conn >= x->npids) {
@@ -194,28 +241,29 @@ static void jsonl_record(void *vctx, uint32_t conn, const struct sl_hdr *h)
 		}
 		x->pids[conn] = ((const struct sl_rec_conn *)h)->pid;
 	}
+	pid = conn < x->npids ? x->pids[conn] : 0;
 	fprintf(f, "{\"type\":\"%s\",\"ts_ns\":%llu,\"pid\":%u,\"tid\":%u",
-		rec_names[h->type], (unsigned long long)h->ts_ns,
-		conn < x->npids ? x->pids[conn] : 0, h->tid);
+		rec_names[h->type], (unsigned long long)h->ts_ns, pid, h->tid);
 	switch (h->type) {
 	case SL_REC_CALL:
-		jsonl_call(f, (const struct sl_rec_call *)h, NULL);
+		jsonl_call(x, pid, (const struct sl_rec_call *)h, NULL);
 		break;
 	case SL_REC_CALL_ADDR:
-		jsonl_call(f, (const struct sl_rec_call *)h,
+		jsonl_call(x, pid, (const struct sl_rec_call *)h,
 			   (const struct sl_rec_call_addr *)h);
 		break;
 	case SL_REC_HELLO:
+		sl_jsonl_names_hello(x->names, (const struct sl_rec_hello *)h);
 		jsonl_hello(f, (const struct sl_rec_hello *)h);
 		break;
 	case SL_REC_EPOLL_CTL:
-		jsonl_epoll_ctl(f, (const struct sl_rec_epoll_ctl *)h);
+		jsonl_epoll_ctl(x, pid, (const struct sl_rec_epoll_ctl *)h);
 		break;
 	case SL_REC_WAIT:
-		jsonl_wait(f, (const struct sl_rec_wait *)h);
+		jsonl_wait(x, pid, (const struct sl_rec_wait *)h);
 		break;
 	case SL_REC_POLICY:
-		jsonl_policy(f, (const struct sl_rec_policy *)h);
+		jsonl_policy(x, pid, (const struct sl_rec_policy *)h);
 		break;
 	case SL_REC_POLICY_INFO:
 		jsonl_policy_info(f, (const struct sl_rec_policy_info *)h);
@@ -223,12 +271,12 @@ static void jsonl_record(void *vctx, uint32_t conn, const struct sl_hdr *h)
 	case SL_REC_MODULE: {
 		const struct sl_rec_module *m = (const void *)h;
 
+		sl_jsonl_names_module(x->names, pid, m);
 		fprintf(f, ",\"base\":\"0x%llx\",\"start\":\"0x%llx\","
-			"\"end\":\"0x%llx\",\"path\":",
-			(unsigned long long)m->base,
+			"\"end\":\"0x%llx\"", (unsigned long long)m->base,
 			(unsigned long long)m->start,
 			(unsigned long long)m->end);
-		sl_json_str(f, m->path, strlen(m->path));
+		sl_jsonl_str(f, "path", m->path, strlen(m->path));
 		break;
 	}
 	case SL_REC_DROP: {
@@ -254,7 +302,7 @@ static void jsonl_record(void *vctx, uint32_t conn, const struct sl_hdr *h)
 
 int sl_export_jsonl(const char *path, FILE *out)
 {
-	struct jsonl_ctx x = { .out = out };
+	struct jsonl_ctx x = { .out = out, .names = sl_jsonl_names_new() };
 	struct sl_reader r;
 	struct sl_frame fr;
 	const uint8_t *payload;
@@ -263,6 +311,7 @@ int sl_export_jsonl(const char *path, FILE *out)
 	if (err) {
 		fprintf(stderr, "%s: %s: %s\n", sl_prog(), path,
 			r.why[0] ? r.why : strerror(-err));
+		sl_jsonl_names_free(x.names);
 		return 1;
 	}
 	while ((n = sl_reader_next(&r, &fr, &payload)) > 0) {
@@ -278,6 +327,7 @@ int sl_export_jsonl(const char *path, FILE *out)
 		fprintf(stderr, "%s: %s: torn tail: %s; everything before it "
 			"was read\n", sl_prog(), path, r.why);
 	sl_reader_close(&r);
+	sl_jsonl_names_free(x.names);
 	free(x.pids);
 	return n < 0 ? 1 : 0;
 }

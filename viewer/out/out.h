@@ -15,9 +15,11 @@
 struct sl_collector;
 
 /* text.c: writing strings for people and for machines */
+bool sl_utf8_exact(const char *s, size_t len);
 void sl_json_str(FILE *f, const char *s, size_t len);
 void sl_json_write(FILE *f, const char *s, size_t len, bool html);
-void sl_term_str(FILE *f, const char *s, size_t len, size_t max);
+size_t sl_term_str(FILE *f, const char *s, size_t len, size_t max);
+size_t sl_term_cols(const char *s, size_t len);
 int sl_addr_format(const struct sl_addr *a, char *buf, size_t len);
 bool sl_color_wanted(FILE *f);
 void sl_fmt_bytes(char *buf, size_t len, uint64_t n);
@@ -40,13 +42,60 @@ bool sl_export_known(const char *format);
 int sl_export(const char *path, const char *format, FILE *out);
 /* json_jsonl.c */
 int sl_export_jsonl(const char *path, FILE *out);
+/* jsonl_names.c: names beside the raw numbers of jsonl's records. */
+struct sl_jsonl_names;
+struct sl_jsonl_names *sl_jsonl_names_new(void);
+void sl_jsonl_names_free(struct sl_jsonl_names *n);
+void sl_jsonl_names_hello(struct sl_jsonl_names *n,
+			  const struct sl_rec_hello *h);
+void sl_jsonl_names_module(struct sl_jsonl_names *n, uint32_t pid,
+			   const struct sl_rec_module *r);
+void sl_jsonl_caller(FILE *f, struct sl_jsonl_names *n, uint32_t pid,
+		     uint64_t addr);
+void sl_jsonl_events(FILE *f, const char *key, uint32_t events);
+void sl_jsonl_str(FILE *f, const char *key, const char *s, size_t len);
 /* json_sockets.c, json_epoll.c: one object, one line. */
 void sl_json_sock(FILE *f, const struct sl_model *m, const struct sl_sock *s);
 void sl_json_epoll(FILE *f, const struct sl_epoll *ep);
 
+/* filter.c: which sockets a view shows. */
+#define SL_FILTER_MAX 16
+enum sl_filter_key {
+	SL_FILTER_PID, SL_FILTER_PORT, SL_FILTER_ADDR, SL_FILTER_ROLE,
+	SL_FILTER_STATE, SL_FILTER_FAMILY, SL_FILTER_ERRORS,
+};
+enum { SL_FAM_INET = 1, SL_FAM_INET6, SL_FAM_UNIX, SL_FAM_IP, SL_FAM_TCP,
+       SL_FAM_UDP };
+struct sl_filter_net {
+	int family;
+	uint8_t addr[16];
+	uint8_t bits;
+};
+struct sl_filter {
+	bool active;
+	bool errors;
+	uint32_t pids[SL_FILTER_MAX], ports[SL_FILTER_MAX];
+	uint32_t roles[SL_FILTER_MAX], states[SL_FILTER_MAX];
+	uint32_t families[SL_FILTER_MAX];
+	struct sl_filter_net nets[SL_FILTER_MAX];
+	uint8_t npids, nports, nroles, nstates, nfamilies, nnets;
+};
+/* 0, or -1 when V is not a value of KEY (or too many were given). */
+int sl_filter_add(struct sl_filter *f, enum sl_filter_key key, const char *v);
+bool sl_filter_match(const struct sl_filter *f, const struct sl_sock *s);
+/* Whether an epoll instance of PID is shown: only -p names processes. */
+bool sl_filter_match_proc(const struct sl_filter *f, uint32_t pid);
+bool sl_sock_has_errors(const struct sl_sock *s);
+
+/* The wall clock beside the time axis: none, -t (time of day to the
+ * second), -tt (to the microsecond). */
+enum sl_clock { SL_CLOCK_NONE, SL_CLOCK_SEC, SL_CLOCK_USEC };
+
 struct sl_render_opts {
 	int width;		/* terminal columns */
 	bool color;
+	const struct sl_filter *filter;	/* NULL: every socket */
+	enum sl_clock clock;
 	bool open_only;		/* live: the sockets still open */
 	bool callers;		/* name the code that made each socket */
 	int max_rows;		/* live: at most this many sockets, 0: all */
@@ -55,9 +104,45 @@ struct sl_render_opts {
 /* term.c */
 void sl_render_term(FILE *f, const struct sl_model *m,
 		    const struct sl_render_opts *o);
-/* view.c: loads PATH and draws it on F: 0, or 1 with the reason said. */
+/* view.c: loads PATH and draws it on F (or, SUMMARY, its summary
+ * table): 0, or 1 with the reason said. */
 int sl_term_width(FILE *f);
 int sl_view_file(FILE *f, const char *path, const struct sl_render_opts *o);
+int sl_view_summary_file(FILE *f, const char *path,
+			 const struct sl_render_opts *o);
+/* summary.c: per process and per remote endpoint, like strace -c; the
+ * tables are built once for the terminal and the HTML page alike. */
+#define SL_SUM_ERRNOS 6
+struct sl_durs {
+	uint64_t *v;
+	uint32_t n, cap;
+};
+struct sl_sum_row {
+	char name[256];
+	uint32_t socks, conn_ok, conn_fail, accepts;
+	struct {
+		int err;
+		uint32_t n;
+	} errs[SL_SUM_ERRNOS];		/* failed connects by errno */
+	uint32_t nerrs, errs_other;
+	uint64_t tx, rx;
+	struct sl_durs life, c2a;	/* sorted */
+};
+struct sl_sum_table {
+	struct sl_sum_row *rows;
+	uint32_t n, cap;
+};
+struct sl_summary {
+	struct sl_sum_table procs, ends;
+	uint32_t n;			/* sockets counted */
+};
+void sl_summary_build(struct sl_summary *sum, const struct sl_model *m,
+		      const struct sl_filter *filter);
+void sl_summary_free(struct sl_summary *sum);
+uint64_t sl_summary_pct(const struct sl_durs *d, unsigned int p);
+void sl_summary_errs(char *buf, size_t len, const struct sl_sum_row *r);
+void sl_render_summary(FILE *f, const struct sl_model *m,
+		       const struct sl_render_opts *o);
 
 /* live.c: the view while a program runs */
 struct sl_live;
@@ -76,6 +161,7 @@ struct sl_audit_opts {
 	uint64_t keepalive_after_ns;
 	uint64_t slow_connect_ns;
 	uint32_t connect_failures;
+	int width;		/* cut text findings to this, 0: never */
 };
 int sl_severity_of(const char *name);	/* -1: not a severity */
 /* Audits the trace at PATH, its findings on OUT: the worst severity

@@ -10,51 +10,10 @@
  */
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "model/model.h"
-#include "out/out.h"
-
-/* Drawn in this order of importance when several states share a cell. */
-static const struct {
-	char letter;
-	const char *color;	/* SGR parameters */
-	const char *bright;	/* the same, where a wait found it ready */
-	int weight;
-} look[SL_SS_MAX] = {
-	[SL_SS_CREATED] = { '.', "90", "37", 1 },
-	[SL_SS_BOUND] = { 'b', "34", "94", 2 },
-	[SL_SS_LISTENING] = { 'L', "36", "96", 3 },
-	[SL_SS_ESTABLISHED] = { '=', "32", "92", 4 },
-	[SL_SS_PEER_CLOSED] = { '-', "33", "93", 5 },
-	[SL_SS_SHUT_RD] = { '<', "35", "95", 6 },
-	[SL_SS_SHUT_WR] = { '>', "35", "95", 6 },
-	[SL_SS_SHUT_RDWR] = { 'x', "35", "95", 6 },
-	[SL_SS_CONNECTING] = { '~', "33", "93", 7 },
-};
-
-#define ERR_CELL (SL_SS_MAX + 1)
-#define EMPTY_CELL 0xff
-/* Epoll rows: blocked in a wait, and woken with events. */
-#define WAIT_CELL (SL_SS_MAX + 2)
-#define WAKE_CELL (SL_SS_MAX + 3)
-/* Socket rows: blocked in a call that then failed or was cut short; that
- * call's end; a hand-off to another process. */
-#define BLOCK_CELL (SL_SS_MAX + 4)
-#define INC_CELL (SL_SS_MAX + 5)
-#define HANDOFF_CELL (SL_SS_MAX + 6)
-/* A socket cell that also saw a readiness event. */
-#define MARKED 0x80
-
-struct layout {
-	bool callers;
-	bool via;	/* server rows name their listener */
-	bool live;	/* open sockets of a running program */
-	int width;
-	int ep;		/* endpoint column */
-	int bar;	/* timeline cells */
-	bool color;
-	uint64_t t0, t1;
-};
+#include "out/term_int.h"
 
 static const char *role_short(unsigned int role)
 {
@@ -81,8 +40,9 @@ static int cell_of(const struct layout *l, uint64_t ts)
 
 /*
  * Readiness marks. In colour a marked cell is a brighter cell of its
- * state; in letters it is '*', unless a third or more of the bar is
- * marked (a busy connection), where the marks would only hide its states.
+ * state; in letters it is '*', but where a third or more of the bar is
+ * marked (a busy connection) only every other marked cell is, so its
+ * states stay readable between the marks ("=*=*=").
  */
 static void mark_cells(const struct layout *l, const struct sl_sock *s,
 		       uint8_t *cells)
@@ -101,7 +61,7 @@ static void mark_cells(const struct layout *l, const struct sl_sock *s,
 		live += cells[c] != EMPTY_CELL;
 	if (l->color || marked * 3 < live)
 		return;
-	for (int c = 0; c < l->bar; c++)
+	for (int c = 0; c < l->bar; c += 2)
 		if (cells[c] != EMPTY_CELL)
 			cells[c] &= ~MARKED;
 }
@@ -147,7 +107,7 @@ static void fill_cells(const struct layout *l, const struct sl_sock *s,
 			c1 = l->bar - 1;
 		for (int c = c0; c <= c1; c++)
 			if (cells[c] == EMPTY_CELL ||
-			    look[cells[c]].weight < look[sp->state].weight)
+			    sl_term_weight(cells[c]) < sl_term_weight(sp->state))
 				cells[c] = sp->state;
 	}
 	mark_cells(l, s, cells);
@@ -170,76 +130,26 @@ static void fill_epoll_cells(const struct layout *l, const struct sl_epoll *ep,
 	}
 }
 
-/* What one cell looks like: a glyph, in colour or as a letter. */
-static void draw_cell(FILE *f, const struct layout *l, int v)
+/* ":PORT" of an inet or inet6 address A formatted as TEXT, or "". */
+static const char *port_of(const struct sl_addr *a, const char *text)
 {
-	int st = v & ~MARKED;
+	const char *colon = strrchr(text, ':');
+	sa_family_t fam = AF_UNSPEC;
 
-	if (v == EMPTY_CELL)
-		fputc(' ', f);
-	else if (v == ERR_CELL)
-		fputs(l->color ? "\u2715" : "!", f);
-	else if (v == WAIT_CELL)
-		fputs(l->color ? "\u2500" : "-", f);
-	else if (v == WAKE_CELL)
-		fputs(l->color ? "\u2503" : "|", f);
-	else if (v == BLOCK_CELL)
-		fputs(l->color ? "\u2500" : "_", f);
-	else if (v == INC_CELL)
-		fputc('e', f);
-	else if (v == HANDOFF_CELL)
-		fputc('@', f);
-	else if (v & MARKED && !l->color)
-		fputc('*', f);
-	else if (l->color)
-		fputs("\u2588", f);
-	else
-		fputc(look[st].letter, f);
-}
-
-static const char *cell_color(int v)
-{
-	if (v == ERR_CELL)
-		return "1;31";
-	if (v == WAIT_CELL)
-		return "90";
-	if (v == WAKE_CELL)
-		return "93";
-	if (v == BLOCK_CELL)
-		return "37";
-	if (v == INC_CELL)
-		return "1;33";
-	if (v == HANDOFF_CELL)
-		return "1;36";
-	if (v & MARKED)
-		return look[v & ~MARKED].bright;
-	return look[v].color;
-}
-
-static void draw_bar(FILE *f, const struct layout *l, const uint8_t *cells)
-{
-	int prev = -1;
-
-	for (int c = 0; c < l->bar; c++) {
-		int v = cells[c];
-
-		if (l->color && v != prev) {
-			fputs("\033[0m", f);
-			if (v != EMPTY_CELL)
-				fprintf(f, "\033[%sm", cell_color(v));
-			prev = v;
-		}
-		draw_cell(f, l, v);
-	}
-	if (l->color)
-		fputs("\033[0m", f);
+	if (a->len >= sizeof(fam))
+		memcpy(&fam, a->raw, sizeof(fam));
+	if ((fam != AF_INET && fam != AF_INET6) || !colon ||
+	    !strcmp(colon, ":0"))
+		return "";
+	return colon;
 }
 
 /*
  * The endpoint a person wants for each role: a listener's own address,
  * the peer of a server socket ("<-", and which listener it came from
  * where several accepted or another process made it), the remote of a
- * client ("->").
+ * client ("->") after its own port, which is what the server's row of
+ * the same connection shows ("<-127.0.0.1:41234").
  */
 static void endpoint(char *buf, size_t len, const struct layout *l,
 		     const struct sl_sock *s)
@@ -248,6 +158,10 @@ static void endpoint(char *buf, size_t len, const struct layout *l,
 
 	sl_addr_format(&s->local, a, sizeof(a));
 	sl_addr_format(&s->remote, b, sizeof(b));
+	if (s->role == SL_ROLE_CLIENT && b[0]) {
+		snprintf(buf, len, "%s->%s", port_of(&s->local, a), b);
+		return;
+	}
 	if (s->role == SL_ROLE_SERVER && l->via && s->listener_id)
 		snprintf(buf, len, "<-%s via %u", b, s->listener_id);
 	else if (s->role == SL_ROLE_LISTENER || (!b[0] && a[0]))
@@ -274,30 +188,69 @@ static const char *outcome(const struct layout *l, const struct sl_sock *s)
 	return l->live ? "open" : "open at end";
 }
 
-static void draw_sock(FILE *f, const struct layout *l,
-		      const struct sl_model *m, const struct sl_sock *s,
-		      uint8_t *cells)
+/* The socket's lifetime: to its end, or to the last that was seen of
+ * it while it is open. */
+static uint64_t lifetime(const struct layout *l, const struct sl_sock *s)
 {
-	char ep[512], tx[16], rx[16];
+	uint64_t end = s->end_ns ? s->end_ns : s->last_ns;
+
+	if (!s->closed && !s->open_at_exit && !l->live && l->t1 > end)
+		end = l->t1;
+	return end > s->start_ns ? end - s->start_ns : 0;
+}
+
+/* -t, -tt: the wall clock at monotonic time TS of process P. */
+static void stamp(FILE *f, const struct layout *l, const struct sl_proc *p,
+		  uint64_t ts)
+{
+	uint64_t real = ts + (p ? p->real_offset : 0);
+	time_t sec = (time_t)(real / 1000000000u);
+	struct tm tm;
+	char buf[32];
+
+	localtime_r(&sec, &tm);
+	strftime(buf, sizeof(buf), "%H:%M:%S", &tm);
+	if (l->clock == SL_CLOCK_USEC)
+		fprintf(f, "%s.%06u ", buf,
+			(unsigned)(real % 1000000000u / 1000u));
+	else
+		fprintf(f, "%s ", buf);
+}
+
+static const struct sl_proc *proc_of(const struct sl_model *m,
+				     uint32_t index)
+{
+	return index < m->nprocs ? m->procs[index] : NULL;
+}
+
+static void draw_sock(FILE *f, struct layout *l, const struct sl_model *m,
+		      const struct sl_sock *s, uint8_t *cells)
+{
+	char ep[512], tx[16], rx[16], dur[16];
 	const char *out = outcome(l, s);
+	size_t cols;
 
 	endpoint(ep, sizeof(ep), l, s);
 	sl_fmt_bytes(tx, sizeof(tx), s->tx_bytes);
 	sl_fmt_bytes(rx, sizeof(rx), s->rx_bytes);
+	sl_fmt_dur(dur, sizeof(dur), lifetime(l, s));
 	/* At least: libc's stdio moved bytes on it unseen, or a holder
 	 * died with counts it had not told. */
 	if (s->stdio || s->killed) {
 		strcat(tx, "+");
 		strcat(rx, "+");
 	}
+	if (l->clock)
+		stamp(f, l, proc_of(m, s->proc_index), s->start_ns);
 	fprintf(f, "%4u %-6s ", s->id, role_short(s->role));
-	sl_term_str(f, ep, strlen(ep), (size_t)l->ep);
-	for (int pad = l->ep - (int)strlen(ep); pad > 0; pad--)
+	/* Padded by the columns written: an escaped byte takes four. */
+	cols = sl_term_str(f, ep, strlen(ep), (size_t)l->ep);
+	for (int pad = l->ep - (int)cols; pad > 0; pad--)
 		fputc(' ', f);
 	fputs(" |", f);
 	fill_cells(l, s, cells);
-	draw_bar(f, l, cells);
-	fprintf(f, "| %6s %6s ", tx, rx);
+	sl_term_draw_bar(f, l, cells);
+	fprintf(f, "| %6s %6s %7s ", tx, rx, dur);
 	if (l->color && s->err)
 		fprintf(f, "\033[31m%s\033[0m", out);
 	else
@@ -327,7 +280,7 @@ static void fmt_count(char *buf, size_t len, uint64_t n, char unit)
 
 /* An epoll instance's row: its waits (blocked, woken), counts of waits
  * and events where a socket has its bytes. */
-static void draw_epoll(FILE *f, const struct layout *l,
+static void draw_epoll(FILE *f, struct layout *l, const struct sl_model *m,
 		       const struct sl_epoll *ep, uint8_t *cells)
 {
 	char what[64], waits[16], events[16];
@@ -338,10 +291,12 @@ static void draw_epoll(FILE *f, const struct layout *l,
 	snprintf(what, sizeof(what), "fd %d, %u watched", ep->fd, watched);
 	fmt_count(waits, sizeof(waits), ep->waits_total, 'w');
 	fmt_count(events, sizeof(events), ep->events_total, 'e');
+	if (l->clock)
+		stamp(f, l, proc_of(m, ep->proc_index), ep->start_ns);
 	fprintf(f, " e%-2u %-6s %-*.*s |", ep->id, "epoll", l->ep, l->ep, what);
 	fill_epoll_cells(l, ep, cells);
-	draw_bar(f, l, cells);
-	fprintf(f, "| %6s %6s %s\n", waits, events,
+	sl_term_draw_bar(f, l, cells);
+	fprintf(f, "| %6s %6s %7s %s\n", waits, events, "",
 		ep->closed ? "closed" : "open");
 }
 
@@ -366,108 +321,6 @@ static void draw_proc(FILE *f, const struct sl_proc *p, bool color)
 	if (p->exit_status >= 0)
 		fprintf(f, "  [exit %lld]", (long long)p->exit_status);
 	fprintf(f, "%s\n", color ? "\033[0m" : "");
-}
-
-/* The marks beyond the states, in the legend only where the trace has
- * them. */
-static void legend_events(FILE *f, const struct layout *l,
-			  const struct sl_model *m)
-{
-	bool inc = false, ho = false, stdio = false;
-
-	for (uint32_t i = 0; i < m->nsocks; i++) {
-		inc |= m->socks[i] && m->socks[i]->nincs;
-		ho |= m->socks[i] && m->socks[i]->nhandoffs;
-		stdio |= m->socks[i] &&
-			 (m->socks[i]->stdio || m->socks[i]->killed);
-	}
-	if (!inc && !ho && !stdio)
-		return;
-	if (inc)
-		fprintf(f, "  %s blocked in a call  %s call failed or cut short, "
-			"socket lived on", l->color ? "\033[37m\u2500\033[0m" : "_",
-			l->color ? "\033[1;33me\033[0m" : "e");
-	if (ho)
-		fprintf(f, "  %s passed to another process",
-			l->color ? "\033[1;36m@\033[0m" : "@");
-	if (stdio)
-		fputs("  B+ at least (bytes through stdio, or of a killed "
-		      "holder, not seen)", f);
-	fputc('\n', f);
-}
-
-static void legend(FILE *f, const struct layout *l, bool epolls)
-{
-	static const uint8_t order[] = {
-		SL_SS_CREATED, SL_SS_BOUND, SL_SS_LISTENING, SL_SS_CONNECTING,
-		SL_SS_ESTABLISHED, SL_SS_SHUT_WR, SL_SS_PEER_CLOSED,
-	};
-
-	fputs("  ", f);
-	for (size_t i = 0; i < sizeof(order); i++) {
-		uint8_t st = order[i];
-
-		if (l->color)
-			fprintf(f, "\033[%sm\u2588\033[0m %s  ", look[st].color,
-				sl_state_name(st));
-		else
-			fprintf(f, "%c %s  ", look[st].letter, sl_state_name(st));
-	}
-	fprintf(f, "%s error  %s ready\n",
-		l->color ? "\033[1;31m\u2715\033[0m" : "!",
-		l->color ? "\033[92m\u2588\033[0m bright:" : "*");
-	if (epolls)
-		fprintf(f, "  epoll rows: %s blocked in a wait  %s woken with "
-			"events\n", l->color ? "\033[90m\u2500\033[0m" : "-",
-			l->color ? "\033[93m\u2503\033[0m" : "|");
-}
-
-/* Sockets with more failed calls than the model kept to draw (a busy
- * listener's empty queue): all are counted, say so. */
-static void incidents_not_drawn(FILE *f, const struct sl_model *m)
-{
-	uint32_t noted = 0;
-
-	for (uint32_t i = 0; i < m->nsocks; i++) {
-		const struct sl_sock *s = m->socks[i];
-
-		if (!s || s->incs_total <= s->nincs)
-			continue;
-		if (noted++ < 5)
-			fprintf(f, "note: socket %u: %llu calls failed or were "
-				"cut short; the first %u are drawn\n", s->id,
-				(unsigned long long)s->incs_total, s->nincs);
-	}
-	if (noted > 5)
-		fprintf(f, "note: %u more sockets have more failed calls than "
-			"are drawn\n", noted - 5);
-}
-
-static void summary(FILE *f, const struct sl_model *m)
-{
-	char dur[32];
-
-	sl_fmt_dur(dur, sizeof(dur), m->last_ns - m->first_ns);
-	fprintf(f, "%u processes, %u sockets, %u epoll instances, %llu events, "
-		"%llu waits, %llu dropped, over %s\n", m->nprocs, m->ids,
-		m->nepolls, (unsigned long long)m->events,
-		(unsigned long long)m->waits, (unsigned long long)m->dropped,
-		dur);
-	if (m->torn)
-		fprintf(f, "warning: the trace has a torn tail (%s); "
-			"everything before it is shown\n", m->torn_why);
-	if (m->bad_conns)
-		fprintf(f, "warning: %llu processes were cut off for bad "
-			"records\n", (unsigned long long)m->bad_conns);
-	if (m->bad_why[0])
-		fprintf(f, "warning: bad record in the file: %s\n", m->bad_why);
-	incidents_not_drawn(f, m);
-	for (uint32_t i = 0; i < m->nprocs; i++)
-		if (m->procs[i]->dark_ns)
-			fprintf(f, "note: pid %u put itself under a seccomp "
-				"filter at +%.3fs; it is untraced from there\n",
-				m->procs[i]->pid,
-				(double)(m->procs[i]->dark_ns - m->first_ns) / 1e9);
 }
 
 /*
@@ -497,17 +350,31 @@ static bool want_via(const struct sl_model *m)
 	return accepting > 1;
 }
 
+/* The sockets a view draws: those its filter keeps; live, the open
+ * ones. */
+static bool shown(const struct sl_render_opts *o, const struct sl_sock *s)
+{
+	return sl_filter_match(o->filter, s) &&
+	       (!o->open_only || (!s->closed && !s->open_at_exit));
+}
+
 /* Widths: the endpoint column as wide as the widest endpoint (within
  * limits), the bar whatever is left; the axis spans the sockets' lives. */
 static void layout(struct layout *l, const struct sl_model *m,
 		   const struct sl_render_opts *o, int width)
 {
-	/* id, role, the bar's two rules, tx, rx and the outcome column */
-	int fixed = 4 + 1 + 6 + 1 + 2 + 1 + 7 + 7 + 13;
+	/* id, role, the bar's two rules, tx, rx, duration and the outcome
+	 * column; -t's or -tt's clock before them */
+	int stamp_cols = o->clock == SL_CLOCK_USEC ? 16 :
+			 o->clock == SL_CLOCK_SEC ? 9 : 0;
+	int fixed = stamp_cols + 4 + 1 + 6 + 1 + 2 + 1 + 7 + 7 + 8 + 13;
 	int free_cols = width - fixed, widest = 8;
 	bool open_at_end = false;
 	char ep[512];
 
+	memset(l, 0, sizeof(*l));
+	l->stamp = stamp_cols;
+	l->clock = o->clock;
 	l->width = width;
 	l->color = o->color;
 	l->callers = o->callers;
@@ -521,12 +388,12 @@ static void layout(struct layout *l, const struct sl_model *m,
 		int n;
 
 		/* NULL: retired (the live view keeps only what is open). */
-		if (!s || (o->open_only && (s->closed || s->open_at_exit)))
+		if (!s || !shown(o, s))
 			continue;
 		open_at_end |= !s->closed && !s->open_at_exit;
 		end = s->end_ns > s->last_ns ? s->end_ns : s->last_ns;
 		endpoint(ep, sizeof(ep), l, s);
-		n = (int)strlen(ep);
+		n = (int)sl_term_cols(ep, strlen(ep));
 		widest = n > widest ? n : widest;
 		l->t0 = s->start_ns < l->t0 ? s->start_ns : l->t0;
 		l->t1 = end > l->t1 ? end : l->t1;
@@ -546,9 +413,23 @@ static void layout(struct layout *l, const struct sl_model *m,
 		l->bar = 10;
 }
 
-static bool shown(const struct sl_render_opts *o, const struct sl_sock *s)
+/* The header, with -t the wall clock where the axis starts. */
+static void header(FILE *f, const struct layout *l, const struct sl_model *m)
 {
-	return !o->open_only || (!s->closed && !s->open_at_exit);
+	char zero[40] = "0";
+
+	if (l->clock && l->bar >= (l->clock == SL_CLOCK_USEC ? 20 : 13)) {
+		FILE *mem = fmemopen(zero, sizeof(zero), "w");
+
+		if (mem) {
+			fputs("0 = ", mem);
+			stamp(mem, l, m->nprocs ? m->procs[0] : NULL, l->t0);
+			fclose(mem);
+		}
+	}
+	fprintf(f, "%*s%4s %-6s %-*s  %-*s  %6s %6s %7s %s\n", l->stamp,
+		l->clock ? "START" : "", "ID", "ROLE", l->ep, "ENDPOINT",
+		l->bar, zero, "TX", "RX", "DUR", "OUTCOME");
 }
 
 void sl_render_term(FILE *f, const struct sl_model *m,
@@ -557,43 +438,43 @@ void sl_render_term(FILE *f, const struct sl_model *m,
 	struct layout l;
 	uint8_t cells[512];
 	char dur[32];
-	int rows = 0;
+	uint32_t rows = 0;
 
 	layout(&l, m, o, o->width < 60 ? 60 : o->width > 400 ? 400 : o->width);
 	if (o->open_only && m->last_ns > l.t1)
 		l.t1 = m->last_ns;
 	sl_fmt_dur(dur, sizeof(dur), l.t1 - l.t0);
-	fprintf(f, "%4s %-6s %-*s  %-*s  %6s %6s %s\n", "ID", "ROLE", l.ep,
-		"ENDPOINT", l.bar, "0", "TX", "RX", "OUTCOME");
+	header(f, &l, m);
 	for (uint32_t i = 0; i < m->nprocs; i++) {
 		const struct sl_proc *p = m->procs[i];
-		bool header = false;
+		bool header_done = false;
 
 		for (uint32_t k = 0; k < m->nsocks; k++) {
 			const struct sl_sock *s = m->socks[k];
 
 			if (!s || s->proc_index != p->index || !shown(o, s) ||
-			    (o->max_rows && rows >= o->max_rows))
+			    (o->max_rows && rows >= (uint32_t)o->max_rows))
 				continue;
-			if (!header)
+			if (!header_done)
 				draw_proc(f, p, l.color);
-			header = true;
+			header_done = true;
 			rows++;
 			draw_sock(f, &l, m, s, cells);
 		}
 		for (uint32_t k = 0; k < m->nepolls; k++) {
 			if (m->epolls[k]->proc_index != p->index ||
-			    (o->open_only && m->epolls[k]->closed))
+			    (o->open_only && m->epolls[k]->closed) ||
+			    !sl_filter_match_proc(o->filter, p->pid))
 				continue;
-			if (!header)
+			if (!header_done)
 				draw_proc(f, p, l.color);
-			header = true;
-			draw_epoll(f, &l, m->epolls[k], cells);
+			header_done = true;
+			draw_epoll(f, &l, m, m->epolls[k], cells);
 		}
 	}
-	fprintf(f, "%*s+%s\n", 4 + 1 + 6 + 1 + l.ep + 2 + l.bar - 1, "", dur);
-	legend(f, &l, m->nepolls > 0);
-	legend_events(f, &l, m);
+	fprintf(f, "%*s+%s\n", l.stamp + 4 + 1 + 6 + 1 + l.ep + 2 + l.bar - 1,
+		"", dur);
+	sl_term_legend(f, &l, m);
 	sl_render_policy(f, m, 20);
-	summary(f, m);
+	sl_term_footer(f, m, &l, o->filter && o->filter->active ? rows : m->ids);
 }

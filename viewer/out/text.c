@@ -39,6 +39,22 @@ static size_t utf8_len(const unsigned char *s, size_t len)
 	return n;
 }
 
+/* Whether sl_json_str's string reads back as exactly these bytes:
+ * ASCII and whole UTF-8 characters only. */
+bool sl_utf8_exact(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = s[i] < 0x80 ? 1 : utf8_len(s + i, len - i);
+
+		if (!n)
+			return false;
+		i += n;
+	}
+	return true;
+}
+
 void sl_json_str(FILE *f, const char *str, size_t len)
 {
 	sl_json_write(f, str, len, false);
@@ -76,26 +92,58 @@ void sl_json_write(FILE *f, const char *str, size_t len, bool html)
 }
 
 /* At most MAX characters (0: no limit); control bytes as \xNN. */
-void sl_term_str(FILE *f, const char *str, size_t len, size_t max)
+/* The columns byte S[I] and what follows take on a terminal, and in *N
+ * how many bytes that is: printable ASCII and a whole UTF-8 character
+ * take one, any other byte four (\xNN). */
+static size_t term_char(const unsigned char *s, size_t i, size_t len,
+			size_t *n)
+{
+	*n = 1;
+	if (s[i] >= 0x20 && s[i] < 0x7F)
+		return 1;
+	if (s[i] >= 0x80 && (*n = utf8_len(s + i, len - i)))
+		return 1;
+	*n = 1;
+	return 4;
+}
+
+/* Writes STR for a terminal in at most MAX columns (0: no limit), a '~'
+ * where it was cut; returns the columns written, so a caller can pad. */
+size_t sl_term_str(FILE *f, const char *str, size_t len, size_t max)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t shown = 0;
+	size_t cols = 0;
 
-	for (size_t i = 0; i < len; shown++) {
-		size_t n = 1;
+	for (size_t i = 0; i < len;) {
+		size_t n, w = term_char(s, i, len, &n);
 
-		if (max && shown + 1 >= max && i + 1 < len) {
-			fputs("~", f);
-			return;
+		if (max && cols + w + (i + n < len) > max) {
+			fputc('~', f);
+			return cols + 1;
 		}
-		if (s[i] >= 0x20 && s[i] < 0x7F)
-			fputc(s[i], f);
-		else if (s[i] >= 0x80 && (n = utf8_len(s + i, len - i)))
-			fwrite(s + i, 1, n, f);
+		if (w == 4)
+			fprintf(f, "\\x%02x", s[i]);
 		else
-			fprintf(f, "\\x%02x", s[i]), n = 1;
+			fwrite(s + i, 1, n, f);
+		cols += w;
 		i += n;
 	}
+	return cols;
+}
+
+/* The columns sl_term_str would take for STR, uncut. */
+size_t sl_term_cols(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t cols = 0;
+
+	for (size_t i = 0; i < len;) {
+		size_t n;
+
+		cols += term_char(s, i, len, &n);
+		i += n;
+	}
+	return cols;
 }
 
 static int fmt_inet(const struct sl_addr *a, char *buf, size_t len)

@@ -1,6 +1,7 @@
 /*
  * The terminal view of a trace file, for `view` and for the timeline
- * `run` draws after its program: the model loaded, term.c drawing it.
+ * `run` draws after its program: the model loaded, term.c drawing it
+ * (or summary.c its tables).
  */
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -22,8 +23,9 @@ int sl_term_width(FILE *f)
 	return 80;
 }
 
-/* Loads PATH and draws it on F: 0, or 1 with the reason printed. */
-int sl_view_file(FILE *f, const char *path, const struct sl_render_opts *o)
+static int load_and(FILE *f, const char *path, const struct sl_render_opts *o,
+		    void (*render)(FILE *f, const struct sl_model *m,
+				   const struct sl_render_opts *o))
 {
 	struct sl_model m;
 	int err;
@@ -31,7 +33,20 @@ int sl_view_file(FILE *f, const char *path, const struct sl_render_opts *o)
 	sl_model_init(&m);
 	err = sl_model_load(&m, path);
 	if (!err)
-		sl_render_term(f, &m, o);
+		render(f, &m, o);
 	sl_model_free(&m);
 	return err ? 1 : 0;
+}
+
+/* Loads PATH and draws it on F: 0, or 1 with the reason printed. */
+int sl_view_file(FILE *f, const char *path, const struct sl_render_opts *o)
+{
+	return load_and(f, path, o, sl_render_term);
+}
+
+/* The same, its summary tables. */
+int sl_view_summary_file(FILE *f, const char *path,
+			 const struct sl_render_opts *o)
+{
+	return load_and(f, path, o, sl_render_summary);
 }

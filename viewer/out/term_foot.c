@@ -1,0 +1,85 @@
+/*
+ * The lines under the terminal timeline: what the trace holds (counted
+ * in words that agree with their numbers, "1 process", and over the same
+ * span as the time axis above them), how many sockets a filter kept, and
+ * what the reader should know before trusting it: a torn tail, processes
+ * cut off, failed calls not drawn, a seccomp filter that ended tracing.
+ */
+#include "out/term_int.h"
+
+static const char *plural(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/* Sockets with more failed calls than the model kept to draw (a busy
+ * listener's empty queue): all are counted, say so. */
+static void incidents_not_drawn(FILE *f, const struct sl_model *m)
+{
+	uint32_t noted = 0;
+
+	for (uint32_t i = 0; i < m->nsocks; i++) {
+		const struct sl_sock *s = m->socks[i];
+
+		if (!s || s->incs_total <= s->nincs)
+			continue;
+		if (noted++ < 5)
+			fprintf(f, "note: socket %u: %llu calls failed or were "
+				"cut short; the first %u are drawn\n", s->id,
+				(unsigned long long)s->incs_total, s->nincs);
+	}
+	if (noted > 5)
+		fprintf(f, "note: %u more sockets have more failed calls than "
+			"are drawn\n", noted - 5);
+}
+
+static void counts(FILE *f, const struct sl_model *m, uint32_t shown)
+{
+	uint64_t n[] = { m->nprocs, m->ids, m->nepolls, m->events, m->waits };
+
+	fprintf(f, "%llu %s, ", (unsigned long long)n[0],
+		plural(n[0], "process", "processes"));
+	if (shown != m->ids)
+		fprintf(f, "%u of ", shown);
+	fprintf(f, "%llu %s%s, %llu epoll %s, %llu %s, %llu %s, "
+		"%llu dropped", (unsigned long long)n[1],
+		plural(n[1], "socket", "sockets"), shown != m->ids ?
+		" shown" : "", (unsigned long long)n[2],
+		plural(n[2], "instance", "instances"),
+		(unsigned long long)n[3], plural(n[3], "event", "events"),
+		(unsigned long long)n[4], plural(n[4], "wait", "waits"),
+		(unsigned long long)m->dropped);
+}
+
+void sl_term_footer(FILE *f, const struct sl_model *m,
+		    const struct layout *l, uint32_t shown)
+{
+	char dur[32], all[32];
+	uint64_t trace = m->last_ns - m->first_ns;
+
+	counts(f, m, shown);
+	sl_fmt_dur(dur, sizeof(dur), l->t1 - l->t0);
+	sl_fmt_dur(all, sizeof(all), trace);
+	/* The axis spans the sockets' lives; the trace may be longer
+	 * (start-up before the first socket, exit after the last). */
+	if (l->t1 - l->t0 == trace || !m->ids)
+		fprintf(f, ", over %s\n", all);
+	else
+		fprintf(f, ", over %s (the trace: %s)\n", dur, all);
+	if (m->torn)
+		fprintf(f, "warning: the trace has a torn tail (%s); "
+			"everything before it is shown\n", m->torn_why);
+	if (m->bad_conns)
+		fprintf(f, "warning: %llu %s cut off for bad records\n",
+			(unsigned long long)m->bad_conns,
+			plural(m->bad_conns, "process was", "processes were"));
+	if (m->bad_why[0])
+		fprintf(f, "warning: bad record in the file: %s\n", m->bad_why);
+	incidents_not_drawn(f, m);
+	for (uint32_t i = 0; i < m->nprocs; i++)
+		if (m->procs[i]->dark_ns)
+			fprintf(f, "note: pid %u put itself under a seccomp "
+				"filter at +%.3fs; it is untraced from there\n",
+				m->procs[i]->pid,
+				(double)(m->procs[i]->dark_ns - m->first_ns) / 1e9);
+}
