@@ -58,7 +58,8 @@ help:
 	@echo "make fuzz       libFuzzer on the record checks, trace reader, policy"
 	@echo "                parser, ELF reader and stream sniffers"
 	@echo "                (FUZZ_SECONDS each, default 60)"
-	@echo "make install PREFIX=/usr/local   (bin/, lib/socklens/, share/man/)"
+	@echo "make install PREFIX=/usr/local   (bin/, lib/socklens/, share/man/,"
+	@echo "                bash and zsh completion under share/)"
 	@echo "SAN=address,undefined   build and test with sanitizers"
 
 deps:
@@ -175,11 +176,17 @@ MAN5 := viewer/man/socklens-policy.5 viewer/man/socklens-export.5
 
 install: $(LIB) $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/socklens \
-		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions
 	install -m 0755 $(BIN) $(DESTDIR)$(PREFIX)/bin/socklens
 	install -m 0755 $(LIB) $(DESTDIR)$(PREFIX)/lib/socklens/libsocklens.so
 	install -m 0644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 $(MAN5) $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 viewer/completion/socklens.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/socklens
+	install -m 0644 viewer/completion/_socklens \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_socklens
 
 clean:
 	rm -rf $(BUILD)
