@@ -178,11 +178,14 @@ struct sl_accept {
 	uint64_t ts;
 	struct sockaddr_storage own;
 	socklen_t own_len;
+	struct sockaddr *user;	/* the caller's address and length */
+	socklen_t *user_len;
+	bool copy_out;		/* the kernel writes own, the caller gets a copy */
 };
 
 void sl_accept_begin(struct sl_accept *ac, int fd, struct sockaddr *addr,
 		     socklen_t *len);
-void sl_accept_done(struct sl_accept *ac, int fd, bool asked, int nfd,
+void sl_accept_done(struct sl_accept *ac, int fd, int nfd,
 		    int flags, uint16_t call, struct sl_site site);
 
 /* ---- ending and copying fds (wrap_fd.c) ---- */
