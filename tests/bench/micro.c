@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,22 +40,6 @@ static double socket_close(int n)
 
 	for (int i = 0; i < n; i++)
 		close(socket(AF_INET, SOCK_STREAM, 0));
-	return (now_ns() - t0) / n;
-}
-
-/* The bare reference for socket+close under socklens: the one fstat the
- * design needs to name a socket (its inode), made by hand. */
-static double socket_fstat_close(int n)
-{
-	struct stat st;
-	double t0 = now_ns();
-
-	for (int i = 0; i < n; i++) {
-		int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-		fstat(fd, &st);
-		close(fd);
-	}
 	return (now_ns() - t0) / n;
 }
 
@@ -162,7 +145,6 @@ static const struct {
 	int n;
 } cases[] = {
 	{ "socket+close", socket_close, 20000 },
-	{ "socket+fstat+close", socket_fstat_close, 20000 },
 	{ "socket+setsockopt+close", socket_setsockopt_close, 20000 },
 	{ "connect+accept", connect_accept, 2000 },
 	{ "epoll_wait(0)x64", epoll_empty, 200000 },

@@ -82,11 +82,11 @@ for c in $(awk '{print $1}' "$tmp/bare" | sort -u); do
 		"$(ratio "$st" "$b" %.0f)"
 done
 echo "(median of $runs runs; strace $strace_filter, strace-bpf adds --seccomp-bpf)"
-# What socklens adds beyond the syscall its design needs: a new socket's
-# fstat (its identity), made by hand in the bare socket+fstat+close.
+# Bare is the program with nothing added: socket+close traced over the
+# same loop bare is everything socklens adds, its identity included.
 t=$(median "$tmp/traced" socket+close)
-b=$(median "$tmp/bare" socket+fstat+close)
-echo "socket+close under socklens over bare socket+fstat+close:" \
+b=$(median "$tmp/bare" socket+close)
+echo "socket+close: socklens adds" \
 	"$(awk -v a="$t" -v b="$b" 'BEGIN{printf "%+.0f", a-b}') ns for its two recorded calls"
 
 # 2. callgrind
