@@ -110,7 +110,7 @@ if command -v valgrind >/dev/null; then
 		echo $(( $1 / 10 / $2 + 1 + $1 / $2 + 1 ))
 	}
 	for spec in socket+close:20000 socket+setsockopt+close:20000 \
-		"send+recv(1B):50000" "epoll_wait(0)x64:200000" \
+		connect+accept:2000 "send+recv(1B):50000" "epoll_wait(0)x64:200000" \
 		"read(non-socket):200000"; do
 		c=${spec%:*} n=${spec#*:}
 		d=$(( $(ops "$n" 10) - $(ops "$n" 20) ))
