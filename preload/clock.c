@@ -131,35 +131,59 @@ static uint64_t calibrating(void)
 	return ns;
 }
 
-static __attribute__((noinline)) uint64_t slow_now(uint64_t tsc)
+/*
+ * A new anchor for this thread. A signal handler that records may run
+ * in the middle of it: the span is zeroed first, so the handler takes
+ * this path too instead of converting with a half-written anchor; what
+ * the two leave behind is a mix of two pairs read microseconds apart,
+ * both on the same line of time.
+ */
+static __attribute__((noinline)) uint64_t slow_now(void)
 {
-	uint64_t ns, last;
+	uint64_t ns, tsc, last;
 
 	if (!__atomic_load_n(&clk_rate, __ATOMIC_ACQUIRE))
 		return calibrating();
 	/* The latest time this anchor can have given. */
 	last = anchor.rate ? sl_clk_conv(&anchor, anchor.tsc + anchor.span)
 			   : 0;
-	(void)tsc;
+	anchor.span = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	tsc = read_pair(&ns);
 	if (last > ns + SL_CLK_SPAN_NS)	/* a wild reading: forget it */
 		last = 0;
 	sl_clk_reanchor(&anchor, tsc, ns, last);
+	ns = anchor.ns;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	anchor.span = __atomic_load_n(&clk_span, __ATOMIC_RELAXED);
-	return anchor.ns;
+	return ns;
 }
 
+/*
+ * The fast path: one rdtsc and a multiply. The anchor is read, then its
+ * tsc again: a signal handler that re-anchored between the reads
+ * changed it, and the reading is taken again.
+ */
 uint64_t sl_now_ns(void)
 {
-	uint64_t tsc, d;
+	for (;;) {
+		uint64_t tsc, d, a_tsc, a_ns, rate, span;
 
-	if (!sl_clk_tsc)
-		return mono_ns();
-	tsc = rdtsc();
-	d = tsc - anchor.tsc;
-	if (sl_unlikely(d > anchor.span))
-		return slow_now(tsc);
-	return anchor.ns + (uint64_t)(((unsigned __int128)d * anchor.rate) >> 32);
+		if (!sl_clk_tsc)
+			return mono_ns();
+		a_tsc = anchor.tsc;
+		span = anchor.span;
+		a_ns = anchor.ns;
+		rate = anchor.rate;
+		tsc = rdtsc();
+		d = tsc - a_tsc;
+		if (sl_unlikely(d > span))
+			return slow_now();
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		if (sl_likely(anchor.tsc == a_tsc))
+			return a_ns +
+			       (uint64_t)(((unsigned __int128)d * rate) >> 32);
+	}
 }
 
 /* Whether /proc/cpuinfo's first flags line has both FLAGS words. */

@@ -2,7 +2,8 @@
  * Unit tests of the preload's clock (preload/clock.c): the fixed-point
  * rate and conversion, a re-anchor that never goes back in time and
  * measures the rate again, and sl_now_ns against CLOCK_MONOTONIC, in
- * this thread, another thread and a fork child, across re-anchors.
+ * this thread (with a signal handler that reads the clock too), another
+ * thread and a fork child, across re-anchors.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -10,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <signal.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -83,8 +86,17 @@ static void *follow(void *arg)
 	return worst > 2000000 ? (void *)"far from CLOCK_MONOTONIC" : NULL;
 }
 
+static volatile uint64_t in_handler;
+
+static void tick(int sig)
+{
+	(void)sig;
+	in_handler = sl_now_ns();
+}
+
 static void test_now_follows_monotonic(void **state)
 {
+	struct itimerval every = { { 0, 200 }, { 0, 200 } }, off = { 0 };
 	pthread_t t;
 	void *ret;
 	pid_t pid;
@@ -92,7 +104,11 @@ static void test_now_follows_monotonic(void **state)
 
 	(void)state;
 	sl_clock_init(true);
+	signal(SIGALRM, tick);
+	setitimer(ITIMER_REAL, &every, NULL);
 	assert_null(follow(NULL));
+	setitimer(ITIMER_REAL, &off, NULL);
+	assert_true(in_handler != 0);
 	assert_int_equal(pthread_create(&t, NULL, follow, NULL), 0);
 	assert_int_equal(pthread_join(t, &ret), 0);
 	assert_null(ret);
