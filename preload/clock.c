@@ -8,8 +8,8 @@
  * Conversion: each thread keeps an anchor, a (tsc, ns) pair read
  * together, and turns a later tsc into ns with the image's rate
  * (ns per tick, 32.32 fixed point). The rate is measured against
- * CLOCK_MONOTONIC: first over the image's first millisecond (until
- * then every call reads clock_gettime), then again at every re-anchor
+ * CLOCK_MONOTONIC: first over the image's first 10 ms (until then
+ * every call reads clock_gettime), then again at every re-anchor
  * over the span since the last one, so it follows the kernel's own
  * adjustments. A thread re-anchors when its anchor is SL_CLK_SPAN_NS
  * old, when the tsc went back (another CPU's, or a new anchor of
@@ -84,8 +84,10 @@ void sl_clk_reanchor(struct sl_clk_anchor *a, uint64_t tsc, uint64_t ns,
 	    ns > a->raw_ns + SL_CLK_SPAN_NS / 2) {
 		uint64_t r = sl_clk_rate(ns - a->raw_ns, tsc - a->raw_tsc);
 
-		/* More than 0.1% off is a pair read across a preemption. */
-		if (r > old - old / 1024 && r < old + old / 1024)
+		/* A pair's tsc is within ~4 us of its ns (read_pair), so
+		 * over 25 ms the rate is within 0.03%; the first one, over
+		 * 10 ms, within 0.1%. More than 1.5% off is no measurement. */
+		if (r > old - old / 64 && r < old + old / 64)
 			__atomic_store_n(&clk_rate, r, __ATOMIC_RELAXED);
 	}
 	a->raw_tsc = a->tsc = tsc;
@@ -107,18 +109,18 @@ static uint64_t read_pair(uint64_t *ns)
 		t0 = rdtsc();
 		*ns = mono_ns();
 		t1 = rdtsc();
-		if (t1 - t0 < 100000)
+		if (t1 - t0 < 20000)	/* ~100 ticks unless preempted */
 			break;
 	}
 	return t0 + (t1 - t0) / 2;
 }
 
-/* Until the rate is known: clock_gettime, measuring once 1 ms passed. */
+/* Until the rate is known: clock_gettime, measuring once 10 ms passed. */
 static uint64_t calibrating(void)
 {
 	uint64_t ns, tsc = read_pair(&ns), r;
 
-	if (ns - calib_ns < 1000000 || tsc <= calib_tsc)
+	if (ns - calib_ns < 10000000 || tsc <= calib_tsc)
 		return ns;
 	r = sl_clk_rate(ns - calib_ns, tsc - calib_tsc);
 	if (r) {
