@@ -411,6 +411,17 @@ static socklen_t peer_room(struct sl_fd *l)
 }
 
 /*
+ * Whether P may point at the program's memory: not in the lowest 64 KiB
+ * (vm.mmap_min_addr keeps them unmapped) nor above user space. A
+ * pointer that fails this is left to the kernel, which answers EFAULT;
+ * one that passes is read as the program's own (it handed it to us).
+ */
+static bool user_ptr(const void *p)
+{
+	return (uintptr_t)p >= 65536 && (uintptr_t)p < (1ull << 57);
+}
+
+/*
  * accept and accept4: the peer comes from the call itself, never from a
  * getpeername after it (one system call more, and one that fails with
  * ENOTCONN once the peer has reset, though accept still names it). When
@@ -429,7 +440,7 @@ void sl_accept_begin(struct sl_accept *ac, int fd, struct sockaddr *addr,
 	ac->own_len = sizeof(ac->own);
 	ac->user = addr;
 	ac->user_len = len;
-	ac->copy_out = addr && len && *len < peer_room(ac->l);
+	ac->copy_out = addr && user_ptr(len) && *len < peer_room(ac->l);
 	ac->a = addr && !ac->copy_out ? addr : (struct sockaddr *)&ac->own;
 	ac->alen = addr && !ac->copy_out ? len : &ac->own_len;
 	ac->ts = sl_now_ns();
