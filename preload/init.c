@@ -48,14 +48,6 @@ void sl_bind(void)
 		*bindings[i].slot = dlsym(RTLD_NEXT, bindings[i].name);
 }
 
-uint64_t sl_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* The vfork the parent made, now that it runs again: stamped when it
  * began, its child the pid that child left us. Keeps errno. */
 static void vfork_record(void)
@@ -106,6 +98,7 @@ void sl_reset_ids_after_fork(void)
 {
 	sl_pid = getpid();
 	tid_cache = 0;
+	sl_clock_after_fork();
 }
 
 void sl_log(int level, const char *fmt, ...)
@@ -203,6 +196,7 @@ __attribute__((constructor(101))) void sl_init(void)
 	sl_bind();
 	sl_pid = getpid();
 	read_config();
+	sl_clock_init(!env_true(getenv("SOCKLENS_NO_TSC")));
 	if (!sl_cfg.follow)
 		unfollow();
 	if (sl_cfg.enabled && sl_fdtab_init() < 0) {

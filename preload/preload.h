@@ -59,7 +59,27 @@ extern pid_t sl_pid;		/* cached getpid(), renewed after fork */
 
 pid_t sl_gettid(void);
 void sl_reset_ids_after_fork(void);
+
+/*
+ * The clock (clock.c): CLOCK_MONOTONIC ns, from the TSC where it is
+ * constant and nonstop (SOCKLENS_NO_TSC=1 keeps clock_gettime). An
+ * anchor maps a thread's tsc readings to ns for up to SL_CLK_SPAN_NS.
+ */
+#define SL_CLK_SPAN_NS 50000000ull
+struct sl_clk_anchor {
+	uint64_t tsc, ns;	/* the pair conversions start from */
+	uint64_t rate;		/* ns per tick << 32 */
+	uint64_t span;		/* ticks the anchor is used for */
+	uint64_t raw_tsc, raw_ns; /* the pair as read, for the next rate */
+};
+extern bool sl_clk_tsc;
 uint64_t sl_now_ns(void);
+uint64_t sl_clk_rate(uint64_t ns, uint64_t ticks);
+uint64_t sl_clk_conv(const struct sl_clk_anchor *a, uint64_t tsc);
+void sl_clk_reanchor(struct sl_clk_anchor *a, uint64_t tsc, uint64_t ns,
+		     uint64_t last);
+void sl_clock_init(bool allow_tsc);
+void sl_clock_after_fork(void);
 void sl_init(void);
 
 /* Logging: formats into a stack buffer, one write(2) to stderr. */

@@ -178,11 +178,14 @@ struct sl_accept {
 	uint64_t ts;
 	struct sockaddr_storage own;
 	socklen_t own_len;
+	struct sockaddr *user;	/* the caller's address and length */
+	socklen_t *user_len;
+	bool copy_out;		/* the kernel writes own, the caller gets a copy */
 };
 
 void sl_accept_begin(struct sl_accept *ac, int fd, struct sockaddr *addr,
 		     socklen_t *len);
-void sl_accept_done(struct sl_accept *ac, int fd, bool asked, int nfd,
+void sl_accept_done(struct sl_accept *ac, int fd, int nfd,
 		    int flags, uint16_t call, struct sl_site site);
 
 /* ---- ending and copying fds (wrap_fd.c) ---- */
@@ -266,7 +269,14 @@ int sl_setsockopt(struct sl_fd *e, int fd, int level, int name,
 
 void sl_epoll_create_done(int fd, int64_t flags, uint64_t ts,
 			  struct sl_site site);
-struct sl_fd *sl_epoll_entry(int epfd);
+/* The entry of EPFD if it is an epoll instance we follow and may record
+ * now. Inline: an empty epoll_wait should cost next to nothing. */
+static inline struct sl_fd *sl_epoll_entry(int epfd)
+{
+	struct sl_fd *ep = sl_traced(epfd);
+
+	return ep && (sl_fd_flags(ep) & SL_FD_EPOLL) ? ep : NULL;
+}
 void sl_epoll_ctl_done(struct sl_fd *ep, int epfd, int op, int fd,
 		       const struct epoll_event *ev, int ret, uint64_t ts,
 		       struct sl_site site);
@@ -276,9 +286,27 @@ void sl_fionbio_done(struct sl_fd *e, const void *arg);
 
 int sl_to_ms(long long sec, long long sub, long long per);
 int sl_ts_to_ms(const struct timespec *ts);
-int sl_epoll_done(struct sl_fd *ep, int epfd, const struct epoll_event *ev,
-		  int n, int timeout_ms, uint64_t ts, uint16_t call,
-		  uint64_t caller);
+int sl_epoll_finish(struct sl_fd *ep, int epfd, const struct epoll_event *ev,
+		    int n, int timeout_ms, uint64_t ts, uint16_t call,
+		    uint64_t caller);
+
+/*
+ * After an epoll wait on EP: N is what it returned, TS when it started
+ * (0 for a zero timeout, which is not timed unless something came
+ * back). A zero-timeout wait that found nothing is only counted, here,
+ * inline: no errno, no call.
+ */
+static inline int sl_epoll_done(struct sl_fd *ep, int epfd,
+				const struct epoll_event *ev, int n,
+				int timeout_ms, uint64_t ts, uint16_t call,
+				uint64_t caller)
+{
+	if (n == 0 && timeout_ms == 0) {
+		__atomic_add_fetch(&ep->eagain, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	return sl_epoll_finish(ep, epfd, ev, n, timeout_ms, ts, call, caller);
+}
 int sl_poll_done(const struct pollfd *fds, nfds_t n, int ret,
 		 int timeout_ms, uint64_t ts, uint16_t call, uint64_t caller);
 void sl_select_done(int nfds, int ret, const fd_set *r, const fd_set *w,

@@ -62,14 +62,6 @@ SL_EXPORT int epoll_create1(int flags)
 	return fd;
 }
 
-/* The epoll instance at EPFD if we follow it, else NULL. */
-struct sl_fd *sl_epoll_entry(int epfd)
-{
-	struct sl_fd *ep = sl_traced(epfd);
-
-	return ep && (sl_fd_flags(ep) & SL_FD_EPOLL) ? ep : NULL;
-}
-
 /*
  * What a wait will return for the target is event->data; the model maps
  * it back to the socket through this record. The event is read only if

@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include "socklens/policy.h"
 #include "wrap.h"
@@ -391,12 +392,45 @@ static void after_accept(int nfd, struct sl_fd *e,
 }
 
 /*
- * accept and accept4. When the caller asks for no peer address we pass a
- * buffer of ours (AC's): the kernel does the same work either way, and
- * the record gets the peer. When it asks, its buffer may be shorter than
- * the address and its pointers are its own business: getpeername gives
- * us a whole copy without touching them. The call's own address and
- * length arguments are then AC->a and AC->alen.
+ * The bytes an accepted peer's address can take on listener L: the
+ * family's whole address (a UNIX one may carry a path), or any
+ * family's when we do not follow L.
+ */
+static socklen_t peer_room(struct sl_fd *l)
+{
+	switch (l ? SL_LOAD(l->family) : AF_UNSPEC) {
+	case AF_INET:
+		return sizeof(struct sockaddr_in);
+	case AF_INET6:
+		return sizeof(struct sockaddr_in6);
+	case AF_UNIX:
+		return sizeof(struct sockaddr_un);
+	default:
+		return sizeof(struct sockaddr_storage);
+	}
+}
+
+/*
+ * Whether P may point at the program's memory: not in the lowest 64 KiB
+ * (vm.mmap_min_addr keeps them unmapped) nor above user space. A
+ * pointer that fails this is left to the kernel, which answers EFAULT;
+ * one that passes is read as the program's own (it handed it to us).
+ */
+static bool user_ptr(const void *p)
+{
+	return (uintptr_t)p >= 65536 && (uintptr_t)p < (1ull << 57);
+}
+
+/*
+ * accept and accept4: the peer comes from the call itself, never from a
+ * getpeername after it (one system call more, and one that fails with
+ * ENOTCONN once the peer has reset, though accept still names it). When
+ * the caller asks for no address, or its buffer may be too short for the
+ * whole one, the kernel writes into AC's buffer and sl_accept_done copies
+ * the caller its share as the kernel would (min(*len, actual) bytes,
+ * *len = actual). A buffer that is long enough is the kernel's to fill
+ * and ours to read. The call's own address and length arguments are
+ * AC->a and AC->alen.
  */
 void sl_accept_begin(struct sl_accept *ac, int fd, struct sockaddr *addr,
 		     socklen_t *len)
@@ -404,21 +438,43 @@ void sl_accept_begin(struct sl_accept *ac, int fd, struct sockaddr *addr,
 	ac->l = sl_traced(fd);
 	ac->own.ss_family = AF_UNSPEC;
 	ac->own_len = sizeof(ac->own);
-	ac->a = addr ? addr : (struct sockaddr *)&ac->own;
-	ac->alen = addr ? len : &ac->own_len;
+	ac->user = addr;
+	ac->user_len = len;
+	ac->copy_out = addr && user_ptr(len) && *len < peer_room(ac->l);
+	ac->a = addr && !ac->copy_out ? addr : (struct sockaddr *)&ac->own;
+	ac->alen = addr && !ac->copy_out ? len : &ac->own_len;
 	ac->ts = sl_now_ns();
+}
+
+/*
+ * The peer's address, once accept returned: into the caller's short
+ * buffer from ours, or from the caller's whole one into ours.
+ */
+static void accepted_peer(struct sl_accept *ac)
+{
+	socklen_t n;
+
+	if (ac->copy_out) {
+		n = *ac->user_len < ac->own_len ? *ac->user_len : ac->own_len;
+		memcpy(ac->user, &ac->own, n);
+		*ac->user_len = ac->own_len;
+		return;
+	}
+	if (ac->a == (struct sockaddr *)&ac->own)
+		return;
+	n = *ac->alen < sizeof(ac->own) ? *ac->alen : sizeof(ac->own);
+	memcpy(&ac->own, ac->a, n);
+	ac->own_len = n;
 }
 
 /* The new socket NFD, from the listener FD (AC->l, if we follow it). */
 static void on_accepted(struct sl_accept *ac, struct sl_call_info *ci,
-			int fd, bool asked, int nfd, int flags)
+			int fd, int nfd, int flags)
 {
 	struct sl_fd *l = ac->l;
 	int family, type;
 
-	if (asked && getpeername(nfd, (struct sockaddr *)&ac->own,
-				 &ac->own_len) < 0)
-		ac->own_len = 0;
+	accepted_peer(ac);
 	family = l ? SL_LOAD(l->family) : ac->own.ss_family;
 	type = l ? SL_LOAD(l->type) : SOCK_STREAM;
 	ci->inode = inode_of(nfd);
@@ -475,7 +531,7 @@ static bool again_counted_only(struct sl_fd *l, int fd, int err,
  * ended its burst. That one is not timed (the call cannot block): the
  * clock read in the begin half is its time, and no other is taken.
  */
-void sl_accept_done(struct sl_accept *ac, int fd, bool asked, int nfd,
+void sl_accept_done(struct sl_accept *ac, int fd, int nfd,
 		    int flags, uint16_t call, struct sl_site site)
 {
 	struct sl_fd *l = ac->l;
@@ -491,7 +547,7 @@ void sl_accept_done(struct sl_accept *ac, int fd, bool asked, int nfd,
 	if (!nb_again)
 		ci.dur = sl_now_ns() - ac->ts;
 	if (nfd >= 0) {
-		on_accepted(ac, &ci, fd, asked, nfd, flags);
+		on_accepted(ac, &ci, fd, nfd, flags);
 	} else if (l && again_counted_only(l, fd, ci.err, ci.dur)) {
 		l = NULL;
 	} else if (l) {
@@ -520,7 +576,7 @@ static int do_accept(int fd, struct sockaddr *addr, socklen_t *len,
 	nfd = call == SL_CALL_ACCEPT4 ?
 		      SL_REAL(accept4)(fd, ac.a, ac.alen, flags) :
 		      SL_REAL(accept)(fd, ac.a, ac.alen);
-	sl_accept_done(&ac, fd, addr != NULL, nfd, flags, call, site);
+	sl_accept_done(&ac, fd, nfd, flags, call, site);
 	return nfd;
 }
 

@@ -215,7 +215,7 @@ static long sc_accept(long nr, const long *a, struct sl_site site)
 			(socklen_t *)a[2]);
 	n = SL_REAL(syscall)(nr, a[0], (long)ac.a, (long)ac.alen, a[3], a[4],
 			     a[5]);
-	sl_accept_done(&ac, (int)a[0], a[1] != 0, (int)n, four ? (int)a[3] : 0,
+	sl_accept_done(&ac, (int)a[0], (int)n, four ? (int)a[3] : 0,
 		       four ? SL_CALL_ACCEPT4 : SL_CALL_ACCEPT, site);
 	return n;
 }

@@ -81,21 +81,14 @@ static void epoll_record(struct sl_fd *ep, int epfd,
 	sl_rec_done(ts ? ts : end);
 }
 
-/*
- * The shared part of the three epoll waits, after the real call: N is
- * what it returned, TS when it started (0 for a zero timeout, which is
- * not timed unless something came back).
- */
-int sl_epoll_done(struct sl_fd *ep, int epfd, const struct epoll_event *ev,
-		  int n, int timeout_ms, uint64_t ts, uint16_t call,
-		  uint64_t caller)
+/* The shared part of the three epoll waits that record (sl_epoll_done,
+ * wrap.h, counts the empty zero-timeout ones inline). */
+int sl_epoll_finish(struct sl_fd *ep, int epfd, const struct epoll_event *ev,
+		    int n, int timeout_ms, uint64_t ts, uint16_t call,
+		    uint64_t caller)
 {
 	int err = errno;
 
-	if (n == 0 && timeout_ms == 0) {
-		__atomic_add_fetch(&ep->eagain, 1, __ATOMIC_RELAXED);
-		return 0;
-	}
 	epoll_record(ep, epfd, ev, n, err, timeout_ms, ts, call, caller);
 	errno = err;
 	return n;

@@ -82,11 +82,11 @@ for c in $(awk '{print $1}' "$tmp/bare" | sort -u); do
 		"$(ratio "$st" "$b" %.0f)"
 done
 echo "(median of $runs runs; strace $strace_filter, strace-bpf adds --seccomp-bpf)"
-# What socklens adds beyond the syscall its design needs: a new socket's
-# fstat (its identity), made by hand in the bare socket+fstat+close.
+# Bare is the program with nothing added: socket+close traced over the
+# same loop bare is everything socklens adds, its identity included.
 t=$(median "$tmp/traced" socket+close)
-b=$(median "$tmp/bare" socket+fstat+close)
-echo "socket+close under socklens over bare socket+fstat+close:" \
+b=$(median "$tmp/bare" socket+close)
+echo "socket+close: socklens adds" \
 	"$(awk -v a="$t" -v b="$b" 'BEGIN{printf "%+.0f", a-b}') ns for its two recorded calls"
 
 # 2. callgrind
@@ -110,14 +110,20 @@ if command -v valgrind >/dev/null; then
 		echo $(( $1 / 10 / $2 + 1 + $1 / $2 + 1 ))
 	}
 	for spec in socket+close:20000 socket+setsockopt+close:20000 \
-		"send+recv(1B):50000" "epoll_wait(0)x64:200000" \
+		connect+accept:2000 "send+recv(1B):50000" "epoll_wait(0)x64:200000" \
+		"epoll_wait(ready):50000" \
 		"read(non-socket):200000"; do
 		c=${spec%:*} n=${spec#*:}
 		d=$(( $(ops "$n" 10) - $(ops "$n" 20) ))
 		b=$(( $(cg bare 10 "$c") - $(cg bare 20 "$c") ))
 		t=$(( $(cg traced 10 "$c") - $(cg traced 20 "$c") ))
 		printf '  %-24s %8d %8d %8d\n' "$c" $((b / d)) $((t / d)) $(((t - b) / d))
+		echo "$c $(((t - b) / d))" >>"$tmp/cg.added"
 	done
+	# Per recorded call, over socket, setsockopt, close, send, recv and
+	# an epoll_wait that returns events (the issue's measure).
+	awk '{a[$1] = $2} END {printf "  added per recorded call (socket, setsockopt, close, send, recv, epoll_wait with events): %.0f\n", \
+		(a["socket+setsockopt+close"] + a["send+recv(1B)"] + a["epoll_wait(ready)"]) / 6}' "$tmp/cg.added"
 
 	# The stream sniffers alone, on chunks of real captures.
 	echo

@@ -1,0 +1,229 @@
+/*
+ * The preload's clock: CLOCK_MONOTONIC nanoseconds, read from the TSC
+ * where the CPU says its TSC ticks at one rate on every CPU and in every
+ * sleep state (constant_tsc and nonstop_tsc in /proc/cpuinfo's flags),
+ * else from clock_gettime. A rdtsc costs about a third of a vDSO
+ * clock_gettime here (README, Performance).
+ *
+ * Conversion: each thread keeps an anchor, a (tsc, ns) pair read
+ * together, and turns a later tsc into ns with the image's rate
+ * (ns per tick, 32.32 fixed point). The rate is measured against
+ * CLOCK_MONOTONIC: first over the image's first 10 ms (until then
+ * every call reads clock_gettime), then again at every re-anchor
+ * over the span since the last one, so it follows the kernel's own
+ * adjustments. A thread re-anchors when its anchor is SL_CLK_SPAN_NS
+ * old, when the tsc went back (another CPU's, or a new anchor of
+ * ours), and after fork; exec starts a new image and a new rate. A new
+ * anchor never gives a time before the one the thread last read, so
+ * durations (end - start) never wrap.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "preload.h"
+
+bool sl_clk_tsc;			/* the TSC may be used */
+static uint64_t calib_tsc, calib_ns;	/* the image's first pair */
+static uint64_t clk_rate;		/* ns per tick << 32; 0 until measured */
+static uint64_t clk_span;		/* SL_CLK_SPAN_NS in ticks */
+
+static SL_TLS struct sl_clk_anchor anchor;
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+#if defined(__x86_64__) || defined(__i386__)
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+#else
+static inline uint64_t rdtsc(void)
+{
+	return 0;	/* no TSC: sl_clock_init keeps clock_gettime */
+}
+#endif
+
+/* ns per tick, 32.32 fixed point, from TICKS ticks that took NS ns. */
+uint64_t sl_clk_rate(uint64_t ns, uint64_t ticks)
+{
+	if (!ticks)
+		return 0;
+	return (uint64_t)(((unsigned __int128)ns << 32) / ticks);
+}
+
+/* TSC's time by anchor A: A->ns plus its ticks since A->tsc at A->rate. */
+uint64_t sl_clk_conv(const struct sl_clk_anchor *a, uint64_t tsc)
+{
+	uint64_t d = tsc - a->tsc;
+
+	return a->ns + (uint64_t)(((unsigned __int128)d * a->rate) >> 32);
+}
+
+/*
+ * A new anchor for this thread at tsc T: the monotonic time read with
+ * it, the rate measured again over the span since the last raw pair,
+ * and a time never before LAST (the thread's last reading).
+ */
+void sl_clk_reanchor(struct sl_clk_anchor *a, uint64_t tsc, uint64_t ns,
+		     uint64_t last)
+{
+	uint64_t old = __atomic_load_n(&clk_rate, __ATOMIC_RELAXED);
+
+	if (a->raw_tsc && tsc - a->raw_tsc < (1ull << 62) &&
+	    ns > a->raw_ns + SL_CLK_SPAN_NS / 2) {
+		uint64_t r = sl_clk_rate(ns - a->raw_ns, tsc - a->raw_tsc);
+
+		/* A pair's tsc is within ~4 us of its ns (read_pair), so
+		 * over 25 ms the rate is within 0.03%; the first one, over
+		 * 10 ms, within 0.1%. More than 1.5% off is no measurement. */
+		if (r > old - old / 64 && r < old + old / 64)
+			__atomic_store_n(&clk_rate, r, __ATOMIC_RELAXED);
+	}
+	a->raw_tsc = a->tsc = tsc;
+	a->raw_ns = ns;
+	a->ns = ns > last ? ns : last;
+	a->rate = __atomic_load_n(&clk_rate, __ATOMIC_RELAXED);
+}
+
+/*
+ * The TSC and CLOCK_MONOTONIC read as one pair: the tsc is the middle
+ * of two reads around the clock_gettime, read again (up to 4 times)
+ * while those two are far apart (a preemption between them).
+ */
+static uint64_t read_pair(uint64_t *ns)
+{
+	uint64_t t0, t1;
+
+	for (int i = 0; i < 4; i++) {
+		t0 = rdtsc();
+		*ns = mono_ns();
+		t1 = rdtsc();
+		if (t1 - t0 < 20000)	/* ~100 ticks unless preempted */
+			break;
+	}
+	return t0 + (t1 - t0) / 2;
+}
+
+/* Until the rate is known: clock_gettime, measuring once 10 ms passed. */
+static uint64_t calibrating(void)
+{
+	uint64_t ns, tsc = read_pair(&ns), r;
+
+	if (ns - calib_ns < 10000000 || tsc <= calib_tsc)
+		return ns;
+	r = sl_clk_rate(ns - calib_ns, tsc - calib_tsc);
+	if (r) {
+		__atomic_store_n(&clk_span,
+				 (uint64_t)(((unsigned __int128)SL_CLK_SPAN_NS
+					     << 32) / r),
+				 __ATOMIC_RELAXED);
+		__atomic_store_n(&clk_rate, r, __ATOMIC_RELEASE);
+	}
+	return ns;
+}
+
+/*
+ * A new anchor for this thread. A signal handler that records may run
+ * in the middle of it: the span is zeroed first, so the handler takes
+ * this path too instead of converting with a half-written anchor; what
+ * the two leave behind is a mix of two pairs read microseconds apart,
+ * both on the same line of time.
+ */
+static __attribute__((noinline)) uint64_t slow_now(void)
+{
+	uint64_t ns, tsc, last;
+
+	if (!__atomic_load_n(&clk_rate, __ATOMIC_ACQUIRE))
+		return calibrating();
+	/* The latest time this anchor can have given. */
+	last = anchor.rate ? sl_clk_conv(&anchor, anchor.tsc + anchor.span)
+			   : 0;
+	anchor.span = 0;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	tsc = read_pair(&ns);
+	if (last > ns + SL_CLK_SPAN_NS)	/* a wild reading: forget it */
+		last = 0;
+	sl_clk_reanchor(&anchor, tsc, ns, last);
+	ns = anchor.ns;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	anchor.span = __atomic_load_n(&clk_span, __ATOMIC_RELAXED);
+	return ns;
+}
+
+/*
+ * The fast path: one rdtsc and a multiply. The anchor is read, then its
+ * tsc again: a signal handler that re-anchored between the reads
+ * changed it, and the reading is taken again.
+ */
+uint64_t sl_now_ns(void)
+{
+	for (;;) {
+		uint64_t tsc, d, a_tsc, a_ns, rate, span;
+
+		if (!sl_clk_tsc)
+			return mono_ns();
+		a_tsc = anchor.tsc;
+		span = anchor.span;
+		a_ns = anchor.ns;
+		rate = anchor.rate;
+		tsc = rdtsc();
+		d = tsc - a_tsc;
+		if (sl_unlikely(d > span))
+			return slow_now();
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		if (sl_likely(anchor.tsc == a_tsc))
+			return a_ns +
+			       (uint64_t)(((unsigned __int128)d * rate) >> 32);
+	}
+}
+
+/* Whether /proc/cpuinfo's first flags line has both FLAGS words. */
+static bool cpu_has(const char *buf, const char *flag)
+{
+	const char *p = strstr(buf, "\nflags");
+	const char *end;
+	size_t n = strlen(flag);
+
+	if (!p)
+		return false;
+	end = strchr(p + 1, '\n');
+	for (p = strstr(p, flag); p && (!end || p < end);
+	     p = strstr(p + 1, flag))
+		if (p[-1] == ' ' && (p[n] == ' ' || p[n] == '\n'))
+			return true;
+	return false;
+}
+
+/* Once per image, from the constructor: whether the TSC may be used,
+ * and the first pair the rate is measured from. */
+void sl_clock_init(bool allow_tsc)
+{
+	static char buf[8192];
+	int fd = open("/proc/cpuinfo", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : SL_REAL(read)(fd, buf, sizeof(buf) - 1);
+
+	if (fd >= 0)
+		SL_REAL(close)(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	sl_clk_tsc = allow_tsc && rdtsc() != 0 &&
+		     cpu_has(buf, "constant_tsc") && cpu_has(buf, "nonstop_tsc");
+	calib_tsc = read_pair(&calib_ns);
+}
+
+/* A fork child: this thread's anchor is its parent's; take a new one. */
+void sl_clock_after_fork(void)
+{
+	anchor.span = 0;
+	anchor.tsc = 0;
+}
