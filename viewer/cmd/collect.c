@@ -71,7 +71,7 @@ int sl_cmd_collect(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	err = sl_collector_open(&col, sock, out);
+	err = sl_collector_open(&col, sock, out, NULL);
 	if (err) {
 		fprintf(stderr, "%s: collector on %s, trace %s: %s\n", sl_prog(),
 			col.sock_path[0] ? col.sock_path : "(private dir)", out,

@@ -333,7 +333,7 @@ int sl_cmd_run(int argc, char **argv)
 			"SOCKLENS_PRELOAD): %s\n", sl_prog(), strerror(-err));
 		return 1;
 	}
-	err = sl_collector_open(&col, NULL, ro.out);
+	err = sl_collector_open(&col, NULL, ro.out, NULL);
 	if (err) {
 		fprintf(stderr, "%s: collector on %s, trace %s: %s\n", sl_prog(),
 			col.sock_path[0] ? col.sock_path : "(private dir)",

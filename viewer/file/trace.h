@@ -21,19 +21,77 @@ uint32_t sl_crc32_update(uint32_t crc, const void *buf, size_t len);
 uint32_t sl_frame_crc(uint32_t conn, const void *buf, size_t len);
 
 /* trace_writer.c */
+struct sl_writer;
+
+/* Writes, at the start of each new part of a rotated set, what a reader
+ * starting there needs (sl_writer_frame, which then does not rotate). */
+typedef void (*sl_restate_fn)(void *ctx, struct sl_writer *w);
+
+struct sl_writer_opts {
+	bool tmp;		/* write beside PATH until sl_writer_publish */
+	uint64_t rot_size;	/* rotate into PATH.000, .001... of at most
+				 * this many bytes; 0: one file, PATH */
+	uint32_t rot_keep;	/* keep only the last this many parts; 0: all */
+};
+
+/*
+ * A run of failed writes: every record that could not be written is
+ * counted, and the run is recorded in the file (SL_REC_LOSS) as soon as
+ * something can be written again.
+ */
+struct sl_loss_run {
+	uint64_t records;
+	uint64_t first_ns;	/* CLOCK_MONOTONIC */
+	uint64_t last_ns;
+	int err;		/* errno of the first failure */
+	bool active;
+	int64_t rec_off;	/* its SL_REC_LOSS frame in the file, -1: none
+				 * yet (it will be written when there is room) */
+};
+
 struct sl_writer {
 	int fd;
 	size_t used;
+	uint64_t used_records;	/* records in buf */
 	uint64_t frames;
 	uint64_t bytes;
+	int64_t good;		/* bytes of the file known whole; the next
+				 * write goes there */
+	struct sl_writer_opts o;
+	/* Losses: what the collector tells people (failures, lost, err,
+	 * what) as soon as failures grows. */
+	struct sl_loss_run run;
+	uint64_t lost;		/* records lost since open */
+	unsigned int failures;	/* runs of failed writes, failed closes */
+	int err;		/* the latest failure's errno */
+	const char *what;	/* ... and the call: "write", "fsync"... */
+	/* Names: o.tmp writes cur until it is published as final. */
+	char path[4096];
+	char cur[4096 + 32];
+	/* Rotation (o.rot_size): the part written now, and its set. */
+	uint32_t part;
+	uint64_t set_id;
+	uint64_t part_frames;	/* frames of this part, restated ones not */
+	int64_t rot_at;		/* rotate before a frame would pass this */
+	bool restating;
+	sl_restate_fn restate;
+	void *restate_ctx;
 	char buf[1 << 16];
 };
 
 int sl_writer_open(struct sl_writer *w, const char *path);
+int sl_writer_open_opts(struct sl_writer *w, const char *path,
+			const struct sl_writer_opts *o);
 int sl_writer_frame(struct sl_writer *w, uint32_t conn, const void *buf,
 		    size_t len);
 int sl_writer_flush(struct sl_writer *w);
 int sl_writer_close(struct sl_writer *w);
+/* o.tmp: the file takes its real name (and a rotated set's stale parts
+ * of an earlier run go); sl_writer_discard removes it instead. */
+int sl_writer_publish(struct sl_writer *w);
+void sl_writer_discard(struct sl_writer *w);
+/* The name of part PART of the rotated set PATH: PATH.000... */
+void sl_part_name(char *buf, size_t len, const char *path, uint32_t part);
 
 /* trace_reader.c */
 struct sl_reader {
