@@ -12,6 +12,7 @@
 
 #include "cmd/cmd.h"
 #include "lib/lib.h"
+#include "file/trace.h"
 #include "out/out.h"
 
 /* A duration option: 500ms, 2s, 1min, or bare seconds. */
@@ -88,7 +89,7 @@ static int parse_args(struct sl_audit_opts *a, int *fail_on, int argc,
 			return -1;
 		}
 	}
-	return optind == argc - 1 ? 0 : -1;
+	return optind < argc ? 0 : -1;
 }
 
 int sl_cmd_audit(int argc, char **argv)
@@ -96,13 +97,18 @@ int sl_cmd_audit(int argc, char **argv)
 	struct sl_audit_opts o = { .keepalive_after_ns = 60000000000ull,
 				   .slow_connect_ns = 1000000000ull,
 				   .connect_failures = 3 };
+	const char *path;
 	int fail_on = -1, worst;
 
 	if (parse_args(&o, &fail_on, argc, argv) < 0) {
 		usage(stderr);
 		return 2;
 	}
-	worst = sl_audit_file(argv[optind], &o, stdout);
+	/* Several files: the parts of one rotated trace. */
+	path = sl_trace_pick(argv + optind, argc - optind);
+	if (!path)
+		return 2;
+	worst = sl_audit_file(path, &o, stdout);
 	if (worst == -2)
 		return 2;
 	return fail_on >= 0 && worst >= fail_on ? 1 : 0;

@@ -10,6 +10,7 @@
 
 #include "cmd/cmd.h"
 #include "lib/lib.h"
+#include "file/trace.h"
 #include "out/out.h"
 
 static void usage(FILE *f)
@@ -33,6 +34,7 @@ int sl_cmd_export(int argc, char **argv)
 	};
 	const char *fmt = NULL, *outp = NULL;
 	FILE *out = stdout;
+	const char *path;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "+f:o:h", opts, NULL)) != -1) {
@@ -51,7 +53,7 @@ int sl_cmd_export(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (!fmt || optind != argc - 1 || !sl_export_known(fmt)) {
+	if (!fmt || optind >= argc || !sl_export_known(fmt)) {
 		usage(stderr);
 		return 2;
 	}
@@ -59,7 +61,11 @@ int sl_cmd_export(int argc, char **argv)
 		fprintf(stderr, "%s: %s: %s\n", sl_prog(), outp, strerror(errno));
 		return 1;
 	}
-	rc = sl_export(argv[optind], fmt, out);
+	/* Several files: the parts of one rotated trace. */
+	path = sl_trace_pick(argv + optind, argc - optind);
+	if (!path)
+		return 2;
+	rc = sl_export(path, fmt, out);
 	if (fflush(out) || (outp && fclose(out))) {
 		fprintf(stderr, "%s: writing %s: %s\n", sl_prog(),
 			outp ? outp : "stdout", strerror(errno));

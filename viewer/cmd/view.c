@@ -9,6 +9,7 @@
 
 #include "cmd/cmd.h"
 #include "lib/lib.h"
+#include "file/trace.h"
 #include "out/out.h"
 
 static void usage(FILE *f)
@@ -29,6 +30,7 @@ int sl_cmd_view(int argc, char **argv)
 	};
 	struct sl_render_opts o = { .width = sl_term_width(stdout),
 				    .color = sl_color_wanted(stdout) };
+	const char *path;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+w:h", opts, NULL)) != -1) {
@@ -57,9 +59,11 @@ int sl_cmd_view(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc - 1) {
+	if (optind >= argc) {
 		usage(stderr);
 		return 2;
 	}
-	return sl_view_file(stdout, argv[optind], &o);
+	/* Several files: the parts of one rotated trace. */
+	path = sl_trace_pick(argv + optind, argc - optind);
+	return path ? sl_view_file(stdout, path, &o) : 2;
 }

@@ -90,23 +90,60 @@ int sl_writer_close(struct sl_writer *w);
  * of an earlier run go); sl_writer_discard removes it instead. */
 int sl_writer_publish(struct sl_writer *w);
 void sl_writer_discard(struct sl_writer *w);
+/* -C SIZE: 0, or -EINVAL below SL_ROT_MIN or not a size. */
+#define SL_ROT_MIN (16u << 10)
+int sl_parse_size(const char *t, uint64_t *out);
 /* The name of part PART of the rotated set PATH: PATH.000... */
 void sl_part_name(char *buf, size_t len, const char *path, uint32_t part);
 
 /* trace_reader.c */
+/*
+ * What a trace does not hold, as its reader found it: a torn or corrupt
+ * tail, the collector's recorded losses, the parts of a rotated set that
+ * are gone. The preload's own drops are in its records (the model's
+ * dropped). gaps.c says it in words.
+ */
+struct sl_gaps {
+	bool torn;
+	char torn_why[200];
+	uint64_t lost;		/* records, over every SL_REC_LOSS */
+	int lost_err;		/* the first loss's errno */
+	uint64_t lost_first_ns;	/* ... and its time (CLOCK_MONOTONIC) */
+	uint32_t first_part;	/* a rotated set: the part read first; */
+	bool rotated;		/* parts before it are gone */
+	uint32_t last_part;
+};
+
 struct sl_reader {
 	FILE *f;
 	const char *path;
+	char cur[4096 + 32];	/* the file read now */
 	uint64_t offset;	/* of the next frame */
 	bool torn;		/* stopped at a torn or corrupt tail */
+	bool part_torn;		/* ... in the part read now */
 	char why[160];		/* what was wrong there */
 	uint8_t *buf;
 	size_t cap;
+	/* A rotated set: its name without the part's suffix, its id. */
+	char base[4096];
+	uint64_t set_id;
+	uint32_t part;
+	struct sl_gaps gaps;
 };
 
 int sl_reader_open(struct sl_reader *r, const char *path);
 int sl_reader_next(struct sl_reader *r, struct sl_frame *fr,
 		   const uint8_t **payload);
 void sl_reader_close(struct sl_reader *r);
+/* Of several files named at once (`view t.trace.*`), the one to open: the
+ * first part of the newest set among them; NULL (with a message) when
+ * they are not parts of one set. */
+const char *sl_trace_pick(char **paths, int n);
+
+/* gaps.c: "torn tail at ...; 159 records lost: no space left on device
+ * from +12.3s; ..." into BUF, with DROPPED the preload's drops and
+ * FIRST_NS the trace's first time; false when nothing is missing. */
+bool sl_gaps_text(const struct sl_gaps *g, uint64_t dropped,
+		  uint64_t first_ns, char *buf, size_t len);
 
 #endif

@@ -147,3 +147,24 @@ void sl_writer_discard(struct sl_writer *w)
 	w->used = 0;
 	unlink(w->cur);
 }
+
+/* A part size for -C: bytes, or with k, M or G (1024-based); at least
+ * SL_ROT_MIN, where a part holds a few batches after its restatement. */
+int sl_parse_size(const char *t, uint64_t *out)
+{
+	char *end;
+	unsigned long long v = strtoull(t, &end, 10);
+
+	if (end == t)
+		return -EINVAL;
+	if (*end == 'k' || *end == 'K')
+		v <<= 10, end++;
+	else if (*end == 'M')
+		v <<= 20, end++;
+	else if (*end == 'G')
+		v <<= 30, end++;
+	if (*end || v < SL_ROT_MIN)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}

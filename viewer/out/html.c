@@ -219,7 +219,7 @@ static void names(struct page *pg)
 
 static void data(struct page *pg, const struct sl_model *m, uint64_t t1)
 {
-	char summary[256], dur[32];
+	char summary[1024], dur[32], gaps[512];
 
 	sl_fmt_dur(dur, sizeof(dur), m->last_ns - m->first_ns);
 	snprintf(summary, sizeof(summary), "%u processes, %u sockets, %u epoll "
@@ -228,6 +228,14 @@ static void data(struct page *pg, const struct sl_model *m, uint64_t t1)
 		 (unsigned long long)m->dropped, dur);
 	fprintf(pg->f, "{\"t0\":%llu,\"t1\":%llu", (unsigned long long)pg->t0,
 		(unsigned long long)t1);
+	if (sl_model_gaps(m, gaps, sizeof(gaps))) {
+		/* In the summary too: the page shows it. */
+		size_t at = strlen(summary);
+
+		snprintf(summary + at, sizeof(summary) - at,
+			 "; TRACE INCOMPLETE: %s", gaps);
+		str(pg, "incomplete", gaps);
+	}
 	str(pg, "summary", summary);
 	names(pg);
 	procs(pg, m);

@@ -16,6 +16,8 @@ struct jsonl_ctx {
 	FILE *out;
 	uint32_t *pids;		/* connection number -> kernel pid */
 	uint32_t npids;
+	uint64_t dropped;	/* the processes' drop records, summed */
+	uint64_t first_ns;	/* the earliest time seen */
 };
 
 static void json_call_flags(FILE *f, unsigned int flags)
@@ -181,6 +183,11 @@ static void jsonl_record(void *vctx, uint32_t conn, const struct sl_hdr *h)
 	struct jsonl_ctx *x = vctx;
 	FILE *f = x->out;
 
+	if (h->type == SL_REC_DROP)
+		x->dropped += ((const struct sl_rec_drop *)h)->records;
+	if (h->ts_ns && (!x->first_ns || h->ts_ns < x->first_ns))
+		x->first_ns = h->ts_ns;
+
 	if (h->type == SL_REC_CONN && conn < (1u << 26)) {
 		if (conn >= x->npids) {
 			uint32_t n = conn * 2 + 16;
@@ -258,6 +265,7 @@ int sl_export_jsonl(const char *path, FILE *out)
 	struct sl_reader r;
 	struct sl_frame fr;
 	const uint8_t *payload;
+	char gaps[512];
 	int n, err = sl_reader_open(&r, path);
 
 	if (err) {
@@ -277,6 +285,14 @@ int sl_export_jsonl(const char *path, FILE *out)
 	if (r.torn)
 		fprintf(stderr, "%s: %s: torn tail: %s; everything before it "
 			"was read\n", sl_prog(), path, r.why);
+	/* An incomplete trace ends with a line that says so. */
+	if (sl_gaps_text(&r.gaps, x.dropped, x.first_ns, gaps, sizeof(gaps))) {
+		fprintf(stderr, "%s: %s: trace incomplete: %s\n", sl_prog(),
+			path, gaps);
+		fputs("{\"incomplete\":", out);
+		sl_json_str(out, gaps, strlen(gaps));
+		fputs("}\n", out);
+	}
 	sl_reader_close(&r);
 	free(x.pids);
 	return n < 0 ? 1 : 0;

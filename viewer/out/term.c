@@ -445,7 +445,7 @@ static void incidents_not_drawn(FILE *f, const struct sl_model *m)
 
 static void summary(FILE *f, const struct sl_model *m)
 {
-	char dur[32];
+	char dur[32], gaps[512];
 
 	sl_fmt_dur(dur, sizeof(dur), m->last_ns - m->first_ns);
 	fprintf(f, "%u processes, %u sockets, %u epoll instances, %llu events, "
@@ -456,6 +456,8 @@ static void summary(FILE *f, const struct sl_model *m)
 	if (m->torn)
 		fprintf(f, "warning: the trace has a torn tail (%s); "
 			"everything before it is shown\n", m->torn_why);
+	if (sl_model_gaps(m, gaps, sizeof(gaps)))
+		fprintf(f, "warning: trace incomplete: %s\n", gaps);
 	if (m->bad_conns)
 		fprintf(f, "warning: %llu processes were cut off for bad "
 			"records\n", (unsigned long long)m->bad_conns);
