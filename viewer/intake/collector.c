@@ -181,12 +181,18 @@ int sl_collector_add_fd(struct sl_collector *c, int fd)
 }
 
 /* A failure of the trace file said on stderr at once, -q or not: the
- * file, the call, the error and the records lost so far. */
-static void say_failures(struct sl_collector *c)
+ * file, the call, the error and the records lost so far. A disk that
+ * fills again and again is said once a second at most (and at the end:
+ * FINAL). */
+static void say_failures(struct sl_collector *c, bool final)
 {
-	if (c->w.failures == c->said_failures)
+	uint64_t now = mono_ns();
+
+	if (c->w.failures == c->said_failures ||
+	    (!final && c->said_ns && now - c->said_ns < 1000000000u))
 		return;
 	c->said_failures = c->w.failures;
+	c->said_ns = now;
 	fprintf(stderr, "%s: %s: %s: %s; %llu records lost so far\n",
 		sl_prog(), c->w.cur, c->w.what ? c->w.what : "write",
 		strerror(c->w.err), (unsigned long long)c->w.lost);
@@ -598,7 +604,7 @@ int sl_collector_poll(struct sl_collector *c, int timeout_ms)
 		drain_all(c);
 	}
 	sl_writer_flush(&c->w);
-	say_failures(c);
+	say_failures(c, false);
 	return extra;
 }
 
@@ -613,7 +619,7 @@ void sl_collector_close(struct sl_collector *c)
 		drop_conn(c, c->conns, 0);
 	}
 	sl_writer_close(&c->w);
-	say_failures(c);
+	say_failures(c, true);
 	if (c->lfd >= 0) {
 		close(c->lfd);
 		unlink(c->sock_path);

@@ -82,6 +82,7 @@ struct sl_collector {
 	uint64_t bad;
 	bool quiet;
 	unsigned int said_failures;	/* of w.failures, said on stderr */
+	uint64_t said_ns;		/* ... when */
 	/* Sees every frame written, for a live view; may be NULL. */
 	void (*tap)(void *ctx, uint32_t conn, const uint8_t *buf, size_t len);
 	void *tap_ctx;
