@@ -271,7 +271,9 @@ int sl_writer_frame(struct sl_writer *w, uint32_t conn, const void *buf,
 	uint64_t records = count_records(buf, len);
 	int err = 0;
 
-	if (w->o.rot_size && !w->restating && w->part_frames &&
+	/* Not before it is published: a temporary first part would be
+	 * left behind under its temporary name. */
+	if (w->o.rot_size && !w->o.tmp && !w->restating && w->part_frames &&
 	    w->good + (int64_t)(w->used + sizeof(fr) + len) > w->rot_at)
 		sl__rotate(w);
 	if (w->used + sizeof(fr) + len > sizeof(w->buf)) {
