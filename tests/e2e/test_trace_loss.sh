@@ -39,7 +39,7 @@ traced() {
 wait_said() {
 	i=0
 	until grep -q "records lost so far" "$1"; do
-		i=$((i + 1)); [ $i -lt 1000 ] || fail "no failure said: $(cat "$1")"
+		i=$((i + 1)); [ $i -lt 6000 ] || fail "no failure said: $(cat "$1")"
 		sleep 0.01
 	done
 }
