@@ -43,6 +43,8 @@ enum sl_rec_type {
 	SL_REC_POLICY_INFO = 10, /* the policy in force, after hello */
 	SL_REC_POLICY = 11,	/* one action of the policy on a socket */
 	SL_REC_RING = 12,	/* transport: the shared memory (ring.h) */
+	SL_REC_LOSS = 13,	/* trace file: records the collector lost */
+	SL_REC_PART = 14,	/* trace file: one part of a rotated set */
 	SL_REC_TYPE_MAX
 };
 
@@ -424,7 +426,45 @@ struct sl_rec_ring {
 	uint64_t reserved;
 };
 
+/*
+ * The trace file's own records, written by the file layer in a frame of
+ * their own on connection 0 (no process has that number) and read back
+ * by it; a reader of records never sees them.
+ *
+ * SL_REC_LOSS: the collector could not write RECORDS records to the file
+ * (a full disk, a file-size limit, an I/O error): err is the errno of the
+ * first failure, h.ts_ns its time, last_ns the last one's. One record per
+ * run of failures, written once writing works again (or at once, in
+ * place of the torn bytes, and rewritten as the count grows).
+ */
+struct sl_rec_loss {
+	struct sl_hdr h;
+	uint64_t records;
+	uint64_t last_ns;	/* CLOCK_MONOTONIC, as h.ts_ns */
+	int32_t err;
+	uint32_t pad;
+};
+
+/*
+ * SL_REC_PART: the first frame of each file of a rotated set (socklens
+ * collect -C). set_id is the same in every part of one set (the creation
+ * time of its first), part counts from 0. restated is how many bytes of
+ * frames after this one repeat what earlier parts said (each open
+ * connection's SL_REC_CONN, latest hello, module map and policy): a
+ * reader that read the previous part skips them, one that starts here
+ * reads them.
+ */
+struct sl_rec_part {
+	struct sl_hdr h;
+	uint64_t set_id;
+	uint64_t restated;
+	uint32_t part;
+	uint32_t pad;
+};
+
 _Static_assert(sizeof(struct sl_hdr) == 16, "sl_hdr layout");
+_Static_assert(sizeof(struct sl_rec_loss) == 40, "sl_rec_loss layout");
+_Static_assert(sizeof(struct sl_rec_part) == 40, "sl_rec_part layout");
 _Static_assert(sizeof(struct sl_rec_ring) == 32, "sl_rec_ring layout");
 _Static_assert(sizeof(struct sl_rec_call) == 120, "sl_rec_call layout");
 _Static_assert(sizeof(struct sl_addr) == SL_ADDR_MAX, "sl_addr layout");
@@ -452,6 +492,8 @@ _Static_assert(sizeof(struct sl_rec_hello) <= SL_BATCH_MAX, "hello fits");
  * or one record the collector wrote itself. crc is CRC-32 (IEEE) of conn
  * (4 bytes) followed by the len bytes; a frame whose length runs past the
  * end or whose crc does not match is a torn tail, and reading stops there.
+ * Frames on connection 0 hold the file's own records (SL_REC_LOSS,
+ * SL_REC_PART); collector connections are numbered from 1.
  */
 #define SL_FILE_MAGIC "SOCKLENS"
 #define SL_FILE_VERSION 1
@@ -494,6 +536,8 @@ static inline size_t sl_rec_size(unsigned int type)
 		[SL_REC_POLICY_INFO] = sizeof(struct sl_rec_policy_info),
 		[SL_REC_POLICY] = sizeof(struct sl_rec_policy),
 		[SL_REC_RING] = sizeof(struct sl_rec_ring),
+		[SL_REC_LOSS] = sizeof(struct sl_rec_loss),
+		[SL_REC_PART] = sizeof(struct sl_rec_part),
 	};
 	return type < SL_REC_TYPE_MAX ? sizes[type] : 0;
 }

@@ -29,7 +29,7 @@ socklens export: -f: unknown format 'xml'	export -f xml @T
 socklens export: missing -f FORMAT	export @T
 socklens export: missing FILE	export -f jsonl
 socklens export: option '-o' after FILE: options go before it	export -f jsonl @T -o out
-socklens export: unexpected argument 'extra' after FILE	export -f jsonl @T extra
+socklens export: unexpected argument 'extra' after FILE: no such file (FILEs are the parts of one rotated trace)	export -f jsonl @T extra
 socklens export: unknown option '--xml'	export --xml @T
 socklens export: option '-f' needs a value	export -f
 socklens audit: --fail-on: 'bogus' is not info, warning or error	audit --fail-on bogus @T
@@ -39,12 +39,12 @@ socklens audit: --connect-failures: '0' is not a count from 1	audit --connect-fa
 socklens audit: --connect-failures: '3x' is not a count from 1	audit --connect-failures 3x @T
 socklens audit: option '--fail-on' needs a value	audit --fail-on
 socklens audit: missing FILE	audit
-socklens audit: unexpected argument 'more' after FILE	audit @T more
+socklens audit: unexpected argument 'more' after FILE: no such file (FILEs are the parts of one rotated trace)	audit @T more
 socklens view: --color: 'sometimes' is not auto, always or never	view --color=sometimes @T
 socklens view: -w: 'abc' is not a width from 60 to 400 columns	view -w abc @T
 socklens view: -w: '0' is not a width from 60 to 400 columns	view -w 0 @T
 socklens view: -w: '80x' is not a width from 60 to 400 columns	view -w 80x @T
-socklens view: unexpected argument 'b' after FILE	view @T b
+socklens view: unexpected argument 'b' after FILE: no such file (FILEs are the parts of one rotated trace)	view @T b
 socklens view: option '--color' needs a value	view --color
 socklens view: unknown option '-z'	view -z @T
 socklens view: missing FILE	view

@@ -14,13 +14,14 @@
 #include "cmd/cmd.h"
 #include "lib/args.h"
 #include "lib/lib.h"
+#include "file/trace.h"
 #include "out/out.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: %s audit [--json] [--fail-on info|warning|error]\n"
 		"       [--keepalive-after DUR] [--slow-connect DUR]\n"
-		"       [--connect-failures N] FILE\n"
+		"       [--connect-failures N] FILE...\n"
 		"  defaults: --keepalive-after 60s --slow-connect 1s "
 		"--connect-failures 3\n"
 		"  DUR: 500ms, 2s, 1min, 250us (bare: seconds)\n", sl_prog());
@@ -81,7 +82,9 @@ static int parse_args(struct sl_audit_opts *a, int *fail_on, int argc,
 			return sl_arg_getopt_fail("audit", usage, c, argv);
 		}
 	}
-	return sl_arg_operands("audit", usage, argc, argv, 1, "FILE");
+	if (sl_arg_files("audit", usage, argc, argv))
+		return -1;
+	return 0;
 }
 
 int sl_cmd_audit(int argc, char **argv)
@@ -89,6 +92,7 @@ int sl_cmd_audit(int argc, char **argv)
 	struct sl_audit_opts o = { .keepalive_after_ns = 60000000000ull,
 				   .slow_connect_ns = 1000000000ull,
 				   .connect_failures = 3 };
+	const char *path;
 	int fail_on = -1, worst;
 
 	if (parse_args(&o, &fail_on, argc, argv))
@@ -96,7 +100,11 @@ int sl_cmd_audit(int argc, char **argv)
 	/* On a terminal a finding fits its line; a pipe gets it whole. */
 	if (isatty(STDOUT_FILENO))
 		o.width = sl_term_width(stdout);
-	worst = sl_audit_file(argv[optind], &o, stdout);
+	/* Several files: the parts of one rotated trace. */
+	path = sl_trace_pick(argv + optind, argc - optind);
+	if (!path)
+		return 2;
+	worst = sl_audit_file(path, &o, stdout);
 	if (worst == -2)
 		return 2;
 	return fail_on >= 0 && worst >= fail_on ? 1 : 0;

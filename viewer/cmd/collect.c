@@ -1,13 +1,18 @@
 /*
- * socklens collect [-s SOCKET] [-o FILE]
+ * socklens collect [-s SOCKET] [-o FILE] [-C SIZE [-W COUNT]]
  *
  * The collector as a process of its own, for long runs and for many
  * programs at once: each is started with the preload and SOCKLENS_SOCKET
  * naming this socket. Runs until SIGINT or SIGTERM, then closes the trace.
+ * -C rotates the trace into FILE.000, FILE.001... of at most SIZE bytes,
+ * -W keeps the last COUNT of them (file/trace_rotate.c). Exits 1 when the
+ * trace lost records or could not be written whole (said on stderr as it
+ * happened), 0 otherwise.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -25,9 +30,13 @@ static void on_stop(int sig)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: %s collect [-s SOCKET] [-o FILE] [--live]\n"
+	fprintf(f, "usage: %s collect [-s SOCKET] [-o FILE] [-C SIZE [-W COUNT]] "
+		"[--live]\n"
 		"  -s SOCKET   listen here (default: a new private directory)\n"
 		"  -o FILE     write the trace here (default socklens.trace)\n"
+		"  -C SIZE     rotate into FILE.000, FILE.001... of at most SIZE "
+		"bytes (k, M, G)\n"
+		"  -W COUNT    with -C: keep only the last COUNT files\n"
 		"  --live      redraw the open sockets' timeline as they come\n",
 		sl_prog());
 }
@@ -38,6 +47,8 @@ int sl_cmd_collect(int argc, char **argv)
 		{ "socket", required_argument, NULL, 's' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "live", no_argument, NULL, 'L' },
+		{ "rotate-size", required_argument, NULL, 'C' },
+		{ "rotate-count", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -45,11 +56,27 @@ int sl_cmd_collect(int argc, char **argv)
 	const char *sock = NULL, *out = "socklens.trace";
 	struct sl_collector col;
 	struct sl_live *live = NULL;
+	struct sl_writer_opts wo = { 0 };
 	bool want_live = false;
 	int c, err;
 
-	while ((c = getopt_long(argc, argv, "+s:o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+s:o:C:W:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'C':
+			if (sl_parse_size(optarg, &wo.rot_size)) {
+				fprintf(stderr, "%s: -C %s: a size of at least "
+					"%uk (k, M, G)\n", sl_prog(), optarg,
+					SL_ROT_MIN >> 10);
+				return 2;
+			}
+			break;
+		case 'W':
+			wo.rot_keep = (uint32_t)atoi(optarg);
+			if (!wo.rot_keep) {
+				usage(stderr);
+				return 2;
+			}
+			break;
 		case 's':
 			sock = optarg;
 			break;
@@ -67,11 +94,11 @@ int sl_cmd_collect(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (wo.rot_keep && !wo.rot_size)) {
 		usage(stderr);
 		return 2;
 	}
-	err = sl_collector_open(&col, sock, out);
+	err = sl_collector_open(&col, sock, out, &wo);
 	if (err) {
 		fprintf(stderr, "%s: collector on %s, trace %s: %s\n", sl_prog(),
 			col.sock_path[0] ? col.sock_path : "(private dir)", out,
@@ -83,6 +110,9 @@ int sl_cmd_collect(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* A file-size limit fails the write (EFBIG), which is counted and
+	 * said, instead of killing the collector. */
+	signal(SIGXFSZ, SIG_IGN);
 	fprintf(stderr, "%s: collecting into %s\n"
 		"  SOCKLENS_SOCKET=%s LD_PRELOAD=.../libsocklens.so PROGRAM\n",
 		sl_prog(), out, col.sock_path);
@@ -100,5 +130,11 @@ int sl_cmd_collect(int argc, char **argv)
 		(unsigned long long)col.batches,
 		(unsigned long long)col.ring_batches,
 		(unsigned long long)col.refused, (unsigned long long)col.bad);
+	if (col.w.lost || col.w.failures) {
+		fprintf(stderr, "%s: %s: %llu records lost (%s: %s)\n", sl_prog(),
+			out, (unsigned long long)col.w.lost,
+			col.w.what ? col.w.what : "write", strerror(col.w.err));
+		return 1;
+	}
 	return 0;
 }

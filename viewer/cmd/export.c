@@ -11,11 +11,12 @@
 #include "cmd/cmd.h"
 #include "lib/args.h"
 #include "lib/lib.h"
+#include "file/trace.h"
 #include "out/out.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: %s export -f jsonl|sockets|epoll|chrome|html [-o OUT] FILE\n"
+	fprintf(f, "usage: %s export -f jsonl|sockets|epoll|chrome|html [-o OUT] FILE...\n"
 		"  jsonl    one JSON object per record, in file order\n"
 		"  sockets  one JSON object per socket\n"
 		"  epoll    one JSON object per epoll instance\n"
@@ -36,6 +37,7 @@ int sl_cmd_export(int argc, char **argv)
 	};
 	const char *fmt = NULL, *outp = NULL;
 	FILE *out = stdout;
+	const char *path;
 	int c, rc;
 
 	opterr = 0;
@@ -59,13 +61,17 @@ int sl_cmd_export(int argc, char **argv)
 	if (!sl_export_known(fmt))
 		return sl_arg_fail("export", usage, "-f: unknown format '%s'",
 				   fmt);
-	if (sl_arg_operands("export", usage, argc, argv, 1, "FILE"))
+	if (sl_arg_files("export", usage, argc, argv))
 		return 2;
 	if (outp && !(out = fopen(outp, "w"))) {
 		fprintf(stderr, "%s: %s: %s\n", sl_prog(), outp, strerror(errno));
 		return 1;
 	}
-	rc = sl_export(argv[optind], fmt, out);
+	/* Several files: the parts of one rotated trace. */
+	path = sl_trace_pick(argv + optind, argc - optind);
+	if (!path)
+		return 2;
+	rc = sl_export(path, fmt, out);
 	if (fflush(out) || (outp && fclose(out))) {
 		fprintf(stderr, "%s: writing %s: %s\n", sl_prog(),
 			outp ? outp : "stdout", strerror(errno));

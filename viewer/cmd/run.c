@@ -13,8 +13,15 @@
  * syscall instruction of its own or in a library, io_uring), a line
  * after the timeline says so, with -q too: the trace cannot hold those
  * calls.
+ *
+ * The trace is written beside FILE (FILE.tmp-PID) and takes its name
+ * only once PROGRAM has started (its exec succeeded): a run that stops
+ * before (no such program, a refused one, a bad option) leaves an
+ * earlier FILE as it was. Losses of the trace file are said as they
+ * happen and again at the end; the exit status stays PROGRAM's.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
@@ -95,6 +102,7 @@ struct run_opts {
 	bool audit;
 	bool live;
 	bool force;
+	struct sl_writer_opts wo;
 };
 
 static void child_env(const char *lib, const char *sock,
@@ -120,21 +128,44 @@ static void child_env(const char *lib, const char *sock,
 	}
 }
 
+/*
+ * Forks and execs PROGRAM; *STARTED says whether the exec succeeded (a
+ * close-on-exec pipe: end of file means it did, an errno that it did not).
+ */
 static pid_t start(char **argv, const char *lib, const char *sock,
-		   const struct run_opts *ro)
+		   const struct run_opts *ro, bool *started)
 {
-	pid_t pid = fork();
+	int p[2], e = 0;
+	pid_t pid;
 
-	if (pid != 0)
+	*started = false;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid != 0) {
+		close(p[1]);
+		if (pid > 0)
+			while (read(p[0], &e, sizeof(e)) < 0 && errno == EINTR)
+				;
+		*started = pid > 0 && !e;
+		close(p[0]);
 		return pid;
+	}
+	close(p[0]);
 	signal(SIGINT, SIG_DFL);
+	signal(SIGXFSZ, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
 	signal(SIGQUIT, SIG_DFL);
 	child_env(lib, sock, ro);
 	execvp(argv[0], argv);
-	fprintf(stderr, "%s: %s: %s\n", sl_prog(), argv[0], strerror(errno));
-	_exit(errno == ENOENT ? 127 : 126);
+	e = errno;
+	fprintf(stderr, "%s: %s: %s\n", sl_prog(), argv[0], strerror(e));
+	if (write(p[1], &e, sizeof(e)) < 0) {
+		/* The parent reads end of file, and keeps a trace of
+		 * nothing: better than none. */
+	}
+	_exit(e == ENOENT ? 127 : 126);
 }
 
 /* A shell's idea of the status: the code, or 128 + the signal. */
@@ -183,9 +214,11 @@ static int collect_until_done(struct sl_collector *c, pid_t pid,
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: %s run [-o FILE] [-q] [--live] [--no-follow] "
-		"[-p POLICY [--audit]] [--] PROGRAM [ARGS...]\n"
+	fprintf(f, "usage: %s run [-o FILE] [-C SIZE [-W COUNT]] [-q] [--live] "
+		"[--no-follow] [-p POLICY [--audit]] [--] PROGRAM [ARGS...]\n"
 		"  -o FILE       write the trace here (default socklens.trace)\n"
+		"  -C SIZE       rotate into FILE.000, FILE.001... of at most SIZE\n"
+		"  -W COUNT      with -C: keep only the last COUNT files\n"
 		"  -q            do not draw the timeline afterwards\n"
 		"  --no-follow   do not trace the programs PROGRAM execs\n"
 		"  -p POLICY     enforce a socket-option policy (checked first)\n"
@@ -271,19 +304,37 @@ int sl_cmd_run(int argc, char **argv)
 		{ "audit", no_argument, NULL, 'A' },
 		{ "live", no_argument, NULL, 'L' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "rotate-size", required_argument, NULL, 'C' },
+		{ "rotate-count", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct run_opts ro = { .out = "socklens.trace" };
+	struct run_opts ro = { .out = "socklens.trace", .wo.tmp = true };
 	const char *policy = NULL;
 	char lib[PATH_MAX], policy_abs[PATH_MAX];
 	struct sl_collector col;
 	struct sl_risks risks;
 	struct sl_live *live;
 	int c, err, code;
+	bool started;
 
-	while ((c = getopt_long(argc, argv, "+o:qp:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+o:qp:C:W:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'C':
+			if (sl_parse_size(optarg, &ro.wo.rot_size)) {
+				fprintf(stderr, "%s: -C %s: a size of at least "
+					"%uk (k, M, G)\n", sl_prog(), optarg,
+					SL_ROT_MIN >> 10);
+				return 2;
+			}
+			break;
+		case 'W':
+			ro.wo.rot_keep = (uint32_t)atoi(optarg);
+			if (!ro.wo.rot_keep) {
+				usage(stderr);
+				return 2;
+			}
+			break;
 		case 'o':
 			ro.out = optarg;
 			break;
@@ -313,7 +364,8 @@ int sl_cmd_run(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind >= argc || (ro.audit && !policy)) {
+	if (optind >= argc || (ro.audit && !policy) ||
+	    (ro.wo.rot_keep && !ro.wo.rot_size)) {
 		usage(stderr);
 		return 2;
 	}
@@ -333,7 +385,7 @@ int sl_cmd_run(int argc, char **argv)
 			"SOCKLENS_PRELOAD): %s\n", sl_prog(), strerror(-err));
 		return 1;
 	}
-	err = sl_collector_open(&col, NULL, ro.out);
+	err = sl_collector_open(&col, NULL, ro.out, &ro.wo);
 	if (err) {
 		fprintf(stderr, "%s: collector on %s, trace %s: %s\n", sl_prog(),
 			col.sock_path[0] ? col.sock_path : "(private dir)",
@@ -343,12 +395,29 @@ int sl_cmd_run(int argc, char **argv)
 	}
 	col.quiet = ro.quiet;
 	catch_signals();
-	child_pid = start(argv + optind, lib, col.sock_path, &ro);
+	/* A file-size limit fails the write (EFBIG), said and counted,
+	 * instead of killing us; the program keeps its own disposition. */
+	signal(SIGXFSZ, SIG_IGN);
+	child_pid = start(argv + optind, lib, col.sock_path, &ro, &started);
 	if (child_pid < 0) {
 		fprintf(stderr, "%s: fork: %s\n", sl_prog(), strerror(errno));
+		sl_writer_discard(&col.w);
 		sl_collector_close(&col);
 		return 1;
 	}
+	if (!started) {
+		/* It never ran: an earlier trace stays as it was. */
+		int status = 0;
+
+		waitpid(child_pid, &status, 0);
+		sl_writer_discard(&col.w);
+		sl_collector_close(&col);
+		return exit_code(status);
+	}
+	err = sl_writer_publish(&col.w);
+	if (err)
+		fprintf(stderr, "%s: %s: rename to %s: %s; the trace is %s\n",
+			sl_prog(), col.w.cur, ro.out, strerror(-err), col.w.cur);
 	/* On a terminal a long run shows a status line; --live the open
 	 * sockets' timeline. */
 	live = ro.live || (!ro.quiet && isatty(STDERR_FILENO)) ?
@@ -365,5 +434,9 @@ int sl_cmd_run(int argc, char **argv)
 			fprintf(stderr, "trace: %s\n", ro.out);
 	}
 	say_risks(&risks);
+	if (col.w.lost || col.w.failures)
+		fprintf(stderr, "%s: %s: %llu records lost (%s: %s)\n", sl_prog(),
+			col.w.cur, (unsigned long long)col.w.lost,
+			col.w.what ? col.w.what : "write", strerror(col.w.err));
 	return code;
 }

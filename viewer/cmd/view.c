@@ -13,13 +13,14 @@
 #include "cmd/cmd.h"
 #include "lib/args.h"
 #include "lib/lib.h"
+#include "file/trace.h"
 #include "out/out.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: %s view [-w COLUMNS] [--color=auto|always|never] "
 		"[--callers] [-t|-tt]\n"
-		"                     [--summary] [FILTERS] FILE\n"
+		"                     [--summary] [FILTERS] FILE...\n"
 		"  --callers     name the function that made each socket\n"
 		"  -t, -tt       wall-clock start of each row (-tt: to the "
 		"microsecond)\n"
@@ -98,6 +99,7 @@ int sl_cmd_view(int argc, char **argv)
 				    .color = sl_color_wanted(stdout),
 				    .filter = &flt };
 	bool summary = false;
+	const char *path;
 	int c;
 	long n;
 
@@ -138,9 +140,13 @@ int sl_cmd_view(int argc, char **argv)
 				return 2;
 		}
 	}
-	if (sl_arg_operands("view", usage, argc, argv, 1, "FILE"))
+	if (sl_arg_files("view", usage, argc, argv))
+		return 2;
+	/* Several files: the parts of one rotated trace. */
+	path = sl_trace_pick(argv + optind, argc - optind);
+	if (!path)
 		return 2;
 	if (summary)
-		return sl_view_summary_file(stdout, argv[optind], &o);
-	return sl_view_file(stdout, argv[optind], &o);
+		return sl_view_summary_file(stdout, path, &o);
+	return sl_view_file(stdout, path, &o);
 }

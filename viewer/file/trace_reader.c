@@ -5,59 +5,209 @@
  * torn tail: reading stops there, says so (r->torn, r->why), and what
  * came before it stands. A frame larger than FRAME_MAX is corruption,
  * not a batch.
+ *
+ * The frames of connection 0 are the file's own (wire.h): the reader
+ * keeps them, never hands them on. SL_REC_LOSS adds to what the trace
+ * says it lost (r->gaps). SL_REC_PART makes the file one part of a
+ * rotated set (trace_rotate.c): at its end the reader goes on to the
+ * next part of the same set, skipping what that part restates; a part
+ * with a torn tail is followed too, its successor's restatement read.
+ * Given a name that does not exist, the reader takes the set of that
+ * name (NAME.000...), from its first part still there.
  */
 #include <errno.h>
+#include <glob.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "file/trace.h"
+#include "lib/lib.h"
 
 /* A frame larger than this is corruption, not a batch. */
 #define FRAME_MAX (1u << 24)
 
-int sl_reader_open(struct sl_reader *r, const char *path)
+/* The SL_REC_PART of a file whose header was just read, or false (the
+ * file is left where it was). */
+static bool read_part(FILE *f, struct sl_rec_part *p)
+{
+	struct sl_frame fr;
+	long at = ftell(f);
+
+	if (fread(&fr, sizeof(fr), 1, f) == 1 && fr.magic == SL_FRAME_MAGIC &&
+	    fr.conn == 0 && fr.len == sizeof(*p) &&
+	    fread(p, sizeof(*p), 1, f) == 1 &&
+	    sl_frame_crc(0, p, sizeof(*p)) == fr.crc &&
+	    p->h.type == SL_REC_PART && p->h.size == sizeof(*p))
+		return true;
+	fseek(f, at, SEEK_SET);
+	return false;
+}
+
+/* Opens NAME and reads its header (and its part record, into P when it
+ * has one): the stream, or NULL with WHY said. */
+static FILE *open_file(const char *name, struct sl_rec_part *p, bool *is_part,
+		       char *why, size_t why_len, int *err)
 {
 	struct sl_file_hdr hdr;
+	FILE *f = fopen(name, "rb");
 
-	memset(r, 0, sizeof(*r));
-	r->path = path;
-	r->f = fopen(path, "rb");
-	if (!r->f)
-		return -errno;
-	if (fread(&hdr, sizeof(hdr), 1, r->f) != 1 ||
+	*err = 0;
+	if (!f) {
+		*err = -errno;
+		return NULL;
+	}
+	if (fread(&hdr, sizeof(hdr), 1, f) != 1 ||
 	    memcmp(hdr.magic, SL_FILE_MAGIC, sizeof(hdr.magic))) {
-		snprintf(r->why, sizeof(r->why), "not a socklens trace file");
+		snprintf(why, why_len, "not a socklens trace file");
 		goto err_close;
 	}
 	if (hdr.version != SL_FILE_VERSION) {
-		snprintf(r->why, sizeof(r->why),
+		snprintf(why, why_len,
 			 "trace file version %u; this socklens reads %u",
 			 hdr.version, SL_FILE_VERSION);
 		goto err_close;
 	}
-	r->offset = sizeof(hdr);
-	return 0;
+	*is_part = read_part(f, p);
+	return f;
 
 err_close:
-	fclose(r->f);
-	r->f = NULL;
-	return -EINVAL;
+	fclose(f);
+	*err = -EINVAL;
+	return NULL;
+}
+
+/* The part number of a name ending in .NNN, or -1. */
+static long part_suffix(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	if (!dot || strlen(dot + 1) < 3 ||
+	    strspn(dot + 1, "0123456789") != strlen(dot + 1))
+		return -1;
+	return strtol(dot + 1, NULL, 10);
+}
+
+/* A name that does not exist may be a rotated set's: its first part. */
+static int find_set(const char *path, char *out, size_t len)
+{
+	char pat[4096 + 32];
+	glob_t g;
+	char *pick;
+
+	snprintf(pat, sizeof(pat), "%s.[0-9][0-9][0-9]*", path);
+	if (glob(pat, 0, NULL, &g))
+		return -ENOENT;
+	pick = (char *)sl_trace_pick(g.gl_pathv, (int)g.gl_pathc);
+	if (pick)
+		snprintf(out, len, "%s", pick);
+	globfree(&g);
+	return pick ? 0 : -ENOENT;
+}
+
+int sl_reader_open(struct sl_reader *r, const char *path)
+{
+	struct sl_rec_part p;
+	bool is_part = false;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	r->path = path;
+	snprintf(r->cur, sizeof(r->cur), "%s", path);
+	if (access(path, F_OK) && errno == ENOENT &&
+	    find_set(path, r->cur, sizeof(r->cur)))
+		return -ENOENT;
+	r->f = open_file(r->cur, &p, &is_part, r->why, sizeof(r->why), &err);
+	if (!r->f)
+		return err;
+	r->offset = (uint64_t)ftell(r->f);
+	if (is_part) {
+		char *dot;
+
+		r->set_id = p.set_id;
+		r->part = p.part;
+		r->gaps.rotated = true;
+		r->gaps.first_part = r->gaps.last_part = p.part;
+		if (strlen(r->cur) >= sizeof(r->base))
+			return 0;	/* read as one file */
+		strcpy(r->base, r->cur);
+		dot = strrchr(r->base, '.');
+		if (dot && part_suffix(r->cur) >= 0)
+			*dot = '\0';
+	}
+	return 0;
 }
 
 static int torn(struct sl_reader *r, const char *what)
 {
 	r->torn = true;
-	snprintf(r->why, sizeof(r->why), "%s at offset %llu", what,
-		 (unsigned long long)r->offset);
+	r->part_torn = true;
+	if (r->gaps.rotated)
+		snprintf(r->why, sizeof(r->why), "%s at offset %llu of %.100s",
+			 what, (unsigned long long)r->offset, r->cur);
+	else
+		snprintf(r->why, sizeof(r->why), "%s at offset %llu", what,
+			 (unsigned long long)r->offset);
+	if (!r->gaps.torn) {
+		r->gaps.torn = true;
+		snprintf(r->gaps.torn_why, sizeof(r->gaps.torn_why), "%s",
+			 r->why);
+	}
 	return 0;
 }
 
-/*
- * The next frame: 1 with *payload valid until the next call, 0 at the end
- * (r->torn says whether the end was clean), -errno on a read error.
- */
-int sl_reader_next(struct sl_reader *r, struct sl_frame *fr,
-		   const uint8_t **payload)
+/* At the end of a part (clean, or torn: CLEAN false), the next part of
+ * the same set; false at the end of the set. */
+static bool next_part(struct sl_reader *r, bool clean)
+{
+	char name[sizeof(r->cur)];
+	struct sl_rec_part p;
+	bool is_part = false;
+	char why[160];
+	int err;
+	FILE *f;
+
+	if (!r->gaps.rotated)
+		return false;
+	sl_part_name(name, sizeof(name), r->base, r->part + 1);
+	f = open_file(name, &p, &is_part, why, sizeof(why), &err);
+	if (!f)
+		return false;
+	if (!is_part || p.set_id != r->set_id || p.part != r->part + 1) {
+		fclose(f);
+		return false;
+	}
+	fclose(r->f);
+	r->f = f;
+	r->part = p.part;
+	r->part_torn = false;
+	r->gaps.last_part = p.part;
+	snprintf(r->cur, sizeof(r->cur), "%s", name);
+	/* What it restates was read in the part before, unless that part
+	 * was torn. */
+	if (clean && p.restated)
+		fseek(f, (long)p.restated, SEEK_CUR);
+	r->offset = (uint64_t)ftell(f);
+	return true;
+}
+
+/* A frame of the file's own (connection 0). */
+static void own_frame(struct sl_reader *r, const uint8_t *p, size_t len)
+{
+	const struct sl_rec_loss *l = (const struct sl_rec_loss *)p;
+
+	if (len != sizeof(*l) || l->h.type != SL_REC_LOSS ||
+	    l->h.size != sizeof(*l))
+		return;
+	if (!r->gaps.lost) {
+		r->gaps.lost_err = l->err;
+		r->gaps.lost_first_ns = l->h.ts_ns;
+	}
+	r->gaps.lost += l->records;
+}
+
+/* One frame, or 0 at the end of this file (r->torn said), or -errno. */
+static int one_frame(struct sl_reader *r, struct sl_frame *fr)
 {
 	size_t got = fread(fr, 1, sizeof(*fr), r->f);
 
@@ -82,8 +232,33 @@ int sl_reader_next(struct sl_reader *r, struct sl_frame *fr,
 	if (sl_frame_crc(fr->conn, r->buf, fr->len) != fr->crc)
 		return torn(r, "frame checksum mismatch");
 	r->offset += sizeof(*fr) + fr->len;
-	*payload = r->buf;
 	return 1;
+}
+
+/*
+ * The next frame: 1 with *payload valid until the next call, 0 at the end
+ * (r->torn says whether the end was clean), -errno on a read error.
+ */
+int sl_reader_next(struct sl_reader *r, struct sl_frame *fr,
+		   const uint8_t **payload)
+{
+	for (;;) {
+		int n = one_frame(r, fr);
+
+		if (n < 0)
+			return n;
+		if (n == 0) {
+			if (next_part(r, !r->part_torn))
+				continue;
+			return 0;
+		}
+		if (fr->conn == 0) {
+			own_frame(r, r->buf, fr->len);
+			continue;
+		}
+		*payload = r->buf;
+		return 1;
+	}
 }
 
 void sl_reader_close(struct sl_reader *r)
@@ -93,4 +268,46 @@ void sl_reader_close(struct sl_reader *r)
 	free(r->buf);
 	r->f = NULL;
 	r->buf = NULL;
+}
+
+const char *sl_trace_pick(char **paths, int n)
+{
+	const char *best = NULL;
+	uint64_t set = 0;
+	uint32_t part = 0;
+	int others = 0;
+
+	if (n == 1)
+		return paths[0];
+	for (int i = 0; i < n; i++) {
+		struct sl_rec_part p;
+		bool is_part = false;
+		char why[160];
+		int err;
+		FILE *f = open_file(paths[i], &p, &is_part, why, sizeof(why),
+				    &err);
+
+		if (f)
+			fclose(f);
+		if (!f || !is_part) {
+			fprintf(stderr, "%s: %s: %s\n", sl_prog(),
+				paths[i], !f ? (why[0] && err == -EINVAL ? why :
+						strerror(-err)) :
+				"not a part of a rotated trace; name one file, "
+				"or the parts of one set");
+			return NULL;
+		}
+		if (best && p.set_id != set)
+			others++;
+		if (best && (p.set_id < set ||
+			     (p.set_id == set && p.part >= part)))
+			continue;
+		best = paths[i];
+		set = p.set_id;
+		part = p.part;
+	}
+	if (others)
+		fprintf(stderr, "%s: files of another (older) rotated trace "
+			"were left out\n", sl_prog());
+	return best;
 }

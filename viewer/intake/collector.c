@@ -47,6 +47,7 @@ struct sl_conn {
 	bool announced;		/* SL_REC_CONN written */
 	struct sl_check check;
 	struct sl_ring_view ring;
+	struct sl_said *said;	/* rotating: what each part restates */
 };
 
 /* epoll data for the listener; connections carry their sl_conn. */
@@ -132,9 +133,21 @@ static int listen_on(struct sl_collector *c)
 	return 0;
 }
 
-int sl_collector_open(struct sl_collector *c, const char *sock_path,
-		      const char *trace_path)
+/* The restate callback of a rotated trace: every connection that has
+ * said who it is, oldest first. */
+static void restate(void *ctx, struct sl_writer *w)
 {
+	struct sl_collector *c = ctx;
+
+	for (struct sl_conn *k = c->conns; k; k = k->next)
+		if (k->announced)
+			sl_said_write(k->said, w, k->id);
+}
+
+int sl_collector_open(struct sl_collector *c, const char *sock_path,
+		      const char *trace_path, const struct sl_writer_opts *o)
+{
+	static const struct sl_writer_opts none;
 	int err;
 
 	memset(c, 0, sizeof(*c));
@@ -153,7 +166,9 @@ int sl_collector_open(struct sl_collector *c, const char *sock_path,
 	}
 	err = listen_on(c);
 	if (!err)
-		err = sl_writer_open(&c->w, trace_path);
+		err = sl_writer_open_opts(&c->w, trace_path, o ? o : &none);
+	c->w.restate = restate;
+	c->w.restate_ctx = c;
 	return err;
 }
 
@@ -163,6 +178,24 @@ int sl_collector_add_fd(struct sl_collector *c, int fd)
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EXTRA_TAG };
 
 	return epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+}
+
+/* A failure of the trace file said on stderr at once, -q or not: the
+ * file, the call, the error and the records lost so far. A disk that
+ * fills again and again is said once a second at most (and at the end:
+ * FINAL). */
+static void say_failures(struct sl_collector *c, bool final)
+{
+	uint64_t now = mono_ns();
+
+	if (c->w.failures == c->said_failures ||
+	    (!final && c->said_ns && now - c->said_ns < 1000000000u))
+		return;
+	c->said_failures = c->w.failures;
+	c->said_ns = now;
+	fprintf(stderr, "%s: %s: %s: %s; %llu records lost so far\n",
+		sl_prog(), c->w.cur, c->w.what ? c->w.what : "write",
+		strerror(c->w.err), (unsigned long long)c->w.lost);
 }
 
 static void write_own(struct sl_collector *c, uint32_t conn, void *rec,
@@ -180,6 +213,8 @@ static void write_own(struct sl_collector *c, uint32_t conn, void *rec,
 		c->tap(c->tap_ctx, conn, rec, size);
 }
 
+
+
 static void drop_conn(struct sl_collector *c, struct sl_conn *k,
 		      uint64_t bad_records)
 {
@@ -194,6 +229,7 @@ static void drop_conn(struct sl_collector *c, struct sl_conn *k,
 	}
 	epoll_ctl(c->epfd, EPOLL_CTL_DEL, k->fd, NULL);
 	close(k->fd);
+	sl_said_free(k->said);
 	for (struct sl_conn **pp = &c->conns; *pp; pp = &(*pp)->next) {
 		if (*pp == k) {
 			*pp = k->next;
@@ -254,6 +290,8 @@ static bool sender_ok(struct sl_collector *c, struct sl_conn *k,
 	rc.uid = (uint32_t)cred.uid;
 	rc.gid = (uint32_t)cred.gid;
 	write_own(c, k->id, &rc, SL_REC_CONN, sizeof(rc));
+	if (c->w.o.rot_size)
+		sl_said_conn(&k->said, &rc);
 	return true;
 }
 
@@ -264,7 +302,11 @@ static bool keep_batch(struct sl_collector *c, struct sl_conn *k,
 {
 	if (sl_wire_check_batch(&k->check, buf, n))
 		return false;
+	/* Noted after it is written: a part it starts restates what
+	 * came before it, and then holds it. */
 	sl_writer_frame(&c->w, k->id, buf, n);
+	if (c->w.o.rot_size)
+		sl_said_note(&k->said, buf, n);
 	if (c->tap)
 		c->tap(c->tap_ctx, k->id, (const uint8_t *)buf, n);
 	c->records += count_records((const uint8_t *)buf, n);
@@ -562,6 +604,7 @@ int sl_collector_poll(struct sl_collector *c, int timeout_ms)
 		drain_all(c);
 	}
 	sl_writer_flush(&c->w);
+	say_failures(c, false);
 	return extra;
 }
 
@@ -576,6 +619,7 @@ void sl_collector_close(struct sl_collector *c)
 		drop_conn(c, c->conns, 0);
 	}
 	sl_writer_close(&c->w);
+	say_failures(c, true);
 	if (c->lfd >= 0) {
 		close(c->lfd);
 		unlink(c->sock_path);

@@ -53,6 +53,15 @@ void sl_ring_beat(struct sl_ring_view *v, uint64_t now_ns);
 void sl_ring_unmap(struct sl_ring_view *v);
 int sl_ring_next(struct sl_ring_view *v, void *buf, char *why, size_t cap);
 
+/* restate.c: what each part of a rotated trace restates of a
+ * connection (trace_rotate.c). */
+struct sl_said;
+void sl_said_conn(struct sl_said **sp, const struct sl_rec_conn *rc);
+void sl_said_note(struct sl_said **sp, const uint8_t *p, size_t len);
+void sl_said_write(const struct sl_said *s, struct sl_writer *w,
+		   uint32_t conn);
+void sl_said_free(struct sl_said *s);
+
 /* collector.c */
 struct sl_conn;
 struct sl_collector {
@@ -72,13 +81,16 @@ struct sl_collector {
 	uint64_t refused;
 	uint64_t bad;
 	bool quiet;
+	unsigned int said_failures;	/* of w.failures, said on stderr */
+	uint64_t said_ns;		/* ... when */
 	/* Sees every frame written, for a live view; may be NULL. */
 	void (*tap)(void *ctx, uint32_t conn, const uint8_t *buf, size_t len);
 	void *tap_ctx;
 };
 
+/* O may be NULL: one file, TRACE_PATH, written in place. */
 int sl_collector_open(struct sl_collector *c, const char *sock_path,
-		      const char *trace_path);
+		      const char *trace_path, const struct sl_writer_opts *o);
 int sl_collector_poll(struct sl_collector *c, int timeout_ms);
 void sl_collector_close(struct sl_collector *c);
 int sl_collector_add_fd(struct sl_collector *c, int fd);

@@ -107,6 +107,8 @@ int sl_wire_check_rec(struct sl_check *st, const void *rec, size_t avail,
 	if (!from_collector &&
 	    (h->type == SL_REC_CONN || h->type == SL_REC_GONE))
 		return bad(st, "record type %u is the collector's", h->type);
+	if (h->type == SL_REC_LOSS || h->type == SL_REC_PART)
+		return bad(st, "record type %u is the trace file's", h->type);
 	if (h->type != SL_REC_HELLO && h->type != SL_REC_CONN &&
 	    h->type != SL_REC_GONE && !st->hello_seen)
 		return bad(st, "record type %u before hello", h->type);

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/args.h"
 #include "lib/lib.h"
@@ -65,6 +66,28 @@ int sl_arg_operands(const char *cmd, void (*usage)(FILE *f), int argc,
 					   "options go before it", extra, what);
 		return sl_arg_fail(cmd, usage, "unexpected argument '%s' "
 				   "after %s", extra, what);
+	}
+	return 0;
+}
+
+/* After the options: one trace FILE, or the parts of one rotated trace
+ * (`view t.trace.*`, file/trace_reader.c picks among them); an option
+ * among them is said to go before. */
+int sl_arg_files(const char *cmd, void (*usage)(FILE *f), int argc,
+		 char **argv)
+{
+	if (optind >= argc)
+		return sl_arg_fail(cmd, usage, "missing FILE");
+	for (int i = optind + 1; i < argc; i++) {
+		if (argv[i][0] == '-' && argv[i][1])
+			return sl_arg_fail(cmd, usage, "option '%s' after "
+					   "FILE: options go before it",
+					   argv[i]);
+		if (access(argv[i], F_OK))
+			return sl_arg_fail(cmd, usage, "unexpected argument "
+					   "'%s' after FILE: no such file "
+					   "(FILEs are the parts of one "
+					   "rotated trace)", argv[i]);
 	}
 	return 0;
 }

@@ -21,6 +21,8 @@ int sl_arg_getopt_fail(const char *cmd, void (*usage)(FILE *f), int c,
 		       char **argv);
 int sl_arg_operands(const char *cmd, void (*usage)(FILE *f), int argc,
 		    char **argv, int need, const char *what);
+int sl_arg_files(const char *cmd, void (*usage)(FILE *f), int argc,
+		 char **argv);
 /* Value parsers: 0, or -1 when S is not one (trailing junk included). */
 int sl_arg_long(const char *s, long min, long max, long *v);
 int sl_arg_dur(const char *s, uint64_t *ns);

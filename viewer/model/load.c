@@ -68,6 +68,7 @@ int sl_model_load(struct sl_model *m, const char *path)
 	if (n < 0)
 		fprintf(stderr, "%s: %s: %s\n", sl_prog(), path, strerror(-n));
 	m->torn = r.torn;
+	m->gaps = r.gaps;
 	if (r.torn)
 		snprintf(m->torn_why, sizeof(m->torn_why), "%s", r.why);
 	sl_reader_close(&r);

@@ -17,6 +17,7 @@
 
 #include "lib/lib.h"
 #include "socklens/wire.h"
+#include "file/trace.h"
 
 /* A socket's states, in the order a life goes through them. */
 enum sl_state {
@@ -372,6 +373,7 @@ struct sl_model {
 	uint64_t first_ns, last_ns;
 	bool torn;
 	char torn_why[200];
+	struct sl_gaps gaps;	/* what the file says it does not hold */
 	char bad_why[200];	/* first bad record found in the file */
 	/*
 	 * Set before loading, for a reader that wants each socket once, as

@@ -588,6 +588,29 @@ static void report(struct audit *a, bool print)
 	sl_hash_free(a->by_remote);
 }
 
+/* The trace itself: an incomplete one is an error of its own, so that a
+ * gate on the audit never passes half a trace. */
+static void audit_gaps(struct audit *a, const struct sl_model *m)
+{
+	char gaps[512], msg[600];
+
+	if (!sl_model_gaps(m, gaps, sizeof(gaps)))
+		return;
+	snprintf(msg, sizeof(msg), "trace incomplete: %s", gaps);
+	count(a, SL_SEV_ERROR);
+	if (!a->json) {
+		fprintf(a->out, "%-8s %-25s ", sev_names[SL_SEV_ERROR],
+			"trace-incomplete");
+		sl_term_str(a->out, msg, strlen(msg), 0);
+		fputc('\n', a->out);
+		return;
+	}
+	fprintf(a->out, "{\"severity\":\"%s\",\"kind\":\"trace-incomplete\","
+		"\"sockets\":[],\"message\":", sev_names[SL_SEV_ERROR]);
+	sl_json_str(a->out, msg, strlen(msg));
+	fputs("}\n", a->out);
+}
+
 int sl_severity_of(const char *name)
 {
 	for (int i = 0; i < 3; i++)
@@ -616,6 +639,8 @@ int sl_audit_file(const char *path, const struct sl_audit_opts *o, FILE *out)
 		if (m.socks[i])
 			audit_one(&a, &m, m.socks[i]);
 	report(&a, !err);
+	if (!err)
+		audit_gaps(&a, &m);
 	if (!err && !a.json)
 		fprintf(out, "%u finding%s: %u error, %u warning, %u info (%u "
 			"socket%s, %u process%s)\n",

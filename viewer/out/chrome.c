@@ -378,6 +378,7 @@ static void epoll_track(struct out *o, const struct sl_epoll *ep)
 void sl_render_chrome(FILE *f, const struct sl_model *m)
 {
 	struct out o = { .f = f, .first = true };
+	char why[512];
 
 	fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[", f);
 	for (uint32_t i = 0; i < m->nprocs; i++)
@@ -390,5 +391,11 @@ void sl_render_chrome(FILE *f, const struct sl_model *m)
 			flow(&o, m, m->socks[i]);
 	for (uint32_t i = 0; i < m->nepolls; i++)
 		epoll_track(&o, m->epolls[i]);
-	fputs("\n]}\n", f);
+	fputs("\n]", f);
+	if (sl_model_gaps(m, why, sizeof(why))) {
+		fputs(",\"metadata\":{\"incomplete\":", f);
+		sl_json_str(f, why, strlen(why));
+		fputc('}', f);
+	}
+	fputs("}\n", f);
 }

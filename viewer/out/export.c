@@ -24,6 +24,24 @@ static void sock_retired(void *ctx, const struct sl_model *m,
 	sl_json_sock(ctx, m, s);
 }
 
+/* An incomplete trace said on stderr, and for the line formats in a
+ * last line of their own ({"incomplete": "..."}, only then). */
+static void gaps(FILE *out, const struct sl_model *m, const char *path,
+		 bool line)
+{
+	char why[512];
+
+	if (!sl_model_gaps(m, why, sizeof(why)))
+		return;
+	fprintf(stderr, "%s: %s: trace incomplete: %s\n", sl_prog(), path,
+		why);
+	if (!line)
+		return;
+	fputs("{\"incomplete\":", out);
+	sl_json_str(out, why, strlen(why));
+	fputs("}\n", out);
+}
+
 static int export_model(const char *path, FILE *out, enum format fmt)
 {
 	struct sl_model m;
@@ -49,6 +67,7 @@ static int export_model(const char *path, FILE *out, enum format fmt)
 			fprintf(stderr, "%s: %s: torn tail: %s; everything "
 				"before it was read\n", sl_prog(), path,
 				m.torn_why);
+		gaps(out, &m, path, fmt == FMT_SOCKETS || fmt == FMT_EPOLL);
 	}
 	sl_model_free(&m);
 	return err ? 1 : 0;

@@ -297,7 +297,7 @@ static const char *plural(uint64_t n, const char *one, const char *many)
 static void data(struct page *pg, const struct sl_model *m, uint64_t t1,
 		 const uint64_t fit[2])
 {
-	char summary[256], dur[32];
+	char summary[1024], dur[32], gaps[512];
 
 	sl_fmt_dur(dur, sizeof(dur), m->last_ns - m->first_ns);
 	snprintf(summary, sizeof(summary), "%u %s, %u %s, %u epoll %s, %llu "
@@ -312,6 +312,14 @@ static void data(struct page *pg, const struct sl_model *m, uint64_t t1,
 		(unsigned long long)pg->t0, (unsigned long long)t1,
 		(unsigned long long)rel(pg, fit[0]),
 		(unsigned long long)rel(pg, fit[1]));
+	if (sl_model_gaps(m, gaps, sizeof(gaps))) {
+		/* In the summary too: the page shows it. */
+		size_t at = strlen(summary);
+
+		snprintf(summary + at, sizeof(summary) - at,
+			 "; TRACE INCOMPLETE: %s", gaps);
+		str(pg, "incomplete", gaps);
+	}
 	str(pg, "summary", summary);
 	summary_tables(pg, m);
 	names(pg);

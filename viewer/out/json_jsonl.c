@@ -19,6 +19,8 @@ struct jsonl_ctx {
 	struct sl_jsonl_names *names;
 	uint32_t *pids;		/* connection number -> kernel pid */
 	uint32_t npids;
+	uint64_t dropped;	/* the processes' drop records, summed */
+	uint64_t first_ns;	/* the earliest time seen */
 };
 
 static void json_call_flags(FILE *f, unsigned int flags)
@@ -228,6 +230,11 @@ static void jsonl_record(void *vctx, uint32_t conn, const struct sl_hdr *h)
 	FILE *f = x->out;
 	uint32_t pid;
 
+	if (h->type == SL_REC_DROP)
+		x->dropped += ((const struct sl_rec_drop *)h)->records;
+	if (h->ts_ns && (!x->first_ns || h->ts_ns < x->first_ns))
+		x->first_ns = h->ts_ns;
+
 	if (h->type == SL_REC_CONN && conn < (1u << 26)) {
 		if (conn >= x->npids) {
 			uint32_t n = conn * 2 + 16;
@@ -306,6 +313,7 @@ int sl_export_jsonl(const char *path, FILE *out)
 	struct sl_reader r;
 	struct sl_frame fr;
 	const uint8_t *payload;
+	char gaps[512];
 	int n, err = sl_reader_open(&r, path);
 
 	if (err) {
@@ -326,6 +334,14 @@ int sl_export_jsonl(const char *path, FILE *out)
 	if (r.torn)
 		fprintf(stderr, "%s: %s: torn tail: %s; everything before it "
 			"was read\n", sl_prog(), path, r.why);
+	/* An incomplete trace ends with a line that says so. */
+	if (sl_gaps_text(&r.gaps, x.dropped, x.first_ns, gaps, sizeof(gaps))) {
+		fprintf(stderr, "%s: %s: trace incomplete: %s\n", sl_prog(),
+			path, gaps);
+		fputs("{\"incomplete\":", out);
+		sl_json_str(out, gaps, strlen(gaps));
+		fputs("}\n", out);
+	}
 	sl_reader_close(&r);
 	sl_jsonl_names_free(x.names);
 	free(x.pids);

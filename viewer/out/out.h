@@ -150,6 +150,10 @@ struct sl_live *sl_live_new(struct sl_collector *c, bool redraw);
 void sl_live_tick(struct sl_live *l);
 void sl_live_free(struct sl_live *l);
 
+/* incomplete.c: what the trace M does not hold, in words; false when it
+ * is complete. */
+bool sl_model_gaps(const struct sl_model *m, char *buf, size_t len);
+
 /* chrome.c, html.c */
 void sl_render_chrome(FILE *f, const struct sl_model *m);
 void sl_render_html(FILE *f, const struct sl_model *m);

@@ -54,7 +54,7 @@ static void counts(FILE *f, const struct sl_model *m, uint32_t shown)
 void sl_term_footer(FILE *f, const struct sl_model *m,
 		    const struct layout *l, uint32_t shown)
 {
-	char dur[32], all[32];
+	char dur[32], all[32], gaps[512];
 	uint64_t trace = m->last_ns - m->first_ns;
 
 	counts(f, m, shown);
@@ -69,6 +69,8 @@ void sl_term_footer(FILE *f, const struct sl_model *m,
 	if (m->torn)
 		fprintf(f, "warning: the trace has a torn tail (%s); "
 			"everything before it is shown\n", m->torn_why);
+	if (sl_model_gaps(m, gaps, sizeof(gaps)))
+		fprintf(f, "warning: trace incomplete: %s\n", gaps);
 	if (m->bad_conns)
 		fprintf(f, "warning: %llu %s cut off for bad records\n",
 			(unsigned long long)m->bad_conns,
