@@ -48,8 +48,18 @@ socklens view: unexpected argument 'b' after FILE: no such file (FILEs are the p
 socklens view: option '--color' needs a value	view --color
 socklens view: unknown option '-z'	view -z @T
 socklens view: missing FILE	view
+socklens collect: -C: '10' is not a size of at least 16k (k, M, G)	collect -C 10
+socklens collect: -W: 'x' is not a count from 1	collect -C 1M -W x
+socklens run: -W COUNT needs -C SIZE	run -W 3 -- true
 socklens inspect: missing PROGRAM	inspect
 socklens inspect: unknown option '--deeps'	inspect --deeps /bin/true
+socklens run: unknown option '--bogus'	run --bogus true
+socklens run: missing PROGRAM	run
+socklens run: --audit needs -p POLICY	run --audit true
+socklens collect: unexpected argument 'extra'	collect extra
+socklens collect: option '-o' needs a value	collect -o
+socklens policy: unknown action 'frob' (only check)	policy frob x
+socklens policy: missing FILE	policy check
 EOF
 )
 
@@ -92,4 +102,15 @@ for w in --version jsonl sockets epoll chrome html; do
 	grep -q -- "$w" "$TMP/help" || fail "top-level help does not list $w"
 done
 "$SL" --version | grep -q '^socklens [0-9]' || fail "--version"
+"$SL" policy check --help | grep -q '^usage: socklens policy' ||
+	fail "policy check --help"
+# run -o into a missing directory names the directory.
+rc=0; "$SL" run -q -o /nonexistent/dir/t true 2>"$TMP/err" || rc=$?
+[ $rc = 1 ] && grep -q "cannot write the trace into /nonexistent/dir: No such file" "$TMP/err" ||
+	fail "run -o /nonexistent/dir/t: $(cat "$TMP/err")"
+# collect prints the preload's real path and how to stop it.
+grep -q "LD_PRELOAD=/.*libsocklens.so PROGRAM" "$TMP/collect.log" ||
+	fail "collect does not print the preload's path: $(cat "$TMP/collect.log")"
+grep -q "SIGTERM" "$TMP/collect.log" || fail "collect does not say how to stop it"
+! grep -rq "policy issue" "$SL_ROOT/samples" || fail "planning words in samples/"
 echo "ok: $(printf '%s\n' "$cases" | wc -l) mistakes named, --help everywhere"

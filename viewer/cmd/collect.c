@@ -11,12 +11,15 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "lib/args.h"
+#include "lib/paths.h"
 #include "intake/intake.h"
 #include "out/out.h"
 
@@ -58,24 +61,24 @@ int sl_cmd_collect(int argc, char **argv)
 	struct sl_live *live = NULL;
 	struct sl_writer_opts wo = { 0 };
 	bool want_live = false;
+	char lib[PATH_MAX];
 	int c, err;
+	long n;
 
-	while ((c = getopt_long(argc, argv, "+s:o:C:W:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:s:o:C:W:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'C':
-			if (sl_parse_size(optarg, &wo.rot_size)) {
-				fprintf(stderr, "%s: -C %s: a size of at least "
-					"%uk (k, M, G)\n", sl_prog(), optarg,
-					SL_ROT_MIN >> 10);
-				return 2;
-			}
+			if (sl_parse_size(optarg, &wo.rot_size))
+				return sl_arg_fail("collect", usage, "-C: '%s' is not "
+						   "a size of at least %uk (k, M, "
+						   "G)", optarg, SL_ROT_MIN >> 10);
 			break;
 		case 'W':
-			wo.rot_keep = (uint32_t)atoi(optarg);
-			if (!wo.rot_keep) {
-				usage(stderr);
-				return 2;
-			}
+			if (sl_arg_long(optarg, 1, 1000000, &n) < 0)
+				return sl_arg_fail("collect", usage, "-W: '%s' is not "
+						   "a count from 1", optarg);
+			wo.rot_keep = (uint32_t)n;
 			break;
 		case 's':
 			sock = optarg;
@@ -90,14 +93,14 @@ int sl_cmd_collect(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return sl_arg_getopt_fail("collect", usage, c, argv);
 		}
 	}
-	if (optind != argc || (wo.rot_keep && !wo.rot_size)) {
-		usage(stderr);
-		return 2;
-	}
+	if (optind != argc)
+		return sl_arg_fail("collect", usage, "unexpected argument '%s'",
+				   argv[optind]);
+	if (wo.rot_keep && !wo.rot_size)
+		return sl_arg_fail("collect", usage, "-W COUNT needs -C SIZE");
 	err = sl_collector_open(&col, sock, out, &wo);
 	if (err) {
 		fprintf(stderr, "%s: collector on %s, trace %s: %s\n", sl_prog(),
@@ -113,9 +116,12 @@ int sl_cmd_collect(int argc, char **argv)
 	/* A file-size limit fails the write (EFBIG), which is counted and
 	 * said, instead of killing the collector. */
 	signal(SIGXFSZ, SIG_IGN);
-	fprintf(stderr, "%s: collecting into %s\n"
-		"  SOCKLENS_SOCKET=%s LD_PRELOAD=.../libsocklens.so PROGRAM\n",
-		sl_prog(), out, col.sock_path);
+	if (sl_find_preload(lib, sizeof(lib)))
+		snprintf(lib, sizeof(lib), "libsocklens.so");
+	fprintf(stderr, "%s: collecting into %s; trace a program with\n"
+		"  SOCKLENS_SOCKET=%s LD_PRELOAD=%s PROGRAM\n"
+		"Ctrl-C (SIGINT) or SIGTERM to pid %d stops and closes the "
+		"trace\n", sl_prog(), out, col.sock_path, lib, (int)getpid());
 	if (want_live)
 		live = sl_live_new(&col, true);
 	while (!stopping) {

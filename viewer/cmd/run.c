@@ -33,6 +33,8 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "lib/args.h"
+#include "lib/paths.h"
 #include "intake/intake.h"
 #include "elf/elf.h"
 #include "socklens/policy.h"
@@ -65,33 +67,6 @@ static void catch_signals(void)
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
-}
-
-/*
- * The preload: $SOCKLENS_PRELOAD, else beside this executable (the build
- * tree), else PREFIX/lib/socklens/ when this is PREFIX/bin/socklens.
- */
-static int find_preload(char *buf, size_t len)
-{
-	const char *env = getenv("SOCKLENS_PRELOAD");
-	char self[PATH_MAX];
-	ssize_t n;
-	char *dir;
-
-	if (env && *env) {
-		snprintf(buf, len, "%s", env);
-		return access(buf, R_OK) ? -errno : 0;
-	}
-	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0)
-		return -errno;
-	self[n] = '\0';
-	dir = dirname(self);
-	snprintf(buf, len, "%s/libsocklens.so", dir);
-	if (!access(buf, R_OK))
-		return 0;
-	snprintf(buf, len, "%s/../lib/socklens/libsocklens.so", dir);
-	return access(buf, R_OK) ? -ENOENT : 0;
 }
 
 struct run_opts {
@@ -235,6 +210,8 @@ static void usage(FILE *f)
  * refuses (unless --force). Where the program can reach the kernel
  * around the preload, RISKS says how, for the summary after the run.
  */
+static char untraced_why[256];	/* --force ran what cannot be traced */
+
 static int check_program(const char *prog, bool force, struct sl_risks *risks)
 {
 	struct sl_prog *pg = sl_xmalloc(sizeof(*pg));
@@ -260,6 +237,9 @@ static int check_program(const char *prog, bool force, struct sl_risks *risks)
 			why, force ? " (running it anyway: --force)" :
 				     "\n  (--force runs it anyway)");
 		ret = force ? 0 : -1;
+		if (force)
+			snprintf(untraced_why, sizeof(untraced_why), "%s: %s",
+				 path, why);
 	} else {
 		sl_deps_walk(&in, &d);
 		sl_prog_risks(&in, &d, risks);
@@ -268,6 +248,25 @@ static int check_program(const char *prog, bool force, struct sl_risks *risks)
 	sl_elf_info_free(&in);
 	free(pg);
 	return ret;
+}
+
+/* The trace's directory must exist and be writable: said so, not as
+ * the collector's failure. */
+static int check_trace_dir(const char *out)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(out, '/');
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - out + !(slash - out)),
+			 out);
+	if (access(dir, W_OK) == 0)
+		return 0;
+	fprintf(stderr, "%s: -o %s: cannot write the trace into %s: %s\n",
+		sl_prog(), out, dir, strerror(errno));
+	return -1;
 }
 
 /* What the trace cannot hold, said after it (on stderr, -q or not). */
@@ -316,24 +315,23 @@ int sl_cmd_run(int argc, char **argv)
 	struct sl_risks risks;
 	struct sl_live *live;
 	int c, err, code;
+	long n;
 	bool started;
 
-	while ((c = getopt_long(argc, argv, "+o:qp:C:W:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:o:qp:C:W:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'C':
-			if (sl_parse_size(optarg, &ro.wo.rot_size)) {
-				fprintf(stderr, "%s: -C %s: a size of at least "
-					"%uk (k, M, G)\n", sl_prog(), optarg,
-					SL_ROT_MIN >> 10);
-				return 2;
-			}
+			if (sl_parse_size(optarg, &ro.wo.rot_size))
+				return sl_arg_fail("run", usage, "-C: '%s' is not "
+						   "a size of at least %uk (k, M, "
+						   "G)", optarg, SL_ROT_MIN >> 10);
 			break;
 		case 'W':
-			ro.wo.rot_keep = (uint32_t)atoi(optarg);
-			if (!ro.wo.rot_keep) {
-				usage(stderr);
-				return 2;
-			}
+			if (sl_arg_long(optarg, 1, 1000000, &n) < 0)
+				return sl_arg_fail("run", usage, "-W: '%s' is not "
+						   "a count from 1", optarg);
+			ro.wo.rot_keep = (uint32_t)n;
 			break;
 		case 'o':
 			ro.out = optarg;
@@ -360,15 +358,17 @@ int sl_cmd_run(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return sl_arg_getopt_fail("run", usage, c, argv);
 		}
 	}
-	if (optind >= argc || (ro.audit && !policy) ||
-	    (ro.wo.rot_keep && !ro.wo.rot_size)) {
-		usage(stderr);
-		return 2;
-	}
+	if (optind >= argc)
+		return sl_arg_fail("run", usage, "missing PROGRAM");
+	if (ro.audit && !policy)
+		return sl_arg_fail("run", usage, "--audit needs -p POLICY");
+	if (ro.wo.rot_keep && !ro.wo.rot_size)
+		return sl_arg_fail("run", usage, "-W COUNT needs -C SIZE");
+	if (check_trace_dir(ro.out) < 0)
+		return 1;
 	if (check_program(argv[optind], ro.force, &risks) < 0)
 		return 1;
 	if (policy) {
@@ -379,7 +379,7 @@ int sl_cmd_run(int argc, char **argv)
 		}
 		ro.policy = policy_abs;
 	}
-	err = find_preload(lib, sizeof(lib));
+	err = sl_find_preload(lib, sizeof(lib));
 	if (err) {
 		fprintf(stderr, "%s: cannot find libsocklens.so (set "
 			"SOCKLENS_PRELOAD): %s\n", sl_prog(), strerror(-err));
@@ -438,5 +438,9 @@ int sl_cmd_run(int argc, char **argv)
 		fprintf(stderr, "%s: %s: %llu records lost (%s: %s)\n", sl_prog(),
 			col.w.cur, (unsigned long long)col.w.lost,
 			col.w.what ? col.w.what : "write", strerror(col.w.err));
+	if (untraced_why[0])
+		fprintf(stderr, "%s: nothing could be traced: %s; the program "
+			"ran without the preload (--force)\n", sl_prog(),
+			untraced_why);
 	return code;
 }
