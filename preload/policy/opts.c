@@ -96,8 +96,7 @@ int sl_opt_by_number(int level, int optname)
 	return -1;
 }
 
-/* Edit distance, case-blind, of two short names. */
-static unsigned int distance(const char *a, const char *b)
+unsigned int sl_name_distance(const char *a, const char *b)
 {
 	unsigned int row[64], la = (unsigned int)strlen(a),
 			      lb = (unsigned int)strlen(b);
@@ -132,7 +131,7 @@ const char *sl_opt_suggest(const char *name)
 	const char *found = NULL;
 
 	for (unsigned int i = 0; i < sl_nopts; i++) {
-		unsigned int d = distance(name, sl_opts[i].name);
+		unsigned int d = sl_name_distance(name, sl_opts[i].name);
 
 		if (d < best) {
 			best = d;

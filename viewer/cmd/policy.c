@@ -31,8 +31,8 @@ int sl_cmd_policy(int argc, char **argv)
 	}
 	ret = sl_policy_load(&p, argv[2]);
 	if (!ret) {
-		printf("# %s: %u rules in %u sections\n", argv[2], p.nrules,
-		       p.nsels);
+		printf("# %s: %u rules, %u fault rules in %u sections\n",
+		       argv[2], p.nrules, p.nfaults, p.nsels);
 		sl_policy_print(&p, put_line, stdout);
 	}
 	sl_policy_free(&p);
