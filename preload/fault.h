@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "socklens/policy.h"
 
@@ -56,5 +57,20 @@ void sl_fault_account(const struct sl_policy *p, const uint32_t *rules,
 		      int call, size_t n, uint64_t now_ns);
 /* Whether the verdict changes the call at all (LEN the length asked). */
 bool sl_fault_acts(const struct sl_fault_verdict *v, size_t len);
+
+/* ---- In the preload (fault_wire.c) ---- */
+
+struct sl_fd;
+struct sockaddr;
+
+/* Whether the policy has fault rules at all: the wrappers' one test. */
+extern bool sl_fault_on;
+void sl_fault_init(const struct sl_policy *p);
+/*
+ * Before the real connect: 1 to make it (after any delay), or -1 with
+ * errno set: the injected failure, the call not made.
+ */
+int sl_fault_connect(struct sl_fd *e, int fd, const struct sockaddr *addr,
+		     socklen_t len, uint64_t caller);
 
 #endif

@@ -78,6 +78,9 @@ _Static_assert(sizeof(sl_opts) / sizeof(sl_opts[0]) <= 64, "option table");
 const char *const sl_action_names[SL_PA_MAX] = {
 	[SL_PA_SET] = "set", [SL_PA_CLAMP] = "clamp",
 	[SL_PA_DENY] = "deny", [SL_PA_IGNORE] = "ignore",
+	[SL_PA_FAIL] = "fail", [SL_PA_DELAY] = "delay",
+	[SL_PA_LIMIT] = "limit", [SL_PA_SHORT] = "short",
+	[SL_PA_AGAIN] = "again",
 };
 
 int sl_opt_find(const char *name)
