@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "socklens/policy.h"
 
@@ -72,5 +73,14 @@ void sl_fault_init(const struct sl_policy *p);
  */
 int sl_fault_connect(struct sl_fd *e, int fd, const struct sockaddr *addr,
 		     socklen_t len, uint64_t caller);
+/*
+ * Before a send (write) or recv (read), CALL saying which: 0 to make the
+ * call with *LEN (maybe shortened, after any delay), or -1 with errno
+ * set: the injected failure or EAGAIN, the call not made.
+ */
+int sl_fault_io(struct sl_fd *e, int fd, int call, int flags, size_t *len,
+		uint64_t caller);
+/* After it: N, what the real call returned. */
+void sl_fault_io_done(int fd, int call, ssize_t n);
 
 #endif

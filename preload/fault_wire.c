@@ -5,15 +5,26 @@
  * socket's timeline (action fail, delay...; opt the call's name). In
  * audit mode the records say "would" and nothing is injected.
  *
- * Wired today: connect. A delay is spent inside the call, blocking or
+ * Wired: connect, and send, write, recv, read. A connect delay is spent inside the call, blocking or
  * not (an approximation: the kernel would answer EINPROGRESS at once and
  * make the socket writable later); an injected failure is returned by
  * the call itself, as a blocking connect would (the kernel would tell a
  * non-blocking one through SO_ERROR), and the socket is left unconnected,
  * as after a refusal.
+ *
+ * Send and receive keep a state per fd (fault.h), kept apart from the
+ * fd table and reset when the fd holds another socket: the rules that
+ * take the socket (matched once, on its first I/O, with its peer), its
+ * byte counts, its draws' ordinal. A reset (ECONNRESET, EPIPE,
+ * ETIMEDOUT on send or recv) shuts the socket down both ways: later
+ * reads see end of file and writes EPIPE, as after a real reset. A rule
+ * that acts on every call (short, limit, again, delay) is recorded the
+ * first time it acts on a socket; a fail each time.
  */
 #include <errno.h>
+#include <sys/mman.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "fault.h"
@@ -22,11 +33,44 @@
 bool sl_fault_on;
 static const struct sl_policy *fpol;
 static uint64_t next_serial;	/* connects faulted so far: the draws' key */
+static uint64_t next_io_serial;	/* sockets that met I/O rules so far */
+
+#define SOCK_RULES 16
+/* Fds past this meet no send or recv faults. */
+#define FSOCK_CAP 65536
+
+/* One fd's I/O fault state. */
+struct fsock {
+	uint64_t inode;			/* the socket it is for; 0: none */
+	uint32_t rules[SOCK_RULES];	/* send and recv rules that take it */
+	uint32_t nrules;
+	uint32_t recorded;		/* bit per rules[] slot: recorded once */
+	struct sl_fault_state st;
+};
+
+static struct fsock *fsocks;
+static int nfsocks;
+static bool io_rules;		/* some rule is for send or recv */
 
 void sl_fault_init(const struct sl_policy *p)
 {
+	void *p_fs;
+
 	fpol = p;
 	sl_fault_on = p->nfaults > 0;
+	for (uint32_t i = 0; i < p->nfaults; i++)
+		io_rules |= p->faults[i].call == SL_FC_SEND ||
+			    p->faults[i].call == SL_FC_RECV;
+	if (!io_rules)
+		return;
+	/* Init only: the table the hot path indexes, never grown; pages
+	 * are touched (and cost memory) only where fds are. */
+	p_fs = mmap(NULL, FSOCK_CAP * sizeof(*fsocks), PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p_fs == MAP_FAILED)
+		return;
+	fsocks = p_fs;
+	nfsocks = FSOCK_CAP;
 }
 
 /* The rules for CALL whose selectors take D, into OUT (at most MAX). */
@@ -45,6 +89,11 @@ static unsigned int matching(const struct sl_sock_desc *d, int call,
 	}
 	return n;
 }
+
+static void record(int fd, const struct sl_fd *e, uint32_t rule,
+		   int64_t asked, int64_t value, int ret, int err,
+		   uint64_t caller)
+	__attribute__((noinline));
 
 static void record(int fd, const struct sl_fd *e, uint32_t rule,
 		   int64_t asked, int64_t value, int ret, int err,
@@ -68,7 +117,8 @@ static void record(int fd, const struct sl_fd *e, uint32_t rule,
 	p->ret = ret;
 	p->err = ret < 0 ? err : 0;
 	p->action = (uint8_t)(SL_PA_FAIL + f->action);
-	p->when = SL_PW_CONNECT;
+	/* No stage of its own for send and recv: "after connect". */
+	p->when = f->call == SL_FC_CONNECT ? SL_PW_CONNECT : SL_PW_CONNECTED;
 	p->flags = fpol->audit ? SL_PF_AUDIT : 0;
 	p->kind = SL_PK_INT;
 	memcpy(p->opt, name, strlen(name));
@@ -129,4 +179,111 @@ int sl_fault_connect(struct sl_fd *e, int fd, const struct sockaddr *addr,
 		return 1;
 	errno = v.err;
 	return -1;
+}
+
+/* FD's state, matched against the rules if it is a new socket; NULL if
+ * no send or recv rule takes it. */
+static struct fsock *fsock_of(int fd, const struct sl_fd *e)
+{
+	struct sockaddr_storage peer, local;
+	socklen_t pl = sizeof(peer), ll = sizeof(local);
+	uint64_t inode = sl_fd_inode(e);
+	struct fsock *s;
+	struct sl_sock_desc d = {
+		.family = SL_LOAD(e->family), .type = SL_LOAD(e->type),
+		.role = SL_LOAD(e->role),
+	};
+	unsigned int n;
+
+	if (fd < 0 || fd >= nfsocks)
+		return NULL;
+	s = &fsocks[fd];
+	if (s->inode == inode)
+		return s->nrules ? s : NULL;
+	memset(s, 0, sizeof(*s));
+	s->inode = inode;
+	if (getpeername(fd, (struct sockaddr *)&peer, &pl) == 0) {
+		d.remote = (struct sockaddr *)&peer;
+		d.remote_len = pl;
+	}
+	if (getsockname(fd, (struct sockaddr *)&local, &ll) == 0) {
+		d.local = (struct sockaddr *)&local;
+		d.local_len = ll;
+	}
+	n = matching(&d, SL_FC_SEND, s->rules, SOCK_RULES);
+	n += matching(&d, SL_FC_RECV, s->rules + n, SOCK_RULES - n);
+	s->nrules = n;
+	if (n)
+		s->st.serial = __atomic_fetch_add(&next_io_serial, 1,
+						  __ATOMIC_RELAXED);
+	return n ? s : NULL;
+}
+
+/* Each rule that acted, recorded (the repeating ones once a socket). */
+static void record_io(int fd, const struct sl_fd *e, struct fsock *s,
+		      const struct sl_fault_verdict *v, size_t asked,
+		      uint64_t caller)
+{
+	for (unsigned int i = 0; i < s->nrules; i++) {
+		const struct sl_fault *f = &fpol->faults[s->rules[i]];
+		int64_t value = f->action == SL_FA_FAIL ? v->err :
+				f->action == SL_FA_DELAY ? (int64_t)v->delay_ns :
+				f->action == SL_FA_AGAIN ? (int64_t)f->value :
+				(int64_t)v->len;
+
+		if (v->rule[f->action] != (int32_t)s->rules[i])
+			continue;
+		if (f->action != SL_FA_FAIL && (s->recorded & (1u << i)))
+			continue;
+		s->recorded |= 1u << i;
+		record(fd, e, s->rules[i], (int64_t)asked, value,
+		       f->action == SL_FA_FAIL || f->action == SL_FA_AGAIN ?
+		       -1 : 0, f->action == SL_FA_AGAIN ? EAGAIN : v->err,
+		       caller);
+	}
+}
+
+int sl_fault_io(struct sl_fd *e, int fd, int call, int flags, size_t *len,
+		uint64_t caller)
+{
+	struct sl_fault_verdict v;
+	struct fsock *s;
+	bool nonblock;
+	int saved = errno;
+
+	if (!io_rules || !(s = fsock_of(fd, e)))
+		return 0;
+	nonblock = (flags & MSG_DONTWAIT) ||
+		   (sl_fd_flags(e) & SL_FD_NONBLOCK);
+	sl_fault_decide(fpol, s->rules, s->nrules, &s->st, call, nonblock,
+			*len, sl_now_ns(), &v);
+	if (!sl_fault_acts(&v, *len)) {
+		errno = saved;
+		return 0;
+	}
+	record_io(fd, e, s, &v, *len, caller);
+	errno = saved;
+	if (fpol->audit)
+		return 0;
+	if (v.delay_ns)
+		wait_ns(v.delay_ns);
+	if (v.kill)
+		SL_REAL(shutdown)(fd, SHUT_RDWR);
+	*len = v.len;
+	if (!v.err && !v.again)
+		return 0;
+	errno = v.err ? v.err : EAGAIN;
+	return -1;
+}
+
+void sl_fault_io_done(int fd, int call, ssize_t n)
+{
+	struct fsock *s;
+
+	if (!io_rules || fd < 0 || fd >= nfsocks || n <= 0)
+		return;
+	s = &fsocks[fd];
+	if (s->nrules)
+		sl_fault_account(fpol, s->rules, s->nrules, &s->st, call,
+				 (size_t)n, sl_now_ns());
 }
