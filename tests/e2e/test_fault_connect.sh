@@ -17,7 +17,7 @@ print(srv.server_address[1], flush=True)
 srv.serve_forever()
 PY
 echo hello >"$TMP/index.html"
-(cd "$TMP" && exec python3 srv.py >"$TMP/port") &
+(cd "$TMP" && exec python3 srv.py >"$TMP/port" 2>"$TMP/srv.err") &
 reap_at_exit $!
 wait_file "$TMP/port"
 port=$(cat "$TMP/port")
