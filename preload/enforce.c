@@ -22,7 +22,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "fault.h"
+#include "fault_wire.h"
 #include "socklens/policy.h"
 #include "wrap.h"
 

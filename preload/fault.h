@@ -59,28 +59,4 @@ void sl_fault_account(const struct sl_policy *p, const uint32_t *rules,
 /* Whether the verdict changes the call at all (LEN the length asked). */
 bool sl_fault_acts(const struct sl_fault_verdict *v, size_t len);
 
-/* ---- In the preload (fault_wire.c) ---- */
-
-struct sl_fd;
-struct sockaddr;
-
-/* Whether the policy has fault rules at all: the wrappers' one test. */
-extern bool sl_fault_on;
-void sl_fault_init(const struct sl_policy *p);
-/*
- * Before the real connect: 1 to make it (after any delay), or -1 with
- * errno set: the injected failure, the call not made.
- */
-int sl_fault_connect(struct sl_fd *e, int fd, const struct sockaddr *addr,
-		     socklen_t len, uint64_t caller);
-/*
- * Before a send (write) or recv (read), CALL saying which: 0 to make the
- * call with *LEN (maybe shortened, after any delay), or -1 with errno
- * set: the injected failure or EAGAIN, the call not made.
- */
-int sl_fault_io(struct sl_fd *e, int fd, int call, int flags, size_t *len,
-		uint64_t caller);
-/* After it: N, what the real call returned. */
-void sl_fault_io_done(int fd, int call, ssize_t n);
-
 #endif

@@ -27,7 +27,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "fault.h"
+#include "fault_wire.h"
 #include "wrap.h"
 
 bool sl_fault_on;
@@ -35,21 +35,11 @@ static const struct sl_policy *fpol;
 static uint64_t next_serial;	/* connects faulted so far: the draws' key */
 static uint64_t next_io_serial;	/* sockets that met I/O rules so far */
 
-#define SOCK_RULES 16
 /* Fds past this meet no send or recv faults. */
 #define FSOCK_CAP 65536
 
-/* One fd's I/O fault state. */
-struct fsock {
-	uint64_t inode;			/* the socket it is for; 0: none */
-	uint32_t rules[SOCK_RULES];	/* send and recv rules that take it */
-	uint32_t nrules;
-	uint32_t recorded;		/* bit per rules[] slot: recorded once */
-	struct sl_fault_state st;
-};
-
-static struct fsock *fsocks;
-static int nfsocks;
+struct sl_fault_sock *sl_fault_socks;
+int sl_fault_nsocks;
 static bool io_rules;		/* some rule is for send or recv */
 
 void sl_fault_init(const struct sl_policy *p)
@@ -65,12 +55,12 @@ void sl_fault_init(const struct sl_policy *p)
 		return;
 	/* Init only: the table the hot path indexes, never grown; pages
 	 * are touched (and cost memory) only where fds are. */
-	p_fs = mmap(NULL, FSOCK_CAP * sizeof(*fsocks), PROT_READ | PROT_WRITE,
+	p_fs = mmap(NULL, FSOCK_CAP * sizeof(*sl_fault_socks), PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p_fs == MAP_FAILED)
 		return;
-	fsocks = p_fs;
-	nfsocks = FSOCK_CAP;
+	sl_fault_socks = p_fs;
+	sl_fault_nsocks = FSOCK_CAP;
 }
 
 /* The rules for CALL whose selectors take D, into OUT (at most MAX). */
@@ -183,21 +173,21 @@ int sl_fault_connect(struct sl_fd *e, int fd, const struct sockaddr *addr,
 
 /* FD's state, matched against the rules if it is a new socket; NULL if
  * no send or recv rule takes it. */
-static struct fsock *fsock_of(int fd, const struct sl_fd *e)
+static struct sl_fault_sock *fsock_of(int fd, const struct sl_fd *e)
 {
 	struct sockaddr_storage peer, local;
 	socklen_t pl = sizeof(peer), ll = sizeof(local);
 	uint64_t inode = sl_fd_inode(e);
-	struct fsock *s;
+	struct sl_fault_sock *s;
 	struct sl_sock_desc d = {
 		.family = SL_LOAD(e->family), .type = SL_LOAD(e->type),
 		.role = SL_LOAD(e->role),
 	};
 	unsigned int n;
 
-	if (fd < 0 || fd >= nfsocks)
+	if (fd < 0 || fd >= sl_fault_nsocks)
 		return NULL;
-	s = &fsocks[fd];
+	s = &sl_fault_socks[fd];
 	if (s->inode == inode)
 		return s->nrules ? s : NULL;
 	memset(s, 0, sizeof(*s));
@@ -210,8 +200,8 @@ static struct fsock *fsock_of(int fd, const struct sl_fd *e)
 		d.local = (struct sockaddr *)&local;
 		d.local_len = ll;
 	}
-	n = matching(&d, SL_FC_SEND, s->rules, SOCK_RULES);
-	n += matching(&d, SL_FC_RECV, s->rules + n, SOCK_RULES - n);
+	n = matching(&d, SL_FC_SEND, s->rules, SL_FAULT_SOCK_RULES);
+	n += matching(&d, SL_FC_RECV, s->rules + n, SL_FAULT_SOCK_RULES - n);
 	s->nrules = n;
 	if (n)
 		s->st.serial = __atomic_fetch_add(&next_io_serial, 1,
@@ -220,7 +210,7 @@ static struct fsock *fsock_of(int fd, const struct sl_fd *e)
 }
 
 /* Each rule that acted, recorded (the repeating ones once a socket). */
-static void record_io(int fd, const struct sl_fd *e, struct fsock *s,
+static void record_io(int fd, const struct sl_fd *e, struct sl_fault_sock *s,
 		      const struct sl_fault_verdict *v, size_t asked,
 		      uint64_t caller)
 {
@@ -243,11 +233,11 @@ static void record_io(int fd, const struct sl_fd *e, struct fsock *s,
 	}
 }
 
-int sl_fault_io(struct sl_fd *e, int fd, int call, int flags, size_t *len,
-		uint64_t caller)
+int sl__fault_io(struct sl_fd *e, int fd, int call, int flags, size_t *len,
+		 uint64_t caller)
 {
 	struct sl_fault_verdict v;
-	struct fsock *s;
+	struct sl_fault_sock *s;
 	bool nonblock;
 	int saved = errno;
 
@@ -276,14 +266,10 @@ int sl_fault_io(struct sl_fd *e, int fd, int call, int flags, size_t *len,
 	return -1;
 }
 
-void sl_fault_io_done(int fd, int call, ssize_t n)
+void sl__fault_io_done(int fd, int call, ssize_t n)
 {
-	struct fsock *s;
+	struct sl_fault_sock *s = &sl_fault_socks[fd];
 
-	if (!io_rules || fd < 0 || fd >= nfsocks || n <= 0)
-		return;
-	s = &fsocks[fd];
-	if (s->nrules)
-		sl_fault_account(fpol, s->rules, s->nrules, &s->st, call,
-				 (size_t)n, sl_now_ns());
+	sl_fault_account(fpol, s->rules, s->nrules, &s->st, call, (size_t)n,
+			 sl_now_ns());
 }

@@ -33,7 +33,7 @@
 #include <errno.h>
 #include <sys/sendfile.h>
 
-#include "fault.h"
+#include "fault_wire.h"
 #include "wrap.h"
 
 /* An I/O record: N and ERR, stamped as the file's opening says. */

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 
 #include "socklens/policy.h"
-#include "fault.h"
+#include "fault_wire.h"
 #include "wrap.h"
 
 static uint64_t inode_of(int fd)
