@@ -36,6 +36,17 @@ curl_under() {
 
 curl -s -o /dev/null "$url" || fail "bare curl cannot fetch $url"
 
+# policy check knows the fault rules, and says what is wrong with one.
+"$SL" policy check "$SL_ROOT/samples/policies/faults.conf" >"$TMP/check" ||
+	fail "the sample fault policy is refused"
+grep -q "^fail   recv    ECONNRESET after 1m  *# line 9$" "$TMP/check" ||
+	fail "policy check does not print the fault rules: $(cat "$TMP/check")"
+printf '[tcp]\nfail connect ECONNREFUSD\n' >"$TMP/bad.conf"
+st=0
+"$SL" policy check "$TMP/bad.conf" 2>"$TMP/err" >/dev/null || st=$?
+[ $st = 1 ] && grep -qx "$TMP/bad.conf:2:14: unknown errno 'ECONNREFUSD' (did you mean ECONNREFUSED?)" "$TMP/err" ||
+	fail "policy check on a misspelt errno: exit $st, $(cat "$TMP/err")"
+
 policy "fail connect ECONNREFUSED" refuse.conf
 [ "$(curl_under refuse.conf)" = 7 ] || fail "a refused connect is not curl's exit 7"
 "$SL" view "$TMP/t.trace" >"$TMP/view"
