@@ -39,6 +39,7 @@ static uint64_t next_io_serial;	/* sockets that met I/O rules so far */
 #define FSOCK_CAP 65536
 
 struct sl_fault_sock *sl_fault_socks;
+uint64_t *sl_fault_idle;
 int sl_fault_nsocks;
 static bool io_rules;		/* some rule is for send or recv */
 
@@ -55,11 +56,14 @@ void sl_fault_init(const struct sl_policy *p)
 		return;
 	/* Init only: the table the hot path indexes, never grown; pages
 	 * are touched (and cost memory) only where fds are. */
-	p_fs = mmap(NULL, FSOCK_CAP * sizeof(*sl_fault_socks), PROT_READ | PROT_WRITE,
+	p_fs = mmap(NULL, FSOCK_CAP * (sizeof(*sl_fault_socks) +
+				       sizeof(*sl_fault_idle)),
+		    PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p_fs == MAP_FAILED)
 		return;
-	sl_fault_socks = p_fs;
+	sl_fault_idle = p_fs;
+	sl_fault_socks = (struct sl_fault_sock *)(sl_fault_idle + FSOCK_CAP);
 	sl_fault_nsocks = FSOCK_CAP;
 }
 
@@ -203,6 +207,7 @@ static struct sl_fault_sock *fsock_of(int fd, const struct sl_fd *e)
 	n = matching(&d, SL_FC_SEND, s->rules, SL_FAULT_SOCK_RULES);
 	n += matching(&d, SL_FC_RECV, s->rules + n, SL_FAULT_SOCK_RULES - n);
 	s->nrules = n;
+	sl_fault_idle[fd] = n ? 0 : inode;
 	if (n)
 		s->st.serial = __atomic_fetch_add(&next_io_serial, 1,
 						  __ATOMIC_RELAXED);
@@ -233,8 +238,8 @@ static void record_io(int fd, const struct sl_fd *e, struct sl_fault_sock *s,
 	}
 }
 
-int sl__fault_io(struct sl_fd *e, int fd, int call, int flags, size_t *len,
-		 uint64_t caller)
+static int io_decide(struct sl_fd *e, int fd, int call, int flags,
+		     size_t *len, uint64_t caller)
 {
 	struct sl_fault_verdict v;
 	struct sl_fault_sock *s;
@@ -266,10 +271,62 @@ int sl__fault_io(struct sl_fd *e, int fd, int call, int flags, size_t *len,
 	return -1;
 }
 
-void sl__fault_io_done(int fd, int call, ssize_t n)
+/* After the real call: its N bytes counted (limit, after). */
+static void io_done(int fd, int call, ssize_t n)
 {
 	struct sl_fault_sock *s = &sl_fault_socks[fd];
 
-	sl_fault_account(fpol, s->rules, s->nrules, &s->st, call, (size_t)n,
-			 sl_now_ns());
+	if (n > 0 && s->nrules)
+		sl_fault_account(fpol, s->rules, s->nrules, &s->st, call,
+				 (size_t)n, sl_now_ns());
+}
+
+/* The real calls with their faults, for the wrappers: one call each in
+ * place of the real one, taken only when the policy has fault rules. */
+ssize_t sl_fault_recv(struct sl_fd *e, int fd, void *buf, size_t len,
+		      int flags, uint64_t caller)
+{
+	ssize_t n;
+
+	if (io_decide(e, fd, SL_FC_RECV, flags, &len, caller) < 0)
+		return -1;
+	n = SL_REAL(recv)(fd, buf, len, flags);
+	io_done(fd, SL_FC_RECV, n);
+	return n;
+}
+
+ssize_t sl_fault_read(struct sl_fd *e, int fd, void *buf, size_t len,
+		      uint64_t caller)
+{
+	ssize_t n;
+
+	if (io_decide(e, fd, SL_FC_RECV, 0, &len, caller) < 0)
+		return -1;
+	n = SL_REAL(read)(fd, buf, len);
+	io_done(fd, SL_FC_RECV, n);
+	return n;
+}
+
+ssize_t sl_fault_send(struct sl_fd *e, int fd, const void *buf, size_t len,
+		      int flags, uint64_t caller)
+{
+	ssize_t n;
+
+	if (io_decide(e, fd, SL_FC_SEND, flags, &len, caller) < 0)
+		return -1;
+	n = SL_REAL(send)(fd, buf, len, flags);
+	io_done(fd, SL_FC_SEND, n);
+	return n;
+}
+
+ssize_t sl_fault_write(struct sl_fd *e, int fd, const void *buf, size_t len,
+		       uint64_t caller)
+{
+	ssize_t n;
+
+	if (io_decide(e, fd, SL_FC_SEND, 0, &len, caller) < 0)
+		return -1;
+	n = SL_REAL(write)(fd, buf, len);
+	io_done(fd, SL_FC_SEND, n);
+	return n;
 }

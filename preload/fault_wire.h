@@ -32,40 +32,36 @@ struct sl_fault_sock {
 
 /* Indexed by fd; NULL when no rule is for send or recv. */
 extern struct sl_fault_sock *sl_fault_socks;
+/* Indexed by fd: the inode of a socket matched and taken by no rule
+ * (the hot path's one compare), else 0. */
+extern uint64_t *sl_fault_idle;
 extern int sl_fault_nsocks;
 
-int sl__fault_io(struct sl_fd *e, int fd, int call, int flags, size_t *len,
-		 uint64_t caller);
-void sl__fault_io_done(int fd, int call, ssize_t n);
 
 /*
- * Before a send (write) or recv (read), CALL saying which: 0 to make the
- * call with *LEN (maybe shortened, after any delay), or -1 with errno
- * set: the injected failure or EAGAIN, the call not made. Inline, the
- * test that a socket no rule takes costs a few instructions: its fd's
- * state is for its inode and holds no rule.
+ * Whether a send or recv on FD needs the fault hooks: its socket is not
+ * known to be taken by no rule. Inline, so that a socket no rule takes
+ * costs a bounds check and an inode compare.
  */
-static inline int sl_fault_io(struct sl_fd *e, int fd, int call, int flags,
-			      size_t *len, uint64_t caller)
+static inline bool sl_fault_wants(const struct sl_fd *e, int fd)
 {
-	const struct sl_fault_sock *s;
-
-
-	if ((unsigned int)fd >= (unsigned int)sl_fault_nsocks)
-		return 0;
-	s = &sl_fault_socks[fd];
-	if (!s->nrules &&
-	    s->inode == sl_fd_inode(e))
-		return 0;
-	return sl__fault_io(e, fd, call, flags, len, caller);
+	return (unsigned int)fd < (unsigned int)sl_fault_nsocks &&
+	       sl_fault_idle[fd] != sl_fd_inode(e);
 }
 
-/* After it: N, what the real call returned. */
-static inline void sl_fault_io_done(int fd, int call, ssize_t n)
-{
-	if ((unsigned int)fd < (unsigned int)sl_fault_nsocks && n > 0 &&
-	    sl_fault_socks[fd].nrules)
-		sl__fault_io_done(fd, call, n);
-}
+/*
+ * In place of the real recv, read, send, write when sl_fault_wants: the
+ * decision (sl__fault_io: 0 to make the call, maybe with a shorter
+ * length, or -1 with errno set, the call not made), the real call, its
+ * bytes counted.
+ */
+ssize_t sl_fault_recv(struct sl_fd *e, int fd, void *buf, size_t len,
+		      int flags, uint64_t caller);
+ssize_t sl_fault_read(struct sl_fd *e, int fd, void *buf, size_t len,
+		      uint64_t caller);
+ssize_t sl_fault_send(struct sl_fd *e, int fd, const void *buf, size_t len,
+		      int flags, uint64_t caller);
+ssize_t sl_fault_write(struct sl_fd *e, int fd, const void *buf, size_t len,
+		       uint64_t caller);
 
 #endif

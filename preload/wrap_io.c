@@ -189,10 +189,9 @@ SL_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 	if (!e)
 		return SL_REAL(send)(fd, buf, len, flags);
 	sl_io_begin(&io, e, flags, false, SL_CALL_SEND, len, SL_SITE());
-	n = sl_fault_on && sl_fault_io(e, fd, SL_FC_SEND, flags, &len,
-					SL_SITE().caller) ? -1 : SL_REAL(send)(fd, buf, len, flags);
-	if (sl_fault_on)
-		sl_fault_io_done(fd, SL_FC_SEND, n);
+	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
+	    sl_fault_send(e, fd, buf, len, flags, io.site.caller) :
+	    SL_REAL(send)(fd, buf, len, flags);
 	sl_io_done(e, fd, n, &io);
 	return n;
 }
@@ -256,10 +255,9 @@ SL_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 	if (!e)
 		return SL_REAL(recv)(fd, buf, len, flags);
 	sl_io_begin(&io, e, flags, true, SL_CALL_RECV, len, SL_SITE());
-	n = sl_fault_on && sl_fault_io(e, fd, SL_FC_RECV, flags, &len,
-					SL_SITE().caller) ? -1 : SL_REAL(recv)(fd, buf, len, flags);
-	if (sl_fault_on)
-		sl_fault_io_done(fd, SL_FC_RECV, n);
+	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
+	    sl_fault_recv(e, fd, buf, len, flags, io.site.caller) :
+	    SL_REAL(recv)(fd, buf, len, flags);
 	sl_io_done(e, fd, n, &io);
 	return n;
 }
@@ -318,10 +316,9 @@ SL_EXPORT ssize_t read(int fd, void *buf, size_t len)
 	if (sl_likely(!e))
 		return SL_REAL(read)(fd, buf, len);
 	sl_io_begin(&io, e, 0, true, SL_CALL_READ, len, SL_SITE());
-	n = sl_fault_on && sl_fault_io(e, fd, SL_FC_RECV, 0, &len,
-					SL_SITE().caller) ? -1 : SL_REAL(read)(fd, buf, len);
-	if (sl_fault_on)
-		sl_fault_io_done(fd, SL_FC_RECV, n);
+	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
+	    sl_fault_read(e, fd, buf, len, io.site.caller) :
+	    SL_REAL(read)(fd, buf, len);
 	sl_io_done(e, fd, n, &io);
 	return n;
 }
@@ -382,10 +379,9 @@ SL_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 	if (sl_likely(!e))
 		return SL_REAL(write)(fd, buf, len);
 	sl_io_begin(&io, e, 0, false, SL_CALL_WRITE, len, SL_SITE());
-	n = sl_fault_on && sl_fault_io(e, fd, SL_FC_SEND, 0, &len,
-					SL_SITE().caller) ? -1 : SL_REAL(write)(fd, buf, len);
-	if (sl_fault_on)
-		sl_fault_io_done(fd, SL_FC_SEND, n);
+	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
+	    sl_fault_write(e, fd, buf, len, io.site.caller) :
+	    SL_REAL(write)(fd, buf, len);
 	sl_io_done(e, fd, n, &io);
 	return n;
 }
