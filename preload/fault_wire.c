@@ -222,7 +222,7 @@ static void record_io(int fd, const struct sl_fd *e, struct sl_fault_sock *s,
 	for (unsigned int i = 0; i < s->nrules; i++) {
 		const struct sl_fault *f = &fpol->faults[s->rules[i]];
 		int64_t value = f->action == SL_FA_FAIL ? v->err :
-				f->action == SL_FA_DELAY ? (int64_t)v->delay_ns :
+				f->action == SL_FA_DELAY ? (int64_t)f->value :
 				f->action == SL_FA_AGAIN ? (int64_t)f->value :
 				(int64_t)v->len;
 
