@@ -117,7 +117,7 @@ $(BUILD)/tests/helpers/%: tests/helpers/%.c
 
 # Unit tests see the viewer's layers; those of the preload's own files
 # (and of the ring, both sides of it) its private headers too.
-PRELOAD_UNITS := test_clock test_fdtab test_ring test_lanes test_sniff test_sniff_hostile
+PRELOAD_UNITS := test_clock test_fdtab test_ring test_lanes test_sniff test_sniff_hostile test_fault
 $(BUILD)/tests/%: tests/unit/%.c $(LIBVIEW) $(LIBPRELOAD)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) -Iviewer $(if $(filter $*,$(PRELOAD_UNITS)),-Ipreload) \

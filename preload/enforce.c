@@ -22,6 +22,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "fault_wire.h"
 #include "socklens/policy.h"
 #include "wrap.h"
 
@@ -98,8 +99,9 @@ void sl_policy_init(const char *path, bool audit, bool strict)
 				   sizeof(err)) == 0) {
 		free(text);
 		pol.audit |= audit;
-		sl_pol_on = pol.nrules > 0;
+		sl_pol_on = pol.nrules > 0 || pol.nfaults > 0;
 		index_rules();
+		sl_fault_init(&pol);
 		return;
 	}
 	free(text);

@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <sys/sendfile.h>
 
+#include "fault_wire.h"
 #include "wrap.h"
 
 /* An I/O record: N and ERR, stamped as the file's opening says. */
@@ -188,7 +189,9 @@ SL_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 	if (!e)
 		return SL_REAL(send)(fd, buf, len, flags);
 	sl_io_begin(&io, e, flags, false, SL_CALL_SEND, len, SL_SITE());
-	n = SL_REAL(send)(fd, buf, len, flags);
+	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
+	    sl_fault_send(e, fd, buf, len, flags, io.site.caller) :
+	    SL_REAL(send)(fd, buf, len, flags);
 	sl_io_done(e, fd, n, &io);
 	return n;
 }
@@ -252,7 +255,9 @@ SL_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 	if (!e)
 		return SL_REAL(recv)(fd, buf, len, flags);
 	sl_io_begin(&io, e, flags, true, SL_CALL_RECV, len, SL_SITE());
-	n = SL_REAL(recv)(fd, buf, len, flags);
+	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
+	    sl_fault_recv(e, fd, buf, len, flags, io.site.caller) :
+	    SL_REAL(recv)(fd, buf, len, flags);
 	sl_io_done(e, fd, n, &io);
 	return n;
 }
@@ -311,7 +316,9 @@ SL_EXPORT ssize_t read(int fd, void *buf, size_t len)
 	if (sl_likely(!e))
 		return SL_REAL(read)(fd, buf, len);
 	sl_io_begin(&io, e, 0, true, SL_CALL_READ, len, SL_SITE());
-	n = SL_REAL(read)(fd, buf, len);
+	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
+	    sl_fault_read(e, fd, buf, len, io.site.caller) :
+	    SL_REAL(read)(fd, buf, len);
 	sl_io_done(e, fd, n, &io);
 	return n;
 }
@@ -372,7 +379,9 @@ SL_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 	if (sl_likely(!e))
 		return SL_REAL(write)(fd, buf, len);
 	sl_io_begin(&io, e, 0, false, SL_CALL_WRITE, len, SL_SITE());
-	n = SL_REAL(write)(fd, buf, len);
+	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
+	    sl_fault_write(e, fd, buf, len, io.site.caller) :
+	    SL_REAL(write)(fd, buf, len);
 	sl_io_done(e, fd, n, &io);
 	return n;
 }

@@ -17,6 +17,7 @@
 #include <sys/un.h>
 
 #include "socklens/policy.h"
+#include "fault_wire.h"
 #include "wrap.h"
 
 static uint64_t inode_of(int fd)
@@ -358,7 +359,9 @@ SL_EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 		return SL_REAL(connect)(fd, addr, len);
 	rl = sl_connect_begin(e, fd, addr, len, &remote, SL_SITE());
 	ts = sl_now_ns();
-	ret = SL_REAL(connect)(fd, addr, len);
+	ret = sl_fault_on ? sl_fault_connect(e, fd, addr, len, SL_SITE().caller) : 1;
+	if (ret > 0)
+		ret = SL_REAL(connect)(fd, addr, len);
 	sl_connect_done(e, fd, addr, len, ret, ts, &remote, rl, SL_SITE());
 	return ret;
 }

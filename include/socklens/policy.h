@@ -97,13 +97,74 @@ struct sl_rule {
 	int64_t min, max;	/* clamp */
 };
 
+/*
+ * Fault rules (faults.c): "fail connect ECONNREFUSED", "delay recv 50ms",
+ * "limit recv 64k/s", "short recv 1", "again recv 10", each with an
+ * optional "after SIZE" (send, recv: once that many bytes went that way)
+ * and a probability "30%". The engine that applies them is
+ * preload/fault.c.
+ */
+enum sl_fault_action {
+	SL_FA_FAIL,		/* the call fails with an errno (EAI_ code) */
+	SL_FA_DELAY,		/* the call waits first: value in ns */
+	SL_FA_LIMIT,		/* a throughput cap: value in bytes per second */
+	SL_FA_SHORT,		/* at most value bytes a call */
+	SL_FA_AGAIN,		/* value EAGAINs before each real call */
+	SL_FA_MAX
+};
+
+enum sl_fault_call {
+	SL_FC_CONNECT,
+	SL_FC_ACCEPT,
+	SL_FC_SEND,
+	SL_FC_RECV,
+	SL_FC_RESOLVE,
+	SL_FC_MAX
+};
+
+#define SL_FAULT_PPM_ALL 1000000u	/* a probability of 100% */
+
+struct sl_fault {
+	uint8_t action;		/* enum sl_fault_action */
+	uint8_t call;		/* enum sl_fault_call */
+	uint32_t ppm;		/* probability, parts per million */
+	uint32_t sel;		/* index in sels */
+	uint32_t line;
+	int err;		/* fail: an errno, or an EAI_ code for resolve */
+	uint64_t after;		/* bytes that pass before the rule applies */
+	uint64_t value;		/* ns, bytes per second, bytes, or a count */
+};
+
+/* Names, in the order of the enums above. */
+extern const char *const sl_fault_action_names[SL_FA_MAX];
+extern const char *const sl_fault_call_names[SL_FC_MAX];
+/* Whether WORD opens a fault rule. */
+bool sl_fault_is_action(const char *word);
+/*
+ * Parses the words of one fault rule (W[0] is the action) into F (all
+ * but sel and line). 0, or -1 with the reason in WHY and in *BAD the
+ * index of the word at fault (N: after the last one).
+ */
+int sl_fault_parse(struct sl_fault *f, const char *const *w, int n,
+		   int *bad, char *why, size_t why_len);
+/* "fail recv ECONNRESET after 4k 30%", as it would be written. */
+int sl_fault_format(const struct sl_fault *f, char *buf, size_t len);
+/* The errno (or EAI_ code) name of a fault, "?" if none. */
+const char *sl_fault_err_name(int call, int err);
+/* Edit distance, case-blind, of two short names (for "did you mean"). */
+unsigned int sl_name_distance(const char *a, const char *b);
+
 struct sl_policy {
 	char path[256];
 	bool audit;
+	bool has_seed;
+	uint64_t seed;		/* the fault engine's draws; 0 unless given */
 	struct sl_sel *sels;
 	uint32_t nsels;
 	struct sl_rule *rules;
 	uint32_t nrules;
+	struct sl_fault *faults;
+	uint32_t nfaults;
 };
 
 /*

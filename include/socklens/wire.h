@@ -356,6 +356,14 @@ enum sl_pol_action {
 	SL_PA_CLAMP,		/* keep the program's value within bounds */
 	SL_PA_DENY,		/* the program's setsockopt fails: EPERM */
 	SL_PA_IGNORE,		/* it returns 0 and nothing is applied */
+	/* Fault rules (socklens-policy(5)): opt names the call, value is
+	 * the errno (fail), ns (delay), bytes (limit, short) or EAGAINs
+	 * said (again); prog_value the length the program asked for. */
+	SL_PA_FAIL,
+	SL_PA_DELAY,
+	SL_PA_LIMIT,
+	SL_PA_SHORT,
+	SL_PA_AGAIN,
 	SL_PA_MAX
 };
 

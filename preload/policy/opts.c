@@ -78,6 +78,9 @@ _Static_assert(sizeof(sl_opts) / sizeof(sl_opts[0]) <= 64, "option table");
 const char *const sl_action_names[SL_PA_MAX] = {
 	[SL_PA_SET] = "set", [SL_PA_CLAMP] = "clamp",
 	[SL_PA_DENY] = "deny", [SL_PA_IGNORE] = "ignore",
+	[SL_PA_FAIL] = "fail", [SL_PA_DELAY] = "delay",
+	[SL_PA_LIMIT] = "limit", [SL_PA_SHORT] = "short",
+	[SL_PA_AGAIN] = "again",
 };
 
 int sl_opt_find(const char *name)
@@ -96,8 +99,7 @@ int sl_opt_by_number(int level, int optname)
 	return -1;
 }
 
-/* Edit distance, case-blind, of two short names. */
-static unsigned int distance(const char *a, const char *b)
+unsigned int sl_name_distance(const char *a, const char *b)
 {
 	unsigned int row[64], la = (unsigned int)strlen(a),
 			      lb = (unsigned int)strlen(b);
@@ -132,7 +134,7 @@ const char *sl_opt_suggest(const char *name)
 	const char *found = NULL;
 
 	for (unsigned int i = 0; i < sl_nopts; i++) {
-		unsigned int d = distance(name, sl_opts[i].name);
+		unsigned int d = sl_name_distance(name, sl_opts[i].name);
 
 		if (d < best) {
 			best = d;

@@ -6,10 +6,17 @@
  *     set   TCP_NODELAY on
  *     clamp SO_RCVBUF   64k 4m
  *
+ * Fault rules (faults.c) sit in the same sections, and `seed N` before
+ * any section gives their draws a seed:
+ *
+ *     [tcp remote 127.0.0.1 port 8080]
+ *     fail  connect ECONNREFUSED 30%
+ *
  * The first error stops the parse with FILE:LINE:COL: and the reason.
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -349,6 +356,30 @@ static int parse_value(struct parser *ps, const struct token *t,
 	return 0;
 }
 
+static int parse_fault(struct parser *ps, const struct token *t, int n)
+{
+	const char *w[MAX_TOKENS];
+	struct sl_fault f, *grown;
+	char why[400];
+	int bad;
+
+	for (int i = 0; i < n; i++)
+		w[i] = t[i].s;
+	if (sl_fault_parse(&f, w, n, &bad, why, sizeof(why)) < 0)
+		return fail(ps, bad < n ? t[bad].col : t[n - 1].col +
+			    (unsigned int)strlen(t[n - 1].s), "%s", why);
+	if (ensure_section(ps) < 0)
+		return -1;
+	f.sel = ps->p->nsels - 1;
+	f.line = ps->line;
+	grown = realloc(ps->p->faults, (ps->p->nfaults + 1) * sizeof(*grown));
+	if (!grown)
+		return fail(ps, 1, "out of memory");
+	ps->p->faults = grown;
+	grown[ps->p->nfaults++] = f;
+	return 0;
+}
+
 static int parse_action(struct parser *ps, const struct token *t, int n)
 {
 	struct sl_rule r = { .line = ps->line };
@@ -361,9 +392,12 @@ static int parse_action(struct parser *ps, const struct token *t, int n)
 	for (int i = 0; i < 4; i++)
 		if (!strcmp(t[0].s, sl_action_names[i]))
 			act = i;
+	if (act < 0 && sl_fault_is_action(t[0].s))
+		return parse_fault(ps, t, n);
 	if (act < 0)
 		return fail(ps, t[0].col, "unknown action '%s' (expected set, "
-			    "clamp, deny or ignore)", t[0].s);
+			    "clamp, deny, ignore, fail, delay, limit, short or "
+			    "again)", t[0].s);
 	if (n < 2)
 		return fail(ps, t[0].col + (unsigned int)strlen(t[0].s),
 			    "%s needs an option name", t[0].s);
@@ -418,13 +452,36 @@ static int parse_action(struct parser *ps, const struct token *t, int n)
 
 static int parse_mode(struct parser *ps, const struct token *t, int n)
 {
-	if (ps->in_section || ps->p->nrules)
+	if (ps->in_section || ps->p->nrules || ps->p->nfaults)
 		return fail(ps, t[0].col, "mode comes before any section or "
 			    "rule");
 	if (n != 2 || (strcmp(t[1].s, "enforce") && strcmp(t[1].s, "audit")))
 		return fail(ps, n > 1 ? t[1].col : t[0].col,
 			    "mode is 'enforce' or 'audit'");
 	ps->p->audit = !strcmp(t[1].s, "audit");
+	return 0;
+}
+
+static int parse_seed(struct parser *ps, const struct token *t, int n)
+{
+	char *end;
+	unsigned long long v;
+
+	if (ps->in_section || ps->p->nrules || ps->p->nfaults)
+		return fail(ps, t[0].col, "seed comes before any section or "
+			    "rule");
+	if (ps->p->has_seed)
+		return fail(ps, t[0].col, "seed given twice");
+	if (n != 2)
+		return fail(ps, n > 2 ? t[2].col : t[0].col + 4,
+			    "seed takes one number");
+	errno = 0;
+	v = strtoull(t[1].s, &end, 0);
+	if (*t[1].s == '-' || end == t[1].s || *end || errno)
+		return fail(ps, t[1].col, "bad seed '%s' (expected a number "
+			    "from 0 to 2^64-1)", t[1].s);
+	ps->p->seed = v;
+	ps->p->has_seed = true;
 	return 0;
 }
 
@@ -442,6 +499,8 @@ static int parse_line(struct parser *ps, const char *line)
 		return parse_section(ps, t, n);
 	if (!strcmp(t[0].s, "mode"))
 		return parse_mode(ps, t, n);
+	if (!strcmp(t[0].s, "seed"))
+		return parse_seed(ps, t, n);
 	return parse_action(ps, t, n);
 }
 
@@ -483,39 +542,60 @@ void sl_policy_free(struct sl_policy *p)
 {
 	free(p->sels);
 	free(p->rules);
+	free(p->faults);
 	memset(p, 0, sizeof(*p));
 }
 
+static void print_rule(const struct sl_rule *r, char *line, size_t len)
+{
+	const struct sl_opt *o = &sl_opts[r->opt];
+	char a[48], b[48];
+
+	if (r->action == SL_PA_SET) {
+		sl_opt_format(o, r->value, a, sizeof(a));
+		snprintf(line, len, "%-6s %-24s %-12s # line %u", "set",
+			 o->name, a, r->line);
+	} else if (r->action == SL_PA_CLAMP) {
+		sl_opt_format(o, r->min, a, sizeof(a));
+		sl_opt_format(o, r->max, b, sizeof(b));
+		snprintf(line, len, "%-6s %-24s %s %s  # line %u", "clamp",
+			 o->name, a, b, r->line);
+	} else {
+		snprintf(line, len, "%-6s %-24s %-12s # line %u",
+			 sl_action_names[r->action], o->name, "", r->line);
+	}
+}
+
+/* Option and fault rules, in the order of their lines. */
 void sl_policy_print(const struct sl_policy *p,
 		     void (*put)(void *ctx, const char *line), void *ctx)
 {
-	char line[320], a[48], b[48];
-	uint32_t cur = UINT32_MAX;
+	char line[320], f[200];
+	uint32_t cur = UINT32_MAX, i = 0, j = 0;
 
 	snprintf(line, sizeof(line), "mode %s", p->audit ? "audit" : "enforce");
 	put(ctx, line);
-	for (uint32_t i = 0; i < p->nrules; i++) {
-		const struct sl_rule *r = &p->rules[i];
-		const struct sl_opt *o = &sl_opts[r->opt];
+	if (p->has_seed) {
+		snprintf(line, sizeof(line), "seed %llu",
+			 (unsigned long long)p->seed);
+		put(ctx, line);
+	}
+	while (i < p->nrules || j < p->nfaults) {
+		bool opt = j >= p->nfaults || (i < p->nrules &&
+			   p->rules[i].line < p->faults[j].line);
+		uint32_t sel = opt ? p->rules[i].sel : p->faults[j].sel;
 
-		if (r->sel != cur) {
-			cur = r->sel;
+		if (sel != cur) {
+			cur = sel;
 			snprintf(line, sizeof(line), "\n[%s]", p->sels[cur].text);
 			put(ctx, line);
 		}
-		if (r->action == SL_PA_SET) {
-			sl_opt_format(o, r->value, a, sizeof(a));
-			snprintf(line, sizeof(line), "%-6s %-24s %-12s # line %u",
-				 "set", o->name, a, r->line);
-		} else if (r->action == SL_PA_CLAMP) {
-			sl_opt_format(o, r->min, a, sizeof(a));
-			sl_opt_format(o, r->max, b, sizeof(b));
-			snprintf(line, sizeof(line), "%-6s %-24s %s %s  # line %u",
-				 "clamp", o->name, a, b, r->line);
+		if (opt) {
+			print_rule(&p->rules[i++], line, sizeof(line));
 		} else {
-			snprintf(line, sizeof(line), "%-6s %-24s %-12s # line %u",
-				 sl_action_names[r->action], o->name, "",
-				 r->line);
+			sl_fault_format(&p->faults[j], f, sizeof(f));
+			snprintf(line, sizeof(line), "%-44s # line %u", f,
+				 p->faults[j++].line);
 		}
 		put(ctx, line);
 	}

@@ -2,9 +2,13 @@
  * Unit tests of the policy parser and matcher (preload/policy/): the
  * example policy parses to what it says; every error is refused with its
  * FILE:LINE:COL and reason; selectors match what they should, and wait
- * for what is not known yet.
+ * for what is not known yet; fault rules parse to their numbers, print
+ * back as written, and every impossible one is refused.
  */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <setjmp.h>
@@ -35,6 +39,7 @@ static void refused(const char *text, const char *message)
 	if (strcmp(err, message))
 		fail_msg("for %s\n got: %s\nwant: %s", text, err, message);
 	assert_int_equal(pol.nrules, 0);
+	assert_int_equal(pol.nfaults, 0);
 }
 
 static void test_example_policy(void **state)
@@ -99,7 +104,7 @@ static void test_every_error(void **state)
 	refused("[tcp]\nset NO_SUCH_THING_AT_ALL 1\n",
 		"p.conf:2:5: unknown option 'NO_SUCH_THING_AT_ALL'");
 	refused("[tcp]\nenable SO_KEEPALIVE\n",
-		"p.conf:2:1: unknown action 'enable' (expected set, clamp, deny or ignore)");
+		"p.conf:2:1: unknown action 'enable' (expected set, clamp, deny, ignore, fail, delay, limit, short or again)");
 	refused("[tcp]\nset\n", "p.conf:2:4: set needs an option name");
 	refused("[tcp]\nset SO_KEEPALIVE\n", "p.conf:2:17: set SO_KEEPALIVE needs a value");
 	refused("[tcp]\nset SO_KEEPALIVE maybe\n",
@@ -238,6 +243,118 @@ static void test_option_table_and_values(void **state)
 				   SOCK_STREAM));
 }
 
+static void put_line(void *ctx, const char *line)
+{
+	size_t used = strlen(ctx);
+
+	snprintf((char *)ctx + used, 2048 - used, "%s\n", line);
+}
+
+static void test_fault_rules(void **state)
+{
+	static char out[2048];
+	const struct sl_fault *f;
+
+	(void)state;
+	assert_int_equal(parse(
+		"seed 42\n"
+		"[tcp remote 127.0.0.1 port 8080]\n"
+		"fail    connect ECONNREFUSED\n"
+		"delay   connect 300ms\n"
+		"fail    connect ETIMEDOUT 30%\n"
+		"fail    recv    ECONNRESET after 4k\n"
+		"set     TCP_NODELAY on\n"
+		"limit   recv    64k/s\n"
+		"short   send    100 after 1m 0.5%\n"
+		"again   recv    10\n"
+		"fail    accept  EMFILE 5%\n"
+		"[any]\n"
+		"fail    resolve EAI_AGAIN\n"), 0);
+	assert_true(pol.has_seed);
+	assert_int_equal(pol.seed, 42);
+	assert_int_equal(pol.nrules, 1);
+	assert_int_equal(pol.nfaults, 9);
+	f = pol.faults;
+	assert_int_equal(f[0].action, SL_FA_FAIL);
+	assert_int_equal(f[0].call, SL_FC_CONNECT);
+	assert_int_equal(f[0].err, ECONNREFUSED);
+	assert_int_equal(f[0].ppm, SL_FAULT_PPM_ALL);
+	assert_int_equal(f[0].line, 3);
+	assert_int_equal(f[1].value, 300000000);
+	assert_int_equal(f[2].ppm, 300000);
+	assert_int_equal(f[3].after, 4096);
+	assert_int_equal(f[4].action, SL_FA_LIMIT);
+	assert_int_equal(f[4].value, 65536);
+	assert_int_equal(f[5].value, 100);
+	assert_int_equal(f[5].after, 1 << 20);
+	assert_int_equal(f[5].ppm, 5000);
+	assert_int_equal(f[6].value, 10);
+	assert_int_equal(f[8].call, SL_FC_RESOLVE);
+	assert_int_equal(f[8].err, EAI_AGAIN);
+	assert_int_equal(f[8].sel, 1);
+	out[0] = '\0';
+	sl_policy_print(&pol, put_line, out);
+	assert_string_equal(out,
+		"mode enforce\nseed 42\n\n[tcp remote 127.0.0.1 port 8080]\n"
+		"fail   connect ECONNREFUSED                  # line 3\n"
+		"delay  connect 300ms                         # line 4\n"
+		"fail   connect ETIMEDOUT 30%                 # line 5\n"
+		"fail   recv    ECONNRESET after 4k           # line 6\n"
+		"set    TCP_NODELAY              on           # line 7\n"
+		"limit  recv    64k/s                         # line 8\n"
+		"short  send    100 after 1m 0.5%             # line 9\n"
+		"again  recv    10                            # line 10\n"
+		"fail   accept  EMFILE 5%                     # line 11\n"
+		"\n[any]\n"
+		"fail   resolve EAI_AGAIN                     # line 13\n");
+}
+
+static void test_every_fault_error(void **state)
+{
+	(void)state;
+	refused("[tcp]\nfail connect EPIPE\n",
+		"p.conf:2:14: connect cannot fail with EPIPE (it can with "
+		"ECONNREFUSED, ETIMEDOUT, ENETUNREACH, EHOSTUNREACH, ENETDOWN, "
+		"EADDRNOTAVAIL, EADDRINUSE, EACCES, EPERM, ECONNRESET or EINTR)");
+	refused("[tcp]\nfail recv ECONNRSET\n",
+		"p.conf:2:11: unknown errno 'ECONNRSET' (did you mean ECONNRESET?)");
+	refused("[tcp]\nfail resolve NXDOMAIN\n",
+		"p.conf:2:14: unknown errno 'NXDOMAIN' (resolve can fail with "
+		"EAI_AGAIN, EAI_FAIL, EAI_NONAME, EAI_MEMORY or EAI_NODATA)");
+	refused("[tcp]\nfail\n",
+		"p.conf:2:5: fail needs a call (connect, accept, send, recv or resolve)");
+	refused("[tcp]\nfail listen EMFILE\n",
+		"p.conf:2:6: unknown call 'listen' (expected connect, accept, send, recv or resolve)");
+	refused("[tcp]\nfail recv\n", "p.conf:2:10: fail recv needs an errno name");
+	refused("[tcp]\nagain connect 3\n",
+		"p.conf:2:7: again connect: connect cannot be told to try again (EAGAIN)");
+	refused("[tcp]\nshort accept 3\n",
+		"p.conf:2:7: short accept: accept cannot be shortened (only send and recv)");
+	refused("[tcp]\nfail send EPIPE 130%\n",
+		"p.conf:2:17: percentage '130%' is over 100%");
+	refused("[tcp]\nfail send EPIPE lots%\n",
+		"p.conf:2:17: bad percentage 'lots%' (expected N% or N.N%)");
+	refused("[tcp]\nfail send EPIPE after\n",
+		"p.conf:2:22: after needs a size (4k, 1m)");
+	refused("[tcp]\nfail send EPIPE after 4q\n",
+		"p.conf:2:23: bad size '4q' (expected N, Nk, Nm or Ng)");
+	refused("[tcp]\nfail connect ECONNREFUSED after 4k\n",
+		"p.conf:2:27: 'after' counts bytes: only send and recv take it");
+	refused("[tcp]\nshort recv 0\n", "p.conf:2:12: short recv needs a size above 0, not '0'");
+	refused("[tcp]\nshort recv\n", "p.conf:2:11: short recv needs a size in bytes");
+	refused("[tcp]\nlimit recv 64k\n",
+		"p.conf:2:12: bad rate '64k' (expected bytes per second: 64k/s)");
+	refused("[tcp]\nlimit recv 64k/s 5%\n",
+		"p.conf:2:18: unexpected '5%' (expected after SIZE)");
+	refused("[tcp]\ndelay recv 5min\n",
+		"p.conf:2:12: bad duration '5min' (expected N with us, ms or s, at most an hour)");
+	refused("[tcp]\ndelay recv 2h\n",
+		"p.conf:2:12: bad duration '2h' (expected N with us, ms or s, at most an hour)");
+	refused("[tcp]\nseed 1\n", "p.conf:2:1: seed comes before any section or rule");
+	refused("seed 1\nseed 2\n", "p.conf:2:1: seed given twice");
+	refused("seed -1\n", "p.conf:1:6: bad seed '-1' (expected a number from 0 to 2^64-1)");
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -255,6 +372,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_matcher, teardown),
 		cmocka_unit_test_teardown(test_mapped_ipv6_matches_ipv4_cidr, teardown),
 		cmocka_unit_test_teardown(test_option_table_and_values, teardown),
+		cmocka_unit_test_teardown(test_fault_rules, teardown),
+		cmocka_unit_test_teardown(test_every_fault_error, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,8 +47,8 @@ int sl_cmd_policy(int argc, char **argv)
 				   "unexpected argument '%s' after FILE", argv[3]);
 	ret = sl_policy_load(&p, argv[2]);
 	if (!ret) {
-		printf("# %s: %u rules in %u sections\n", argv[2], p.nrules,
-		       p.nsels);
+		printf("# %s: %u rules, %u fault rules in %u sections\n",
+		       argv[2], p.nrules, p.nfaults, p.nsels);
 		sl_policy_print(&p, put_line, stdout);
 	}
 	sl_policy_free(&p);

@@ -7,6 +7,7 @@
  * what was wrong said on stderr.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,10 +30,30 @@ const char *sl_policy_act_when(const struct sl_policy_act *a)
 	return a->when < SL_PW_MAX ? when_names[a->when] : "?";
 }
 
+/* A fault's value: the errno, the delay, bytes or EAGAINs. */
+static void fault_value(const struct sl_policy_act *a, int64_t v, char *buf,
+			size_t len)
+{
+	if (a->action == SL_PA_FAIL)
+		snprintf(buf, len, "%s", sl_errno_name((int)v));
+	else if (a->action == SL_PA_DELAY && v % 1000000 == 0)
+		snprintf(buf, len, "%lldms", (long long)(v / 1000000));
+	else if (a->action == SL_PA_DELAY)
+		snprintf(buf, len, "%lldus", (long long)(v / 1000));
+	else
+		snprintf(buf, len, "%lld", (long long)v);
+}
+
 void sl_policy_act_value(const struct sl_policy_act *a, int64_t v,
 			 char *buf, size_t len)
 {
-	int i = sl_opt_find(a->opt);
+	int i;
+
+	if (a->action >= SL_PA_FAIL) {
+		fault_value(a, v, buf, len);
+		return;
+	}
+	i = sl_opt_find(a->opt);
 	struct sl_opt o = { .kind = a->kind };
 
 	sl_opt_format(i >= 0 ? &sl_opts[i] : &o, v, buf, len);
@@ -60,13 +81,16 @@ void sl_policy_act_text(const struct sl_policy_act *a, const char *path,
 	char prog[48], val[48], out[48];
 	const char *outcome = sl_policy_act_outcome(a, out, sizeof(out));
 	bool audit = a->flags & SL_PF_AUDIT;
-	const char *act = sl_action_names[a->action & 3];
+	const char *act = sl_action_names[a->action < SL_PA_MAX ?
+					  a->action : SL_PA_SET];
 	int n;
 
 	sl_policy_act_value(a, a->prog_value, prog, sizeof(prog));
 	sl_policy_act_value(a, a->value, val, sizeof(val));
 	n = snprintf(buf, len, "%s%s %s", audit ? "would " : "", act, a->opt);
-	if (a->action == SL_PA_SET && (a->flags & SL_PF_PROG))
+	if (a->action >= SL_PA_FAIL)
+		n += snprintf(buf + n, len - (size_t)n, " %s", val);
+	else if (a->action == SL_PA_SET && (a->flags & SL_PF_PROG))
 		n += snprintf(buf + n, len - (size_t)n, " %s (program asked %s)",
 			      val, prog);
 	else if (a->action == SL_PA_SET)
@@ -76,8 +100,10 @@ void sl_policy_act_text(const struct sl_policy_act *a, const char *path,
 	else
 		n += snprintf(buf + n, len - (size_t)n, " (program asked %s)",
 			      prog);
-	n += snprintf(buf + n, len - (size_t)n, " %s", sl_policy_act_when(a));
-	if (strcmp(outcome, "applied") && strcmp(outcome, "would"))
+	if (a->action < SL_PA_FAIL)
+		n += snprintf(buf + n, len - (size_t)n, " %s",
+			      sl_policy_act_when(a));
+	if (a->action < SL_PA_FAIL && strcmp(outcome, "applied") && strcmp(outcome, "would"))
 		n += snprintf(buf + n, len - (size_t)n, ": %s", outcome);
 	if (a->flags & SL_PF_LATE)
 		n += snprintf(buf + n, len - (size_t)n,

@@ -1,0 +1,332 @@
+/*
+ * The fault engine (fault.c) at work in the wrappers: which of the
+ * policy's fault rules take a socket, what the engine decided done for
+ * real (a wait, an errno), and each fault a policy record on the
+ * socket's timeline (action fail, delay...; opt the call's name). In
+ * audit mode the records say "would" and nothing is injected.
+ *
+ * Wired: connect, and send, write, recv, read. A connect delay is spent inside the call, blocking or
+ * not (an approximation: the kernel would answer EINPROGRESS at once and
+ * make the socket writable later); an injected failure is returned by
+ * the call itself, as a blocking connect would (the kernel would tell a
+ * non-blocking one through SO_ERROR), and the socket is left unconnected,
+ * as after a refusal.
+ *
+ * Send and receive keep a state per fd (fault.h), kept apart from the
+ * fd table and reset when the fd holds another socket: the rules that
+ * take the socket (matched once, on its first I/O, with its peer), its
+ * byte counts, its draws' ordinal. A reset (ECONNRESET, EPIPE,
+ * ETIMEDOUT on send or recv) shuts the socket down both ways: later
+ * reads see end of file and writes EPIPE, as after a real reset. A rule
+ * that acts on every call (short, limit, again, delay) is recorded the
+ * first time it acts on a socket; a fail each time.
+ */
+#include <errno.h>
+#include <sys/mman.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "fault_wire.h"
+#include "wrap.h"
+
+bool sl_fault_on;
+static const struct sl_policy *fpol;
+static uint64_t next_serial;	/* connects faulted so far: the draws' key */
+static uint64_t next_io_serial;	/* sockets that met I/O rules so far */
+
+/* Fds past this meet no send or recv faults. */
+#define FSOCK_CAP 65536
+
+struct sl_fault_sock *sl_fault_socks;
+uint64_t *sl_fault_idle;
+int sl_fault_nsocks;
+static bool io_rules;		/* some rule is for send or recv */
+
+void sl_fault_init(const struct sl_policy *p)
+{
+	void *p_fs;
+
+	fpol = p;
+	sl_fault_on = p->nfaults > 0;
+	for (uint32_t i = 0; i < p->nfaults; i++)
+		io_rules |= p->faults[i].call == SL_FC_SEND ||
+			    p->faults[i].call == SL_FC_RECV;
+	if (!io_rules)
+		return;
+	/* Init only: the table the hot path indexes, never grown; pages
+	 * are touched (and cost memory) only where fds are. */
+	p_fs = mmap(NULL, FSOCK_CAP * (sizeof(*sl_fault_socks) +
+				       sizeof(*sl_fault_idle)),
+		    PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p_fs == MAP_FAILED)
+		return;
+	sl_fault_idle = p_fs;
+	sl_fault_socks = (struct sl_fault_sock *)(sl_fault_idle + FSOCK_CAP);
+	sl_fault_nsocks = FSOCK_CAP;
+}
+
+/* The rules for CALL whose selectors take D, into OUT (at most MAX). */
+static unsigned int matching(const struct sl_sock_desc *d, int call,
+			     uint32_t *out, unsigned int max)
+{
+	unsigned int n = 0;
+	bool pending;
+
+	for (uint32_t i = 0; i < fpol->nfaults && n < max; i++) {
+		const struct sl_fault *f = &fpol->faults[i];
+
+		if (f->call == call &&
+		    sl_sel_match(&fpol->sels[f->sel], d, &pending))
+			out[n++] = i;
+	}
+	return n;
+}
+
+static void record(int fd, const struct sl_fd *e, uint32_t rule,
+		   int64_t asked, int64_t value, int ret, int err,
+		   uint64_t caller)
+	__attribute__((noinline));
+
+static void record(int fd, const struct sl_fd *e, uint32_t rule,
+		   int64_t asked, int64_t value, int ret, int err,
+		   uint64_t caller)
+{
+	const struct sl_fault *f = &fpol->faults[rule];
+	const char *name = sl_fault_call_names[f->call];
+	uint64_t ts = sl_now_ns();
+	struct sl_rec_policy *p;
+
+	p = sl_rec_begin(sizeof(*p), SL_REC_POLICY, ts);
+	if (!p)
+		return;
+	memset((char *)p + sizeof(p->h), 0, sizeof(*p) - sizeof(p->h));
+	p->caller = caller;
+	p->inode = sl_fd_inode(e);
+	p->prog_value = asked;
+	p->value = value;
+	p->fd = fd;
+	p->line = f->line;
+	p->ret = ret;
+	p->err = ret < 0 ? err : 0;
+	p->action = (uint8_t)(SL_PA_FAIL + f->action);
+	/* No stage of its own for send and recv: "after connect". */
+	p->when = f->call == SL_FC_CONNECT ? SL_PW_CONNECT : SL_PW_CONNECTED;
+	p->flags = fpol->audit ? SL_PF_AUDIT : 0;
+	p->kind = SL_PK_INT;
+	memcpy(p->opt, name, strlen(name));
+	sl_rec_done(ts);
+}
+
+static void wait_ns(uint64_t ns)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += (time_t)(ns / 1000000000);
+	t.tv_nsec += (long)(ns % 1000000000);
+	if (t.tv_nsec >= 1000000000) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000;
+	}
+	/* Absolute: a signal's interruption resumes to the same end. */
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) ==
+	       EINTR)
+		;
+}
+
+int sl_fault_connect(struct sl_fd *e, int fd, const struct sockaddr *addr,
+		     socklen_t len, uint64_t caller)
+{
+	struct sockaddr_storage remote;
+	struct sl_fault_state st = { 0 };
+	struct sl_fault_verdict v;
+	struct sl_sock_desc d = {
+		.family = SL_LOAD(e->family), .type = SL_LOAD(e->type),
+		.role = SL_LOAD(e->role),
+	};
+	uint32_t rules[64];
+	unsigned int n;
+	int saved = errno;
+
+	d.remote_len = sl_copy_user(&remote, addr, len);
+	d.remote = d.remote_len ? (struct sockaddr *)&remote : NULL;
+	n = matching(&d, SL_FC_CONNECT, rules, 64);
+	if (!n)
+		return 1;
+	st.serial = __atomic_fetch_add(&next_serial, 1, __ATOMIC_RELAXED);
+	sl_fault_decide(fpol, rules, n, &st, SL_FC_CONNECT, false, 0,
+			sl_now_ns(), &v);
+	if (v.rule[SL_FA_DELAY] >= 0)
+		record(fd, e, (uint32_t)v.rule[SL_FA_DELAY], 0,
+		       (int64_t)v.delay_ns, 0, 0, caller);
+	if (v.rule[SL_FA_FAIL] >= 0)
+		record(fd, e, (uint32_t)v.rule[SL_FA_FAIL], 0, v.err, -1,
+		       v.err, caller);
+	errno = saved;
+	if (fpol->audit)
+		return 1;
+	if (v.delay_ns)
+		wait_ns(v.delay_ns);
+	if (!v.err)
+		return 1;
+	errno = v.err;
+	return -1;
+}
+
+/* FD's state, matched against the rules if it is a new socket; NULL if
+ * no send or recv rule takes it. */
+static struct sl_fault_sock *fsock_of(int fd, const struct sl_fd *e)
+{
+	struct sockaddr_storage peer, local;
+	socklen_t pl = sizeof(peer), ll = sizeof(local);
+	uint64_t inode = sl_fd_inode(e);
+	struct sl_fault_sock *s;
+	struct sl_sock_desc d = {
+		.family = SL_LOAD(e->family), .type = SL_LOAD(e->type),
+		.role = SL_LOAD(e->role),
+	};
+	unsigned int n;
+
+	if (fd < 0 || fd >= sl_fault_nsocks)
+		return NULL;
+	s = &sl_fault_socks[fd];
+	if (s->inode == inode)
+		return s->nrules ? s : NULL;
+	memset(s, 0, sizeof(*s));
+	s->inode = inode;
+	if (getpeername(fd, (struct sockaddr *)&peer, &pl) == 0) {
+		d.remote = (struct sockaddr *)&peer;
+		d.remote_len = pl;
+	}
+	if (getsockname(fd, (struct sockaddr *)&local, &ll) == 0) {
+		d.local = (struct sockaddr *)&local;
+		d.local_len = ll;
+	}
+	n = matching(&d, SL_FC_SEND, s->rules, SL_FAULT_SOCK_RULES);
+	n += matching(&d, SL_FC_RECV, s->rules + n, SL_FAULT_SOCK_RULES - n);
+	s->nrules = n;
+	sl_fault_idle[fd] = n ? 0 : inode;
+	if (n)
+		s->st.serial = __atomic_fetch_add(&next_io_serial, 1,
+						  __ATOMIC_RELAXED);
+	return n ? s : NULL;
+}
+
+/* Each rule that acted, recorded (the repeating ones once a socket). */
+static void record_io(int fd, const struct sl_fd *e, struct sl_fault_sock *s,
+		      const struct sl_fault_verdict *v, size_t asked,
+		      uint64_t caller)
+{
+	for (unsigned int i = 0; i < s->nrules; i++) {
+		const struct sl_fault *f = &fpol->faults[s->rules[i]];
+		int64_t value = f->action == SL_FA_FAIL ? v->err :
+				f->action == SL_FA_DELAY ? (int64_t)f->value :
+				f->action == SL_FA_AGAIN ? (int64_t)f->value :
+				(int64_t)v->len;
+
+		if (v->rule[f->action] != (int32_t)s->rules[i])
+			continue;
+		if (f->action != SL_FA_FAIL && (s->recorded & (1u << i)))
+			continue;
+		s->recorded |= 1u << i;
+		record(fd, e, s->rules[i], (int64_t)asked, value,
+		       f->action == SL_FA_FAIL || f->action == SL_FA_AGAIN ?
+		       -1 : 0, f->action == SL_FA_AGAIN ? EAGAIN : v->err,
+		       caller);
+	}
+}
+
+static int io_decide(struct sl_fd *e, int fd, int call, int flags,
+		     size_t *len, uint64_t caller)
+{
+	struct sl_fault_verdict v;
+	struct sl_fault_sock *s;
+	bool nonblock;
+	int saved = errno;
+
+	if (!io_rules || !(s = fsock_of(fd, e)))
+		return 0;
+	nonblock = (flags & MSG_DONTWAIT) ||
+		   (sl_fd_flags(e) & SL_FD_NONBLOCK);
+	sl_fault_decide(fpol, s->rules, s->nrules, &s->st, call, nonblock,
+			*len, sl_now_ns(), &v);
+	if (!sl_fault_acts(&v, *len)) {
+		errno = saved;
+		return 0;
+	}
+	record_io(fd, e, s, &v, *len, caller);
+	errno = saved;
+	if (fpol->audit)
+		return 0;
+	if (v.delay_ns)
+		wait_ns(v.delay_ns);
+	if (v.kill)
+		SL_REAL(shutdown)(fd, SHUT_RDWR);
+	*len = v.len;
+	if (!v.err && !v.again)
+		return 0;
+	errno = v.err ? v.err : EAGAIN;
+	return -1;
+}
+
+/* After the real call: its N bytes counted (limit, after). */
+static void io_done(int fd, int call, ssize_t n)
+{
+	struct sl_fault_sock *s = &sl_fault_socks[fd];
+
+	if (n > 0 && s->nrules)
+		sl_fault_account(fpol, s->rules, s->nrules, &s->st, call,
+				 (size_t)n, sl_now_ns());
+}
+
+/* The real calls with their faults, for the wrappers: one call each in
+ * place of the real one, taken only when the policy has fault rules. */
+ssize_t sl_fault_recv(struct sl_fd *e, int fd, void *buf, size_t len,
+		      int flags, uint64_t caller)
+{
+	ssize_t n;
+
+	if (io_decide(e, fd, SL_FC_RECV, flags, &len, caller) < 0)
+		return -1;
+	n = SL_REAL(recv)(fd, buf, len, flags);
+	io_done(fd, SL_FC_RECV, n);
+	return n;
+}
+
+ssize_t sl_fault_read(struct sl_fd *e, int fd, void *buf, size_t len,
+		      uint64_t caller)
+{
+	ssize_t n;
+
+	if (io_decide(e, fd, SL_FC_RECV, 0, &len, caller) < 0)
+		return -1;
+	n = SL_REAL(read)(fd, buf, len);
+	io_done(fd, SL_FC_RECV, n);
+	return n;
+}
+
+ssize_t sl_fault_send(struct sl_fd *e, int fd, const void *buf, size_t len,
+		      int flags, uint64_t caller)
+{
+	ssize_t n;
+
+	if (io_decide(e, fd, SL_FC_SEND, flags, &len, caller) < 0)
+		return -1;
+	n = SL_REAL(send)(fd, buf, len, flags);
+	io_done(fd, SL_FC_SEND, n);
+	return n;
+}
+
+ssize_t sl_fault_write(struct sl_fd *e, int fd, const void *buf, size_t len,
+		       uint64_t caller)
+{
+	ssize_t n;
+
+	if (io_decide(e, fd, SL_FC_SEND, 0, &len, caller) < 0)
+		return -1;
+	n = SL_REAL(write)(fd, buf, len);
+	io_done(fd, SL_FC_SEND, n);
+	return n;
+}
