@@ -144,7 +144,7 @@ static void jsonl_policy(struct jsonl_ctx *x, uint32_t pid,
 		"\"optname\":%d,\"action\":\"%s\",\"when\":\"%s\",\"line\":%u,"
 		"\"program_value\":%lld,\"value\":%lld,\"ret\":%d,\"errno\":",
 		r->fd, (unsigned long long)r->inode, r->opt, r->level,
-		r->optname, sl_action_names[r->action & 3], when[r->when],
+		r->optname, sl_action_names[r->action], when[r->when],
 		r->line, (long long)r->prog_value, (long long)r->value, r->ret);
 	if (r->err)
 		fprintf(f, "\"%s\"", sl_errno_name(r->err));

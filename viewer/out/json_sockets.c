@@ -24,7 +24,7 @@ static void export_pacts(FILE *f, const struct sl_model *m,
 		sl_json_str(f, rule, (size_t)n < sizeof(rule) ? (size_t)n :
 				     sizeof(rule) - 1);
 		fprintf(f, ",\"option\":\"%s\",\"action\":\"%s\",\"when\":\"%s\"",
-			a->opt, sl_action_names[a->action & 3],
+			a->opt, sl_action_names[a->action],
 			sl_policy_act_when(a));
 		fputs(",\"program_value\":", f);
 		if (a->flags & SL_PF_PROG) {
