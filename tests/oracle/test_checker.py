@@ -158,6 +158,20 @@ class EachLieIsCaught(unittest.TestCase):
                                               unseen=["stdio"]))
         self.assertEqual(facts_of(r), ["tx_bytes"])
 
+    def test_stdio_stream_error_unseen(self):
+        # The server's write met EPIPE. On a stdio stream's socket that
+        # write may have gone through stdio, unseen: the trace claims no
+        # error and that is a note; on any other socket it is a lie.
+        text = STRACE.replace('"world!", 6) = 6',
+                              '"world!", 6) = -1 EPIPE (Broken pipe)')
+        socks, recs = copy.deepcopy(truth())
+        socks[2].update(tx_bytes=0, unseen=["stdio"])
+        r = run(text, socks, recs)
+        self.assertEqual(facts_of(r), [])
+        self.assertTrue(any("EPIPE" in n for n in r.notes))
+        del socks[2]["unseen"]
+        self.assertIn("error", facts_of(run(text, socks, recs)))
+
     def test_wrong_pairing(self):
         r = self.lie(lambda s, r: (s[1].update(peer=None),
                                    s[2].update(peer=1)))
