@@ -89,12 +89,12 @@ static void fill(void *buf, uint32_t len, uint64_t ts, uint8_t seed)
 static void test_ring_size_from_env(void **state)
 {
 	(void)state;
-	assert_int_equal(sl_ring_size(NULL), 4096 * 1024);
-	assert_int_equal(sl_ring_size(""), 4096 * 1024);
+	assert_int_equal(sl_ring_size(NULL), 16384 * 1024);
+	assert_int_equal(sl_ring_size(""), 16384 * 1024);
 	assert_int_equal(sl_ring_size("0"), 0);
 	assert_int_equal(sl_ring_size("1024"), 1024 * 1024);
-	assert_int_equal(sl_ring_size("100"), 4096 * 1024);
-	assert_int_equal(sl_ring_size("12x"), 4096 * 1024);
+	assert_int_equal(sl_ring_size("100"), 16384 * 1024);
+	assert_int_equal(sl_ring_size("12x"), 16384 * 1024);
 	assert_int_equal(sl_ring_size("16"), SL_RING_MIN);
 	assert_int_equal(sl_ring_size("1048576"), SL_RING_MAX);
 }

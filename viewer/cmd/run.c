@@ -95,6 +95,7 @@ struct run_opts {
 	bool audit;
 	bool live;
 	bool force;
+	bool lossless;
 };
 
 static void child_env(const char *lib, const char *sock,
@@ -118,6 +119,8 @@ static void child_env(const char *lib, const char *sock,
 		setenv("SOCKLENS_POLICY", ro->policy, 1);
 		setenv("SOCKLENS_POLICY_MODE", ro->audit ? "audit" : "enforce", 1);
 	}
+	if (ro->lossless)
+		setenv("SOCKLENS_LOSSLESS", "1", 1);
 }
 
 static pid_t start(char **argv, const char *lib, const char *sock,
@@ -183,7 +186,7 @@ static int collect_until_done(struct sl_collector *c, pid_t pid,
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: %s run [-o FILE] [-q] [--live] [--no-follow] "
+	fprintf(f, "usage: %s run [-o FILE] [-q] [--live] [--no-follow] [--lossless] "
 		"[-p POLICY [--audit]] [--] PROGRAM [ARGS...]\n"
 		"  -o FILE       write the trace here (default socklens.trace)\n"
 		"  -q            do not draw the timeline afterwards\n"
@@ -191,7 +194,10 @@ static void usage(FILE *f)
 		"  -p POLICY     enforce a socket-option policy (checked first)\n"
 		"  --audit       record what the policy would do, change nothing\n"
 		"  --live        redraw the open sockets' timeline while it runs\n"
-		"  --force       run a program socklens inspect says it cannot trace\n",
+		"  --force       run a program socklens inspect says it cannot trace\n"
+		"  --lossless    a thread waits for the collector (at most 1 s, "
+		"SOCKLENS_LOSSLESS_MS)\n"
+		"                instead of dropping records when memory is full\n",
 		sl_prog());
 }
 
@@ -271,6 +277,7 @@ int sl_cmd_run(int argc, char **argv)
 		{ "audit", no_argument, NULL, 'A' },
 		{ "live", no_argument, NULL, 'L' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "lossless", no_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -304,6 +311,9 @@ int sl_cmd_run(int argc, char **argv)
 			break;
 		case 'f':
 			ro.force = true;
+			break;
+		case 'W':
+			ro.lossless = true;
 			break;
 		case 'h':
 			usage(stdout);
