@@ -120,5 +120,5 @@ srv=0
 kill -TERM $col
 wait $col 2>/dev/null || true
 col=0
-echo "wrk: $(grep -E 'requests in|Requests/sec' "$tmp/wrk.out" | tr -s ' ' | tr '\n' ' ')"
+echo "wrk: $(grep -E 'requests in|Requests/sec' "$tmp/wrk.out" | tr -s ' ' | tr '\n' ' ' | sed 's/ *$//')"
 "$build/socklens" view "$tmp/soak.trace" 2>/dev/null | grep ' dropped, over ' || true
