@@ -369,6 +369,29 @@ static bool may_wait(void)
 }
 
 /*
+ * Lossless mode, while another thread connects (a process's start, or a
+ * reconnect) and the memory it made is full: the collector cannot read
+ * it until the connection is made, so wait for that (or for room), at
+ * most sl_cfg.lossless_ns, napping. Never in the connecting thread. True
+ * when the record went in; else the caller goes on as the state now is.
+ */
+static bool wait_for_conn(const void *buf, uint32_t len)
+{
+	const struct timespec nap = { .tv_nsec = 100 * 1000 };
+	uint64_t start = sl_now_ns();
+
+	while (!connecting_here &&
+	       __atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_CONNECTING) {
+		if (sl_ring_put(buf, len, 1))
+			return true;
+		if (sl_now_ns() - start >= sl_cfg.lossless_ns)
+			return false;
+		nanosleep(&nap, NULL);
+	}
+	return false;
+}
+
+/*
  * Lossless mode: the lanes, the shared area and the socket are full.
  * Wait for the collector to make room, at most sl_cfg.lossless_ns:
  * sleeping in poll() on the connection, which wakes when the collector
@@ -439,6 +462,9 @@ void sl_transport_send(const void *buf, uint32_t len)
 	/* Another thread is connecting: its memory takes the record. */
 	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_CONNECTING &&
 	    wait_for_memory(ts) && sl_ring_put(buf, len, 1))
+		return;
+	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_CONNECTING &&
+	    may_wait() && wait_for_conn(buf, len))
 		return;
 	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP) {
 		count_drop(1, down_reason);
