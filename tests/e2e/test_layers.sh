@@ -46,18 +46,24 @@ for o in $objs; do
 	[ -f "$o" ] || skip "$o is not built"
 done
 objs="$objs $SL_BUILD/viewer/out/page_html.o"
-: >"$TMP/defs"
-: >"$TMP/uses"
-# Each object's rank once; then one awk pass joins every reference with
-# its definition (a loop of nm and awk per symbol took most of two
-# minutes on a loaded machine).
+: >"$TMP/ranks"
+# Each object's rank once; then one nm over all of them, and one awk pass
+# joins every reference with its definition (a loop of nm and awk per
+# symbol, then even an nm per object, took most of two minutes on a
+# loaded machine: each process start costs there).
 for o in $objs; do
 	set -- $(rank_of "$o")
 	[ "$3" != unknown ] || fail "$o: not in a layer"
-	nm --defined-only "$o" | awk -v r="$*" '$2 ~ /^[TDRB]$/ { print $3, r }' \
-		>>"$TMP/defs"
-	nm -u "$o" | awk -v r="$*" '{ print $2, r }' >>"$TMP/uses"
+	echo "$o: $*" >>"$TMP/ranks"
 done
+# shellcheck disable=SC2086
+nm -A -P $objs >"$TMP/nm" || fail "nm failed"
+# OBJECT: SYMBOL TYPE ... -> SYMBOL LAYER_RANK FILE_RANK LAYER FILE
+awk 'NR == FNR { r[$1] = $2 " " $3 " " $4 " " $5; next }
+	$3 ~ /^[TDRB]$/ { print $2, r[$1] > d }
+	$3 == "U" { print $2, r[$1] > u }' d="$TMP/defs" u="$TMP/uses" \
+	"$TMP/ranks" "$TMP/nm"
+grep -q '^sl_cmd_run 1 0 cmd run$' "$TMP/defs" || fail "nm's table does not read as expected"
 # defs and uses: SYMBOL LAYER_RANK FILE_RANK LAYER FILE. The first
 # definition of a name counts; libc's and libelf's have none.
 bad=$(awk '
