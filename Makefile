@@ -44,7 +44,7 @@ BIN := $(BUILD)/socklens
 LIBVIEW := $(BUILD)/libsocklens_view.a
 LIBPRELOAD := $(BUILD)/libsocklens_preload.a
 
-.PHONY: all help deps check unit e2e demo bench fuzz install clean samples
+.PHONY: all help deps check check-loaded unit e2e demo bench fuzz install clean samples
 
 all: $(LIB) $(BIN) $(SAMPLES) $(HELPERS)
 
@@ -52,6 +52,7 @@ help:
 	@echo "make            build $(LIB), $(BIN) and the samples"
 	@echo "make demo       install what is missing, build, trace a sample, show it"
 	@echo "make check      install what is missing, build, run every test"
+	@echo "make check-loaded   make check beside two CPU hogs (LOAD_RUNS=3: three runs)"
 	@echo "make unit       the cmocka unit tests only"
 	@echo "make e2e        the end-to-end tests only"
 	@echo "make bench      benchmarks (not part of check)"
@@ -133,6 +134,10 @@ e2e: all
 check: deps
 	@$(MAKE) -s --no-print-directory all $(UNITS) $(REPLAYS) $(TSAN_LIB) $(TSAN_STRESS)
 	@SL_BUILD=$(abspath $(BUILD)) sh tests/run_all.sh $(UNITS)
+
+# The suite on a loaded machine (tests/load_check.sh).
+check-loaded:
+	@MAKE="$(MAKE)" sh tests/load_check.sh BUILD=$(BUILD) $(if $(SAN),SAN=$(SAN))
 
 demo: deps
 	@$(MAKE) -s --no-print-directory all

@@ -279,6 +279,13 @@ void sl_rec_done(uint64_t ts)
 	t->depth = d;
 }
 
+/* Whether this thread writes a record inside another of its own (a
+ * signal handler's): the transport must not wait for the collector. */
+bool sl_rec_nested(void)
+{
+	return tl.depth > 1;
+}
+
 uint64_t sl_rec_seq(void)
 {
 	return tl.seq;

@@ -167,6 +167,8 @@ static void read_config(void)
 
 	sl_cfg.log_level = debug ? atoi(debug) : 0;
 	sl_cfg.ring_bytes = sl_ring_size(getenv("SOCKLENS_RING_KB"));
+	sl_cfg.lossless_ns = sl_lossless_wait(getenv("SOCKLENS_LOSSLESS"),
+					      getenv("SOCKLENS_LOSSLESS_MS"));
 	sl_cfg.follow = !env_true(getenv("SOCKLENS_NO_FOLLOW"));
 	if (env_true(getenv("SOCKLENS_DISABLE")))
 		return;

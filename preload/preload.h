@@ -51,6 +51,7 @@ struct sl_config {
 	bool follow;		/* keep the preload across exec */
 	int log_level;		/* SOCKLENS_DEBUG: 0 quiet, 1 errors, 2 all */
 	uint32_t ring_bytes;	/* SOCKLENS_RING_KB, as bytes; 0: no ring */
+	uint64_t lossless_ns;	/* SOCKLENS_LOSSLESS: longest wait for room */
 	char socket_path[108];
 };
 
@@ -237,6 +238,7 @@ void sl_rec_done(uint64_t ts);
 /* How many records this thread has made so far: equal at two moments
  * when it made none between them. */
 uint64_t sl_rec_seq(void);
+bool sl_rec_nested(void);
 
 /* Where a thread's records go (buffer.c): its lane. */
 void sl_flush(void);
@@ -277,6 +279,7 @@ uint32_t sl_ring_abandon(void);
 void sl_ring_after_fork(void);
 bool sl_ring_active(void);
 bool sl_ring_fresh(uint64_t ts);
+uint64_t sl_ring_last_read(void);
 bool sl_ring_put(const void *buf, uint32_t len, unsigned int limit_div);
 bool sl_ring_room(uint32_t len);
 struct sl_lane *sl_lane_claim(struct sl_ring_hdr *r, uint32_t tid,
@@ -291,6 +294,7 @@ int sl_introduce(int (*send_msg)(const void *, size_t), uint64_t now,
 
 /* The transport (transport.c). */
 void sl_transport_send(const void *buf, uint32_t len);
+uint64_t sl_lossless_wait(const char *on, const char *ms);
 bool sl_transport_may_send(uint64_t ts, size_t size);
 void sl_transport_tick(uint64_t ts);
 void sl_transport_sync(void);

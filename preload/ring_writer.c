@@ -30,7 +30,7 @@
 
 #include "preload.h"
 
-#define RING_DEFAULT_KB 4096
+#define RING_DEFAULT_KB 16384
 /* Memories abandoned by reconnects stay mapped; past this many, a new
  * connection goes without one. */
 #define RING_MAX_ABANDONED 4
@@ -112,11 +112,13 @@ uint32_t sl_ring_size(const char *env)
 
 /*
  * How BYTES of record space divide: half for the shared area, half for
- * up to SL_LANES_MAX lanes of at least SL_LANE_MIN bytes. The default 4
- * MiB is 64 lanes of 32 KiB and 2 MiB shared: 64 threads that each make
- * 200 socketpairs at once on two cores lose nothing (tests/helpers/
- * stress.c threads 64), and a process touches only the pages it writes
- * (a thread's lane, the shared area when a lane overflows).
+ * up to SL_LANES_MAX lanes of at least SL_LANE_MIN bytes. The default 16
+ * MiB is 64 lanes of 128 KiB and 8 MiB shared, sized to bursts: 64
+ * threads that each make 1,000 socketpairs at once on two cores
+ * (tests/helpers/stress.c threads 64 1000, 256k records) lose nothing
+ * where 4 MiB lost a third of them. A process touches only the pages it
+ * writes (a thread's lane, the shared area when a lane overflows), so
+ * the size costs a quiet process nothing.
  */
 void sl_ring_split(uint32_t bytes, uint32_t *lanes, uint32_t *lane_size,
 		   uint64_t *shared_size)
@@ -436,6 +438,16 @@ bool sl_ring_fresh(uint64_t ts)
 
 	return r && __atomic_load_n(&r->beat_ns, __ATOMIC_RELAXED) +
 			    SL_RING_STALE_NS >= ts;
+}
+
+/* The collector's last read of the memory in use (ring.h, beat_ns), 0
+ * with none: what a lossless wait watches for (transport.c). */
+uint64_t sl_ring_last_read(void)
+{
+	struct sl_ring_hdr *r = __atomic_load_n(&sl_guard->ring,
+						__ATOMIC_ACQUIRE);
+
+	return r ? __atomic_load_n(&r->beat_ns, __ATOMIC_RELAXED) : 0;
 }
 
 /* Whether LEN bytes of records would fit in the shared area now. */

@@ -24,10 +24,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -44,6 +46,12 @@
 #define SOCKET_FULL_NS (1000 * 1000ull)
 /* How long a record waits for the memory another thread is making. */
 #define CONNECT_WAIT_NS (2 * 1000 * 1000ull)
+/* Lossless mode (SOCKLENS_LOSSLESS): how long a record waits for room at
+ * most, by default and at most, and how long one look at the socket
+ * sleeps (the collector reads the memory every few ms when busy). */
+#define LOSSLESS_WAIT_MS 1000u
+#define LOSSLESS_WAIT_MAX_MS 60000u
+#define LOSSLESS_POLL_MS 1
 
 /* DARK: the process put itself under a seccomp filter (wrap_sandbox.c);
  * nothing is sent again, and no system call is made to try. */
@@ -67,6 +75,13 @@ static uint64_t dropped_records[SL_DROP_REASON_MAX];
 static uint64_t dropped_batches[SL_DROP_REASON_MAX];
 /* Why we are not connected: what records lost meanwhile count as. */
 static int down_reason = SL_DROP_UNSENT;
+/* This thread is between the fork wrapper's prefork and its after-fork
+ * halves: it never waits for the collector there. */
+static SL_TLS bool in_fork;
+/* A lossless wait ran out while the collector's heartbeat read
+ * gave_up_beat: no record waits again until the collector reads. */
+static bool gave_up;
+static uint64_t gave_up_beat;
 
 static void count_drop(uint32_t records, int reason)
 {
@@ -312,6 +327,118 @@ static bool wait_for_memory(uint64_t now)
 }
 
 /*
+ * SOCKLENS_LOSSLESS (ON) and SOCKLENS_LOSSLESS_MS (MS), read once at
+ * init: how long a record may wait for room, in ns; 0 when the mode is
+ * off (a full memory drops at once). ON is 1, yes or on; MS defaults to
+ * LOSSLESS_WAIT_MS and is cut to LOSSLESS_WAIT_MAX_MS.
+ */
+uint64_t sl_lossless_wait(const char *on, const char *ms)
+{
+	unsigned long v = LOSSLESS_WAIT_MS;
+	char *end;
+
+	if (!on || (strcmp(on, "1") && strcasecmp(on, "yes") &&
+		    strcasecmp(on, "on")))
+		return 0;
+	if (ms && *ms) {
+		v = strtoul(ms, &end, 10);
+		if (*end || !v) {
+			SL_LOG(1, "SOCKLENS_LOSSLESS_MS=%s: not a number of "
+			       "ms above 0; using %u", ms, LOSSLESS_WAIT_MS);
+			v = LOSSLESS_WAIT_MS;
+		}
+	}
+	if (v > LOSSLESS_WAIT_MAX_MS)
+		v = LOSSLESS_WAIT_MAX_MS;
+	return (uint64_t)v * 1000000u;
+}
+
+/*
+ * Whether a record that finds everything full may wait for the
+ * collector: in lossless mode, not in a signal handler that interrupted
+ * this thread's own record, not inside fork handling, and not while the
+ * collector has not read since a wait last ran out (a stopped collector
+ * costs the program one bounded wait, not one per record).
+ */
+static bool may_wait(void)
+{
+	return sl_cfg.lossless_ns && !in_fork && !sl_rec_nested() &&
+	       !(__atomic_load_n(&gave_up, __ATOMIC_RELAXED) &&
+		 sl_ring_last_read() == __atomic_load_n(&gave_up_beat,
+						   __ATOMIC_RELAXED));
+}
+
+/*
+ * Lossless mode, while another thread connects (a process's start, or a
+ * reconnect) and the memory it made is full: the collector cannot read
+ * it until the connection is made, so wait for that (or for room), at
+ * most sl_cfg.lossless_ns, napping. Never in the connecting thread. True
+ * when the record went in; else the caller goes on as the state now is.
+ */
+static bool wait_for_conn(const void *buf, uint32_t len)
+{
+	const struct timespec nap = { .tv_nsec = 100 * 1000 };
+	uint64_t start = sl_now_ns();
+
+	while (!connecting_here &&
+	       __atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_CONNECTING) {
+		if (sl_ring_put(buf, len, 1))
+			return true;
+		if (sl_now_ns() - start >= sl_cfg.lossless_ns)
+			return false;
+		nanosleep(&nap, NULL);
+	}
+	return false;
+}
+
+/*
+ * Lossless mode: the lanes, the shared area and the socket are full.
+ * Wait for the collector to make room, at most sl_cfg.lossless_ns:
+ * sleeping in poll() on the connection, which wakes when the collector
+ * reads the socket (and each LOSSLESS_POLL_MS, to look at the shared
+ * area it empties on its timer). The connection readable or hung up
+ * means the collector is gone: stop at once. Nothing is held meanwhile
+ * (the record is in this thread's scratch). True when the record went
+ * in; false when it is to be dropped.
+ */
+static bool wait_for_room(const void *buf, uint32_t len)
+{
+	uint64_t start = sl_now_ns(), now;
+	struct pollfd p = { .events = POLLOUT };
+	int err;
+
+	for (;;) {
+		if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
+			return false;
+		if (sl_ring_put(buf, len, 1))
+			return true;
+		err = send_msg(buf, len);
+		if (!err)
+			return true;
+		now = sl_now_ns();
+		if (err != -EAGAIN && err != -ENOBUFS) {
+			conn_lost(now);
+			return false;
+		}
+		if (now - start >= sl_cfg.lossless_ns) {
+			__atomic_store_n(&gave_up_beat, sl_ring_last_read(),
+					 __ATOMIC_RELAXED);
+			__atomic_store_n(&gave_up, true, __ATOMIC_RELAXED);
+			SL_LOG(2, "lossless: the collector made no room in "
+			       "%llu ms; dropping", (unsigned long long)
+			       (sl_cfg.lossless_ns / 1000000u));
+			return false;
+		}
+		p.fd = __atomic_load_n(&sl_conn_fd, __ATOMIC_ACQUIRE);
+		if (SL_REAL(poll)(&p, 1, LOSSLESS_POLL_MS) > 0 &&
+		    (p.revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) {
+			conn_lost(now);
+			return false;
+		}
+	}
+}
+
+/*
  * Sends one record that no lane took (buffer.c): into the shared area
  * while it is less than half full and the collector reads it; else on
  * the socket, which wakes the collector to empty the memory; else into
@@ -336,6 +463,9 @@ void sl_transport_send(const void *buf, uint32_t len)
 	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_CONNECTING &&
 	    wait_for_memory(ts) && sl_ring_put(buf, len, 1))
 		return;
+	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_CONNECTING &&
+	    may_wait() && wait_for_conn(buf, len))
+		return;
 	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP) {
 		count_drop(1, down_reason);
 		return;
@@ -349,8 +479,10 @@ void sl_transport_send(const void *buf, uint32_t len)
 	if (err == -EAGAIN || err == -ENOBUFS)
 		__atomic_store_n(&socket_full_until, ts + SOCKET_FULL_NS,
 				 __ATOMIC_RELAXED);
-	/* The socket is full: the shared area may still have room. */
-	if ((err == -EAGAIN || err == -ENOBUFS) && sl_ring_put(buf, len, 1))
+	/* The socket is full: the shared area may still have room, and in
+	 * lossless mode the collector makes some. */
+	if ((err == -EAGAIN || err == -ENOBUFS) &&
+	    (sl_ring_put(buf, len, 1) || (may_wait() && wait_for_room(buf, len))))
 		return;
 	if (err) {
 		sl_count_drop(1);
@@ -363,8 +495,8 @@ void sl_transport_send(const void *buf, uint32_t len)
  * Whether a record of SIZE bytes made at TS that no lane takes can go
  * anywhere: not while we are down and it is not yet time to try again,
  * nor while the socket was found full lately and the shared area has no
- * room for it (a stopped collector). Counted as dropped here, before the
- * record is built.
+ * room for it (a stopped collector) and it may not wait (lossless mode).
+ * Counted as dropped here, before the record is built.
  */
 bool sl_transport_may_send(uint64_t ts, size_t size)
 {
@@ -377,7 +509,7 @@ bool sl_transport_may_send(uint64_t ts, size_t size)
 	}
 	if (state == CONN_UP &&
 	    ts < __atomic_load_n(&socket_full_until, __ATOMIC_RELAXED) &&
-	    sl_ring_active() && !sl_ring_room((uint32_t)size)) {
+	    sl_ring_active() && !sl_ring_room((uint32_t)size) && !may_wait()) {
 		sl_count_drop(1);
 		return false;
 	}
@@ -467,6 +599,7 @@ int sl_transport_prefork(void)
 	struct rlimit rl;
 	int fd;
 
+	in_fork = true;
 	/* Our own connection first: a daemon's first call may be fork. */
 	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
 		try_connect(sl_now_ns());
@@ -494,6 +627,7 @@ void sl_transport_parent_after_fork(int child_fd, pid_t pid, uint64_t ts)
 {
 	struct sl_rec_drop *d;
 
+	in_fork = false;
 	if (child_fd >= 0)
 		SL_REAL(close)(child_fd);
 	if (child_fd != SL_PREFORK_NO_FD || pid <= 0)
@@ -517,6 +651,8 @@ void sl_transport_after_fork(int child_fd)
 	int slot = sl_conn_fd;
 	uint64_t now;
 
+	/* Nothing below waits: introductions go on the socket. */
+	in_fork = false;
 	sl_reset_ids_after_fork();
 	sl_buffer_after_fork();
 	sl_ring_after_fork();

@@ -2,18 +2,21 @@
 # Runs every test: the cmocka unit tests given as arguments, then the
 # end-to-end tests. Each runs in its own process under a timeout; exit 77
 # means skipped (the test prints why). Ends with "N passed, N failed,
-# N skipped" and fails if anything failed.
+# N skipped" and fails if anything failed. SL_TIMEOUT_SCALE=N (default 1)
+# multiplies every timeout, here and in e2e/lib.sh's waits, for a slow
+# build (sanitizers, valgrind); a loaded machine needs none.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 export SL_ROOT="$root"
 export SL_BUILD="${SL_BUILD:-$root/build}"
+export SL_TIMEOUT_SCALE="${SL_TIMEOUT_SCALE:-1}"
 log="$SL_BUILD/test-logs"
 rm -rf "$log"
 mkdir -p "$log"
 pass=0 fail=0 skip=0 failed=""
 
 run_one() {	# name timeout command...
-	name=$1 limit=$2
+	name=$1 limit=$(($2 * SL_TIMEOUT_SCALE))
 	shift 2
 	out="$log/$(echo "$name" | tr / -).log"
 	start=$(date +%s)

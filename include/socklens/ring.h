@@ -62,7 +62,8 @@
  * must not swallow records silently (what its memory still held is
  * counted as dropped, and a new collector gets a new memory); a stopped or
  * starved one is only slow, and the lanes go on filling, then the shared
- * area, then the socket; past that records are counted as dropped.
+ * area, then the socket; past that records are counted as dropped (or,
+ * in lossless mode, wait a bounded time for room first).
  *
  * Why the fd table is not here. The collector would like the counters of
  * a killed process's open sockets, which are in the preload's fd table,
@@ -76,7 +77,9 @@
  * I/O call. So a process killed by a signal keeps every record, and its
  * open sockets' byte counts as of their last record.
  *
- * Later segments (issue 16: growth and a lossless mode) are more memfds
+ * Lossless mode changes nothing here: a producer that finds no room waits
+ * (bounded) instead of dropping, and the consumer reads as always. Later
+ * segments, if a memory ever grows while in use, would be more memfds
  * announced the same way; reserved is 0 until then.
  */
 #ifndef SOCKLENS_RING_H

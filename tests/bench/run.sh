@@ -15,6 +15,8 @@
 #     html and audit on a synthetic trace of 100k sockets, 1M events.
 #  5. macro: redis-benchmark and nginx+wrk, bare, traced and under strace
 #     (tests/bench/macro.sh; BENCH_MACRO=0 leaves it out).
+#  6. soak: nginx under wrk with connection churn, traced for
+#     SOAK_SECONDS (tests/bench/soak.sh; BENCH_SOAK=0 leaves it out).
 #
 # RUNS (default 5) sets the repetitions. The machines are shared and
 # noisy: read the medians, and callgrind for small differences.
@@ -205,4 +207,10 @@ rm -f "$tmp/big.trace"
 if [ "${BENCH_MACRO:-1}" != 0 ]; then
 	echo
 	BUILD=$build RUNS=$runs sh "$root/tests/bench/macro.sh"
+fi
+
+# 6. soak
+if [ "${BENCH_SOAK:-1}" != 0 ]; then
+	echo
+	BUILD=$build sh "$root/tests/bench/soak.sh"
 fi

@@ -10,6 +10,8 @@ SAMPLES="$SL_BUILD/samples"
 HELPERS="$SL_BUILD/tests/helpers"
 EXPECTED="$SL_ROOT/tests/e2e/expected"
 TMP=$(mktemp -d)
+# Waits below are bounded in rounds of 10 ms, times this (run_all.sh).
+: "${SL_TIMEOUT_SCALE:=1}"
 export NO_COLOR=1
 cleanup_hooks=""
 on_exit() { eval "$cleanup_hooks"; rm -rf "$TMP"; }
@@ -44,7 +46,7 @@ wait_file() {
 	i=0
 	while [ ! -s "$1" ]; do
 		i=$((i + 1))
-		[ $i -lt 1000 ] || fail "timed out waiting for $1"
+		[ $i -lt $((1000 * SL_TIMEOUT_SCALE)) ] || fail "timed out waiting for $1"
 		sleep 0.01
 	done
 }
@@ -57,7 +59,9 @@ start_collector() {
 	reap_at_exit $col
 	i=0
 	while [ ! -S "$1" ]; do
-		i=$((i + 1)); [ $i -lt 500 ] || fail "collector did not start"; sleep 0.01
+		i=$((i + 1)); [ $i -lt $((500 * SL_TIMEOUT_SCALE)) ] ||
+			fail "collector did not start"
+		sleep 0.01
 	done
 }
 

@@ -46,34 +46,36 @@ for o in $objs; do
 	[ -f "$o" ] || skip "$o is not built"
 done
 objs="$objs $SL_BUILD/viewer/out/page_html.o"
-: >"$TMP/defs"
+: >"$TMP/ranks"
+# Each object's rank once; then one nm over all of them, and one awk pass
+# joins every reference with its definition (a loop of nm and awk per
+# symbol, then even an nm per object, took most of two minutes on a
+# loaded machine: each process start costs there).
 for o in $objs; do
 	set -- $(rank_of "$o")
 	[ "$3" != unknown ] || fail "$o: not in a layer"
-	nm --defined-only "$o" | awk -v r="$*" '$2 ~ /^[TDRB]$/ { print $3, r }' \
-		>>"$TMP/defs"
+	echo "$o: $*" >>"$TMP/ranks"
 done
-bad=0
-for o in $objs; do
-	set -- $(rank_of "$o")
-	me="$3/$4"
-	for sym in $(nm -u "$o" | awk '{ print $2 }'); do
-		def=$(awk -v s="$sym" '$1 == s { print $2, $3, $4, $5; exit }' "$TMP/defs")
-		[ -n "$def" ] || continue	# libc, libelf
-		set -- $(rank_of "$o") $def
-		# $1 $2 $3 $4: the user; $5 $6 $7 $8: the definer.
-		if [ "$1" -gt "$5" ]; then
-			why="calls up into layer $7"
-		elif [ "$1" -eq "$5" ] && [ "$3" = cmd ] && [ "$4" != "$8" ]; then
-			why="a subcommand calls another"
-		elif [ "$1" -eq "$5" ] && [ "$3" = model ] && [ "$2" -gt "$6" ]; then
-			why="calls back up the model's file order"
-		else
-			continue
-		fi
-		echo "$me.c: $sym ($7/$8.c): $why" >&2
-		bad=$((bad + 1))
-	done
-done
+# shellcheck disable=SC2086
+nm -A -P $objs >"$TMP/nm" || fail "nm failed"
+# OBJECT: SYMBOL TYPE ... -> SYMBOL LAYER_RANK FILE_RANK LAYER FILE
+awk 'NR == FNR { r[$1] = $2 " " $3 " " $4 " " $5; next }
+	$3 ~ /^[TDRB]$/ { print $2, r[$1] > d }
+	$3 == "U" { print $2, r[$1] > u }' d="$TMP/defs" u="$TMP/uses" \
+	"$TMP/ranks" "$TMP/nm"
+grep -q '^sl_cmd_run 1 0 cmd run$' "$TMP/defs" || fail "nm's table does not read as expected"
+# defs and uses: SYMBOL LAYER_RANK FILE_RANK LAYER FILE. The first
+# definition of a name counts; libc's and libelf's have none.
+bad=$(awk '
+	NR == FNR { if (!($1 in lr)) { lr[$1] = $2; fr[$1] = $3; ly[$1] = $4; fl[$1] = $5 }; next }
+	!($1 in lr) { next }
+	{
+		s = $1; why = ""
+		if ($2 > lr[s]) why = "calls up into layer " ly[s]
+		else if ($2 == lr[s] && $4 == "cmd" && $5 != fl[s]) why = "a subcommand calls another"
+		else if ($2 == lr[s] && $4 == "model" && $3 > fr[s]) why = "calls back up the model'"'"'s file order"
+		if (why != "") { printf "%s/%s.c: %s (%s/%s.c): %s\n", $4, $5, s, ly[s], fl[s], why > "/dev/stderr"; n++ }
+	}
+	END { print n + 0 }' "$TMP/defs" "$TMP/uses")
 [ "$bad" -eq 0 ] || fail "$bad references against the layers"
 echo ok: $(echo "$objs" | wc -l) objects, every reference downward

@@ -36,8 +36,17 @@ port=$(cat "$TMP/port")
 	curl -s -o "$TMP/got" "http://127.0.0.1:$port/index.html" &
 run=$!
 reap_at_exit $run
-sleep 0.7
-ss -tnoi "dport = :$port" >"$TMP/ss.out"
+# Until ss shows the timer the policy set (the handler holds the
+# connection open 1.5 s), or curl is done: a condition, not a guess at
+# how long a loaded machine takes to start curl.
+i=0
+while :; do
+	ss -tnoi "dport = :$port" >"$TMP/ss.out"
+	grep -q "timer:(keepalive,4[0-5]sec" "$TMP/ss.out" && break
+	kill -0 $run 2>/dev/null || break
+	i=$((i + 1)); [ $i -lt $((3000 * SL_TIMEOUT_SCALE)) ] || break
+	sleep 0.01
+done
 wait $run || fail "curl failed under the policy"
 cmp -s "$TMP/got" "$TMP/index.html" || fail "curl fetched something else"
 grep -q "timer:(keepalive,4[0-5]sec" "$TMP/ss.out" ||

@@ -1,8 +1,8 @@
 # A real epoll program: redis-server under redis-benchmark, both traced
-# by one `socklens run`. redis-benchmark's own results stay near the
-# untraced run's; every connection the benchmark made is one socket on
-# the server side with its bytes, paired with the client's end; the
-# server's epoll instance has its waits.
+# by one `socklens run`. redis-benchmark runs traced as it does bare
+# (its rates are printed; make bench judges speed); every connection the
+# benchmark made is one socket on the server side with its bytes, paired
+# with the client's end; the server's epoll instance has its waits.
 . "$(dirname "$0")/lib.sh"
 need python3
 if ! command -v redis-server >/dev/null || ! command -v redis-benchmark >/dev/null; then
@@ -40,10 +40,9 @@ sh "$TMP/redis.sh" $((base + 2)) 20000 >"$TMP/bare2.out"
 for t in SET GET; do
 	b1=$(rps $t "$TMP/bare1.out") b2=$(rps $t "$TMP/bare2.out") tr=$(rps $t "$TMP/traced.out")
 	[ -n "$tr" ] || fail "redis-benchmark printed no $t result under the tracer"
+	# Printed, not judged: a rate is no assertion on a shared machine
+	# (make bench measures the tracer's cost on redis).
 	echo "$t requests/s: bare $b1, $b2; traced $tr"
-	# The machines are shared and noisy: fail only on a gross slow-down.
-	awk -v t="$tr" -v a="$b1" -v b="$b2" 'BEGIN { m = a > b ? a : b; exit !(t >= 0.5 * m) }' ||
-		fail "$t under the tracer is below half the untraced rate"
 done
 
 "$SL" export -f sockets "$TMP/t.trace" >"$TMP/socks.json"

@@ -20,12 +20,15 @@ i=0
 until socat -u /dev/null TCP:127.0.0.1:$port 2>/dev/null && [ -S "$dir/u.sock" ]; do
 	i=$((i + 1)); [ $i -lt 500 ] || exit 9; sleep 0.02
 done
+# -t: how long socat waits for the answer after its input ends (0.5 s
+# by default: too short on a loaded machine). A stream ends as soon as
+# the server closes; a datagram's answer has no end, so UDP waits it out.
 for n in 1 2 3; do
-	echo "hello $n" | socat - TCP:127.0.0.1:$port
-	echo "abc $n" | socat - UNIX-CONNECT:$dir/u.sock
+	echo "hello $n" | socat -t 60 - TCP:127.0.0.1:$port
+	echo "abc $n" | socat -t 60 - UNIX-CONNECT:$dir/u.sock
 done
-echo "datagram" | socat -t 2 - UDP:127.0.0.1:$((port + 1))
-seq 1 20000 | socat - TCP:127.0.0.1:$port | tail -n 1
+echo "datagram" | socat -t 8 - UDP:127.0.0.1:$((port + 1))
+seq 1 20000 | socat -t 60 - TCP:127.0.0.1:$port | tail -n 1
 kill $tcp $unx $udp
 wait $tcp $unx $udp 2>/dev/null
 echo done

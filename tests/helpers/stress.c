@@ -3,8 +3,8 @@
  * what it did in a way that does not depend on the tracer; the fault test
  * runs it bare and traced and compares.
  *
- *   threads N    N threads at once, each 200 rounds of socketpair, a
- *                write and a read, close
+ *   threads N [R]  N threads at once, each R rounds (default 200) of
+ *                socketpair, a write and a read, close
  *   forks N      N children at once, each makes a socket and exits
  *   eintr        a blocking accept interrupted by a signal handler that
  *                was installed without SA_RESTART: EINTR must reach us;
@@ -30,10 +30,12 @@
 
 extern char **environ;
 
+static int nrounds = 200;
+
 static void *rounds(void *arg)
 {
 	(void)arg;
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < nrounds; i++) {
 		int sv[2];
 		char b;
 
@@ -46,15 +48,17 @@ static void *rounds(void *arg)
 	return NULL;
 }
 
-static int threads(int n)
+static int threads(int n, int r)
 {
 	pthread_t t[256];
 
+	if (r > 0)
+		nrounds = r;
 	for (int i = 0; i < n && i < 256; i++)
 		pthread_create(&t[i], NULL, rounds, NULL);
 	for (int i = 0; i < n && i < 256; i++)
 		pthread_join(t[i], NULL);
-	printf("%d threads x 200 rounds\n", n);
+	printf("%d threads x %d rounds\n", n, nrounds);
 	return 0;
 }
 
@@ -234,7 +238,8 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		return 2;
 	if (!strcmp(argv[1], "threads"))
-		return threads(argc > 2 ? atoi(argv[2]) : 64);
+		return threads(argc > 2 ? atoi(argv[2]) : 64,
+			       argc > 3 ? atoi(argv[3]) : 200);
 	if (!strcmp(argv[1], "forks"))
 		return forks(argc > 2 ? atoi(argv[2]) : 200);
 	if (!strcmp(argv[1], "eintr"))

@@ -89,14 +89,32 @@ static void fill(void *buf, uint32_t len, uint64_t ts, uint8_t seed)
 static void test_ring_size_from_env(void **state)
 {
 	(void)state;
-	assert_int_equal(sl_ring_size(NULL), 4096 * 1024);
-	assert_int_equal(sl_ring_size(""), 4096 * 1024);
+	assert_int_equal(sl_ring_size(NULL), 16384 * 1024);
+	assert_int_equal(sl_ring_size(""), 16384 * 1024);
 	assert_int_equal(sl_ring_size("0"), 0);
 	assert_int_equal(sl_ring_size("1024"), 1024 * 1024);
-	assert_int_equal(sl_ring_size("100"), 4096 * 1024);
-	assert_int_equal(sl_ring_size("12x"), 4096 * 1024);
+	assert_int_equal(sl_ring_size("100"), 16384 * 1024);
+	assert_int_equal(sl_ring_size("12x"), 16384 * 1024);
 	assert_int_equal(sl_ring_size("16"), SL_RING_MIN);
 	assert_int_equal(sl_ring_size("1048576"), SL_RING_MAX);
+}
+
+/* SOCKLENS_LOSSLESS and SOCKLENS_LOSSLESS_MS: off unless 1, yes or on;
+ * the bound 1 s by default, cut to 60 s, the default again when bad. */
+static void test_lossless_wait_from_env(void **state)
+{
+	const uint64_t ms = 1000000;
+
+	(void)state;
+	assert_int_equal(sl_lossless_wait(NULL, NULL), 0);
+	assert_int_equal(sl_lossless_wait("0", "500"), 0);
+	assert_int_equal(sl_lossless_wait("", NULL), 0);
+	assert_int_equal(sl_lossless_wait("1", NULL), 1000 * ms);
+	assert_int_equal(sl_lossless_wait("on", ""), 1000 * ms);
+	assert_int_equal(sl_lossless_wait("YES", "250"), 250 * ms);
+	assert_int_equal(sl_lossless_wait("1", "999999"), 60000 * ms);
+	assert_int_equal(sl_lossless_wait("1", "0"), 1000 * ms);
+	assert_int_equal(sl_lossless_wait("1", "5s"), 1000 * ms);
 }
 
 /* Half for the shared area, half for at most 64 lanes of at least 4 KiB,
@@ -437,6 +455,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ring_size_from_env),
+		cmocka_unit_test(test_lossless_wait_from_env),
 		cmocka_unit_test(test_split_and_layout),
 		cmocka_unit_test(test_roundtrip_many_laps),
 		cmocka_unit_test(test_half_limit_then_full),

@@ -78,6 +78,7 @@ struct run_opts {
 	bool live;
 	bool force;
 	struct sl_writer_opts wo;
+	bool lossless;
 };
 
 static void child_env(const char *lib, const char *sock,
@@ -101,6 +102,8 @@ static void child_env(const char *lib, const char *sock,
 		setenv("SOCKLENS_POLICY", ro->policy, 1);
 		setenv("SOCKLENS_POLICY_MODE", ro->audit ? "audit" : "enforce", 1);
 	}
+	if (ro->lossless)
+		setenv("SOCKLENS_LOSSLESS", "1", 1);
 }
 
 /*
@@ -190,7 +193,7 @@ static int collect_until_done(struct sl_collector *c, pid_t pid,
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: %s run [-o FILE] [-C SIZE [-W COUNT]] [-q] [--live] "
-		"[--no-follow] [-p POLICY [--audit]] [--] PROGRAM [ARGS...]\n"
+		"[--no-follow] [--lossless] [-p POLICY [--audit]] [--] PROGRAM [ARGS...]\n"
 		"  -o FILE       write the trace here (default socklens.trace)\n"
 		"  -C SIZE       rotate into FILE.000, FILE.001... of at most SIZE\n"
 		"  -W COUNT      with -C: keep only the last COUNT files\n"
@@ -199,7 +202,10 @@ static void usage(FILE *f)
 		"  -p POLICY     enforce a socket-option policy (checked first)\n"
 		"  --audit       record what the policy would do, change nothing\n"
 		"  --live        redraw the open sockets' timeline while it runs\n"
-		"  --force       run a program socklens inspect says it cannot trace\n",
+		"  --force       run a program socklens inspect says it cannot trace\n"
+		"  --lossless    a thread waits for the collector (at most 1 s, "
+		"SOCKLENS_LOSSLESS_MS)\n"
+		"                instead of dropping records when memory is full\n",
 		sl_prog());
 }
 
@@ -305,6 +311,7 @@ int sl_cmd_run(int argc, char **argv)
 		{ "force", no_argument, NULL, 'f' },
 		{ "rotate-size", required_argument, NULL, 'C' },
 		{ "rotate-count", required_argument, NULL, 'W' },
+		{ "lossless", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -353,6 +360,9 @@ int sl_cmd_run(int argc, char **argv)
 			break;
 		case 'f':
 			ro.force = true;
+			break;
+		case 'S':
+			ro.lossless = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -22,8 +22,9 @@ _socklens()
 	fi
 	local cmd=${words[1]} opts=""
 	case $cmd in
-	run) opts="-o -q --live --no-follow -p --audit --force --help" ;;
-	collect) opts="-s -o --live --help" ;;
+	run) opts="-o -C -W -q --live --no-follow --lossless -p --audit --force
+		--help" ;;
+	collect) opts="-s -o -C -W --live --help" ;;
 	view) opts="-w --color= --callers -t -tt --summary -p --port --addr
 		--role --state --family --errors --help" ;;
 	export) opts="-f -o --help" ;;
