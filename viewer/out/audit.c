@@ -32,178 +32,7 @@
 #include <string.h>
 
 #include "lib/lib.h"
-#include "model/model.h"
-#include "out/out.h"
-
-static const char *const sev_names[] = { "info", "warning", "error" };
-
-/* Who a finding is about: its socket, that socket's process (by its
- * program's name: the whole command line is the view's) and caller. */
-struct who {
-	uint32_t id;
-	uint32_t pid;
-	char exe[SL_EXE_MAX];
-	char caller[400];
-};
-
-/* Sockets one process exited holding. */
-struct exit_group {
-	uint32_t pid;
-	struct who first;	/* the lowest socket id among them */
-	bool signalled;		/* it died by a signal, without exiting */
-	const char *role;	/* the first socket's */
-	uint32_t *ids;
-	uint32_t nids, ids_cap;
-};
-
-/* A finding about one socket, rendered, waiting to be printed in the
- * order of socket ids (sockets are audited as they end). */
-struct held {
-	uint32_t id;
-	uint32_t seq;
-	char *text;
-};
-
-/* Failed connects to one address. */
-struct fail_group {
-	struct sl_addr remote;
-	struct who first;	/* the lowest socket id among them */
-	int err;		/* that socket's errno */
-	uint32_t fails;
-	uint32_t *ids;
-	uint32_t nids, ids_cap;
-};
-
-/* What one policy rule did: its count and its first action. */
-struct rule_use {
-	uint32_t line;
-	uint32_t count;
-	struct who first;	/* the lowest socket id it touched */
-	uint32_t k;		/* which of that socket's actions */
-	char text[512];
-};
-
-struct audit {
-	const struct sl_model *m;
-	FILE *out;
-	bool json;
-	uint64_t keepalive_after_ns;
-	uint64_t slow_connect_ns;
-	uint32_t connect_failures;
-	unsigned int count[3];
-	int worst;
-	struct held *held;
-	uint32_t nheld, held_cap;
-	struct fail_group *groups;
-	uint32_t ngroups, groups_cap;
-	struct sl_hash *by_remote;	/* address hash -> group index + 1 */
-	struct rule_use *rules;
-	uint32_t nrules, rules_cap;
-	struct exit_group *exits;
-	uint32_t nexits, exits_cap;
-	int width;		/* a terminal's: a text finding fits a line */
-};
-
-/* A program's name from its command line: argv[0] without its path. */
-static void prog_name(char *buf, size_t len, const char *cmdline)
-{
-	size_t n = strcspn(cmdline, " ");
-	const char *base = cmdline;
-
-	for (size_t i = 0; i < n; i++)
-		if (cmdline[i] == '/')
-			base = cmdline + i + 1;
-	snprintf(buf, len, "%.*s", (int)(cmdline + n - base), base);
-}
-
-static void who_of(const struct audit *a, const struct sl_sock *s,
-		   struct who *w)
-{
-	w->id = s->id;
-	w->pid = s->creator_pid;
-	prog_name(w->exe, sizeof(w->exe), sl_model_image(a->m, s));
-	sl_sock_caller(a->m, s, w->caller, sizeof(w->caller));
-}
-
-/* A text finding: cut to the terminal's width when there is one. */
-static void put_cut(FILE *f, const struct audit *a, size_t *cols,
-		    const char *s)
-{
-	size_t room = a->width > 0 && (size_t)a->width > *cols ?
-		      (size_t)a->width - *cols : 0;
-
-	if (a->width > 0 && !room)
-		return;
-	*cols += sl_term_str(f, s, strlen(s), room);
-}
-
-static void print_finding(struct audit *a, FILE *f, enum sl_severity sev,
-			  const char *kind, const struct who *w,
-			  const uint32_t *ids, uint32_t nids, const char *msg)
-{
-	if (!a->json) {
-		char head[120];
-		size_t cols = 0;
-
-		snprintf(head, sizeof(head), "%-8s %-25s socket %u, pid %u (",
-			 sev_names[sev], kind, w->id, w->pid);
-		put_cut(f, a, &cols, head);
-		put_cut(f, a, &cols, w->exe);
-		put_cut(f, a, &cols, "): ");
-		put_cut(f, a, &cols, msg);
-		/* The caller where it fits: the message comes first. */
-		if (strcmp(w->caller, "0x0") && (a->width <= 0 ||
-		    cols + 4 + sl_term_cols(w->caller, strlen(w->caller)) <=
-		    (size_t)a->width)) {
-			put_cut(f, a, &cols, "  [");
-			put_cut(f, a, &cols, w->caller);
-			put_cut(f, a, &cols, "]");
-		}
-		fputc('\n', f);
-		return;
-	}
-	fprintf(f, "{\"severity\":\"%s\",\"kind\":\"%s\",\"sockets\":[%u",
-		sev_names[sev], kind, w->id);
-	for (uint32_t i = 0; i < nids; i++)
-		if (ids[i] != w->id)
-			fprintf(f, ",%u", ids[i]);
-	fprintf(f, "],\"pid\":%u,\"exe\":", w->pid);
-	sl_json_str(f, w->exe, strlen(w->exe));
-	fputs(",\"message\":", f);
-	sl_json_str(f, msg, strlen(msg));
-	fputs(",\"caller\":", f);
-	sl_json_str(f, w->caller, strlen(w->caller));
-	fputs("}\n", f);
-}
-
-static void count(struct audit *a, enum sl_severity sev)
-{
-	a->count[sev]++;
-	if ((int)sev > a->worst)
-		a->worst = (int)sev;
-}
-
-/* A finding about one socket: held until the end, for id order. */
-static void hold(struct audit *a, enum sl_severity sev, const char *kind,
-		 const struct who *w, const char *msg)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	count(a, sev);
-	if (!f) {		/* out of memory: out of order, not lost */
-		print_finding(a, a->out, sev, kind, w, NULL, 0, msg);
-		return;
-	}
-	print_finding(a, f, sev, kind, w, NULL, 0, msg);
-	fclose(f);
-	a->held = sl_grow(a->held, &a->held_cap, a->nheld + 1,
-				sizeof(*a->held));
-	a->held[a->nheld] = (struct held){ w->id, a->nheld, buf };
-	a->nheld++;
-}
-
+#include "out/audit_int.h"
 static bool any_address(const struct sl_addr *a)
 {
 	struct sockaddr_in sin;
@@ -246,7 +75,7 @@ static void fd_limit(struct audit *a, const struct sl_sock *s,
 		 emfile ? "EMFILE, the process's limit" : "",
 		 emfile && enfile ? "; " : "",
 		 enfile ? "ENFILE, the system's" : "");
-	hold(a, SL_SEV_WARNING, "fd-limit", w, msg);
+	sl_audit_hold(a, SL_SEV_WARNING, "fd-limit", w, msg);
 }
 
 /* Whether the image S was leaked into used it: a call on it of its own
@@ -277,7 +106,7 @@ static void leaked_into_exec(struct audit *a, const struct sl_sock *s,
 	char msg[400], prog[64] = "?";
 
 	if (p && p->nimages)
-		prog_name(prog, sizeof(prog), p->images[p->nimages - 1]);
+		sl_audit_prog_name(prog, sizeof(prog), p->images[p->nimages - 1]);
 	if (s->exec_pid == w->pid)
 		snprintf(msg, sizeof(msg), "still open in %s, which this "
 			 "process exec'd, and never used there: no "
@@ -286,7 +115,7 @@ static void leaked_into_exec(struct audit *a, const struct sl_sock *s,
 		snprintf(msg, sizeof(msg), "still open in %s, which pid %u "
 			 "exec'd, and never used there: no close-on-exec "
 			 "(SOCK_CLOEXEC, FD_CLOEXEC)", prog, s->exec_pid);
-	hold(a, SL_SEV_WARNING, "fd-leaked-into-exec", w, msg);
+	sl_audit_hold(a, SL_SEV_WARNING, "fd-leaked-into-exec", w, msg);
 }
 
 /* A socket its last holder exited holding: one finding per process. */
@@ -316,7 +145,7 @@ static void note_exit(struct audit *a, const struct sl_sock *s,
 		g->first.pid = pid;
 		g->role = sl_role_name(s->role);
 		if (p && p->nimages)
-			prog_name(g->first.exe, sizeof(g->first.exe),
+			sl_audit_prog_name(g->first.exe, sizeof(g->first.exe),
 				  p->images[p->nimages - 1]);
 	}
 }
@@ -329,11 +158,11 @@ static void audit_sock(struct audit *a, const struct sl_sock *s)
 		   s->type == SOCK_STREAM;
 	struct who w;
 
-	who_of(a, s, &w);
+	sl_audit_who(a, s, &w);
 	sl_addr_format(&s->local, addr, sizeof(addr));
 	if (s->role == SL_ROLE_LISTENER && any_address(&s->local)) {
 		snprintf(msg, sizeof(msg), "listens on %s, every interface", addr);
-		hold(a, SL_SEV_WARNING, "listener-all-interfaces", &w, msg);
+		sl_audit_hold(a, SL_SEV_WARNING, "listener-all-interfaces", &w, msg);
 	}
 	if (tcp && (s->role == SL_ROLE_CLIENT || s->role == SL_ROLE_SERVER) &&
 	    s->keepalive != 1 && lifetime(s) > a->keepalive_after_ns &&
@@ -341,21 +170,21 @@ static void audit_sock(struct audit *a, const struct sl_sock *s)
 		sl_fmt_dur(dur, sizeof(dur), lifetime(s));
 		snprintf(msg, sizeof(msg), "a %s connection open %s without "
 			 "SO_KEEPALIVE", sl_role_name(s->role), dur);
-		hold(a, SL_SEV_WARNING, "no-keepalive", &w, msg);
+		sl_audit_hold(a, SL_SEV_WARNING, "no-keepalive", &w, msg);
 	}
 	if (s->open_at_exit && !s->closed && s->stdio) {
 		snprintf(msg, sizeof(msg), "%s socket not seen closed: its last "
 			 "holder exited holding it as a stdio stream, which "
 			 "libc may have closed (fclose) unseen",
 			 sl_role_name(s->role));
-		hold(a, SL_SEV_INFO, "never-closed", &w, msg);
+		sl_audit_hold(a, SL_SEV_INFO, "never-closed", &w, msg);
 	} else if (s->open_at_exit && !s->closed) {
 		note_exit(a, s, &w);
 	} else if (!s->closed) {
 		snprintf(msg, sizeof(msg), "%s socket still open when the "
 			 "trace ended: its holders were still running",
 			 sl_role_name(s->role));
-		hold(a, SL_SEV_INFO, "never-closed", &w, msg);
+		sl_audit_hold(a, SL_SEV_INFO, "never-closed", &w, msg);
 	}
 	if (s->fd_limit_fails)
 		fd_limit(a, s, &w);
@@ -370,7 +199,7 @@ static void audit_sock(struct audit *a, const struct sl_sock *s)
 		sl_fmt_dur(dur, sizeof(dur), sp->end_ns - sp->start_ns);
 		sl_addr_format(&s->remote, addr, sizeof(addr));
 		snprintf(msg, sizeof(msg), "connect to %s took %s", addr, dur);
-		hold(a, SL_SEV_WARNING, "slow-connect", &w, msg);
+		sl_audit_hold(a, SL_SEV_WARNING, "slow-connect", &w, msg);
 	}
 }
 
@@ -421,7 +250,7 @@ static void note_failures(struct audit *a, const struct sl_sock *s)
 			       sizeof(*g->ids));
 	g->ids[g->nids++] = s->id;
 	if (!g->first.id || s->id < g->first.id) {
-		who_of(a, s, &g->first);
+		sl_audit_who(a, s, &g->first);
 		g->err = s->err;
 	}
 }
@@ -448,7 +277,7 @@ static void note_policy(struct audit *a, const struct sl_sock *s)
 		r->count++;
 		if (r->first.id && r->first.id <= s->id)
 			continue;
-		who_of(a, s, &r->first);
+		sl_audit_who(a, s, &r->first);
 		r->k = k;
 		sl_policy_act_text(p, sl_sock_policy_path(a->m, s), r->text,
 			     sizeof(r->text));
@@ -465,158 +294,6 @@ static void audit_one(void *ctx, const struct sl_model *m,
 	audit_sock(a, s);
 	note_failures(a, s);
 	note_policy(a, s);
-}
-
-static int by_id(const void *x, const void *y)
-{
-	const struct held *p = x, *q = y;
-
-	if (p->id != q->id)
-		return p->id < q->id ? -1 : 1;
-	return p->seq < q->seq ? -1 : p->seq > q->seq;
-}
-
-static int u32_cmp(const void *x, const void *y)
-{
-	uint32_t p = *(const uint32_t *)x, q = *(const uint32_t *)y;
-
-	return p < q ? -1 : p > q;
-}
-
-static int group_cmp(const void *x, const void *y)
-{
-	const struct fail_group *p = x, *q = y;
-
-	return p->first.id < q->first.id ? -1 : p->first.id > q->first.id;
-}
-
-static int rule_cmp(const void *x, const void *y)
-{
-	const struct rule_use *p = x, *q = y;
-
-	if (p->first.id != q->first.id)
-		return p->first.id < q->first.id ? -1 : 1;
-	return p->k < q->k ? -1 : p->k > q->k;
-}
-
-static int exit_cmp(const void *x, const void *y)
-{
-	const struct exit_group *p = x, *q = y;
-
-	return p->first.id < q->first.id ? -1 : p->first.id > q->first.id;
-}
-
-static void report_exit(struct audit *a, struct exit_group *g)
-{
-	char msg[400];
-	size_t at;
-
-	qsort(g->ids, g->nids, sizeof(*g->ids), u32_cmp);
-	if (g->nids == 1) {
-		snprintf(msg, sizeof(msg), "%s socket never closed: its last "
-			 "holder exited with it open%s", g->role, g->signalled ?
-			 " (a signal stopped it; the kernel closed it)" : "");
-	} else {
-		at = (size_t)snprintf(msg, sizeof(msg), "exited holding %u "
-				      "sockets open (", g->nids);
-		for (uint32_t i = 0; i < g->nids && i < 8; i++)
-			at += (size_t)snprintf(msg + at, sizeof(msg) - at,
-					       "%s%u", i ? ", " : "", g->ids[i]);
-		snprintf(msg + at, sizeof(msg) - at, "%s): %s", g->nids > 8 ?
-			 ", ..." : "", g->signalled ? "a signal stopped it; the "
-			 "kernel closed them" : "the kernel closed them, not "
-			 "the program");
-	}
-	count(a, g->signalled ? SL_SEV_INFO : SL_SEV_WARNING);
-	print_finding(a, a->out, g->signalled ? SL_SEV_INFO : SL_SEV_WARNING,
-		      "never-closed", &g->first, g->ids, g->nids, msg);
-}
-
-/* The findings, in the order they always came: each socket's in id
- * order, then the processes that exited holding sockets, then the
- * failure groups, then the policy's rules. Without
- * PRINT (the trace could not be read), only frees them. */
-static void report(struct audit *a, bool print)
-{
-	char addr[200], msg[600];
-
-	if (a->nheld)
-		qsort(a->held, a->nheld, sizeof(*a->held), by_id);
-	for (uint32_t i = 0; i < a->nheld; i++) {
-		if (print)
-			fputs(a->held[i].text, a->out);
-		free(a->held[i].text);
-	}
-	if (a->nexits)
-		qsort(a->exits, a->nexits, sizeof(*a->exits), exit_cmp);
-	for (uint32_t i = 0; i < a->nexits; i++) {
-		if (print)
-			report_exit(a, &a->exits[i]);
-		free(a->exits[i].ids);
-	}
-	free(a->exits);
-	if (a->ngroups)
-		qsort(a->groups, a->ngroups, sizeof(*a->groups), group_cmp);
-	for (uint32_t i = 0; i < a->ngroups; i++) {
-		struct fail_group *g = &a->groups[i];
-
-		if (print && g->fails >= a->connect_failures) {
-			qsort(g->ids, g->nids, sizeof(*g->ids), u32_cmp);
-			sl_addr_format(&g->remote, addr, sizeof(addr));
-			snprintf(msg, sizeof(msg), "%u failed connects to %s "
-				 "(%s), from %u sockets", g->fails, addr,
-				 sl_errno_name(g->err), g->nids);
-			count(a, SL_SEV_ERROR);
-			print_finding(a, a->out, SL_SEV_ERROR,
-				      "repeated-connect-failure", &g->first,
-				      g->ids, g->nids, msg);
-		}
-		free(g->ids);
-	}
-	if (a->nrules)
-		qsort(a->rules, a->nrules, sizeof(*a->rules), rule_cmp);
-	for (uint32_t i = 0; print && i < a->nrules; i++) {
-		snprintf(msg, sizeof(msg), "%s; %u actions of this rule",
-			 a->rules[i].text, a->rules[i].count);
-		count(a, SL_SEV_INFO);
-		print_finding(a, a->out, SL_SEV_INFO, "policy-action",
-			      &a->rules[i].first, NULL, 0, msg);
-	}
-	free(a->held);
-	free(a->groups);
-	free(a->rules);
-	sl_hash_free(a->by_remote);
-}
-
-/* The trace itself: an incomplete one is an error of its own, so that a
- * gate on the audit never passes half a trace. */
-static void audit_gaps(struct audit *a, const struct sl_model *m)
-{
-	char gaps[512], msg[600];
-
-	if (!sl_model_gaps(m, gaps, sizeof(gaps)))
-		return;
-	snprintf(msg, sizeof(msg), "trace incomplete: %s", gaps);
-	count(a, SL_SEV_ERROR);
-	if (!a->json) {
-		fprintf(a->out, "%-8s %-25s ", sev_names[SL_SEV_ERROR],
-			"trace-incomplete");
-		sl_term_str(a->out, msg, strlen(msg), 0);
-		fputc('\n', a->out);
-		return;
-	}
-	fprintf(a->out, "{\"severity\":\"%s\",\"kind\":\"trace-incomplete\","
-		"\"sockets\":[],\"message\":", sev_names[SL_SEV_ERROR]);
-	sl_json_str(a->out, msg, strlen(msg));
-	fputs("}\n", a->out);
-}
-
-int sl_severity_of(const char *name)
-{
-	for (int i = 0; i < 3; i++)
-		if (!strcmp(name, sev_names[i]))
-			return i;
-	return -1;
 }
 
 int sl_audit_file(const char *path, const struct sl_audit_opts *o, FILE *out)
@@ -638,9 +315,9 @@ int sl_audit_file(const char *path, const struct sl_audit_opts *o, FILE *out)
 	for (uint32_t i = 0; !err && i < m.nsocks; i++)
 		if (m.socks[i])
 			audit_one(&a, &m, m.socks[i]);
-	report(&a, !err);
+	sl_audit_report(&a, !err);
 	if (!err)
-		audit_gaps(&a, &m);
+		sl_audit_gaps(&a, &m);
 	if (!err && !a.json)
 		fprintf(out, "%u finding%s: %u error, %u warning, %u info (%u "
 			"socket%s, %u process%s)\n",

@@ -167,8 +167,9 @@ struct sl_audit_opts {
 	uint32_t connect_failures;
 	int width;		/* cut text findings to this, 0: never */
 };
+/* audit_print.c: the findings printed (audit_int.h between the two). */
 int sl_severity_of(const char *name);	/* -1: not a severity */
-/* Audits the trace at PATH, its findings on OUT: the worst severity
+/* audit.c: Audits the trace at PATH, its findings on OUT: the worst severity
  * found (-1: none), or -2 when the trace could not be read. */
 int sl_audit_file(const char *path, const struct sl_audit_opts *o,
 		  FILE *out);
