@@ -1,11 +1,12 @@
 /*
  * The transport to the collector: one SOCK_SEQPACKET connection per
- * process, and with it the shared memory (ring.c) where the threads write
- * their records (buffer.c). The socket carries what is not a record (the
- * hello, the module map, drop reports, the memory's memfd) and what the
- * memory cannot take: a record no lane took goes into the shared area
- * while it is less than half full, else on the socket, which also wakes
- * the collector to empty the memory. Sends use MSG_DONTWAIT |
+ * process, and with it the shared memory (ring_writer.c) where the threads
+ * write their records (buffer.c); its waits are transport_wait.c's, its
+ * count of lost records transport_drops.c's. The socket carries what is
+ * not a record (the hello, the module map, drop reports, the memory's
+ * memfd) and what the memory cannot take: a record no lane took goes
+ * into the shared area while it is less than half full, else on the
+ * socket, which also wakes the collector to empty the memory. Sends use MSG_DONTWAIT |
  * MSG_NOSIGNAL: a slow or absent collector costs the program dropped
  * records, counted and reported later, never a wait or a SIGPIPE.
  *
@@ -39,72 +40,30 @@
 #include <socklens/ring.h>
 
 #include "preload.h"
+#include "transport_int.h"
 
 #define BACKOFF_MIN_MS 50u
 #define BACKOFF_MAX_MS 5000u
 /* How long a socket found full is left alone. */
 #define SOCKET_FULL_NS (1000 * 1000ull)
-/* How long a record waits for the memory another thread is making. */
-#define CONNECT_WAIT_NS (2 * 1000 * 1000ull)
-/* Lossless mode (SOCKLENS_LOSSLESS): how long a record waits for room at
- * most, by default and at most, and how long one look at the socket
- * sleeps (the collector reads the memory every few ms when busy). */
-#define LOSSLESS_WAIT_MS 1000u
-#define LOSSLESS_WAIT_MAX_MS 60000u
-#define LOSSLESS_POLL_MS 1
-
-/* DARK: the process put itself under a seccomp filter (wrap_sandbox.c);
- * nothing is sent again, and no system call is made to try. */
-enum conn_state { CONN_DOWN, CONN_CONNECTING, CONN_UP, CONN_DARK };
 
 /* The connection's fd: read by every close (sl_is_transport_fd). */
 int sl_conn_fd = -1;
-static int conn_state = CONN_DOWN;
+int sl__conn_state = CONN_DOWN;
 static unsigned int conn_count;		/* connections made by this image */
 static uint64_t next_try_ns;
 static uint64_t socket_full_until;
 /* This thread is the one connecting (a signal handler that interrupts it
  * must not wait for it). */
-static SL_TLS bool connecting_here;
-/* When a stale memory may next make us ask whether the collector is
- * gone (sl_transport_tick). */
-static uint64_t next_ask_ns;
+SL_TLS bool sl__connecting_here;
 static unsigned int backoff_ms = BACKOFF_MIN_MS;
-/* Records lost, by reason (enum sl_drop_reason), until reported. */
-static uint64_t dropped_records[SL_DROP_REASON_MAX];
-static uint64_t dropped_batches[SL_DROP_REASON_MAX];
 /* Why we are not connected: what records lost meanwhile count as. */
 static int down_reason = SL_DROP_UNSENT;
 /* This thread is between the fork wrapper's prefork and its after-fork
  * halves: it never waits for the collector there. */
-static SL_TLS bool in_fork;
-/* A lossless wait ran out while the collector's heartbeat read
- * gave_up_beat: no record waits again until the collector reads. */
-static bool gave_up;
-static uint64_t gave_up_beat;
+SL_TLS bool sl__in_fork;
 
-static void count_drop(uint32_t records, int reason)
-{
-	if (!records)
-		return;
-	__atomic_add_fetch(&dropped_records[reason], records, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&dropped_batches[reason], 1, __ATOMIC_RELAXED);
-}
-
-void sl_count_drop(uint32_t records)
-{
-	count_drop(records, SL_DROP_UNSENT);
-}
-
-static bool drops_pending(void)
-{
-	for (int r = 0; r < SL_DROP_REASON_MAX; r++)
-		if (__atomic_load_n(&dropped_records[r], __ATOMIC_RELAXED))
-			return true;
-	return false;
-}
-
-static int send_msg(const void *buf, size_t len)
+int sl__send_msg(const void *buf, size_t len)
 {
 	int fd = __atomic_load_n(&sl_conn_fd, __ATOMIC_ACQUIRE);
 
@@ -179,7 +138,7 @@ static int install_conn(int fd)
  */
 static int start_conn(uint64_t now, uint32_t hello_flags, int mfd)
 {
-	int err = sl_introduce(send_msg, now, hello_flags);
+	int err = sl_introduce(sl__send_msg, now, hello_flags);
 
 	if (mfd >= 0 && err)
 		sl_ring_cancel(mfd);
@@ -203,11 +162,11 @@ static void try_connect(uint64_t now)
 
 	if (!sl_cfg.collect ||
 	    now < __atomic_load_n(&next_try_ns, __ATOMIC_RELAXED) ||
-	    !__atomic_compare_exchange_n(&conn_state, &expect, CONN_CONNECTING,
+	    !__atomic_compare_exchange_n(&sl__conn_state, &expect, CONN_CONNECTING,
 					 false, __ATOMIC_ACQUIRE,
 					 __ATOMIC_RELAXED))
 		return;
-	connecting_here = true;
+	sl__connecting_here = true;
 	mfd = sl_ring_start();
 	fd = sl_conn_open(sl_conn_from());
 	err = fd < 0 ? fd : install_conn(fd);
@@ -215,7 +174,7 @@ static void try_connect(uint64_t now)
 		err = start_conn(now, hello_flags_now(), mfd);
 	else if (mfd >= 0)
 		sl_ring_cancel(mfd);
-	connecting_here = false;
+	sl__connecting_here = false;
 	if (err) {
 		SL_LOG(2, "collector %s: %s", sl_cfg.socket_path,
 		       strerror(-err));
@@ -223,21 +182,21 @@ static void try_connect(uint64_t now)
 		down_reason = err == -EMFILE || err == -EBADF ? SL_DROP_NO_FD :
 							       SL_DROP_UNSENT;
 		schedule_retry(now);
-		__atomic_store_n(&conn_state, CONN_DOWN, __ATOMIC_RELEASE);
+		__atomic_store_n(&sl__conn_state, CONN_DOWN, __ATOMIC_RELEASE);
 		return;
 	}
 	down_reason = SL_DROP_UNSENT;
 	conn_count++;
 	backoff_ms = BACKOFF_MIN_MS;
-	__atomic_store_n(&conn_state, CONN_UP, __ATOMIC_RELEASE);
+	__atomic_store_n(&sl__conn_state, CONN_UP, __ATOMIC_RELEASE);
 }
 
 /* The collector went away: keep the fd number, stop sending. */
-static void conn_lost(uint64_t now)
+void sl__conn_lost(uint64_t now)
 {
 	int expect = CONN_UP;
 
-	if (__atomic_compare_exchange_n(&conn_state, &expect, CONN_DOWN, false,
+	if (__atomic_compare_exchange_n(&sl__conn_state, &expect, CONN_DOWN, false,
 					__ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
 		SL_LOG(2, "collector gone; running on untraced");
 		/* What the dead collector never read: counted, so the next
@@ -245,196 +204,6 @@ static void conn_lost(uint64_t now)
 		sl_count_drop(sl_ring_abandon());
 		backoff_ms = BACKOFF_MIN_MS;
 		schedule_retry(now);
-	}
-}
-
-static void send_drop_record(uint64_t now, int reason)
-{
-	struct sl_rec_drop d;
-	uint64_t recs = __atomic_exchange_n(&dropped_records[reason], 0,
-					    __ATOMIC_RELAXED);
-
-	if (!recs)
-		return;
-	memset(&d, 0, sizeof(d));
-	sl_fill_hdr(&d.h, sizeof(d), SL_REC_DROP, now);
-	d.records = recs;
-	d.batches = __atomic_exchange_n(&dropped_batches[reason], 0,
-					__ATOMIC_RELAXED);
-	d.reason = (uint32_t)reason;
-	if (send_msg(&d, sizeof(d)) < 0) {
-		__atomic_add_fetch(&dropped_records[reason], recs,
-				   __ATOMIC_RELAXED);
-		__atomic_add_fetch(&dropped_batches[reason], d.batches,
-				   __ATOMIC_RELAXED);
-	}
-}
-
-static void send_drop_records(uint64_t now)
-{
-	for (int r = 0; r < SL_DROP_REASON_MAX; r++)
-		send_drop_record(now, r);
-}
-
-/*
- * The ring has not been read lately: is the collector there at all? It
- * never writes to us, so a readable connection means it closed. A
- * stopped or CPU-starved collector is alive: its ring goes on filling.
- */
-static bool collector_alive(void)
-{
-	char c;
-	int fd = __atomic_load_n(&sl_conn_fd, __ATOMIC_ACQUIRE);
-
-	return SL_REAL(recv)(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
-	       (errno == EAGAIN || errno == EWOULDBLOCK);
-}
-
-/*
- * The collector has not read the memory for SL_RING_STALE_NS as of TS:
- * is it gone? Asks the connection (a system call) at most once per
- * SL_RING_STALE_NS for the whole process. True when it is gone: the
- * connection is let go, what its memory held counted as dropped.
- */
-static bool collector_gone(uint64_t ts)
-{
-	uint64_t next = __atomic_load_n(&next_ask_ns, __ATOMIC_RELAXED);
-
-	if (!sl_ring_active() || sl_ring_fresh(ts) || ts < next ||
-	    !__atomic_compare_exchange_n(&next_ask_ns, &next,
-					 ts + SL_RING_STALE_NS, false,
-					 __ATOMIC_RELAXED, __ATOMIC_RELAXED) ||
-	    collector_alive())
-		return false;
-	conn_lost(sl_now_ns());
-	return true;
-}
-
-/*
- * Another thread is connecting and has not yet made the memory (a few
- * system calls, unless it lost the CPU meanwhile): wait for it, yielding,
- * at most CONNECT_WAIT_NS from NOW. Only at a process's start or after a
- * lost collector; never in the connecting thread itself. True when there
- * is a memory.
- */
-static bool wait_for_memory(uint64_t now)
-{
-	while (sl_cfg.ring_bytes && !sl_ring_active() && !connecting_here &&
-	       __atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_CONNECTING &&
-	       sl_now_ns() < now + CONNECT_WAIT_NS)
-		sched_yield();
-	return sl_ring_active();
-}
-
-/*
- * SOCKLENS_LOSSLESS (ON) and SOCKLENS_LOSSLESS_MS (MS), read once at
- * init: how long a record may wait for room, in ns; 0 when the mode is
- * off (a full memory drops at once). ON is 1, yes or on; MS defaults to
- * LOSSLESS_WAIT_MS and is cut to LOSSLESS_WAIT_MAX_MS.
- */
-uint64_t sl_lossless_wait(const char *on, const char *ms)
-{
-	unsigned long v = LOSSLESS_WAIT_MS;
-	char *end;
-
-	if (!on || (strcmp(on, "1") && strcasecmp(on, "yes") &&
-		    strcasecmp(on, "on")))
-		return 0;
-	if (ms && *ms) {
-		v = strtoul(ms, &end, 10);
-		if (*end || !v) {
-			SL_LOG(1, "SOCKLENS_LOSSLESS_MS=%s: not a number of "
-			       "ms above 0; using %u", ms, LOSSLESS_WAIT_MS);
-			v = LOSSLESS_WAIT_MS;
-		}
-	}
-	if (v > LOSSLESS_WAIT_MAX_MS)
-		v = LOSSLESS_WAIT_MAX_MS;
-	return (uint64_t)v * 1000000u;
-}
-
-/*
- * Whether a record that finds everything full may wait for the
- * collector: in lossless mode, not in a signal handler that interrupted
- * this thread's own record, not inside fork handling, and not while the
- * collector has not read since a wait last ran out (a stopped collector
- * costs the program one bounded wait, not one per record).
- */
-static bool may_wait(void)
-{
-	return sl_cfg.lossless_ns && !in_fork && !sl_rec_nested() &&
-	       !(__atomic_load_n(&gave_up, __ATOMIC_RELAXED) &&
-		 sl_ring_last_read() == __atomic_load_n(&gave_up_beat,
-						   __ATOMIC_RELAXED));
-}
-
-/*
- * Lossless mode, while another thread connects (a process's start, or a
- * reconnect) and the memory it made is full: the collector cannot read
- * it until the connection is made, so wait for that (or for room), at
- * most sl_cfg.lossless_ns, napping. Never in the connecting thread. True
- * when the record went in; else the caller goes on as the state now is.
- */
-static bool wait_for_conn(const void *buf, uint32_t len)
-{
-	const struct timespec nap = { .tv_nsec = 100 * 1000 };
-	uint64_t start = sl_now_ns();
-
-	while (!connecting_here &&
-	       __atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_CONNECTING) {
-		if (sl_ring_put(buf, len, 1))
-			return true;
-		if (sl_now_ns() - start >= sl_cfg.lossless_ns)
-			return false;
-		nanosleep(&nap, NULL);
-	}
-	return false;
-}
-
-/*
- * Lossless mode: the lanes, the shared area and the socket are full.
- * Wait for the collector to make room, at most sl_cfg.lossless_ns:
- * sleeping in poll() on the connection, which wakes when the collector
- * reads the socket (and each LOSSLESS_POLL_MS, to look at the shared
- * area it empties on its timer). The connection readable or hung up
- * means the collector is gone: stop at once. Nothing is held meanwhile
- * (the record is in this thread's scratch). True when the record went
- * in; false when it is to be dropped.
- */
-static bool wait_for_room(const void *buf, uint32_t len)
-{
-	uint64_t start = sl_now_ns(), now;
-	struct pollfd p = { .events = POLLOUT };
-	int err;
-
-	for (;;) {
-		if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
-			return false;
-		if (sl_ring_put(buf, len, 1))
-			return true;
-		err = send_msg(buf, len);
-		if (!err)
-			return true;
-		now = sl_now_ns();
-		if (err != -EAGAIN && err != -ENOBUFS) {
-			conn_lost(now);
-			return false;
-		}
-		if (now - start >= sl_cfg.lossless_ns) {
-			__atomic_store_n(&gave_up_beat, sl_ring_last_read(),
-					 __ATOMIC_RELAXED);
-			__atomic_store_n(&gave_up, true, __ATOMIC_RELAXED);
-			SL_LOG(2, "lossless: the collector made no room in "
-			       "%llu ms; dropping", (unsigned long long)
-			       (sl_cfg.lossless_ns / 1000000u));
-			return false;
-		}
-		p.fd = __atomic_load_n(&sl_conn_fd, __ATOMIC_ACQUIRE);
-		if (SL_REAL(poll)(&p, 1, LOSSLESS_POLL_MS) > 0 &&
-		    (p.revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) {
-			conn_lost(now);
-			return false;
-		}
 	}
 }
 
@@ -450,24 +219,24 @@ void sl_transport_send(const void *buf, uint32_t len)
 	uint64_t ts = ((const struct sl_hdr *)buf)->ts_ns;
 	int err;
 
-	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_UP &&
-	    collector_gone(ts)) {
+	if (__atomic_load_n(&sl__conn_state, __ATOMIC_ACQUIRE) == CONN_UP &&
+	    sl__collector_gone(ts)) {
 		sl_count_drop(1);
 		return;
 	}
 	if (sl_ring_put(buf, len, 2))
 		return;
-	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
+	if (__atomic_load_n(&sl__conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
 		try_connect(sl_now_ns());
 	/* Another thread is connecting: its memory takes the record. */
-	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_CONNECTING &&
-	    wait_for_memory(ts) && sl_ring_put(buf, len, 1))
+	if (__atomic_load_n(&sl__conn_state, __ATOMIC_ACQUIRE) == CONN_CONNECTING &&
+	    sl__wait_for_memory(ts) && sl_ring_put(buf, len, 1))
 		return;
-	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_CONNECTING &&
-	    may_wait() && wait_for_conn(buf, len))
+	if (__atomic_load_n(&sl__conn_state, __ATOMIC_ACQUIRE) == CONN_CONNECTING &&
+	    sl__may_wait() && sl__wait_for_conn(buf, len))
 		return;
-	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP) {
-		count_drop(1, down_reason);
+	if (__atomic_load_n(&sl__conn_state, __ATOMIC_ACQUIRE) != CONN_UP) {
+		sl__count_drop(1, down_reason);
 		return;
 	}
 	if (sl_ring_put(buf, len, 2))
@@ -475,19 +244,19 @@ void sl_transport_send(const void *buf, uint32_t len)
 	/* A socket found full is not tried again for SOCKET_FULL_NS: a
 	 * stopped collector must not cost a failed send per record. */
 	err = ts < __atomic_load_n(&socket_full_until, __ATOMIC_RELAXED) ?
-	      -EAGAIN : send_msg(buf, len);
+	      -EAGAIN : sl__send_msg(buf, len);
 	if (err == -EAGAIN || err == -ENOBUFS)
 		__atomic_store_n(&socket_full_until, ts + SOCKET_FULL_NS,
 				 __ATOMIC_RELAXED);
 	/* The socket is full: the shared area may still have room, and in
 	 * lossless mode the collector makes some. */
 	if ((err == -EAGAIN || err == -ENOBUFS) &&
-	    (sl_ring_put(buf, len, 1) || (may_wait() && wait_for_room(buf, len))))
+	    (sl_ring_put(buf, len, 1) || (sl__may_wait() && sl__wait_for_room(buf, len))))
 		return;
 	if (err) {
 		sl_count_drop(1);
 		if (err != -EAGAIN && err != -ENOBUFS)
-			conn_lost(ts);
+			sl__conn_lost(ts);
 	}
 }
 
@@ -500,16 +269,16 @@ void sl_transport_send(const void *buf, uint32_t len)
  */
 bool sl_transport_may_send(uint64_t ts, size_t size)
 {
-	int state = __atomic_load_n(&conn_state, __ATOMIC_ACQUIRE);
+	int state = __atomic_load_n(&sl__conn_state, __ATOMIC_ACQUIRE);
 
 	if (state == CONN_DOWN && sl_cfg.collect &&
 	    ts < __atomic_load_n(&next_try_ns, __ATOMIC_RELAXED)) {
-		count_drop(1, down_reason);
+		sl__count_drop(1, down_reason);
 		return false;
 	}
 	if (state == CONN_UP &&
 	    ts < __atomic_load_n(&socket_full_until, __ATOMIC_RELAXED) &&
-	    sl_ring_active() && !sl_ring_room((uint32_t)size) && !may_wait()) {
+	    sl_ring_active() && !sl_ring_room((uint32_t)size) && !sl__may_wait()) {
 		sl_count_drop(1);
 		return false;
 	}
@@ -523,11 +292,11 @@ bool sl_transport_may_send(uint64_t ts, size_t size)
  */
 void sl_transport_tick(uint64_t ts)
 {
-	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
+	if (__atomic_load_n(&sl__conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
 		return;
-	if (drops_pending())
-		send_drop_records(ts);
-	collector_gone(ts);
+	if (sl__drops_pending())
+		sl__send_drop_records(ts);
+	sl__collector_gone(ts);
 }
 
 /*
@@ -540,13 +309,13 @@ void sl_transport_sync(void)
 {
 	uint64_t now;
 
-	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
+	if (__atomic_load_n(&sl__conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
 		return;
 	now = sl_now_ns();
-	if (drops_pending())
-		send_drop_records(now);
+	if (sl__drops_pending())
+		sl__send_drop_records(now);
 	if (sl_modules_changed())
-		sl_modules_send(send_msg, now);
+		sl_modules_send(sl__send_msg, now);
 }
 
 /*
@@ -559,7 +328,7 @@ void sl_go_dark(void)
 {
 	int high = sl_fd_high();
 
-	__atomic_store_n(&conn_state, CONN_DARK, __ATOMIC_RELEASE);
+	__atomic_store_n(&sl__conn_state, CONN_DARK, __ATOMIC_RELEASE);
 	__atomic_store_n(&sl_cfg.enabled, false, __ATOMIC_RELAXED);
 	for (int fd = 0; fd < high; fd++)
 		sl_fd_forget(fd);
@@ -599,11 +368,11 @@ int sl_transport_prefork(void)
 	struct rlimit rl;
 	int fd;
 
-	in_fork = true;
+	sl__in_fork = true;
 	/* Our own connection first: a daemon's first call may be fork. */
-	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
+	if (__atomic_load_n(&sl__conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
 		try_connect(sl_now_ns());
-	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
+	if (__atomic_load_n(&sl__conn_state, __ATOMIC_ACQUIRE) != CONN_UP)
 		return SL_PREFORK_NONE;
 	fd = sl_conn_open(sl_conn_from());
 	if (fd >= 0)
@@ -627,7 +396,7 @@ void sl_transport_parent_after_fork(int child_fd, pid_t pid, uint64_t ts)
 {
 	struct sl_rec_drop *d;
 
-	in_fork = false;
+	sl__in_fork = false;
 	if (child_fd >= 0)
 		SL_REAL(close)(child_fd);
 	if (child_fd != SL_PREFORK_NO_FD || pid <= 0)
@@ -652,22 +421,21 @@ void sl_transport_after_fork(int child_fd)
 	uint64_t now;
 
 	/* Nothing below waits: introductions go on the socket. */
-	in_fork = false;
+	sl__in_fork = false;
 	sl_reset_ids_after_fork();
 	sl_buffer_after_fork();
 	sl_ring_after_fork();
-	next_ask_ns = 0;
+	sl__next_ask_ns = 0;
 	sl_ring_arm();
 	if (sl_conn_fd >= 0)
 		SL_REAL(close)(sl_conn_fd);
 	sl_conn_fd = -1;
-	conn_state = CONN_DOWN;
+	sl__conn_state = CONN_DOWN;
 	conn_count = 0;
 	next_try_ns = 0;
 	socket_full_until = 0;
 	backoff_ms = BACKOFF_MIN_MS;
-	memset(dropped_records, 0, sizeof(dropped_records));
-	memset(dropped_batches, 0, sizeof(dropped_batches));
+	sl__drops_forget();
 	down_reason = SL_DROP_UNSENT;
 	sl_fd_after_fork();
 	if (child_fd == SL_PREFORK_CHILD)
@@ -683,7 +451,7 @@ void sl_transport_after_fork(int child_fd)
 		return;
 	}
 	conn_count = 1;
-	conn_state = CONN_UP;
+	sl__conn_state = CONN_UP;
 }
 
 /*
@@ -699,10 +467,10 @@ void sl_transport_before_nofile(uint64_t soft)
 	int from = sl_conn_fd >= 0 ? sl_conn_fd : sl_conn_from();
 
 	if (!sl_cfg.collect || from < 0 || soft > (uint64_t)from ||
-	    __atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_DARK)
+	    __atomic_load_n(&sl__conn_state, __ATOMIC_ACQUIRE) == CONN_DARK)
 		return;
 	sl_conn_floor_raise(from);
-	if (__atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_UP)
+	if (__atomic_load_n(&sl__conn_state, __ATOMIC_ACQUIRE) == CONN_UP)
 		return;
 	__atomic_store_n(&next_try_ns, 0, __ATOMIC_RELAXED);
 	try_connect(sl_now_ns());
@@ -716,7 +484,7 @@ void sl_transport_before_nofile(uint64_t soft)
 void sl_transport_before_exec(void)
 {
 	if (sl_cfg.follow &&
-	    __atomic_load_n(&conn_state, __ATOMIC_ACQUIRE) == CONN_UP)
+	    __atomic_load_n(&sl__conn_state, __ATOMIC_ACQUIRE) == CONN_UP)
 		SL_REAL(fcntl)(sl_conn_fd, F_SETFD, 0);
 }
 
@@ -792,7 +560,7 @@ void sl_transport_init(void)
 	if (sl_conn_fd >= 0 &&
 	    !start_conn(sl_now_ns(), SL_HELLO_EXEC, sl_ring_start())) {
 		conn_count = 1;
-		conn_state = CONN_UP;
+		sl__conn_state = CONN_UP;
 	} else if (sl_fd_high()) {
 		try_connect(sl_now_ns());
 	}
