@@ -42,7 +42,7 @@ n=$(ls w.trace.[0-9][0-9][0-9] | wc -l)
 grep -q "trace incomplete: parts 0-.* of the rotated trace are gone" w.view ||
 	fail "the parts rotated away are not said: $(tail -2 w.view)"
 grep -q "sock_loop" w.view || fail "the process is not named in a cut set"
-grep -q "1 processes" w.view || fail "the restated process counted twice"
+grep -q "^1 process," w.view || fail "the restated process counted twice"
 "$SL" audit --fail-on error w.trace >/dev/null &&
 	fail "audit passes a set whose first parts are gone"
 
