@@ -9,7 +9,8 @@
 # Needs a python3 with its test package (Debian: libpython3.X-testsuite).
 # Prints one row per module and exits 1 if any differs. Each run is
 # bounded by a timeout; the network is loopback only (the modules skip
-# what needs more without `-u network`).
+# what needs more without `-u network`). The VSOCK tests are left out:
+# in a VM with a vsock device and no peer they hang, bare or traced.
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 sl=${SL_BUILD:-$root/build}/socklens
@@ -28,10 +29,10 @@ trap 'rm -rf "$out"' EXIT
 bad=0
 printf '%-22s %-44s %-5s %s\n' module "bare (traced if different)" same dropped
 for m in "$@"; do
-	b=$(cd "$out" && timeout 900 python3 -m test "$m" 2>&1 |
+	b=$(cd "$out" && timeout 900 python3 -m test -i "*VSOCK*" "$m" 2>&1 |
 		grep -E '^(Total tests|Result|Tests result):' | tr '\n' ' ')
 	t=$(cd "$out" && timeout 900 "$sl" run -q -o "$out/t" -- \
-		python3 -m test "$m" 2>/dev/null |
+		python3 -m test -i "*VSOCK*" "$m" 2>/dev/null |
 		grep -E '^(Total tests|Result|Tests result):' | tr '\n' ' ')
 	d=$("$sl" view "$out/t" 2>&1 | grep -o '[0-9]* dropped' | head -n 1)
 	if [ "$b" = "$t" ] && [ "${d%% *}" = 0 ]; then
