@@ -95,4 +95,9 @@ int sl_collector_poll(struct sl_collector *c, int timeout_ms);
 void sl_collector_close(struct sl_collector *c);
 int sl_collector_add_fd(struct sl_collector *c, int fd);
 
+/* listen.c: the socket at SOCK_PATH, or in a private directory made for
+ * it (NULL), and the epoll instance with it, tagged TAG. */
+int sl_collector_listen(struct sl_collector *c, const char *sock_path,
+			uint64_t tag);
+
 #endif
