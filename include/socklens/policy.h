@@ -1,6 +1,7 @@
 /*
  * The socket-option policy library (preload/policy/): the option table
- * (opts.c), the parser (parse.c) and the matcher (match.c). Shared by the
+ * (opts.c), the parser (parse.c; fault rules faults.c), the printer
+ * (print.c) and the matcher (match.c). Shared by the
  * preload, which enforces a policy (preload/enforce.c), and by the
  * socklens command, which checks one before a program starts; so it uses
  * nothing of either side, and both include it from here. Parsing
@@ -175,7 +176,8 @@ struct sl_policy {
 int sl_policy_parse(struct sl_policy *p, const char *path, const char *text,
 		    size_t len, char *err, size_t err_len);
 void sl_policy_free(struct sl_policy *p);
-/* Writes the normalised policy, one line at a time, through PUT. */
+/* print.c: writes the normalised policy, one line at a time, through
+ * PUT. */
 void sl_policy_print(const struct sl_policy *p,
 		     void (*put)(void *ctx, const char *line), void *ctx);
 
