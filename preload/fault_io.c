@@ -18,6 +18,8 @@
  * and its flags, and makes the raw call with them changed the same way.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -28,6 +30,13 @@
 
 /* Entries a cut iovec keeps (a page of the stack at most). */
 #define CUT_IOV 64
+
+/* Whether P may be the program's memory (as wrap_life.c's accept asks):
+ * not in the lowest 64 KiB, which vm.mmap_min_addr keeps unmapped. */
+static bool user_ptr(const void *p)
+{
+	return (uintptr_t)p >= 65536 && (uintptr_t)p < (1ull << 57);
+}
 
 static size_t iov_len(const struct iovec *iov, size_t cnt)
 {
@@ -59,7 +68,10 @@ static int vec_begin(struct sl_fd *e, int fd, int call, int flags,
 		     const struct iovec **iov, size_t *cnt,
 		     struct iovec *cut, uint64_t caller)
 {
-	size_t want = *cnt <= (size_t)1 << 20 ? iov_len(*iov, *cnt) : 0;
+	/* A vector the kernel would refuse (EINVAL, EFAULT) is not read:
+	 * its length is 0 to the engine, and the call fails as it would. */
+	size_t want = *cnt <= IOV_MAX && user_ptr(*iov) ?
+			      iov_len(*iov, *cnt) : 0;
 	size_t len = want;
 
 	if (sl_fault_io_begin(e, fd, call, flags, &len, caller) < 0)
@@ -150,11 +162,16 @@ ssize_t sl_fault_recvmsg(struct sl_fd *e, int fd, struct msghdr *msg,
 			 int flags, uint64_t caller)
 {
 	struct iovec cut[CUT_IOV];
-	struct msghdr m = *msg;
-	const struct iovec *iov = m.msg_iov;
-	size_t cnt = m.msg_iovlen;
+	struct msghdr m;
+	const struct iovec *iov;
+	size_t cnt;
 	ssize_t n;
 
+	if (!user_ptr(msg))
+		return SL_REAL(recvmsg)(fd, msg, flags);
+	m = *msg;
+	iov = m.msg_iov;
+	cnt = m.msg_iovlen;
 	if (vec_begin(e, fd, SL_FC_RECV, flags, &iov, &cnt, cut, caller) < 0)
 		return -1;
 	m.msg_iov = (struct iovec *)iov;
@@ -222,11 +239,16 @@ ssize_t sl_fault_sendmsg(struct sl_fd *e, int fd, const struct msghdr *msg,
 			 int flags, uint64_t caller)
 {
 	struct iovec cut[CUT_IOV];
-	struct msghdr m = *msg;
-	const struct iovec *iov = m.msg_iov;
-	size_t cnt = m.msg_iovlen;
+	struct msghdr m;
+	const struct iovec *iov;
+	size_t cnt;
 	ssize_t n;
 
+	if (!user_ptr(msg))
+		return SL_REAL(sendmsg)(fd, msg, flags);
+	m = *msg;
+	iov = m.msg_iov;
+	cnt = m.msg_iovlen;
 	if (vec_begin(e, fd, SL_FC_SEND, flags, &iov, &cnt, cut, caller) < 0)
 		return -1;
 	m.msg_iov = (struct iovec *)iov;
@@ -274,12 +296,17 @@ static const struct {
 static long sc_msg(struct sl_fd *e, long nr, long *b, int call, int flags,
 		   uint64_t caller)
 {
-	struct msghdr *msg = (struct msghdr *)b[1], m = *msg;
+	struct msghdr *msg = (struct msghdr *)b[1], m;
 	struct iovec cut[CUT_IOV];
-	const struct iovec *iov = m.msg_iov;
-	size_t cnt = m.msg_iovlen;
+	const struct iovec *iov;
+	size_t cnt;
 	long n;
 
+	if (!user_ptr(msg))
+		return sl_raw_syscall(nr, b);
+	m = *msg;
+	iov = m.msg_iov;
+	cnt = m.msg_iovlen;
 	if (vec_begin(e, (int)b[0], call, flags, &iov, &cnt, cut, caller) < 0)
 		return -1;
 	m.msg_iov = (struct iovec *)iov;
