@@ -51,7 +51,8 @@ void sl_fault_init(const struct sl_policy *p)
 	sl_fault_on = p->nfaults > 0;
 	for (uint32_t i = 0; i < p->nfaults; i++)
 		io_rules |= p->faults[i].call == SL_FC_SEND ||
-			    p->faults[i].call == SL_FC_RECV;
+			    p->faults[i].call == SL_FC_RECV ||
+			    p->faults[i].call == SL_FC_ACCEPT;
 	if (!io_rules)
 		return;
 	/* Init only: the table the hot path indexes, never grown; pages
@@ -111,8 +112,10 @@ static void record(int fd, const struct sl_fd *e, uint32_t rule,
 	p->ret = ret;
 	p->err = ret < 0 ? err : 0;
 	p->action = (uint8_t)(SL_PA_FAIL + f->action);
-	/* No stage of its own for send and recv: "after connect". */
-	p->when = f->call == SL_FC_CONNECT ? SL_PW_CONNECT : SL_PW_CONNECTED;
+	/* No stage of its own for send and recv: "after connect"; a
+	 * listener's accept is told with the accepted sockets' stage. */
+	p->when = f->call == SL_FC_CONNECT ? SL_PW_CONNECT :
+		  f->call == SL_FC_ACCEPT ? SL_PW_ACCEPT : SL_PW_CONNECTED;
 	p->flags = fpol->audit ? SL_PF_AUDIT : 0;
 	p->kind = SL_PK_INT;
 	memcpy(p->opt, name, strlen(name));
@@ -206,6 +209,8 @@ static struct sl_fault_sock *fsock_of(int fd, const struct sl_fd *e)
 	}
 	n = matching(&d, SL_FC_SEND, s->rules, SL_FAULT_SOCK_RULES);
 	n += matching(&d, SL_FC_RECV, s->rules + n, SL_FAULT_SOCK_RULES - n);
+	n += matching(&d, SL_FC_ACCEPT, s->rules + n,
+		      SL_FAULT_SOCK_RULES - n);
 	s->nrules = n;
 	sl_fault_idle[fd] = n ? 0 : inode;
 	if (n)
@@ -238,8 +243,8 @@ static void record_io(int fd, const struct sl_fd *e, struct sl_fault_sock *s,
 	}
 }
 
-static int io_decide(struct sl_fd *e, int fd, int call, int flags,
-		     size_t *len, uint64_t caller)
+int sl_fault_io_begin(struct sl_fd *e, int fd, int call, int flags,
+		      size_t *len, uint64_t caller)
 {
 	struct sl_fault_verdict v;
 	struct sl_fault_sock *s;
@@ -271,62 +276,43 @@ static int io_decide(struct sl_fd *e, int fd, int call, int flags,
 	return -1;
 }
 
-/* After the real call: its N bytes counted (limit, after). */
-static void io_done(int fd, int call, ssize_t n)
+void sl_fault_io_done(int fd, int call, ssize_t n)
 {
-	struct sl_fault_sock *s = &sl_fault_socks[fd];
+	struct sl_fault_sock *s;
 
-	if (n > 0 && s->nrules)
+	if (n <= 0 || fd < 0 || fd >= sl_fault_nsocks)
+		return;
+	s = &sl_fault_socks[fd];
+	if (s->nrules)
 		sl_fault_account(fpol, s->rules, s->nrules, &s->st, call,
 				 (size_t)n, sl_now_ns());
 }
 
-/* The real calls with their faults, for the wrappers: one call each in
- * place of the real one, taken only when the policy has fault rules. */
-ssize_t sl_fault_recv(struct sl_fd *e, int fd, void *buf, size_t len,
-		      int flags, uint64_t caller)
+/*
+ * Before the real accept on listener L (FD): 0 to make it, or -1 with
+ * errno set. The kernel's EMFILE, ENFILE, ENOBUFS, ENOMEM, EPERM and
+ * EINTR leave the connection in the queue, so the real call is not
+ * made; ECONNABORTED and EPROTO say a queued connection died, so one is
+ * taken and reset (its client sees ECONNRESET), or the real call's own
+ * failure (EAGAIN: none was queued) is returned instead.
+ */
+int sl_fault_accept(struct sl_fd *l, int fd, uint64_t caller)
 {
-	ssize_t n;
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	size_t len = 0;
+	int err, nfd;
 
-	if (io_decide(e, fd, SL_FC_RECV, flags, &len, caller) < 0)
+	if (!l || !sl_fault_wants(l, fd) ||
+	    sl_fault_io_begin(l, fd, SL_FC_ACCEPT, 0, &len, caller) == 0)
+		return 0;
+	err = errno;
+	if (err != ECONNABORTED && err != EPROTO)
 		return -1;
-	n = SL_REAL(recv)(fd, buf, len, flags);
-	io_done(fd, SL_FC_RECV, n);
-	return n;
-}
-
-ssize_t sl_fault_read(struct sl_fd *e, int fd, void *buf, size_t len,
-		      uint64_t caller)
-{
-	ssize_t n;
-
-	if (io_decide(e, fd, SL_FC_RECV, 0, &len, caller) < 0)
+	nfd = SL_REAL(accept4)(fd, NULL, NULL, SOCK_CLOEXEC);
+	if (nfd < 0)
 		return -1;
-	n = SL_REAL(read)(fd, buf, len);
-	io_done(fd, SL_FC_RECV, n);
-	return n;
-}
-
-ssize_t sl_fault_send(struct sl_fd *e, int fd, const void *buf, size_t len,
-		      int flags, uint64_t caller)
-{
-	ssize_t n;
-
-	if (io_decide(e, fd, SL_FC_SEND, flags, &len, caller) < 0)
-		return -1;
-	n = SL_REAL(send)(fd, buf, len, flags);
-	io_done(fd, SL_FC_SEND, n);
-	return n;
-}
-
-ssize_t sl_fault_write(struct sl_fd *e, int fd, const void *buf, size_t len,
-		       uint64_t caller)
-{
-	ssize_t n;
-
-	if (io_decide(e, fd, SL_FC_SEND, 0, &len, caller) < 0)
-		return -1;
-	n = SL_REAL(write)(fd, buf, len);
-	io_done(fd, SL_FC_SEND, n);
-	return n;
+	SL_REAL(setsockopt)(nfd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	SL_REAL(close)(nfd);
+	errno = err;
+	return -1;
 }

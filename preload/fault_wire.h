@@ -1,6 +1,6 @@
 /*
- * The fault engine's hooks in the wrappers (fault_wire.c): one call
- * before the real connect, send or recv, one after. The engine itself
+ * The fault engine's hooks in the wrappers (fault_wire.c, fault_io.c):
+ * one call before the real connect, accept, send or recv, one after. The engine itself
  * (fault.h) knows no socket.
  */
 #ifndef SL_FAULT_WIRE_H
@@ -50,18 +50,56 @@ static inline bool sl_fault_wants(const struct sl_fd *e, int fd)
 }
 
 /*
- * In place of the real recv, read, send, write when sl_fault_wants: the
- * decision (sl__fault_io: 0 to make the call, maybe with a shorter
- * length, or -1 with errno set, the call not made), the real call, its
- * bytes counted.
+ * Before a send or receive (CALL SL_FC_SEND, SL_FC_RECV) or accept on
+ * FD: 0 to make the call with at most *LEN bytes (cut by short, limit,
+ * after), or -1 with errno set, the call not made. After it: its N
+ * bytes counted (limit, after).
  */
+int sl_fault_io_begin(struct sl_fd *e, int fd, int call, int flags,
+		      size_t *len, uint64_t caller);
+void sl_fault_io_done(int fd, int call, ssize_t n);
+/* Before the real accept on listener L (NULL: not followed). */
+int sl_fault_accept(struct sl_fd *l, int fd, uint64_t caller);
+
+/*
+ * In place of the real I/O calls when sl_fault_wants (fault_io.c): the
+ * decision, the real call with the length it allows (an iovec cut to
+ * it), its bytes counted. The _chk ones are the fortified entries.
+ */
+struct iovec;
+struct msghdr;
 ssize_t sl_fault_recv(struct sl_fd *e, int fd, void *buf, size_t len,
 		      int flags, uint64_t caller);
+ssize_t sl_fault_recv_chk(struct sl_fd *e, int fd, void *buf, size_t len,
+			  size_t buflen, int flags, uint64_t caller);
 ssize_t sl_fault_read(struct sl_fd *e, int fd, void *buf, size_t len,
 		      uint64_t caller);
+ssize_t sl_fault_read_chk(struct sl_fd *e, int fd, void *buf, size_t len,
+			  size_t buflen, uint64_t caller);
+ssize_t sl_fault_recvfrom(struct sl_fd *e, int fd, void *buf, size_t len,
+			  int flags, struct sockaddr *src, socklen_t *src_len,
+			  uint64_t caller);
+ssize_t sl_fault_recvfrom_chk(struct sl_fd *e, int fd, void *buf,
+			      size_t len, size_t buflen, int flags,
+			      struct sockaddr *src, socklen_t *src_len,
+			      uint64_t caller);
+ssize_t sl_fault_recvmsg(struct sl_fd *e, int fd, struct msghdr *msg,
+			 int flags, uint64_t caller);
+ssize_t sl_fault_readv(struct sl_fd *e, int fd, const struct iovec *iov,
+		       int cnt, uint64_t caller);
 ssize_t sl_fault_send(struct sl_fd *e, int fd, const void *buf, size_t len,
 		      int flags, uint64_t caller);
 ssize_t sl_fault_write(struct sl_fd *e, int fd, const void *buf, size_t len,
 		       uint64_t caller);
+ssize_t sl_fault_sendto(struct sl_fd *e, int fd, const void *buf,
+			size_t len, int flags, const struct sockaddr *dst,
+			socklen_t dst_len, uint64_t caller);
+ssize_t sl_fault_sendmsg(struct sl_fd *e, int fd, const struct msghdr *msg,
+			 int flags, uint64_t caller);
+ssize_t sl_fault_writev(struct sl_fd *e, int fd, const struct iovec *iov,
+			int cnt, uint64_t caller);
+/* The same calls made through syscall() by number NR, arguments A. */
+long sl_fault_syscall(struct sl_fd *e, long nr, const long *a,
+		      uint64_t caller);
 
 #endif

@@ -206,7 +206,10 @@ SL_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 	if (!e)
 		return SL_REAL(sendto)(fd, buf, len, flags, dst, dst_len);
 	sl_io_begin(&io, e, flags, false, SL_CALL_SENDTO, len, SL_SITE());
-	n = SL_REAL(sendto)(fd, buf, len, flags, dst, dst_len);
+	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
+	    sl_fault_sendto(e, fd, buf, len, flags, dst, dst_len,
+			    io.site.caller) :
+	    SL_REAL(sendto)(fd, buf, len, flags, dst, dst_len);
 	if (n >= 0) {
 		io.peer = dst;
 		io.peer_len = sl_sane_len(dst_len);
@@ -225,7 +228,9 @@ SL_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 		return SL_REAL(sendmsg)(fd, msg, flags);
 	sl_io_begin(&io, e, flags, false, SL_CALL_SENDMSG, 1, SL_SITE());
 	sl_io_stamp_unix(&io, e);
-	n = SL_REAL(sendmsg)(fd, msg, flags);
+	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
+	    sl_fault_sendmsg(e, fd, msg, flags, io.site.caller) :
+	    SL_REAL(sendmsg)(fd, msg, flags);
 	sl_sendmsg_done(e, fd, msg, n, &io);
 	return n;
 }
@@ -272,7 +277,10 @@ SL_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 	if (!e)
 		return SL_REAL(recvfrom)(fd, buf, len, flags, src, src_len);
 	sl_io_begin(&io, e, flags, true, SL_CALL_RECVFROM, len, SL_SITE());
-	n = SL_REAL(recvfrom)(fd, buf, len, flags, src, src_len);
+	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
+	    sl_fault_recvfrom(e, fd, buf, len, flags, src, src_len,
+			      io.site.caller) :
+	    SL_REAL(recvfrom)(fd, buf, len, flags, src, src_len);
 	sl_io_from(&io, n, src, src_len);
 	sl_io_done(e, fd, n, &io);
 	return n;
@@ -287,7 +295,9 @@ SL_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	if (!e)
 		return SL_REAL(recvmsg)(fd, msg, flags);
 	sl_io_begin(&io, e, flags, true, SL_CALL_RECVMSG, 1, SL_SITE());
-	n = SL_REAL(recvmsg)(fd, msg, flags);
+	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
+	    sl_fault_recvmsg(e, fd, msg, flags, io.site.caller) :
+	    SL_REAL(recvmsg)(fd, msg, flags);
 	sl_recvmsg_done(e, fd, msg, n, &io);
 	return n;
 }
@@ -332,7 +342,9 @@ SL_EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
 	if (sl_likely(!e))
 		return SL_REAL(read_chk)(fd, buf, len, buflen);
 	sl_io_begin(&io, e, 0, true, SL_CALL_READ, len, SL_SITE());
-	n = SL_REAL(read_chk)(fd, buf, len, buflen);
+	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
+	    sl_fault_read_chk(e, fd, buf, len, buflen, io.site.caller) :
+	    SL_REAL(read_chk)(fd, buf, len, buflen);
 	sl_io_done(e, fd, n, &io);
 	return n;
 }
@@ -347,7 +359,10 @@ SL_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen,
 	if (!e)
 		return SL_REAL(recv_chk)(fd, buf, len, buflen, flags);
 	sl_io_begin(&io, e, flags, true, SL_CALL_RECV, len, SL_SITE());
-	n = SL_REAL(recv_chk)(fd, buf, len, buflen, flags);
+	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
+	    sl_fault_recv_chk(e, fd, buf, len, buflen, flags,
+			      io.site.caller) :
+	    SL_REAL(recv_chk)(fd, buf, len, buflen, flags);
 	sl_io_done(e, fd, n, &io);
 	return n;
 }
@@ -364,7 +379,10 @@ SL_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len,
 		return SL_REAL(recvfrom_chk)(fd, buf, len, buflen, flags, src,
 					     src_len);
 	sl_io_begin(&io, e, flags, true, SL_CALL_RECVFROM, len, SL_SITE());
-	n = SL_REAL(recvfrom_chk)(fd, buf, len, buflen, flags, src, src_len);
+	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
+	    sl_fault_recvfrom_chk(e, fd, buf, len, buflen, flags, src,
+				  src_len, io.site.caller) :
+	    SL_REAL(recvfrom_chk)(fd, buf, len, buflen, flags, src, src_len);
 	sl_io_from(&io, n, src, src_len);
 	sl_io_done(e, fd, n, &io);
 	return n;
@@ -395,7 +413,9 @@ SL_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
 	if (!e)
 		return SL_REAL(readv)(fd, iov, cnt);
 	sl_io_begin(&io, e, 0, true, SL_CALL_READV, (size_t)cnt, SL_SITE());
-	n = SL_REAL(readv)(fd, iov, cnt);
+	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
+	    sl_fault_readv(e, fd, iov, cnt, io.site.caller) :
+	    SL_REAL(readv)(fd, iov, cnt);
 	sl_io_done(e, fd, n, &io);
 	return n;
 }
@@ -409,7 +429,9 @@ SL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 	if (!e)
 		return SL_REAL(writev)(fd, iov, cnt);
 	sl_io_begin(&io, e, 0, false, SL_CALL_WRITEV, (size_t)cnt, SL_SITE());
-	n = SL_REAL(writev)(fd, iov, cnt);
+	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
+	    sl_fault_writev(e, fd, iov, cnt, io.site.caller) :
+	    SL_REAL(writev)(fd, iov, cnt);
 	sl_io_done(e, fd, n, &io);
 	return n;
 }

@@ -576,9 +576,13 @@ static int do_accept(int fd, struct sockaddr *addr, socklen_t *len,
 	int nfd;
 
 	sl_accept_begin(&ac, fd, addr, len);
-	nfd = call == SL_CALL_ACCEPT4 ?
-		      SL_REAL(accept4)(fd, ac.a, ac.alen, flags) :
-		      SL_REAL(accept)(fd, ac.a, ac.alen);
+	if (sl_unlikely(sl_fault_on) &&
+	    sl_fault_accept(ac.l, fd, site.caller) < 0)
+		nfd = -1;
+	else
+		nfd = call == SL_CALL_ACCEPT4 ?
+			      SL_REAL(accept4)(fd, ac.a, ac.alen, flags) :
+			      SL_REAL(accept)(fd, ac.a, ac.alen);
 	sl_accept_done(&ac, fd, nfd, flags, call, site);
 	return nfd;
 }

@@ -45,6 +45,7 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 
+#include "fault_wire.h"
 #include "wrap.h"
 
 /* One past the highest number in the table (epoll_pwait2, 441, on both
@@ -198,7 +199,10 @@ static long sc_connect(long nr, const long *a, struct sl_site site)
 	rl = sl_connect_begin(e, (int)a[0], addr, (socklen_t)a[2], &remote,
 			      site);
 	ts = sl_now_ns();
-	ret = sl_raw_syscall(nr, a);
+	ret = sl_fault_on ? sl_fault_connect(e, (int)a[0], addr,
+					     (socklen_t)a[2], site.caller) : 1;
+	if (ret > 0)
+		ret = sl_raw_syscall(nr, a);
 	sl_connect_done(e, (int)a[0], addr, (socklen_t)a[2], (int)ret, ts,
 			&remote, rl, site);
 	return ret;
@@ -213,8 +217,12 @@ static long sc_accept(long nr, const long *a, struct sl_site site)
 
 	sl_accept_begin(&ac, (int)a[0], (struct sockaddr *)a[1],
 			(socklen_t *)a[2]);
-	n = SL_REAL(syscall)(nr, a[0], (long)ac.a, (long)ac.alen, a[3], a[4],
-			     a[5]);
+	if (sl_unlikely(sl_fault_on) &&
+	    sl_fault_accept(ac.l, (int)a[0], site.caller) < 0)
+		n = -1;
+	else
+		n = SL_REAL(syscall)(nr, a[0], (long)ac.a, (long)ac.alen,
+				     a[3], a[4], a[5]);
 	sl_accept_done(&ac, (int)a[0], (int)n, four ? (int)a[3] : 0,
 		       four ? SL_CALL_ACCEPT4 : SL_CALL_ACCEPT, site);
 	return n;
@@ -235,6 +243,15 @@ static long sc_shutdown(long nr, const long *a, struct sl_site site)
 }
 
 /* ---- I/O ---- */
+
+/* The real I/O call, through the fault engine when it has a say. */
+static long sc_io(struct sl_fd *e, long nr, const long *a,
+		  struct sl_site site)
+{
+	if (sl_unlikely(sl_fault_on) && sl_fault_wants(e, (int)a[0]))
+		return sl_fault_syscall(e, nr, a, site.caller);
+	return sl_raw_syscall(nr, a);
+}
 
 /* read, write, readv, writev: no flags; A[2] is the length or count. */
 static long sc_rw(long nr, const long *a, struct sl_site site)
@@ -259,7 +276,7 @@ static long sc_rw(long nr, const long *a, struct sl_site site)
 	while (rows[i].nr != nr && i < sizeof(rows) / sizeof(rows[0]) - 1)
 		i++;
 	sl_io_begin(&io, e, 0, rows[i].rx, rows[i].call, (size_t)a[2], site);
-	n = sl_raw_syscall(nr, a);
+	n = sc_io(e, nr, a, site);
 	sl_io_done(e, (int)a[0], n, &io);
 	return n;
 }
@@ -274,7 +291,7 @@ static long sc_sendto(long nr, const long *a, struct sl_site site)
 		return sl_raw_syscall(nr, a);
 	sl_io_begin(&io, e, (int)a[3], false, SL_CALL_SENDTO, (size_t)a[2],
 		    site);
-	n = sl_raw_syscall(nr, a);
+	n = sc_io(e, nr, a, site);
 	if (n >= 0) {
 		io.peer = (const struct sockaddr *)a[4];
 		io.peer_len = sl_sane_len((socklen_t)a[5]);
@@ -293,7 +310,7 @@ static long sc_recvfrom(long nr, const long *a, struct sl_site site)
 		return sl_raw_syscall(nr, a);
 	sl_io_begin(&io, e, (int)a[3], true, SL_CALL_RECVFROM, (size_t)a[2],
 		    site);
-	n = sl_raw_syscall(nr, a);
+	n = sc_io(e, nr, a, site);
 	sl_io_from(&io, n, (const struct sockaddr *)a[4],
 		   (const socklen_t *)a[5]);
 	sl_io_done(e, (int)a[0], n, &io);
@@ -310,7 +327,7 @@ static long sc_sendmsg(long nr, const long *a, struct sl_site site)
 		return sl_raw_syscall(nr, a);
 	sl_io_begin(&io, e, (int)a[2], false, SL_CALL_SENDMSG, 1, site);
 	sl_io_stamp_unix(&io, e);
-	n = sl_raw_syscall(nr, a);
+	n = sc_io(e, nr, a, site);
 	sl_sendmsg_done(e, (int)a[0], (const struct msghdr *)a[1], n, &io);
 	return n;
 }
@@ -324,7 +341,7 @@ static long sc_recvmsg(long nr, const long *a, struct sl_site site)
 	if (!e)
 		return sl_raw_syscall(nr, a);
 	sl_io_begin(&io, e, (int)a[2], true, SL_CALL_RECVMSG, 1, site);
-	n = sl_raw_syscall(nr, a);
+	n = sc_io(e, nr, a, site);
 	sl_recvmsg_done(e, (int)a[0], (const struct msghdr *)a[1], n, &io);
 	return n;
 }
