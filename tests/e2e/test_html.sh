@@ -141,6 +141,16 @@ want = [("setsockopt", "SOL_TCP", 4242, None, None),
         ("getsockopt", "SOL_SOCKET", "SO_ERROR", "ECONNREFUSED", None)]
 assert o == want, o
 print("ok: SO_ERROR, an unnamed option, a timeval, a failure")' || fail "options export"
+# jsonl names them beside arg0 and arg1.
+"$SL" export -f jsonl "$TMP/so.trace" | python3 -c '
+import json, sys
+o = [(r["call"], r.get("level_name"), r.get("option_name"))
+     for r in map(json.loads, sys.stdin) if r.get("call", "").endswith("sockopt")]
+assert o == [("setsockopt", "SOL_TCP", None),
+             ("setsockopt", "SOL_SOCKET", "SO_RCVTIMEO"),
+             ("setsockopt", "SOL_SOCKET", "SO_KEEPALIVE"),
+             ("getsockopt", "SOL_SOCKET", "SO_ERROR")], o
+print("ok: jsonl names the options")' || fail "options in jsonl"
 
 # More epoll waits than the page keeps (20000): it says where it cut.
 python3 - "$SL_ROOT" "$TMP/cut.trace" <<'PY'
