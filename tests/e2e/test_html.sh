@@ -6,7 +6,8 @@
 # the tooltip; zoom by button and key, pan by key, the whole trace and
 # Fit; a ruler dragged on the axis says how long; the overview strip
 # moves the view; each filter and the search; / focuses the search; the
-# summary panel; an option call's row names its level, option and value.
+# summary panel; the time axis's labels stay apart and whole, wide or
+# narrow; an option call's row names its level, option and value.
 # A trace with more epoll waits than the page keeps says
 # where it cut them. Screenshots go to build/ for a person to look at:
 # html-timeline.png, html-select.png, html-summary.png, html-ruler.png,
@@ -71,6 +72,7 @@ sm = r["summary"]
 assert sm["shown"] == "block" and "REMOTE ENDPOINT" in sm["text"], sm
 assert sm["rows"] > 4 and r["summaryClosed"] == "none", r
 assert r["labelsFit"], "an outcome does not fit its label column"
+assert r["axisFit"] and r["axisFitNarrow"], "time labels overlap or run off the edge"
 print("ok: %d rows, hover shows socket %d; click, zoom, pan, fit, ruler, "
       "overview, filters, search, keys, summary" % (r["rows"], first["id"]))
 PY
