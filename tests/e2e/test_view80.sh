@@ -1,4 +1,5 @@
-# socklens view in an 80-column terminal (and 60, the least -w takes):
+# socklens view in an 80-column terminal (and 60, the least -w takes),
+# and view --summary at 80:
 # no line is wider than the terminal (a process's line cuts its command
 # lines, the counts under the timeline take two lines; at 60 the socket
 # rows are the exception), and an endpoint
@@ -33,6 +34,25 @@ assert sum(l.startswith("pid ") for l in lines) == 3, lines
 print("ok: -w %d fits, %d server rows matched to their clients" % (w, len(servers)))
 PY
 done
+# --summary at 80: each table in two (counts and failures, then the
+# durations), every line within the width, every figure still there.
+"$SL" view --summary -w 80 "$TMP/t.trace" >"$TMP/s80"
+"$SL" view --summary -w 200 "$TMP/t.trace" >"$TMP/s200"
+python3 - "$TMP/s80" "$TMP/s200" <<'PY' || fail "view --summary -w 80"
+import re, sys
+narrow = open(sys.argv[1]).read().splitlines()
+wide = open(sys.argv[2]).read().splitlines()
+assert all(len(l) <= 80 for l in narrow), [l for l in narrow if len(l) > 80]
+assert sum(l.startswith("PROCESS ") for l in narrow) == 2, narrow
+assert sum(l.startswith("REMOTE ENDPOINT ") for l in narrow) == 2, narrow
+assert sum(l.startswith("PROCESS ") for l in wide) == 1, wide
+# The listener's figures agree between the two layouts.
+w = [l.split() for l in wide if l.startswith("listen ")][0]
+n = [l.split() for l in narrow if l.startswith("listen ")]
+assert n[0][2:8] == w[2:8] and n[1][2:7] == w[8:13], (n, w)
+assert any("3 ECONNREFUSED" in l for l in narrow), narrow
+print("ok: --summary -w 80 in two tables a side, the same figures as one line")
+PY
 "$SL" view --color=never -w 200 "$TMP/t.trace" | grep -q "events, [0-9]* waits, [0-9]* dropped, over" ||
 	fail "-w 200: the counts do not stay on one line"
 if command -v tmux >/dev/null; then
