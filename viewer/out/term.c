@@ -448,6 +448,11 @@ static void layout(struct layout *l, const struct sl_model *m,
 	l->ep = widest < free_cols / 2 ? widest : free_cols / 2;
 	if (l->ep < 16)
 		l->ep = 16;
+	/* An endpoint a little too wide takes up to 4 columns of the bar
+	 * (which keeps 12): "<-127.0.0.1:43258" whole at 80 columns. */
+	while (l->ep < widest && l->ep < free_cols / 2 + 4 &&
+	       free_cols - l->ep > 12)
+		l->ep++;
 	l->bar = free_cols - l->ep;
 	if (l->bar < 10)
 		l->bar = 10;
