@@ -6,7 +6,9 @@
 # the tooltip; zoom by button and key, pan by key, the whole trace and
 # Fit; a ruler dragged on the axis says how long; the overview strip
 # moves the view; each filter and the search; / focuses the search; the
-# summary panel. A trace with more epoll waits than the page keeps says
+# summary panel; the time axis's labels stay apart and whole, wide or
+# narrow; an option call's row names its level, option and value.
+# A trace with more epoll waits than the page keeps says
 # where it cut them. Screenshots go to build/ for a person to look at:
 # html-timeline.png, html-select.png, html-summary.png, html-ruler.png,
 # html-cut.png.
@@ -70,6 +72,7 @@ sm = r["summary"]
 assert sm["shown"] == "block" and "REMOTE ENDPOINT" in sm["text"], sm
 assert sm["rows"] > 4 and r["summaryClosed"] == "none", r
 assert r["labelsFit"], "an outcome does not fit its label column"
+assert r["axisFit"] and r["axisFitNarrow"], "time labels overlap or run off the edge"
 print("ok: %d rows, hover shows socket %d; click, zoom, pan, fit, ruler, "
       "overview, filters, search, keys, summary" % (r["rows"], first["id"]))
 PY
@@ -80,6 +83,76 @@ for shot in select summary ruler; do
 		"file://$TMP/h.html#shot=$shot"
 	[ -s "$SL_BUILD/html-$shot.png" ] || fail "no screenshot of $shot"
 done
+
+# The call list names what an option call set: level, option, value;
+# export -f sockets carries the same in "options".
+"$SL" run -q -o "$TMP/o.trace" -- "$SAMPLES/sockopts" >/dev/null || fail "sockopts"
+"$SL" export -f html -o "$TMP/o.html" "$TMP/o.trace" || fail "export (options)"
+chrome --window-size=1400,900 --virtual-time-budget=5000 --dump-dom "file://$TMP/o.html#selftest" >"$TMP/o.dom"
+"$SL" export -f sockets "$TMP/o.trace" >"$TMP/o.json"
+python3 - "$TMP/o.dom" "$TMP/o.json" <<'PY' || fail "option calls in the page or the export"
+import html, json, re, sys
+r = json.loads(html.unescape(re.search(r'<pre id="selftest">([^<]*)</pre>',
+                                       open(sys.argv[1]).read()).group(1)))
+assert r["errors"] == [], r["errors"]
+want = ["setsockopt SOL_SOCKET SO_RCVBUF = 8192",
+        "setsockopt SOL_SOCKET SO_REUSEPORT = 1",
+        "setsockopt SOL_TCP TCP_NODELAY = 0",
+        "setsockopt SOL_SOCKET SO_BROADCAST = 1"]
+assert sorted(r["optCalls"]) == sorted(want), r["optCalls"]
+got = sorted((o["level"], o["option"], o["value"], o["errno"])
+             for line in open(sys.argv[2]) for o in json.loads(line)["options"])
+assert got == sorted([("SOL_SOCKET", "SO_RCVBUF", 8192, None),
+                      ("SOL_SOCKET", "SO_REUSEPORT", 1, None),
+                      ("SOL_TCP", "TCP_NODELAY", 0, None),
+                      ("SOL_SOCKET", "SO_BROADCAST", 1, None)]), got
+print("ok: the call list and the export name the options set")
+PY
+# SO_ERROR ending a pending connect, an option with no name, a value
+# that is not one int (a timeval), a failed setsockopt.
+python3 - "$SL_ROOT" "$TMP/so.trace" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1] + "/tests/e2e")
+from make_trace import Trace
+US = 1000
+t = Trace(sys.argv[1] + "/include/socklens/wire.h")
+VALUE, OUTCOME = 0x20, 0x10
+t.conn(1, pid=60)
+t.hello(1, pid=60, ts=100 * US)
+t.call(1, "SOCKET", ts=101 * US, fd=5, ret=5, inode=901, arg0=2, arg1=1)
+t.call(1, "SETSOCKOPT", ts=102 * US, fd=5, inode=901, arg0=6, arg1=4242,
+       inode2=3, flags=VALUE)
+t.call(1, "SETSOCKOPT", ts=103 * US, fd=5, inode=901, arg0=1, arg1=20,
+       inode2=2, flags=VALUE)
+t.call(1, "SETSOCKOPT", ts=104 * US, fd=5, inode=901, arg0=1, arg1=9,
+       ret=-1, err=1)
+t.call(1, "GETSOCKOPT", ts=105 * US, fd=5, inode=901, arg0=1, arg1=111,
+       flags=OUTCOME)
+t.call(1, "CLOSE", ts=106 * US, fd=5, inode=901)
+t.call(1, "EXIT", ts=107 * US, ret=0)
+t.gone(1, ts=108 * US)
+t.write(sys.argv[2])
+PY
+"$SL" export -f sockets "$TMP/so.trace" | python3 -c '
+import json, sys
+o = [(x["call"], x["level"], x["option"], x["value"], x["errno"])
+     for x in json.loads(sys.stdin.readline())["options"]]
+want = [("setsockopt", "SOL_TCP", 4242, None, None),
+        ("setsockopt", "SOL_SOCKET", "SO_RCVTIMEO", None, None),
+        ("setsockopt", "SOL_SOCKET", "SO_KEEPALIVE", None, "EPERM"),
+        ("getsockopt", "SOL_SOCKET", "SO_ERROR", "ECONNREFUSED", None)]
+assert o == want, o
+print("ok: SO_ERROR, an unnamed option, a timeval, a failure")' || fail "options export"
+# jsonl names them beside arg0 and arg1.
+"$SL" export -f jsonl "$TMP/so.trace" | python3 -c '
+import json, sys
+o = [(r["call"], r.get("level_name"), r.get("option_name"))
+     for r in map(json.loads, sys.stdin) if r.get("call", "").endswith("sockopt")]
+assert o == [("setsockopt", "SOL_TCP", None),
+             ("setsockopt", "SOL_SOCKET", "SO_RCVTIMEO"),
+             ("setsockopt", "SOL_SOCKET", "SO_KEEPALIVE"),
+             ("getsockopt", "SOL_SOCKET", "SO_ERROR")], o
+print("ok: jsonl names the options")' || fail "options in jsonl"
 
 # More epoll waits than the page keeps (20000): it says where it cut.
 python3 - "$SL_ROOT" "$TMP/cut.trace" <<'PY'

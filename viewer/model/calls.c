@@ -93,6 +93,8 @@ static void keep_event(struct sl_sock *s, struct sl_proc *p,
 		.ts = c->h.ts_ns, .dur_ns = c->dur_ns, .ret = c->ret,
 		.err = c->err, .call = c->call, .flags = c->flags,
 		.pid = p->pid, .fd = c->fd, .caller = c->caller,
+		.arg0 = c->arg0, .arg1 = c->arg1,
+		.value = (c->flags & SL_F_VALUE) ? (int64_t)c->inode2 : 0,
 	};
 }
 

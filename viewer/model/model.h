@@ -88,6 +88,9 @@ struct sl_evt {
 	uint32_t pid;
 	int32_t fd;
 	uint64_t caller;
+	int64_t arg0, arg1;	/* the record's (wire.h): setsockopt's level
+				 * and option, a shutdown's how... */
+	int64_t value;		/* setsockopt with SL_F_VALUE: the value */
 };
 
 /*

@@ -112,6 +112,13 @@ static void sock_events(struct page *pg, const struct sl_model *m,
 		fprintf(pg->f, ",%llu,%u,%d", (unsigned long long)e->dur_ns,
 			e->pid, e->fd);
 		bytes_at(pg, s, e->ts, &k);
+		/* What an option call set or asked, by name, or null. */
+		if (sl_evt_sockopt_text(e, text, sizeof(text)) > 0) {
+			fputc(',', pg->f);
+			sl_json_write(pg->f, text, strlen(text), true);
+		} else {
+			fputs(",null", pg->f);
+		}
 		fputc(']', pg->f);
 	}
 	fprintf(pg->f, "],\"more\":%llu",

@@ -55,6 +55,23 @@ static void jsonl_addr(FILE *f, const char *key, const struct sl_addr *a)
 			     (size_t)n : sizeof(buf) - 1);
 }
 
+/* An option call's level and option by name, beside arg0 and arg1. */
+static void jsonl_sockopt(FILE *f, const struct sl_rec_call *c)
+{
+	const struct sl_evt e = {
+		.call = c->call, .flags = c->flags, .arg0 = c->arg0,
+		.arg1 = c->arg1,
+	};
+	struct sl_sockopt o;
+
+	if (!sl_evt_sockopt(&e, &o))
+		return;
+	if (o.level_name)
+		fprintf(f, ",\"level_name\":\"%s\"", o.level_name);
+	if (o.name)
+		fprintf(f, ",\"option_name\":\"%s\"", o.name);
+}
+
 static void jsonl_call(struct jsonl_ctx *x, uint32_t pid,
 		       const struct sl_rec_call *c,
 		       const struct sl_rec_call_addr *a)
@@ -75,6 +92,7 @@ static void jsonl_call(struct jsonl_ctx *x, uint32_t pid,
 		fprintf(f, ",\"inode2\":%llu", (unsigned long long)c->inode2);
 	fprintf(f, ",\"arg0\":%lld,\"arg1\":%lld", (long long)c->arg0,
 		(long long)c->arg1);
+	jsonl_sockopt(f, c);
 	fprintf(f, ",\"tx_bytes\":%llu,\"rx_bytes\":%llu,\"tx_calls\":%u,"
 		"\"rx_calls\":%u,\"eagain\":%u",
 		(unsigned long long)c->tx_bytes,

@@ -65,6 +65,48 @@ static void export_incidents(FILE *f, const struct sl_sock *s)
 		(unsigned long long)(s->incs_total - s->nincs));
 }
 
+/* A name, or the number when no name is known. */
+static void name_or_num(FILE *f, const char *key, const char *name, int n)
+{
+	if (name)
+		fprintf(f, ",\"%s\":\"%s\"", key, name);
+	else
+		fprintf(f, ",\"%s\":%d", key, n);
+}
+
+/* The option calls among its kept calls (the first SL_EVENTS_KEPT):
+ * what the program set, and SO_ERROR asked after a pending connect. */
+static void export_options(FILE *f, const struct sl_sock *s)
+{
+	bool first = true;
+
+	fputs(",\"options\":[", f);
+	for (uint32_t i = 0; i < s->nevts; i++) {
+		const struct sl_evt *e = &s->evts[i];
+		struct sl_sockopt o;
+
+		if (!sl_evt_sockopt(e, &o))
+			continue;
+		fprintf(f, "%s{\"call\":\"%s\"", first ? "" : ",",
+			sl_call_name(e->call));
+		first = false;
+		name_or_num(f, "level", o.level_name, o.level);
+		name_or_num(f, "option", o.name, o.optname);
+		fputs(",\"value\":", f);
+		if (o.has_value && o.is_errno && o.value)
+			sl_json_errno(f, (int)o.value);
+		else if (o.has_value)
+			fprintf(f, "%lld", (long long)o.value);
+		else
+			fputs("null", f);
+		fprintf(f, ",\"ret\":%lld,\"errno\":", (long long)e->ret);
+		sl_json_errno(f, e->ret < 0 ? e->err : 0);
+		fprintf(f, ",\"pid\":%u,\"fd\":%d,\"ts_ns\":%llu}", e->pid,
+			e->fd, (unsigned long long)e->ts);
+	}
+	fputc(']', f);
+}
+
 /* Passed to another process over a UNIX socket (SCM_RIGHTS). */
 static void export_handoffs(FILE *f, const struct sl_sock *s)
 {
@@ -144,6 +186,7 @@ void sl_json_sock(FILE *f, const struct sl_model *m,
 	fprintf(f, "],\"ready_events\":%llu",
 		(unsigned long long)s->ready_events);
 	export_pacts(f, m, s);
+	export_options(f, s);
 	export_incidents(f, s);
 	export_handoffs(f, s);
 	sl_sock_caller(m, s, caller, sizeof(caller));

@@ -37,6 +37,21 @@ const char *sl_family_name(int family);
 const char *sl_type_name(int type);
 const char *sl_errno_name(int err);
 
+/* sockopt.c: a socket option event's level, option and value by name
+ * (NULL where a name is not known). */
+struct sl_sockopt {
+	int level, optname;
+	const char *level_name, *name;
+	int64_t value;
+	bool has_value;		/* the record has the value and it is an int */
+	bool is_int;
+	bool is_errno;		/* SO_ERROR's: an errno */
+};
+const char *sl_sockopt_level(int level);
+const char *sl_sockopt_name(int level, int optname, bool *is_int);
+bool sl_evt_sockopt(const struct sl_evt *e, struct sl_sockopt *o);
+int sl_evt_sockopt_text(const struct sl_evt *e, char *buf, size_t len);
+
 /* export.c: FORMAT is jsonl, sockets, epoll, chrome or html. */
 bool sl_export_known(const char *format);
 int sl_export(const char *path, const char *format, FILE *out);

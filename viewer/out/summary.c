@@ -184,30 +184,60 @@ static void dur_or_dash(char *buf, size_t len, const struct sl_durs *d,
 		sl_fmt_dur(buf, len, sl_summary_pct(d, p));
 }
 
-static void print_table(FILE *f, const char *title,
-			const struct sl_sum_table *t, int namew)
+/* A row's five durations: lifetime p50, p99, max; connect-to-accept
+ * p50, p99. */
+static void row_durs(const struct sl_sum_row *r, char d[5][16])
 {
-	fprintf(f, "%-*s %5s %5s %5s %6s %7s %7s %8s %8s %8s %8s %8s  %s\n",
-		namew, title, "SOCKS", "CONN", "FAIL", "ACCEPT", "TX", "RX",
-		"LIFE p50", "p99", "max", "C>A p50", "p99", "FAILED BY");
+	dur_or_dash(d[0], 16, &r->life, 50);
+	dur_or_dash(d[1], 16, &r->life, 99);
+	dur_or_dash(d[2], 16, &r->life, 101);
+	dur_or_dash(d[3], 16, &r->c2a, 50);
+	dur_or_dash(d[4], 16, &r->c2a, 99);
+}
+
+/* The row's name in NAMEW columns, padded. */
+static void put_name(FILE *f, const struct sl_sum_row *r, int namew)
+{
+	size_t cols = sl_term_str(f, r->name, strlen(r->name), (size_t)namew);
+
+	fprintf(f, "%*s", namew - (int)cols, "");
+}
+
+/* PART: which columns. 3 all on one line; 1 the counts, bytes and
+ * failures; 2 the durations (two tables where one line would not fit
+ * the terminal). ERRW: columns left for the failures, 0: no limit. */
+static void print_table(FILE *f, const char *title,
+			const struct sl_sum_table *t, int namew, int part,
+			int errw)
+{
+	fprintf(f, "%-*s", namew, title);
+	if (part & 1)
+		fprintf(f, " %5s %5s %5s %6s %7s %7s", "SOCKS", "CONN", "FAIL",
+			"ACCEPT", "TX", "RX");
+	if (part & 2)
+		fprintf(f, " %8s %8s %8s %8s %8s", "LIFE p50", "p99", "max",
+			"C>A p50", "p99");
+	fputs(part & 1 ? "  FAILED BY\n" : "\n", f);
 	for (uint32_t i = 0; i < t->n; i++) {
 		const struct sl_sum_row *r = &t->rows[i];
 		char tx[16], rx[16], d[5][16], errs[200];
-		size_t cols;
 
 		sl_fmt_bytes(tx, sizeof(tx), r->tx);
 		sl_fmt_bytes(rx, sizeof(rx), r->rx);
-		dur_or_dash(d[0], sizeof(d[0]), &r->life, 50);
-		dur_or_dash(d[1], sizeof(d[1]), &r->life, 99);
-		dur_or_dash(d[2], sizeof(d[2]), &r->life, 101);
-		dur_or_dash(d[3], sizeof(d[3]), &r->c2a, 50);
-		dur_or_dash(d[4], sizeof(d[4]), &r->c2a, 99);
+		row_durs(r, d);
 		sl_summary_errs(errs, sizeof(errs), r);
-		cols = sl_term_str(f, r->name, strlen(r->name), (size_t)namew);
-		fprintf(f, "%*s %5u %5u %5u %6u %7s %7s %8s %8s %8s %8s %8s  %s\n",
-			namew - (int)cols, "", r->socks, r->conn_ok,
-			r->conn_fail, r->accepts, tx, rx, d[0], d[1], d[2],
-			d[3], d[4], errs);
+		put_name(f, r, namew);
+		if (part & 1)
+			fprintf(f, " %5u %5u %5u %6u %7s %7s", r->socks,
+				r->conn_ok, r->conn_fail, r->accepts, tx, rx);
+		if (part & 2)
+			fprintf(f, " %8s %8s %8s %8s %8s", d[0], d[1], d[2],
+				d[3], d[4]);
+		if (part & 1) {
+			fputs("  ", f);
+			sl_term_str(f, errs, strlen(errs), (size_t)errw);
+		}
+		fputc('\n', f);
 	}
 }
 
@@ -270,19 +300,41 @@ void sl_summary_free(struct sl_summary *sum)
 	}
 }
 
+/* The columns after the name: counts and bytes (41), durations (45),
+ * the gap before the failures (2). */
+#define COUNT_COLS 41
+#define DUR_COLS 45
+
 void sl_render_summary(FILE *f, const struct sl_model *m,
 		       const struct sl_render_opts *o)
 {
 	struct sl_summary sum;
-	int w;
+	int w, width = o->width ? o->width : 400;
 
 	sl_summary_build(&sum, m, o->filter);
 	w = name_width(&sum.procs, "PROCESS", 48);
 	if (name_width(&sum.ends, "REMOTE ENDPOINT", 48) > w)
 		w = name_width(&sum.ends, "REMOTE ENDPOINT", 48);
-	print_table(f, "PROCESS", &sum.procs, w);
-	fputc('\n', f);
-	print_table(f, "REMOTE ENDPOINT", &sum.ends, w);
+	if (w + COUNT_COLS + DUR_COLS <= width) {
+		print_table(f, "PROCESS", &sum.procs, w, 3, 0);
+		fputc('\n', f);
+		print_table(f, "REMOTE ENDPOINT", &sum.ends, w, 3, 0);
+	} else {
+		/* A narrow terminal: each table in two, the counts and
+		 * failures, then the durations; names cut to fit. */
+		int nw = width - COUNT_COLS - 2 - 14;
+
+		w = w < nw ? w : nw < 16 ? 16 : nw;
+		print_table(f, "PROCESS", &sum.procs, w, 1,
+			    width - w - COUNT_COLS - 2);
+		fputc('\n', f);
+		print_table(f, "PROCESS", &sum.procs, w, 2, 0);
+		fputc('\n', f);
+		print_table(f, "REMOTE ENDPOINT", &sum.ends, w, 1,
+			    width - w - COUNT_COLS - 2);
+		fputc('\n', f);
+		print_table(f, "REMOTE ENDPOINT", &sum.ends, w, 2, 0);
+	}
 	fprintf(f, "\n%u %s%s; lifetimes and connect-to-accept latency as "
 		"p50, p99 and max\n", sum.n, sum.n == 1 ? "socket" : "sockets",
 		o->filter && o->filter->active ? " that the filters kept" : "");

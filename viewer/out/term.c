@@ -223,6 +223,25 @@ static const struct sl_proc *proc_of(const struct sl_model *m,
 	return index < m->nprocs ? m->procs[index] : NULL;
 }
 
+/*
+ * EP in at most WIDTH columns. One too wide is cut in its address, not
+ * at its end: the port (and a " via N") is what matches a client row to
+ * its server row, so "<-127.0.0~:43258" rather than "<-127.0.0.1:432~".
+ */
+static size_t put_endpoint(FILE *f, const char *ep, int width)
+{
+	const char *port = strrchr(ep, ':');
+	size_t total = sl_term_cols(ep, strlen(ep)), tail;
+
+	if (total <= (size_t)width || !port || port == ep)
+		return sl_term_str(f, ep, strlen(ep), (size_t)width);
+	tail = sl_term_cols(port, strlen(port));
+	if (tail * 2 > (size_t)width)
+		return sl_term_str(f, ep, strlen(ep), (size_t)width);
+	return sl_term_str(f, ep, (size_t)(port - ep), (size_t)width - tail) +
+	       sl_term_str(f, port, strlen(port), 0);
+}
+
 static void draw_sock(FILE *f, struct layout *l, const struct sl_model *m,
 		      const struct sl_sock *s, uint8_t *cells)
 {
@@ -244,7 +263,7 @@ static void draw_sock(FILE *f, struct layout *l, const struct sl_model *m,
 		stamp(f, l, proc_of(m, s->proc_index), s->start_ns);
 	fprintf(f, "%4u %-6s ", s->id, role_short(s->role));
 	/* Padded by the columns written: an escaped byte takes four. */
-	cols = sl_term_str(f, ep, strlen(ep), (size_t)l->ep);
+	cols = put_endpoint(f, ep, l->ep);
 	for (int pad = l->ep - (int)cols; pad > 0; pad--)
 		fputc(' ', f);
 	fputs(" |", f);
@@ -300,27 +319,48 @@ static void draw_epoll(FILE *f, struct layout *l, const struct sl_model *m,
 		ep->closed ? "closed" : "open");
 }
 
-static void draw_proc(FILE *f, const struct sl_proc *p, bool color)
+/*
+ * A process's line, within the view's width: its pid, the image it
+ * started as and the one it ran last (exec by exec), how it ended. The
+ * images share what the rest leaves, the last (what it became) first.
+ */
+static void draw_proc(FILE *f, const struct layout *l, const struct sl_proc *p)
 {
-	fprintf(f, "%spid %u", color ? "\033[1m" : "", p->pid);
-	if (p->ppid)
-		fprintf(f, " (ppid %u)", p->ppid);
-	fputs(" ", f);
-	/* The image it started as and the one it ran last, exec by exec. */
-	for (uint32_t i = 0; i < p->nimages; i++) {
-		if (i && i + 1 < p->nimages) {
-			if (i == 1)
-				fputs(" -> ...", f);
-			continue;
-		}
-		fputs(i ? " -> " : " ", f);
-		sl_term_str(f, p->images[i], strlen(p->images[i]), 50);
-	}
+	char head[48], tail[96] = "";
+	const char *first = p->nimages ? p->images[0] : "";
+	const char *last = p->nimages > 1 ? p->images[p->nimages - 1] : NULL;
+	int room, first_room, last_room;
+
+	snprintf(head, sizeof(head), p->ppid ? "pid %u (ppid %u)  " :
+		 "pid %u  ", p->pid, p->ppid);
 	if (p->dark_ns)
-		fputs("  [untraced after its seccomp filter]", f);
+		strcat(tail, "  [untraced after its seccomp filter]");
 	if (p->exit_status >= 0)
-		fprintf(f, "  [exit %lld]", (long long)p->exit_status);
-	fprintf(f, "%s\n", color ? "\033[0m" : "");
+		snprintf(tail + strlen(tail), sizeof(tail) - strlen(tail),
+			 "  [exit %lld]", (long long)p->exit_status);
+	room = l->width - (int)strlen(head) - (int)strlen(tail) -
+	       (last ? (p->nimages > 2 ? 11 : 4) : 0);
+	first_room = room > 24 ? room : 24;
+	last_room = 0;
+	if (last) {
+		/* The first image keeps what the last leaves, or a quarter;
+		 * the last the rest. */
+		int fc = (int)sl_term_cols(first, strlen(first));
+		int lc = (int)sl_term_cols(last, strlen(last));
+		int quarter = room / 4 > 12 ? room / 4 : 12;
+
+		if (room - lc > quarter)
+			quarter = room - lc;
+		first_room = fc < quarter ? fc : quarter;
+		last_room = room - first_room > 12 ? room - first_room : 12;
+	}
+	fprintf(f, "%s%s", l->color ? "\033[1m" : "", head);
+	sl_term_str(f, first, strlen(first), (size_t)first_room);
+	if (last) {
+		fputs(p->nimages > 2 ? " -> ... -> " : " -> ", f);
+		sl_term_str(f, last, strlen(last), (size_t)last_room);
+	}
+	fprintf(f, "%s%s\n", tail, l->color ? "\033[0m" : "");
 }
 
 /*
@@ -408,6 +448,11 @@ static void layout(struct layout *l, const struct sl_model *m,
 	l->ep = widest < free_cols / 2 ? widest : free_cols / 2;
 	if (l->ep < 16)
 		l->ep = 16;
+	/* An endpoint a little too wide takes up to 4 columns of the bar
+	 * (which keeps 12): "<-127.0.0.1:43258" whole at 80 columns. */
+	while (l->ep < widest && l->ep < free_cols / 2 + 4 &&
+	       free_cols - l->ep > 12)
+		l->ep++;
 	l->bar = free_cols - l->ep;
 	if (l->bar < 10)
 		l->bar = 10;
@@ -456,7 +501,7 @@ void sl_render_term(FILE *f, const struct sl_model *m,
 			    (o->max_rows && rows >= (uint32_t)o->max_rows))
 				continue;
 			if (!header_done)
-				draw_proc(f, p, l.color);
+				draw_proc(f, &l, p);
 			header_done = true;
 			rows++;
 			draw_sock(f, &l, m, s, cells);
@@ -467,7 +512,7 @@ void sl_render_term(FILE *f, const struct sl_model *m,
 			    !sl_filter_match_proc(o->filter, p->pid))
 				continue;
 			if (!header_done)
-				draw_proc(f, p, l.color);
+				draw_proc(f, &l, p);
 			header_done = true;
 			draw_epoll(f, &l, m, m->epolls[k], cells);
 		}

@@ -33,39 +33,48 @@ static void incidents_not_drawn(FILE *f, const struct sl_model *m)
 			"are drawn\n", noted - 5);
 }
 
-static void counts(FILE *f, const struct sl_model *m, uint32_t shown)
+/*
+ * The counts and the span, on one line where the view's width has room,
+ * else on two: what the trace holds, then its waits, drops and span.
+ */
+static void counts(FILE *f, const struct sl_model *m, uint32_t shown,
+		   const char *span, int width)
 {
 	uint64_t n[] = { m->nprocs, m->ids, m->nepolls, m->events, m->waits };
+	char of[16] = "", a[160], b[160];
+	int la, lb;
 
-	fprintf(f, "%llu %s, ", (unsigned long long)n[0],
-		plural(n[0], "process", "processes"));
 	if (shown != m->ids)
-		fprintf(f, "%u of ", shown);
-	fprintf(f, "%llu %s%s, %llu epoll %s, %llu %s, %llu %s, "
-		"%llu dropped", (unsigned long long)n[1],
-		plural(n[1], "socket", "sockets"), shown != m->ids ?
-		" shown" : "", (unsigned long long)n[2],
-		plural(n[2], "instance", "instances"),
-		(unsigned long long)n[3], plural(n[3], "event", "events"),
-		(unsigned long long)n[4], plural(n[4], "wait", "waits"),
-		(unsigned long long)m->dropped);
+		snprintf(of, sizeof(of), "%u of ", shown);
+	la = snprintf(a, sizeof(a), "%llu %s, %s%llu %s%s, %llu epoll %s, "
+		      "%llu %s,", (unsigned long long)n[0],
+		      plural(n[0], "process", "processes"), of,
+		      (unsigned long long)n[1],
+		      plural(n[1], "socket", "sockets"),
+		      shown != m->ids ? " shown" : "", (unsigned long long)n[2],
+		      plural(n[2], "instance", "instances"),
+		      (unsigned long long)n[3], plural(n[3], "event", "events"));
+	lb = snprintf(b, sizeof(b), "%llu %s, %llu dropped, over %s",
+		      (unsigned long long)n[4], plural(n[4], "wait", "waits"),
+		      (unsigned long long)m->dropped, span);
+	fprintf(f, "%s%s%s\n", a, la + 1 + lb <= width ? " " : "\n", b);
 }
 
 void sl_term_footer(FILE *f, const struct sl_model *m,
 		    const struct layout *l, uint32_t shown)
 {
-	char dur[32], all[32], gaps[512];
+	char dur[32], all[32], span[96], gaps[512];
 	uint64_t trace = m->last_ns - m->first_ns;
 
-	counts(f, m, shown);
 	sl_fmt_dur(dur, sizeof(dur), l->t1 - l->t0);
 	sl_fmt_dur(all, sizeof(all), trace);
 	/* The axis spans the sockets' lives; the trace may be longer
 	 * (start-up before the first socket, exit after the last). */
 	if (l->t1 - l->t0 == trace || !m->ids)
-		fprintf(f, ", over %s\n", all);
+		snprintf(span, sizeof(span), "%s", all);
 	else
-		fprintf(f, ", over %s (the trace: %s)\n", dur, all);
+		snprintf(span, sizeof(span), "%s (the trace: %s)", dur, all);
+	counts(f, m, shown, span, l->width);
 	if (m->torn)
 		fprintf(f, "warning: the trace has a torn tail (%s); "
 			"everything before it is shown\n", m->torn_why);
