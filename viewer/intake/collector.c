@@ -545,6 +545,13 @@ int sl_collector_poll(struct sl_collector *c, int timeout_ms)
 void sl_collector_close(struct sl_collector *c)
 {
 	drain_all(c);
+	/* A process that connected and ended before it was accepted (a
+	 * short program, then SIGTERM to the collector) waits in the
+	 * listen queue with everything it sent: take that too. */
+	if (c->lfd >= 0) {
+		accept_all(c);
+		drain_all(c);
+	}
 	/* What is still connected now belongs to processes still running:
 	 * the trace ends, they do not. No SL_REC_GONE for them: it would say
 	 * they exited (the model would draw their sockets at-exit). */
