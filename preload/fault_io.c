@@ -31,7 +31,7 @@
 /* Entries a cut iovec keeps (a page of the stack at most). */
 #define CUT_IOV 64
 
-/* Whether P may be the program's memory (as wrap_life.c's accept asks):
+/* Whether P may be the program's memory (as wrap_accept.c's accept asks):
  * not in the lowest 64 KiB, which vm.mmap_min_addr keeps unmapped. */
 static bool user_ptr(const void *p)
 {

@@ -208,7 +208,7 @@ static long sc_connect(long nr, const long *a, struct sl_site site)
 	return ret;
 }
 
-/* accept and accept4: the address buffer may be ours (wrap_life.c). */
+/* accept and accept4: the address buffer may be ours (wrap_accept.c). */
 static long sc_accept(long nr, const long *a, struct sl_site site)
 {
 	bool four = nr == SYS_accept4;
