@@ -158,24 +158,34 @@ ssize_t sl_fault_recvfrom_chk(struct sl_fd *e, int fd, void *buf,
 	return n;
 }
 
+/* A copy M of MSG whose vector is what the fault lets through (cut into
+ * CUT when shortened); -1 when the fault ends the call itself. */
+static int msg_begin(struct sl_fd *e, int fd, int call, int flags,
+		     const struct msghdr *msg, struct msghdr *m,
+		     struct iovec *cut, uint64_t caller)
+{
+	const struct iovec *iov = msg->msg_iov;
+	size_t cnt = msg->msg_iovlen;
+
+	if (vec_begin(e, fd, call, flags, &iov, &cnt, cut, caller) < 0)
+		return -1;
+	*m = *msg;
+	m->msg_iov = (struct iovec *)iov;
+	m->msg_iovlen = cnt;
+	return 0;
+}
+
 ssize_t sl_fault_recvmsg(struct sl_fd *e, int fd, struct msghdr *msg,
 			 int flags, uint64_t caller)
 {
 	struct iovec cut[CUT_IOV];
 	struct msghdr m;
-	const struct iovec *iov;
-	size_t cnt;
 	ssize_t n;
 
 	if (!user_ptr(msg))
 		return SL_REAL(recvmsg)(fd, msg, flags);
-	m = *msg;
-	iov = m.msg_iov;
-	cnt = m.msg_iovlen;
-	if (vec_begin(e, fd, SL_FC_RECV, flags, &iov, &cnt, cut, caller) < 0)
+	if (msg_begin(e, fd, SL_FC_RECV, flags, msg, &m, cut, caller) < 0)
 		return -1;
-	m.msg_iov = (struct iovec *)iov;
-	m.msg_iovlen = cnt;
 	n = SL_REAL(recvmsg)(fd, &m, flags);
 	msg->msg_namelen = m.msg_namelen;
 	msg->msg_controllen = m.msg_controllen;
@@ -240,19 +250,12 @@ ssize_t sl_fault_sendmsg(struct sl_fd *e, int fd, const struct msghdr *msg,
 {
 	struct iovec cut[CUT_IOV];
 	struct msghdr m;
-	const struct iovec *iov;
-	size_t cnt;
 	ssize_t n;
 
 	if (!user_ptr(msg))
 		return SL_REAL(sendmsg)(fd, msg, flags);
-	m = *msg;
-	iov = m.msg_iov;
-	cnt = m.msg_iovlen;
-	if (vec_begin(e, fd, SL_FC_SEND, flags, &iov, &cnt, cut, caller) < 0)
+	if (msg_begin(e, fd, SL_FC_SEND, flags, msg, &m, cut, caller) < 0)
 		return -1;
-	m.msg_iov = (struct iovec *)iov;
-	m.msg_iovlen = cnt;
 	n = SL_REAL(sendmsg)(fd, &m, flags);
 	sl_fault_io_done(fd, SL_FC_SEND, n);
 	return n;
