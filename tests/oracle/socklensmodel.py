@@ -23,6 +23,7 @@ class SocklensView:
         self.offset = {}        # pid -> real_ns - mono_ns
         self.exe = {}           # pid -> exe
         self.closes = {}        # inode -> [(ts_ns, pid, call)]
+        self.close_spans = {}   # inode -> {pid: (ts_ns, ts_ns + dur_ns)}
         self.execs = {}         # pid -> [ts_ns]
         self.drops = 0
         self.pids = set()       # every process with a hello
@@ -102,6 +103,9 @@ def ingest(v, sockets, records):
             if call in CLOSES and r.get("inode"):
                 v.closes.setdefault(r["inode"], []).append(
                     (r.get("ts_ns"), pid, call))
+                ts = r.get("ts_ns") or 0
+                v.close_spans.setdefault(r["inode"], {})[pid] = \
+                    (ts, ts + (r.get("dur_ns") or 0))
             elif call == "exec":
                 v.execs.setdefault(pid, []).append(r.get("ts_ns"))
     return v
