@@ -24,7 +24,7 @@
 
 #include <socklens/ring.h>
 
-#include "preload.h"
+#include "record.h"
 
 /* Records being written at once on one thread: its own and the signal
  * handlers that interrupt it; deeper ones are dropped (counted). */
@@ -224,9 +224,11 @@ static __attribute__((noinline)) void *begin_other(struct tlane *t,
 	return slot;
 }
 
-void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts)
+/* The plain case inline (D 0, our lane in the memory in use, room below
+ * limit, no look due), the rest in begin_other. */
+static inline __attribute__((always_inline)) void *
+rec_begin(struct tlane *t, size_t size, unsigned int type, uint64_t ts)
 {
-	struct tlane *t = &tl;
 	unsigned int d = t->depth;
 	struct sl_hdr *h;
 
@@ -248,6 +250,23 @@ void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts)
 	h->tid = t->tid;
 	h->ts_ns = ts;
 	return h;
+}
+
+void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts)
+{
+	return rec_begin(&tl, size, type, ts);
+}
+
+/* A call record begun in place (preload.h): the slot and its fields in
+ * one function, the fast path with no call of its own. */
+struct sl_rec_call *sl_call_begin(uint16_t call, int fd, const struct sl_fd *e,
+				  uint64_t ts, struct sl_site site)
+{
+	struct sl_rec_call *r = rec_begin(&tl, sizeof(*r), SL_REC_CALL, ts);
+
+	if (r)
+		sl_call_fill(r, call, fd, e, site);
+	return r;
 }
 
 /* A record that is not in our lane: it goes to the transport. */

@@ -353,17 +353,20 @@ static void record_setsockopt(int fd, struct sl_fd *e, int level, int name,
 			      const int64_t *value, int ret, uint64_t ts,
 			      struct sl_site site)
 {
-	struct sl_call_info ci = {
-		.call = SL_CALL_SETSOCKOPT, .flags = site.flags, .fd = fd,
-		.ret = ret, .err = errno, .ts = ts, .caller = site.caller,
-		.inode = sl_fd_inode(e), .arg0 = level, .arg1 = name, .ent = e,
-	};
+	int err = errno;
+	struct sl_rec_call *r = sl_call_begin(SL_CALL_SETSOCKOPT, fd, e, ts,
+					      site);
 
+	if (!r)
+		return;
+	sl_call_ret(r, ret, err);
+	r->arg0 = level;
+	r->arg1 = name;
 	if (value) {
-		ci.inode2 = (uint64_t)*value;
-		ci.flags |= SL_F_VALUE;
+		r->inode2 = (uint64_t)*value;
+		r->flags |= SL_F_VALUE;
 	}
-	sl_emit(&ci);
+	sl_call_done();
 }
 
 /*

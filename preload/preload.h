@@ -230,6 +230,24 @@ struct sl_call_info {
 
 void sl_emit(const struct sl_call_info *ci);
 
+/*
+ * The hot calls' way (record.c): a call record begun where this thread
+ * writes, with the header, CALL, FD, SITE and E's inode, counters and
+ * flags filled in (E NULL: zeros) and every other field zero. The
+ * wrapper sets what its call adds (sl_call_ret, arg0, dur_ns...) in
+ * place and publishes it with sl_call_done. NULL: dropped (counted).
+ * Keeps errno.
+ */
+struct sl_rec_call *sl_call_begin(uint16_t call, int fd, const struct sl_fd *e,
+				  uint64_t ts, struct sl_site site);
+
+/* What the call returned, and its errno when that is a failure. */
+static inline void sl_call_ret(struct sl_rec_call *r, int64_t ret, int err)
+{
+	r->ret = ret;
+	r->err = ret < 0 ? err : 0;
+}
+
 /* Other records: room where this thread writes (NULL: dropped, counted),
  * then sl_rec_done, which publishes it. The header's size, type,
  * version, tid and ts are filled in. Keeps errno. */
@@ -239,6 +257,11 @@ void sl_rec_done(uint64_t ts);
  * when it made none between them. */
 uint64_t sl_rec_seq(void);
 bool sl_rec_nested(void);
+
+static inline void sl_call_done(void)
+{
+	sl_rec_done(0);
+}
 
 /* Where a thread's records go (buffer.c): its lane. */
 void sl_flush(void);
