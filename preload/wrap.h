@@ -87,8 +87,8 @@ static inline void sl_io_stamp_unix(struct sl_io *io, const struct sl_fd *e)
 static inline void sl_io_done(struct sl_fd *e, int fd, ssize_t n,
 			      const struct sl_io *io)
 {
-	int err = errno;
 	bool report = false;
+	int err;
 
 	if (sl_unlikely(io->peek) && n >= 0) {
 		__atomic_add_fetch(&e->peeks, 1, __ATOMIC_RELAXED);
@@ -108,6 +108,8 @@ static inline void sl_io_done(struct sl_fd *e, int fd, ssize_t n,
 		if (sl_likely(!(sl_fd_flags(e) & SL_IO_ATTENTION) && !report))
 			return;
 	}
+	/* Read only here: the plain path above leaves errno alone. */
+	err = errno;
 	sl_io_slow(e, fd, n, err, io, report);
 	errno = err;
 }
