@@ -257,15 +257,59 @@ void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts)
 	return rec_begin(&tl, size, type, ts);
 }
 
-/* A call record begun in place (preload.h): the slot and its fields in
- * one function, the fast path with no call of its own. */
-struct sl_rec_call *sl_call_begin(uint16_t call, int fd, const struct sl_fd *e,
-				  uint64_t ts, struct sl_site site)
+/*
+ * The plain case alone, for sl_call_begin: NULL when it does not hold,
+ * the depth put back, so that the caller's slow way starts over. No call
+ * on this path, so the function around it needs no frame.
+ */
+static inline __attribute__((always_inline)) void *
+lane_slot(struct tlane *t, size_t size, unsigned int type, uint64_t ts)
 {
-	struct sl_rec_call *r = rec_begin(&tl, sizeof(*r), SL_REC_CALL, ts);
+	unsigned int d = t->depth;
+	struct sl_hdr *h;
+
+	t->depth = d + 1;
+	order();
+	if (sl_unlikely(d || t->ring != __atomic_load_n(&sl_guard->ring,
+							__ATOMIC_RELAXED) ||
+			t->head + size > t->limit || ts >= t->check_ns)) {
+		order();
+		t->depth = d;
+		return NULL;
+	}
+	t->lvl[0].at = AT_LANE;
+	t->lvl[0].size = (uint16_t)size;
+	t->seq++;
+	h = (struct sl_hdr *)(t->data + (t->head & t->mask));
+	h->size = (uint16_t)size;
+	h->type = (uint8_t)type;
+	h->version = SL_WIRE_VERSION;
+	h->tid = t->tid;
+	h->ts_ns = ts;
+	return h;
+}
+
+static __attribute__((noinline)) struct sl_rec_call *
+call_begin_other(uint16_t call, int fd, const struct sl_fd *e, uint64_t ts,
+		 struct sl_site site)
+{
+	struct sl_rec_call *r = sl_rec_begin(sizeof(*r), SL_REC_CALL, ts);
 
 	if (r)
 		sl_call_fill(r, call, fd, e, site);
+	return r;
+}
+
+/* A call record begun in place (preload.h): the slot and its fields in
+ * one function, the plain case with no call of its own. */
+struct sl_rec_call *sl_call_begin(uint16_t call, int fd, const struct sl_fd *e,
+				  uint64_t ts, struct sl_site site)
+{
+	struct sl_rec_call *r = lane_slot(&tl, sizeof(*r), SL_REC_CALL, ts);
+
+	if (sl_unlikely(!r))
+		return call_begin_other(call, fd, e, ts, site);
+	sl_call_fill(r, call, fd, e, site);
 	return r;
 }
 

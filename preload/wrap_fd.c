@@ -46,9 +46,10 @@ void sl_close_record(int fd, uint16_t call, int64_t implicit, uint64_t ts,
 	close_record(fd, call, implicit, ts, site);
 }
 
-/* The first half of a followed socket's close (wrap.h). */
-void sl_close_early(int fd, struct sl_fd *e, struct sl_site site,
-		    struct sl_close *cl)
+/* The first half of a followed socket's close (wrap.h); close() has it
+ * inline. */
+static inline __attribute__((always_inline)) void
+close_early(int fd, struct sl_fd *e, struct sl_site site, struct sl_close *cl)
 {
 	uint64_t ts = sl_now_ns();
 
@@ -63,6 +64,12 @@ void sl_close_early(int fd, struct sl_fd *e, struct sl_site site,
 	cl->fd = fd;
 	cl->ts = ts;
 	cl->site = site;
+}
+
+void sl_close_early(int fd, struct sl_fd *e, struct sl_site site,
+		    struct sl_close *cl)
+{
+	close_early(fd, e, site, cl);
 }
 
 void sl_close_late(struct sl_close *cl)
@@ -85,10 +92,14 @@ SL_EXPORT int close(int fd)
 	struct sl_close cl;
 	int ret;
 
-	if (!sl_close_begin(fd, e, SL_SITE(), &cl)) {
+	/* sl_close_begin (wrap.h), with the first half inline. */
+	cl.late = false;
+	if (sl_unlikely(sl_is_transport_fd(fd)) && sl_active()) {
 		errno = EBADF;
 		return -1;
 	}
+	if (e)
+		close_early(fd, e, SL_SITE(), &cl);
 	ret = SL_REAL(close)(fd);
 	sl_close_end(&cl);
 	return ret;
