@@ -224,43 +224,12 @@ static __attribute__((noinline)) void *begin_other(struct tlane *t,
 	return slot;
 }
 
-/* The plain case inline (D 0, our lane in the memory in use, room below
- * limit, no look due), the rest in begin_other. */
-static inline __attribute__((always_inline)) void *
-rec_begin(struct tlane *t, size_t size, unsigned int type, uint64_t ts)
-{
-	unsigned int d = t->depth;
-	struct sl_hdr *h;
-
-	/* Raised first: a signal handler that records from here on sees
-	 * this thread busy, and leaves its lane alone. */
-	t->depth = d + 1;
-	order();
-	if (sl_unlikely(d || t->ring != __atomic_load_n(&sl_guard->ring,
-							__ATOMIC_RELAXED) ||
-			t->head + size > t->limit || ts >= t->check_ns))
-		return begin_other(t, size, type, ts, d);
-	t->lvl[0].at = AT_LANE;
-	t->lvl[0].size = (uint16_t)size;
-	t->seq++;
-	h = (struct sl_hdr *)(t->data + (t->head & t->mask));
-	h->size = (uint16_t)size;
-	h->type = (uint8_t)type;
-	h->version = SL_WIRE_VERSION;
-	h->tid = t->tid;
-	h->ts_ns = ts;
-	return h;
-}
-
-void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts)
-{
-	return rec_begin(&tl, size, type, ts);
-}
-
 /*
- * The plain case alone, for sl_call_begin: NULL when it does not hold,
- * the depth put back, so that the caller's slow way starts over. No call
- * on this path, so the function around it needs no frame.
+ * The plain case (D 0, our lane in the memory in use, room below limit,
+ * no look due): the record's header in the lane. NULL when it does not
+ * hold, the depth put back, so that the caller's other way (begin_other)
+ * starts over. No call on this path, so the functions around it need no
+ * frame.
  */
 static inline __attribute__((always_inline)) void *
 lane_slot(struct tlane *t, size_t size, unsigned int type, uint64_t ts)
@@ -287,6 +256,22 @@ lane_slot(struct tlane *t, size_t size, unsigned int type, uint64_t ts)
 	h->tid = t->tid;
 	h->ts_ns = ts;
 	return h;
+}
+
+void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts)
+{
+	struct tlane *t = &tl;
+	void *h = lane_slot(t, size, type, ts);
+	unsigned int d;
+
+	if (sl_likely(h != NULL))
+		return h;
+	d = t->depth;
+	/* Raised first: a signal handler that records from here on sees
+	 * this thread busy, and leaves its lane alone. */
+	t->depth = d + 1;
+	order();
+	return begin_other(t, size, type, ts, d);
 }
 
 static __attribute__((noinline)) struct sl_rec_call *
