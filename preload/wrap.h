@@ -39,8 +39,10 @@ struct sl_io {
 	bool peek;		/* MSG_PEEK: not a receipt */
 };
 
+/* IO by value: a wrapper's struct sl_io then never has its address
+ * taken on the plain path, and the compiler keeps it in registers. */
 void sl_io_slow(struct sl_fd *e, int fd, ssize_t n, int err,
-		const struct sl_io *io, bool report);
+		struct sl_io io, bool report);
 
 /*
  * Before an I/O call on a followed socket. One that can block (a
@@ -110,7 +112,7 @@ static inline void sl_io_done(struct sl_fd *e, int fd, ssize_t n,
 	}
 	/* Read only here: the plain path above leaves errno alone. */
 	err = errno;
-	sl_io_slow(e, fd, n, err, io, report);
+	sl_io_slow(e, fd, n, err, *io, report);
 	errno = err;
 }
 
