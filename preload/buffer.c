@@ -173,8 +173,14 @@ static void *begin_slow(struct tlane *t, size_t size, uint64_t ts)
 	if (!sl_cfg.collect || !sl_ring_armed())
 		return NULL;
 	if (look) {
+		/* Its system calls (drop records, a MSG_PEEK) must not
+		 * change the errno the program's call left: every record
+		 * keeps it, and the epoll waits count on that. */
+		int saved = errno;
+
 		t->check_ns = ts + CHECK_NS;
 		sl_transport_tick(ts);
+		errno = saved;
 	}
 	r = __atomic_load_n(&sl_guard->ring, __ATOMIC_ACQUIRE);
 	if (r != t->ring || (look && !t->lane))
