@@ -18,6 +18,7 @@
 
 #include "socklens/policy.h"
 #include "fault_wire.h"
+#include "record.h"
 #include "wrap.h"
 
 uint64_t sl_sock_inode(int fd)
@@ -73,10 +74,11 @@ on_socket(int fd, int domain, int type, int protocol, uint64_t t0,
 		inode = sl_sock_inode(fd);
 		e = sl_fd_track(fd, inode, domain,
 				type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC), flags);
-		if (!e)
-			site.flags |= SL_F_UNTRACKED;
+		/* A new entry's counters are all zero: the record is
+		 * begun without it (zeros, no loads), with its flags. */
+		site.flags |= e ? sl_rec_flags(sl_fd_flags(e)) : SL_F_UNTRACKED;
 	}
-	r = sl_call_begin(SL_CALL_SOCKET, fd, e, t0, site);
+	r = sl_call_begin(SL_CALL_SOCKET, fd, NULL, t0, site);
 	if (r) {
 		r->inode = inode;
 		sl_call_ret(r, fd, err);
