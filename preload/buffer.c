@@ -24,7 +24,7 @@
 
 #include <socklens/ring.h>
 
-#include "preload.h"
+#include "record.h"
 
 /* Records being written at once on one thread: its own and the signal
  * handlers that interrupt it; deeper ones are dropped (counted). */
@@ -173,8 +173,14 @@ static void *begin_slow(struct tlane *t, size_t size, uint64_t ts)
 	if (!sl_cfg.collect || !sl_ring_armed())
 		return NULL;
 	if (look) {
+		/* Its system calls (drop records, a MSG_PEEK) must not
+		 * change the errno the program's call left: every record
+		 * keeps it, and the epoll waits count on that. */
+		int saved = errno;
+
 		t->check_ns = ts + CHECK_NS;
 		sl_transport_tick(ts);
+		errno = saved;
 	}
 	r = __atomic_load_n(&sl_guard->ring, __ATOMIC_ACQUIRE);
 	if (r != t->ring || (look && !t->lane))
@@ -224,20 +230,28 @@ static __attribute__((noinline)) void *begin_other(struct tlane *t,
 	return slot;
 }
 
-void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts)
+/*
+ * The plain case (D 0, our lane in the memory in use, room below limit,
+ * no look due): the record's header in the lane. NULL when it does not
+ * hold, the depth put back, so that the caller's other way (begin_other)
+ * starts over. No call on this path, so the functions around it need no
+ * frame.
+ */
+static inline __attribute__((always_inline)) void *
+lane_slot(struct tlane *t, size_t size, unsigned int type, uint64_t ts)
 {
-	struct tlane *t = &tl;
 	unsigned int d = t->depth;
 	struct sl_hdr *h;
 
-	/* Raised first: a signal handler that records from here on sees
-	 * this thread busy, and leaves its lane alone. */
 	t->depth = d + 1;
 	order();
 	if (sl_unlikely(d || t->ring != __atomic_load_n(&sl_guard->ring,
 							__ATOMIC_RELAXED) ||
-			t->head + size > t->limit || ts >= t->check_ns))
-		return begin_other(t, size, type, ts, d);
+			t->head + size > t->limit || ts >= t->check_ns)) {
+		order();
+		t->depth = d;
+		return NULL;
+	}
 	t->lvl[0].at = AT_LANE;
 	t->lvl[0].size = (uint16_t)size;
 	t->seq++;
@@ -248,6 +262,46 @@ void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts)
 	h->tid = t->tid;
 	h->ts_ns = ts;
 	return h;
+}
+
+void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts)
+{
+	struct tlane *t = &tl;
+	void *h = lane_slot(t, size, type, ts);
+	unsigned int d;
+
+	if (sl_likely(h != NULL))
+		return h;
+	d = t->depth;
+	/* Raised first: a signal handler that records from here on sees
+	 * this thread busy, and leaves its lane alone. */
+	t->depth = d + 1;
+	order();
+	return begin_other(t, size, type, ts, d);
+}
+
+static __attribute__((noinline)) struct sl_rec_call *
+call_begin_other(uint16_t call, int fd, const struct sl_fd *e, uint64_t ts,
+		 struct sl_site site)
+{
+	struct sl_rec_call *r = sl_rec_begin(sizeof(*r), SL_REC_CALL, ts);
+
+	if (r)
+		sl_call_fill(r, call, fd, e, site);
+	return r;
+}
+
+/* A call record begun in place (preload.h): the slot and its fields in
+ * one function, the plain case with no call of its own. */
+struct sl_rec_call *sl_call_begin(uint16_t call, int fd, const struct sl_fd *e,
+				  uint64_t ts, struct sl_site site)
+{
+	struct sl_rec_call *r = lane_slot(&tl, sizeof(*r), SL_REC_CALL, ts);
+
+	if (sl_unlikely(!r))
+		return call_begin_other(call, fd, e, ts, site);
+	sl_call_fill(r, call, fd, e, site);
+	return r;
 }
 
 /* A record that is not in our lane: it goes to the transport. */

@@ -29,30 +29,15 @@ static uint64_t calib_tsc, calib_ns;	/* the image's first pair */
 static uint64_t clk_rate;		/* ns per tick << 32; 0 until measured */
 static uint64_t clk_span;		/* SL_CLK_SPAN_NS in ticks */
 
-static SL_TLS struct sl_clk_anchor anchor;
+SL_TLS struct sl_clk_anchor sl_clk_anchor;
 
-static uint64_t mono_ns(void)
+uint64_t sl_mono_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
-
-#if defined(__x86_64__) || defined(__i386__)
-static inline uint64_t rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
-	return ((uint64_t)hi << 32) | lo;
-}
-#else
-static inline uint64_t rdtsc(void)
-{
-	return 0;	/* no TSC: sl_clock_init keeps clock_gettime */
-}
-#endif
 
 /* ns per tick, 32.32 fixed point, from TICKS ticks that took NS ns. */
 uint64_t sl_clk_rate(uint64_t ns, uint64_t ticks)
@@ -106,9 +91,9 @@ static uint64_t read_pair(uint64_t *ns)
 	uint64_t t0, t1;
 
 	for (int i = 0; i < 4; i++) {
-		t0 = rdtsc();
-		*ns = mono_ns();
-		t1 = rdtsc();
+		t0 = sl_rdtsc();
+		*ns = sl_mono_ns();
+		t1 = sl_rdtsc();
 		if (t1 - t0 < 20000)	/* ~100 ticks unless preempted */
 			break;
 	}
@@ -140,52 +125,25 @@ static uint64_t calibrating(void)
  * the two leave behind is a mix of two pairs read microseconds apart,
  * both on the same line of time.
  */
-static __attribute__((noinline)) uint64_t slow_now(void)
+uint64_t sl_now_slow(void)
 {
 	uint64_t ns, tsc, last;
 
 	if (!__atomic_load_n(&clk_rate, __ATOMIC_ACQUIRE))
 		return calibrating();
 	/* The latest time this anchor can have given. */
-	last = anchor.rate ? sl_clk_conv(&anchor, anchor.tsc + anchor.span)
+	last = sl_clk_anchor.rate ? sl_clk_conv(&sl_clk_anchor, sl_clk_anchor.tsc + sl_clk_anchor.span)
 			   : 0;
-	anchor.span = 0;
+	sl_clk_anchor.span = 0;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	tsc = read_pair(&ns);
 	if (last > ns + SL_CLK_SPAN_NS)	/* a wild reading: forget it */
 		last = 0;
-	sl_clk_reanchor(&anchor, tsc, ns, last);
-	ns = anchor.ns;
+	sl_clk_reanchor(&sl_clk_anchor, tsc, ns, last);
+	ns = sl_clk_anchor.ns;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	anchor.span = __atomic_load_n(&clk_span, __ATOMIC_RELAXED);
+	sl_clk_anchor.span = __atomic_load_n(&clk_span, __ATOMIC_RELAXED);
 	return ns;
-}
-
-/*
- * The fast path: one rdtsc and a multiply. The anchor is read, then its
- * tsc again: a signal handler that re-anchored between the reads
- * changed it, and the reading is taken again.
- */
-uint64_t sl_now_ns(void)
-{
-	for (;;) {
-		uint64_t tsc, d, a_tsc, a_ns, rate, span;
-
-		if (!sl_clk_tsc)
-			return mono_ns();
-		a_tsc = anchor.tsc;
-		span = anchor.span;
-		a_ns = anchor.ns;
-		rate = anchor.rate;
-		tsc = rdtsc();
-		d = tsc - a_tsc;
-		if (sl_unlikely(d > span))
-			return slow_now();
-		__atomic_signal_fence(__ATOMIC_SEQ_CST);
-		if (sl_likely(anchor.tsc == a_tsc))
-			return a_ns +
-			       (uint64_t)(((unsigned __int128)d * rate) >> 32);
-	}
 }
 
 /* Whether /proc/cpuinfo's first flags line has both FLAGS words. */
@@ -216,7 +174,7 @@ void sl_clock_init(bool allow_tsc)
 	if (fd >= 0)
 		SL_REAL(close)(fd);
 	buf[n > 0 ? n : 0] = '\0';
-	sl_clk_tsc = allow_tsc && rdtsc() != 0 &&
+	sl_clk_tsc = allow_tsc && sl_rdtsc() != 0 &&
 		     cpu_has(buf, "constant_tsc") && cpu_has(buf, "nonstop_tsc");
 	calib_tsc = read_pair(&calib_ns);
 }
@@ -224,6 +182,6 @@ void sl_clock_init(bool allow_tsc)
 /* A fork child: this thread's anchor is its parent's; take a new one. */
 void sl_clock_after_fork(void)
 {
-	anchor.span = 0;
-	anchor.tsc = 0;
+	sl_clk_anchor.span = 0;
+	sl_clk_anchor.tsc = 0;
 }

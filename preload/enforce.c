@@ -349,21 +349,24 @@ static int decide_setsockopt(int fd, struct sl_fd *e, const struct sl_rule *r,
  * inode2 the value as an integer when it is one (the first int of it).
  * Not timed: setsockopt does not block (see dur_ns in wire.h).
  */
-static void record_setsockopt(int fd, struct sl_fd *e, int level, int name,
-			      const int64_t *value, int ret, uint64_t ts,
-			      struct sl_site site)
+static inline __attribute__((always_inline)) void
+record_setsockopt(int fd, struct sl_fd *e, int level, int name,
+		  const int64_t *value, int ret, int err, uint64_t ts,
+		  struct sl_site site)
 {
-	struct sl_call_info ci = {
-		.call = SL_CALL_SETSOCKOPT, .flags = site.flags, .fd = fd,
-		.ret = ret, .err = errno, .ts = ts, .caller = site.caller,
-		.inode = sl_fd_inode(e), .arg0 = level, .arg1 = name, .ent = e,
-	};
+	struct sl_rec_call *r = sl_call_begin(SL_CALL_SETSOCKOPT, fd, e, ts,
+					      site);
 
+	if (!r)
+		return;
+	sl_call_ret(r, ret, err);
+	r->arg0 = level;
+	r->arg1 = name;
 	if (value) {
-		ci.inode2 = (uint64_t)*value;
-		ci.flags |= SL_F_VALUE;
+		r->inode2 = (uint64_t)*value;
+		r->flags |= SL_F_VALUE;
 	}
-	sl_emit(&ci);
+	sl_call_done();
 }
 
 /*
@@ -371,9 +374,9 @@ static void record_setsockopt(int fd, struct sl_fd *e, int level, int name,
  * function, or the system call when it came through syscall(). The
  * policy may change the value or answer in the kernel's place.
  */
-int sl_setsockopt(struct sl_fd *e, int fd, int level, int name,
-		  const void *val, socklen_t len, sl_setsockopt_fn *real,
-		  struct sl_site site)
+static inline __attribute__((always_inline)) int
+do_setsockopt(struct sl_fd *e, int fd, int level, int name, const void *val,
+	      socklen_t len, sl_setsockopt_fn *real, struct sl_site site)
 {
 	struct sockaddr_storage l, r;
 	struct sl_sock_desc d;
@@ -404,9 +407,17 @@ int sl_setsockopt(struct sl_fd *e, int fd, int level, int name,
 	}
 	err = errno;
 	record_setsockopt(fd, e, level, name, value == INT64_MIN ? NULL : &value,
-			  ret, ts, site);
+			  ret, err, ts, site);
 	errno = err;
 	return ret;
+}
+
+/* syscall()'s way in (wrap_syscall.c); setsockopt has it inline. */
+int sl_setsockopt(struct sl_fd *e, int fd, int level, int name,
+		  const void *val, socklen_t len, sl_setsockopt_fn *real,
+		  struct sl_site site)
+{
+	return do_setsockopt(e, fd, level, name, val, len, real, site);
 }
 
 SL_EXPORT int setsockopt(int fd, int level, int name, const void *val,
@@ -416,6 +427,6 @@ SL_EXPORT int setsockopt(int fd, int level, int name, const void *val,
 
 	if (!e)
 		return SL_REAL(setsockopt)(fd, level, name, val, len);
-	return sl_setsockopt(e, fd, level, name, val, len,
+	return do_setsockopt(e, fd, level, name, val, len,
 			     SL_REAL(setsockopt), SL_SITE());
 }

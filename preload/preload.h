@@ -74,12 +74,59 @@ struct sl_clk_anchor {
 	uint64_t raw_tsc, raw_ns; /* the pair as read, for the next rate */
 };
 extern bool sl_clk_tsc;
-uint64_t sl_now_ns(void);
+extern SL_TLS struct sl_clk_anchor sl_clk_anchor;
+uint64_t sl_mono_ns(void);
+uint64_t sl_now_slow(void);
 uint64_t sl_clk_rate(uint64_t ns, uint64_t ticks);
 uint64_t sl_clk_conv(const struct sl_clk_anchor *a, uint64_t tsc);
 void sl_clk_reanchor(struct sl_clk_anchor *a, uint64_t tsc, uint64_t ns,
 		     uint64_t last);
 void sl_clock_init(bool allow_tsc);
+
+#if defined(__x86_64__) || defined(__i386__)
+static inline uint64_t sl_rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+#else
+static inline uint64_t sl_rdtsc(void)
+{
+	return 0;	/* no TSC: sl_clock_init keeps clock_gettime */
+}
+#endif
+
+/*
+ * Now, in CLOCK_MONOTONIC ns. Inline, since every recorded call reads it:
+ * one rdtsc and a multiply by this thread's anchor (clock.c), which is
+ * read, then its tsc again: a signal handler that re-anchored between
+ * the reads changed it, and the reading is taken again. An anchor too
+ * old, a tsc gone back (an unsigned d beyond the span) and no TSC at all
+ * go out of line.
+ */
+static inline uint64_t sl_now_ns(void)
+{
+	for (;;) {
+		uint64_t tsc, d, a_tsc, a_ns, rate, span;
+
+		if (sl_unlikely(!sl_clk_tsc))
+			return sl_mono_ns();
+		a_tsc = sl_clk_anchor.tsc;
+		span = sl_clk_anchor.span;
+		a_ns = sl_clk_anchor.ns;
+		rate = sl_clk_anchor.rate;
+		tsc = sl_rdtsc();
+		d = tsc - a_tsc;
+		if (sl_unlikely(d > span))
+			return sl_now_slow();
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		if (sl_likely(sl_clk_anchor.tsc == a_tsc))
+			return a_ns +
+			       (uint64_t)(((unsigned __int128)d * rate) >> 32);
+	}
+}
 void sl_clock_after_fork(void);
 void sl_init(void);
 
@@ -230,6 +277,24 @@ struct sl_call_info {
 
 void sl_emit(const struct sl_call_info *ci);
 
+/*
+ * The hot calls' way (record.c): a call record begun where this thread
+ * writes, with the header, CALL, FD, SITE and E's inode, counters and
+ * flags filled in (E NULL: zeros) and every other field zero. The
+ * wrapper sets what its call adds (sl_call_ret, arg0, dur_ns...) in
+ * place and publishes it with sl_call_done. NULL: dropped (counted).
+ * Keeps errno.
+ */
+struct sl_rec_call *sl_call_begin(uint16_t call, int fd, const struct sl_fd *e,
+				  uint64_t ts, struct sl_site site);
+
+/* What the call returned, and its errno when that is a failure. */
+static inline void sl_call_ret(struct sl_rec_call *r, int64_t ret, int err)
+{
+	r->ret = ret;
+	r->err = ret < 0 ? err : 0;
+}
+
 /* Other records: room where this thread writes (NULL: dropped, counted),
  * then sl_rec_done, which publishes it. The header's size, type,
  * version, tid and ts are filled in. Keeps errno. */
@@ -239,6 +304,11 @@ void sl_rec_done(uint64_t ts);
  * when it made none between them. */
 uint64_t sl_rec_seq(void);
 bool sl_rec_nested(void);
+
+static inline void sl_call_done(void)
+{
+	sl_rec_done(0);
+}
 
 /* Where a thread's records go (buffer.c): its lane. */
 void sl_flush(void);

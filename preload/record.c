@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "preload.h"
+#include "record.h"
 
 static void fill_addr(struct sl_addr *a, const struct sockaddr *sa,
 		      socklen_t len)
@@ -31,37 +31,6 @@ static void fill_local(struct sl_addr *a, int fd)
 	errno = saved;
 }
 
-static void fill_call(struct sl_rec_call *r, const struct sl_call_info *ci)
-{
-	r->dur_ns = ci->dur;
-	r->caller = ci->caller;
-	r->inode = ci->inode;
-	r->inode2 = ci->inode2;
-	r->ret = ci->ret;
-	r->arg0 = ci->arg0;
-	r->arg1 = ci->arg1;
-	r->fd = ci->fd;
-	r->err = ci->ret < 0 ? ci->err : 0;
-	r->call = ci->call;
-	r->flags = ci->flags;
-	r->peer_pid = ci->peer_pid;
-	if (!ci->ent) {
-		r->tx_bytes = r->rx_bytes = 0;
-		r->tx_calls = r->rx_calls = r->eagain = r->peeks = 0;
-		return;
-	}
-	r->tx_bytes = SL_LOAD(ci->ent->tx_bytes);
-	r->rx_bytes = SL_LOAD(ci->ent->rx_bytes);
-	r->tx_calls = SL_LOAD(ci->ent->tx_calls);
-	r->rx_calls = SL_LOAD(ci->ent->rx_calls);
-	r->eagain = SL_LOAD(ci->ent->eagain);
-	r->peeks = SL_LOAD(ci->ent->peeks);
-	if (sl_fd_flags(ci->ent) & SL_FD_NONBLOCK)
-		r->flags |= SL_F_NONBLOCK;
-	if (sl_fd_flags(ci->ent) & SL_FD_STDIO)
-		r->flags |= SL_F_STDIO;
-}
-
 /*
  * Records one call. Never blocks, never fails visibly, leaves errno as
  * it found it (the two things here that can touch it, a flush and
@@ -70,6 +39,7 @@ static void fill_call(struct sl_rec_call *r, const struct sl_call_info *ci)
 void sl_emit(const struct sl_call_info *ci)
 {
 	bool with_addr = ci->addr || ci->want_local;
+	struct sl_site site = { ci->caller, ci->flags };
 	struct sl_rec_call *r;
 
 	r = sl_rec_begin(with_addr ? sizeof(struct sl_rec_call_addr) :
@@ -77,7 +47,15 @@ void sl_emit(const struct sl_call_info *ci)
 			 with_addr ? SL_REC_CALL_ADDR : SL_REC_CALL, ci->ts);
 	if (!r)
 		return;
-	fill_call(r, ci);
+	sl_call_fill(r, ci->call, ci->fd, ci->ent, site);
+	r->dur_ns = ci->dur;
+	r->inode = ci->inode;
+	r->inode2 = ci->inode2;
+	r->ret = ci->ret;
+	r->arg0 = ci->arg0;
+	r->arg1 = ci->arg1;
+	r->err = ci->ret < 0 ? ci->err : 0;
+	r->peer_pid = ci->peer_pid;
 	if (with_addr) {
 		struct sl_rec_call_addr *ra = (struct sl_rec_call_addr *)r;
 

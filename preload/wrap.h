@@ -39,8 +39,10 @@ struct sl_io {
 	bool peek;		/* MSG_PEEK: not a receipt */
 };
 
+/* IO by value: a wrapper's struct sl_io then never has its address
+ * taken on the plain path, and the compiler keeps it in registers. */
 void sl_io_slow(struct sl_fd *e, int fd, ssize_t n, int err,
-		const struct sl_io *io, bool report);
+		struct sl_io io, bool report);
 
 /*
  * Before an I/O call on a followed socket. One that can block (a
@@ -87,8 +89,8 @@ static inline void sl_io_stamp_unix(struct sl_io *io, const struct sl_fd *e)
 static inline void sl_io_done(struct sl_fd *e, int fd, ssize_t n,
 			      const struct sl_io *io)
 {
-	int err = errno;
 	bool report = false;
+	int err;
 
 	if (sl_unlikely(io->peek) && n >= 0) {
 		__atomic_add_fetch(&e->peeks, 1, __ATOMIC_RELAXED);
@@ -108,7 +110,9 @@ static inline void sl_io_done(struct sl_fd *e, int fd, ssize_t n,
 		if (sl_likely(!(sl_fd_flags(e) & SL_IO_ATTENTION) && !report))
 			return;
 	}
-	sl_io_slow(e, fd, n, err, io, report);
+	/* Read only here: the plain path above leaves errno alone. */
+	err = errno;
+	sl_io_slow(e, fd, n, err, *io, report);
 	errno = err;
 }
 

@@ -22,30 +22,40 @@
  * with a copy of the entry: once the number is free another thread may
  * take it, and its new entry must not be wiped by us.
  */
+static inline void close_record(int fd, uint16_t call, int64_t implicit,
+				uint64_t ts, struct sl_site site)
+{
+	struct sl_rec_call *r = sl_call_begin(call, fd, &sl_fds[fd], ts, site);
+
+	sl_fd_forget(fd);
+	if (!r)
+		return;
+	r->arg0 = implicit;
+	sl_call_done();
+}
+
+/*
+ * Records the end of FD's hold on its socket. Called before the real
+ * close: the record is built in place from the entry, which is then let
+ * go, since once the number is free another thread may take it, and
+ * its new entry must not be wiped by us.
+ */
 void sl_close_record(int fd, uint16_t call, int64_t implicit, uint64_t ts,
 		     struct sl_site site)
 {
-	struct sl_fd copy;
-	struct sl_call_info ci = {
-		.call = call, .flags = site.flags, .fd = fd, .ts = ts,
-		.caller = site.caller, .arg0 = implicit, .ent = &copy,
-	};
-
-	sl_fd_snapshot(&sl_fds[fd], &copy);
-	ci.inode = copy.inode;
-	sl_fd_forget(fd);
-	sl_emit(&ci);
+	close_record(fd, call, implicit, ts, site);
 }
 
-/* The first half of a followed socket's close (wrap.h). */
-void sl_close_early(int fd, struct sl_fd *e, struct sl_site site,
-		    struct sl_close *cl)
+/* The first half of a followed socket's close (wrap.h); close() has it
+ * inline. */
+static inline __attribute__((always_inline)) void
+close_early(int fd, struct sl_fd *e, struct sl_site site, struct sl_close *cl)
 {
 	uint64_t ts = sl_now_ns();
 
 	if (!(__atomic_load_n(&e->flags, __ATOMIC_RELAXED) &
 	      (SL_FD_SHARED | SL_FD_INHERITED))) {
-		sl_close_record(fd, SL_CALL_CLOSE, 0, ts, site);
+		close_record(fd, SL_CALL_CLOSE, 0, ts, site);
 		return;
 	}
 	sl_fd_snapshot(e, &cl->copy);
@@ -56,17 +66,23 @@ void sl_close_early(int fd, struct sl_fd *e, struct sl_site site,
 	cl->site = site;
 }
 
+void sl_close_early(int fd, struct sl_fd *e, struct sl_site site,
+		    struct sl_close *cl)
+{
+	close_early(fd, e, site, cl);
+}
+
 void sl_close_late(struct sl_close *cl)
 {
 	int saved = errno;
-	struct sl_call_info ci = {
-		.call = SL_CALL_CLOSE, .flags = cl->site.flags, .fd = cl->fd,
-		.ts = cl->ts, .caller = cl->site.caller,
-		.inode = cl->copy.inode, .ent = &cl->copy,
-	};
+	uint64_t now = sl_now_ns();
+	struct sl_rec_call *r = sl_call_begin(SL_CALL_CLOSE, cl->fd, &cl->copy,
+					      cl->ts, cl->site);
 
-	ci.dur = sl_now_ns() - cl->ts;
-	sl_emit(&ci);
+	if (r) {
+		r->dur_ns = now - cl->ts;
+		sl_call_done();
+	}
 	errno = saved;
 }
 
@@ -76,10 +92,14 @@ SL_EXPORT int close(int fd)
 	struct sl_close cl;
 	int ret;
 
-	if (!sl_close_begin(fd, e, SL_SITE(), &cl)) {
+	/* sl_close_begin (wrap.h), with the first half inline. */
+	cl.late = false;
+	if (sl_unlikely(sl_is_transport_fd(fd)) && sl_active()) {
 		errno = EBADF;
 		return -1;
 	}
+	if (e)
+		close_early(fd, e, SL_SITE(), &cl);
 	ret = SL_REAL(close)(fd);
 	sl_close_end(&cl);
 	return ret;

@@ -54,9 +54,10 @@ static void io_info(struct sl_call_info *ci, struct sl_fd *e, int fd,
  * socket is open.
  */
 __attribute__((noinline)) void
-sl_io_slow(struct sl_fd *e, int fd, ssize_t n, int err,
-	   const struct sl_io *io, bool report)
+sl_io_slow(struct sl_fd *e, int fd, ssize_t n, int err, struct sl_io iov,
+	   bool report)
 {
+	const struct sl_io *io = &iov;
 	struct sl_call_info ci;
 	uint64_t now;
 	bool emit = false;

@@ -18,6 +18,7 @@
 
 #include "socklens/policy.h"
 #include "fault_wire.h"
+#include "record.h"
 #include "wrap.h"
 
 uint64_t sl_sock_inode(int fd)
@@ -63,26 +64,31 @@ on_socket(int fd, int domain, int type, int protocol, uint64_t t0,
 	  struct sl_site site)
 {
 	int err = errno;
-	struct sl_call_info ci = {
-		.call = SL_CALL_SOCKET, .flags = site.flags, .fd = fd, .ret = fd,
-		.err = err, .ts = t0, .caller = site.caller, .arg0 = domain,
-		.arg1 = (int64_t)(uint32_t)type | ((int64_t)protocol << 32),
-	};
+	uint64_t inode = 0;
+	struct sl_fd *e = NULL;
+	struct sl_rec_call *r;
 
 	if (fd >= 0) {
 		unsigned int flags = (type & SOCK_NONBLOCK) ? SL_FD_NONBLOCK : 0;
 
-		ci.inode = sl_sock_inode(fd);
-		ci.ent = sl_fd_track(fd, ci.inode, domain,
-				     type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC),
-				     flags);
-		if (!ci.ent)
-			ci.flags |= SL_F_UNTRACKED;
+		inode = sl_sock_inode(fd);
+		e = sl_fd_track(fd, inode, domain,
+				type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC), flags);
+		/* A new entry's counters are all zero: the record is
+		 * begun without it (zeros, no loads), with its flags. */
+		site.flags |= e ? sl_rec_flags(sl_fd_flags(e)) : SL_F_UNTRACKED;
 	}
-	sl_emit(&ci);
-	if (sl_pol_on && fd >= 0 && sl_fd_get(fd))
-		sl_policy_stage(fd, sl_fd_get(fd), SL_PW_CREATE, NULL, 0, NULL,
-				0, site.caller);
+	r = sl_call_begin(SL_CALL_SOCKET, fd, NULL, t0, site);
+	if (r) {
+		r->inode = inode;
+		sl_call_ret(r, fd, err);
+		r->arg0 = domain;
+		r->arg1 = (int64_t)(uint32_t)type | ((int64_t)protocol << 32);
+		sl_call_done();
+	}
+	if (sl_pol_on && e)
+		sl_policy_stage(fd, e, SL_PW_CREATE, NULL, 0, NULL, 0,
+				site.caller);
 	errno = err;
 }
 

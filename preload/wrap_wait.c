@@ -48,7 +48,8 @@ int sl_ts_to_ms(const struct timespec *ts)
 	return ts ? sl_to_ms(ts->tv_sec, ts->tv_nsec, 1000000) : -1;
 }
 
-static void epoll_record(struct sl_fd *ep, int epfd,
+static inline __attribute__((always_inline)) void
+epoll_record(struct sl_fd *ep, int epfd,
 			 const struct epoll_event *ev, int n, int err,
 			 int timeout_ms, uint64_t ts, uint16_t call,
 			 uint64_t caller)
@@ -87,10 +88,27 @@ int sl_epoll_finish(struct sl_fd *ep, int epfd, const struct epoll_event *ev,
 		    int n, int timeout_ms, uint64_t ts, uint16_t call,
 		    uint64_t caller)
 {
-	int err = errno;
+	/* errno matters only after a failure: the record's way keeps it. */
+	int err = n < 0 ? errno : 0;
 
 	epoll_record(ep, epfd, ev, n, err, timeout_ms, ts, call, caller);
-	errno = err;
+	return n;
+}
+
+/* sl_epoll_done (wrap.h) for the named waits, the record made inline:
+ * an event loop's wait that returns events is its hot call. */
+static inline __attribute__((always_inline)) int
+epoll_done(struct sl_fd *ep, int epfd, const struct epoll_event *ev, int n,
+	   int timeout_ms, uint64_t ts, uint16_t call, uint64_t caller)
+{
+	/* Likely: a loop that polls with no timeout makes most of its
+	 * waits empty, and this keeps their way short and straight. */
+	if (sl_likely(n == 0 && timeout_ms == 0)) {
+		__atomic_add_fetch(&ep->eagain, 1, __ATOMIC_RELAXED);
+		return 0;
+	}
+	epoll_record(ep, epfd, ev, n, n < 0 ? errno : 0, timeout_ms, ts, call,
+		     caller);
 	return n;
 }
 
@@ -106,7 +124,7 @@ SL_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max,
 	if (timeout)
 		ts = sl_now_ns();
 	n = SL_REAL(epoll_wait)(epfd, ev, max, timeout);
-	return sl_epoll_done(ep, epfd, ev, n, timeout, ts, SL_CALL_EPOLL_WAIT,
+	return epoll_done(ep, epfd, ev, n, timeout, ts, SL_CALL_EPOLL_WAIT,
 			  SL_CALLER());
 }
 
@@ -122,7 +140,7 @@ SL_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max,
 	if (timeout)
 		ts = sl_now_ns();
 	n = SL_REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
-	return sl_epoll_done(ep, epfd, ev, n, timeout, ts, SL_CALL_EPOLL_PWAIT,
+	return epoll_done(ep, epfd, ev, n, timeout, ts, SL_CALL_EPOLL_PWAIT,
 			  SL_CALLER());
 }
 
@@ -139,7 +157,7 @@ SL_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max,
 	if (timeout)
 		ts = sl_now_ns();
 	n = SL_REAL(epoll_pwait2)(epfd, ev, max, tmo, mask);
-	return sl_epoll_done(ep, epfd, ev, n, timeout, ts, SL_CALL_EPOLL_PWAIT2,
+	return epoll_done(ep, epfd, ev, n, timeout, ts, SL_CALL_EPOLL_PWAIT2,
 			  SL_CALLER());
 }
 

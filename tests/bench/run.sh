@@ -18,12 +18,16 @@
 #  6. soak: nginx under wrk with connection churn, traced for
 #     SOAK_SECONDS (tests/bench/soak.sh; BENCH_SOAK=0 leaves it out).
 #
-# RUNS (default 5) sets the repetitions. The machines are shared and
+# RUNS (default 5) sets the repetitions. BENCH_CLOCK=cpu times the micro
+# cases by the thread's CPU clock (micro -c): on a loaded machine the
+# time spent waiting for a CPU is left out. The machines are shared and
 # noisy: read the medians, and callgrind for small differences.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-$root/build}
 runs=${RUNS:-5}
+mf=
+[ "${BENCH_CLOCK:-wall}" = cpu ] && mf=-c
 tmp=$(mktemp -d)
 col=0
 trap '[ $col = 0 ] || kill $col 2>/dev/null || true; rm -rf "$tmp"' EXIT
@@ -52,17 +56,17 @@ col=$!
 while [ ! -S "$tmp/stopped.sock" ]; do sleep 0.01; done
 kill -STOP $col
 for i in $(seq "$runs"); do
-	"$tmp/micro" >>"$tmp/bare"
-	"$build/socklens" run -q -o "$tmp/t.trace" -- "$tmp/micro" >>"$tmp/traced"
+	"$tmp/micro" $mf >>"$tmp/bare"
+	"$build/socklens" run -q -o "$tmp/t.trace" -- "$tmp/micro" $mf >>"$tmp/traced"
 	SOCKLENS_SOCKET="$tmp/stopped.sock" LD_PRELOAD="$build/libsocklens.so" \
-		"$tmp/micro" >>"$tmp/stopped"
+		"$tmp/micro" $mf >>"$tmp/stopped"
 	if [ $have_strace = 1 ]; then
 		# shellcheck disable=SC2086
-		strace $strace_filter "$tmp/micro" -n 10 >>"$tmp/strace"
+		strace $strace_filter "$tmp/micro" $mf -n 10 >>"$tmp/strace"
 	fi
 	if [ $have_bpf = 1 ]; then
 		# shellcheck disable=SC2086
-		strace --seccomp-bpf $strace_filter "$tmp/micro" -n 10 >>"$tmp/bpf"
+		strace --seccomp-bpf $strace_filter "$tmp/micro" $mf -n 10 >>"$tmp/bpf"
 	fi
 	rm -f "$tmp/t.trace"
 done
@@ -83,7 +87,7 @@ for c in $(awk '{print $1}' "$tmp/bare" | sort -u); do
 		"$(ratio "$t" "$b" %.2f)" "$(awk -v a="$t" -v b="$b" 'BEGIN{printf "%+.0f", a-b}')" \
 		"$(ratio "$st" "$b" %.0f)"
 done
-echo "(median of $runs runs; strace $strace_filter, strace-bpf adds --seccomp-bpf)"
+echo "(median of $runs runs, ${BENCH_CLOCK:-wall} clock; strace $strace_filter, strace-bpf adds --seccomp-bpf)"
 # Bare is the program with nothing added: socket+close traced over the
 # same loop bare is everything socklens adds, its identity included.
 t=$(median "$tmp/traced" socket+close)
