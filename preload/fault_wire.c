@@ -5,12 +5,12 @@
  * socket's timeline (action fail, delay...; opt the call's name). In
  * audit mode the records say "would" and nothing is injected.
  *
- * Wired: connect, and send, write, recv, read. A connect delay is spent inside the call, blocking or
- * not (an approximation: the kernel would answer EINPROGRESS at once and
- * make the socket writable later); an injected failure is returned by
- * the call itself, as a blocking connect would (the kernel would tell a
- * non-blocking one through SO_ERROR), and the socket is left unconnected,
- * as after a refusal.
+ * A blocking connect spends its delay inside the call and returns an
+ * injected failure itself; a non-blocking TCP one answers EINPROGRESS
+ * and its socket is held (fault_ready.h) until the delay is over, then
+ * SO_ERROR says the outcome. A failed one is left unconnected, as after
+ * a refusal. A delayed non-blocking read or write holds its socket's
+ * readiness in that direction until it is due.
  *
  * Send and receive keep a state per fd (fault.h), kept apart from the
  * fd table and reset when the fd holds another socket: the rules that
@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "fault_ready.h"
 #include "fault_wire.h"
 #include "wrap.h"
 
@@ -49,6 +50,8 @@ void sl_fault_init(const struct sl_policy *p)
 
 	fpol = p;
 	sl_fault_on = p->nfaults > 0;
+	if (sl_fault_on && !p->audit)
+		sl_hold_init();
 	for (uint32_t i = 0; i < p->nfaults; i++)
 		io_rules |= p->faults[i].call == SL_FC_SEND ||
 			    p->faults[i].call == SL_FC_RECV ||
@@ -139,6 +142,41 @@ static void wait_ns(uint64_t ns)
 		;
 }
 
+/* The errnos a non-blocking connect learns later, through SO_ERROR. */
+static bool later_err(int err)
+{
+	return !err || err == ECONNREFUSED || err == ETIMEDOUT ||
+	       err == ENETUNREACH || err == EHOSTUNREACH ||
+	       err == ECONNRESET;
+}
+
+/*
+ * A non-blocking TCP connect with a delay or a failure that comes later:
+ * EINPROGRESS now, the socket held (fault_ready.h) until the delay is
+ * over, then writable with SO_ERROR the outcome. One that succeeds is
+ * made now (the peer sees it at once); one that fails is not made, and
+ * the socket stays unconnected, as after a refusal. 1: not so (the
+ * caller goes on as for a blocking one).
+ */
+static int connect_later(struct sl_fd *e, int fd, const struct sockaddr *addr,
+			 socklen_t len, const struct sl_fault_verdict *v)
+{
+	uint64_t due = sl_now_ns() + v->delay_ns;
+	int family = SL_LOAD(e->family);
+
+	if (!(sl_fd_flags(e) & SL_FD_NONBLOCK) || !later_err(v->err) ||
+	    (family != AF_INET && family != AF_INET6) ||
+	    SL_LOAD(e->type) != SOCK_STREAM)
+		return 1;
+	if (!v->err && SL_REAL(connect)(fd, addr, len) < 0 &&
+	    errno != EINPROGRESS)
+		return -1;
+	if (!sl_hold_start(fd, sl_fd_inode(e), SL_HOLD_ALL, due, v->err))
+		return 1;
+	errno = EINPROGRESS;
+	return -1;
+}
+
 int sl_fault_connect(struct sl_fd *e, int fd, const struct sockaddr *addr,
 		     socklen_t len, uint64_t caller)
 {
@@ -151,8 +189,11 @@ int sl_fault_connect(struct sl_fd *e, int fd, const struct sockaddr *addr,
 	};
 	uint32_t rules[64];
 	unsigned int n;
-	int saved = errno;
+	int saved = errno, ret;
 
+	ret = sl_hold_connect_again(fd, sl_fd_inode(e));
+	if (ret)
+		return ret;
 	d.remote_len = sl_copy_user(&remote, addr, len);
 	d.remote = d.remote_len ? (struct sockaddr *)&remote : NULL;
 	n = matching(&d, SL_FC_CONNECT, rules, 64);
@@ -170,6 +211,9 @@ int sl_fault_connect(struct sl_fd *e, int fd, const struct sockaddr *addr,
 	errno = saved;
 	if (fpol->audit)
 		return 1;
+	if ((v.delay_ns || v.err) &&
+	    (ret = connect_later(e, fd, addr, len, &v)) <= 0)
+		return ret;
 	if (v.delay_ns)
 		wait_ns(v.delay_ns);
 	if (!v.err)
@@ -269,6 +313,10 @@ int sl_fault_io_begin(struct sl_fd *e, int fd, int call, int flags,
 		wait_ns(v.delay_ns);
 	if (v.kill)
 		SL_REAL(shutdown)(fd, SHUT_RDWR);
+	/* A delay said EAGAIN: the socket is not ready until it is due. */
+	if (v.again && s->st.due_ns[call])
+		sl_hold_start(fd, sl_fd_inode(e), call == SL_FC_SEND ?
+			      SL_HOLD_OUT : SL_HOLD_IN, s->st.due_ns[call], 0);
 	*len = v.len;
 	if (!v.err && !v.again)
 		return 0;
