@@ -171,8 +171,13 @@ static int connect_later(struct sl_fd *e, int fd, const struct sockaddr *addr,
 	if (!v->err && SL_REAL(connect)(fd, addr, len) < 0 &&
 	    errno != EINPROGRESS)
 		return -1;
-	if (!sl_hold_start(fd, sl_fd_inode(e), SL_HOLD_ALL, due, v->err))
-		return 1;
+	if (!sl_hold_start(fd, sl_fd_inode(e), SL_HOLD_ALL, due, v->err)) {
+		/* No room to hold it: the delay is spent here, as for a
+		 * blocking one, and a connect already made goes on. */
+		if (v->err)
+			return 1;
+		wait_ns(v->delay_ns);
+	}
 	errno = EINPROGRESS;
 	return -1;
 }
