@@ -98,6 +98,20 @@ ssize_t sl_fault_sendmsg(struct sl_fd *e, int fd, const struct msghdr *msg,
 			 int flags, uint64_t caller);
 ssize_t sl_fault_writev(struct sl_fd *e, int fd, const struct iovec *iov,
 			int cnt, uint64_t caller);
+/* The message vector calls: one decision for all their bytes; a cut
+ * passes the messages that fit whole, or the first one cut. */
+struct mmsghdr;
+struct timespec;
+int sl_fault_sendmmsg(struct sl_fd *e, int fd, struct mmsghdr *vec,
+		      unsigned int vlen, int flags, uint64_t caller);
+int sl_fault_recvmmsg(struct sl_fd *e, int fd, struct mmsghdr *vec,
+		      unsigned int vlen, int flags, struct timespec *timeout,
+		      uint64_t caller);
+/* sendfile to the socket OUT (E) through REAL (sendfile or sendfile64):
+ * the send rules, COUNT the length. */
+ssize_t sl_fault_sendfile(struct sl_fd *e,
+			  ssize_t (*real)(int, int, off_t *, size_t), int out,
+			  int in, off_t *off, size_t count, uint64_t caller);
 /* The same calls made through syscall() by number NR, arguments A. */
 long sl_fault_syscall(struct sl_fd *e, long nr, const long *a,
 		      uint64_t caller);

@@ -1,6 +1,7 @@
 # Faults on the I/O calls beyond send and recv (tests/helpers/
-# fault_calls.c): sendto/recvfrom, sendmsg/recvmsg, writev/readv, by
-# name and through syscall(), under each action for "[tcp client]":
+# fault_calls.c): sendto/recvfrom, sendmsg/recvmsg, writev/readv,
+# sendmmsg/recvmmsg, sendfile/recv, by name and through syscall(), under
+# each action for "[tcp client]":
 # short (the bytes still arrive whole and in order), fail after a byte
 # count (exactly that many pass), delay and limit (the receive phase
 # takes at least what they cost), again (a non-blocking client meets
@@ -14,7 +15,7 @@ calls() {
 	"$SL" run -q -o "$TMP/t.trace" -p "$TMP/p.conf" $audit \
 		"$HELPERS/fault_calls" "$@" >"$TMP/out" ||
 		fail "fault_calls $* failed under: $(cat "$TMP/p.conf")"
-	[ "$(wc -l <"$TMP/out")" = 3 ] || fail "fault_calls $*: $(cat "$TMP/out")"
+	[ "$(wc -l <"$TMP/out")" = 5 ] || fail "fault_calls $*: $(cat "$TMP/out")"
 	"$SL" view "$TMP/t.trace" >"$TMP/view"
 }
 # each 'TEST' WHAT: TEST (a shell test on the fields $sends $sent
