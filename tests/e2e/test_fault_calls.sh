@@ -6,6 +6,7 @@
 # count (exactly that many pass), delay and limit (the receive phase
 # takes at least what they cost), again (a non-blocking client meets
 # the EAGAINs), and audit mode (nothing changes); the trace shows each.
+# A 10% reset under the same seed falls at the same read twice.
 . "$(dirname "$0")/lib.sh"
 
 policy() { printf '[tcp client]\n%b\n' "$1" >"$TMP/p.conf"; }
@@ -66,6 +67,23 @@ for mode in named syscall; do
 	shown "again recv 3"
 	shown "again send 2"
 done
+
+# The same seed, the same faults: where a 10% reset falls among reads
+# cut to 100 bytes, for each family, is the same twice.
+seeded() {
+	printf 'seed %s\n[tcp client]\nshort recv 100\nfail recv ECONNRESET 10%%\n' \
+		"$1" >"$TMP/p.conf"
+	calls named
+	cut -d' ' -f11 "$TMP/out" | tr '\n' ' '
+}
+mode=seed
+a=$(seeded 42)
+b=$(seeded 42)
+c=$(seeded 43)
+[ "$a" = "$b" ] || fail "seed 42 gave bytes $a, then $b"
+[ "$a" != "$c" ] || fail "seeds 42 and 43 gave the same bytes $a"
+case " $a" in *" 10000 "*" 10000 "*" 10000 "*" 10000 "*" 10000 "*)
+	fail "a 10% reset never fell in 100 reads: $a" ;; esac
 
 audit=--audit
 policy 'short recv 10\nfail send EPIPE after 4k'
