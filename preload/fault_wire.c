@@ -107,7 +107,7 @@ static void record(int fd, const struct sl_fd *e, uint32_t rule,
 		return;
 	memset((char *)p + sizeof(p->h), 0, sizeof(*p) - sizeof(p->h));
 	p->caller = caller;
-	p->inode = sl_fd_inode(e);
+	p->inode = e ? sl_fd_inode(e) : 0;
 	p->prog_value = asked;
 	p->value = value;
 	p->fd = fd;
@@ -368,4 +368,47 @@ int sl_fault_accept(struct sl_fd *l, int fd, uint64_t caller)
 	SL_REAL(close)(nfd);
 	errno = err;
 	return -1;
+}
+
+/*
+ * Before a name lookup (wrap_resolve.c's getaddrinfo asks): 0 to make
+ * it, else the EAI_ code it fails with, after any delay. The rules are
+ * those of the [name HOST] sections that take NAME and the resolve rules
+ * of socket sections (any name); draws are keyed by the lookup's ordinal
+ * in the process. Each fault is a policy record with no socket (fd -1),
+ * beside the lookup's own record, which the wrapper marks.
+ */
+int sl_fault_resolve(unsigned int api, const char *name)
+{
+	static uint64_t next_lookup;
+	struct sl_fault_state st = { 0 };
+	struct sl_fault_verdict v;
+	uint32_t rules[16];
+	unsigned int n = 0;
+	int saved = errno;
+
+	(void)api;
+	if (!sl_fault_on || !name)
+		return 0;
+	for (uint32_t i = 0; i < fpol->nfaults && n < 16; i++)
+		if (fpol->faults[i].call == SL_FC_RESOLVE &&
+		    sl_name_match(&fpol->sels[fpol->faults[i].sel], name))
+			rules[n++] = i;
+	if (!n)
+		return 0;
+	st.serial = __atomic_fetch_add(&next_lookup, 1, __ATOMIC_RELAXED);
+	sl_fault_decide(fpol, rules, n, &st, SL_FC_RESOLVE, false, 0,
+			sl_now_ns(), &v);
+	if (v.rule[SL_FA_DELAY] >= 0)
+		record(-1, NULL, (uint32_t)v.rule[SL_FA_DELAY], 0,
+		       (int64_t)v.delay_ns, 0, 0, 0);
+	if (v.rule[SL_FA_FAIL] >= 0)
+		record(-1, NULL, (uint32_t)v.rule[SL_FA_FAIL], 0, v.err, -1,
+		       v.err, 0);
+	errno = saved;
+	if (fpol->audit)
+		return 0;
+	if (v.delay_ns)
+		wait_ns(v.delay_ns);
+	return v.err;
 }

@@ -19,6 +19,11 @@ void sl_fault_init(const struct sl_policy *p);
 int sl_fault_connect(struct sl_fd *e, int fd, const struct sockaddr *addr,
 		     socklen_t len, uint64_t caller);
 
+/* Before a name lookup (API which one, NAME the host): 0, or the EAI_
+ * code the fault makes it fail with (after any delay). wrap_resolve.c
+ * calls it through a weak default. */
+int sl_fault_resolve(unsigned int api, const char *name);
+
 #define SL_FAULT_SOCK_RULES 16
 
 /* One fd's send and receive fault state (fault_wire.c). */
