@@ -148,7 +148,7 @@ static void unlist(int i)
 {
 	holds[list[i]].listed = false;
 	list[i] = list[--nlist];
-	__atomic_store_n(&sl_fault_nholds, nlist, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&sl_fault_nholds, 1, __ATOMIC_RELAXED);
 }
 
 /* Ends what of the hold in list slot I is due by NOW; true if it went. */
@@ -203,7 +203,7 @@ bool sl_hold_start(int fd, uint64_t inode, unsigned int what,
 	if (!h->listed) {
 		h->listed = true;
 		list[nlist++] = fd;
-		__atomic_store_n(&sl_fault_nholds, nlist, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&sl_fault_nholds, 1, __ATOMIC_RELAXED);
 	}
 	if (what & SL_HOLD_ALL) {
 		h->all = h->pend = true;
@@ -348,6 +348,13 @@ int sl_hold_epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	return r;
 }
 
+bool sl_hold_registered(int fd, int epfd, uint64_t data)
+{
+	const struct hold *h = entry(fd);
+
+	return h && h->ep_fd == epfd && h->ep_ev.data.u64 == data;
+}
+
 /* ---- the waits ---- */
 
 /* Milliseconds from NOW to T, rounded up (the wait ends at or after T). */
@@ -384,7 +391,7 @@ int sl_hold_epoll_wait(int epfd, struct epoll_event *ev, int max,
 		       int timeout, const sigset_t *mask)
 {
 	uint64_t now = sl_now_ns(), end = end_of(now, timeout), due;
-	bool cut;
+	bool cut, hid;
 	int n;
 
 	for (;;) {
@@ -405,9 +412,14 @@ int sl_hold_epoll_wait(int epfd, struct epoll_event *ev, int max,
 		n = SL_REAL(epoll_pwait)(epfd, ev, max,
 					 round_ms(now, end, timeout < 0, due,
 						  &cut), mask);
-		if (n != 0 || !cut)
+		hid = false;
+		if (n > 0 && sl_late_nwatch)
+			n = sl_late_epoll(epfd, ev, n, &hid);
+		if (n != 0 || (!cut && !hid))
 			return n;
 		now = sl_now_ns();
+		if (timeout >= 0 && now >= end)
+			return 0;
 	}
 }
 
@@ -433,7 +445,7 @@ int sl_hold_poll(struct pollfd *fds, nfds_t n, int timeout,
 	uint64_t now = sl_now_ns(), end = end_of(now, timeout), due;
 	struct timespec ts;
 	int ns, ms, ret;
-	bool cut;
+	bool cut, hid;
 
 	for (;;) {
 		due = 0;
@@ -461,9 +473,14 @@ int sl_hold_poll(struct pollfd *fds, nfds_t n, int timeout,
 			fds[saved[k].i].fd = saved[k].fd;
 			fds[saved[k].i].events = saved[k].events;
 		}
-		if (ret != 0 || !cut)
+		hid = false;
+		if (ret > 0 && sl_late_nwatch)
+			ret = sl_late_poll(fds, n, ret, &hid);
+		if (ret != 0 || (!cut && !hid))
 			return ret;
 		now = sl_now_ns();
+		if (timeout >= 0 && now >= end)
+			return 0;
 	}
 }
 
@@ -506,7 +523,7 @@ int sl_hold_select(int n, fd_set *r, fd_set *w, fd_set *x, int timeout,
 	uint64_t now = sl_now_ns(), end = end_of(now, timeout), due;
 	struct timespec ts;
 	int ms, ret;
-	bool cut;
+	bool cut, hid;
 
 	if (r)
 		sr = *r;
@@ -525,8 +542,13 @@ int sl_hold_select(int n, fd_set *r, fd_set *w, fd_set *x, int timeout,
 		ms = round_ms(now, end, timeout < 0, due, &cut);
 		ts = (struct timespec){ ms / 1000, (long)(ms % 1000) * 1000000 };
 		ret = SL_REAL(pselect)(n, r, w, x, ms < 0 ? NULL : &ts, mask);
-		if (ret != 0 || !cut)
+		hid = false;
+		if (ret > 0 && sl_late_nwatch)
+			ret = sl_late_select(n, r, ret, &hid);
+		if (ret != 0 || (!cut && !hid))
 			return ret;
+		if (timeout >= 0 && sl_now_ns() >= end)
+			return 0;
 		if (r)
 			*r = sr;
 		if (w)

@@ -65,6 +65,23 @@ int sl_hold_poll(struct pollfd *fds, nfds_t n, int timeout,
 		 const sigset_t *mask);
 int sl_hold_select(int n, fd_set *r, fd_set *w, fd_set *x, int timeout,
 		   const sigset_t *mask);
+/* Whether FD's socket is registered in EPFD with DATA (epoll_ctl as
+ * noted while there are fault rules). */
+bool sl_hold_registered(int fd, int epfd, uint64_t data);
+
+/*
+ * Readiness later (fault_late.c): FD (its socket INODE) is under a
+ * "delay recv" of DELAY_NS; DUE is the engine's due time for its reads.
+ * The waits, after the real call, take a watched non-blocking socket's
+ * readable event out (*HID set) and hold it until the delay is over:
+ * each returns the count left.
+ */
+extern int sl_late_nwatch;
+void sl_late_watch(int fd, uint64_t inode, uint64_t delay_ns, uint64_t *due);
+int sl_late_poll(struct pollfd *fds, nfds_t n, int ret, bool *hid);
+int sl_late_select(int n, fd_set *r, int ret, bool *hid);
+int sl_late_epoll(int epfd, struct epoll_event *ev, int n, bool *hid);
+
 /* The same waits by number (syscall()): NR, its arguments A, the
  * timeout in ms its wrapper read from them. */
 long sl_hold_wait_syscall(long nr, const long *a, int timeout);

@@ -22,6 +22,7 @@
  * first time it acts on a socket; a fail each time.
  */
 #include <errno.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -227,6 +228,32 @@ int sl_fault_connect(struct sl_fd *e, int fd, const struct sockaddr *addr,
 	return -1;
 }
 
+/* A socket under a plain "delay recv" (every read, from the first byte)
+ * is watched, so that its readiness comes the delay after its data
+ * (fault_late.c). Not in audit mode. */
+static void watch_late(int fd, struct sl_fault_sock *s)
+{
+	for (unsigned int i = 0; i < s->nrules && !fpol->audit; i++) {
+		const struct sl_fault *f = &fpol->faults[s->rules[i]];
+
+		if (f->call != SL_FC_RECV || f->action != SL_FA_DELAY ||
+		    f->after || f->ppm < SL_FAULT_PPM_ALL)
+			continue;
+		s->late = true;
+		sl_late_watch(fd, s->inode, f->value,
+			      &s->st.due_ns[SL_FC_RECV]);
+		return;
+	}
+}
+
+/* Whether FD has nothing to read now (a look that does not block). */
+static bool nothing_to_read(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return SL_REAL(poll)(&p, 1, 0) == 0;
+}
+
 /* FD's state, matched against the rules if it is a new socket; NULL if
  * no send or recv rule takes it. */
 static struct sl_fault_sock *fsock_of(int fd, const struct sl_fd *e)
@@ -262,6 +289,7 @@ static struct sl_fault_sock *fsock_of(int fd, const struct sl_fd *e)
 		      SL_FAULT_SOCK_RULES - n);
 	s->nrules = n;
 	sl_fault_idle[fd] = n ? 0 : inode;
+	watch_late(fd, s);
 	if (n)
 		s->st.serial = __atomic_fetch_add(&next_io_serial, 1,
 						  __ATOMIC_RELAXED);
@@ -297,16 +325,28 @@ int sl_fault_io_begin(struct sl_fd *e, int fd, int call, int flags,
 {
 	struct sl_fault_verdict v;
 	struct sl_fault_sock *s;
-	bool nonblock;
+	bool nonblock, was_due;
 	int saved = errno;
 
 	if (!io_rules || !(s = fsock_of(fd, e)))
 		return 0;
 	nonblock = (flags & MSG_DONTWAIT) ||
 		   (sl_fd_flags(e) & SL_FD_NONBLOCK);
+	/* A watched socket's delay starts when there is data (the kernel
+	 * says EAGAIN until then), not at a read that finds none. */
+	if (s->late && nonblock && call == SL_FC_RECV &&
+	    !s->st.due_ns[call] && nothing_to_read(fd)) {
+		errno = saved;
+		return 0;
+	}
+	was_due = s->st.due_ns[call] != 0;
 	sl_fault_decide(fpol, s->rules, s->nrules, &s->st, call, nonblock,
 			*len, sl_now_ns(), &v);
 	if (!sl_fault_acts(&v, *len)) {
+		/* A watched socket's delay was spent before its readable
+		 * event (fault_late.c): this read ends it. */
+		if (s->late && v.rule[SL_FA_DELAY] >= 0 && was_due)
+			record_io(fd, e, s, &v, *len, caller);
 		errno = saved;
 		return 0;
 	}

@@ -32,6 +32,7 @@ struct sl_fault_sock {
 	uint32_t rules[SL_FAULT_SOCK_RULES];	/* its send and recv rules */
 	uint32_t nrules;
 	uint32_t recorded;		/* bit per rules[] slot: recorded once */
+	bool late;			/* watched for readiness later */
 	struct sl_fault_state st;
 };
 
