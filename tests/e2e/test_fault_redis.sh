@@ -7,7 +7,6 @@
 # readable the delay after the reply came, and redis-benchmark takes a
 # request's latency at that event.
 . "$(dirname "$0")/lib.sh"
-need python3
 command -v redis-server >/dev/null && command -v redis-benchmark >/dev/null ||
 	skip "redis-server or redis-benchmark is not installed"
 
@@ -52,7 +51,7 @@ bench() {
 	rps=$2 avg=$3 min=$4
 	echo "$what: $rps requests/s, latency avg $avg ms, min $min ms"
 }
-below() { python3 -c "import sys; sys.exit(not $1 < $2)"; }
+below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 < b + 0) }'; }
 
 printf '[tcp server]\ndelay recv 10ms\n' >"$TMP/server.conf"
 printf '[tcp remote 127.0.0.1 port %s]\ndelay recv 10ms\n' "$port" >"$TMP/client.conf"
