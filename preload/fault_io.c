@@ -13,6 +13,11 @@
  * (the lengths of name and control, the flags) is copied to the
  * program's.
  *
+ * sendmmsg and recvmmsg are one decision for all their messages' bytes:
+ * a cut passes the messages that fit whole (the call then moves fewer
+ * messages, as it may), or the first one cut when none does. sendfile
+ * meets the send rules of the socket it writes to.
+ *
  * Calls by number (syscall()) come through sl_fault_syscall, which
  * finds in a table where each number keeps its length, iovec or msghdr
  * and its flags, and makes the raw call with them changed the same way.
@@ -275,9 +280,124 @@ ssize_t sl_fault_writev(struct sl_fd *e, int fd, const struct iovec *iov,
 	return n;
 }
 
-/* Where a call by number keeps its bytes: a length, an iovec (pointer
- * and count) or a msghdr, and its flags (-1: none). */
-enum { SC_LEN, SC_IOV, SC_MSG };
+/* The first message of a vector, cut (mmsg_begin). */
+struct mmsg_cut {
+	struct mmsghdr one;
+	struct iovec iov[CUT_IOV];
+};
+
+/* A message's bytes; 0 for one the kernel would refuse. */
+static size_t msg_len(const struct msghdr *m)
+{
+	return m->msg_iovlen <= IOV_MAX && user_ptr(m->msg_iov) ?
+		       iov_len(m->msg_iov, m->msg_iovlen) : 0;
+}
+
+/*
+ * The decision for sendmmsg or recvmmsg: -1 (errno set), or 0 with *VEC
+ * and *VLEN what to pass: the program's first messages that fit whole
+ * in what the fault allows, or when not even the first one does, a copy
+ * of it cut (in CUT). The kernel takes at most UIO_MAXIOV messages.
+ */
+static int mmsg_begin(struct sl_fd *e, int fd, int call, int flags,
+		      struct mmsghdr **vec, unsigned int *vlen,
+		      struct mmsg_cut *cut, uint64_t caller)
+{
+	unsigned int n = *vlen < 1024 ? *vlen : 1024, k;
+	size_t want = 0, len, sum = 0;
+	struct mmsghdr *v = *vec;
+
+	for (k = 0; k < n && user_ptr(v); k++)
+		want += msg_len(&v[k].msg_hdr);
+	len = want;
+	if (sl_fault_io_begin(e, fd, call, flags, &len, caller) < 0)
+		return -1;
+	if (len >= want)
+		return 0;
+	for (k = 0; k < n && sum + msg_len(&v[k].msg_hdr) <= len; k++)
+		sum += msg_len(&v[k].msg_hdr);
+	if (k) {
+		*vlen = k;
+		return 0;
+	}
+	cut->one = v[0];
+	cut->one.msg_hdr.msg_iov = cut->iov;
+	cut->one.msg_hdr.msg_iovlen = iov_cut(v[0].msg_hdr.msg_iov,
+					      v[0].msg_hdr.msg_iovlen, len,
+					      cut->iov);
+	*vec = &cut->one;
+	*vlen = 1;
+	return 0;
+}
+
+/* After the real call (N messages): what the kernel wrote into the cut
+ * copy goes to the program's first message; the bytes are counted. */
+static void mmsg_done(int fd, int call, struct mmsghdr *prog,
+		      const struct mmsg_cut *cut, const struct mmsghdr *vec,
+		      int n)
+{
+	size_t bytes = 0;
+
+	if (n <= 0)
+		return;
+	if (vec == &cut->one) {
+		prog[0].msg_len = cut->one.msg_len;
+		prog[0].msg_hdr.msg_namelen = cut->one.msg_hdr.msg_namelen;
+		prog[0].msg_hdr.msg_controllen =
+			cut->one.msg_hdr.msg_controllen;
+		prog[0].msg_hdr.msg_flags = cut->one.msg_hdr.msg_flags;
+	}
+	for (int i = 0; i < n; i++)
+		bytes += prog[i].msg_len;
+	sl_fault_io_done(fd, call, (ssize_t)bytes);
+}
+
+int sl_fault_sendmmsg(struct sl_fd *e, int fd, struct mmsghdr *vec,
+		      unsigned int vlen, int flags, uint64_t caller)
+{
+	struct mmsghdr *v = vec;
+	struct mmsg_cut cut;
+	int n;
+
+	if (mmsg_begin(e, fd, SL_FC_SEND, flags, &v, &vlen, &cut, caller) < 0)
+		return -1;
+	n = SL_REAL(sendmmsg)(fd, v, vlen, flags);
+	mmsg_done(fd, SL_FC_SEND, vec, &cut, v, n);
+	return n;
+}
+
+int sl_fault_recvmmsg(struct sl_fd *e, int fd, struct mmsghdr *vec,
+		      unsigned int vlen, int flags, struct timespec *timeout,
+		      uint64_t caller)
+{
+	struct mmsghdr *v = vec;
+	struct mmsg_cut cut;
+	int n;
+
+	if (mmsg_begin(e, fd, SL_FC_RECV, flags, &v, &vlen, &cut, caller) < 0)
+		return -1;
+	n = SL_REAL(recvmmsg)(fd, v, vlen, flags, timeout);
+	mmsg_done(fd, SL_FC_RECV, vec, &cut, v, n);
+	return n;
+}
+
+ssize_t sl_fault_sendfile(struct sl_fd *e,
+			  ssize_t (*real)(int, int, off_t *, size_t), int out,
+			  int in, off_t *off, size_t count, uint64_t caller)
+{
+	ssize_t n;
+
+	if (sl_fault_io_begin(e, out, SL_FC_SEND, 0, &count, caller) < 0)
+		return -1;
+	n = real(out, in, off, count);
+	sl_fault_io_done(out, SL_FC_SEND, n);
+	return n;
+}
+
+/* Where a call by number keeps its bytes: a length (A[2], sendfile's
+ * A[3]), an iovec (pointer and count), a msghdr or a vector of them,
+ * and its flags (-1: none). */
+enum { SC_LEN, SC_IOV, SC_MSG, SC_MMSG, SC_FILE };
 
 static const struct {
 	long nr;
@@ -293,7 +413,29 @@ static const struct {
 	{ SYS_sendto, SL_FC_SEND, SC_LEN, 3 },
 	{ SYS_recvmsg, SL_FC_RECV, SC_MSG, 2 },
 	{ SYS_sendmsg, SL_FC_SEND, SC_MSG, 2 },
+	{ SYS_recvmmsg, SL_FC_RECV, SC_MMSG, 3 },
+	{ SYS_sendmmsg, SL_FC_SEND, SC_MMSG, 3 },
+	{ SYS_sendfile, SL_FC_SEND, SC_FILE, -1 },
 };
+
+/* sendmmsg, recvmmsg by number: B[1] and B[2] the vector passed. */
+static long sc_mmsg(struct sl_fd *e, long nr, long *b, int call, int flags,
+		    uint64_t caller)
+{
+	struct mmsghdr *prog = (struct mmsghdr *)b[1], *v = prog;
+	unsigned int vlen = (unsigned int)b[2];
+	struct mmsg_cut cut;
+	long n;
+
+	if (mmsg_begin(e, (int)b[0], call, flags, &v, &vlen, &cut,
+		       caller) < 0)
+		return -1;
+	b[1] = (long)v;
+	b[2] = (long)vlen;
+	n = sl_raw_syscall(nr, b);
+	mmsg_done((int)b[0], call, prog, &cut, v, (int)n);
+	return n;
+}
 
 /* A msghdr call by number: a copy of the msghdr, cut, in B[1]. */
 static long sc_msg(struct sl_fd *e, long nr, long *b, int call, int flags,
@@ -341,6 +483,8 @@ long sl_fault_syscall(struct sl_fd *e, long nr, const long *a,
 	memcpy(b, a, sizeof(b));
 	call = sc_rows[i].call;
 	flags = sc_rows[i].flags < 0 ? 0 : (int)a[sc_rows[i].flags];
+	if (sc_rows[i].shape == SC_MMSG)
+		return sc_mmsg(e, nr, b, call, flags, caller);
 	if (sc_rows[i].shape == SC_MSG) {
 		n = sc_msg(e, nr, b, call, flags, caller);
 	} else if (sc_rows[i].shape == SC_IOV) {
@@ -352,10 +496,12 @@ long sl_fault_syscall(struct sl_fd *e, long nr, const long *a,
 		b[2] = (int)a[2] > 0 ? (long)cnt : a[2];
 		n = sl_raw_syscall(nr, b);
 	} else {
-		len = (size_t)a[2];
+		int at = sc_rows[i].shape == SC_FILE ? 3 : 2;
+
+		len = (size_t)a[at];
 		if (sl_fault_io_begin(e, fd, call, flags, &len, caller) < 0)
 			return -1;
-		b[2] = (long)len;
+		b[at] = (long)len;
 		n = sl_raw_syscall(nr, b);
 	}
 	sl_fault_io_done(fd, call, n);

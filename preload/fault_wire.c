@@ -5,12 +5,12 @@
  * socket's timeline (action fail, delay...; opt the call's name). In
  * audit mode the records say "would" and nothing is injected.
  *
- * Wired: connect, and send, write, recv, read. A connect delay is spent inside the call, blocking or
- * not (an approximation: the kernel would answer EINPROGRESS at once and
- * make the socket writable later); an injected failure is returned by
- * the call itself, as a blocking connect would (the kernel would tell a
- * non-blocking one through SO_ERROR), and the socket is left unconnected,
- * as after a refusal.
+ * A blocking connect spends its delay inside the call and returns an
+ * injected failure itself; a non-blocking TCP one answers EINPROGRESS
+ * and its socket is held (fault_ready.h) until the delay is over, then
+ * SO_ERROR says the outcome. A failed one is left unconnected, as after
+ * a refusal. A delayed non-blocking read or write holds its socket's
+ * readiness in that direction until it is due.
  *
  * Send and receive keep a state per fd (fault.h), kept apart from the
  * fd table and reset when the fd holds another socket: the rules that
@@ -22,11 +22,13 @@
  * first time it acts on a socket; a fail each time.
  */
 #include <errno.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
+#include "fault_ready.h"
 #include "fault_wire.h"
 #include "wrap.h"
 
@@ -49,6 +51,8 @@ void sl_fault_init(const struct sl_policy *p)
 
 	fpol = p;
 	sl_fault_on = p->nfaults > 0;
+	if (sl_fault_on && !p->audit)
+		sl_hold_init();
 	for (uint32_t i = 0; i < p->nfaults; i++)
 		io_rules |= p->faults[i].call == SL_FC_SEND ||
 			    p->faults[i].call == SL_FC_RECV ||
@@ -104,7 +108,7 @@ static void record(int fd, const struct sl_fd *e, uint32_t rule,
 		return;
 	memset((char *)p + sizeof(p->h), 0, sizeof(*p) - sizeof(p->h));
 	p->caller = caller;
-	p->inode = sl_fd_inode(e);
+	p->inode = e ? sl_fd_inode(e) : 0;
 	p->prog_value = asked;
 	p->value = value;
 	p->fd = fd;
@@ -139,6 +143,46 @@ static void wait_ns(uint64_t ns)
 		;
 }
 
+/* The errnos a non-blocking connect learns later, through SO_ERROR. */
+static bool later_err(int err)
+{
+	return !err || err == ECONNREFUSED || err == ETIMEDOUT ||
+	       err == ENETUNREACH || err == EHOSTUNREACH ||
+	       err == ECONNRESET;
+}
+
+/*
+ * A non-blocking TCP connect with a delay or a failure that comes later:
+ * EINPROGRESS now, the socket held (fault_ready.h) until the delay is
+ * over, then writable with SO_ERROR the outcome. One that succeeds is
+ * made now (the peer sees it at once); one that fails is not made, and
+ * the socket stays unconnected, as after a refusal. 1: not so (the
+ * caller goes on as for a blocking one).
+ */
+static int connect_later(struct sl_fd *e, int fd, const struct sockaddr *addr,
+			 socklen_t len, const struct sl_fault_verdict *v)
+{
+	uint64_t due = sl_now_ns() + v->delay_ns;
+	int family = SL_LOAD(e->family);
+
+	if (!(sl_fd_flags(e) & SL_FD_NONBLOCK) || !later_err(v->err) ||
+	    (family != AF_INET && family != AF_INET6) ||
+	    SL_LOAD(e->type) != SOCK_STREAM)
+		return 1;
+	if (!v->err && SL_REAL(connect)(fd, addr, len) < 0 &&
+	    errno != EINPROGRESS)
+		return -1;
+	if (!sl_hold_start(fd, sl_fd_inode(e), SL_HOLD_ALL, due, v->err)) {
+		/* No room to hold it: the delay is spent here, as for a
+		 * blocking one, and a connect already made goes on. */
+		if (v->err)
+			return 1;
+		wait_ns(v->delay_ns);
+	}
+	errno = EINPROGRESS;
+	return -1;
+}
+
 int sl_fault_connect(struct sl_fd *e, int fd, const struct sockaddr *addr,
 		     socklen_t len, uint64_t caller)
 {
@@ -151,8 +195,11 @@ int sl_fault_connect(struct sl_fd *e, int fd, const struct sockaddr *addr,
 	};
 	uint32_t rules[64];
 	unsigned int n;
-	int saved = errno;
+	int saved = errno, ret;
 
+	ret = sl_hold_connect_again(fd, sl_fd_inode(e));
+	if (ret)
+		return ret;
 	d.remote_len = sl_copy_user(&remote, addr, len);
 	d.remote = d.remote_len ? (struct sockaddr *)&remote : NULL;
 	n = matching(&d, SL_FC_CONNECT, rules, 64);
@@ -170,12 +217,41 @@ int sl_fault_connect(struct sl_fd *e, int fd, const struct sockaddr *addr,
 	errno = saved;
 	if (fpol->audit)
 		return 1;
+	if ((v.delay_ns || v.err) &&
+	    (ret = connect_later(e, fd, addr, len, &v)) <= 0)
+		return ret;
 	if (v.delay_ns)
 		wait_ns(v.delay_ns);
 	if (!v.err)
 		return 1;
 	errno = v.err;
 	return -1;
+}
+
+/* A socket under a plain "delay recv" (every read, from the first byte)
+ * is watched, so that its readiness comes the delay after its data
+ * (fault_late.c). Not in audit mode. */
+static void watch_late(int fd, struct sl_fault_sock *s)
+{
+	for (unsigned int i = 0; i < s->nrules && !fpol->audit; i++) {
+		const struct sl_fault *f = &fpol->faults[s->rules[i]];
+
+		if (f->call != SL_FC_RECV || f->action != SL_FA_DELAY ||
+		    f->after || f->ppm < SL_FAULT_PPM_ALL)
+			continue;
+		s->late = true;
+		sl_late_watch(fd, s->inode, f->value,
+			      &s->st.due_ns[SL_FC_RECV]);
+		return;
+	}
+}
+
+/* Whether FD has nothing to read now (a look that does not block). */
+static bool nothing_to_read(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return SL_REAL(poll)(&p, 1, 0) == 0;
 }
 
 /* FD's state, matched against the rules if it is a new socket; NULL if
@@ -213,6 +289,7 @@ static struct sl_fault_sock *fsock_of(int fd, const struct sl_fd *e)
 		      SL_FAULT_SOCK_RULES - n);
 	s->nrules = n;
 	sl_fault_idle[fd] = n ? 0 : inode;
+	watch_late(fd, s);
 	if (n)
 		s->st.serial = __atomic_fetch_add(&next_io_serial, 1,
 						  __ATOMIC_RELAXED);
@@ -248,16 +325,28 @@ int sl_fault_io_begin(struct sl_fd *e, int fd, int call, int flags,
 {
 	struct sl_fault_verdict v;
 	struct sl_fault_sock *s;
-	bool nonblock;
+	bool nonblock, was_due;
 	int saved = errno;
 
 	if (!io_rules || !(s = fsock_of(fd, e)))
 		return 0;
 	nonblock = (flags & MSG_DONTWAIT) ||
 		   (sl_fd_flags(e) & SL_FD_NONBLOCK);
+	/* A watched socket's delay starts when there is data (the kernel
+	 * says EAGAIN until then), not at a read that finds none. */
+	if (s->late && nonblock && call == SL_FC_RECV &&
+	    !s->st.due_ns[call] && nothing_to_read(fd)) {
+		errno = saved;
+		return 0;
+	}
+	was_due = s->st.due_ns[call] != 0;
 	sl_fault_decide(fpol, s->rules, s->nrules, &s->st, call, nonblock,
 			*len, sl_now_ns(), &v);
 	if (!sl_fault_acts(&v, *len)) {
+		/* A watched socket's delay was spent before its readable
+		 * event (fault_late.c): this read ends it. */
+		if (s->late && v.rule[SL_FA_DELAY] >= 0 && was_due)
+			record_io(fd, e, s, &v, *len, caller);
 		errno = saved;
 		return 0;
 	}
@@ -269,6 +358,10 @@ int sl_fault_io_begin(struct sl_fd *e, int fd, int call, int flags,
 		wait_ns(v.delay_ns);
 	if (v.kill)
 		SL_REAL(shutdown)(fd, SHUT_RDWR);
+	/* A delay said EAGAIN: the socket is not ready until it is due. */
+	if (v.again && s->st.due_ns[call])
+		sl_hold_start(fd, sl_fd_inode(e), call == SL_FC_SEND ?
+			      SL_HOLD_OUT : SL_HOLD_IN, s->st.due_ns[call], 0);
 	*len = v.len;
 	if (!v.err && !v.again)
 		return 0;
@@ -315,4 +408,47 @@ int sl_fault_accept(struct sl_fd *l, int fd, uint64_t caller)
 	SL_REAL(close)(nfd);
 	errno = err;
 	return -1;
+}
+
+/*
+ * Before a name lookup (wrap_resolve.c's getaddrinfo asks): 0 to make
+ * it, else the EAI_ code it fails with, after any delay. The rules are
+ * those of the [name HOST] sections that take NAME and the resolve rules
+ * of socket sections (any name); draws are keyed by the lookup's ordinal
+ * in the process. Each fault is a policy record with no socket (fd -1),
+ * beside the lookup's own record, which the wrapper marks.
+ */
+int sl_fault_resolve(unsigned int api, const char *name)
+{
+	static uint64_t next_lookup;
+	struct sl_fault_state st = { 0 };
+	struct sl_fault_verdict v;
+	uint32_t rules[16];
+	unsigned int n = 0;
+	int saved = errno;
+
+	(void)api;
+	if (!sl_fault_on || !name)
+		return 0;
+	for (uint32_t i = 0; i < fpol->nfaults && n < 16; i++)
+		if (fpol->faults[i].call == SL_FC_RESOLVE &&
+		    sl_name_match(&fpol->sels[fpol->faults[i].sel], name))
+			rules[n++] = i;
+	if (!n)
+		return 0;
+	st.serial = __atomic_fetch_add(&next_lookup, 1, __ATOMIC_RELAXED);
+	sl_fault_decide(fpol, rules, n, &st, SL_FC_RESOLVE, false, 0,
+			sl_now_ns(), &v);
+	if (v.rule[SL_FA_DELAY] >= 0)
+		record(-1, NULL, (uint32_t)v.rule[SL_FA_DELAY], 0,
+		       (int64_t)v.delay_ns, 0, 0, 0);
+	if (v.rule[SL_FA_FAIL] >= 0)
+		record(-1, NULL, (uint32_t)v.rule[SL_FA_FAIL], 0, v.err, -1,
+		       v.err, 0);
+	errno = saved;
+	if (fpol->audit)
+		return 0;
+	if (v.delay_ns)
+		wait_ns(v.delay_ns);
+	return v.err;
 }

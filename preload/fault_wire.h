@@ -19,6 +19,11 @@ void sl_fault_init(const struct sl_policy *p);
 int sl_fault_connect(struct sl_fd *e, int fd, const struct sockaddr *addr,
 		     socklen_t len, uint64_t caller);
 
+/* Before a name lookup (API which one, NAME the host): 0, or the EAI_
+ * code the fault makes it fail with (after any delay). wrap_resolve.c
+ * calls it through a weak default. */
+int sl_fault_resolve(unsigned int api, const char *name);
+
 #define SL_FAULT_SOCK_RULES 16
 
 /* One fd's send and receive fault state (fault_wire.c). */
@@ -27,6 +32,7 @@ struct sl_fault_sock {
 	uint32_t rules[SL_FAULT_SOCK_RULES];	/* its send and recv rules */
 	uint32_t nrules;
 	uint32_t recorded;		/* bit per rules[] slot: recorded once */
+	bool late;			/* watched for readiness later */
 	struct sl_fault_state st;
 };
 
@@ -98,6 +104,20 @@ ssize_t sl_fault_sendmsg(struct sl_fd *e, int fd, const struct msghdr *msg,
 			 int flags, uint64_t caller);
 ssize_t sl_fault_writev(struct sl_fd *e, int fd, const struct iovec *iov,
 			int cnt, uint64_t caller);
+/* The message vector calls: one decision for all their bytes; a cut
+ * passes the messages that fit whole, or the first one cut. */
+struct mmsghdr;
+struct timespec;
+int sl_fault_sendmmsg(struct sl_fd *e, int fd, struct mmsghdr *vec,
+		      unsigned int vlen, int flags, uint64_t caller);
+int sl_fault_recvmmsg(struct sl_fd *e, int fd, struct mmsghdr *vec,
+		      unsigned int vlen, int flags, struct timespec *timeout,
+		      uint64_t caller);
+/* sendfile to the socket OUT (E) through REAL (sendfile or sendfile64):
+ * the send rules, COUNT the length. */
+ssize_t sl_fault_sendfile(struct sl_fd *e,
+			  ssize_t (*real)(int, int, off_t *, size_t), int out,
+			  int in, off_t *off, size_t count, uint64_t caller);
 /* The same calls made through syscall() by number NR, arguments A. */
 long sl_fault_syscall(struct sl_fd *e, long nr, const long *a,
 		      uint64_t caller);

@@ -14,6 +14,8 @@
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 
+#include "fault_ready.h"
+#include "fault_wire.h"
 #include "wrap.h"
 
 /* After epoll_create (FLAGS -1) or epoll_create1: follow the instance. */
@@ -104,7 +106,8 @@ SL_EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
 	if (!ep)
 		return SL_REAL(epoll_ctl)(epfd, op, fd, ev);
 	ts = sl_now_ns();
-	ret = SL_REAL(epoll_ctl)(epfd, op, fd, ev);
+	ret = sl_unlikely(sl_fault_on) ? sl_hold_epoll_ctl(epfd, op, fd, ev) :
+					 SL_REAL(epoll_ctl)(epfd, op, fd, ev);
 	sl_epoll_ctl_done(ep, epfd, op, fd, ev, ret, ts, SL_SITE());
 	return ret;
 }
@@ -159,7 +162,10 @@ long sl_epoll_ctl_syscall(long nr, const long *a, struct sl_site site)
 	if (!ep)
 		return sl_raw_syscall(nr, a);
 	ts = sl_now_ns();
-	ret = sl_raw_syscall(nr, a);
+	ret = sl_unlikely(sl_fault_on) ?
+		      sl_hold_epoll_ctl((int)a[0], (int)a[1], (int)a[2],
+					(struct epoll_event *)a[3]) :
+		      sl_raw_syscall(nr, a);
 	sl_epoll_ctl_done(ep, (int)a[0], (int)a[1], (int)a[2],
 			  (const struct epoll_event *)a[3], (int)ret, ts, site);
 	return ret;

@@ -247,7 +247,9 @@ SL_EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 		return SL_REAL(sendmmsg)(fd, vec, vlen, flags);
 	sl_io_begin(&io, e, flags, false, SL_CALL_SENDMMSG, vlen, SL_SITE());
 	sl_io_stamp_unix(&io, e);
-	n = SL_REAL(sendmmsg)(fd, vec, vlen, flags);
+	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
+	    sl_fault_sendmmsg(e, fd, vec, vlen, flags, io.site.caller) :
+	    SL_REAL(sendmmsg)(fd, vec, vlen, flags);
 	sl_sendmmsg_done(e, fd, vec, n, &io);
 	return n;
 }
@@ -313,7 +315,10 @@ SL_EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen,
 	if (!e)
 		return SL_REAL(recvmmsg)(fd, vec, vlen, flags, timeout);
 	sl_io_begin(&io, e, flags, true, SL_CALL_RECVMMSG, vlen, SL_SITE());
-	n = SL_REAL(recvmmsg)(fd, vec, vlen, flags, timeout);
+	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
+	    sl_fault_recvmmsg(e, fd, vec, vlen, flags, timeout,
+			      io.site.caller) :
+	    SL_REAL(recvmmsg)(fd, vec, vlen, flags, timeout);
 	sl_recvmmsg_done(e, fd, vec, n, &io);
 	return n;
 }
@@ -475,7 +480,9 @@ static ssize_t do_sendfile(ssize_t (*real)(int, int, off_t *, size_t),
 
 	if (!sl_sendfile_begin(&sf, out, in, count, site))
 		return real(out, in, off, count);
-	n = real(out, in, off, count);
+	n = sf.eo && sl_unlikely(sl_fault_on) && sl_fault_wants(sf.eo, out) ?
+	    sl_fault_sendfile(sf.eo, real, out, in, off, count, site.caller) :
+	    real(out, in, off, count);
 	sl_sendfile_done(&sf, n);
 	return n;
 }

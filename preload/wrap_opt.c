@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 
+#include "fault_ready.h"
+#include "fault_wire.h"
 #include "wrap.h"
 
 static void pending_outcome(struct sl_fd *e, int fd, int level,
@@ -47,6 +49,8 @@ void sl_getsockopt_done(struct sl_fd *e, int fd, int level, const void *val,
 {
 	int err = errno;
 
+	if (ret == 0 && sl_unlikely(sl_fault_on))
+		sl_hold_so_error(fd, e, (void *)val, len);
 	if (ret == 0)
 		pending_outcome(e, fd, level, val, len, ts, site);
 	errno = err;

@@ -357,7 +357,7 @@ static long sc_sendmmsg(long nr, const long *a, struct sl_site site)
 	sl_io_begin(&io, e, (int)a[3], false, SL_CALL_SENDMMSG,
 		    (unsigned int)a[2], site);
 	sl_io_stamp_unix(&io, e);
-	n = sl_raw_syscall(nr, a);
+	n = sc_io(e, nr, a, site);
 	sl_sendmmsg_done(e, (int)a[0], (const struct mmsghdr *)a[1], (int)n,
 			 &io);
 	return n;
@@ -373,7 +373,7 @@ static long sc_recvmmsg(long nr, const long *a, struct sl_site site)
 		return sl_raw_syscall(nr, a);
 	sl_io_begin(&io, e, (int)a[3], true, SL_CALL_RECVMMSG,
 		    (unsigned int)a[2], site);
-	n = sl_raw_syscall(nr, a);
+	n = sc_io(e, nr, a, site);
 	sl_recvmmsg_done(e, (int)a[0], (const struct mmsghdr *)a[1], (int)n,
 			 &io);
 	return n;
@@ -386,7 +386,7 @@ static long sc_sendfile(long nr, const long *a, struct sl_site site)
 
 	if (!sl_sendfile_begin(&sf, (int)a[0], (int)a[1], (size_t)a[3], site))
 		return sl_raw_syscall(nr, a);
-	n = sl_raw_syscall(nr, a);
+	n = sf.eo ? sc_io(sf.eo, nr, a, site) : sl_raw_syscall(nr, a);
 	sl_sendfile_done(&sf, n);
 	return n;
 }

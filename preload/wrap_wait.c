@@ -20,6 +20,7 @@
 #include <sys/select.h>
 #include <sys/syscall.h>
 
+#include "fault_ready.h"
 #include "wrap.h"
 
 /* Empty zero-timeout poll/select calls, per thread (epoll: per instance,
@@ -123,7 +124,8 @@ SL_EXPORT int epoll_wait(int epfd, struct epoll_event *ev, int max,
 		return SL_REAL(epoll_wait)(epfd, ev, max, timeout);
 	if (timeout)
 		ts = sl_now_ns();
-	n = SL_REAL(epoll_wait)(epfd, ev, max, timeout);
+	n = sl_fault_nholds ? sl_hold_epoll_wait(epfd, ev, max, timeout, NULL) :
+			     SL_REAL(epoll_wait)(epfd, ev, max, timeout);
 	return epoll_done(ep, epfd, ev, n, timeout, ts, SL_CALL_EPOLL_WAIT,
 			  SL_CALLER());
 }
@@ -139,7 +141,8 @@ SL_EXPORT int epoll_pwait(int epfd, struct epoll_event *ev, int max,
 		return SL_REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
 	if (timeout)
 		ts = sl_now_ns();
-	n = SL_REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
+	n = sl_fault_nholds ? sl_hold_epoll_wait(epfd, ev, max, timeout, mask) :
+			     SL_REAL(epoll_pwait)(epfd, ev, max, timeout, mask);
 	return epoll_done(ep, epfd, ev, n, timeout, ts, SL_CALL_EPOLL_PWAIT,
 			  SL_CALLER());
 }
@@ -156,7 +159,8 @@ SL_EXPORT int epoll_pwait2(int epfd, struct epoll_event *ev, int max,
 		return SL_REAL(epoll_pwait2)(epfd, ev, max, tmo, mask);
 	if (timeout)
 		ts = sl_now_ns();
-	n = SL_REAL(epoll_pwait2)(epfd, ev, max, tmo, mask);
+	n = sl_fault_nholds ? sl_hold_epoll_wait(epfd, ev, max, timeout, mask) :
+			     SL_REAL(epoll_pwait2)(epfd, ev, max, tmo, mask);
 	return epoll_done(ep, epfd, ev, n, timeout, ts, SL_CALL_EPOLL_PWAIT2,
 			  SL_CALLER());
 }
@@ -247,7 +251,8 @@ SL_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 		return SL_REAL(poll)(fds, n, timeout);
 	if (timeout)
 		ts = sl_now_ns();
-	ret = SL_REAL(poll)(fds, n, timeout);
+	ret = sl_fault_nholds ? sl_hold_poll(fds, n, timeout, NULL) :
+			       SL_REAL(poll)(fds, n, timeout);
 	return sl_poll_done(fds, n, ret, timeout, ts, SL_CALL_POLL, SL_CALLER());
 }
 
@@ -262,7 +267,8 @@ SL_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 		return SL_REAL(ppoll)(fds, n, tmo, mask);
 	if (timeout)
 		ts = sl_now_ns();
-	ret = SL_REAL(ppoll)(fds, n, tmo, mask);
+	ret = sl_fault_nholds ? sl_hold_poll(fds, n, timeout, mask) :
+			       SL_REAL(ppoll)(fds, n, tmo, mask);
 	return sl_poll_done(fds, n, ret, timeout, ts, SL_CALL_PPOLL, SL_CALLER());
 }
 
@@ -279,7 +285,9 @@ SL_EXPORT int __poll_chk(struct pollfd *fds, nfds_t n, int timeout,
 		return SL_REAL(poll_chk)(fds, n, timeout, fdslen);
 	if (timeout)
 		ts = sl_now_ns();
-	ret = SL_REAL(poll_chk)(fds, n, timeout, fdslen);
+	ret = sl_fault_nholds && n <= fdslen / sizeof(*fds) ?
+		      sl_hold_poll(fds, n, timeout, NULL) :
+		      SL_REAL(poll_chk)(fds, n, timeout, fdslen);
 	return sl_poll_done(fds, n, ret, timeout, ts, SL_CALL_POLL, SL_CALLER());
 }
 
@@ -295,7 +303,9 @@ SL_EXPORT int __ppoll_chk(struct pollfd *fds, nfds_t n,
 		return SL_REAL(ppoll_chk)(fds, n, tmo, mask, fdslen);
 	if (timeout)
 		ts = sl_now_ns();
-	ret = SL_REAL(ppoll_chk)(fds, n, tmo, mask, fdslen);
+	ret = sl_fault_nholds && n <= fdslen / sizeof(*fds) ?
+		      sl_hold_poll(fds, n, timeout, mask) :
+		      SL_REAL(ppoll_chk)(fds, n, tmo, mask, fdslen);
 	return sl_poll_done(fds, n, ret, timeout, ts, SL_CALL_PPOLL, SL_CALLER());
 }
 
@@ -363,7 +373,8 @@ SL_EXPORT int select(int n, fd_set *r, fd_set *w, fd_set *x,
 		return SL_REAL(select)(n, r, w, x, tv);
 	if (timeout)
 		ts = sl_now_ns();
-	ret = SL_REAL(select)(n, r, w, x, tv);
+	ret = sl_fault_nholds ? sl_hold_select(n, r, w, x, timeout, NULL) :
+			       SL_REAL(select)(n, r, w, x, tv);
 	sl_select_done(n, ret, r, w, x, timeout, ts, SL_CALL_SELECT, SL_CALLER());
 	return ret;
 }
@@ -379,7 +390,8 @@ SL_EXPORT int pselect(int n, fd_set *r, fd_set *w, fd_set *x,
 		return SL_REAL(pselect)(n, r, w, x, tmo, mask);
 	if (timeout)
 		ts = sl_now_ns();
-	ret = SL_REAL(pselect)(n, r, w, x, tmo, mask);
+	ret = sl_fault_nholds ? sl_hold_select(n, r, w, x, timeout, mask) :
+			       SL_REAL(pselect)(n, r, w, x, tmo, mask);
 	sl_select_done(n, ret, r, w, x, timeout, ts, SL_CALL_PSELECT, SL_CALLER());
 	return ret;
 }
@@ -404,7 +416,8 @@ long sl_epoll_wait_syscall(long nr, const long *a, struct sl_site site)
 		return sl_raw_syscall(nr, a);
 	if (timeout)
 		ts = sl_now_ns();
-	n = sl_raw_syscall(nr, a);
+	n = sl_fault_nholds ? sl_hold_wait_syscall(nr, a, timeout) :
+			      sl_raw_syscall(nr, a);
 	return sl_epoll_done(ep, (int)a[0], (const struct epoll_event *)a[1],
 			     (int)n, timeout, ts, call, site.caller);
 }
@@ -420,7 +433,8 @@ long sl_poll_syscall(long nr, const long *a, struct sl_site site)
 
 	if (timeout)
 		ts = sl_now_ns();
-	ret = sl_raw_syscall(nr, a);
+	ret = sl_fault_nholds ? sl_hold_wait_syscall(nr, a, timeout) :
+				sl_raw_syscall(nr, a);
 	return sl_poll_done((const struct pollfd *)a[0], (nfds_t)a[1], (int)ret,
 			    timeout, ts, pp ? SL_CALL_PPOLL : SL_CALL_POLL,
 			    site.caller);
@@ -439,7 +453,8 @@ long sl_select_syscall(long nr, const long *a, struct sl_site site)
 
 	if (timeout)
 		ts = sl_now_ns();
-	ret = sl_raw_syscall(nr, a);
+	ret = sl_fault_nholds ? sl_hold_wait_syscall(nr, a, timeout) :
+				sl_raw_syscall(nr, a);
 	sl_select_done((int)a[0], (int)ret, (const fd_set *)a[1],
 		       (const fd_set *)a[2], (const fd_set *)a[3], timeout, ts,
 		       ps ? SL_CALL_PSELECT : SL_CALL_SELECT, site.caller);

@@ -85,6 +85,9 @@ struct sl_sel {
 	struct sl_net local;
 	struct sl_net remote;
 	struct sl_net either;	/* a bare "port N": either end */
+	/* [name HOST]: the host name its resolve rules are for ("*.x": any
+	 * name under x); such a section takes no socket. "" otherwise. */
+	char host[96];
 	uint32_t line;
 	char text[128];		/* normalised, for printing */
 };
@@ -198,6 +201,9 @@ struct sl_sock_desc {
  */
 bool sl_sel_match(const struct sl_sel *sel, const struct sl_sock_desc *d,
 		  bool *pending);
+/* Whether the resolve rules of SEL are for NAME: any name unless it is a
+ * [name HOST] section; case-blind, "*.x" takes x's subdomains. */
+bool sl_name_match(const struct sl_sel *sel, const char *name);
 /* Whether option O can apply to the socket at all. */
 bool sl_opt_applies(const struct sl_opt *o, int family, int type);
 

@@ -4,9 +4,11 @@
  * after bind or connect, the remote after connect or accept, the role
  * (listener, client, server) once it shows. A selector that needs what
  * is not known yet is "pending": its rules wait for it. Allocates nothing.
+ * A [name HOST] section matches host names (resolve rules), no socket.
  */
 #include <netinet/in.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/un.h>
 
 #include "socklens/policy.h"
@@ -132,4 +134,18 @@ bool sl_sel_match(const struct sl_sel *sel, const struct sl_sock_desc *d,
 	}
 	*pending = wait;
 	return !wait;
+}
+
+bool sl_name_match(const struct sl_sel *sel, const char *name)
+{
+	size_t n, h;
+
+	if (!sel->host[0])
+		return true;
+	if (sel->host[0] != '*' || sel->host[1] != '.')
+		return !strcasecmp(sel->host, name);
+	/* "*.x": a name that ends in ".x", longer than it. */
+	n = strlen(name);
+	h = strlen(sel->host + 1);
+	return n > h && !strcasecmp(name + n - h, sel->host + 1);
 }

@@ -12,6 +12,9 @@
  *     [tcp remote 127.0.0.1 port 8080]
  *     fail  connect ECONNREFUSED 30%
  *
+ * A [name HOST] section holds resolve rules for a host name, and no
+ * other (it takes no socket).
+ *
  * The first error stops the parse with FILE:LINE:COL: and the reason.
  */
 #include <arpa/inet.h>
@@ -244,6 +247,21 @@ static void sel_text(struct sl_sel *sel, const struct token *t, int n)
 					 "%s%s", i > 1 ? " " : "", t[i].s);
 }
 
+/* [name HOST]: resolve rules for one host name (or "*.domain"); the
+ * section has no family, so it takes no socket. */
+static int name_section(struct parser *ps, const struct token *t, int n,
+			struct sl_sel *sel)
+{
+	if (n != 4)
+		return fail(ps, t[1].col, "a name section takes one host name: "
+			    "[name HOST]");
+	if (strlen(t[2].s) >= sizeof(sel->host))
+		return fail(ps, t[2].col, "host name too long (at most %zu "
+			    "characters)", sizeof(sel->host) - 1);
+	strcpy(sel->host, t[2].s);
+	return 0;
+}
+
 static int parse_section(struct parser *ps, const struct token *t, int n)
 {
 	struct sl_sel sel = { .line = ps->line };
@@ -255,8 +273,13 @@ static int parse_section(struct parser *ps, const struct token *t, int n)
 	if (n < 3)
 		return fail(ps, t[0].col, "empty section: name a kind of socket "
 			    "(tcp, udp, unix, any...)");
-	if (family_word(ps, &t[1], &sel) < 0)
+	if (!strcmp(t[1].s, "name")) {
+		if (name_section(ps, t, n, &sel) < 0)
+			return -1;
+		i = n - 1;
+	} else if (family_word(ps, &t[1], &sel) < 0) {
 		return -1;
+	}
 	while (i < n - 1) {
 		int used = 1;
 
@@ -372,6 +395,10 @@ static int parse_fault(struct parser *ps, const struct token *t, int n)
 		return -1;
 	f.sel = ps->p->nsels - 1;
 	f.line = ps->line;
+	if (ps->p->sels[f.sel].host[0] && f.call != SL_FC_RESOLVE)
+		return fail(ps, t[1].col, "[%s] takes only resolve rules (a "
+			    "host name has no %s)", ps->p->sels[f.sel].text,
+			    sl_fault_call_names[f.call]);
 	grown = realloc(ps->p->faults, (ps->p->nfaults + 1) * sizeof(*grown));
 	if (!grown)
 		return fail(ps, 1, "out of memory");
@@ -407,6 +434,9 @@ static int parse_action(struct parser *ps, const struct token *t, int n)
 	r.opt = (uint16_t)opt;
 	r.sel = ps->p->nsels - 1;
 	sel = &ps->p->sels[r.sel];
+	if (sel->host[0])
+		return fail(ps, t[0].col, "[%s] takes only resolve rules "
+			    "(options are set on sockets)", sel->text);
 	never = never_applies(&sl_opts[opt], sel);
 	if (never)
 		return fail(ps, t[1].col, "%s is a %s option; [%s] selects no "

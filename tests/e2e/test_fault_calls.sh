@@ -1,10 +1,12 @@
 # Faults on the I/O calls beyond send and recv (tests/helpers/
-# fault_calls.c): sendto/recvfrom, sendmsg/recvmsg, writev/readv, by
-# name and through syscall(), under each action for "[tcp client]":
+# fault_calls.c): sendto/recvfrom, sendmsg/recvmsg, writev/readv,
+# sendmmsg/recvmmsg, sendfile/recv, by name and through syscall(), under
+# each action for "[tcp client]":
 # short (the bytes still arrive whole and in order), fail after a byte
 # count (exactly that many pass), delay and limit (the receive phase
 # takes at least what they cost), again (a non-blocking client meets
 # the EAGAINs), and audit mode (nothing changes); the trace shows each.
+# A 10% reset under the same seed falls at the same read twice.
 . "$(dirname "$0")/lib.sh"
 
 policy() { printf '[tcp client]\n%b\n' "$1" >"$TMP/p.conf"; }
@@ -14,7 +16,7 @@ calls() {
 	"$SL" run -q -o "$TMP/t.trace" -p "$TMP/p.conf" $audit \
 		"$HELPERS/fault_calls" "$@" >"$TMP/out" ||
 		fail "fault_calls $* failed under: $(cat "$TMP/p.conf")"
-	[ "$(wc -l <"$TMP/out")" = 3 ] || fail "fault_calls $*: $(cat "$TMP/out")"
+	[ "$(wc -l <"$TMP/out")" = 5 ] || fail "fault_calls $*: $(cat "$TMP/out")"
 	"$SL" view "$TMP/t.trace" >"$TMP/view"
 }
 # each 'TEST' WHAT: TEST (a shell test on the fields $sends $sent
@@ -65,6 +67,23 @@ for mode in named syscall; do
 	shown "again recv 3"
 	shown "again send 2"
 done
+
+# The same seed, the same faults: where a 10% reset falls among reads
+# cut to 100 bytes, for each family, is the same twice.
+seeded() {
+	printf 'seed %s\n[tcp client]\nshort recv 100\nfail recv ECONNRESET 10%%\n' \
+		"$1" >"$TMP/p.conf"
+	calls named
+	cut -d' ' -f11 "$TMP/out" | tr '\n' ' '
+}
+mode=seed
+a=$(seeded 42)
+b=$(seeded 42)
+c=$(seeded 43)
+[ "$a" = "$b" ] || fail "seed 42 gave bytes $a, then $b"
+[ "$a" != "$c" ] || fail "seeds 42 and 43 gave the same bytes $a"
+case " $a" in *" 10000 "*" 10000 "*" 10000 "*" 10000 "*" 10000 "*)
+	fail "a 10% reset never fell in 100 reads: $a" ;; esac
 
 audit=--audit
 policy 'short recv 10\nfail send EPIPE after 4k'

@@ -1,7 +1,9 @@
 /*
  * The I/O calls that fault rules reach beyond send and recv, each
  * family on a loopback connection of its own: sendto and recvfrom,
- * sendmsg and recvmsg, writev and readv, by name or through syscall().
+ * sendmsg and recvmsg, writev and readv, sendmmsg and recvmmsg (two
+ * messages a call, MSG_WAITFORONE), sendfile (from a file of the same
+ * bytes) and recv, by name or through syscall().
  * The client end sends 10000 bytes with the family's send call, the
  * server end (plain read and write) takes them and sends 10000 back,
  * which the client reads with the family's receive call. A policy for
@@ -26,15 +28,17 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/sendfile.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #define TOTAL 10000
 
-enum fam { F_TO, F_MSG, F_V };
-static const char *const fam_names[] = { "to", "msg", "v" };
+enum fam { F_TO, F_MSG, F_V, F_MMSG, F_FILE };
+static const char *const fam_names[] = { "to", "msg", "v", "mmsg", "file" };
 static bool raw;
+static int file_fd;		/* the TOTAL bytes, for sendfile */
 
 static void die(const char *what)
 {
@@ -47,8 +51,42 @@ static const char *err_name(int err)
 	return err ? strerrorname_np(err) : "-";
 }
 
+/* The two messages of an mmsg call, one iovec each: its bytes moved. */
+static ssize_t mmsg(bool rx, int fd, char *p, size_t len)
+{
+	struct iovec iov[2] = { { p, len / 2 }, { p + len / 2, len - len / 2 } };
+	struct mmsghdr v[2] = {
+		{ .msg_hdr = { .msg_iov = &iov[0], .msg_iovlen = 1 } },
+		{ .msg_hdr = { .msg_iov = &iov[1], .msg_iovlen = 1 } },
+	};
+	int fl = rx ? MSG_WAITFORONE : MSG_NOSIGNAL;
+	unsigned int cnt = len > 1 ? 2 : 1;
+	long n;
+
+	if (cnt == 1)
+		iov[0].iov_len = len;
+	if (rx)
+		n = raw ? syscall(SYS_recvmmsg, fd, v, cnt, fl, NULL) :
+			  recvmmsg(fd, v, cnt, fl, NULL);
+	else
+		n = raw ? syscall(SYS_sendmmsg, fd, v, cnt, fl) :
+			  sendmmsg(fd, v, cnt, fl);
+	if (n <= 0)
+		return n;
+	return (ssize_t)v[0].msg_len + (n > 1 ? (ssize_t)v[1].msg_len : 0);
+}
+
+static ssize_t file_send(int fd, size_t sent, size_t len)
+{
+	off_t off = (off_t)sent;
+
+	return raw ? syscall(SYS_sendfile, fd, file_fd, &off, len) :
+		     sendfile(fd, file_fd, &off, len);
+}
+
 /* One send of the family: two iovecs where it has them. */
-static ssize_t fam_send(enum fam f, int fd, const char *p, size_t len)
+static ssize_t fam_send(enum fam f, int fd, const char *p, size_t len,
+			size_t sent)
 {
 	struct iovec iov[2] = {
 		{ (void *)p, len / 2 }, { (void *)(p + len / 2), len - len / 2 },
@@ -56,6 +94,10 @@ static ssize_t fam_send(enum fam f, int fd, const char *p, size_t len)
 	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
 
 	switch (f) {
+	case F_MMSG:
+		return mmsg(false, fd, (char *)p, len);
+	case F_FILE:
+		return file_send(fd, sent, len);
 	case F_TO:
 		return raw ? syscall(SYS_sendto, fd, p, len, MSG_NOSIGNAL,
 				     NULL, 0) :
@@ -79,6 +121,11 @@ static ssize_t fam_recv(enum fam f, int fd, char *p, size_t len)
 	struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
 
 	switch (f) {
+	case F_MMSG:
+		return mmsg(true, fd, p, len);
+	case F_FILE:
+		return raw ? syscall(SYS_recvfrom, fd, p, len, 0, NULL, NULL) :
+			     recv(fd, p, len, 0);
 	case F_TO:
 		return raw ? syscall(SYS_recvfrom, fd, p, len, 0, &from, &fl) :
 			     recvfrom(fd, p, len, 0, (struct sockaddr *)&from,
@@ -154,7 +201,7 @@ static void run(enum fam f, const char *data, bool nonblock)
 
 	pair(&c, &s, nonblock);
 	while (sent < TOTAL) {
-		n = fam_send(f, c, data + sent, TOTAL - sent);
+		n = fam_send(f, c, data + sent, TOTAL - sent, sent);
 		if (n < 0 && errno == EAGAIN) {
 			wait_for(c, POLLOUT, &again);
 			continue;
@@ -203,7 +250,10 @@ int main(int argc, char **argv)
 	for (int i = 0; i < TOTAL; i++)
 		data[i] = (char)(i % 251);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	for (int f = F_TO; f <= F_V; f++)
+	file_fd = fileno(tmpfile());
+	if (file_fd < 0 || write(file_fd, data, TOTAL) != TOTAL)
+		die("tmpfile");
+	for (int f = F_TO; f <= F_FILE; f++)
 		run(f, data, argc > 2);
 	return 0;
 }
