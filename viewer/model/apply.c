@@ -4,7 +4,8 @@
  * calls lives below it (viewer/README.md, "The model"): the processes
  * (proc.c), what a call does to a socket (calls.c), hand-offs
  * (handoff.c), epoll (epoll.c), module maps (callers.c), retiring
- * (retire.c). Records come in time order (order/reorder.c), each with
+ * (retire.c), names (resolve.c) and what a connection's bytes and the
+ * kernel told (waterfall.c). Records come in time order (order/reorder.c), each with
  * the collector connection it came on, which names its process.
  */
 #include <stdint.h>
@@ -105,6 +106,7 @@ static void apply_call(struct sl_model *m, struct sl_proc *p,
 		break;
 	case SL_CALL_CONNECT:
 		sl_model_connect(m, p, s, c, a);
+		sl_model_name_sock(m, s, p->pid, c->h.tid, c->h.ts_ns);
 		break;
 	case SL_CALL_SHUTDOWN:
 		sl_model_shutdown(s, c);
@@ -122,6 +124,10 @@ static void apply_call(struct sl_model *m, struct sl_proc *p,
 		break;
 	default:
 		sl_model_io(s, p, c, a);
+		/* A datagram's first destination, as a connect's. */
+		if (a && a->addr.len)
+			sl_model_name_sock(m, s, p->pid, c->h.tid,
+					   c->h.ts_ns);
 		break;
 	}
 }
