@@ -1,25 +1,81 @@
 /*
- * Unit tests of the waterfall model (model/resolve.c, model/waterfall.c):
- * names from a process's own resolves, the latest that had ended by the
+ * Unit tests of the waterfall model (model/resolve.c, model/waterfall.c),
+ * with records made by hand: names from a process's own resolves, the latest that had ended by the
  * connect; the resolver's own sockets; a connection's phases; HTTP
  * exchanges merged by index; the TCP verdict, rule by rule.
  */
 #include "model_records.h"
 #include "model/model_int.h"
 
-/* A resolve by pid PID (thread TID) of NAME from START to END, answering
- * 127.0.0.1 (and, with V6, ::ffff:127.0.0.1: the same address). */
+/* Pid PID's resolve (thread TID, conn ID = PID / 10) of NAME from START
+ * to END, answering 127.0.0.1 (and, with V6, ::ffff:127.0.0.1: the same
+ * address). */
 static void resolved_by(uint32_t pid, uint32_t tid, const char *name,
 			uint64_t start, uint64_t end, bool v6)
 {
-	struct sl_resolve_in in = { .pid = pid, .tid = tid, .name = name,
-				    .start_ns = start, .end_ns = end,
-				    .naddrs = v6 ? 2 : 1 };
+	struct sl_rec_resolve r;
 
-	addr_in(&in.addrs[0], 0);
-	if (v6)
-		addr_in6_mapped(&in.addrs[1], 0, false);
-	sl_model_resolved(&m, &in);
+	memset(&r, 0, sizeof(r));
+	r.h = rec_hdr(sizeof(r), SL_REC_RESOLVE, start);
+	r.h.tid = tid;
+	r.dur_ns = end - start;
+	r.api = SL_RES_GETADDRINFO;
+	strcpy(r.name, name);
+	r.name_len = (uint16_t)strlen(name);
+	r.naddr = v6 ? 2 : 1;
+	r.v4 = 1;
+	r.addr[0][0] = 127;
+	r.addr[0][3] = 1;
+	r.addr[1][10] = r.addr[1][11] = 0xff;
+	r.addr[1][12] = 127;
+	r.addr[1][15] = 1;
+	put(pid / 10, &r.h);
+}
+
+/* A TLS record of socket INODE (fd 3, pid 20): the program sent the
+ * ClientHello at HELLO, its first application data at DONE, the
+ * answer came at ANSWER. */
+static void tls(uint64_t inode, uint64_t hello, uint64_t done,
+		uint64_t answer)
+{
+	struct sl_rec_tls t;
+
+	memset(&t, 0, sizeof(t));
+	t.h = rec_hdr(sizeof(t), SL_REC_TLS, answer);
+	t.inode = inode;
+	t.fd = 3;
+	t.flags = SL_TLS_F_CH | SL_TLS_F_SH | SL_TLS_F_DONE;
+	t.ch_ns = hello;
+	t.app_ns[0] = done;
+	t.answer_ns = answer;
+	t.version = 0x0304;
+	t.alpn_n = 2;
+	strcpy(t.sni, "foo.test");
+	strcpy(t.alpn[0], "h2");
+	strcpy(t.alpn[1], "http/1.1");
+	put(2, &t.h);
+}
+
+/* HTTP exchange INDEX of socket INODE (fd 3, pid 20), client side. */
+static void http(uint64_t inode, uint32_t index, uint64_t sent,
+		 uint64_t first, uint64_t end, uint16_t status)
+{
+	struct sl_rec_http h;
+
+	memset(&h, 0, sizeof(h));
+	h.h = rec_hdr(sizeof(h), SL_REC_HTTP, end ? end : sent);
+	h.inode = inode;
+	h.fd = 3;
+	h.index = index;
+	h.sent_ns = sent;
+	h.req_end_ns = sent ? sent + 10 : 0;
+	h.first_byte_ns = first;
+	h.end_ns = end;
+	h.status = status;
+	strcpy(h.method, "GET");
+	strcpy(h.target, "/x");
+	h.target_len = 2;
+	put(2, &h.h);
 }
 
 static void resolved(uint32_t pid, const char *name, uint64_t start,
@@ -116,35 +172,81 @@ static void test_resolvers_own_socket(void **state)
 static void test_http_phases_and_merge(void **state)
 {
 	struct sl_phase_span ph[SL_PH_MAX];
-	struct sl_wf_http h = { .index = 0, .begin_ns = 1000, .sent_ns = 1010,
-				.method = "GET", .target = "/x" };
+	const struct sl_wf *wf;
 	char buf[64];
 
 	(void)state;
 	proc(2, 20, 100);
 	connects(3, 700, 500, 100);
-	sl_wf_of(sock_of(700))->has_tls = true;
-	sock_of(700)->wf->tls.hello_ns = 620;
-	sock_of(700)->wf->tls.done_ns = 900;
-	sl_wf_http(sock_of(700), &h);
-	memset(&h, 0, sizeof(h));
-	h.first_byte_ns = 1500;
-	h.end_ns = 1700;
-	h.status = 200;
-	sl_wf_http(sock_of(700), &h);
-	h.index = 1;
-	sl_wf_http(sock_of(700), &h);
-	assert_int_equal(sock_of(700)->wf->nhttp, 2);
-	assert_int_equal(sock_of(700)->wf->http_total, 2);
+	tls(700, 620, 900, 1500);
+	http(700, 0, 1000, 0, 0, 0);
+	http(700, 0, 0, 1500, 1700, 200);
+	http(700, 1, 2000, 2100, 2200, 404);
+	wf = sock_of(700)->wf;
+	assert_int_equal(wf->nhttp, 2);
+	assert_int_equal(wf->http_total, 2);
+	assert_string_equal(wf->tls.sni, "foo.test");
+	assert_string_equal(wf->tls.alpn[1], "http/1.1");
+	assert_int_equal(wf->tls.version, 0x0304);
 	assert_int_equal(sl_wf_phases(sock_of(700), ph), 5);
 	assert_int_equal(ph[SL_PH_TLS].start_ns, 600);
 	assert_int_equal(ph[SL_PH_TLS].end_ns, 900);
 	assert_int_equal(ph[SL_PH_REQUEST].start_ns, 1000);
 	assert_int_equal(ph[SL_PH_REQUEST].end_ns, 1010);
+	assert_int_equal(ph[SL_PH_WAITING].start_ns, 1010);
 	assert_int_equal(ph[SL_PH_WAITING].end_ns, 1500);
 	assert_int_equal(ph[SL_PH_RECEIVING].end_ns, 1700);
-	sl_wf_request_text(sock_of(700)->wf, buf, sizeof(buf));
+	sl_wf_request_text(wf, buf, sizeof(buf));
 	assert_string_equal(buf, "GET /x 200");
+}
+
+/* TLS with no HTTP parsed (it is encrypted): the client's first
+ * application data is the request, the answer its first byte. */
+static void test_tls_phases_without_http(void **state)
+{
+	struct sl_phase_span ph[SL_PH_MAX];
+
+	(void)state;
+	proc(2, 20, 100);
+	connects(3, 700, 500, 100);
+	tls(700, 620, 900, 1500);
+	simple(2, SL_CALL_CLOSE, 3, 0, 700, 3000);
+	assert_int_equal(sl_wf_phases(sock_of(700), ph), 5);
+	assert_int_equal(ph[SL_PH_WAITING].start_ns, 900);
+	assert_int_equal(ph[SL_PH_WAITING].end_ns, 1500);
+	assert_int_equal(ph[SL_PH_RECEIVING].end_ns, 3000);
+}
+
+/* TCP_INFO at close gives the verdict; a sniff the protocol. */
+static void test_tcpinfo_and_sniff_records(void **state)
+{
+	struct sl_rec_tcpinfo t;
+	struct sl_rec_sniff sn;
+
+	(void)state;
+	proc(2, 20, 100);
+	connects(3, 700, 500, 100);
+	memset(&sn, 0, sizeof(sn));
+	sn.h = rec_hdr(sizeof(sn), SL_REC_SNIFF, 700);
+	sn.inode = 700;
+	sn.fd = 3;
+	sn.proto = SL_PROTO_REDIS;
+	sn.role = SL_SNIFF_ROLE_CLIENT;
+	put(2, &sn.h);
+	memset(&t, 0, sizeof(t));
+	t.h = rec_hdr(sizeof(t), SL_REC_TCPINFO, 5000000);
+	t.inode = 700;
+	t.fd = 3;
+	t.rtt_us = 40;
+	t.busy_us = 4000;
+	t.rwnd_limited_us = 3000;
+	t.total_retrans = 1;
+	put(2, &t.h);
+	assert_string_equal(sock_of(700)->wf->proto[0], "redis");
+	assert_true(sock_of(700)->wf->has_tcpinfo);
+	assert_int_equal(sock_of(700)->wf->ti.rtt_us, 40);
+	assert_int_equal(sock_of(700)->wf->ti.retrans, 1);
+	assert_int_equal(sock_of(700)->wf->ti.limited_by, SL_LIM_PEER_WINDOW);
 }
 
 /* The verdict, rule by rule (waterfall.c, sl_wf_verdict). */
@@ -179,6 +281,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_name_v6_mapped_and_phases, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resolvers_own_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_phases_and_merge, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_phases_without_http, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tcpinfo_and_sniff_records, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verdict_rules, setup, teardown),
 	};
 

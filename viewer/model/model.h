@@ -153,11 +153,12 @@ enum sl_limited {
 
 /* One HTTP/1.x exchange; a time is 0 where it was not seen. */
 struct sl_wf_http {
-	uint64_t begin_ns;	/* the request's first byte was sent */
-	uint64_t sent_ns;	/* ... its last */
+	uint64_t sent_ns;	/* the request's first byte went */
+	uint64_t req_end_ns;	/* ... its last */
 	uint64_t first_byte_ns;	/* the response's first byte came */
 	uint64_t end_ns;	/* ... its last */
-	uint32_t index;		/* 0, 1, ...: its place on the connection */
+	uint32_t index;		/* 0, 1, ...: its place on the connection
+				   (more than 0: keep-alive reuse) */
 	uint16_t status;	/* 0: no response seen */
 	bool server;		/* seen by the server: it received the request */
 	bool target_cut;
@@ -174,6 +175,7 @@ struct sl_wf_tls {
 	uint16_t offered_max;	/* the highest the client offered */
 	uint8_t alpn_n;		/* offered, kept below */
 	bool alpn_hidden;	/* TLS 1.3: the choice is encrypted */
+	bool server;		/* the program received the ClientHello */
 	char sni[SL_WF_NAME_MAX];
 	char alpn[SL_WF_ALPN_N][SL_WF_ALPN_MAX];	/* offered */
 	char alpn_chosen[SL_WF_ALPN_MAX];

@@ -143,17 +143,8 @@ void sl_model_sock_final(struct sl_sock *s);
 void sl_model_sock_free(struct sl_sock *s);
 
 /* resolve.c: names for the addresses a process resolved. */
-#define SL_RESOLVE_ADDRS 16
-struct sl_resolve_in {		/* one resolve, as its record says */
-	uint32_t pid, tid;
-	uint64_t start_ns, end_ns;
-	const char *name;	/* NUL-terminated within SL_WF_NAME_MAX */
-	bool failed;
-	uint32_t naddrs;
-	struct sl_addr addrs[SL_RESOLVE_ADDRS];	/* only the address and
-						 * family are read */
-};
-void sl_model_resolved(struct sl_model *m, const struct sl_resolve_in *in);
+void sl_model_resolve(struct sl_model *m, uint32_t pid,
+		      const struct sl_rec_resolve *rec);
 void sl_model_name_sock(struct sl_model *m, struct sl_sock *s, uint32_t pid,
 			uint32_t tid, uint64_t ts);
 void sl_model_resolved_free(struct sl_model *m);
@@ -165,5 +156,9 @@ void sl_wf_copy(char *dst, size_t cap, const char *src, size_t field);
 void sl_wf_proto(struct sl_sock *s, int dir, const char *name, size_t field);
 void sl_wf_http(struct sl_sock *s, const struct sl_wf_http *h);
 void sl_wf_tcpinfo(struct sl_sock *s, const struct sl_wf_tcpinfo *ti);
+void sl_wf_sniff_rec(struct sl_sock *s, const struct sl_rec_sniff *r);
+void sl_wf_tls_rec(struct sl_sock *s, const struct sl_rec_tls *r);
+void sl_wf_http_rec(struct sl_sock *s, const struct sl_rec_http *r);
+void sl_wf_tcpinfo_rec(struct sl_sock *s, const struct sl_rec_tcpinfo *r);
 
 #endif

@@ -111,13 +111,39 @@ static struct entry *find_or_add(struct sl_resolved *r, uint32_t pid,
 	return e;
 }
 
+/* Whether API answers a name with addresses (not an address with a
+ * name: getnameinfo, gethostbyaddr). */
+static bool forward(unsigned int api)
+{
+	return api != SL_RES_GETNAMEINFO && api != SL_RES_GETHOSTBYADDR;
+}
+
+/* Answer I of R in matching form (addr_bytes's): 4 or 16 bytes. */
+static unsigned int answer_bytes(const struct sl_rec_resolve *r,
+				 unsigned int i, uint8_t out[16])
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	if (r->v4 & (1u << i)) {
+		memcpy(out, r->addr[i], 4);
+		return 4;
+	}
+	if (!memcmp(r->addr[i], mapped, sizeof(mapped))) {
+		memcpy(out, r->addr[i] + 12, 4);
+		return 4;
+	}
+	memcpy(out, r->addr[i], 16);
+	return 16;
+}
+
 /* The newer answer goes first; one that began earlier than the latest
  * (a record applied late) goes second or nowhere. */
-static void remember(struct entry *e, const struct sl_resolve_in *in)
+static void remember(struct entry *e, const struct sl_rec_resolve *r)
 {
-	struct answer a = { .start_ns = in->start_ns, .end_ns = in->end_ns };
+	struct answer a = { .start_ns = r->h.ts_ns,
+			    .end_ns = r->h.ts_ns + r->dur_ns };
 
-	sl_wf_copy(a.name, sizeof(a.name), in->name, SL_WF_NAME_MAX);
+	sl_wf_copy(a.name, sizeof(a.name), r->name, sizeof(r->name));
 	if (!e->a[0].end_ns || a.start_ns >= e->a[0].start_ns) {
 		e->a[1] = e->a[0];
 		e->a[0] = a;
@@ -126,27 +152,35 @@ static void remember(struct entry *e, const struct sl_resolve_in *in)
 	}
 }
 
-void sl_model_resolved(struct sl_model *m, const struct sl_resolve_in *in)
+/* A resolve record of PID: its answers name that process's later
+ * connects to them. A lookup that failed, or one that asked an address
+ * for its name, names nothing; a failed one still marks its thread's
+ * sockets meanwhile as the resolver's. */
+void sl_model_resolve(struct sl_model *m, uint32_t pid,
+		      const struct sl_rec_resolve *rec)
 {
 	struct sl_resolved *r = m->resolved;
 	struct entry *e;
+	unsigned int n = rec->naddr < SL_RESOLVE_ADDRS ? rec->naddr :
+			 SL_RESOLVE_ADDRS;
 
 	if (!r) {
 		r = m->resolved = sl_xcalloc(1, sizeof(*r));
 		r->by_key = sl_xhash_new();
 	}
 	m->resolves++;
-	if (in->failed)
+	if (rec->err || (rec->api >= SL_RES_RES_QUERY && rec->ret < 0))
 		m->resolves_failed++;
-	e = find_or_add(r, in->pid, none, 0);
-	remember(e, in);
-	e->tid = in->tid;
-	for (uint32_t i = 0; i < in->naddrs; i++) {
+	e = find_or_add(r, pid, none, 0);
+	remember(e, rec);
+	e->tid = rec->h.tid;
+	if (!forward(rec->api) || (rec->flags & SL_RES_F_NO_NAME))
+		return;
+	for (unsigned int i = 0; i < n; i++) {
 		uint8_t b[16];
-		unsigned int len = addr_bytes(&in->addrs[i], b);
+		unsigned int len = answer_bytes(rec, i, b);
 
-		if (len)
-			remember(find_or_add(r, in->pid, b, len), in);
+		remember(find_or_add(r, pid, b, len), rec);
 	}
 }
 

@@ -97,10 +97,10 @@ void sl_wf_http(struct sl_sock *s, const struct sl_wf_http *h)
 		*o = *h;
 		return;
 	}
-	if (h->begin_ns)
-		o->begin_ns = h->begin_ns;
 	if (h->sent_ns)
 		o->sent_ns = h->sent_ns;
+	if (h->req_end_ns)
+		o->req_end_ns = h->req_end_ns;
 	if (h->first_byte_ns)
 		o->first_byte_ns = h->first_byte_ns;
 	if (h->end_ns)
@@ -205,14 +205,15 @@ static void set(struct sl_phase_span *p, uint64_t a, uint64_t b)
 }
 
 /* The first exchange, client side: request (its first byte to its
- * last), waiting (to the answer's first byte), receiving (to its last). */
+ * last), waiting (to the response's first byte), receiving (to its
+ * last). */
 static void http_phases(const struct sl_wf_http *h,
 			struct sl_phase_span ph[SL_PH_MAX])
 {
-	uint64_t begin = h->begin_ns ? h->begin_ns : h->sent_ns;
+	uint64_t sent = h->req_end_ns ? h->req_end_ns : h->sent_ns;
 
-	set(&ph[SL_PH_REQUEST], begin, h->sent_ns);
-	set(&ph[SL_PH_WAITING], h->sent_ns, h->first_byte_ns);
+	set(&ph[SL_PH_REQUEST], h->sent_ns, sent);
+	set(&ph[SL_PH_WAITING], sent, h->first_byte_ns);
 	set(&ph[SL_PH_RECEIVING], h->first_byte_ns, h->end_ns);
 }
 
@@ -266,4 +267,74 @@ int sl_wf_request_text(const struct sl_wf *wf, char *buf, size_t len)
 		snprintf(status, sizeof(status), " %u", h->status);
 	return snprintf(buf, len, "%s %s%s%s", h->method[0] ? h->method : "?",
 			h->target, h->target_cut ? "..." : "", status);
+}
+
+/* ---- The records (wire.h), as apply.c hands them over ---- */
+
+void sl_wf_sniff_rec(struct sl_sock *s, const struct sl_rec_sniff *r)
+{
+	const char *name = r->proto == SL_PROTO_NONE ? "" :
+			   sl_proto_name(r->proto);
+
+	sl_wf_proto(s, r->dir, name, strlen(name));
+}
+
+/* The program is the client when it sent the ClientHello: then the
+ * handshake is over when it sends its first application data. */
+void sl_wf_tls_rec(struct sl_sock *s, const struct sl_rec_tls *r)
+{
+	struct sl_wf *wf = sl_wf_of(s);
+	struct sl_wf_tls *t = &wf->tls;
+	unsigned int client = r->client_dir <= 1 ? r->client_dir : 0;
+
+	wf->has_tls = true;
+	t->hello_ns = r->ch_ns;
+	t->done_ns = r->app_ns[client];
+	t->answer_ns = r->answer_ns;
+	t->version = r->version;
+	t->offered_max = r->ch_max_version;
+	t->alpn_hidden = (r->flags & SL_TLS_F_ALPN_HIDDEN) != 0;
+	t->server = r->client_dir == 1;
+	sl_wf_copy(t->sni, sizeof(t->sni), r->sni, sizeof(r->sni));
+	t->alpn_n = r->alpn_n < SL_WF_ALPN_N ? r->alpn_n : SL_WF_ALPN_N;
+	for (unsigned int i = 0; i < t->alpn_n; i++)
+		sl_wf_copy(t->alpn[i], sizeof(t->alpn[i]), r->alpn[i],
+			   sizeof(r->alpn[i]));
+	sl_wf_copy(t->alpn_chosen, sizeof(t->alpn_chosen), r->alpn_chosen,
+		   sizeof(r->alpn_chosen));
+	if (!wf->proto[0][0] && !wf->proto[1][0])
+		sl_wf_proto(s, 0, "tls", 3);
+}
+
+void sl_wf_http_rec(struct sl_sock *s, const struct sl_rec_http *r)
+{
+	struct sl_wf_http h = {
+		.sent_ns = r->sent_ns, .req_end_ns = r->req_end_ns,
+		.first_byte_ns = r->first_byte_ns, .end_ns = r->end_ns,
+		.index = r->index, .status = r->status,
+		.server = r->side == 1,
+		.target_cut = (r->req_flags & SL_HTTP_F_TARGET_CUT) ||
+			      r->target_len > SL_HTTP_TARGET_MAX,
+	};
+
+	sl_wf_copy(h.method, sizeof(h.method), r->method, sizeof(r->method));
+	sl_wf_copy(h.target, sizeof(h.target), r->target, sizeof(r->target));
+	sl_wf_http(s, &h);
+}
+
+void sl_wf_tcpinfo_rec(struct sl_sock *s, const struct sl_rec_tcpinfo *r)
+{
+	struct sl_wf_tcpinfo ti = {
+		.ts = r->h.ts_ns, .rtt_us = r->rtt_us,
+		.rttvar_us = r->rttvar_us, .min_rtt_us = r->min_rtt_us,
+		.retrans = r->total_retrans, .lost = r->lost,
+		.segs_out = r->data_segs_out ? r->data_segs_out : r->segs_out,
+		.delivery_rate = r->delivery_rate, .busy_us = r->busy_us,
+		.rwnd_limited_us = r->rwnd_limited_us,
+		.sndbuf_limited_us = r->sndbuf_limited_us,
+		.bytes_acked = r->bytes_acked,
+		.bytes_received = r->bytes_received,
+	};
+
+	sl_wf_tcpinfo(s, &ti);
 }
