@@ -189,6 +189,7 @@ void sl_json_sock(FILE *f, const struct sl_model *m,
 	export_options(f, s);
 	export_incidents(f, s);
 	export_handoffs(f, s);
+	sl_json_sock_waterfall(f, s);
 	sl_sock_caller(m, s, caller, sizeof(caller));
 	fprintf(f, ",\"open_at_exit\":%s,\"open_at_end\":%s,\"caller\":",
 		s->open_at_exit ? "true" : "false",
