@@ -512,6 +512,7 @@ enum sl_res_api {
 #define SL_RES_F_MORE	0x02u	/* more answers than addr[]: more says */
 #define SL_RES_F_NO_NAME 0x04u	/* no name asked (getaddrinfo(NULL, ...)) */
 #define SL_RES_F_NESTED	0x08u	/* made from inside another lookup */
+#define SL_RES_F_FAULT	0x10u	/* failed by a fault rule, not the resolver */
 
 /*
  * One resolver call. h.ts_ns is when it began, dur_ns how long it took.
