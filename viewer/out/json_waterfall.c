@@ -140,8 +140,11 @@ void sl_json_sock_waterfall(FILE *f, const struct sl_sock *s)
 
 	str_or_null(f, "name", wf->name);
 	fprintf(f, ",\"resolver\":%s", wf->resolver ? "true" : "false");
-	fputs(",\"protocol\":{", f);
-	str_or_null(f, "sent", wf->proto[0]);
+	fputs(",\"protocol\":{\"sent\":", f);
+	if (wf->proto[0][0])
+		sl_json_str(f, wf->proto[0], strlen(wf->proto[0]));
+	else
+		fputs("null", f);
 	str_or_null(f, "received", wf->proto[1]);
 	fputc('}', f);
 	tls_json(f, wf);
