@@ -78,6 +78,10 @@ void sl_json_epoll(FILE *f, const struct sl_epoll *ep);
  * (fields of sl_json_sock); the waterfall records' jsonl fields. */
 void sl_json_sock_waterfall(FILE *f, const struct sl_sock *s);
 void sl_jsonl_waterfall(FILE *f, const struct sl_hdr *h);
+/* html_waterfall.c: the same for the page (html.c). */
+void sl_html_sock_waterfall(FILE *f, uint64_t t0, const struct sl_sock *s);
+void sl_html_phase_names(FILE *f);
+uint64_t sl_html_waterfall_start(const struct sl_sock *s);
 
 /* filter.c: which sockets a view shows. */
 #define SL_FILTER_MAX 16
