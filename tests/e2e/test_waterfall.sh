@@ -47,6 +47,22 @@ assert {"sniff", "tls", "http", "tcpinfo"} <= kinds, kinds
 print("ok: synthetic: names, tls, http, tcp_info, phases; jsonl resolve lines")
 PY
 
+# The terminal: the name for the address; the phases on a line under
+# the row at 80 columns, in a PHASES column at 200, never past the width.
+"$SL" view -w 80 "$TMP/w.trace" >"$TMP/v80" || fail "view -w 80"
+"$SL" view -w 200 "$TMP/w.trace" >"$TMP/v200" || fail "view -w 200"
+grep -q ':40004->bar.*:8080 ' "$TMP/v80" || fail "no name in the 80-column view: $(cat "$TMP/v80")"
+grep -q '^ *phases dns 1.5ms conn 300us tls 4.0ms wait 6.0ms recv 20ms' "$TMP/v80" ||
+	fail "no phase line at 80 columns: $(cat "$TMP/v80")"
+grep -q 'PHASES' "$TMP/v200" || fail "no PHASES column at 200: $(cat "$TMP/v200")"
+grep -q '^ *1 client :40003->foo.test:443 .*dns 1.5ms conn 300us tls 4.0ms wait 6.0ms recv 20ms sni foo.test' "$TMP/v200" ||
+	fail "the row at 200 columns: $(cat "$TMP/v200")"
+grep -q 'GET /index.html 200' "$TMP/v200" || fail "no request at 200 columns"
+! grep -q '^ *phases' "$TMP/v200" || fail "a phase line at 200 columns"
+awk -v f="$TMP/v80" 'length($0) > 80 { print f ": " $0; bad = 1 } END { exit bad }' "$TMP/v80" ||
+	fail "a line wider than 80 columns"
+echo "ok: the terminal names the hosts and shows the phases at 80 and 200 columns"
+
 # The page: phases drawn, name in the label, the rest in the hover.
 page_check() {	# TRACE WHAT
 	command -v chromium >/dev/null || { echo "no chromium: the page is not checked"; return 0; }
