@@ -117,6 +117,9 @@ void sl_log(int level, const char *fmt, ...)
 #define SL_FD_SHARED	0x800u	/* another process may hold it too (a fork
 				 * since, or passed over SCM_RIGHTS): its
 				 * close is timed (wrap.h, sl_close_begin) */
+#define SL_FD_PEEK	0x1000u	/* its first bytes are looked at (peek.c) */
+#define SL_FD_TCP	0x2000u	/* a connected TCP socket: TCP_INFO at its
+				 * close (tcpinfo.c) */
 
 struct sl_fd {
 	uint64_t inode;
@@ -129,10 +132,12 @@ struct sl_fd {
 	uint16_t family;
 	uint16_t type;
 	uint8_t role;		/* policy's enum sl_role_sel, once known */
-	uint8_t pad[3];
+	uint8_t pad;
+	uint16_t peek_slot;	/* with SL_FD_PEEK: its state (peek.c) */
 	uint64_t pol_rules;	/* policy set rules applied (first 64) */
 	uint32_t peeks;		/* MSG_PEEK reads: not in rx_bytes/rx_calls */
-	uint32_t pad2;
+	uint32_t born_ms;	/* with SL_FD_TCP: connected or accepted, in
+				 * ms of the monotonic clock (tcpinfo.c) */
 };
 
 extern struct sl_fd *sl_fds;

@@ -734,7 +734,6 @@ struct sl_rec_http {
 enum sl_tcpinfo_when {
 	SL_TI_CLOSE = 0,	/* just before the program's close */
 	SL_TI_EXIT,		/* at the process's exit, still open */
-	SL_TI_SHUTDOWN,		/* just before a shutdown(SHUT_WR/RDWR) */
 	SL_TI_WHEN_MAX
 };
 
