@@ -286,7 +286,6 @@ static void jsonl_tcpinfo(FILE *f, const struct sl_rec_tcpinfo *t)
 {
 	static const char *const when[SL_TI_WHEN_MAX] = {
 		[SL_TI_CLOSE] = "close", [SL_TI_EXIT] = "exit",
-		[SL_TI_SHUTDOWN] = "shutdown",
 	};
 
 	fprintf(f, ",\"fd\":%d,\"inode\":%llu,\"when\":\"%s\",\"rtt_us\":%u,"

@@ -22,10 +22,17 @@ bool sl_term_has_phases(const struct sl_sock *s)
 	return s->wf && sl_wf_phases(s, ph);
 }
 
-/* The host S's process resolved for its remote address, or NULL. */
+/* The host S's process resolved for its remote address; else the one
+ * its TLS ClientHello named (curl --resolve looks nothing up); or NULL. */
 const char *sl_term_name(const struct sl_sock *s)
 {
-	return s->wf && s->wf->name[0] ? s->wf->name : NULL;
+	if (!s->wf)
+		return NULL;
+	if (s->wf->name[0])
+		return s->wf->name;
+	if (s->wf->has_tls && !s->wf->tls.server && s->wf->tls.sni[0])
+		return s->wf->tls.sni;
+	return NULL;
 }
 
 /* A duration in at most 5 columns: "300us", "4.0ms", "20ms", "1.2s". */
