@@ -1,8 +1,9 @@
 /*
  * The resolver: getaddrinfo, getnameinfo, gethostbyname and its forms,
- * gethostbyaddr, res_query and res_search (and their res_n and __res_
- * names). Each call makes one SL_REC_RESOLVE (wire.h): the name asked,
- * the answer's addresses or its error, and how long it took. The sockets
+ * gethostbyaddr, res_query and res_search and their res_n forms (not the
+ * __res_ names of programs built before glibc 2.34: calls.def says why).
+ * Each call makes one SL_REC_RESOLVE (wire.h): the name asked, the
+ * answer's addresses or its error, and how long it took. The sockets
  * the resolver opens inside libc reach the kernel through libc's internal
  * entry points, which no wrapper sees: this record is what explains the
  * time they took. Nothing here allocates; the answer is read where libc
@@ -384,20 +385,13 @@ typedef int (*res_fn)(const char *, int, int, unsigned char *, int);
 typedef int (*resn_fn)(struct __res_state *, const char *, int, int,
 		       unsigned char *, int);
 
-/* One of a pair of names for the same function: whichever libc has. */
-static int res_call(unsigned int api, res_fn fn, res_fn alt, const char *name,
-		    int class, int type, unsigned char *answer, int anslen,
+static int res_call(unsigned int api, res_fn fn, const char *name, int class,
+		    int type, unsigned char *answer, int anslen,
 		    uint64_t caller)
 {
 	struct lookup l;
 	int rc;
 
-	if (!fn)
-		fn = alt;
-	if (!fn) {
-		errno = ENOSYS;
-		return -1;
-	}
 	if (!start(&l, caller))
 		return fn(name, class, type, answer, anslen);
 	rc = fn(name, class, type, answer, anslen);
@@ -405,24 +399,17 @@ static int res_call(unsigned int api, res_fn fn, res_fn alt, const char *name,
 	return rc;
 }
 
-static int resn_call(unsigned int api, resn_fn fn, resn_fn alt,
-		     struct __res_state *st, const char *name, int class,
-		     int type, unsigned char *answer, int anslen,
-		     uint64_t caller)
+/* res_n* set the state's h_errno and the thread's alike. */
+static int resn_call(unsigned int api, resn_fn fn, struct __res_state *st,
+		     const char *name, int class, int type,
+		     unsigned char *answer, int anslen, uint64_t caller)
 {
 	struct lookup l;
 	int rc;
 
-	if (!fn)
-		fn = alt;
-	if (!fn) {
-		errno = ENOSYS;
-		return -1;
-	}
 	if (!start(&l, caller))
 		return fn(st, name, class, type, answer, anslen);
 	rc = fn(st, name, class, type, answer, anslen);
-	/* res_n* set the state's h_errno and the thread's alike. */
 	res_done(&l, api, name, type, answer, anslen, rc);
 	return rc;
 }
@@ -430,66 +417,28 @@ static int resn_call(unsigned int api, resn_fn fn, resn_fn alt,
 SL_EXPORT int res_query(const char *name, int class, int type,
 			unsigned char *answer, int anslen)
 {
-	return res_call(SL_RES_RES_QUERY, SL_REAL(res_query),
-			sl_real.res_query_old, name, class, type, answer,
-			anslen, SL_CALLER());
-}
-
-SL_EXPORT int __res_query(const char *name, int class, int type,
-			  unsigned char *answer, int anslen)
-{
-	return res_call(SL_RES_RES_QUERY, SL_REAL(res_query_old),
-			sl_real.res_query, name, class, type, answer, anslen,
-			SL_CALLER());
+	return res_call(SL_RES_RES_QUERY, SL_REAL(res_query), name, class,
+			type, answer, anslen, SL_CALLER());
 }
 
 SL_EXPORT int res_search(const char *name, int class, int type,
 			 unsigned char *answer, int anslen)
 {
-	return res_call(SL_RES_RES_SEARCH, SL_REAL(res_search),
-			sl_real.res_search_old, name, class, type, answer,
-			anslen, SL_CALLER());
-}
-
-SL_EXPORT int __res_search(const char *name, int class, int type,
-			   unsigned char *answer, int anslen)
-{
-	return res_call(SL_RES_RES_SEARCH, SL_REAL(res_search_old),
-			sl_real.res_search, name, class, type, answer, anslen,
-			SL_CALLER());
+	return res_call(SL_RES_RES_SEARCH, SL_REAL(res_search), name, class,
+			type, answer, anslen, SL_CALLER());
 }
 
 SL_EXPORT int res_nquery(struct __res_state *st, const char *name, int class,
 			 int type, unsigned char *answer, int anslen)
 {
-	return resn_call(SL_RES_RES_NQUERY, SL_REAL(res_nquery),
-			 sl_real.res_nquery_old, st, name, class, type,
-			 answer, anslen, SL_CALLER());
-}
-
-SL_EXPORT int __res_nquery(struct __res_state *st, const char *name,
-			   int class, int type, unsigned char *answer,
-			   int anslen)
-{
-	return resn_call(SL_RES_RES_NQUERY, SL_REAL(res_nquery_old),
-			 sl_real.res_nquery, st, name, class, type, answer,
-			 anslen, SL_CALLER());
+	return resn_call(SL_RES_RES_NQUERY, SL_REAL(res_nquery), st, name,
+			 class, type, answer, anslen, SL_CALLER());
 }
 
 SL_EXPORT int res_nsearch(struct __res_state *st, const char *name,
 			  int class, int type, unsigned char *answer,
 			  int anslen)
 {
-	return resn_call(SL_RES_RES_NSEARCH, SL_REAL(res_nsearch),
-			 sl_real.res_nsearch_old, st, name, class, type,
-			 answer, anslen, SL_CALLER());
-}
-
-SL_EXPORT int __res_nsearch(struct __res_state *st, const char *name,
-			    int class, int type, unsigned char *answer,
-			    int anslen)
-{
-	return resn_call(SL_RES_RES_NSEARCH, SL_REAL(res_nsearch_old),
-			 sl_real.res_nsearch, st, name, class, type, answer,
-			 anslen, SL_CALLER());
+	return resn_call(SL_RES_RES_NSEARCH, SL_REAL(res_nsearch), st, name,
+			 class, type, answer, anslen, SL_CALLER());
 }
