@@ -74,6 +74,10 @@ int sl_term_phases_text(char *buf, size_t len, const struct sl_sock *s)
 	else if (s->wf->has_tls && s->wf->tls.sni[0] && at < len)
 		at += (size_t)snprintf(buf + at, len - at, " sni %s",
 				       s->wf->tls.sni);
+	else if ((s->wf->proto[0][0] || s->wf->proto[1][0]) && at < len)
+		at += (size_t)snprintf(buf + at, len - at, " %s",
+				       s->wf->proto[0][0] ? s->wf->proto[0] :
+				       s->wf->proto[1]);
 	if (s->wf->has_tcpinfo && at < len &&
 	    s->wf->ti.limited_by != SL_LIM_APPLICATION)
 		at += (size_t)snprintf(buf + at, len - at, " [%s]",
