@@ -63,6 +63,38 @@ awk -v f="$TMP/v80" 'length($0) > 80 { print f ": " $0; bad = 1 } END { exit bad
 	fail "a line wider than 80 columns"
 echo "ok: the terminal names the hosts and shows the phases at 80 and 200 columns"
 
+# Perfetto/DevTools: each connection's phases nested, in order, in one
+# slice on a thread beside its socket's; the file nests as check_chrome.py
+# (and DevTools' engine, where test_chrome.sh installed it) requires.
+"$SL" export -f chrome "$TMP/w.trace" >"$TMP/w.json" || fail "export chrome"
+python3 "$SL_ROOT/tests/e2e/check_chrome.py" "$TMP/w.json" >/dev/null ||
+	fail "the chrome trace: $(python3 "$SL_ROOT/tests/e2e/check_chrome.py" "$TMP/w.json")"
+python3 - "$TMP/w.json" <<'PY' || fail "the waterfall in the chrome trace"
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+names = {e["tid"]: e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] == "thread_name"}
+wf = [e for e in ev if e.get("cat") == "waterfall"]
+def on(title):
+	tid = [t for t, n in names.items() if n.startswith(title)][0]
+	return [e["name"] for e in wf if e["tid"] == tid]
+assert on("socket 1 phases foo.test") == ["foo.test", "resolve", "connect", "tls", "request", "waiting", "receiving"], on("socket 1 phases")
+assert on("socket 2 phases GET /index.html 200") == ["GET /index.html 200", "resolve", "connect", "request", "waiting", "receiving",
+	"GET /missing 404", "request", "waiting", "receiving"], on("socket 2 phases")
+top = [e for e in wf if e["name"] == "foo.test"][0]
+assert top["args"]["limited_by"] == "peer-window" and top["args"]["sni"] == "foo.test", top
+for e in wf:
+	if e is not top and e["tid"] == top["tid"]:
+		assert top["ts"] <= e["ts"] and e["ts"] + e["dur"] <= top["ts"] + top["dur"] + 1e-3, (e, top)
+print("ok: chrome: the phases nested under each connection's slice")
+PY
+engine=${SOCKLENS_TRACE_ENGINE:-$SL_BUILD/npm/node_modules/@paulirish/trace_engine}
+if command -v node >/dev/null && [ -f "$engine/models/trace/trace.js" ]; then
+	node "$SL_ROOT/tests/e2e/check_devtools.mjs" "$engine" "$TMP/w.json" >"$TMP/w.devtools" ||
+		fail "DevTools' engine could not parse the waterfall"
+	grep -q 'socket 1 phases foo.test' "$TMP/w.devtools" || fail "DevTools has no waterfall thread"
+	echo "ok: DevTools reads the waterfall threads"
+fi
+
 # The page: phases drawn, name in the label, the rest in the hover.
 page_check() {	# TRACE WHAT
 	command -v chromium >/dev/null || { echo "no chromium: the page is not checked"; return 0; }
