@@ -47,6 +47,15 @@ assert {"sniff", "tls", "http", "tcpinfo"} <= kinds, kinds
 print("ok: synthetic: names, tls, http, tcp_info, phases; jsonl resolve lines")
 PY
 
+# audit: the retransmits and the peer's window of the trace made by hand.
+"$SL" audit "$TMP/w.trace" >"$TMP/w.audit" || true
+grep -q '^warning  window-limited .*socket 1,.*peer.s receive window held the sender 12.0ms of the 20.0ms' "$TMP/w.audit" ||
+	fail "no window-limited finding: $(cat "$TMP/w.audit")"
+grep -q '^warning  retransmit-heavy .*socket 2,.*to bar.test (127.0.0.2:8080): 10 segments retransmitted' "$TMP/w.audit" ||
+	fail "no retransmit-heavy finding: $(cat "$TMP/w.audit")"
+! grep -q 'socket 3,.*\(window\|retransmit\)' "$TMP/w.audit" || fail "a finding on the redis connection"
+echo "ok: audit: window-limited and retransmit-heavy"
+
 # The terminal: the name for the address; the phases on a line under
 # the row at 80 columns, in a PHASES column at 200, never past the width.
 "$SL" view -w 80 "$TMP/w.trace" >"$TMP/v80" || fail "view -w 80"
@@ -160,3 +169,19 @@ for s in cl:
 print("ok: urllib's 2 connections named localhost, resolve before connect")
 PY
 page_check "$TMP/r.trace" real
+
+# A receiver that reads slowly: the sender's TCP_INFO says the peer's
+# window held it, and audit says so.
+"$SL" run -q -o "$TMP/slow.trace" -- python3 "$SL_ROOT/tests/e2e/slow_reader.py" \
+	>"$TMP/slow.out" 2>&1 || fail "slow_reader.py: $(cat "$TMP/slow.out")"
+"$SL" export -f sockets "$TMP/slow.trace" >"$TMP/slow.sockets" || fail "export sockets"
+python3 - "$TMP/slow.sockets" <<'PY' || fail "the slow reader's verdict"
+import json, sys
+cl = [s for s in map(json.loads, open(sys.argv[1])) if s["role"] == "client"]
+assert len(cl) == 1 and cl[0]["name"] == "localhost", cl
+ti = cl[0]["tcp_info"]
+assert ti and ti["limited_by"] == "peer-window" and ti["rwnd_limited_us"] > 0, ti
+print("ok: a slow reader's sender: limited by the peer's window, rtt %dus" % ti["rtt_us"])
+PY
+"$SL" audit "$TMP/slow.trace" | grep -q '^warning  window-limited .*the peer.s receive window held the sender' ||
+	fail "audit: no window-limited finding for the slow reader"
