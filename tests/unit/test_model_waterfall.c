@@ -125,6 +125,10 @@ static void test_name_latest_resolve_before_connect(void **state)
 	send_rec(4);
 	assert_null(sock_of(800)->wf);
 	assert_int_equal(m.resolves, 4);
+	/* An address written out is no name: getaddrinfo("127.0.0.1"). */
+	resolved(20, "127.0.0.1", 900, 910, false);
+	connects(5, 702, 1000, 10);
+	assert_string_equal(sock_of(702)->wf->name, "late.test");
 }
 
 /* A v4-mapped IPv6 connect matches an IPv4 answer; the phases start

@@ -4,7 +4,8 @@
  * labelled with the name asked. The latest resolve that had ended by
  * the connect wins; a connect to an address its process never resolved
  * has no name (another process's answer is not this one's: a fork child
- * resolves for itself). Per (pid, address) the latest two answers are
+ * resolves for itself), nor does a lookup of an address written out
+ * ("127.0.0.1"). Per (pid, address) the latest two answers are
  * kept (the latest may still have been running when the connect came),
  * and per process its latest resolve: a socket the same thread made
  * while that resolve ran is the resolver's own (its query to the name
@@ -12,6 +13,7 @@
  *
  * Calls only waterfall.c (viewer/README.md, "The model").
  */
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,6 +120,16 @@ static bool forward(unsigned int api)
 	return api != SL_RES_GETNAMEINFO && api != SL_RES_GETHOSTBYADDR;
 }
 
+/* Whether NAME is an address written out ("127.0.0.1", "::1"), which
+ * getaddrinfo answers with itself: no name to give. */
+static bool numeric(const char *name)
+{
+	uint8_t buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, name, buf) == 1 ||
+	       inet_pton(AF_INET6, name, buf) == 1;
+}
+
 /* Answer I of R in matching form (addr_bytes's): 4 or 16 bytes. */
 static unsigned int answer_bytes(const struct sl_rec_resolve *r,
 				 unsigned int i, uint8_t out[16])
@@ -174,7 +186,8 @@ void sl_model_resolve(struct sl_model *m, uint32_t pid,
 	e = find_or_add(r, pid, none, 0);
 	remember(e, rec);
 	e->tid = rec->h.tid;
-	if (!forward(rec->api) || (rec->flags & SL_RES_F_NO_NAME))
+	if (!forward(rec->api) || (rec->flags & SL_RES_F_NO_NAME) ||
+	    numeric(rec->name))
 		return;
 	for (unsigned int i = 0; i < n; i++) {
 		uint8_t b[16];

@@ -50,7 +50,7 @@ void sl_term_legend(FILE *f, const struct layout *l, const struct sl_model *m);
 
 /* term_waterfall.c: names and phases. A PHASES column from this width
  * of terminal on (below it, a line under the row). */
-#define TERM_WF_COLUMN_MIN 140
+#define TERM_WF_COLUMN_MIN 160
 bool sl_term_has_phases(const struct sl_sock *s);
 const char *sl_term_name(const struct sl_sock *s);
 int sl_term_phases_text(char *buf, size_t len, const struct sl_sock *s);

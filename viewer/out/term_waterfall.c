@@ -15,11 +15,14 @@ static const char *const short_names[SL_PH_MAX] = {
 	[SL_PH_WAITING] = "wait", [SL_PH_RECEIVING] = "recv",
 };
 
+/* Whether S's row has phases to tell: more than a connect (a name, TLS
+ * or a request; a protocol alone adds nothing the bar does not show). */
 bool sl_term_has_phases(const struct sl_sock *s)
 {
 	struct sl_phase_span ph[SL_PH_MAX];
 
-	return s->wf && sl_wf_phases(s, ph);
+	return s->wf && (s->wf->name[0] || s->wf->has_tls || s->wf->nhttp) &&
+	       sl_wf_phases(s, ph);
 }
 
 /* The host S's process resolved for its remote address; else the one
@@ -59,7 +62,7 @@ int sl_term_phases_text(char *buf, size_t len, const struct sl_sock *s)
 	size_t at = 0;
 
 	buf[0] = '\0';
-	if (!s->wf || !sl_wf_phases(s, ph))
+	if (!sl_term_has_phases(s) || !sl_wf_phases(s, ph))
 		return 0;
 	for (unsigned int i = 0; i < SL_PH_MAX && at < len; i++) {
 		if (!ph[i].end_ns || (i == SL_PH_REQUEST &&
