@@ -4,7 +4,11 @@
 # means skipped (the test prints why). Ends with "N passed, N failed,
 # N skipped" and fails if anything failed. SL_TIMEOUT_SCALE=N (default 1)
 # multiplies every timeout, here and in e2e/lib.sh's waits, for a slow
-# build (sanitizers, valgrind); a loaded machine needs none.
+# build (sanitizers, valgrind). A timeout is there to catch a hang, not
+# to time a test: on a loaded machine it stretches with the load (the
+# one-minute load average per CPU when the test starts, rounded up, at
+# most 4 times), so a test that takes 40 s on a quiet machine and 130 s
+# beside two CPU hogs and other builds is not called hung.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 export SL_ROOT="$root"
@@ -15,8 +19,15 @@ rm -rf "$log"
 mkdir -p "$log"
 pass=0 fail=0 skip=0 failed=""
 
+ncpu=$(nproc 2>/dev/null || echo 1)
+# load_factor: 1 on a quiet machine, up to 4 on a loaded one.
+load_factor() {
+	awk -v n="$ncpu" '{ f = int($1 / n) + 1; print (f > 4 ? 4 : f) }' \
+		/proc/loadavg 2>/dev/null || echo 1
+}
+
 run_one() {	# name timeout command...
-	name=$1 limit=$(($2 * SL_TIMEOUT_SCALE))
+	name=$1 limit=$(($2 * SL_TIMEOUT_SCALE * $(load_factor)))
 	shift 2
 	out="$log/$(echo "$name" | tr / -).log"
 	start=$(date +%s)

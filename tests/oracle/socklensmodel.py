@@ -1,11 +1,15 @@
 """What socklens says of a run: its sockets export, read beside the records.
 
 `export -f sockets` is socklens's view, the thing under test: one object
-per socket. Two facts the oracle checks are not in it and come from the
-records (`export -f jsonl`), which are what the preload sent, not the
-model's reading of them:
-- which process closed a socket: the close record of its inode stamped at
-  the socket's `end_ns`;
+per socket, with `closed_by`, the process that closed it last (several
+when their closes overlapped in time, the one it names first). Two facts
+the oracle checks are not in it and come from the records (`export -f
+jsonl`), which are what the preload sent, not the model's reading of
+them:
+- whether that last close was a close or an exec's close-on-exec: an
+  exec record of the named process stamped at the socket's `end_ns`
+  (and, for an export without `closed_by`, which process closed it: the
+  close record of its inode stamped at `end_ns`);
 - the clock: each process's hello holds one reading of CLOCK_MONOTONIC and
   CLOCK_REALTIME, so `ts + real_ns - mono_ns` is the wall time strace -ttt
   prints.
@@ -23,7 +27,6 @@ class SocklensView:
         self.offset = {}        # pid -> real_ns - mono_ns
         self.exe = {}           # pid -> exe
         self.closes = {}        # inode -> [(ts_ns, pid, call)]
-        self.close_spans = {}   # inode -> {pid: (ts_ns, ts_ns + dur_ns)}
         self.execs = {}         # pid -> [ts_ns]
         self.drops = 0
         self.pids = set()       # every process with a hello
@@ -45,12 +48,17 @@ class SocklensView:
         return (ts_ns + off) / 1e9
 
     def closer(self, s):
-        """(kind, pid) of how socket S's last holder let it go, by the
-        records: ("close", pid), ("exec", pid), ("exit", None) or
-        ("open", None)."""
+        """(kind, pid) of how socket S's last holder let it go:
+        ("close", pid), ("exec", pid), ("exit", None) or ("open", None).
+        The pid is the one `closed_by` names first."""
         end = s.get("end_ns")
         if end is None:
             return ("exit", None) if s.get("open_at_exit") else ("open", None)
+        if s.get("closed_by"):
+            pid = s["closed_by"][0]
+            if any(abs(t - end) <= 1000 for t in self.execs.get(pid, ())):
+                return ("exec", pid)
+            return ("close", pid)
         best = None
         for ts, pid, call in self.closes.get(s.get("inode"), ()):
             d = abs(ts - end)
@@ -64,6 +72,14 @@ class SocklensView:
         if best is not None:
             return ("close", best[1])
         return ("close", None)
+
+    def closers(self, s):
+        """Every process that may have closed S last, as socklens says
+        (`closed_by`; an export without it: the one closer())."""
+        if "closed_by" in s:
+            return list(s["closed_by"] or ())
+        kind, pid = self.closer(s)
+        return [pid] if kind in ("close", "exec") else []
 
 
 def _lines(path, view):
@@ -103,9 +119,6 @@ def ingest(v, sockets, records):
             if call in CLOSES and r.get("inode"):
                 v.closes.setdefault(r["inode"], []).append(
                     (r.get("ts_ns"), pid, call))
-                ts = r.get("ts_ns") or 0
-                v.close_spans.setdefault(r["inode"], {})[pid] = \
-                    (ts, ts + (r.get("dur_ns") or 0))
             elif call == "exec":
                 v.execs.setdefault(pid, []).append(r.get("ts_ns"))
     return v

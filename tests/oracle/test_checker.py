@@ -70,19 +70,21 @@ def truth():
     socks = [
         sock(id=1, inode=5001, pid=100, fd=3, pids=[100, 200],
              role="listener", local="127.0.0.1:8080", remote=None,
-             start_ns=ns(1000.0001), end_ns=ns(1000.0017),
+             start_ns=ns(1000.0001), end_ns=ns(1000.0017), closed_by=[100],
              states=states(("created", 1000.0001), ("bound", 1000.0002),
                            ("listening", 1000.0003))),
         sock(id=2, inode=5002, pid=200, fd=4, pids=[200], role="client",
              local="127.0.0.1:40000", remote="127.0.0.1:8080",
-             start_ns=ns(1000.00045), end_ns=ns(1000.0014), tx_bytes=5,
+             start_ns=ns(1000.00045), end_ns=ns(1000.0014), closed_by=[200],
+             tx_bytes=5,
              rx_bytes=6, peer=3,
              states=states(("created", 1000.00045),
                            ("connecting", 1000.0006),
                            ("established", 1000.0008))),
         sock(id=3, inode=5003, pid=100, fd=5, pids=[100], role="server",
              local="127.0.0.1:8080", remote="127.0.0.1:40000",
-             start_ns=ns(1000.0007), end_ns=ns(1000.0016), tx_bytes=6,
+             start_ns=ns(1000.0007), end_ns=ns(1000.0016), closed_by=[100],
+             tx_bytes=6,
              rx_bytes=5, peer=2, listener=1,
              states=states(("established", 1000.0007))),
     ]
@@ -183,10 +185,46 @@ class EachLieIsCaught(unittest.TestCase):
         self.assertEqual(facts_of(r), ["listener"])
 
     def test_wrong_close_pid(self):
-        r = self.lie(lambda s, r: r[3].update(pid=200))
-        self.assertEqual(facts_of(r), ["end"])
+        # 200 never closed the server end: it is not the last closer,
+        # and not one that closed it at all.
+        r = self.lie(lambda s, r: s[2].update(closed_by=[200]))
+        self.assertEqual(facts_of(r), ["closed_by", "end"])
         self.assertIn("strace closed by pid 100, socklens closed by pid 200",
-                      str(r.mismatches[0]))
+                      str([m for m in r.mismatches if m.fact == "end"][0]))
+
+    def test_wrong_close_pid_by_records(self):
+        # An export without closed_by: the close record stamped at the
+        # end names the closer.
+        def change(s, r):
+            del s[2]["closed_by"]
+            r[3].update(pid=200)
+        r = self.lie(change)
+        self.assertEqual(facts_of(r), ["closed_by", "end"])
+
+    def test_closer_not_listed(self):
+        # Strace saw 100 close the listener last, with no overlap; the
+        # trace names only 200, which did close it, though earlier.
+        text = STRACE.replace(
+            "200 1000.001500 +++ exited with 0 +++\n",
+            "200 1000.001450 close(3<TCP:[127.0.0.1:8080]>) = 0\n"
+            "200 1000.001500 +++ exited with 0 +++\n")
+        socks, recs = truth()
+        socks[0].update(closed_by=[200], end_ns=ns(1000.00145))
+        self.assertEqual(facts_of(run(text, socks, recs)), ["end"])
+        # Listing 100 beside it (their closes overlapped in the trace's
+        # timing) is the truth: the end is drawn at 200's close, which
+        # is in that close's window.
+        socks[0].update(closed_by=[200, 100])
+        r = run(text, socks, recs)
+        self.assertEqual([str(m) for m in r.mismatches], [])
+        # ... but not drawn outside it (before 200's connect).
+        socks[0].update(end_ns=ns(1000.0005))
+        self.assertEqual(facts_of(run(text, socks, recs)), ["end_time"])
+
+    def test_listed_closer_never_closed(self):
+        # 200 exited holding the listener; it never closed it.
+        r = self.lie(lambda s, r: s[0].update(closed_by=[100, 200]))
+        self.assertEqual(facts_of(r), ["closed_by"])
 
     def test_overlapping_closes_either_pid(self):
         # 200 still held the listener and its close was still in the
@@ -198,7 +236,7 @@ class EachLieIsCaught(unittest.TestCase):
             "200 1000.001760 +++ exited with 0 +++\n")
         socks, recs = truth()
         recs[4].update(pid=200, ts_ns=ns(1000.00165))
-        socks[0].update(end_ns=ns(1000.00165))
+        socks[0].update(end_ns=ns(1000.00165), closed_by=[200])
         r = run(text, socks, recs)
         self.assertEqual([str(m) for m in r.mismatches], [])
         # Without the overlap, the last close is 100's.

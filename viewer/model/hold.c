@@ -166,6 +166,89 @@ static void release_epoll(struct sl_proc *p, struct sl_hold *h, uint64_t ts,
 	ep->closed = how == SL_LET_CLOSE;
 }
 
+/* Whether L may have come after every other let of S: each let is
+ * stamped before its call, so one that returned before another's stamp
+ * came first. */
+static bool may_be_last(const struct sl_sock *s, const struct sl_let_span *l)
+{
+	uint64_t others = l->ts == s->let_top_ts ? s->let_next_ts :
+			  s->let_top_ts;
+
+	return l->done >= others;
+}
+
+/*
+ * PID let go of S over [TS, DONE]. The lets that may have been the last
+ * stay in S's list; a let that fails may_be_last never passes it again
+ * (the latest stamps only grow). Past SL_LASTS_KEPT, the one that
+ * returned first goes: the one that returned last always stays.
+ */
+static void note_let(struct sl_sock *s, uint32_t pid, uint64_t ts,
+		     uint64_t done, enum sl_let how)
+{
+	struct sl_let_span l = { .ts = ts, .done = done, .pid = pid,
+				 .how = (uint8_t)how };
+	uint32_t k = 0, first = 0;
+
+	if (ts >= s->let_top_ts) {
+		s->let_next_ts = s->let_top_ts;
+		s->let_top_ts = ts;
+	} else if (ts > s->let_next_ts) {
+		s->let_next_ts = ts;
+	}
+	for (uint32_t i = 0; i < s->nlasts; i++)
+		if (may_be_last(s, &s->lasts[i]))
+			s->lasts[k++] = s->lasts[i];
+	s->nlasts = (uint8_t)k;
+	if (!may_be_last(s, &l))
+		return;
+	if (s->nlasts == SL_LASTS_KEPT) {
+		for (uint32_t i = 1; i < s->nlasts; i++)
+			if (s->lasts[i].done < s->lasts[first].done)
+				first = i;
+		s->lasts[first] = s->lasts[--s->nlasts];
+	}
+	s->lasts[s->nlasts++] = l;
+}
+
+static bool has_pid(const uint32_t *pids, uint32_t n, uint32_t pid)
+{
+	for (uint32_t i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return true;
+	return false;
+}
+
+uint32_t sl_sock_closed_by(const struct sl_sock *s, uint32_t *pids,
+			   uint32_t max)
+{
+	uint32_t n = 0;
+	bool taken[SL_LASTS_KEPT] = { false };
+
+	if (!s->closed || !s->let_pid || !max)
+		return 0;
+	pids[n++] = s->let_pid;
+	/* The others by when they returned, the latest first. */
+	while (n < max) {
+		int best = -1;
+
+		for (uint32_t i = 0; i < s->nlasts; i++) {
+			const struct sl_let_span *l = &s->lasts[i];
+
+			if (taken[i] || l->how != SL_LET_CLOSE)
+				continue;
+			if (best < 0 || l->done > s->lasts[best].done)
+				best = (int)i;
+		}
+		if (best < 0)
+			break;
+		taken[best] = true;
+		if (!has_pid(pids, n, s->lasts[best].pid))
+			pids[n++] = s->lasts[best].pid;
+	}
+	return n;
+}
+
 /*
  * P's hold of FD ends at TS, as HOW says. The socket ends with its last
  * holder: "closed" only if that holder closed it, open at exit if it
@@ -201,10 +284,13 @@ static void release(struct sl_model *m, struct sl_proc *p, int fd,
 	let_go(p, h, s);
 	if (borrowed)
 		forget_pid(p, s);
-	else if (how != SL_LET_DISPLACED && done >= s->let_done_ns) {
+	else if (how != SL_LET_DISPLACED)
+		note_let(s, p->pid, ts, done, how);
+	if (!borrowed && how != SL_LET_DISPLACED && done >= s->let_done_ns) {
 		s->let_ns = ts;
 		s->let_done_ns = done;
 		s->let_how = (uint8_t)how;
+		s->let_pid = p->pid;
 	}
 	if (ts > s->last_ns && !borrowed)
 		s->last_ns = ts;

@@ -228,6 +228,23 @@ struct sl_phase_span {
 				   not seen */
 };
 
+/*
+ * A holder's letting go of a socket, as a span: a close is stamped before
+ * its call and, when another process may hold the socket, timed to its
+ * return (wire.h); an exit is stamped at its start. The kernel let the
+ * fd go somewhere in the span.
+ */
+struct sl_let_span {
+	uint64_t ts;
+	uint64_t done;
+	uint32_t pid;
+	uint8_t how;		/* closed (or close-on-exec), or exited */
+};
+
+/* Lets kept that may have been a socket's last: beyond it, those that
+ * returned first are left out. */
+#define SL_LASTS_KEPT 6
+
 #define SL_SAMPLES_KEPT 512
 #define SL_EVENTS_KEPT 256
 #define SL_INCIDENTS_KEPT 256
@@ -272,6 +289,14 @@ struct sl_sock {
 	uint64_t let_done_ns;	/* when that let was over: a timed close
 				 * returned (later holders' lets sort by it) */
 	uint8_t let_how;
+	uint32_t let_pid;
+	/* The lets that may have been the last the kernel saw (hold.c):
+	 * each whose span reaches the latest stamp of all the others. Two
+	 * holders' closes whose spans overlap cannot be ordered; the one
+	 * that returned last is named (let_pid), the others are listed. */
+	struct sl_let_span lasts[SL_LASTS_KEPT];
+	uint8_t nlasts;
+	uint64_t let_top_ts, let_next_ts;	/* the two latest stamps */
 	uint32_t creator_pid;
 	uint32_t proc_index;	/* sl_proc.index of the creator */
 	uint32_t image;		/* which of its images: sl_proc.images */
@@ -517,6 +542,15 @@ void sl_model_caller(const struct sl_model *m, uint32_t proc_index,
 		     uint32_t image, uint64_t addr, char *buf, size_t len);
 void sl_sock_caller(const struct sl_model *m, const struct sl_sock *s,
 		    char *buf, size_t len);
+
+/*
+ * The processes that may have closed S last, at most MAX into PIDS: the
+ * one the trace names first (S's end_ns is its close's stamp), then any
+ * other whose close overlapped it in time, so that the trace cannot say
+ * which the kernel saw last. The count; 0 when S was not closed.
+ */
+uint32_t sl_sock_closed_by(const struct sl_sock *s, uint32_t *pids,
+			   uint32_t max);
 
 /* The command line of the image a socket was made in. */
 const char *sl_model_image(const struct sl_model *m, const struct sl_sock *s);

@@ -153,6 +153,18 @@ static void sock_moments(struct page *pg, const struct sl_sock *s)
 	fputc(']', pg->f);
 }
 
+/* "cb": who closed it last, several when their closes overlapped. */
+static void closed_by(struct page *pg, const struct sl_sock *s)
+{
+	uint32_t pids[SL_LASTS_KEPT];
+	uint32_t n = sl_sock_closed_by(s, pids, SL_LASTS_KEPT);
+
+	fputs(",\"cb\":[", pg->f);
+	for (uint32_t i = 0; i < n; i++)
+		fprintf(pg->f, "%s%u", i ? "," : "", pids[i]);
+	fputc(']', pg->f);
+}
+
 static void sock(struct page *pg, const struct sl_model *m,
 		 const struct sl_sock *s)
 {
@@ -174,6 +186,7 @@ static void sock(struct page *pg, const struct sl_model *m,
 		fprintf(pg->f, "%llu", (unsigned long long)rel(pg, s->end_ns));
 	else
 		fputs("null", pg->f);
+	closed_by(pg, s);
 	fprintf(pg->f, ",\"x\":%s,\"err\":", s->open_at_exit ? "true" : "false");
 	if (s->err)
 		fprintf(pg->f, "\"%s\",\"ea\":%llu", sl_errno_name(s->err),

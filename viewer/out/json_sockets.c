@@ -126,6 +126,19 @@ static void export_handoffs(FILE *f, const struct sl_sock *s)
 	fputc(']', f);
 }
 
+/* Who closed it last: one pid, or several whose closes overlapped in
+ * time (the named one first); [] when it was not closed. */
+static void export_closed_by(FILE *f, const struct sl_sock *s)
+{
+	uint32_t pids[SL_LASTS_KEPT];
+	uint32_t n = sl_sock_closed_by(s, pids, SL_LASTS_KEPT);
+
+	fputs(",\"closed_by\":[", f);
+	for (uint32_t i = 0; i < n; i++)
+		fprintf(f, "%s%u", i ? "," : "", pids[i]);
+	fputc(']', f);
+}
+
 void sl_json_sock(FILE *f, const struct sl_model *m,
 			const struct sl_sock *s)
 {
@@ -191,6 +204,7 @@ void sl_json_sock(FILE *f, const struct sl_model *m,
 	export_handoffs(f, s);
 	sl_json_sock_waterfall(f, s);
 	sl_sock_caller(m, s, caller, sizeof(caller));
+	export_closed_by(f, s);
 	fprintf(f, ",\"open_at_exit\":%s,\"open_at_end\":%s,\"caller\":",
 		s->open_at_exit ? "true" : "false",
 		!s->closed && !s->open_at_exit ? "true" : "false");

@@ -182,14 +182,33 @@ static void endpoint(char *buf, size_t len, const struct layout *l,
 			 s->type == SOCK_DGRAM ? "/dgram" : "");
 }
 
+/* "closed by 1234 or 1240": the processes whose closes overlapped at
+ * its end, so that either may have let it go last (model.h). */
+static const char *closed_by(const struct sl_sock *s, char *buf,
+			     size_t len)
+{
+	uint32_t pids[SL_LASTS_KEPT];
+	uint32_t n = sl_sock_closed_by(s, pids, SL_LASTS_KEPT);
+	size_t at;
+
+	if (n < 2)
+		return "closed";
+	at = (size_t)snprintf(buf, len, "closed by %u", pids[0]);
+	for (uint32_t i = 1; i < n && at < len; i++)
+		at += (size_t)snprintf(buf + at, len - at, "%s%u",
+				       i + 1 == n ? " or " : ", ", pids[i]);
+	return buf;
+}
+
 /* How it ended: its error, closed, open when its last holder exited,
- * or still open when the trace ended. */
-static const char *outcome(const struct layout *l, const struct sl_sock *s)
+ * or still open when the trace ended. BUF holds "closed by ...". */
+static const char *outcome(const struct layout *l, const struct sl_sock *s,
+			   char *buf, size_t len)
 {
 	if (s->err)
 		return sl_errno_name(s->err);
 	if (s->closed)
-		return "closed";
+		return closed_by(s, buf, len);
 	if (s->open_at_exit)
 		return "at-exit";
 	return l->live ? "open" : "open at end";
@@ -252,8 +271,8 @@ static size_t put_endpoint(FILE *f, const char *ep, int width)
 static void draw_sock(FILE *f, struct layout *l, const struct sl_model *m,
 		      const struct sl_sock *s, uint8_t *cells)
 {
-	char ep[512], tx[16], rx[16], dur[16];
-	const char *out = outcome(l, s);
+	char ep[512], tx[16], rx[16], dur[16], by[96];
+	const char *out = outcome(l, s, by, sizeof(by));
 	size_t cols;
 
 	endpoint(ep, sizeof(ep), l, s);
