@@ -28,7 +28,6 @@ void sl_peek_feed_iov(struct sl_fd *e, int fd, bool rx,
 void sl_peek_skip(struct sl_fd *e, int fd, bool rx, uint64_t n);
 void sl_peek_close(struct sl_fd *e, int fd);
 void sl_peek_exit(void);
-void sl_peek_after_fork(void);
 void sl_tcpinfo_take(struct sl_fd *e, int fd, unsigned int when);
 void sl_tcpinfo_exit(void);
 
