@@ -146,6 +146,8 @@ int sl_dup23_begin(struct sl_dup23 *d, int oldfd, int newfd)
 {
 	struct sl_fd *held = newfd != oldfd ? sl_fd_get(newfd) : NULL;
 
+	if (held)
+		sl_wf_close(held, newfd);
 	d->ts = sl_now_ns();
 	d->held = held != NULL;
 	if (sl_transport_move_from(newfd) < 0)
