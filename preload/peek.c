@@ -56,7 +56,8 @@ struct slot {
 	uint32_t used;		/* 0 free, 1 taken (atomic) */
 	uint32_t lock;		/* held while a chunk is fed (atomic) */
 	uint32_t dead;		/* closed: whoever holds the lock ends it */
-	pid_t pid;		/* the process that took it */
+	pid_t pid;		/* the process that took it, or a fork child
+				 * that talked on it since */
 	uint64_t inode;
 	int fd;
 	uint64_t off[2];	/* bytes of each direction fed so far */
@@ -474,16 +475,15 @@ static struct slot *slot_of(struct sl_fd *e, int dir, size_t n)
 		return NULL;
 	}
 	if (!__atomic_load_n(&sl->used, __ATOMIC_ACQUIRE) ||
-	    __atomic_load_n(&sl->inode, __ATOMIC_RELAXED) != sl_fd_inode(e) ||
-	    sl->pid != sl_pid) {
-		/* Another socket's now, or the parent's (a fork child's
-		 * copy): this fd is not looked at any more. */
-		if (sl->pid != sl_pid && sl->used)
-			slot_free(sl);
+	    __atomic_load_n(&sl->inode, __ATOMIC_RELAXED) != sl_fd_inode(e)) {
+		/* Another socket's now: this fd is not looked at any more. */
 		unlock(sl);
 		sl_fd_clear(e, SL_FD_PEEK);
 		return NULL;
 	}
+	/* A fork child that talks on a socket its parent accepted (a
+	 * forking server) goes on from where the parent was, in its copy. */
+	sl->pid = sl_pid;
 	return sl;
 }
 
@@ -595,9 +595,12 @@ void sl_peek_close(struct sl_fd *e, int fd)
 	__atomic_store_n(&sl->dead, 1, __ATOMIC_SEQ_CST);
 	if (!spin_lock(sl))
 		return;		/* the feeding thread ends it */
-	if (sl->used && sl->inode == sl_fd_inode(e) && sl->pid == sl_pid) {
+	/* A fork child's copy it never talked on: the parent's to tell. */
+	if (sl->used && sl->inode == sl_fd_inode(e)) {
 		sl->fd = fd;
-		flush(sl, SL_TLS_F_CLOSED, SL_HTTP_F_CLOSED, sl_now_ns());
+		if (sl->pid == sl_pid)
+			flush(sl, SL_TLS_F_CLOSED, SL_HTTP_F_CLOSED,
+			      sl_now_ns());
 		slot_free(sl);
 	}
 	unlock(sl);

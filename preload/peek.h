@@ -11,7 +11,9 @@
  * sl_peek_io, sl_peek_iov, sl_peek_msg, sl_peek_mmsg: after a send or
  *   receive that moved N bytes (N 0 on a receive: end of stream); a
  *   MSG_PEEK receive is left out. sl_peek_unseen: bytes sendfile moved.
- * sl_wf_close: before the close of a followed fd.
+ * sl_wf_close: before the close of a followed fd, and before its stamp
+ *   (TCP_INFO is a system call); sl_wf_close_stamped where the stamp was
+ *   taken already (close_range: no TCP_INFO then).
  * sl_wf_exit: the process is exiting; its open sockets say what they
  *   know.
  */
@@ -28,7 +30,6 @@ void sl_peek_feed_iov(struct sl_fd *e, int fd, bool rx,
 void sl_peek_skip(struct sl_fd *e, int fd, bool rx, uint64_t n);
 void sl_peek_close(struct sl_fd *e, int fd);
 void sl_peek_exit(void);
-void sl_peek_after_fork(void);
 void sl_tcpinfo_take(struct sl_fd *e, int fd, unsigned int when);
 void sl_tcpinfo_exit(void);
 
@@ -108,6 +109,14 @@ static inline void sl_wf_close(struct sl_fd *e, int fd)
 		if (sl_fd_flags(e) & SL_FD_PEEK)
 			sl_peek_close(e, fd);
 	}
+}
+
+/* A close already stamped (close_range): no system call may come
+ * between the stamp and the close, so no TCP_INFO; the peek state ends. */
+static inline void sl_wf_close_stamped(struct sl_fd *e, int fd)
+{
+	if (sl_unlikely(sl_fd_flags(e) & SL_FD_PEEK))
+		sl_peek_close(e, fd);
 }
 
 static inline void sl_wf_exit(void)

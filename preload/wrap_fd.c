@@ -32,7 +32,7 @@ void sl_close_record(int fd, uint16_t call, int64_t implicit, uint64_t ts,
 		.caller = site.caller, .arg0 = implicit, .ent = &copy,
 	};
 
-	sl_wf_close(&sl_fds[fd], fd);
+	sl_wf_close_stamped(&sl_fds[fd], fd);
 	sl_fd_snapshot(&sl_fds[fd], &copy);
 	ci.inode = copy.inode;
 	sl_fd_forget(fd);
@@ -43,9 +43,11 @@ void sl_close_record(int fd, uint16_t call, int64_t implicit, uint64_t ts,
 void sl_close_early(int fd, struct sl_fd *e, struct sl_site site,
 		    struct sl_close *cl)
 {
-	uint64_t ts = sl_now_ns();
+	uint64_t ts;
 
+	/* Before the stamp: TCP_INFO is a system call. */
 	sl_wf_close(e, fd);
+	ts = sl_now_ns();
 	if (!(__atomic_load_n(&e->flags, __ATOMIC_RELAXED) &
 	      (SL_FD_SHARED | SL_FD_INHERITED))) {
 		sl_close_record(fd, SL_CALL_CLOSE, 0, ts, site);
@@ -144,6 +146,8 @@ int sl_dup23_begin(struct sl_dup23 *d, int oldfd, int newfd)
 {
 	struct sl_fd *held = newfd != oldfd ? sl_fd_get(newfd) : NULL;
 
+	if (held)
+		sl_wf_close(held, newfd);
 	d->ts = sl_now_ns();
 	d->held = held != NULL;
 	if (sl_transport_move_from(newfd) < 0)

@@ -12,6 +12,9 @@
 # - curl https://foo.test:PORT/ (--resolve, -k) against openssl s_server:
 #   a TLS record with SNI foo.test, the ALPN curl offered, a version, the
 #   handshake over both ways;
+# - an exchange moved through syscall() by number, and one answered by a
+#   fork child on the socket its parent accepted (e2e/http_raw.py): both
+#   ends' HTTP records, the child's side from the child;
 # - run --no-peek: none of SNIFF, TLS, HTTP; SOCKLENS_NO_TCP_INFO=1: no
 #   TCPINFO. The programs' output is the same bare and traced.
 . "$(dirname "$0")/lib.sh"
@@ -76,6 +79,11 @@ if command -v openssl >/dev/null; then
 		>"$TMP/tls.out" && tls=1
 fi
 
+python3 "$SL_ROOT/tests/e2e/http_raw.py" >"$TMP/raw.bare"
+"$SL" run -q -o "$TMP/raw.trace" -- python3 "$SL_ROOT/tests/e2e/http_raw.py" \
+	>"$TMP/raw.out" || fail "http_raw.py failed traced"
+diff -u "$TMP/raw.bare" "$TMP/raw.out" || fail "http_raw.py printed otherwise traced"
+
 # Off switches.
 serve off 1 --no-peek
 SOCKLENS_NO_TCP_INFO=1 "$SL" run -q --no-peek -o "$TMP/off.trace" -- \
@@ -135,6 +143,15 @@ if sys.argv[3] == "1":
                 not (t["ch_ns"] <= t["sh_ns"]) or \
                 not t["app_out"] or not t["app_in"]:
             bad.append("tls: %s" % t)
+raw = recs("raw", "http", "hello")
+hello = [r for r in raw if r["type"] == "hello"]
+main = hello[0]["hpid"] if hello else None
+got = sorted((r["target"], r["status"], r["side"], r["pid"] == main)
+             for r in raw if r["type"] == "http")
+want = [("/forked", 204, 0, True), ("/forked", 204, 1, False),
+        ("/raw", 200, 0, True), ("/raw", 200, 1, True)]
+if got != want:
+    bad.append("raw: %s, expected %s" % (got, want))
 for name in ("off", "off-srv"):
     got = recs(name, "sniff", "tls", "http")
     if got:
