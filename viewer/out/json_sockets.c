@@ -202,6 +202,7 @@ void sl_json_sock(FILE *f, const struct sl_model *m,
 	export_options(f, s);
 	export_incidents(f, s);
 	export_handoffs(f, s);
+	sl_json_sock_waterfall(f, s);
 	sl_sock_caller(m, s, caller, sizeof(caller));
 	export_closed_by(f, s);
 	fprintf(f, ",\"open_at_exit\":%s,\"open_at_end\":%s,\"caller\":",

@@ -155,9 +155,16 @@ static void endpoint(char *buf, size_t len, const struct layout *l,
 		     const struct sl_sock *s)
 {
 	char a[200], b[200];
+	const char *name = sl_term_name(s);
 
 	sl_addr_format(&s->local, a, sizeof(a));
 	sl_addr_format(&s->remote, b, sizeof(b));
+	/* The host its process resolved, in place of the address. */
+	if (s->role == SL_ROLE_CLIENT && b[0] && name) {
+		snprintf(buf, len, "%s->%s%s", port_of(&s->local, a), name,
+			 port_of(&s->remote, b));
+		return;
+	}
 	if (s->role == SL_ROLE_CLIENT && b[0]) {
 		snprintf(buf, len, "%s->%s", port_of(&s->local, a), b);
 		return;
@@ -289,6 +296,8 @@ static void draw_sock(FILE *f, struct layout *l, const struct sl_model *m,
 	fill_cells(l, s, cells);
 	sl_term_draw_bar(f, l, cells);
 	fprintf(f, "| %6s %6s %7s ", tx, rx, dur);
+	if (l->phases)
+		sl_term_phase_cell(f, l, s);
 	if (l->color && s->err)
 		fprintf(f, "\033[31m%s\033[0m", out);
 	else
@@ -304,6 +313,8 @@ static void draw_sock(FILE *f, struct layout *l, const struct sl_model *m,
 		sl_term_str(f, caller, strlen(caller), 60);
 	}
 	fputc('\n', f);
+	if (l->phase_lines && sl_term_has_phases(s))
+		sl_term_phase_line(f, l, s);
 }
 
 static void fmt_count(char *buf, size_t len, uint64_t n, char unit)
@@ -428,7 +439,7 @@ static void layout(struct layout *l, const struct sl_model *m,
 			 o->clock == SL_CLOCK_SEC ? 9 : 0;
 	int fixed = stamp_cols + 4 + 1 + 6 + 1 + 2 + 1 + 7 + 7 + 8 + 13;
 	int free_cols = width - fixed, widest = 8;
-	bool open_at_end = false;
+	bool open_at_end = false, phases = false;
 	char ep[512];
 
 	memset(l, 0, sizeof(*l));
@@ -456,6 +467,15 @@ static void layout(struct layout *l, const struct sl_model *m,
 		widest = n > widest ? n : widest;
 		l->t0 = s->start_ns < l->t0 ? s->start_ns : l->t0;
 		l->t1 = end > l->t1 ? end : l->t1;
+		phases |= sl_term_has_phases(s);
+	}
+	/* A wide terminal gives the waterfall's phases a column of their
+	 * own, from the bar; a narrower one a line under the row. */
+	if (phases && width >= TERM_WF_COLUMN_MIN) {
+		l->phases = width >= 200 ? 72 : 50;
+		free_cols -= l->phases + 1;
+	} else {
+		l->phase_lines = phases;
 	}
 	if (l->t0 > l->t1) {
 		l->t0 = m->first_ns;
@@ -491,9 +511,12 @@ static void header(FILE *f, const struct layout *l, const struct sl_model *m)
 			fclose(mem);
 		}
 	}
-	fprintf(f, "%*s%4s %-6s %-*s  %-*s  %6s %6s %7s %s\n", l->stamp,
+	fprintf(f, "%*s%4s %-6s %-*s  %-*s  %6s %6s %7s ", l->stamp,
 		l->clock ? "START" : "", "ID", "ROLE", l->ep, "ENDPOINT",
-		l->bar, zero, "TX", "RX", "DUR", "OUTCOME");
+		l->bar, zero, "TX", "RX", "DUR");
+	if (l->phases)
+		fprintf(f, "%-*s ", l->phases, "PHASES");
+	fputs("OUTCOME\n", f);
 }
 
 void sl_render_term(FILE *f, const struct sl_model *m,

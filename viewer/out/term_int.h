@@ -2,7 +2,8 @@
  * Between the terminal view's files (out/term*.c) only: the cell values
  * a bar is drawn from and the layout they share. term.c fills the cells
  * and lays out the rows, term_cells.c draws cells and the legend of
- * what it drew, term_foot.c writes the lines under the timeline.
+ * what it drew, term_foot.c writes the lines under the timeline,
+ * term_waterfall.c a connection's name and phases.
  */
 #ifndef SL_TERM_INT_H
 #define SL_TERM_INT_H
@@ -33,6 +34,8 @@ struct layout {
 	int ep;		/* endpoint column */
 	int bar;	/* timeline cells */
 	int stamp;	/* wall-clock column, 0: none */
+	int phases;	/* the waterfall's PHASES column, 0: none */
+	bool phase_lines;	/* ... or a line under each such row */
 	bool color;
 	uint64_t t0, t1;
 	/* What the bars drew, for the legend: cell kinds, and marks. */
@@ -44,6 +47,17 @@ struct layout {
 int sl_term_weight(int state);
 void sl_term_draw_bar(FILE *f, struct layout *l, const uint8_t *cells);
 void sl_term_legend(FILE *f, const struct layout *l, const struct sl_model *m);
+
+/* term_waterfall.c: names and phases. A PHASES column from this width
+ * of terminal on (below it, a line under the row). */
+#define TERM_WF_COLUMN_MIN 160
+bool sl_term_has_phases(const struct sl_sock *s);
+const char *sl_term_name(const struct sl_sock *s);
+int sl_term_phases_text(char *buf, size_t len, const struct sl_sock *s);
+void sl_term_phase_cell(FILE *f, const struct layout *l,
+			const struct sl_sock *s);
+void sl_term_phase_line(FILE *f, const struct layout *l,
+			const struct sl_sock *s);
 
 /* term_foot.c */
 void sl_term_footer(FILE *f, const struct sl_model *m,
