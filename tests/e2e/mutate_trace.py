@@ -2,21 +2,22 @@
 
 usage: mutate_trace.py SRC DST SEED [LAST]
 
-Flips random bytes inside about a third of the frames and writes them
-back with their CRCs recomputed, so that the damage gets past the frame
+Flips random bytes inside about a third of the batches and writes them
+back as plain frames (packed ones unpacked: the damage is to the
+records) with their CRCs recomputed, so that the damage gets past the frame
 check and reaches record validation and the model. Deterministic per seed.
 With LAST, writes one file per seed from SEED to LAST, named DST.SEED
 (one interpreter start for all of them: on a loaded machine starting
 python costs more than the mutation).
 """
-import random, struct, sys, zlib
+import os, random, struct, sys, zlib
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                '..', 'helpers'))
+from tracefile import frames
 
 def frames_of(b):
-    off, frames = 32, []
-    while off + 16 <= len(b):
-        magic, ln, crc, conn = struct.unpack_from('<IIII', b, off)
-        frames.append((conn, bytes(b[off+16:off+16+ln]))); off += 16 + ln
-    return frames
+    return list(frames(b))
 
 def mutate(head, frames, seed):
     random.seed(seed)

@@ -301,6 +301,10 @@ int sl_writer_flush(struct sl_writer *w)
 	return err;
 }
 
+/* A packed frame is flushed before it would pass this: a write that
+ * fails loses no more, and a part no less. */
+#define PACK_FRAME_MAX 8192
+
 /* What a frame of LEN bytes may take in w->buf, at most. */
 static size_t room_for(const struct sl_writer *w, size_t len)
 {
@@ -333,32 +337,53 @@ static void put_packed(struct sl_writer *w, uint32_t conn, const void *buf,
 	w->raw_used += (uint32_t)len;
 }
 
+/* Whether the part must end before a frame that takes the buffer to
+ * USED bytes. Not before it is published: a temporary first part would
+ * be left behind under its temporary name. */
+static bool part_full(const struct sl_writer *w, size_t used)
+{
+	return w->o.rot_size && !w->o.tmp && !w->restating &&
+	       w->part_frames && w->good + (int64_t)used > w->rot_at;
+}
+
 /*
  * Appends one frame (one batch); they are gathered, and go out on flush.
- * Rotation goes by what a frame may take at most, so no part passes its
- * size.
+ * A packed batch's size is known once it is packed: one that would take
+ * the part past its size is taken back and packed again in the next
+ * part (which starts a new history anyway).
  */
 int sl_writer_frame(struct sl_writer *w, uint32_t conn, const void *buf,
 		    size_t len)
 {
 	uint64_t records = count_records(buf, len);
+	size_t before;
 	int err = 0;
 
 	if (len > SL_BATCH_MAX) {
 		sl__lose(w, records, EMSGSIZE, "write");
 		return -EMSGSIZE;
 	}
-	/* Not before it is published: a temporary first part would be
-	 * left behind under its temporary name. */
-	if (w->o.rot_size && !w->o.tmp && !w->restating && w->part_frames &&
-	    w->good + (int64_t)(w->used + room_for(w, len)) > w->rot_at)
+	if (w->o.v1 && part_full(w, w->used + room_for(w, len)))
 		sl__rotate(w);
-	if (w->used + room_for(w, len) > sizeof(w->buf))
+	if (w->used + room_for(w, len) > sizeof(w->buf) ||
+	    (!w->o.v1 && w->used && w->used + room_for(w, len) > PACK_FRAME_MAX))
 		err = sl_writer_flush(w);
-	if (w->o.v1)
+	before = w->used;
+	if (w->o.v1) {
 		put_plain(w, conn, buf, len);
-	else
+	} else {
 		put_packed(w, conn, buf, len);
+		if (part_full(w, w->used)) {
+			w->raw_used -= (uint32_t)len;
+			w->used = before;
+			sl__rotate(w);
+			/* Packed against a history the new part does not
+			 * have (or, if no part could be made, the one
+			 * just taken back). */
+			sl__pack_restart(w);
+			put_packed(w, conn, buf, len);
+		}
+	}
 	w->used_records += records;
 	w->frames++;
 	if (w->o.v1)
