@@ -198,10 +198,12 @@ if pid == 0:
     os.execv(sys.argv[1], sys.argv[1:])
 _, status, ru = os.wait4(pid, 0)
 print("secs %.3f" % (time.monotonic() - t))
+print("cpu %.3f" % (ru.ru_utime + ru.ru_stime))
 print("rss %d" % (ru.ru_maxrss // 1024))
 PY
 }
-printf '  %-20s %8s %10s %14s\n' command seconds "peak RSS" "plain (v1) s"
+# CPU seconds beside the wall's: on a loaded machine they are the steadier.
+printf '  %-20s %8s %8s %10s %14s\n' command seconds "CPU s" "peak RSS" "plain: s, CPU s"
 for cmd in "view" "export -f sockets" "export -f html" "audit"; do
 	for i in $(seq "$view_runs"); do
 		# shellcheck disable=SC2086
@@ -211,8 +213,9 @@ for cmd in "view" "export -f sockets" "export -f html" "audit"; do
 			timed $cmd "$tmp/big1.trace" | sed 's/^/v1-/' >>"$tmp/viewer.out" ;;
 		esac
 	done
-	printf '  %-20s %8s %7s MB %14s\n' "$cmd" "$(median "$tmp/viewer.out" secs)" \
-		"$(median "$tmp/viewer.out" rss)" "$(median "$tmp/viewer.out" v1-secs)"
+	printf '  %-20s %8s %8s %7s MB %7s %7s\n' "$cmd" "$(median "$tmp/viewer.out" secs)" \
+		"$(median "$tmp/viewer.out" cpu)" "$(median "$tmp/viewer.out" rss)" \
+		"$(median "$tmp/viewer.out" v1-secs)" "$(median "$tmp/viewer.out" v1-cpu)"
 	rm -f "$tmp/viewer.out"
 done
 set -- $("$tmp/trace_pack" "$tmp/big.trace")

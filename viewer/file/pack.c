@@ -243,15 +243,16 @@ static bool get_delta(const uint8_t **pp, const uint8_t *end, uint64_t r,
 }
 
 /* Bytes of REC (LEN) encoded against REF (RLEN; NULL: zeros): word 0,
- * a bit mask of the other words that differ, their differences. */
+ * a bit mask of the other words that differ, their differences. Counting
+ * stops at LIMIT, the best found so far. */
 static size_t delta_cost(const uint8_t *rec, uint32_t len, const uint8_t *ref,
-			 uint32_t rlen)
+			 uint32_t rlen, size_t limit)
 {
 	uint32_t words = len / 8;
 	size_t n = delta_len(word(rec, len, 0), word(ref, rlen, 0)) +
 		   (words - 1 + 7) / 8;
 
-	for (uint32_t i = 1; i < words; i++) {
+	for (uint32_t i = 1; i < words && n < limit; i++) {
 		uint64_t c = word(rec, len, i), r = word(ref, rlen, i);
 
 		if (c != r)
@@ -285,6 +286,11 @@ static uint8_t *put_record(uint8_t *o, const uint8_t *rec, uint32_t len,
 static uint8_t *pack_record(struct sl__pack_conn *c, const uint8_t *rec,
 			    uint32_t len, uint8_t *o)
 {
+	/* The newest of its kind first: most often the best, and then the
+	 * others stop early. */
+	static const uint8_t order[] = { MODE_REF, MODE_REF + 1, MODE_REF + 2,
+					 MODE_REF + 3, MODE_REF + 4,
+					 MODE_REF + 5, MODE_ZERO };
 	unsigned int type = ((const struct sl_hdr *)rec)->type;
 	const struct pack_ring *ring = c->ring[type];
 	unsigned int mode = MODE_LITERAL;
@@ -292,15 +298,19 @@ static uint8_t *pack_record(struct sl__pack_conn *c, const uint8_t *rec,
 	uint32_t best_len = 0;
 	size_t cost = len;
 
-	for (unsigned int m = MODE_ZERO; m < MODE_REF + SL_PACK_REFS; m++) {
+	_Static_assert(sizeof(order) == SL_PACK_REFS + 1, "every mode");
+	for (unsigned int k = 0; k < sizeof(order); k++) {
+		unsigned int m = order[k];
 		uint32_t rlen = 0;
 		const uint8_t *ref = m == MODE_ZERO ? NULL :
 				     ring_ref(ring, m - MODE_REF + 1, &rlen);
 		size_t n;
 
-		if (m != MODE_ZERO && !ref)
-			break;
-		n = delta_cost(rec, len, ref, rlen);
+		if (m != MODE_ZERO && !ref) {
+			k = SL_PACK_REFS - 1;	/* no older ones: zeros next */
+			continue;
+		}
+		n = delta_cost(rec, len, ref, rlen, cost);
 		if (n < cost) {
 			cost = n;
 			mode = m;
