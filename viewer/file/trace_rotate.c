@@ -149,6 +149,8 @@ void sl_writer_discard(struct sl_writer *w)
 		close(w->fd);
 	w->fd = -1;
 	w->used = 0;
+	w->raw_used = 0;
+	sl__pack_reset(&w->pack);
 	unlink(w->cur);
 }
 
