@@ -819,9 +819,20 @@ _Static_assert(sizeof(struct sl_rec_hello) <= SL_BATCH_MAX, "hello fits");
  * end or whose crc does not match is a torn tail, and reading stops there.
  * Frames on connection 0 hold the file's own records (SL_REC_LOSS,
  * SL_REC_PART); collector connections are numbered from 1.
+ *
+ * Version 2 adds packed frames (struct sl_pack_frame): the batches the
+ * collector kept between two flushes, of every connection, in one frame,
+ * each record encoded against an earlier one of its connection and type
+ * (viewer/README.md, "The trace file", has the encoding). A reader keeps
+ * what it decoded from one packed frame to the next, and forgets it at a
+ * frame flagged SL_PACK_RESET (the first of a part, the first after a
+ * failed write). Plain frames may still come between them (the file's
+ * own records are always plain). A version 1 file holds plain frames
+ * only; readers of version 2 read both.
  */
 #define SL_FILE_MAGIC "SOCKLENS"
-#define SL_FILE_VERSION 1
+#define SL_FILE_VERSION 2
+#define SL_FILE_VERSION_MIN 1	/* the oldest version still read */
 
 struct sl_file_hdr {
 	char magic[8];		/* SL_FILE_MAGIC, no NUL */
@@ -839,8 +850,22 @@ struct sl_frame {
 	uint32_t conn;		/* collector's connection number */
 };
 
+/* A packed frame: len bytes of encoded batches follow. crc is CRC-32 of
+ * the 12 bytes from flags to raw_len, then the len bytes. */
+#define SL_PACK_MAGIC 0x534c4650u	/* "SLFP" */
+#define SL_PACK_RESET 0x1u	/* forget what earlier frames said */
+struct sl_pack_frame {
+	uint32_t magic;		/* SL_PACK_MAGIC */
+	uint32_t len;
+	uint32_t crc;
+	uint32_t flags;		/* SL_PACK_* */
+	uint32_t records;	/* records it holds */
+	uint32_t raw_len;	/* their bytes, unpacked */
+};
+
 _Static_assert(sizeof(struct sl_file_hdr) == 32, "sl_file_hdr layout");
 _Static_assert(sizeof(struct sl_frame) == 16, "sl_frame layout");
+_Static_assert(sizeof(struct sl_pack_frame) == 24, "sl_pack_frame layout");
 
 /*
  * Expected size of a record type, 0 for an unknown type. SL_REC_WAIT is
