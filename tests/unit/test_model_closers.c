@@ -125,7 +125,8 @@ static void test_exit_names_no_closer(void **state)
 }
 
 /* export -f sockets lists them, the named one first; the view says
- * "closed by 11 or 10" on the socket's row. */
+ * "closed by 11 or 10" on the socket's row; the page has them for its
+ * socket details. */
 static void test_closed_by_exported_and_drawn(void **state)
 {
 	struct sl_render_opts o = { .width = 120 };
@@ -147,6 +148,12 @@ static void test_closed_by_exported_and_drawn(void **state)
 	sl_render_term(f, &m, &o);
 	fclose(f);
 	assert_non_null(strstr(buf, "closed by 11 or 10"));
+	free(buf);
+	f = open_memstream(&buf, &len);
+	sl_render_html(f, &m);
+	fclose(f);
+	assert_non_null(strstr(buf, "\"cb\":[11,10]"));
+	assert_non_null(strstr(buf, "closed by "));
 	free(buf);
 }
 
