@@ -124,6 +124,23 @@ static void test_exit_names_no_closer(void **state)
 	assert_int_equal(closers(pids), 0);
 }
 
+/* The columns of BUF's line holding WHAT (UTF-8: continuation bytes
+ * take none); 0 if none holds it. */
+static int row_cols(const char *buf, const char *what)
+{
+	const char *at = strstr(buf, what), *p;
+	int cols = 0;
+
+	if (!at)
+		return 0;
+	while (at > buf && at[-1] != '\n')
+		at--;
+	for (p = at; *p && *p != '\n'; p++)
+		if (((unsigned char)*p & 0xc0) != 0x80)
+			cols++;
+	return cols;
+}
+
 /* export -f sockets lists them, the named one first; the view says
  * "closed by 11 or 10" on the socket's row; the page has them for its
  * socket details. */
@@ -148,6 +165,21 @@ static void test_closed_by_exported_and_drawn(void **state)
 	sl_render_term(f, &m, &o);
 	fclose(f);
 	assert_non_null(strstr(buf, "closed by 11 or 10"));
+	free(buf);
+	/* At 80 columns the row still fits: the bar gives up columns
+	 * while it keeps 12, else the footer names the closers. */
+	o.width = 90;
+	f = open_memstream(&buf, &len);
+	sl_render_term(f, &m, &o);
+	fclose(f);
+	assert_in_range(row_cols(buf, "closed by 11 or 10"), 1, 90);
+	free(buf);
+	o.width = 80;
+	f = open_memstream(&buf, &len);
+	sl_render_term(f, &m, &o);
+	fclose(f);
+	assert_in_range(row_cols(buf, " closed"), 1, 80);
+	assert_non_null(strstr(buf, "note: socket 1: closed by 11 or 10"));
 	free(buf);
 	f = open_memstream(&buf, &len);
 	sl_render_html(f, &m);

@@ -33,6 +33,46 @@ static void incidents_not_drawn(FILE *f, const struct sl_model *m)
 			"are drawn\n", noted - 5);
 }
 
+const char *sl_term_closed_by(const struct sl_sock *s, char *buf,
+			      size_t len)
+{
+	uint32_t pids[SL_LASTS_KEPT];
+	uint32_t n = sl_sock_closed_by(s, pids, SL_LASTS_KEPT);
+	size_t at;
+
+	if (n < 2)
+		return "closed";
+	at = (size_t)snprintf(buf, len, "closed by %u", pids[0]);
+	for (uint32_t i = 1; i < n && at < len; i++)
+		at += (size_t)snprintf(buf + at, len - at, "%s%u",
+				       i + 1 == n ? " or " : ", ", pids[i]);
+	return buf;
+}
+
+/* Sockets whose last closes overlapped, where the rows had no room to
+ * say who closed them. */
+static void closers_not_drawn(FILE *f, const struct sl_model *m,
+			      const struct layout *l)
+{
+	uint32_t noted = 0;
+	char by[96];
+
+	for (uint32_t i = 0; !l->closers && i < m->nsocks; i++) {
+		const struct sl_sock *s = m->socks[i];
+
+		if (!s || !s->closed || s->err ||
+		    sl_term_closed_by(s, by, sizeof(by)) != by)
+			continue;
+		if (noted++ < 5)
+			fprintf(f, "note: socket %u: %s (their closes "
+				"overlapped: either may have been last)\n",
+				s->id, by);
+	}
+	if (noted > 5)
+		fprintf(f, "note: %u more sockets were closed by one of "
+			"several processes\n", noted - 5);
+}
+
 /*
  * The counts and the span, on one line where the view's width has room,
  * else on two: what the trace holds, then its waits, drops and span.
@@ -87,6 +127,7 @@ void sl_term_footer(FILE *f, const struct sl_model *m,
 	if (m->bad_why[0])
 		fprintf(f, "warning: bad record in the file: %s\n", m->bad_why);
 	incidents_not_drawn(f, m);
+	closers_not_drawn(f, m, l);
 	for (uint32_t i = 0; i < m->nprocs; i++)
 		if (m->procs[i]->dark_ns)
 			fprintf(f, "note: pid %u put itself under a seccomp "
