@@ -65,7 +65,7 @@ static void closers_not_drawn(FILE *f, const struct sl_model *m,
 			continue;
 		if (noted++ < 5)
 			fprintf(f, "note: socket %u: %s (their closes "
-				"overlapped: either may have been last)\n",
+				"overlapped: any may have been the last)\n",
 				s->id, by);
 	}
 	if (noted > 5)
