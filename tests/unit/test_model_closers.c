@@ -141,6 +141,55 @@ static int row_cols(const char *buf, const char *what)
 	return cols;
 }
 
+/*
+ * The parent's close ran from 320 to 336; the child's EXIT record is
+ * stamped at 323 and its connection ended at 421: its exit let its fds go
+ * somewhere in between. The close is named (an exit is named by its
+ * stamp), and the child's exit may have been last too (nginx's master
+ * and a worker that got the socket over SCM_RIGHTS, under strace).
+ */
+static void test_exit_overlapping_close_is_listed(void **state)
+{
+	uint32_t pids[SL_LASTS_KEPT];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	forked_listener();
+	timed_close(1, 320, 16);
+	simple(2, SL_CALL_EXIT, -1, 0, 0, 323);
+	gone(2, 421, 0);
+	assert_true(sock_of(500)->closed);
+	assert_int_equal(sock_of(500)->end_ns, 320);
+	assert_int_equal(closers(pids), 1);
+	assert_int_equal(pids[0], 10);
+	assert_int_equal(sl_sock_exited_by(sock_of(500), pids, 6), 1);
+	assert_int_equal(pids[0], 11);
+	f = open_memstream(&buf, &len);
+	sl_json_sock(f, &m, sock_of(500));
+	fclose(f);
+	assert_non_null(strstr(buf, "\"closed_by\":[10],\"exited_by\":[11]"));
+	free(buf);
+}
+
+/* The child's EXIT record after the close returned: it let go last, and
+ * the close is no candidate. */
+static void test_exit_after_close_alone(void **state)
+{
+	uint32_t pids[SL_LASTS_KEPT];
+
+	(void)state;
+	forked_listener();
+	timed_close(1, 320, 16);
+	simple(2, SL_CALL_EXIT, -1, 0, 0, 340);
+	gone(2, 421, 0);
+	assert_true(sock_of(500)->open_at_exit);
+	assert_int_equal(closers(pids), 0);
+	assert_int_equal(sl_sock_exited_by(sock_of(500), pids, 6), 1);
+	assert_int_equal(pids[0], 11);
+}
+
 /* export -f sockets lists them, the named one first; the view says
  * "closed by 11 or 10" on the socket's row; the page has them for its
  * socket details. */
@@ -217,6 +266,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_overlap_either_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_only_last_overlap_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exit_names_no_closer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exit_overlapping_close_is_listed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exit_after_close_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closed_by_exported_and_drawn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_single_holder_named, setup, teardown),
 	};
