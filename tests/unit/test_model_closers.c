@@ -171,6 +171,12 @@ static void test_exit_overlapping_close_is_listed(void **state)
 	fclose(f);
 	assert_non_null(strstr(buf, "\"closed_by\":[10],\"exited_by\":[11]"));
 	free(buf);
+	sl_model_finish(&m);
+	f = open_memstream(&buf, &len);
+	sl_render_term(f, &m, &(struct sl_render_opts){ .width = 120 });
+	fclose(f);
+	assert_non_null(strstr(buf, "closed by 10 or at exit of 11"));
+	free(buf);
 }
 
 /* The child's EXIT record after the close returned: it let go last, and

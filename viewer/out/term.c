@@ -183,10 +183,9 @@ static const char *outcome(const struct layout *l, const struct sl_sock *s,
 {
 	if (s->err)
 		return sl_errno_name(s->err);
-	if (s->closed)
-		return l->closers ? sl_term_closed_by(s, buf, len) : "closed";
-	if (s->open_at_exit)
-		return "at-exit";
+	if (s->closed || s->open_at_exit)
+		return l->closers ? sl_term_closed_by(s, buf, len) :
+		       s->closed ? "closed" : "at-exit";
 	return l->live ? "open" : "open at end";
 }
 
@@ -439,7 +438,7 @@ static void layout(struct layout *l, const struct sl_model *m,
 		widest = n > widest ? n : widest;
 		l->t0 = s->start_ns < l->t0 ? s->start_ns : l->t0;
 		l->t1 = end > l->t1 ? end : l->t1;
-		if (s->closed && !s->err) {
+		if ((s->closed || s->open_at_exit) && !s->err) {
 			n = (int)strlen(sl_term_closed_by(s, by, sizeof(by)));
 			outw = n > outw ? n : outw;
 		}
