@@ -545,11 +545,15 @@ void sl_sock_caller(const struct sl_model *m, const struct sl_sock *s,
 
 /*
  * The processes that may have closed S last, at most MAX into PIDS: the
- * one the trace names first (S's end_ns is its close's stamp), then any
- * other whose close overlapped it in time, so that the trace cannot say
- * which the kernel saw last. The count; 0 when S was not closed.
+ * one the trace names first when S was closed (S's end_ns is its close's
+ * stamp), then any other whose close overlapped the last let in time, so
+ * that the trace cannot say which the kernel saw last. The count; 0 while
+ * S is held. sl_sock_exited_by: the same of the processes that exited
+ * holding it (an exit is over by the end of its collector connection).
  */
 uint32_t sl_sock_closed_by(const struct sl_sock *s, uint32_t *pids,
+			   uint32_t max);
+uint32_t sl_sock_exited_by(const struct sl_sock *s, uint32_t *pids,
 			   uint32_t max);
 
 /* The command line of the image a socket was made in. */

@@ -112,6 +112,10 @@ struct sl_hold *sl_model_take_epoll(struct sl_model *m, struct sl_proc *p,
 void sl_model_counters(struct sl_hold *h, const struct sl_rec_call *c);
 void sl_model_release(struct sl_model *m, struct sl_proc *p, int fd,
 		      uint64_t ts, enum sl_let how);
+/* P exited holding FD: its EXIT record's stamp TS, the kernel let it go
+ * by GONE (hold.c, release). */
+void sl_model_exit_hold(struct sl_model *m, struct sl_proc *p, int fd,
+			uint64_t ts, uint64_t gone);
 /* A close record: P's hold of its fd ends (timed: hold.c, release). */
 void sl_model_close(struct sl_model *m, struct sl_proc *p,
 		    const struct sl_rec_call *c);

@@ -153,16 +153,23 @@ static void sock_moments(struct page *pg, const struct sl_sock *s)
 	fputc(']', pg->f);
 }
 
-/* "cb": who closed it last, several when their closes overlapped. */
-static void closed_by(struct page *pg, const struct sl_sock *s)
+static void pid_list(struct page *pg, const char *key, const uint32_t *pids,
+		     uint32_t n)
 {
-	uint32_t pids[SL_LASTS_KEPT];
-	uint32_t n = sl_sock_closed_by(s, pids, SL_LASTS_KEPT);
-
-	fputs(",\"cb\":[", pg->f);
+	fprintf(pg->f, ",\"%s\":[", key);
 	for (uint32_t i = 0; i < n; i++)
 		fprintf(pg->f, "%s%u", i ? "," : "", pids[i]);
 	fputc(']', pg->f);
+}
+
+/* "cb", "eb": who closed it last, or exited holding it; several when
+ * their lets overlapped. */
+static void closed_by(struct page *pg, const struct sl_sock *s)
+{
+	uint32_t pids[SL_LASTS_KEPT];
+
+	pid_list(pg, "cb", pids, sl_sock_closed_by(s, pids, SL_LASTS_KEPT));
+	pid_list(pg, "eb", pids, sl_sock_exited_by(s, pids, SL_LASTS_KEPT));
 }
 
 static void sock(struct page *pg, const struct sl_model *m,

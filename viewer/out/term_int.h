@@ -41,6 +41,7 @@ struct layout {
 	/* What the bars drew, for the legend: cell kinds, and marks. */
 	bool drawn[CELL_KINDS];
 	bool drawn_marks;
+	bool closers;	/* rows say "closed by A or B" (else the footer) */
 };
 
 /* term_cells.c */
@@ -62,5 +63,11 @@ void sl_term_phase_line(FILE *f, const struct layout *l,
 /* term_foot.c */
 void sl_term_footer(FILE *f, const struct sl_model *m,
 		    const struct layout *l, uint32_t shown);
+/* "closed by 1234 or 1240" where S's last closes overlapped ("... or at
+ * exit of 1250" where an exit did too; "at exit of 1250 or closed by
+ * 1234" where it ended with the exit), else "closed" or "at-exit"; in
+ * BUF. */
+const char *sl_term_closed_by(const struct sl_sock *s, char *buf,
+			      size_t len);
 
 #endif
