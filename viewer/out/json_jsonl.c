@@ -323,6 +323,9 @@ static void jsonl_record(void *vctx, uint32_t conn, const struct sl_hdr *h)
 		break;
 	default:
 		sl_jsonl_waterfall(f, h);
+		if (h->type == SL_REC_RESOLVE)
+			sl_jsonl_caller(f, x->names, pid,
+					((const struct sl_rec_resolve *)h)->caller);
 		break;
 	}
 	fputs("}\n", f);
