@@ -182,6 +182,10 @@ static void read_config(void)
 	sl_policy_init(policy, mode && !strcmp(mode, "audit"),
 		       env_true(getenv("SOCKLENS_POLICY_STRICT")));
 	sl_cfg.enabled = sl_cfg.collect || sl_pol_on;
+	/* The waterfall's looks (peek.c, tcpinfo.c) make records only. */
+	sl_cfg.peek = sl_cfg.collect && !env_true(getenv("SOCKLENS_NO_PEEK"));
+	sl_cfg.tcp_info = sl_cfg.collect &&
+			  !env_true(getenv("SOCKLENS_NO_TCP_INFO"));
 }
 
 /*

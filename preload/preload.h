@@ -7,6 +7,7 @@
 #ifndef SL_PRELOAD_H
 #define SL_PRELOAD_H
 
+#include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -31,6 +32,9 @@
 #define sl_unlikely(x) __builtin_expect(!!(x), 0)
 #define SL_CALLER() ((uint64_t)(uintptr_t)__builtin_return_address(0))
 
+/* res_nquery's state; resolv.h is not included (it renames res_query). */
+struct __res_state;
+
 /* The real libc functions, bound once by sl_bind(): one pointer per
  * SL_FN row of the call table, named by its first column. */
 struct sl_real {
@@ -52,6 +56,8 @@ struct sl_config {
 	int log_level;		/* SOCKLENS_DEBUG: 0 quiet, 1 errors, 2 all */
 	uint32_t ring_bytes;	/* SOCKLENS_RING_KB, as bytes; 0: no ring */
 	uint64_t lossless_ns;	/* SOCKLENS_LOSSLESS: longest wait for room */
+	bool peek;		/* look at streams' first bytes (peek.c) */
+	bool tcp_info;		/* TCP_INFO at close and exit (tcpinfo.c) */
 	char socket_path[108];
 };
 
@@ -158,6 +164,9 @@ void sl_log(int level, const char *fmt, ...)
 #define SL_FD_SHARED	0x800u	/* another process may hold it too (a fork
 				 * since, or passed over SCM_RIGHTS): its
 				 * close is timed (wrap.h, sl_close_begin) */
+#define SL_FD_PEEK	0x1000u	/* its first bytes are looked at (peek.c) */
+#define SL_FD_TCP	0x2000u	/* a connected TCP socket: TCP_INFO at its
+				 * close (tcpinfo.c) */
 
 struct sl_fd {
 	uint64_t inode;
@@ -170,10 +179,12 @@ struct sl_fd {
 	uint16_t family;
 	uint16_t type;
 	uint8_t role;		/* policy's enum sl_role_sel, once known */
-	uint8_t pad[3];
+	uint8_t pad;
+	uint16_t peek_slot;	/* with SL_FD_PEEK: its state (peek.c) */
 	uint64_t pol_rules;	/* policy set rules applied (first 64) */
 	uint32_t peeks;		/* MSG_PEEK reads: not in rx_bytes/rx_calls */
-	uint32_t pad2;
+	uint32_t born_ms;	/* with SL_FD_TCP: connected or accepted, in
+				 * ms of the monotonic clock (tcpinfo.c) */
 };
 
 extern struct sl_fd *sl_fds;
@@ -404,6 +415,12 @@ static inline bool sl_is_transport_fd(int fd)
 int sl_transport_fd(void);
 int sl_transport_move_from(int fd);
 void sl_transport_init(void);
+
+/* The resolver (wrap_resolve.c). A fault rule may fail a lookup: a
+ * strong definition elsewhere returns the error to fail it with (EAI_*
+ * for getaddrinfo and getnameinfo, an h_errno for the others), 0 to let
+ * it through; the weak one lets everything through. */
+int sl_fault_resolve(unsigned int api, const char *name);
 
 /* The policy (enforce.c). */
 extern bool sl_pol_on;

@@ -58,27 +58,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* enum sl_proto, the TLS and HTTP flags and sizes: the records carry
+ * them. */
+#include "socklens/wire.h"
+
 /* The direction of a chunk, as the traced program sees it. */
 enum sl_sniff_dir {
 	SL_SNIFF_OUT = 0,	/* the program sent it */
 	SL_SNIFF_IN = 1,	/* the program received it */
 };
 
-/* ---- Which protocol (sniff_proto.c) ---- */
-
-enum sl_proto {
-	SL_PROTO_NONE = 0,	/* not decided yet: too few bytes */
-	SL_PROTO_UNKNOWN,	/* decided: no preface matched */
-	SL_PROTO_TLS,
-	SL_PROTO_HTTP1,
-	SL_PROTO_H2,		/* the client preface, cleartext (h2c) */
-	SL_PROTO_REDIS,		/* RESP: a client's array of bulk strings */
-	SL_PROTO_SSH,
-	SL_PROTO_PGSQL,		/* PostgreSQL startup, SSL or cancel request */
-	SL_PROTO_MYSQL,		/* the server's greeting, protocol 10 */
-	SL_PROTO_DNS,		/* a DNS query over TCP */
-	SL_PROTO_COUNT
-};
+/* ---- Which protocol (sniff_proto.c; enum sl_proto is in wire.h) ---- */
 
 /* Who sends bytes like the ones that matched. */
 enum sl_role {
@@ -106,8 +96,6 @@ struct sl_sniff_id {
  */
 enum sl_proto sl_sniff_id_feed(struct sl_sniff_id *id, const void *buf,
 			       size_t len);
-/* "tls", "http/1", "h2", "redis", ...; "unknown" for NONE and UNKNOWN. */
-const char *sl_proto_name(enum sl_proto proto);
 
 /* ---- Events ---- */
 
@@ -154,25 +142,7 @@ typedef void (*sl_sniff_cb)(void *ctx, const struct sl_sniff_ev *ev);
 
 /* ---- TLS (sniff_tls.c) ---- */
 
-#define SL_TLS_SNI_MAX 255	/* host_name bytes kept (DNS: 253) */
-#define SL_TLS_ALPN_N 4		/* offered protocols kept */
-#define SL_TLS_ALPN_MAX 15	/* bytes of one protocol name kept */
 #define SL_TLS_HS_BUF 2048	/* the buffer size we suggest */
-
-enum sl_tls_flag {
-	SL_TLS_F_CH = 1u << 0,		/* a ClientHello was parsed */
-	SL_TLS_F_SH = 1u << 1,		/* a ServerHello (not HRR) was parsed */
-	SL_TLS_F_HRR = 1u << 2,		/* a HelloRetryRequest came first */
-	SL_TLS_F_SNI_BAD = 1u << 3,	/* host_name with bad bytes: not kept */
-	SL_TLS_F_ALPN_MORE = 1u << 4,	/* offered more (or longer) than kept */
-	SL_TLS_F_EARLY_DATA = 1u << 5,	/* the ClientHello offered 0-RTT */
-	SL_TLS_F_TRUNC = 1u << 6,	/* a hello outgrew the buffer */
-	SL_TLS_F_LOST = 1u << 7,	/* a hello split with no room to join */
-	SL_TLS_F_BAD = 1u << 8,		/* a hello did not parse */
-	SL_TLS_F_ALPN_HIDDEN = 1u << 9,	/* TLS 1.3: chosen ALPN encrypted */
-	SL_TLS_F_GUESS = 1u << 10,	/* version unknown: phase end guessed */
-	SL_TLS_F_ALERT = 1u << 11,	/* a plaintext alert was seen */
-};
 
 /* What a TLS connection told us in the clear. Strings end in NUL. */
 struct sl_tls_info {
@@ -247,22 +217,6 @@ bool sl_tls_done(const struct sl_tls *t);
 const char *sl_tls_version_name(uint16_t version);
 
 /* ---- HTTP/1.x (sniff_http.c) ---- */
-
-#define SL_HTTP_METHOD_MAX 15
-#define SL_HTTP_TARGET_MAX 256
-
-enum sl_http_flag {
-	SL_HTTP_F_RESPONSE = 1u << 0,	/* a status line, not a request */
-	SL_HTTP_F_TARGET_CUT = 1u << 1,	/* target longer than kept */
-	SL_HTTP_F_HEAD = 1u << 2,	/* request HEAD / response to one */
-	SL_HTTP_F_CONNECT = 1u << 3,	/* request CONNECT / response to one */
-	SL_HTTP_F_NO_BODY = 1u << 4,	/* 1xx, 204, 304, HEAD, or none sent */
-	SL_HTTP_F_CHUNKED = 1u << 5,	/* Transfer-Encoding: chunked */
-	SL_HTTP_F_LENGTH = 1u << 6,	/* Content-Length framed */
-	SL_HTTP_F_UNTIL_CLOSE = 1u << 7, /* body ends at the stream's end */
-	SL_HTTP_F_INTERIM = 1u << 8,	/* 1xx but 101: the real one follows */
-	SL_HTTP_F_ORPHAN = 1u << 9,	/* a response with no request seen */
-};
 
 /* One message's start line and framing, as far as parsed. */
 struct sl_http_msg {

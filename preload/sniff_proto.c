@@ -215,25 +215,10 @@ static const struct id_row id_rows[] = {
 	{ SL_PROTO_DNS, SL_ROLE_CLIENT, .check = check_dns },
 };
 
-static const char *const proto_names[SL_PROTO_COUNT] = {
-	[SL_PROTO_NONE] = "unknown",
-	[SL_PROTO_UNKNOWN] = "unknown",
-	[SL_PROTO_TLS] = "tls",
-	[SL_PROTO_HTTP1] = "http/1",
-	[SL_PROTO_H2] = "h2",
-	[SL_PROTO_REDIS] = "redis",
-	[SL_PROTO_SSH] = "ssh",
-	[SL_PROTO_PGSQL] = "postgresql",
-	[SL_PROTO_MYSQL] = "mysql",
-	[SL_PROTO_DNS] = "dns",
-};
-
-const char *sl_proto_name(enum sl_proto proto)
-{
-	if ((unsigned)proto >= SL_PROTO_COUNT)
-		return "unknown";
-	return proto_names[proto];
-}
+/* The records carry the role with wire.h's numbers. */
+_Static_assert(SL_ROLE_ANY == SL_SNIFF_ROLE_ANY &&
+	       SL_ROLE_CLIENT == SL_SNIFF_ROLE_CLIENT &&
+	       SL_ROLE_SERVER == SL_SNIFF_ROLE_SERVER, "sniff roles");
 
 /* Runs the table over the first N bytes. FINAL: no more bytes will be
  * held, so "more" counts as no. */

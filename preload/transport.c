@@ -39,6 +39,7 @@
 
 #include <socklens/ring.h>
 
+#include "peek.h"
 #include "preload.h"
 #include "transport_int.h"
 
@@ -529,6 +530,7 @@ void sl_transport_exit(int status)
 	 * record, stamped as late as we can: the kernel lets go of the
 	 * process's fds only after it, and another holder's close in
 	 * between would otherwise seem to come after the exit. */
+	sl_wf_exit();
 	sl_flush();
 	ci.ts = sl_now_ns();
 	sl_fd_report_open(ci.ts);

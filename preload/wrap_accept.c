@@ -17,6 +17,7 @@
 
 #include "socklens/policy.h"
 #include "fault_wire.h"
+#include "peek.h"
 #include "wrap.h"
 
 /* The pid at the other end of a UNIX socket: what pairs the two ends in
@@ -216,9 +217,11 @@ void sl_accept_done(struct sl_accept *ac, int fd, int nfd,
 		again_last.fd = fd;
 		again_last.seq = sl_rec_seq();
 	}
-	if (nfd >= 0 && sl_fd_get(nfd))
+	if (nfd >= 0 && sl_fd_get(nfd)) {
 		after_accept(nfd, sl_fd_get(nfd), &ac->own, ac->own_len,
 			     site.caller);
+		sl_wf_connected(sl_fd_get(nfd), nfd);
+	}
 	errno = ci.err;
 }
 

@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "peek.h"
 #include "wrap.h"
 
 /*
@@ -25,8 +26,10 @@
 static inline void close_record(int fd, uint16_t call, int64_t implicit,
 				uint64_t ts, struct sl_site site)
 {
-	struct sl_rec_call *r = sl_call_begin(call, fd, &sl_fds[fd], ts, site);
+	struct sl_rec_call *r;
 
+	sl_wf_close_stamped(&sl_fds[fd], fd);
+	r = sl_call_begin(call, fd, &sl_fds[fd], ts, site);
 	sl_fd_forget(fd);
 	if (!r)
 		return;
@@ -51,8 +54,11 @@ void sl_close_record(int fd, uint16_t call, int64_t implicit, uint64_t ts,
 static inline __attribute__((always_inline)) void
 close_early(int fd, struct sl_fd *e, struct sl_site site, struct sl_close *cl)
 {
-	uint64_t ts = sl_now_ns();
+	uint64_t ts;
 
+	/* Before the stamp: TCP_INFO is a system call. */
+	sl_wf_close(e, fd);
+	ts = sl_now_ns();
 	if (!(__atomic_load_n(&e->flags, __ATOMIC_RELAXED) &
 	      (SL_FD_SHARED | SL_FD_INHERITED))) {
 		close_record(fd, SL_CALL_CLOSE, 0, ts, site);
@@ -161,6 +167,8 @@ int sl_dup23_begin(struct sl_dup23 *d, int oldfd, int newfd)
 {
 	struct sl_fd *held = newfd != oldfd ? sl_fd_get(newfd) : NULL;
 
+	if (held)
+		sl_wf_close(held, newfd);
 	d->ts = sl_now_ns();
 	d->held = held != NULL;
 	if (sl_transport_move_from(newfd) < 0)

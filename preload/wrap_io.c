@@ -34,6 +34,7 @@
 #include <sys/sendfile.h>
 
 #include "fault_wire.h"
+#include "peek.h"
 #include "wrap.h"
 
 /* An I/O record: N and ERR, stamped as the file's opening says. */
@@ -124,6 +125,7 @@ void sl_sendmsg_done(struct sl_fd *e, int fd, const struct msghdr *msg,
 		io->peer_len = sl_sane_len(msg->msg_namelen);
 	}
 	sl_io_done(e, fd, n, io);
+	sl_peek_msg(e, fd, io, msg, n);
 	if (n >= 0 && SL_LOAD(e->family) == AF_UNIX && msg->msg_controllen)
 		sl_fdpass_sent(e, fd, msg, n, io->t0, io->site);
 }
@@ -136,6 +138,7 @@ void sl_recvmsg_done(struct sl_fd *e, int fd, const struct msghdr *msg,
 		io->peer_len = sl_sane_len(msg->msg_namelen);
 	}
 	sl_io_done(e, fd, n, io);
+	sl_peek_msg(e, fd, io, msg, n);
 	if (n >= 0 && SL_LOAD(e->family) == AF_UNIX && msg->msg_controllen)
 		sl_fdpass_received(e, fd, msg, n, io->site);
 }
@@ -158,6 +161,7 @@ void sl_sendmmsg_done(struct sl_fd *e, int fd, const struct mmsghdr *vec,
 		io->peer_len = sl_sane_len(vec[0].msg_hdr.msg_namelen);
 	}
 	sl_io_done(e, fd, mmsg_bytes(vec, n), io);
+	sl_peek_mmsg(e, fd, io, vec, n);
 	if (SL_LOAD(e->family) != AF_UNIX)
 		return;
 	for (int i = 0; i < n; i++)
@@ -174,6 +178,7 @@ void sl_recvmmsg_done(struct sl_fd *e, int fd, const struct mmsghdr *vec,
 		io->peer_len = sl_sane_len(vec[0].msg_hdr.msg_namelen);
 	}
 	sl_io_done(e, fd, mmsg_bytes(vec, n), io);
+	sl_peek_mmsg(e, fd, io, vec, n);
 	if (SL_LOAD(e->family) != AF_UNIX)
 		return;
 	for (int i = 0; i < n; i++)
@@ -194,6 +199,7 @@ SL_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 	    sl_fault_send(e, fd, buf, len, flags, io.site.caller) :
 	    SL_REAL(send)(fd, buf, len, flags);
 	sl_io_done(e, fd, n, &io);
+	sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -216,6 +222,7 @@ SL_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 		io.peer_len = sl_sane_len(dst_len);
 	}
 	sl_io_done(e, fd, n, &io);
+	sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -267,6 +274,7 @@ SL_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 	    sl_fault_recv(e, fd, buf, len, flags, io.site.caller) :
 	    SL_REAL(recv)(fd, buf, len, flags);
 	sl_io_done(e, fd, n, &io);
+	sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -286,6 +294,7 @@ SL_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 	    SL_REAL(recvfrom)(fd, buf, len, flags, src, src_len);
 	sl_io_from(&io, n, src, src_len);
 	sl_io_done(e, fd, n, &io);
+	sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -336,6 +345,7 @@ SL_EXPORT ssize_t read(int fd, void *buf, size_t len)
 	    sl_fault_read(e, fd, buf, len, io.site.caller) :
 	    SL_REAL(read)(fd, buf, len);
 	sl_io_done(e, fd, n, &io);
+	sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -352,6 +362,7 @@ SL_EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
 	    sl_fault_read_chk(e, fd, buf, len, buflen, io.site.caller) :
 	    SL_REAL(read_chk)(fd, buf, len, buflen);
 	sl_io_done(e, fd, n, &io);
+	sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -370,6 +381,7 @@ SL_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen,
 			      io.site.caller) :
 	    SL_REAL(recv_chk)(fd, buf, len, buflen, flags);
 	sl_io_done(e, fd, n, &io);
+	sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -391,6 +403,7 @@ SL_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len,
 	    SL_REAL(recvfrom_chk)(fd, buf, len, buflen, flags, src, src_len);
 	sl_io_from(&io, n, src, src_len);
 	sl_io_done(e, fd, n, &io);
+	sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -407,6 +420,7 @@ SL_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 	    sl_fault_write(e, fd, buf, len, io.site.caller) :
 	    SL_REAL(write)(fd, buf, len);
 	sl_io_done(e, fd, n, &io);
+	sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -423,6 +437,7 @@ SL_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
 	    sl_fault_readv(e, fd, iov, cnt, io.site.caller) :
 	    SL_REAL(readv)(fd, iov, cnt);
 	sl_io_done(e, fd, n, &io);
+	sl_peek_iov(e, fd, &io, iov, cnt, n);
 	return n;
 }
 
@@ -439,6 +454,7 @@ SL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 	    sl_fault_writev(e, fd, iov, cnt, io.site.caller) :
 	    SL_REAL(writev)(fd, iov, cnt);
 	sl_io_done(e, fd, n, &io);
+	sl_peek_iov(e, fd, &io, iov, cnt, n);
 	return n;
 }
 
@@ -465,10 +481,14 @@ bool sl_sendfile_begin(struct sl_sendfile *sf, int out, int in,
 
 void sl_sendfile_done(struct sl_sendfile *sf, ssize_t n)
 {
-	if (sf->eo)
+	if (sf->eo) {
 		sl_io_done(sf->eo, sf->out, n, &sf->io_out);
-	if (sf->ei)
+		sl_peek_unseen(sf->eo, sf->out, false, n);
+	}
+	if (sf->ei) {
 		sl_io_done(sf->ei, sf->in, n, &sf->io_in);
+		sl_peek_unseen(sf->ei, sf->in, true, n);
+	}
 }
 
 static ssize_t do_sendfile(ssize_t (*real)(int, int, off_t *, size_t),

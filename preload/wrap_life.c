@@ -18,6 +18,7 @@
 
 #include "socklens/policy.h"
 #include "fault_wire.h"
+#include "peek.h"
 #include "record.h"
 #include "wrap.h"
 
@@ -348,6 +349,8 @@ void sl_connect_done(struct sl_fd *e, int fd, const struct sockaddr *addr,
 	}
 	ci.want_local = ret == 0 || ci.err == EINPROGRESS;
 	sl_emit(&ci);
+	if (ci.want_local)
+		sl_wf_connected(e, fd);
 	if (sl_pol_on && ci.want_local)
 		policy_after_connect(fd, e, remote, rl, ci.caller);
 	errno = ci.err;

@@ -46,6 +46,7 @@
 #include <sys/syscall.h>
 
 #include "fault_wire.h"
+#include "peek.h"
 #include "wrap.h"
 
 /* One past the highest number in the table (epoll_pwait2, 441, on both
@@ -278,6 +279,11 @@ static long sc_rw(long nr, const long *a, struct sl_site site)
 	sl_io_begin(&io, e, 0, rows[i].rx, rows[i].call, (size_t)a[2], site);
 	n = sc_io(e, nr, a, site);
 	sl_io_done(e, (int)a[0], n, &io);
+	if (nr == SYS_read || nr == SYS_write)
+		sl_peek_io(e, (int)a[0], &io, (const void *)a[1], n);
+	else
+		sl_peek_iov(e, (int)a[0], &io, (const struct iovec *)a[1],
+			    (int)a[2], n);
 	return n;
 }
 
@@ -297,6 +303,7 @@ static long sc_sendto(long nr, const long *a, struct sl_site site)
 		io.peer_len = sl_sane_len((socklen_t)a[5]);
 	}
 	sl_io_done(e, (int)a[0], n, &io);
+	sl_peek_io(e, (int)a[0], &io, (const void *)a[1], n);
 	return n;
 }
 
@@ -314,6 +321,7 @@ static long sc_recvfrom(long nr, const long *a, struct sl_site site)
 	sl_io_from(&io, n, (const struct sockaddr *)a[4],
 		   (const socklen_t *)a[5]);
 	sl_io_done(e, (int)a[0], n, &io);
+	sl_peek_io(e, (int)a[0], &io, (const void *)a[1], n);
 	return n;
 }
 

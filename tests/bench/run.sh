@@ -17,6 +17,9 @@
 #     (tests/bench/macro.sh; BENCH_MACRO=0 leaves it out).
 #  6. soak: nginx under wrk with connection churn, traced for
 #     SOAK_SECONDS (tests/bench/soak.sh; BENCH_SOAK=0 leaves it out).
+#  7. waterfall: callgrind instructions per connect+accept and per HTTP
+#     exchange, with peek and TCP_INFO on and off (tests/bench/waterfall.sh;
+#     BENCH_WATERFALL=0 leaves it out).
 #
 # RUNS (default 5) sets the repetitions. BENCH_CLOCK=cpu times the micro
 # cases by the thread's CPU clock (micro -c): on a loaded machine the
@@ -217,4 +220,11 @@ fi
 if [ "${BENCH_SOAK:-1}" != 0 ]; then
 	echo
 	BUILD=$build sh "$root/tests/bench/soak.sh"
+fi
+
+# 7. waterfall: the cost of peek and TCP_INFO (tests/bench/waterfall.sh)
+if [ "${BENCH_WATERFALL:-1}" != 0 ]; then
+	echo
+	echo "waterfall (preload/peek.c, tcpinfo.c): callgrind instructions per operation"
+	sh "$root/tests/bench/waterfall.sh" "$build"
 fi

@@ -292,6 +292,164 @@ static void test_drop_reasons_checked(void **state)
 	assert_int_equal(check(n + 32, why), -EINVAL);
 }
 
+/* Checks one record of type TYPE laid after a hello: 0 or -EINVAL. */
+static int check_one(void *rec, size_t size, unsigned int type, char *why)
+{
+	size_t n = put_hello(buf);
+
+	((struct sl_hdr *)rec)[0] = rec_hdr(size, type, 1);
+	memcpy((char *)buf + n, rec, size);
+	return check(n + size, why);
+}
+
+static void test_resolve_checked(void **state)
+{
+	struct sl_rec_resolve r;
+	char why[128];
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	strcpy(r.name, "foo.test");
+	r.naddr = 2;
+	r.v4 = 1;
+	r.err = -2;	/* EAI_NONAME */
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_RESOLVE, why), 0);
+	r.api = SL_RES_API_MAX;
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_RESOLVE, why), -EINVAL);
+	assert_non_null(strstr(why, "api"));
+	r.api = 0;
+	r.naddr = SL_RESOLVE_ADDRS + 1;
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_RESOLVE, why), -EINVAL);
+	assert_non_null(strstr(why, "addresses"));
+	r.naddr = 1;
+	r.v4 = 2;
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_RESOLVE, why), -EINVAL);
+	assert_non_null(strstr(why, "IPv4 mark"));
+	r.v4 = 0;
+	memset(r.name, 'a', sizeof(r.name));
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_RESOLVE, why), -EINVAL);
+	assert_non_null(strstr(why, "name not terminated"));
+	r.name[0] = '\0';
+	r.sys_errno = -1;
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_RESOLVE, why), -EINVAL);
+	/* A record one field short is refused by its size. */
+	r.sys_errno = 0;
+	assert_int_equal(check_one(&r, sizeof(r) - 8, SL_REC_RESOLVE, why),
+			 -EINVAL);
+}
+
+static void test_sniff_checked(void **state)
+{
+	struct sl_rec_sniff r;
+	char why[128];
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.fd = 5;
+	r.proto = SL_PROTO_TLS;
+	r.role = SL_SNIFF_ROLE_CLIENT;
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_SNIFF, why), 0);
+	r.proto = SL_PROTO_COUNT;
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_SNIFF, why), -EINVAL);
+	r.proto = SL_PROTO_NONE;
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_SNIFF, why), -EINVAL);
+	r.proto = SL_PROTO_HTTP1;
+	r.role = 3;
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_SNIFF, why), -EINVAL);
+	r.role = 0;
+	r.dir = 2;
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_SNIFF, why), -EINVAL);
+	r.dir = 1;
+	r.fd = -2;
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_SNIFF, why), -EINVAL);
+	assert_string_equal(sl_proto_name(SL_PROTO_REDIS), "redis");
+	assert_string_equal(sl_proto_name(250), "unknown");
+}
+
+static void test_tls_checked(void **state)
+{
+	struct sl_rec_tls r;
+	char why[128];
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	strcpy(r.sni, "foo.test");
+	strcpy(r.alpn[0], "h2");
+	strcpy(r.alpn[1], "http/1.1");
+	r.alpn_n = r.alpn_offered = 2;
+	r.client_dir = 255;
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_TLS, why), 0);
+	r.alpn_n = 5;
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_TLS, why), -EINVAL);
+	r.alpn_n = 2;
+	r.client_dir = 2;
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_TLS, why), -EINVAL);
+	r.client_dir = 0;
+	memset(r.alpn[3], 'x', sizeof(r.alpn[3]));
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_TLS, why), -EINVAL);
+	assert_non_null(strstr(why, "protocol 3"));
+	r.alpn[3][0] = '\0';
+	memset(r.sni, 'x', sizeof(r.sni));
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_TLS, why), -EINVAL);
+	r.sni[0] = '\0';
+	memset(r.alpn_chosen, 'x', sizeof(r.alpn_chosen));
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_TLS, why), -EINVAL);
+}
+
+static void test_http_checked(void **state)
+{
+	struct sl_rec_http r;
+	char why[128];
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	strcpy(r.method, "GET");
+	strcpy(r.target, "/index.html");
+	r.status = 200;
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_HTTP, why), 0);
+	r.status = 1000;
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_HTTP, why), -EINVAL);
+	r.status = 404;
+	r.side = 2;
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_HTTP, why), -EINVAL);
+	r.side = 1;
+	memset(r.target, '/', sizeof(r.target));
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_HTTP, why), -EINVAL);
+	r.target[0] = '\0';
+	memset(r.method, 'G', sizeof(r.method));
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_HTTP, why), -EINVAL);
+}
+
+static void test_tcpinfo_checked(void **state)
+{
+	struct sl_rec_tcpinfo r;
+	char why[128];
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.fd = 7;
+	r.rtt_us = 40;
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_TCPINFO, why), 0);
+	r.when = SL_TI_WHEN_MAX;
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_TCPINFO, why),
+			 -EINVAL);
+	r.when = SL_TI_EXIT;
+	r.fd = -3;
+	assert_int_equal(check_one(&r, sizeof(r), SL_REC_TCPINFO, why),
+			 -EINVAL);
+}
+
+/* Each new record fits what a thread's lane takes (ring.h). */
+static void test_waterfall_records_fit_a_lane(void **state)
+{
+	(void)state;
+	assert_true(sl_rec_size(SL_REC_RESOLVE) <= 512);
+	assert_true(sl_rec_size(SL_REC_TLS) <= 512);
+	assert_true(sl_rec_size(SL_REC_HTTP) <= 512);
+	for (unsigned int t = SL_REC_RESOLVE; t <= SL_REC_TCPINFO; t++)
+		assert_int_equal(sl_rec_size(t) % 8, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +467,12 @@ int main(void)
 		cmocka_unit_test(test_wait_record_sizes),
 		cmocka_unit_test(test_epoll_ctl_checked),
 		cmocka_unit_test(test_drop_reasons_checked),
+		cmocka_unit_test(test_resolve_checked),
+		cmocka_unit_test(test_sniff_checked),
+		cmocka_unit_test(test_tls_checked),
+		cmocka_unit_test(test_http_checked),
+		cmocka_unit_test(test_tcpinfo_checked),
+		cmocka_unit_test(test_waterfall_records_fit_a_lane),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

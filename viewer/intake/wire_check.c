@@ -70,6 +70,71 @@ static int check_hello(struct sl_check *st, const struct sl_rec_hello *h)
 	return 0;
 }
 
+static int check_resolve(struct sl_check *st, const struct sl_rec_resolve *r)
+{
+	if (r->api >= SL_RES_API_MAX)
+		return bad(st, "resolve: api %u", r->api);
+	if (r->naddr > SL_RESOLVE_ADDRS)
+		return bad(st, "resolve: %u addresses, more than %d", r->naddr,
+			   SL_RESOLVE_ADDRS);
+	if (r->naddr < 32 && (r->v4 >> r->naddr))
+		return bad(st, "resolve: IPv4 mark past the addresses");
+	if (!terminated(r->name, sizeof(r->name)))
+		return bad(st, "resolve: name not terminated");
+	if (r->err < -4095 || r->err > 4095 || r->sys_errno < 0 ||
+	    r->sys_errno > 4095)
+		return bad(st, "resolve: error %d/%d out of range", r->err,
+			   r->sys_errno);
+	return 0;
+}
+
+static int check_sniff(struct sl_check *st, const struct sl_rec_sniff *r)
+{
+	if (r->fd < -1 || r->dir > 1)
+		return bad(st, "sniff: fd %d dir %u", r->fd, r->dir);
+	if (r->proto == SL_PROTO_NONE || r->proto >= SL_PROTO_COUNT ||
+	    r->role > SL_SNIFF_ROLE_SERVER)
+		return bad(st, "sniff: protocol %u role %u", r->proto, r->role);
+	return 0;
+}
+
+static int check_tls(struct sl_check *st, const struct sl_rec_tls *r)
+{
+	if (r->fd < -1)
+		return bad(st, "tls: fd %d", r->fd);
+	if (r->alpn_n > SL_TLS_ALPN_N || r->alpn_n > r->alpn_offered)
+		return bad(st, "tls: %u protocols kept of %u", r->alpn_n,
+			   r->alpn_offered);
+	if (r->client_dir > 1 && r->client_dir != 255)
+		return bad(st, "tls: client direction %u", r->client_dir);
+	if (!terminated(r->sni, sizeof(r->sni)) ||
+	    !terminated(r->alpn_chosen, sizeof(r->alpn_chosen)))
+		return bad(st, "tls: string not terminated");
+	for (unsigned int i = 0; i < SL_TLS_ALPN_N; i++)
+		if (!terminated(r->alpn[i], sizeof(r->alpn[i])))
+			return bad(st, "tls: protocol %u not terminated", i);
+	return 0;
+}
+
+static int check_http(struct sl_check *st, const struct sl_rec_http *r)
+{
+	if (r->fd < -1 || r->side > 1)
+		return bad(st, "http: fd %d side %u", r->fd, r->side);
+	if (r->status > 999)
+		return bad(st, "http: status %u", r->status);
+	if (!terminated(r->method, sizeof(r->method)) ||
+	    !terminated(r->target, sizeof(r->target)))
+		return bad(st, "http: string not terminated");
+	return 0;
+}
+
+static int check_tcpinfo(struct sl_check *st, const struct sl_rec_tcpinfo *r)
+{
+	if (r->fd < -1 || r->when >= SL_TI_WHEN_MAX)
+		return bad(st, "tcp_info: fd %d when %u", r->fd, r->when);
+	return 0;
+}
+
 /*
  * Checks one record that starts at REC with AVAIL bytes left in its
  * batch. FROM_COLLECTOR allows the types only the collector writes.
@@ -181,6 +246,16 @@ int sl_wire_check_rec(struct sl_check *st, const void *rec, size_t avail,
 			return bad(st, "errno %d out of range", w->err);
 		return 0;
 	}
+	case SL_REC_RESOLVE:
+		return check_resolve(st, rec);
+	case SL_REC_SNIFF:
+		return check_sniff(st, rec);
+	case SL_REC_TLS:
+		return check_tls(st, rec);
+	case SL_REC_HTTP:
+		return check_http(st, rec);
+	case SL_REC_TCPINFO:
+		return check_tcpinfo(st, rec);
 	default:
 		return 0;
 	}

@@ -1,0 +1,628 @@
+/*
+ * Peek: what a TCP stream says about itself, from the bytes the program
+ * already sends and receives (preload/README.md, "Peek"). At connect or
+ * accept a TCP socket takes a state from a fixed pool (PEEK_SLOTS; when
+ * all are taken, a socket goes unlooked at); its sends and receives feed
+ * the sniff.h parsers until they have nothing more to learn
+ * (sl_sniff_done), then the state goes back to the pool. What the
+ * parsers say becomes records (wire.h): SL_REC_SNIFF when a direction's
+ * protocol is known, SL_REC_TLS once a handshake has said all it can (or
+ * at close or exit), SL_REC_HTTP per request and response.
+ *
+ * The parsers want a socket's chunks one at a time; two threads on one
+ * socket (one sending, one receiving) take turns with a try-lock: the
+ * loser does not wait but leaves its byte count, and the parser is told
+ * those bytes went by unseen (sl_sniff_skip). A close while another
+ * thread feeds leaves the state for that thread to end. No allocation,
+ * no lock that waits, no system call but the clock.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "peek.h"
+#include "sniff.h"
+
+/* Sockets looked at at once, per process: 4.5 KiB each, mapped once and
+ * touched only as used. */
+#define PEEK_SLOTS 256
+/* Requests in flight (pipelined) whose start lines are kept; those
+ * beyond are counted and reported without them (SL_HTTP_F_LOST). */
+#define HTTP_PEND 4
+/* How long a close waits for a feeding thread before leaving it the
+ * work: a feed is a parse of one chunk's head. */
+#define SPIN_MAX 1000
+
+/* One exchange: a request and the response that answers it. */
+struct pend {
+	uint64_t sent_ns, req_end_ns, first_ns, req_body;
+	uint32_t req_flags, target_len;
+	uint8_t minor;
+	char method[SL_HTTP_METHOD_MAX + 1];
+	char target[SL_HTTP_TARGET_MAX + 1];
+};
+
+/* The response being received or sent, for the oldest exchange. */
+struct resp {
+	bool on;		/* its first byte went by */
+	bool final;		/* its start line said not 1xx */
+	uint16_t status;
+	uint32_t flags;
+	uint64_t first_ns;
+	uint64_t body;
+};
+
+struct slot {
+	uint32_t used;		/* 0 free, 1 taken (atomic) */
+	uint32_t lock;		/* held while a chunk is fed (atomic) */
+	uint32_t dead;		/* closed: whoever holds the lock ends it */
+	pid_t pid;		/* the process that took it, or a fork child
+				 * that talked on it since */
+	uint64_t inode;
+	int fd;
+	uint64_t off[2];	/* bytes of each direction fed so far */
+	uint64_t missed[2];	/* bytes that went by unfed (atomic) */
+	uint64_t now;		/* the chunk being fed: its moment */
+	uint64_t tls_ns[7];	/* ch, sh, enc[2], app[2], answer */
+	bool sniff_sent, tls_sent;
+	int8_t req_dir;		/* HTTP: where requests go; -1 unknown */
+	uint8_t pend_head, pend_n;
+	uint32_t skipped;	/* requests past pend[], oldest first */
+	uint32_t done_n;	/* exchanges reported */
+	struct pend pend[HTTP_PEND];
+	struct resp resp;
+	struct sl_sniff s;
+	uint8_t hs_buf[SL_TLS_HS_BUF];
+};
+
+enum { TLS_CH, TLS_SH, TLS_ENC, TLS_APP = TLS_ENC + 2, TLS_ANSWER = TLS_APP + 2 };
+
+/* A spinning thread's hint to the CPU. */
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define cpu_relax() __asm__ __volatile__("yield")
+#else
+#define cpu_relax() __asm__ __volatile__("" ::: "memory")
+#endif
+
+static struct slot *pool;
+static uint32_t next_hint;
+
+/* The pool, mapped at the first TCP connection (not at init: most
+ * programs traced never make one). */
+static struct slot *pool_get(void)
+{
+	struct slot *p = __atomic_load_n(&pool, __ATOMIC_ACQUIRE);
+	void *m;
+
+	if (sl_likely(p))
+		return p;
+	m = mmap(NULL, PEEK_SLOTS * sizeof(struct slot), PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	if (!__atomic_compare_exchange_n(&pool, &p, m, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		munmap(m, PEEK_SLOTS * sizeof(struct slot));
+		return p;
+	}
+	return m;
+}
+
+static bool try_lock(struct slot *sl)
+{
+	return !__atomic_exchange_n(&sl->lock, 1, __ATOMIC_ACQUIRE);
+}
+
+static void unlock(struct slot *sl)
+{
+	__atomic_store_n(&sl->lock, 0, __ATOMIC_RELEASE);
+}
+
+static bool spin_lock(struct slot *sl)
+{
+	for (int i = 0; i < SPIN_MAX; i++) {
+		if (try_lock(sl))
+			return true;
+		cpu_relax();
+	}
+	return false;
+}
+
+/* ---- Records ---- */
+
+static void emit_sniff(struct slot *sl, enum sl_sniff_dir dir,
+		       unsigned int proto, unsigned int role)
+{
+	struct sl_rec_sniff *r = sl_rec_begin(sizeof(*r), SL_REC_SNIFF,
+					      sl->now);
+
+	sl->sniff_sent = true;
+	if (!r)
+		return;
+	r->inode = sl->inode;
+	r->off = sl->off[dir];
+	r->fd = sl->fd;
+	r->dir = (uint8_t)dir;
+	r->proto = (uint8_t)proto;
+	r->role = (uint8_t)role;
+	r->flags = 0;
+	sl_rec_done(sl->now);
+}
+
+static void emit_tls(struct slot *sl, uint32_t why, uint64_t ts)
+{
+	const struct sl_tls *t = &sl->s.u.tls;
+	const struct sl_tls_info *i = &t->info;
+	struct sl_rec_tls *r;
+
+	if (sl->tls_sent || sl->s.proto != SL_PROTO_TLS)
+		return;
+	sl->tls_sent = true;
+	r = sl_rec_begin(sizeof(*r), SL_REC_TLS, ts);
+	if (!r)
+		return;
+	memset((char *)r + sizeof(r->h), 0, sizeof(*r) - sizeof(r->h));
+	r->inode = sl->inode;
+	r->fd = sl->fd;
+	r->ch_ns = sl->tls_ns[TLS_CH];
+	r->sh_ns = sl->tls_ns[TLS_SH];
+	memcpy(r->enc_ns, &sl->tls_ns[TLS_ENC], sizeof(r->enc_ns));
+	memcpy(r->app_ns, &sl->tls_ns[TLS_APP], sizeof(r->app_ns));
+	r->answer_ns = sl->tls_ns[TLS_ANSWER];
+	r->flags = i->flags | why;
+	r->ch_version = i->ch_version;
+	r->ch_max_version = i->ch_max_version;
+	r->version = i->version;
+	r->cipher = i->cipher;
+	r->ch_versions = i->ch_versions;
+	r->alpn_offered = i->alpn_offered;
+	r->alpn_n = i->alpn_n > SL_TLS_ALPN_N ? SL_TLS_ALPN_N : i->alpn_n;
+	if (r->alpn_n > r->alpn_offered)
+		r->alpn_offered = r->alpn_n;
+	r->client_dir = t->client_dir < 0 ? 255 : (uint8_t)t->client_dir;
+	r->alert_level = i->alert_level;
+	r->alert_desc = i->alert_desc;
+	memcpy(r->sni, i->sni, sizeof(r->sni));
+	r->sni[sizeof(r->sni) - 1] = '\0';
+	memcpy(r->alpn, i->alpn, sizeof(r->alpn));
+	for (unsigned int k = 0; k < SL_TLS_ALPN_N; k++)
+		r->alpn[k][SL_TLS_ALPN_MAX] = '\0';
+	memcpy(r->alpn_chosen, i->alpn_chosen, sizeof(r->alpn_chosen));
+	r->alpn_chosen[SL_TLS_ALPN_MAX] = '\0';
+	sl_rec_done(ts);
+}
+
+/* One exchange: P its request (NULL when not kept), the response so far,
+ * WHY the preload's flag when it ends unfinished. */
+static void emit_http(struct slot *sl, const struct pend *p, uint64_t end_ns,
+		      uint32_t why, uint64_t ts)
+{
+	struct sl_rec_http *r = sl_rec_begin(sizeof(*r), SL_REC_HTTP, ts);
+
+	if (!r)
+		return;
+	memset((char *)r + sizeof(r->h), 0, sizeof(*r) - sizeof(r->h));
+	r->inode = sl->inode;
+	r->fd = sl->fd;
+	r->index = sl->done_n;
+	r->side = sl->req_dir == SL_SNIFF_OUT ? 0 : 1;
+	if (p) {
+		r->sent_ns = p->sent_ns;
+		r->req_end_ns = p->req_end_ns;
+		r->req_body = p->req_body;
+		r->req_flags = p->req_flags;
+		r->target_len = p->target_len;
+		r->minor = p->minor;
+		memcpy(r->method, p->method, sizeof(r->method));
+		memcpy(r->target, p->target, sizeof(r->target));
+	}
+	r->req_flags |= why;
+	if (sl->resp.on) {
+		r->first_byte_ns = sl->resp.first_ns;
+		r->status = sl->resp.final ? sl->resp.status : 0;
+		r->resp_flags = sl->resp.flags;
+		r->resp_body = sl->resp.body;
+	}
+	r->end_ns = end_ns;
+	sl_rec_done(ts);
+}
+
+/* ---- HTTP: requests and responses paired in order ---- */
+
+static struct pend *pend_at(struct slot *sl, unsigned int i)
+{
+	return &sl->pend[(sl->pend_head + i) % HTTP_PEND];
+}
+
+static void http_request_begin(struct slot *sl)
+{
+	struct pend *p;
+
+	if (sl->skipped || sl->pend_n == HTTP_PEND) {
+		sl->skipped++;
+		return;
+	}
+	p = pend_at(sl, sl->pend_n++);
+	memset(p, 0, sizeof(*p));
+	p->sent_ns = sl->now;
+}
+
+/* The request being sent or received: the newest kept, unless newer
+ * ones went uncounted. */
+static struct pend *current_request(struct slot *sl)
+{
+	return sl->skipped || !sl->pend_n ? NULL : pend_at(sl, sl->pend_n - 1);
+}
+
+static void http_request(struct slot *sl, const struct sl_sniff_ev *ev)
+{
+	const struct sl_http_msg *m = ev->http;
+	struct pend *p;
+
+	if (ev->type == SL_EV_HTTP_BEGIN) {
+		http_request_begin(sl);
+		return;
+	}
+	p = current_request(sl);
+	if (!p || !m)
+		return;
+	if (ev->type == SL_EV_HTTP_START) {
+		p->req_flags = m->flags;
+		p->minor = m->minor;
+		p->target_len = m->target_len;
+		memcpy(p->method, m->method, sizeof(p->method));
+		memcpy(p->target, m->target, sizeof(p->target));
+		p->method[SL_HTTP_METHOD_MAX] = '\0';
+		p->target[SL_HTTP_TARGET_MAX] = '\0';
+	} else if (ev->type == SL_EV_HTTP_END) {
+		p->req_end_ns = sl->now;
+		p->req_body = m->body;
+		p->req_flags = m->flags;
+	}
+}
+
+/* The oldest exchange is answered: report it, and take it off. */
+static void http_answered(struct slot *sl, uint64_t end_ns, uint32_t why,
+			  uint64_t ts)
+{
+	if (sl->pend_n) {
+		emit_http(sl, pend_at(sl, 0), end_ns, why, ts);
+		sl->pend_head = (uint8_t)((sl->pend_head + 1) % HTTP_PEND);
+		sl->pend_n--;
+	} else {
+		if (sl->skipped)
+			sl->skipped--;
+		emit_http(sl, NULL, end_ns,
+			  why | (sl->resp.flags & SL_HTTP_F_ORPHAN ? 0 :
+				 SL_HTTP_F_LOST), ts);
+	}
+	sl->done_n++;
+	memset(&sl->resp, 0, sizeof(sl->resp));
+}
+
+static void http_response(struct slot *sl, const struct sl_sniff_ev *ev)
+{
+	const struct sl_http_msg *m = ev->http;
+
+	if (ev->type == SL_EV_HTTP_BEGIN) {
+		if (!sl->resp.on) {
+			sl->resp.on = true;
+			sl->resp.first_ns = sl->now;
+		}
+		return;
+	}
+	if (!m)
+		return;
+	if (ev->type == SL_EV_HTTP_START && !(m->flags & SL_HTTP_F_INTERIM)) {
+		sl->resp.final = true;
+		sl->resp.status = m->status;
+		sl->resp.flags = m->flags;
+	} else if ((ev->type == SL_EV_HTTP_END ||
+		    ev->type == SL_EV_HTTP_TUNNEL) &&
+		   !(m->flags & SL_HTTP_F_INTERIM)) {
+		sl->resp.flags = m->flags;
+		sl->resp.body = m->body;
+		http_answered(sl, sl->now, 0, sl->now);
+	}
+}
+
+static void on_http(struct slot *sl, const struct sl_sniff_ev *ev)
+{
+	if (sl->req_dir < 0)
+		sl->req_dir = ev->http && (ev->http->flags &
+					   SL_HTTP_F_RESPONSE) ?
+				      (int8_t)!ev->dir : (int8_t)ev->dir;
+	if (ev->dir == (enum sl_sniff_dir)sl->req_dir)
+		http_request(sl, ev);
+	else
+		http_response(sl, ev);
+}
+
+/* ---- Events ---- */
+
+static void on_proto(struct slot *sl, const struct sl_sniff_ev *ev)
+{
+	emit_sniff(sl, ev->dir, ev->proto, ev->role);
+	if (ev->proto == SL_PROTO_HTTP1)
+		sl->req_dir = (int8_t)(ev->role == SL_ROLE_SERVER ? !ev->dir :
+								     ev->dir);
+}
+
+static void on_event(void *ctx, const struct sl_sniff_ev *ev)
+{
+	struct slot *sl = ctx;
+	uint64_t *t = sl->tls_ns;
+
+	switch (ev->type) {
+	case SL_EV_PROTO:
+		on_proto(sl, ev);
+		break;
+	case SL_EV_TLS_CLIENT_HELLO:
+		t[TLS_CH] = t[TLS_CH] ? t[TLS_CH] : sl->now;
+		break;
+	case SL_EV_TLS_SERVER_HELLO:
+		t[TLS_SH] = sl->now;
+		break;
+	case SL_EV_TLS_ENCRYPTED:
+		t[TLS_ENC + ev->dir] = sl->now;
+		break;
+	case SL_EV_TLS_APPDATA:
+		t[TLS_APP + ev->dir] = sl->now;
+		break;
+	case SL_EV_TLS_ANSWER:
+		t[TLS_ANSWER] = sl->now;
+		break;
+	case SL_EV_HTTP_BEGIN:
+	case SL_EV_HTTP_START:
+	case SL_EV_HTTP_END:
+	case SL_EV_HTTP_TUNNEL:
+		on_http(sl, ev);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- A socket's state ---- */
+
+/* Everything still untold, WHY the flag that says when. */
+static void flush(struct slot *sl, uint32_t tls_why, uint32_t http_why,
+		  uint64_t ts)
+{
+	if (sl->s.proto == SL_PROTO_TLS)
+		emit_tls(sl, tls_why, ts);
+	if (sl->s.proto != SL_PROTO_HTTP1)
+		return;
+	while (sl->pend_n || sl->skipped || sl->resp.on)
+		http_answered(sl, 0, http_why, ts);
+}
+
+/* Back to the pool; the caller holds the lock and lets it go after. */
+static void slot_free(struct slot *sl)
+{
+	__atomic_store_n(&sl->inode, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&sl->used, 0, __ATOMIC_RELEASE);
+}
+
+static void slot_init(struct slot *sl, struct sl_fd *e, int fd)
+{
+	memset(sl->off, 0, offsetof(struct slot, s) - offsetof(struct slot, off));
+	sl->pid = sl_pid;
+	sl->fd = fd;
+	sl->req_dir = -1;
+	sl_sniff_init(&sl->s, sl->hs_buf, sizeof(sl->hs_buf));
+	__atomic_store_n(&sl->inode, sl_fd_inode(e), __ATOMIC_RELAXED);
+	__atomic_store_n(&sl->dead, 0, __ATOMIC_RELAXED);
+}
+
+/* A state for E, if one is free. */
+static void peek_attach(struct sl_fd *e, int fd)
+{
+	struct slot *p = pool_get();
+	uint32_t start;
+
+	if (!p)
+		return;
+	start = __atomic_fetch_add(&next_hint, 1, __ATOMIC_RELAXED);
+	for (uint32_t k = 0; k < PEEK_SLOTS; k++) {
+		uint32_t i = (start + k) % PEEK_SLOTS;
+		uint32_t free_ = 0;
+
+		if (__atomic_load_n(&p[i].used, __ATOMIC_RELAXED) ||
+		    !__atomic_compare_exchange_n(&p[i].used, &free_, 1, false,
+						 __ATOMIC_ACQUIRE,
+						 __ATOMIC_RELAXED))
+			continue;
+		/* A thread holding a stale fd's way to it lets go soon. */
+		if (!spin_lock(&p[i])) {
+			__atomic_store_n(&p[i].used, 0, __ATOMIC_RELEASE);
+			return;
+		}
+		slot_init(&p[i], e, fd);
+		unlock(&p[i]);
+		SL_STORE(e->peek_slot, (uint16_t)i);
+		sl_fd_set(e, SL_FD_PEEK);
+		return;
+	}
+}
+
+void sl_wf_attach(struct sl_fd *e, int fd)
+{
+	if (sl_cfg.tcp_info) {
+		SL_STORE(e->born_ms, (uint32_t)(sl_now_ns() / 1000000));
+		sl_fd_set(e, SL_FD_TCP);
+	}
+	if (sl_cfg.peek && !(sl_fd_flags(e) & SL_FD_PEEK))
+		peek_attach(e, fd);
+}
+
+/* E's state, locked, or NULL (none, another's, busy: then N bytes of
+ * DIR are left for the holder to skip). */
+static struct slot *slot_of(struct sl_fd *e, int dir, size_t n)
+{
+	struct slot *p = __atomic_load_n(&pool, __ATOMIC_ACQUIRE);
+	struct slot *sl;
+
+	if (!p)
+		return NULL;
+	sl = &p[SL_LOAD(e->peek_slot) % PEEK_SLOTS];
+	if (!try_lock(sl)) {
+		if (dir >= 0 && n)
+			__atomic_add_fetch(&sl->missed[dir], n,
+					   __ATOMIC_RELAXED);
+		return NULL;
+	}
+	if (!__atomic_load_n(&sl->used, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&sl->inode, __ATOMIC_RELAXED) != sl_fd_inode(e)) {
+		/* Another socket's now: this fd is not looked at any more. */
+		unlock(sl);
+		sl_fd_clear(e, SL_FD_PEEK);
+		return NULL;
+	}
+	/* A fork child that talks on a socket its parent accepted (a
+	 * forking server) goes on from where the parent was, in its copy. */
+	sl->pid = sl_pid;
+	return sl;
+}
+
+/* After a feed: done, or closed meanwhile by another thread. */
+static void feed_end(struct slot *sl, struct sl_fd *e)
+{
+	bool done = sl_sniff_done(&sl->s);
+
+	if (done && !sl->sniff_sent && sl->s.proto == SL_PROTO_UNKNOWN)
+		emit_sniff(sl, SL_SNIFF_OUT, SL_PROTO_UNKNOWN, 0);
+	if (done || __atomic_load_n(&sl->dead, __ATOMIC_SEQ_CST)) {
+		flush(sl, done ? SL_TLS_F_DONE : SL_TLS_F_CLOSED,
+		      SL_HTTP_F_CLOSED, sl->now);
+		if (e && done)
+			sl_fd_clear(e, SL_FD_PEEK);
+		slot_free(sl);
+	}
+	unlock(sl);
+	/* A close that came while we held it, and could not wait. */
+	if (__atomic_load_n(&sl->dead, __ATOMIC_SEQ_CST) &&
+	    __atomic_load_n(&sl->used, __ATOMIC_ACQUIRE) && try_lock(sl)) {
+		if (sl->used && sl->dead) {
+			flush(sl, SL_TLS_F_CLOSED, SL_HTTP_F_CLOSED,
+			      sl_now_ns());
+			slot_free(sl);
+		}
+		unlock(sl);
+	}
+}
+
+static void catch_up(struct slot *sl)
+{
+	for (int d = 0; d < 2; d++) {
+		uint64_t m = __atomic_exchange_n(&sl->missed[d], 0,
+						 __ATOMIC_RELAXED);
+
+		if (m) {
+			sl_sniff_skip(&sl->s, (enum sl_sniff_dir)d, m,
+				      on_event, sl);
+			sl->off[d] += m;
+		}
+	}
+}
+
+void sl_peek_feed(struct sl_fd *e, int fd, bool rx, const void *buf,
+		  size_t n)
+{
+	struct iovec v = { .iov_base = (void *)buf, .iov_len = n };
+
+	sl_peek_feed_iov(e, fd, rx, &v, 1, n);
+}
+
+void sl_peek_feed_iov(struct sl_fd *e, int fd, bool rx,
+		      const struct iovec *iov, size_t cnt, size_t n)
+{
+	int saved = errno;
+	enum sl_sniff_dir dir = rx ? SL_SNIFF_IN : SL_SNIFF_OUT;
+	struct slot *sl = slot_of(e, dir, n);
+
+	if (!sl)
+		return;
+	sl->fd = fd;
+	sl->now = sl_now_ns();
+	catch_up(sl);
+	if (!n) {
+		/* End of stream: a body that runs to the close ends. */
+		if (rx)
+			sl_sniff_eof(&sl->s, dir, on_event, sl);
+	}
+	for (size_t i = 0; i < cnt && n && !sl_sniff_done(&sl->s); i++) {
+		size_t len = iov[i].iov_len < n ? iov[i].iov_len : n;
+
+		sl_sniff_feed(&sl->s, dir, iov[i].iov_base, len, on_event, sl);
+		sl->off[dir] += len;
+		n -= len;
+	}
+	feed_end(sl, e);
+	errno = saved;
+}
+
+void sl_peek_skip(struct sl_fd *e, int fd, bool rx, uint64_t n)
+{
+	int saved = errno;
+	enum sl_sniff_dir dir = rx ? SL_SNIFF_IN : SL_SNIFF_OUT;
+	struct slot *sl = slot_of(e, dir, n);
+
+	if (!sl)
+		return;
+	sl->fd = fd;
+	sl->now = sl_now_ns();
+	catch_up(sl);
+	sl_sniff_skip(&sl->s, dir, n, on_event, sl);
+	sl->off[dir] += n;
+	feed_end(sl, e);
+	errno = saved;
+}
+
+void sl_peek_close(struct sl_fd *e, int fd)
+{
+	struct slot *p = __atomic_load_n(&pool, __ATOMIC_ACQUIRE);
+	struct slot *sl;
+	int saved = errno;
+
+	if (!p || !sl_fd_clear(e, SL_FD_PEEK))
+		return;
+	sl = &p[SL_LOAD(e->peek_slot) % PEEK_SLOTS];
+	if (__atomic_load_n(&sl->inode, __ATOMIC_RELAXED) != sl_fd_inode(e))
+		return;
+	__atomic_store_n(&sl->dead, 1, __ATOMIC_SEQ_CST);
+	if (!spin_lock(sl))
+		return;		/* the feeding thread ends it */
+	/* A fork child's copy it never talked on: the parent's to tell. */
+	if (sl->used && sl->inode == sl_fd_inode(e)) {
+		sl->fd = fd;
+		if (sl->pid == sl_pid)
+			flush(sl, SL_TLS_F_CLOSED, SL_HTTP_F_CLOSED,
+			      sl_now_ns());
+		slot_free(sl);
+	}
+	unlock(sl);
+	errno = saved;
+}
+
+/* At exit: what each state still holds, told; nothing is freed. */
+void sl_peek_exit(void)
+{
+	struct slot *p = __atomic_load_n(&pool, __ATOMIC_ACQUIRE);
+	uint64_t now = sl_now_ns();
+
+	if (!p)
+		return;
+	for (int i = 0; i < PEEK_SLOTS; i++) {
+		struct slot *sl = &p[i];
+
+		if (!__atomic_load_n(&sl->used, __ATOMIC_ACQUIRE) ||
+		    sl->pid != sl_pid || !try_lock(sl))
+			continue;
+		if (sl->used)
+			flush(sl, SL_TLS_F_EXIT, SL_HTTP_F_EXIT, now);
+		unlock(sl);
+	}
+}
