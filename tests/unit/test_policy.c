@@ -355,6 +355,40 @@ static void test_every_fault_error(void **state)
 	refused("seed -1\n", "p.conf:1:6: bad seed '-1' (expected a number from 0 to 2^64-1)");
 }
 
+/* [name HOST]: resolve rules for a name or a domain's names, no socket. */
+static void test_name_sections(void **state)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct sl_sock_desc d = { .family = AF_INET, .type = SOCK_STREAM,
+				  .remote = (struct sockaddr *)&sin,
+				  .remote_len = sizeof(sin) };
+	bool pending;
+
+	(void)state;
+	assert_int_equal(parse("[name Example.test]\nfail resolve EAI_AGAIN\n"
+			       "[name *.example.test]\ndelay resolve 1s\n"
+			       "[any]\nfail resolve EAI_FAIL 1%\n"), 0);
+	assert_int_equal(pol.nsels, 3);
+	assert_true(sl_name_match(&pol.sels[0], "example.TEST"));
+	assert_false(sl_name_match(&pol.sels[0], "a.example.test"));
+	assert_true(sl_name_match(&pol.sels[1], "a.example.test"));
+	assert_false(sl_name_match(&pol.sels[1], "example.test"));
+	assert_false(sl_name_match(&pol.sels[1], "xexample.test"));
+	assert_true(sl_name_match(&pol.sels[2], "anything"));
+	assert_false(sl_sel_match(&pol.sels[0], &d, &pending));
+	assert_true(sl_sel_match(&pol.sels[2], &d, &pending));
+	refused("[name a.test]\nfail connect ECONNREFUSED\n",
+		"p.conf:2:6: [name a.test] takes only resolve rules (a host "
+		"name has no connect)");
+	refused("[name a.test]\nset TCP_NODELAY on\n",
+		"p.conf:2:1: [name a.test] takes only resolve rules (options "
+		"are set on sockets)");
+	refused("[name]\n", "p.conf:1:2: a name section takes one host name: "
+		"[name HOST]");
+	refused("[name a b]\n", "p.conf:1:2: a name section takes one host "
+		"name: [name HOST]");
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -374,6 +408,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_option_table_and_values, teardown),
 		cmocka_unit_test_teardown(test_fault_rules, teardown),
 		cmocka_unit_test_teardown(test_every_fault_error, teardown),
+		cmocka_unit_test_teardown(test_name_sections, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
