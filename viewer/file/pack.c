@@ -178,7 +178,7 @@ static uint8_t *put_varint(uint8_t *o, uint64_t v)
 	return o;
 }
 
-static bool get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+static inline bool get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
 {
 	const uint8_t *p = *pp;
 	uint64_t r = 0;
@@ -232,7 +232,7 @@ static uint8_t *put_delta(uint8_t *o, uint64_t c, uint64_t r)
 	return hi ? put_varint(o, zigzag(hi)) : o;
 }
 
-static bool get_delta(const uint8_t **pp, const uint8_t *end, uint64_t r,
+static inline bool get_delta(const uint8_t **pp, const uint8_t *end, uint64_t r,
 		      uint64_t *c)
 {
 	uint64_t v, h = 0;
