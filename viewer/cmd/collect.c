@@ -101,6 +101,14 @@ int sl_cmd_collect(int argc, char **argv)
 				   argv[optind]);
 	if (wo.rot_keep && !wo.rot_size)
 		return sl_arg_fail("collect", usage, "-W COUNT needs -C SIZE");
+	/* The handlers come before the socket: whoever waits for the socket
+	 * to appear and then sends SIGINT must find them in place. A shell
+	 * starts a background job with SIGINT ignored, so a signal that came
+	 * before them was lost and the collector ran on forever (test_cli,
+	 * about 1 run in 100 on a loaded machine). */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 	err = sl_collector_open(&col, sock, out, &wo);
 	if (err) {
 		fprintf(stderr, "%s: collector on %s, trace %s: %s\n", sl_prog(),
@@ -109,9 +117,6 @@ int sl_cmd_collect(int argc, char **argv)
 		sl_collector_close(&col);
 		return 1;
 	}
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* A file-size limit fails the write (EFBIG), which is counted and
 	 * said, instead of killing the collector. */
