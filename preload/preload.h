@@ -111,6 +111,9 @@ void sl_log(int level, const char *fmt, ...)
 #define SL_FD_SHARED	0x800u	/* another process may hold it too (a fork
 				 * since, or passed over SCM_RIGHTS): its
 				 * close is timed (wrap.h, sl_close_begin) */
+#define SL_FD_EXITED	0x1000u	/* its counters went with the EXIT record:
+				 * I/O after it (a signal handler while the
+				 * process exits) sends them again */
 
 struct sl_fd {
 	uint64_t inode;
