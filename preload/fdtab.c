@@ -271,17 +271,21 @@ static void track_inherited(int fd)
 }
 
 /* The counters of the sockets still open: the kernel closes them at exit
- * without a call we could see, and their bytes would be lost. */
+ * without a call we could see, and their bytes would be lost. I/O after
+ * this (socat's signal handler writing to its own socketpair while the
+ * process exits) sends them again (SL_FD_EXITED). */
 void sl_fd_report_open(uint64_t now)
 {
 	int high = sl_fd_high();
 
 	for (int fd = 0; fd < high; fd++) {
-		const struct sl_fd *e = sl_fd_get(fd);
+		struct sl_fd *e = sl_fd_get(fd);
 		struct sl_call_info ci = {
 			.call = SL_CALL_COUNTERS, .fd = fd, .ts = now,
 		};
 
+		if (e && !(sl_fd_flags(e) & SL_FD_EPOLL))
+			sl_fd_claim(e, SL_FD_EXITED);
 		if (!e || (sl_fd_flags(e) & SL_FD_EPOLL) ||
 		    !(SL_LOAD(e->tx_calls) | SL_LOAD(e->rx_calls) |
 		      SL_LOAD(e->eagain) | SL_LOAD(e->peeks)))

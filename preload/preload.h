@@ -167,6 +167,9 @@ void sl_log(int level, const char *fmt, ...)
 #define SL_FD_PEEK	0x1000u	/* its first bytes are looked at (peek.c) */
 #define SL_FD_TCP	0x2000u	/* a connected TCP socket: TCP_INFO at its
 				 * close (tcpinfo.c) */
+#define SL_FD_EXITED	0x4000u	/* its counters went with the EXIT record:
+				 * I/O after it (a signal handler while the
+				 * process exits) sends them again */
 
 struct sl_fd {
 	uint64_t inode;

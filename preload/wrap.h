@@ -79,7 +79,7 @@ static inline void sl_io_stamp_unix(struct sl_io *io, const struct sl_fd *e)
 		io->t0 = sl_now_ns();
 }
 
-#define SL_IO_ATTENTION (SL_FD_CONNECTING | SL_FD_WANT_PEER)
+#define SL_IO_ATTENTION (SL_FD_CONNECTING | SL_FD_WANT_PEER | SL_FD_EXITED)
 
 /*
  * After the call: N bytes moved (or -1). Bytes and calls go to the fd

@@ -73,7 +73,7 @@ sl_io_slow(struct sl_fd *e, int fd, ssize_t n, int err, struct sl_io iov,
 	}
 	now = sl_now_ns();
 	io_info(&ci, e, fd, n, err, io, now);
-	if (report) {
+	if (report || (sl_fd_flags(e) & SL_FD_EXITED)) {
 		struct sl_call_info cc = ci;
 
 		cc.call = SL_CALL_COUNTERS;
