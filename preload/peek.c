@@ -21,61 +21,14 @@
 #include <sys/mman.h>
 
 #include "peek.h"
-#include "sniff.h"
+#include "peek_int.h"
 
 /* Sockets looked at at once, per process: 4.5 KiB each, mapped once and
  * touched only as used. */
 #define PEEK_SLOTS 256
-/* Requests in flight (pipelined) whose start lines are kept; those
- * beyond are counted and reported without them (SL_HTTP_F_LOST). */
-#define HTTP_PEND 4
 /* How long a close waits for a feeding thread before leaving it the
  * work: a feed is a parse of one chunk's head. */
 #define SPIN_MAX 1000
-
-/* One exchange: a request and the response that answers it. */
-struct pend {
-	uint64_t sent_ns, req_end_ns, first_ns, req_body;
-	uint32_t req_flags, target_len;
-	uint8_t minor;
-	char method[SL_HTTP_METHOD_MAX + 1];
-	char target[SL_HTTP_TARGET_MAX + 1];
-};
-
-/* The response being received or sent, for the oldest exchange. */
-struct resp {
-	bool on;		/* its first byte went by */
-	bool final;		/* its start line said not 1xx */
-	uint16_t status;
-	uint32_t flags;
-	uint64_t first_ns;
-	uint64_t body;
-};
-
-struct slot {
-	uint32_t used;		/* 0 free, 1 taken (atomic) */
-	uint32_t lock;		/* held while a chunk is fed (atomic) */
-	uint32_t dead;		/* closed: whoever holds the lock ends it */
-	pid_t pid;		/* the process that took it, or a fork child
-				 * that talked on it since */
-	uint64_t inode;
-	int fd;
-	uint64_t off[2];	/* bytes of each direction fed so far */
-	uint64_t missed[2];	/* bytes that went by unfed (atomic) */
-	uint64_t now;		/* the chunk being fed: its moment */
-	uint64_t tls_ns[7];	/* ch, sh, enc[2], app[2], answer */
-	bool sniff_sent, tls_sent;
-	int8_t req_dir;		/* HTTP: where requests go; -1 unknown */
-	uint8_t pend_head, pend_n;
-	uint32_t skipped;	/* requests past pend[], oldest first */
-	uint32_t done_n;	/* exchanges reported */
-	struct pend pend[HTTP_PEND];
-	struct resp resp;
-	struct sl_sniff s;
-	uint8_t hs_buf[SL_TLS_HS_BUF];
-};
-
-enum { TLS_CH, TLS_SH, TLS_ENC, TLS_APP = TLS_ENC + 2, TLS_ANSWER = TLS_APP + 2 };
 
 /* A spinning thread's hint to the CPU. */
 #if defined(__x86_64__) || defined(__i386__)
@@ -86,41 +39,42 @@ enum { TLS_CH, TLS_SH, TLS_ENC, TLS_APP = TLS_ENC + 2, TLS_ANSWER = TLS_APP + 2 
 #define cpu_relax() __asm__ __volatile__("" ::: "memory")
 #endif
 
-static struct slot *pool;
+static struct sl_peek_slot *pool;
 static uint32_t next_hint;
 
 /* The pool, mapped at the first TCP connection (not at init: most
  * programs traced never make one). */
-static struct slot *pool_get(void)
+static struct sl_peek_slot *pool_get(void)
 {
-	struct slot *p = __atomic_load_n(&pool, __ATOMIC_ACQUIRE);
+	struct sl_peek_slot *p = __atomic_load_n(&pool, __ATOMIC_ACQUIRE);
 	void *m;
 
 	if (sl_likely(p))
 		return p;
-	m = mmap(NULL, PEEK_SLOTS * sizeof(struct slot), PROT_READ | PROT_WRITE,
+	m = mmap(NULL, PEEK_SLOTS * sizeof(struct sl_peek_slot),
+		 PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (m == MAP_FAILED)
 		return NULL;
 	if (!__atomic_compare_exchange_n(&pool, &p, m, false, __ATOMIC_ACQ_REL,
 					 __ATOMIC_ACQUIRE)) {
-		munmap(m, PEEK_SLOTS * sizeof(struct slot));
+		munmap(m, PEEK_SLOTS * sizeof(struct sl_peek_slot));
 		return p;
 	}
 	return m;
 }
 
-static bool try_lock(struct slot *sl)
+static bool try_lock(struct sl_peek_slot *sl)
 {
 	return !__atomic_exchange_n(&sl->lock, 1, __ATOMIC_ACQUIRE);
 }
 
-static void unlock(struct slot *sl)
+static void unlock(struct sl_peek_slot *sl)
 {
 	__atomic_store_n(&sl->lock, 0, __ATOMIC_RELEASE);
 }
 
-static bool spin_lock(struct slot *sl)
+static bool spin_lock(struct sl_peek_slot *sl)
 {
 	for (int i = 0; i < SPIN_MAX; i++) {
 		if (try_lock(sl))
@@ -132,7 +86,7 @@ static bool spin_lock(struct slot *sl)
 
 /* ---- Records ---- */
 
-static void emit_sniff(struct slot *sl, enum sl_sniff_dir dir,
+static void emit_sniff(struct sl_peek_slot *sl, enum sl_sniff_dir dir,
 		       unsigned int proto, unsigned int role)
 {
 	struct sl_rec_sniff *r = sl_rec_begin(sizeof(*r), SL_REC_SNIFF,
@@ -151,7 +105,7 @@ static void emit_sniff(struct slot *sl, enum sl_sniff_dir dir,
 	sl_rec_done(sl->now);
 }
 
-static void emit_tls(struct slot *sl, uint32_t why, uint64_t ts)
+static void emit_tls(struct sl_peek_slot *sl, uint32_t why, uint64_t ts)
 {
 	const struct sl_tls *t = &sl->s.u.tls;
 	const struct sl_tls_info *i = &t->info;
@@ -196,153 +150,9 @@ static void emit_tls(struct slot *sl, uint32_t why, uint64_t ts)
 
 /* One exchange: P its request (NULL when not kept), the response so far,
  * WHY the preload's flag when it ends unfinished. */
-static void emit_http(struct slot *sl, const struct pend *p, uint64_t end_ns,
-		      uint32_t why, uint64_t ts)
-{
-	struct sl_rec_http *r = sl_rec_begin(sizeof(*r), SL_REC_HTTP, ts);
-
-	if (!r)
-		return;
-	memset((char *)r + sizeof(r->h), 0, sizeof(*r) - sizeof(r->h));
-	r->inode = sl->inode;
-	r->fd = sl->fd;
-	r->index = sl->done_n;
-	r->side = sl->req_dir == SL_SNIFF_OUT ? 0 : 1;
-	if (p) {
-		r->sent_ns = p->sent_ns;
-		r->req_end_ns = p->req_end_ns;
-		r->req_body = p->req_body;
-		r->req_flags = p->req_flags;
-		r->target_len = p->target_len;
-		r->minor = p->minor;
-		memcpy(r->method, p->method, sizeof(r->method));
-		memcpy(r->target, p->target, sizeof(r->target));
-	}
-	r->req_flags |= why;
-	if (sl->resp.on) {
-		r->first_byte_ns = sl->resp.first_ns;
-		r->status = sl->resp.final ? sl->resp.status : 0;
-		r->resp_flags = sl->resp.flags;
-		r->resp_body = sl->resp.body;
-	}
-	r->end_ns = end_ns;
-	sl_rec_done(ts);
-}
-
-/* ---- HTTP: requests and responses paired in order ---- */
-
-static struct pend *pend_at(struct slot *sl, unsigned int i)
-{
-	return &sl->pend[(sl->pend_head + i) % HTTP_PEND];
-}
-
-static void http_request_begin(struct slot *sl)
-{
-	struct pend *p;
-
-	if (sl->skipped || sl->pend_n == HTTP_PEND) {
-		sl->skipped++;
-		return;
-	}
-	p = pend_at(sl, sl->pend_n++);
-	memset(p, 0, sizeof(*p));
-	p->sent_ns = sl->now;
-}
-
-/* The request being sent or received: the newest kept, unless newer
- * ones went uncounted. */
-static struct pend *current_request(struct slot *sl)
-{
-	return sl->skipped || !sl->pend_n ? NULL : pend_at(sl, sl->pend_n - 1);
-}
-
-static void http_request(struct slot *sl, const struct sl_sniff_ev *ev)
-{
-	const struct sl_http_msg *m = ev->http;
-	struct pend *p;
-
-	if (ev->type == SL_EV_HTTP_BEGIN) {
-		http_request_begin(sl);
-		return;
-	}
-	p = current_request(sl);
-	if (!p || !m)
-		return;
-	if (ev->type == SL_EV_HTTP_START) {
-		p->req_flags = m->flags;
-		p->minor = m->minor;
-		p->target_len = m->target_len;
-		memcpy(p->method, m->method, sizeof(p->method));
-		memcpy(p->target, m->target, sizeof(p->target));
-		p->method[SL_HTTP_METHOD_MAX] = '\0';
-		p->target[SL_HTTP_TARGET_MAX] = '\0';
-	} else if (ev->type == SL_EV_HTTP_END) {
-		p->req_end_ns = sl->now;
-		p->req_body = m->body;
-		p->req_flags = m->flags;
-	}
-}
-
-/* The oldest exchange is answered: report it, and take it off. */
-static void http_answered(struct slot *sl, uint64_t end_ns, uint32_t why,
-			  uint64_t ts)
-{
-	if (sl->pend_n) {
-		emit_http(sl, pend_at(sl, 0), end_ns, why, ts);
-		sl->pend_head = (uint8_t)((sl->pend_head + 1) % HTTP_PEND);
-		sl->pend_n--;
-	} else {
-		if (sl->skipped)
-			sl->skipped--;
-		emit_http(sl, NULL, end_ns,
-			  why | (sl->resp.flags & SL_HTTP_F_ORPHAN ? 0 :
-				 SL_HTTP_F_LOST), ts);
-	}
-	sl->done_n++;
-	memset(&sl->resp, 0, sizeof(sl->resp));
-}
-
-static void http_response(struct slot *sl, const struct sl_sniff_ev *ev)
-{
-	const struct sl_http_msg *m = ev->http;
-
-	if (ev->type == SL_EV_HTTP_BEGIN) {
-		if (!sl->resp.on) {
-			sl->resp.on = true;
-			sl->resp.first_ns = sl->now;
-		}
-		return;
-	}
-	if (!m)
-		return;
-	if (ev->type == SL_EV_HTTP_START && !(m->flags & SL_HTTP_F_INTERIM)) {
-		sl->resp.final = true;
-		sl->resp.status = m->status;
-		sl->resp.flags = m->flags;
-	} else if ((ev->type == SL_EV_HTTP_END ||
-		    ev->type == SL_EV_HTTP_TUNNEL) &&
-		   !(m->flags & SL_HTTP_F_INTERIM)) {
-		sl->resp.flags = m->flags;
-		sl->resp.body = m->body;
-		http_answered(sl, sl->now, 0, sl->now);
-	}
-}
-
-static void on_http(struct slot *sl, const struct sl_sniff_ev *ev)
-{
-	if (sl->req_dir < 0)
-		sl->req_dir = ev->http && (ev->http->flags &
-					   SL_HTTP_F_RESPONSE) ?
-				      (int8_t)!ev->dir : (int8_t)ev->dir;
-	if (ev->dir == (enum sl_sniff_dir)sl->req_dir)
-		http_request(sl, ev);
-	else
-		http_response(sl, ev);
-}
-
 /* ---- Events ---- */
 
-static void on_proto(struct slot *sl, const struct sl_sniff_ev *ev)
+static void on_proto(struct sl_peek_slot *sl, const struct sl_sniff_ev *ev)
 {
 	emit_sniff(sl, ev->dir, ev->proto, ev->role);
 	if (ev->proto == SL_PROTO_HTTP1)
@@ -352,7 +162,7 @@ static void on_proto(struct slot *sl, const struct sl_sniff_ev *ev)
 
 static void on_event(void *ctx, const struct sl_sniff_ev *ev)
 {
-	struct slot *sl = ctx;
+	struct sl_peek_slot *sl = ctx;
 	uint64_t *t = sl->tls_ns;
 
 	switch (ev->type) {
@@ -378,7 +188,7 @@ static void on_event(void *ctx, const struct sl_sniff_ev *ev)
 	case SL_EV_HTTP_START:
 	case SL_EV_HTTP_END:
 	case SL_EV_HTTP_TUNNEL:
-		on_http(sl, ev);
+		sl__peek_http(sl, ev);
 		break;
 	default:
 		break;
@@ -388,27 +198,27 @@ static void on_event(void *ctx, const struct sl_sniff_ev *ev)
 /* ---- A socket's state ---- */
 
 /* Everything still untold, WHY the flag that says when. */
-static void flush(struct slot *sl, uint32_t tls_why, uint32_t http_why,
+static void flush(struct sl_peek_slot *sl, uint32_t tls_why, uint32_t http_why,
 		  uint64_t ts)
 {
 	if (sl->s.proto == SL_PROTO_TLS)
 		emit_tls(sl, tls_why, ts);
 	if (sl->s.proto != SL_PROTO_HTTP1)
 		return;
-	while (sl->pend_n || sl->skipped || sl->resp.on)
-		http_answered(sl, 0, http_why, ts);
+	sl__peek_http_flush(sl, http_why, ts);
 }
 
 /* Back to the pool; the caller holds the lock and lets it go after. */
-static void slot_free(struct slot *sl)
+static void slot_free(struct sl_peek_slot *sl)
 {
 	__atomic_store_n(&sl->inode, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&sl->used, 0, __ATOMIC_RELEASE);
 }
 
-static void slot_init(struct slot *sl, struct sl_fd *e, int fd)
+static void slot_init(struct sl_peek_slot *sl, struct sl_fd *e, int fd)
 {
-	memset(sl->off, 0, offsetof(struct slot, s) - offsetof(struct slot, off));
+	memset(sl->off, 0, offsetof(struct sl_peek_slot, s) -
+			   offsetof(struct sl_peek_slot, off));
 	sl->pid = sl_pid;
 	sl->fd = fd;
 	sl->req_dir = -1;
@@ -420,7 +230,7 @@ static void slot_init(struct slot *sl, struct sl_fd *e, int fd)
 /* A state for E, if one is free. */
 static void peek_attach(struct sl_fd *e, int fd)
 {
-	struct slot *p = pool_get();
+	struct sl_peek_slot *p = pool_get();
 	uint32_t start;
 
 	if (!p)
@@ -460,10 +270,10 @@ void sl_wf_attach(struct sl_fd *e, int fd)
 
 /* E's state, locked, or NULL (none, another's, busy: then N bytes of
  * DIR are left for the holder to skip). */
-static struct slot *slot_of(struct sl_fd *e, int dir, size_t n)
+static struct sl_peek_slot *slot_of(struct sl_fd *e, int dir, size_t n)
 {
-	struct slot *p = __atomic_load_n(&pool, __ATOMIC_ACQUIRE);
-	struct slot *sl;
+	struct sl_peek_slot *p = __atomic_load_n(&pool, __ATOMIC_ACQUIRE);
+	struct sl_peek_slot *sl;
 
 	if (!p)
 		return NULL;
@@ -488,7 +298,7 @@ static struct slot *slot_of(struct sl_fd *e, int dir, size_t n)
 }
 
 /* After a feed: done, or closed meanwhile by another thread. */
-static void feed_end(struct slot *sl, struct sl_fd *e)
+static void feed_end(struct sl_peek_slot *sl, struct sl_fd *e)
 {
 	bool done = sl_sniff_done(&sl->s);
 
@@ -514,7 +324,7 @@ static void feed_end(struct slot *sl, struct sl_fd *e)
 	}
 }
 
-static void catch_up(struct slot *sl)
+static void catch_up(struct sl_peek_slot *sl)
 {
 	for (int d = 0; d < 2; d++) {
 		uint64_t m = __atomic_exchange_n(&sl->missed[d], 0,
@@ -541,7 +351,7 @@ void sl_peek_feed_iov(struct sl_fd *e, int fd, bool rx,
 {
 	int saved = errno;
 	enum sl_sniff_dir dir = rx ? SL_SNIFF_IN : SL_SNIFF_OUT;
-	struct slot *sl = slot_of(e, dir, n);
+	struct sl_peek_slot *sl = slot_of(e, dir, n);
 
 	if (!sl)
 		return;
@@ -568,7 +378,7 @@ void sl_peek_skip(struct sl_fd *e, int fd, bool rx, uint64_t n)
 {
 	int saved = errno;
 	enum sl_sniff_dir dir = rx ? SL_SNIFF_IN : SL_SNIFF_OUT;
-	struct slot *sl = slot_of(e, dir, n);
+	struct sl_peek_slot *sl = slot_of(e, dir, n);
 
 	if (!sl)
 		return;
@@ -583,8 +393,8 @@ void sl_peek_skip(struct sl_fd *e, int fd, bool rx, uint64_t n)
 
 void sl_peek_close(struct sl_fd *e, int fd)
 {
-	struct slot *p = __atomic_load_n(&pool, __ATOMIC_ACQUIRE);
-	struct slot *sl;
+	struct sl_peek_slot *p = __atomic_load_n(&pool, __ATOMIC_ACQUIRE);
+	struct sl_peek_slot *sl;
 	int saved = errno;
 
 	if (!p || !sl_fd_clear(e, SL_FD_PEEK))
@@ -610,13 +420,13 @@ void sl_peek_close(struct sl_fd *e, int fd)
 /* At exit: what each state still holds, told; nothing is freed. */
 void sl_peek_exit(void)
 {
-	struct slot *p = __atomic_load_n(&pool, __ATOMIC_ACQUIRE);
+	struct sl_peek_slot *p = __atomic_load_n(&pool, __ATOMIC_ACQUIRE);
 	uint64_t now = sl_now_ns();
 
 	if (!p)
 		return;
 	for (int i = 0; i < PEEK_SLOTS; i++) {
-		struct slot *sl = &p[i];
+		struct sl_peek_slot *sl = &p[i];
 
 		if (!__atomic_load_n(&sl->used, __ATOMIC_ACQUIRE) ||
 		    sl->pid != sl_pid || !try_lock(sl))

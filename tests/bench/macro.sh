@@ -9,6 +9,10 @@
 #   the server's own CPU time for them (from /proc): on a shared 2-core
 #   machine throughput moves with the scheduler, CPU time much less
 #   nginx (2 workers, a 612-byte page) under wrk -t2 -c20 -d3s
+#
+# With TRACE_PACK (tests/bench/trace_pack.c, run.sh builds it), the
+# traced runs' bytes per record too: the file as written, and the same
+# batches as plain frames (trace file version 1).
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-$root/build}
@@ -40,6 +44,17 @@ wrap() {
 	strace) echo "strace $strace_filter" ;;
 	esac
 }
+# sizes MODE FILE: the traced run's bytes per record, packed and plain.
+sizes() {
+	[ "$1" = socklens ] && [ -n "${TRACE_PACK:-}" ] && [ -s "$tmp/t.trace" ] || return 0
+	"$TRACE_PACK" "$tmp/t.trace" | awk '$1 {printf "bpr %.1f\nbpr1 %.1f\nrecs %d\n", \
+		$2 / $1, $3 / $1, $1}' >>"$2"
+}
+say_sizes() {	# FILE
+	[ -s "$1" ] || return 0
+	echo "  trace: $(median "$1" bpr) bytes per record (plain frames:" \
+		"$(median "$1" bpr1)), $(median "$1" recs) records a run (medians)"
+}
 modes="bare socklens"
 command -v strace >/dev/null && modes="$modes strace"
 
@@ -69,6 +84,7 @@ if want redis-server redis-server redis-tools && command -v redis-benchmark >/de
 			redis-cli -p $port shutdown nosave >/dev/null 2>&1 || true
 			wait $srv 2>/dev/null || true
 			srv=0
+			sizes $m "$tmp/redis.sizes"
 			rm -f "$tmp/t.trace"
 		done
 	done
@@ -85,6 +101,7 @@ if want redis-server redis-server redis-tools && command -v redis-benchmark >/de
 	st=$(median "$tmp/redis" strace-cpu)
 	echo "redis-server CPU per 100k requests (ms, median of $runs; lower is better)"
 	printf '  %-4s %10s %10s %10s %9s %9s\n' "" "$b" "$s" "$st" "$(pct "$s" "$b")" "$(pct "$st" "$b")"
+	say_sizes "$tmp/redis.sizes"
 else
 	echo "redis: not installed and could not be (apt-get install redis-server redis-tools)"
 fi
@@ -114,6 +131,7 @@ if want nginx nginx-light && want wrk wrk; then
 			kill -QUIT "$(cat "$tmp/nginx.pid")" 2>/dev/null || true
 			wait $srv 2>/dev/null || true
 			srv=0
+			sizes $m "$tmp/nginx.sizes"
 			rm -f "$tmp/t.trace"
 		done
 	done
@@ -123,6 +141,7 @@ if want nginx nginx-light && want wrk wrk; then
 	st=$(median "$tmp/nginx" strace)
 	printf '  %10s %10s %10s %9s %9s\n' bare socklens strace "sl/bare" "st/bare"
 	printf '  %10s %10s %10s %9s %9s\n' "$b" "$s" "$st" "$(pct "$s" "$b")" "$(pct "$st" "$b")"
+	say_sizes "$tmp/nginx.sizes"
 else
 	echo "nginx/wrk: not installed and could not be (apt-get install nginx-light wrk)"
 fi

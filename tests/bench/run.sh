@@ -12,9 +12,13 @@
 #  3. collector: records/s from 4 writer processes (tests/bench/ingest.c)
 #     and per second of the collector's CPU; trace bytes per record.
 #  4. viewer: time and peak memory of view, export -f sockets, export -f
-#     html and audit on a synthetic trace of 100k sockets, 1M events.
-#  5. macro: redis-benchmark and nginx+wrk, bare, traced and under strace
-#     (tests/bench/macro.sh; BENCH_MACRO=0 leaves it out).
+#     html and audit on a synthetic trace of 100k sockets, 1M events,
+#     packed (trace file version 2); view and export -f sockets on the
+#     same batches plain (version 1), runs alternating, VIEW_RUNS
+#     (default 7); bytes per record of both (tests/bench/trace_pack.c).
+#  5. macro: redis-benchmark and nginx+wrk, bare, traced and under strace,
+#     and the traces' bytes per record (tests/bench/macro.sh;
+#     BENCH_MACRO=0 leaves it out).
 #  6. soak: nginx under wrk with connection churn, traced for
 #     SOAK_SECONDS (tests/bench/soak.sh; BENCH_SOAK=0 leaves it out).
 #  7. waterfall: callgrind instructions per connect+accept and per HTTP
@@ -37,6 +41,8 @@ trap '[ $col = 0 ] || kill $col 2>/dev/null || true; rm -rf "$tmp"' EXIT
 cc -O2 -o "$tmp/micro" "$root/tests/bench/micro.c"
 cc -O2 -D_GNU_SOURCE -I"$root/include" -I"$root/tests/unit" -o "$tmp/ingest" \
 	"$root/tests/bench/ingest.c"
+cc -O2 -D_GNU_SOURCE -I"$root/include" -I"$root/viewer" -o "$tmp/trace_pack" \
+	"$root/tests/bench/trace_pack.c" "$build/libsocklens_view.a" -lelf -lm
 strace_filter="-f -e trace=network,epoll_wait -o /dev/null"
 have_strace=0
 command -v strace >/dev/null && have_strace=1
@@ -184,12 +190,11 @@ rm -f "$tmp/i.trace"
 # 4. viewer
 echo
 echo "viewer on a synthetic trace: 100k sockets, 1M events (tests/bench/gen_trace.py)"
-python3 "$root/tests/bench/gen_trace.py" "$tmp/big.trace" 100000 10 10
-printf '  %-20s %8s %10s\n' command seconds "peak RSS"
-for cmd in "view" "export -f sockets" "export -f html" "audit"; do
-	for i in $(seq "$runs"); do
-		# shellcheck disable=SC2086
-		python3 - "$build/socklens" $cmd "$tmp/big.trace" <<'PY' >>"$tmp/viewer.out"
+view_runs=${VIEW_RUNS:-7}
+python3 "$root/tests/bench/gen_trace.py" "$tmp/big1.trace" 100000 10 10
+"$tmp/trace_pack" "$tmp/big1.trace" "$tmp/big.trace"
+timed() {	# command... : "secs S" and "rss MB" lines
+	python3 - "$build/socklens" "$@" <<'PY'
 import os, sys, time
 t = time.monotonic()
 pid = os.fork()
@@ -200,20 +205,37 @@ if pid == 0:
     os.execv(sys.argv[1], sys.argv[1:])
 _, status, ru = os.wait4(pid, 0)
 print("secs %.3f" % (time.monotonic() - t))
+print("cpu %.3f" % (ru.ru_utime + ru.ru_stime))
 print("rss %d" % (ru.ru_maxrss // 1024))
 PY
+}
+# CPU seconds beside the wall's: on a loaded machine they are the steadier.
+printf '  %-20s %8s %8s %10s %14s\n' command seconds "CPU s" "peak RSS" "plain: s, CPU s"
+for cmd in "view" "export -f sockets" "export -f html" "audit"; do
+	for i in $(seq "$view_runs"); do
+		# shellcheck disable=SC2086
+		timed $cmd "$tmp/big.trace" >>"$tmp/viewer.out"
+		case $cmd in view|"export -f sockets")
+			# shellcheck disable=SC2086
+			timed $cmd "$tmp/big1.trace" | sed 's/^/v1-/' >>"$tmp/viewer.out" ;;
+		esac
 	done
-	printf '  %-20s %8s %7s MB\n' "$cmd" "$(median "$tmp/viewer.out" secs)" \
-		"$(median "$tmp/viewer.out" rss)"
+	printf '  %-20s %8s %8s %7s MB %7s %7s\n' "$cmd" "$(median "$tmp/viewer.out" secs)" \
+		"$(median "$tmp/viewer.out" cpu)" "$(median "$tmp/viewer.out" rss)" \
+		"$(median "$tmp/viewer.out" v1-secs)" "$(median "$tmp/viewer.out" v1-cpu)"
 	rm -f "$tmp/viewer.out"
 done
-echo "  ($(stat -c %s "$tmp/big.trace") bytes; median of $runs runs)"
-rm -f "$tmp/big.trace"
+set -- $("$tmp/trace_pack" "$tmp/big.trace")
+echo "  packed: $2 bytes, $(awk -v b="$2" -v r="$1" 'BEGIN{printf "%.1f", b / r}') bytes per record;" \
+	"plain: $3 bytes, $(awk -v b="$3" -v r="$1" 'BEGIN{printf "%.1f", b / r}'); $1 records" \
+	"(medians of $view_runs runs, packed and plain alternating)"
+rm -f "$tmp/big.trace" "$tmp/big1.trace"
 
 # 5. macro
 if [ "${BENCH_MACRO:-1}" != 0 ]; then
 	echo
-	BUILD=$build RUNS=$runs sh "$root/tests/bench/macro.sh"
+	BUILD=$build RUNS=$runs TRACE_PACK="$tmp/trace_pack" \
+		sh "$root/tests/bench/macro.sh"
 fi
 
 # 6. soak

@@ -82,8 +82,8 @@ echo "soak: nginx (2 workers, keepalive_requests $keepalive) under wrk -t2 -c20"
 printf '%6s %9s %9s %8s %10s %8s %9s %9s\n' t_s collect_MB nginx_MB req/s \
 	records/s dropped B/request trace_MB
 # The trace as it grows: what each look adds (trace_tail.c).
-cc -O2 -D_GNU_SOURCE -I"$root/include" -o "$tmp/trace_tail" \
-	"$root/tests/bench/trace_tail.c"
+cc -O2 -D_GNU_SOURCE -I"$root/include" -I"$root/viewer" -o "$tmp/trace_tail" \
+	"$root/tests/bench/trace_tail.c" "$build/libsocklens_view.a" -lelf -lm
 start=$(date +%s)
 tick=$start
 last_t=$start

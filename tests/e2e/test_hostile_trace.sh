@@ -1,7 +1,8 @@
 # Malformed records inside well-framed trace files (CRCs recomputed, so
 # the damage reaches record validation and the model): view and every
 # export must reject or skip them and never crash. 60 fixed seeds over
-# traces holding every record type.
+# traces holding every record type; and 30 of packed frames damaged
+# inside (the unpacking).
 . "$(dirname "$0")/lib.sh"
 need python3
 
@@ -21,6 +22,19 @@ for src in epoll policy fork; do
 			# shellcheck disable=SC2086
 			"$SL" $cmd "$TMP/m.$seed" >/dev/null 2>&1 || rc=$?
 			[ $rc -le 1 ] || fail "$cmd crashed (exit $rc) on $src seed $seed"
+			n=$((n + 1))
+		done
+	done
+	# Packed frames damaged inside, CRCs recomputed: the unpacking must
+	# refuse what does not unpack, as a torn tail.
+	python3 "$SL_ROOT/tests/e2e/mutate_trace.py" --packed "$TMP/$src.trace" \
+		"$TMP/p" 1 10
+	for seed in $(seq 1 10); do
+		for cmd in view "export -f jsonl"; do
+			rc=0
+			# shellcheck disable=SC2086
+			"$SL" $cmd "$TMP/p.$seed" >/dev/null 2>&1 || rc=$?
+			[ $rc -le 1 ] || fail "$cmd crashed (exit $rc) on packed $src seed $seed"
 			n=$((n + 1))
 		done
 	done

@@ -42,10 +42,11 @@ size=$(wc -c <"$TMP/t.trace")
 head -c $((size - 100)) "$TMP/t.trace" >"$TMP/torn.trace"
 every_reader "$TMP/torn.trace" "torn tail"
 
+# The last byte: inside the last frame's bytes, whatever the frames' sizes.
 python3 -c "
 import sys
 b = bytearray(open(sys.argv[1], 'rb').read())
-b[len(b) // 2] ^= 0xff
+b[-1] ^= 0xff
 open(sys.argv[2], 'wb').write(b)" "$TMP/t.trace" "$TMP/crc.trace"
 every_reader "$TMP/crc.trace" "checksum mismatch"
 

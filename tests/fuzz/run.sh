@@ -33,15 +33,17 @@ cp -r "$root/tests/fuzz/seeds/sniff" "$out/seed/sniff"
 	"$build/samples" "" 3 >/dev/null 2>&1
 "$build/socklens" run -q -o "$out/seed/trace/policy" -p "$root/tests/e2e/policies/sockopts.conf" \
 	-- "$build/samples/sockopts" >/dev/null 2>&1
-python3 - "$out/seed/trace/epoll" "$out/seed/wire" <<'PY'
-import struct, sys
+python3 - "$out/seed/trace/epoll" "$out/seed/wire" "$root/tests/helpers" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[3])
+from tracefile import frames, plain
 b = open(sys.argv[1], "rb").read()
-off, n = 32, 0
-while off + 16 <= len(b) and n < 40:
-    _, ln, _, _ = struct.unpack_from("<IIII", b, off)
-    open("%s/batch%d" % (sys.argv[2], n), "wb").write(b[off + 16:off + 16 + ln])
-    off += 16 + ln
-    n += 1
+for n, (_, p) in enumerate(frames(b)):
+    if n == 40:
+        break
+    open("%s/batch%d" % (sys.argv[2], n), "wb").write(p)
+# The trace reader's seeds: packed (as written) and plain.
+open(sys.argv[1] + "-plain", "wb").write(plain(b))
 PY
 cp "$root"/samples/policies/*.conf "$root"/tests/e2e/policies/*.conf "$out/seed/policy/"
 cp "$build/samples/named_callers" "$build/samples/tail_call" \

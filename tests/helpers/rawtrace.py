@@ -1,5 +1,6 @@
 """Reads a socklens trace file record by record, straight from the wire
-contract (include/socklens/wire.h), without the viewer: for tests of what
+contract (include/socklens/wire.h; the frames by tracefile.py), without
+the viewer: for tests of what
 the preload sends, including fields and flags no output shows yet.
 
     for r in records(path): ...
@@ -19,6 +20,8 @@ import os
 import re
 import socket
 import struct
+
+from tracefile import frames
 
 WIRE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                     "include", "socklens", "wire.h")
@@ -104,13 +107,9 @@ _DECODE = {15: _resolve, 16: _sniff, 17: _tls, 18: _http, 19: _tcpinfo}
 
 
 def records(path):
-    data = open(path, "rb").read()
-    off, pids = 32, {}
-    while off + 16 <= len(data):
-        magic, length, _crc, conn = struct.unpack_from("<IIII", data, off)
-        if magic != 0x534C4652 or off + 16 + length > len(data):
-            return
-        p, end = off + 16, off + 16 + length
+    pids = {}
+    for conn, data in frames(open(path, "rb").read()):
+        p, end = 0, len(data)
         while p + 16 <= end:
             size, rtype, _ver, tid, ts = struct.unpack_from("<HBBIQ", data, p)
             if size < 16 or p + size > end:
@@ -146,4 +145,3 @@ def records(path):
             r["pid"] = pids.get(conn)
             yield r
             p += size
-        off = end

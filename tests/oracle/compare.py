@@ -427,6 +427,7 @@ def end(r, m, s, l, d):
     socket ended."""
     kind, pid = m.v.closer(l)
     cands = m.v.closers(l)
+    exits = m.v.exiters(l)
     word = {"close": "closed", "exec": "closed on exec"}
     if s.end is None:
         want = "open at the end of the trace"
@@ -444,8 +445,12 @@ def end(r, m, s, l, d):
     elif s.end and s.end[0] in word and s.end[1] in cands and \
             s.end[1] != pid:
         # Strace's last closer is one socklens lists, not the one it
-        # names: the closes overlapped, and either order was possible.
+        # names: the lets overlapped, and either order was possible.
         got = "%s by pid %s" % (word[s.end[0]], s.end[1])
+    elif s.end and s.end[0] == "exit" and s.end[1] in exits:
+        # Strace's last holder exited: socklens lists that exit as one
+        # that may have been last (it overlapped the close it names).
+        got = "open when its last holder exited"
     else:
         got = "%s by pid %s" % (word[kind], pid)
     alts = getattr(s, "end_alts", {})
@@ -457,12 +462,16 @@ def end(r, m, s, l, d):
         want = got = "%s, or closed by pid %s (overlapping)" % (want, alt)
     ok = r.check("end", d, want, got, "socklens lists %s" % _show(cands)
                  if len(cands) > 1 else "")
-    if kind in word:
+    if cands or exits:
+        # Each process listed did let it go that way.
         closed = sorted(set(g for g, k, _ in s.releases
                             if k in ("close", "exec")))
-        r.check("closed_by", d, "among %s" % _show(closed),
-                _show(cands),
-                equal=lambda a, b: all(x in closed for x in cands))
+        exited = sorted(set(g for g, k, _ in s.releases if k == "exit"))
+        r.check("closed_by", d, "closes among %s, exits among %s" %
+                (_show(closed), _show(exited)),
+                "closes %s, exits %s" % (_show(cands), _show(exits)),
+                equal=lambda a, b: all(x in closed for x in cands) and
+                all(x in exited for x in exits))
     if ok and kind in word:
         c = _closes_by(s, pid)
         if s.end and s.end[1] == pid and s.end[0] in word:

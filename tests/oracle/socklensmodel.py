@@ -73,6 +73,10 @@ class SocklensView:
             return ("close", best[1])
         return ("close", None)
 
+    def exiters(self, s):
+        """Every process whose exit may have let S go last (`exited_by`)."""
+        return list(s.get("exited_by") or ())
+
     def closers(self, s):
         """Every process that may have closed S last, as socklens says
         (`closed_by`; an export without it: the one closer())."""

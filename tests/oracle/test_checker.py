@@ -221,6 +221,30 @@ class EachLieIsCaught(unittest.TestCase):
         socks[0].update(end_ns=ns(1000.0005))
         self.assertEqual(facts_of(run(text, socks, recs)), ["end_time"])
 
+    def test_listed_exit_last(self):
+        # 200 exits holding the listener after 100's close: strace's last
+        # holder exited. Socklens names 100's close and lists 200's exit
+        # as one that may have been last (it overlapped): the truth.
+        text = STRACE.replace("200 1000.001500 +++ exited with 0 +++\n",
+                              "").replace(
+            "100 1000.001800 +++ exited with 0 +++\n",
+            "200 1000.001750 +++ exited with 0 +++\n"
+            "100 1000.001800 +++ exited with 0 +++\n")
+        socks, recs = truth()
+        socks[0].update(exited_by=[200])
+        r = run(text, socks, recs)
+        self.assertEqual([str(m) for m in r.mismatches], [])
+        # Not listed: a lie.
+        socks[0].update(exited_by=[])
+        self.assertEqual(facts_of(run(text, socks, recs)), ["end"])
+        # Listed, but 200 did not exit holding it (it closed it first).
+        socks[0].update(exited_by=[200])
+        r = run(STRACE.replace(
+            "200 1000.001500 +++ exited with 0 +++\n",
+            "200 1000.001450 close(3<TCP:[127.0.0.1:8080]>) = 0\n"
+            "200 1000.001500 +++ exited with 0 +++\n"), socks, recs)
+        self.assertEqual(facts_of(r), ["closed_by"])
+
     def test_listed_closer_never_closed(self):
         # 200 exited holding the listener; it never closed it.
         r = self.lie(lambda s, r: s[0].update(closed_by=[100, 200]))

@@ -124,8 +124,81 @@ static void test_exit_names_no_closer(void **state)
 	assert_int_equal(closers(pids), 0);
 }
 
+/* The columns of BUF's line holding WHAT (UTF-8: continuation bytes
+ * take none); 0 if none holds it. */
+static int row_cols(const char *buf, const char *what)
+{
+	const char *at = strstr(buf, what), *p;
+	int cols = 0;
+
+	if (!at)
+		return 0;
+	while (at > buf && at[-1] != '\n')
+		at--;
+	for (p = at; *p && *p != '\n'; p++)
+		if (((unsigned char)*p & 0xc0) != 0x80)
+			cols++;
+	return cols;
+}
+
+/*
+ * The parent's close ran from 320 to 336; the child's EXIT record is
+ * stamped at 323 and its connection ended at 421: its exit let its fds go
+ * somewhere in between. The close is named (an exit is named by its
+ * stamp), and the child's exit may have been last too (nginx's master
+ * and a worker that got the socket over SCM_RIGHTS, under strace).
+ */
+static void test_exit_overlapping_close_is_listed(void **state)
+{
+	uint32_t pids[SL_LASTS_KEPT];
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	(void)state;
+	forked_listener();
+	timed_close(1, 320, 16);
+	simple(2, SL_CALL_EXIT, -1, 0, 0, 323);
+	gone(2, 421, 0);
+	assert_true(sock_of(500)->closed);
+	assert_int_equal(sock_of(500)->end_ns, 320);
+	assert_int_equal(closers(pids), 1);
+	assert_int_equal(pids[0], 10);
+	assert_int_equal(sl_sock_exited_by(sock_of(500), pids, 6), 1);
+	assert_int_equal(pids[0], 11);
+	f = open_memstream(&buf, &len);
+	sl_json_sock(f, &m, sock_of(500));
+	fclose(f);
+	assert_non_null(strstr(buf, "\"closed_by\":[10],\"exited_by\":[11]"));
+	free(buf);
+	sl_model_finish(&m);
+	f = open_memstream(&buf, &len);
+	sl_render_term(f, &m, &(struct sl_render_opts){ .width = 120 });
+	fclose(f);
+	assert_non_null(strstr(buf, "closed by 10 or at exit of 11"));
+	free(buf);
+}
+
+/* The child's EXIT record after the close returned: it let go last, and
+ * the close is no candidate. */
+static void test_exit_after_close_alone(void **state)
+{
+	uint32_t pids[SL_LASTS_KEPT];
+
+	(void)state;
+	forked_listener();
+	timed_close(1, 320, 16);
+	simple(2, SL_CALL_EXIT, -1, 0, 0, 340);
+	gone(2, 421, 0);
+	assert_true(sock_of(500)->open_at_exit);
+	assert_int_equal(closers(pids), 0);
+	assert_int_equal(sl_sock_exited_by(sock_of(500), pids, 6), 1);
+	assert_int_equal(pids[0], 11);
+}
+
 /* export -f sockets lists them, the named one first; the view says
- * "closed by 11 or 10" on the socket's row. */
+ * "closed by 11 or 10" on the socket's row; the page has them for its
+ * socket details. */
 static void test_closed_by_exported_and_drawn(void **state)
 {
 	struct sl_render_opts o = { .width = 120 };
@@ -147,6 +220,27 @@ static void test_closed_by_exported_and_drawn(void **state)
 	sl_render_term(f, &m, &o);
 	fclose(f);
 	assert_non_null(strstr(buf, "closed by 11 or 10"));
+	free(buf);
+	/* At 80 columns the row still fits: the bar gives up columns
+	 * while it keeps 12, else the footer names the closers. */
+	o.width = 90;
+	f = open_memstream(&buf, &len);
+	sl_render_term(f, &m, &o);
+	fclose(f);
+	assert_in_range(row_cols(buf, "closed by 11 or 10"), 1, 90);
+	free(buf);
+	o.width = 80;
+	f = open_memstream(&buf, &len);
+	sl_render_term(f, &m, &o);
+	fclose(f);
+	assert_in_range(row_cols(buf, " closed"), 1, 80);
+	assert_non_null(strstr(buf, "note: socket 1: closed by 11 or 10"));
+	free(buf);
+	f = open_memstream(&buf, &len);
+	sl_render_html(f, &m);
+	fclose(f);
+	assert_non_null(strstr(buf, "\"cb\":[11,10]"));
+	assert_non_null(strstr(buf, "closed by "));
 	free(buf);
 }
 
@@ -178,6 +272,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_overlap_either_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_only_last_overlap_counts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exit_names_no_closer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exit_overlapping_close_is_listed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exit_after_close_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_closed_by_exported_and_drawn, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_single_holder_named, setup, teardown),
 	};

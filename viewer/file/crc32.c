@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "file/trace.h"
+#include "file/trace_int.h"
 
 static uint32_t table[16][256];
 
@@ -77,4 +78,9 @@ uint32_t sl_crc32(const void *buf, size_t len)
 uint32_t sl_frame_crc(uint32_t conn, const void *buf, size_t len)
 {
 	return sl_crc32_update(sl_crc32(&conn, sizeof(conn)), buf, len);
+}
+
+uint32_t sl__pack_crc(const struct sl_pack_frame *fr, const void *buf)
+{
+	return sl_crc32_update(sl_crc32(&fr->flags, 12), buf, fr->len);
 }

@@ -20,6 +20,15 @@ uint32_t sl_crc32_update(uint32_t crc, const void *buf, size_t len);
 /* A frame's check: its connection number, then its bytes. */
 uint32_t sl_frame_crc(uint32_t conn, const void *buf, size_t len);
 
+/* pack.c: what the last records of each connection were, kept alike
+ * by the writer of packed frames and their reader (trace_int.h). */
+#define SL_PACK_TYPES 32	/* record types a packed record can have */
+#define SL_PACK_REFS 6		/* records of a type it can refer to */
+struct sl_pack {
+	struct sl_hash *conns;	/* connection + 1 -> its history */
+	struct sl__pack_conn *all;
+};
+
 /* trace_writer.c */
 struct sl_writer;
 
@@ -32,6 +41,7 @@ struct sl_writer_opts {
 	uint64_t rot_size;	/* rotate into PATH.000, .001... of at most
 				 * this many bytes; 0: one file, PATH */
 	uint32_t rot_keep;	/* keep only the last this many parts; 0: all */
+	bool v1;		/* plain frames only (file version 1) */
 };
 
 /*
@@ -76,6 +86,13 @@ struct sl_writer {
 	bool restating;
 	sl_restate_fn restate;
 	void *restate_ctx;
+	/* Packing (pack.c): the history the frames in buf were encoded
+	 * against, whether the next frame starts a new one, and the
+	 * unpacked bytes buf holds. */
+	struct sl_pack pack;
+	bool pack_reset;
+	uint32_t raw_used;
+	/* A packed frame's header, then what it holds (or plain frames). */
 	char buf[1 << 16];
 };
 
@@ -124,6 +141,11 @@ struct sl_reader {
 	char why[160];		/* what was wrong there */
 	uint8_t *buf;
 	size_t cap;
+	/* A packed frame: where its next batch starts and ends, the
+	 * history they are decoded against, the batch decoded. */
+	const uint8_t *pack_at, *pack_end;
+	struct sl_pack pack;
+	uint8_t *raw;
 	/* A rotated set: its name without the part's suffix, its id. */
 	char base[4096];
 	uint64_t set_id;

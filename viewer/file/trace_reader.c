@@ -14,6 +14,11 @@
  * with a torn tail is followed too, its successor's restatement read.
  * Given a name that does not exist, the reader takes the set of that
  * name (NAME.000...), from its first part still there.
+ *
+ * A packed frame (version 2; pack.c) is checked whole, then handed on
+ * batch by batch, each unpacked as it was written: a reader of frames
+ * sees the batches the collector kept, as version 1 stored them. A batch
+ * that does not unpack is corruption, read as a torn tail.
  */
 #include <errno.h>
 #include <glob.h>
@@ -22,10 +27,13 @@
 #include <unistd.h>
 
 #include "file/trace.h"
+#include "file/trace_int.h"
 #include "lib/lib.h"
 
 /* A frame larger than this is corruption, not a batch. */
 #define FRAME_MAX (1u << 24)
+/* A batch unpacked: the writer takes none above SL_BATCH_MAX. */
+#define RAW_MAX (1u << 16)
 
 /* The SL_REC_PART of a file whose header was just read, or false (the
  * file is left where it was). */
@@ -62,10 +70,11 @@ static FILE *open_file(const char *name, struct sl_rec_part *p, bool *is_part,
 		snprintf(why, why_len, "not a socklens trace file");
 		goto err_close;
 	}
-	if (hdr.version != SL_FILE_VERSION) {
+	if (hdr.version < SL_FILE_VERSION_MIN ||
+	    hdr.version > SL_FILE_VERSION) {
 		snprintf(why, why_len,
-			 "trace file version %u; this socklens reads %u",
-			 hdr.version, SL_FILE_VERSION);
+			 "trace file version %u; this socklens reads %u to %u",
+			 hdr.version, SL_FILE_VERSION_MIN, SL_FILE_VERSION);
 		goto err_close;
 	}
 	*is_part = read_part(f, p);
@@ -179,6 +188,8 @@ static bool next_part(struct sl_reader *r, bool clean)
 	}
 	fclose(r->f);
 	r->f = f;
+	r->pack_at = r->pack_end = NULL;
+	sl__pack_reset(&r->pack);
 	r->part = p.part;
 	r->part_torn = false;
 	r->gaps.last_part = p.part;
@@ -206,32 +217,92 @@ static void own_frame(struct sl_reader *r, const uint8_t *p, size_t len)
 	r->gaps.lost += l->records;
 }
 
-/* One frame, or 0 at the end of this file (r->torn said), or -errno. */
+/* LEN bytes of frame into r->buf: 1, 0 at a torn tail, or -errno. */
+static int frame_body(struct sl_reader *r, uint32_t len)
+{
+	if (len > FRAME_MAX)
+		return torn(r, "implausible frame length");
+	if (len > r->cap) {
+		uint8_t *nb = realloc(r->buf, len);
+
+		if (!nb)
+			return -ENOMEM;
+		r->buf = nb;
+		r->cap = len;
+	}
+	if (fread(r->buf, 1, len, r->f) != len)
+		return ferror(r->f) ? -EIO : torn(r, "truncated frame");
+	return 1;
+}
+
+/* The rest of a packed frame whose first bytes are in FR: its batches
+ * are r->pack_at to r->pack_end. */
+static int packed_frame(struct sl_reader *r, const struct sl_frame *fr)
+{
+	struct sl_pack_frame pf;
+	int err;
+
+	memcpy(&pf, fr, sizeof(*fr));
+	if (fread((uint8_t *)&pf + sizeof(*fr), 1, sizeof(pf) - sizeof(*fr),
+		  r->f) != sizeof(pf) - sizeof(*fr))
+		return ferror(r->f) ? -EIO : torn(r, "truncated frame header");
+	err = frame_body(r, pf.len);
+	if (err <= 0)
+		return err;
+	if (sl__pack_crc(&pf, r->buf) != pf.crc)
+		return torn(r, "frame checksum mismatch");
+	if (pf.flags & SL_PACK_RESET)
+		sl__pack_reset(&r->pack);
+	if (!r->raw)
+		r->raw = malloc(RAW_MAX);
+	if (!r->raw)
+		return -ENOMEM;
+	r->pack_at = r->buf;
+	r->pack_end = r->buf + pf.len;
+	r->offset += sizeof(pf) + pf.len;
+	return 2;
+}
+
+/* One frame: 1 a plain one (in FR, r->buf), 2 a packed one (its batches
+ * ready), 0 at the end of this file (r->torn said), or -errno. */
 static int one_frame(struct sl_reader *r, struct sl_frame *fr)
 {
 	size_t got = fread(fr, 1, sizeof(*fr), r->f);
+	int err;
 
 	if (got == 0 && feof(r->f))
 		return 0;
 	if (got != sizeof(*fr))
 		return ferror(r->f) ? -EIO : torn(r, "truncated frame header");
+	if (fr->magic == SL_PACK_MAGIC)
+		return packed_frame(r, fr);
 	if (fr->magic != SL_FRAME_MAGIC)
 		return torn(r, "bad frame marker");
-	if (fr->len > FRAME_MAX)
-		return torn(r, "implausible frame length");
-	if (fr->len > r->cap) {
-		uint8_t *nb = realloc(r->buf, fr->len);
-
-		if (!nb)
-			return -ENOMEM;
-		r->buf = nb;
-		r->cap = fr->len;
-	}
-	if (fread(r->buf, 1, fr->len, r->f) != fr->len)
-		return ferror(r->f) ? -EIO : torn(r, "truncated frame");
+	err = frame_body(r, fr->len);
+	if (err <= 0)
+		return err;
 	if (sl_frame_crc(fr->conn, r->buf, fr->len) != fr->crc)
 		return torn(r, "frame checksum mismatch");
 	r->offset += sizeof(*fr) + fr->len;
+	return 1;
+}
+
+/* The next batch of the packed frame read last, as a plain frame in FR
+ * and r->raw: 1, or 0 if it does not unpack (a torn tail). */
+static int packed_batch(struct sl_reader *r, struct sl_frame *fr)
+{
+	size_t len;
+
+	if (sl__unpack_batch(&r->pack, &r->pack_at, r->pack_end, &fr->conn,
+			     r->raw, RAW_MAX, &len)) {
+		r->pack_at = r->pack_end = NULL;
+		return torn(r, "packed frame does not unpack");
+	}
+	if (r->pack_at == r->pack_end)
+		r->pack_at = r->pack_end = NULL;
+	fr->magic = SL_FRAME_MAGIC;
+	fr->len = (uint32_t)len;
+	fr->crc = 0;
 	return 1;
 }
 
@@ -243,7 +314,9 @@ int sl_reader_next(struct sl_reader *r, struct sl_frame *fr,
 		   const uint8_t **payload)
 {
 	for (;;) {
-		int n = one_frame(r, fr);
+		bool packed = r->pack_at != NULL;
+		int n = packed ? packed_batch(r, fr) : one_frame(r, fr);
+		const uint8_t *p = packed ? r->raw : r->buf;
 
 		if (n < 0)
 			return n;
@@ -252,11 +325,13 @@ int sl_reader_next(struct sl_reader *r, struct sl_frame *fr,
 				continue;
 			return 0;
 		}
+		if (n == 2)
+			continue;
 		if (fr->conn == 0) {
-			own_frame(r, r->buf, fr->len);
+			own_frame(r, p, fr->len);
 			continue;
 		}
-		*payload = r->buf;
+		*payload = p;
 		return 1;
 	}
 }
@@ -266,8 +341,11 @@ void sl_reader_close(struct sl_reader *r)
 	if (r->f)
 		fclose(r->f);
 	free(r->buf);
+	free(r->raw);
+	sl__pack_reset(&r->pack);
 	r->f = NULL;
 	r->buf = NULL;
+	r->raw = NULL;
 }
 
 const char *sl_trace_pick(char **paths, int n)

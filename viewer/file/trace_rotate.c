@@ -42,6 +42,9 @@ int sl__part_start(struct sl_writer *w)
 	int64_t at = w->good, body;
 	int err;
 
+	/* A reader may start here, or skip what is restated: each begins
+	 * a new history of packed records. */
+	sl__pack_restart(w);
 	part_frame(w, fr, 0);
 	err = sl__append(w, fr, sizeof(fr), 1);
 	if (err)
@@ -52,6 +55,7 @@ int sl__part_start(struct sl_writer *w)
 		w->restate(w->restate_ctx, w);
 		w->restating = false;
 		sl_writer_flush(w);
+		sl__pack_restart(w);
 	}
 	if (w->good > body) {
 		part_frame(w, fr, (uint64_t)(w->good - body));
@@ -145,6 +149,8 @@ void sl_writer_discard(struct sl_writer *w)
 		close(w->fd);
 	w->fd = -1;
 	w->used = 0;
+	w->raw_used = 0;
+	sl__pack_reset(&w->pack);
 	unlink(w->cur);
 }
 

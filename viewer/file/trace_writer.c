@@ -13,6 +13,13 @@
  * as the count grows). The collector says each new failure on stderr
  * (w->failures, w->err, w->lost).
  *
+ * The batches kept between two flushes go out as one packed frame
+ * (pack.c; wire.h, struct sl_pack_frame), encoded against what came
+ * before them. A frame that could not be written leaves the history
+ * behind it unknown to a reader, so the next one starts a new history
+ * (SL_PACK_RESET), as the first of each part does. o.v1 writes plain
+ * frames instead, as version 1 did.
+ *
  * Rotation (trace_rotate.c) and the temporary name of `run` live beside.
  */
 #include <errno.h>
@@ -184,7 +191,7 @@ int sl__append(struct sl_writer *w, const void *buf, size_t len,
 
 int sl__write_header(struct sl_writer *w)
 {
-	struct sl_file_hdr hdr = { .version = SL_FILE_VERSION,
+	struct sl_file_hdr hdr = { .version = w->o.v1 ? 1 : SL_FILE_VERSION,
 				   .wire_version = SL_WIRE_VERSION };
 	struct timespec ts;
 	int err;
@@ -217,6 +224,7 @@ int sl_writer_open_opts(struct sl_writer *w, const char *path,
 
 	memset(w, 0, offsetof(struct sl_writer, buf));
 	w->fd = -1;
+	w->pack_reset = true;
 	w->o = *o;
 	w->run.rec_off = -1;
 	if (strlen(path) >= sizeof(w->path))
@@ -245,8 +253,34 @@ int sl_writer_open_opts(struct sl_writer *w, const char *path,
 	return 0;
 }
 
+/* The next frame starts a new history: what was said before it may not
+ * be in the file, or a reader may start there. Only between frames. */
+void sl__pack_restart(struct sl_writer *w)
+{
+	sl__pack_reset(&w->pack);
+	w->pack_reset = true;
+}
+
+/* The packed frame in w->buf: its header filled in; its bytes. */
+static size_t seal_packed(struct sl_writer *w)
+{
+	struct sl_pack_frame fr = {
+		.magic = SL_PACK_MAGIC,
+		.len = (uint32_t)(w->used - sizeof(fr)),
+		.flags = w->pack_reset ? SL_PACK_RESET : 0,
+		.records = (uint32_t)w->used_records,
+		.raw_len = w->raw_used,
+	};
+
+	fr.crc = sl__pack_crc(&fr, w->buf + sizeof(fr));
+	memcpy(w->buf, &fr, sizeof(fr));
+	w->pack_reset = false;
+	return w->used;
+}
+
 int sl_writer_flush(struct sl_writer *w)
 {
+	size_t len = w->used;
 	int err;
 
 	if (!w->used) {
@@ -254,54 +288,106 @@ int sl_writer_flush(struct sl_writer *w)
 			put_loss(w);
 		return 0;
 	}
-	err = sl__append(w, w->buf, w->used, w->used_records);
+	if (!w->o.v1) {
+		len = seal_packed(w);
+		w->bytes += len;
+	}
+	err = sl__append(w, w->buf, len, w->used_records);
 	w->used = 0;
 	w->used_records = 0;
+	w->raw_used = 0;
+	if (err && !w->o.v1)
+		sl__pack_restart(w);
 	return err;
 }
 
-/* Appends one frame; small ones are gathered, and go out on flush. */
-int sl_writer_frame(struct sl_writer *w, uint32_t conn, const void *buf,
-		    size_t len)
+/* A packed frame is flushed before it would pass this: a write that
+ * fails loses no more, and a part no less. */
+#define PACK_FRAME_MAX 8192
+
+/* What a frame of LEN bytes may take in w->buf, at most. */
+static size_t room_for(const struct sl_writer *w, size_t len)
+{
+	if (w->o.v1)
+		return sizeof(struct sl_frame) + len;
+	return sl__pack_bound(len) +
+	       (w->used ? 0 : sizeof(struct sl_pack_frame));
+}
+
+static void put_plain(struct sl_writer *w, uint32_t conn, const void *buf,
+		      size_t len)
 {
 	struct sl_frame fr = {
 		.magic = SL_FRAME_MAGIC, .len = (uint32_t)len,
 		.crc = sl_frame_crc(conn, buf, len), .conn = conn,
 	};
-	uint64_t records = count_records(buf, len);
-	int err = 0;
 
-	/* Not before it is published: a temporary first part would be
-	 * left behind under its temporary name. */
-	if (w->o.rot_size && !w->o.tmp && !w->restating && w->part_frames &&
-	    w->good + (int64_t)(w->used + sizeof(fr) + len) > w->rot_at)
-		sl__rotate(w);
-	if (w->used + sizeof(fr) + len > sizeof(w->buf)) {
-		err = sl_writer_flush(w);
-		if (err)
-			goto out;
-	}
-	if (sizeof(fr) + len > sizeof(w->buf)) {
-		/* Larger than the buffer (never, with batches of at most
-		 * SL_BATCH_MAX): out at once, in one piece. */
-		uint8_t big[sizeof(fr) + SL_BATCH_MAX];
-
-		if (len > SL_BATCH_MAX) {
-			sl__lose(w, records, EMSGSIZE, "write");
-			return -EMSGSIZE;
-		}
-		memcpy(big, &fr, sizeof(fr));
-		memcpy(big + sizeof(fr), buf, len);
-		err = sl__append(w, big, sizeof(fr) + len, records);
-		goto out;
-	}
 	memcpy(w->buf + w->used, &fr, sizeof(fr));
 	memcpy(w->buf + w->used + sizeof(fr), buf, len);
 	w->used += sizeof(fr) + len;
+}
+
+static void put_packed(struct sl_writer *w, uint32_t conn, const void *buf,
+		       size_t len)
+{
+	if (!w->used)
+		w->used = sizeof(struct sl_pack_frame);
+	w->used += sl__pack_batch(&w->pack, conn, buf, len,
+				  (uint8_t *)w->buf + w->used);
+	w->raw_used += (uint32_t)len;
+}
+
+/* Whether the part must end before a frame that takes the buffer to
+ * USED bytes. Not before it is published: a temporary first part would
+ * be left behind under its temporary name. */
+static bool part_full(const struct sl_writer *w, size_t used)
+{
+	return w->o.rot_size && !w->o.tmp && !w->restating &&
+	       w->part_frames && w->good + (int64_t)used > w->rot_at;
+}
+
+/*
+ * Appends one frame (one batch); they are gathered, and go out on flush.
+ * A packed batch's size is known once it is packed: one that would take
+ * the part past its size is taken back and packed again in the next
+ * part (which starts a new history anyway).
+ */
+int sl_writer_frame(struct sl_writer *w, uint32_t conn, const void *buf,
+		    size_t len)
+{
+	uint64_t records = count_records(buf, len);
+	size_t before;
+	int err = 0;
+
+	if (len > SL_BATCH_MAX) {
+		sl__lose(w, records, EMSGSIZE, "write");
+		return -EMSGSIZE;
+	}
+	if (w->o.v1 && part_full(w, w->used + room_for(w, len)))
+		sl__rotate(w);
+	if (w->used + room_for(w, len) > sizeof(w->buf) ||
+	    (!w->o.v1 && w->used && w->used + room_for(w, len) > PACK_FRAME_MAX))
+		err = sl_writer_flush(w);
+	before = w->used;
+	if (w->o.v1) {
+		put_plain(w, conn, buf, len);
+	} else {
+		put_packed(w, conn, buf, len);
+		if (part_full(w, w->used)) {
+			w->raw_used -= (uint32_t)len;
+			w->used = before;
+			sl__rotate(w);
+			/* Packed against a history the new part does not
+			 * have (or, if no part could be made, the one
+			 * just taken back). */
+			sl__pack_restart(w);
+			put_packed(w, conn, buf, len);
+		}
+	}
 	w->used_records += records;
-out:
 	w->frames++;
-	w->bytes += sizeof(fr) + len;
+	if (w->o.v1)
+		w->bytes += sizeof(struct sl_frame) + len;
 	if (!w->restating)
 		w->part_frames++;
 	return err;
@@ -333,5 +419,6 @@ int sl_writer_close(struct sl_writer *w)
 {
 	int err = sl__close_fd(w);
 
+	sl__pack_reset(&w->pack);
 	return err ? err : (w->failures ? -(w->err ? w->err : EIO) : 0);
 }

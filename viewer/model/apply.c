@@ -4,7 +4,8 @@
  * calls lives below it (viewer/README.md, "The model"): the processes
  * (proc.c), what a call does to a socket (calls.c), hand-offs
  * (handoff.c), epoll (epoll.c), module maps (callers.c), retiring
- * (retire.c). Records come in time order (order/reorder.c), each with
+ * (retire.c), names (resolve.c) and what a connection's bytes and the
+ * kernel told (waterfall.c). Records come in time order (order/reorder.c), each with
  * the collector connection it came on, which names its process.
  */
 #include <stdint.h>
@@ -105,6 +106,7 @@ static void apply_call(struct sl_model *m, struct sl_proc *p,
 		break;
 	case SL_CALL_CONNECT:
 		sl_model_connect(m, p, s, c, a);
+		sl_model_name_sock(m, s, p->pid, c->h.tid, c->h.ts_ns);
 		break;
 	case SL_CALL_SHUTDOWN:
 		sl_model_shutdown(s, c);
@@ -122,6 +124,10 @@ static void apply_call(struct sl_model *m, struct sl_proc *p,
 		break;
 	default:
 		sl_model_io(s, p, c, a);
+		/* A datagram's first destination, as a connect's. */
+		if (a && a->addr.len)
+			sl_model_name_sock(m, s, p->pid, c->h.tid,
+					   c->h.ts_ns);
 		break;
 	}
 }
@@ -145,6 +151,53 @@ static void apply_any_call(struct sl_model *m, struct sl_proc *p,
 	 * by inode (a dup's, the socket both fds hold). */
 	if ((c->flags & SL_F_STDIO) && (s = sl_model_sock_by_inode(m, c->inode)))
 		s->stdio = true;
+}
+
+/* The socket a waterfall record names: the one its fd holds if that is
+ * its inode (the fd is the number it had then), else by inode. */
+static struct sl_sock *named_sock(struct sl_model *m, struct sl_proc *p,
+				  int fd, uint64_t inode)
+{
+	struct sl_hold *h = sl_model_hold(p, fd);
+
+	if (h && h->s && h->s->inode == inode)
+		return h->s;
+	return sl_model_sock_by_inode(m, inode);
+}
+
+/* A name lookup, or what a socket's bytes or the kernel told. */
+static void apply_waterfall(struct sl_model *m, struct sl_proc *p,
+			    const struct sl_hdr *h)
+{
+	const struct sl_rec_sniff *sn = (const struct sl_rec_sniff *)h;
+	const struct sl_rec_tls *tl = (const struct sl_rec_tls *)h;
+	const struct sl_rec_http *ht = (const struct sl_rec_http *)h;
+	const struct sl_rec_tcpinfo *ti = (const struct sl_rec_tcpinfo *)h;
+	struct sl_sock *s;
+
+	switch (h->type) {
+	case SL_REC_RESOLVE:
+		sl_model_resolve(m, p->pid, (const struct sl_rec_resolve *)h);
+		break;
+	case SL_REC_SNIFF:
+		if ((s = named_sock(m, p, sn->fd, sn->inode)))
+			sl_wf_sniff_rec(s, sn);
+		break;
+	case SL_REC_TLS:
+		if ((s = named_sock(m, p, tl->fd, tl->inode)))
+			sl_wf_tls_rec(s, tl);
+		break;
+	case SL_REC_HTTP:
+		if ((s = named_sock(m, p, ht->fd, ht->inode)))
+			sl_wf_http_rec(s, ht);
+		break;
+	case SL_REC_TCPINFO:
+		if ((s = named_sock(m, p, ti->fd, ti->inode)))
+			sl_wf_tcpinfo_rec(s, ti);
+		break;
+	default:
+		break;
+	}
 }
 
 /* The records that speak for a process: it must be known by now. */
@@ -177,6 +230,13 @@ static void apply_proc_record(struct sl_model *m, struct sl_proc *p,
 		apply_any_call(m, p, (const struct sl_rec_call *)h,
 			       h->type == SL_REC_CALL_ADDR ?
 			       (const struct sl_rec_call_addr *)h : NULL);
+		break;
+	case SL_REC_RESOLVE:
+	case SL_REC_SNIFF:
+	case SL_REC_TLS:
+	case SL_REC_HTTP:
+	case SL_REC_TCPINFO:
+		apply_waterfall(m, p, h);
 		break;
 	default:
 		break;

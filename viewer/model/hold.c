@@ -219,23 +219,26 @@ static bool has_pid(const uint32_t *pids, uint32_t n, uint32_t pid)
 	return false;
 }
 
-uint32_t sl_sock_closed_by(const struct sl_sock *s, uint32_t *pids,
-			   uint32_t max)
+/* The processes whose lets of kind HOW may have been S's last, into
+ * PIDS: the one named first when its end was of that kind, then the
+ * others by when they were over, the latest first. */
+static uint32_t lasts_of(const struct sl_sock *s, enum sl_let how,
+			 uint32_t *pids, uint32_t max)
 {
 	uint32_t n = 0;
 	bool taken[SL_LASTS_KEPT] = { false };
 
-	if (!s->closed || !s->let_pid || !max)
+	if ((!s->closed && !s->open_at_exit) || !s->let_pid)
 		return 0;
-	pids[n++] = s->let_pid;
-	/* The others by when they returned, the latest first. */
+	if (n < max && s->let_how == how)
+		pids[n++] = s->let_pid;
 	while (n < max) {
 		int best = -1;
 
 		for (uint32_t i = 0; i < s->nlasts; i++) {
 			const struct sl_let_span *l = &s->lasts[i];
 
-			if (taken[i] || l->how != SL_LET_CLOSE)
+			if (taken[i] || l->how != how)
 				continue;
 			if (best < 0 || l->done > s->lasts[best].done)
 				best = (int)i;
@@ -247,6 +250,18 @@ uint32_t sl_sock_closed_by(const struct sl_sock *s, uint32_t *pids,
 			pids[n++] = s->lasts[best].pid;
 	}
 	return n;
+}
+
+uint32_t sl_sock_closed_by(const struct sl_sock *s, uint32_t *pids,
+			   uint32_t max)
+{
+	return lasts_of(s, SL_LET_CLOSE, pids, max);
+}
+
+uint32_t sl_sock_exited_by(const struct sl_sock *s, uint32_t *pids,
+			   uint32_t max)
+{
+	return lasts_of(s, SL_LET_EXIT, pids, max);
 }
 
 /*
@@ -286,6 +301,10 @@ static void release(struct sl_model *m, struct sl_proc *p, int fd,
 		forget_pid(p, s);
 	else if (how != SL_LET_DISPLACED)
 		note_let(s, p->pid, ts, done, how);
+	/* An exit is named by its stamp: the kernel lets a process's fds go
+	 * soon after its EXIT record, though surely only by DONE. */
+	if (how == SL_LET_EXIT)
+		done = ts;
 	if (!borrowed && how != SL_LET_DISPLACED && done >= s->let_done_ns) {
 		s->let_ns = ts;
 		s->let_done_ns = done;
@@ -323,6 +342,12 @@ void sl_model_release(struct sl_model *m, struct sl_proc *p, int fd,
 		      uint64_t ts, enum sl_let how)
 {
 	release(m, p, fd, ts, ts, how);
+}
+
+void sl_model_exit_hold(struct sl_model *m, struct sl_proc *p, int fd,
+			uint64_t ts, uint64_t gone)
+{
+	release(m, p, fd, ts, gone > ts ? gone : ts, SL_LET_EXIT);
 }
 
 void sl_model_close(struct sl_model *m, struct sl_proc *p,

@@ -127,6 +127,108 @@ struct sl_keyq {
 };
 
 /*
+ * What a connection's own bytes and the kernel told, beyond its calls
+ * (model/waterfall.c, model/resolve.c): the name the program resolved
+ * for its remote address, the protocol each way, TLS's clear fields,
+ * HTTP/1 requests, TCP_INFO at its end. NULL in a socket that learned
+ * none of it.
+ */
+#define SL_WF_NAME_MAX 256	/* a DNS name is at most 253 */
+#define SL_WF_PROTO_MAX 16
+#define SL_WF_ALPN_N 4
+#define SL_WF_ALPN_MAX 16
+#define SL_WF_METHOD_MAX 16
+#define SL_WF_TARGET_MAX 257	/* 256 bytes kept, and the NUL */
+#define SL_WF_HTTP_KEPT 64	/* requests kept per connection; all counted */
+
+/* Who or what held a TCP connection back (waterfall.c, sl_wf_verdict). */
+enum sl_limited {
+	SL_LIM_UNKNOWN,		/* no TCP_INFO */
+	SL_LIM_PEER_WINDOW,	/* the receiver's window */
+	SL_LIM_SEND_BUFFER,	/* our own send buffer */
+	SL_LIM_NETWORK,		/* the congestion window: loss, the path */
+	SL_LIM_APPLICATION,	/* nobody: the program had nothing to send */
+	SL_LIM_MAX
+};
+
+/* One HTTP/1.x exchange; a time is 0 where it was not seen. */
+struct sl_wf_http {
+	uint64_t sent_ns;	/* the request's first byte went */
+	uint64_t req_end_ns;	/* ... its last */
+	uint64_t first_byte_ns;	/* the response's first byte came */
+	uint64_t end_ns;	/* ... its last */
+	uint32_t index;		/* 0, 1, ...: its place on the connection
+				   (more than 0: keep-alive reuse) */
+	uint16_t status;	/* 0: no response seen */
+	bool server;		/* seen by the server: it received the request */
+	bool target_cut;
+	char method[SL_WF_METHOD_MAX];
+	char target[SL_WF_TARGET_MAX];
+};
+
+struct sl_wf_tls {
+	uint64_t hello_ns;	/* the ClientHello went by */
+	uint64_t done_ns;	/* the client's first application data: the
+				   handshake is over (0: not seen) */
+	uint64_t answer_ns;	/* the server's first record after it */
+	uint16_t version;	/* negotiated; 0 unknown */
+	uint16_t offered_max;	/* the highest the client offered */
+	uint8_t alpn_n;		/* offered, kept below */
+	bool alpn_hidden;	/* TLS 1.3: the choice is encrypted */
+	bool server;		/* the program received the ClientHello */
+	char sni[SL_WF_NAME_MAX];
+	char alpn[SL_WF_ALPN_N][SL_WF_ALPN_MAX];	/* offered */
+	char alpn_chosen[SL_WF_ALPN_MAX];
+};
+
+struct sl_wf_tcpinfo {
+	uint64_t ts;
+	uint32_t rtt_us, rttvar_us, min_rtt_us;
+	uint32_t retrans;	/* segments retransmitted, in all */
+	uint32_t lost;		/* lost, by the kernel's reckoning at the end */
+	uint64_t segs_out;	/* 0: not known */
+	uint64_t delivery_rate;	/* bytes per second, the last sample */
+	uint64_t busy_us;	/* time with data in flight */
+	uint64_t rwnd_limited_us;	/* ... of it held by the peer's window */
+	uint64_t sndbuf_limited_us;	/* ... of it by our send buffer */
+	uint64_t bytes_acked, bytes_received;
+	uint8_t limited_by;	/* enum sl_limited, sl_wf_verdict's */
+};
+
+struct sl_wf {
+	char name[SL_WF_NAME_MAX];	/* "" none */
+	bool resolver;			/* the resolver's own socket, made
+					 * while it resolved the name */
+	uint64_t resolve_ns;		/* that name's resolve: start, end */
+	uint64_t resolve_end_ns;
+	char proto[2][SL_WF_PROTO_MAX];	/* what it sent, what it received */
+	bool has_tls, has_tcpinfo;
+	struct sl_wf_tls tls;
+	struct sl_wf_tcpinfo ti;
+	struct sl_wf_http *http;	/* the first SL_WF_HTTP_KEPT */
+	uint32_t nhttp, http_cap;
+	uint64_t http_total;
+};
+
+/* The waterfall of one connection, as a browser's network panel draws a
+ * request: resolve, connect, TLS, request, waiting, receiving. */
+enum sl_phase {
+	SL_PH_RESOLVE,
+	SL_PH_CONNECT,
+	SL_PH_TLS,
+	SL_PH_REQUEST,
+	SL_PH_WAITING,
+	SL_PH_RECEIVING,
+	SL_PH_MAX
+};
+
+struct sl_phase_span {
+	uint64_t start_ns;
+	uint64_t end_ns;	/* both 0: the phase did not happen or was
+				   not seen */
+};
+
+/*
  * A holder's letting go of a socket, as a span: a close is stamped before
  * its call and, when another process may hold the socket, timed to its
  * return (wire.h); an exit is stamped at its start. The kernel let the
@@ -253,6 +355,7 @@ struct sl_sock {
 	bool parked;		/* finished, but something may still come for
 				 * it (model/retire.c) */
 	uint32_t slot;		/* its index in sl_model.socks */
+	struct sl_wf *wf;	/* names, TLS, HTTP, TCP_INFO: NULL if none */
 };
 
 /* One fd an epoll instance watches (or watched). */
@@ -420,6 +523,10 @@ struct sl_model {
 				 * the lateness of the file (order/window.c) */
 	uint64_t retired;
 	uint32_t holes;		/* NULL slots in socks, squeezed out */
+	struct sl_resolved *resolved;	/* (pid, address) -> the names it
+					 * was resolved from (model/resolve.c) */
+	uint64_t resolves;		/* resolve records */
+	uint64_t resolves_failed;
 };
 
 void sl_model_init(struct sl_model *m);
@@ -438,15 +545,30 @@ void sl_sock_caller(const struct sl_model *m, const struct sl_sock *s,
 
 /*
  * The processes that may have closed S last, at most MAX into PIDS: the
- * one the trace names first (S's end_ns is its close's stamp), then any
- * other whose close overlapped it in time, so that the trace cannot say
- * which the kernel saw last. The count; 0 when S was not closed.
+ * one the trace names first when S was closed (S's end_ns is its close's
+ * stamp), then any other whose close overlapped the last let in time, so
+ * that the trace cannot say which the kernel saw last. The count; 0 while
+ * S is held. sl_sock_exited_by: the same of the processes that exited
+ * holding it (an exit is over by the end of its collector connection).
  */
 uint32_t sl_sock_closed_by(const struct sl_sock *s, uint32_t *pids,
+			   uint32_t max);
+uint32_t sl_sock_exited_by(const struct sl_sock *s, uint32_t *pids,
 			   uint32_t max);
 
 /* The command line of the image a socket was made in. */
 const char *sl_model_image(const struct sl_model *m, const struct sl_sock *s);
+
+/* waterfall.c: a connection's phases (all SL_PH_MAX filled; returns
+ * how many happened), what held it back, and their names. */
+unsigned int sl_wf_phases(const struct sl_sock *s,
+			  struct sl_phase_span ph[SL_PH_MAX]);
+enum sl_limited sl_wf_verdict(const struct sl_wf_tcpinfo *ti,
+			      uint64_t life_ns);
+const char *sl_phase_name(unsigned int ph);
+const char *sl_limited_name(unsigned int lim);
+/* The first request's "GET /x 200", or "" with no request. */
+int sl_wf_request_text(const struct sl_wf *wf, char *buf, size_t len);
 
 /* The process of PID current at the end of the trace, or NULL. */
 struct sl_proc *sl_model_proc(const struct sl_model *m, uint32_t pid);

@@ -112,6 +112,10 @@ struct sl_hold *sl_model_take_epoll(struct sl_model *m, struct sl_proc *p,
 void sl_model_counters(struct sl_hold *h, const struct sl_rec_call *c);
 void sl_model_release(struct sl_model *m, struct sl_proc *p, int fd,
 		      uint64_t ts, enum sl_let how);
+/* P exited holding FD: its EXIT record's stamp TS, the kernel let it go
+ * by GONE (hold.c, release). */
+void sl_model_exit_hold(struct sl_model *m, struct sl_proc *p, int fd,
+			uint64_t ts, uint64_t gone);
 /* A close record: P's hold of its fd ends (timed: hold.c, release). */
 void sl_model_close(struct sl_model *m, struct sl_proc *p,
 		    const struct sl_rec_call *c);
@@ -141,5 +145,24 @@ void sl_model_end_spans(struct sl_sock *s, uint64_t ts);
 void sl_model_revive(struct sl_sock *s);
 void sl_model_sock_final(struct sl_sock *s);
 void sl_model_sock_free(struct sl_sock *s);
+
+/* resolve.c: names for the addresses a process resolved. */
+void sl_model_resolve(struct sl_model *m, uint32_t pid,
+		      const struct sl_rec_resolve *rec);
+void sl_model_name_sock(struct sl_model *m, struct sl_sock *s, uint32_t pid,
+			uint32_t tid, uint64_t ts);
+void sl_model_resolved_free(struct sl_model *m);
+
+/* waterfall.c: what the bytes and the kernel told, kept on a socket. */
+struct sl_wf *sl_wf_of(struct sl_sock *s);
+void sl_wf_free(struct sl_wf *wf);
+void sl_wf_copy(char *dst, size_t cap, const char *src, size_t field);
+void sl_wf_proto(struct sl_sock *s, int dir, const char *name, size_t field);
+void sl_wf_http(struct sl_sock *s, const struct sl_wf_http *h);
+void sl_wf_tcpinfo(struct sl_sock *s, const struct sl_wf_tcpinfo *ti);
+void sl_wf_sniff_rec(struct sl_sock *s, const struct sl_rec_sniff *r);
+void sl_wf_tls_rec(struct sl_sock *s, const struct sl_rec_tls *r);
+void sl_wf_http_rec(struct sl_sock *s, const struct sl_rec_http *r);
+void sl_wf_tcpinfo_rec(struct sl_sock *s, const struct sl_rec_tcpinfo *r);
 
 #endif

@@ -61,15 +61,21 @@ static struct sl_proc *new_proc(struct sl_model *m, uint32_t pid)
 }
 
 /* The process exited at TS (its connection is gone, or the trace ended
- * after its EXIT record). */
-static void proc_end(struct sl_model *m, struct sl_proc *p, uint64_t ts)
+ * after its EXIT record); its fds were let go by GONE at the latest
+ * (when the collector saw its connection end; hold.c). */
+static void proc_end_by(struct sl_model *m, struct sl_proc *p, uint64_t ts,
+			uint64_t gone)
 {
 	while (p->nfds)
-		sl_model_release(m, p, p->fds[p->nfds - 1].fd, ts,
-				 SL_LET_EXIT);
+		sl_model_exit_hold(m, p, p->fds[p->nfds - 1].fd, ts, gone);
 	p->ended = true;
 	p->end_ns = ts;
 	sl_model_unpark(m);
+}
+
+static void proc_end(struct sl_model *m, struct sl_proc *p, uint64_t ts)
+{
+	proc_end_by(m, p, ts, ts);
 }
 
 /* What P's holds moved so far goes on their sockets: the trace ended
@@ -287,7 +293,7 @@ void sl_model_gone(struct sl_model *m, struct sl_conn_map *cm,
 	/* It exited after its EXIT record, before the collector saw its
 	 * connection end. */
 	if (!p->nconns)
-		proc_end(m, p, p->exit_ns && p->exit_ns <= g->h.ts_ns ?
-			 p->exit_ns : g->h.ts_ns);
+		proc_end_by(m, p, p->exit_ns && p->exit_ns <= g->h.ts_ns ?
+			    p->exit_ns : g->h.ts_ns, g->h.ts_ns);
 }
 

@@ -45,6 +45,7 @@ void sl_model_free(struct sl_model *m)
 	free(m->unix_srv_pending);
 	free(m->listening);
 	free(m->parked);
+	sl_model_resolved_free(m);
 	sl_hash_free(m->by_epoll);
 	sl_symcache_free(m->syms);
 	sl_hash_free(m->by_tuple);
@@ -144,6 +145,7 @@ void sl_model_sock_free(struct sl_sock *s)
 	free(s->evts);
 	free(s->incs);
 	free(s->handoffs);
+	sl_wf_free(s->wf);
 	free(s->epoll_sends.keys);
 	free(s->epoll_recvs.keys);
 	free(s);

@@ -21,6 +21,13 @@
  *   repeated-connect-failure --connect-failures or more failed connects
  *                            to one address
  *   slow-connect             a connect that took longer than --slow-connect
+ *   retransmit-heavy         a TCP connection whose TCP_INFO at its end
+ *                            counts RETRANS_MIN or more segments
+ *                            retransmitted or lost, RETRANS_PCT% or more
+ *                            of those it sent (all, when that is unknown)
+ *   window-limited           one the peer's receive window (peer-window)
+ *                            or our send buffer (send-buffer) held back
+ *                            (sl_wf_verdict) for WINDOW_MIN_US or more
  *   policy-action            what the policy did, one finding per rule
  *
  * Each socket is audited as it ends and then freed (model/retire.c):
@@ -33,6 +40,11 @@
 
 #include "lib/lib.h"
 #include "out/audit_int.h"
+/* Below these, retransmits and window stalls are noise, not findings. */
+#define RETRANS_MIN 3
+#define RETRANS_PCT 1
+#define WINDOW_MIN_US 10000
+
 static bool any_address(const struct sl_addr *a)
 {
 	struct sockaddr_in sin;
@@ -150,6 +162,44 @@ static void note_exit(struct audit *a, const struct sl_sock *s,
 	}
 }
 
+/* What its TCP_INFO at the end said: a lossy path, or a sender held back
+ * by a window (model/waterfall.c gives the verdict). */
+static void tcp_findings(struct audit *a, const struct sl_sock *s,
+			 const struct who *w)
+{
+	const struct sl_wf_tcpinfo *t = &s->wf->ti;
+	uint64_t bad = (uint64_t)t->retrans + t->lost, held;
+	char msg[1024], dur[32], busy[32], addr[200];
+
+	sl_addr_format(&s->remote, addr, sizeof(addr));
+	if (bad >= RETRANS_MIN &&
+	    (!t->segs_out || bad * 100 >= t->segs_out * RETRANS_PCT)) {
+		snprintf(msg, sizeof(msg), "to %s%s%s%s: %u segment%s "
+			 "retransmitted and %u lost of %llu sent, rtt %uus "
+			 "(min %uus)", s->wf->name[0] ? s->wf->name : addr,
+			 s->wf->name[0] ? " (" : "", s->wf->name[0] ? addr : "",
+			 s->wf->name[0] ? ")" : "", t->retrans,
+			 t->retrans == 1 ? "" : "s", t->lost,
+			 (unsigned long long)t->segs_out, t->rtt_us,
+			 t->min_rtt_us);
+		sl_audit_hold(a, SL_SEV_WARNING, "retransmit-heavy", w, msg);
+	}
+	held = t->limited_by == SL_LIM_PEER_WINDOW ? t->rwnd_limited_us :
+	       t->limited_by == SL_LIM_SEND_BUFFER ? t->sndbuf_limited_us : 0;
+	if (held < WINDOW_MIN_US)
+		return;
+	sl_fmt_dur(dur, sizeof(dur), held * 1000);
+	sl_fmt_dur(busy, sizeof(busy), t->busy_us * 1000);
+	snprintf(msg, sizeof(msg), "%s held the sender %s of the %s it had "
+		 "data in flight (to %s)%s",
+		 t->limited_by == SL_LIM_PEER_WINDOW ?
+		 "the peer's receive window" : "our send buffer", dur, busy,
+		 s->wf->name[0] ? s->wf->name : addr,
+		 t->limited_by == SL_LIM_PEER_WINDOW ?
+		 ": the receiver reads slowly" : ": SO_SNDBUF is small for the path");
+	sl_audit_hold(a, SL_SEV_WARNING, "window-limited", w, msg);
+}
+
 /* The findings one socket makes on its own. */
 static void audit_sock(struct audit *a, const struct sl_sock *s)
 {
@@ -188,6 +238,8 @@ static void audit_sock(struct audit *a, const struct sl_sock *s)
 	}
 	if (s->fd_limit_fails)
 		fd_limit(a, s, &w);
+	if (tcp && s->wf && s->wf->has_tcpinfo)
+		tcp_findings(a, s, &w);
 	if (s->exec_inherited && !used_after_exec(a, s))
 		leaked_into_exec(a, s, &w);
 	for (uint32_t i = 0; i < s->nspans; i++) {

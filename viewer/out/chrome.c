@@ -12,7 +12,9 @@
  * connection is a flow arrow from the client's connecting state to the
  * server socket's first state; a flow event carries the same ts, pid,
  * tid and category as the slice it binds to, which is how DevTools binds
- * them (Perfetto binds to the enclosing slice: the same one). Times are
+ * them (Perfetto binds to the enclosing slice: the same one). A
+ * connection's waterfall (its resolve, connect, TLS, request, waiting
+ * and receiving) is a thread beside its socket's. Times are
  * microseconds with nanosecond decimals.
  */
 #include <stdlib.h>
@@ -26,6 +28,7 @@
  * largest pid Linux gives (4194304), below 2^31. */
 #define SOCK_TID_BASE 0x10000000u
 #define EPOLL_TID_BASE 0x20000000u
+#define PHASE_TID_BASE 0x30000000u
 
 struct out {
 	FILE *f;
@@ -258,6 +261,118 @@ static void counters(struct out *o, const struct sl_sock *s)
 	}
 }
 
+/* One phase or exchange slice on the waterfall's thread, from A to B
+ * but never before AFTER (the one before it ends there: slices of a
+ * thread nest or follow, never overlap); the caller closes it. */
+static uint64_t phase_slice(struct out *o, const struct sl_sock *s,
+			    const char *name, uint64_t a, uint64_t b,
+			    uint64_t after)
+{
+	a = a < after ? after : a;
+	b = b < a ? a : b;
+	ev_tid(o, "X", name, s->creator_pid, PHASE_TID_BASE + s->id, a);
+	ns_us(o->f, "dur", b - a);
+	fputs(",\"cat\":\"waterfall\"", o->f);
+	return b;
+}
+
+/* The exchanges after the first (keep-alive reuse), each a slice with
+ * its request, waiting and receiving nested, after the one before. */
+static void more_exchanges(struct out *o, const struct sl_sock *s,
+			   uint64_t after)
+{
+	char name[SL_WF_TARGET_MAX + 40];
+
+	for (uint32_t i = 1; i < s->wf->nhttp; i++) {
+		const struct sl_wf_http *h = &s->wf->http[i];
+		uint64_t sent = h->req_end_ns ? h->req_end_ns : h->sent_ns;
+		uint64_t end = h->end_ns ? h->end_ns : h->first_byte_ns ?
+			       h->first_byte_ns : sent;
+
+		if (h->server || !h->sent_ns || h->sent_ns < after)
+			continue;
+		snprintf(name, sizeof(name), "%s %s %u", h->method, h->target,
+			 h->status);
+		phase_slice(o, s, name, h->sent_ns, end, after);
+		fprintf(o->f, ",\"args\":{\"index\":%u}}", h->index);
+		after = phase_slice(o, s, "request", h->sent_ns, sent, after);
+		fputc('}', o->f);
+		if (h->first_byte_ns) {
+			after = phase_slice(o, s, "waiting", sent,
+					    h->first_byte_ns, after);
+			fputc('}', o->f);
+		}
+		if (h->end_ns && h->first_byte_ns) {
+			after = phase_slice(o, s, "receiving", h->first_byte_ns,
+					    h->end_ns, after);
+			fputc('}', o->f);
+		}
+		after = end > after ? end : after;
+	}
+}
+
+/* The waterfall's slice: what the connection was, what held it. */
+static void waterfall_args(struct out *o, const struct sl_sock *s)
+{
+	const struct sl_wf *wf = s->wf;
+
+	fprintf(o->f, ",\"args\":{\"socket\":%u,\"name\":", s->id);
+	sl_json_str(o->f, wf->name, strlen(wf->name));
+	fputs(",\"sni\":", o->f);
+	sl_json_str(o->f, wf->has_tls ? wf->tls.sni : "",
+		    wf->has_tls ? strlen(wf->tls.sni) : 0);
+	fprintf(o->f, ",\"requests\":%llu,\"limited_by\":\"%s\"",
+		(unsigned long long)wf->http_total,
+		wf->has_tcpinfo ? sl_limited_name(wf->ti.limited_by) : "");
+	if (wf->has_tcpinfo)
+		fprintf(o->f, ",\"rtt_us\":%u,\"retrans\":%u",
+			wf->ti.rtt_us, wf->ti.retrans);
+	fputs("}}", o->f);
+}
+
+/*
+ * A connection's waterfall on a thread of its own beside the socket's
+ * (its resolve comes before the socket was made, and its phases cross
+ * the states'): one slice over it all, named by its request or host,
+ * with the phases nested in it in order, then each later exchange with
+ * its own phases.
+ */
+static void waterfall_track(struct out *o, const struct sl_sock *s)
+{
+	struct sl_phase_span ph[SL_PH_MAX];
+	char title[400], what[SL_WF_TARGET_MAX + 40];
+	uint64_t a = UINT64_MAX, b = 0, at;
+
+	if (!s->wf || !sl_wf_phases(s, ph))
+		return;
+	for (unsigned int i = 0; i < SL_PH_MAX; i++)
+		if (ph[i].end_ns) {
+			a = ph[i].start_ns < a ? ph[i].start_ns : a;
+			b = ph[i].end_ns > b ? ph[i].end_ns : b;
+		}
+	for (uint32_t i = 1; i < s->wf->nhttp; i++)
+		if (s->wf->http[i].end_ns > b)
+			b = s->wf->http[i].end_ns;
+	if (sl_wf_request_text(s->wf, what, sizeof(what)) <= 0)
+		snprintf(what, sizeof(what), "%s", s->wf->name[0] ?
+			 s->wf->name : s->wf->has_tls ? s->wf->tls.sni :
+			 s->wf->proto[0][0] ? s->wf->proto[0] : "connection");
+	snprintf(title, sizeof(title), "socket %u phases %s", s->id, what);
+	thread_meta(o, s->creator_pid, PHASE_TID_BASE + s->id, title,
+		    1000 + s->id);
+	phase_slice(o, s, what, a, b, 0);
+	waterfall_args(o, s);
+	at = a;
+	for (unsigned int i = 0; i < SL_PH_MAX; i++) {
+		if (!ph[i].end_ns)
+			continue;
+		at = phase_slice(o, s, sl_phase_name(i), ph[i].start_ns,
+				 ph[i].end_ns, at);
+		fputc('}', o->f);
+	}
+	more_exchanges(o, s, at);
+}
+
 static void sock_track(struct out *o, const struct sl_model *m,
 		       const struct sl_sock *s)
 {
@@ -285,6 +400,7 @@ static void sock_track(struct out *o, const struct sl_model *m,
 		s->stdio ? "stdio" : s->killed ? "killed" : "");
 	states(o, m, s, end);
 	counters(o, s);
+	waterfall_track(o, s);
 }
 
 /* Where a flow binds on socket S: the start of its first span in one

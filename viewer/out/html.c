@@ -13,7 +13,8 @@
  * with every event of a long trace. What is cut is counted beside it
  * (calls, ticks, incidents, waits), and the page says so where it cuts.
  * The page also gets the summary tables of `view --summary` and the
- * span where the sockets were busy, which its Fit shows.
+ * span where the sockets were busy, which its Fit shows; and per
+ * connection its waterfall (html_waterfall.c).
  */
 #include <string.h>
 
@@ -152,16 +153,23 @@ static void sock_moments(struct page *pg, const struct sl_sock *s)
 	fputc(']', pg->f);
 }
 
-/* "cb": who closed it last, several when their closes overlapped. */
-static void closed_by(struct page *pg, const struct sl_sock *s)
+static void pid_list(struct page *pg, const char *key, const uint32_t *pids,
+		     uint32_t n)
 {
-	uint32_t pids[SL_LASTS_KEPT];
-	uint32_t n = sl_sock_closed_by(s, pids, SL_LASTS_KEPT);
-
-	fputs(",\"cb\":[", pg->f);
+	fprintf(pg->f, ",\"%s\":[", key);
 	for (uint32_t i = 0; i < n; i++)
 		fprintf(pg->f, "%s%u", i ? "," : "", pids[i]);
 	fputc(']', pg->f);
+}
+
+/* "cb", "eb": who closed it last, or exited holding it; several when
+ * their lets overlapped. */
+static void closed_by(struct page *pg, const struct sl_sock *s)
+{
+	uint32_t pids[SL_LASTS_KEPT];
+
+	pid_list(pg, "cb", pids, sl_sock_closed_by(s, pids, SL_LASTS_KEPT));
+	pid_list(pg, "eb", pids, sl_sock_exited_by(s, pids, SL_LASTS_KEPT));
 }
 
 static void sock(struct page *pg, const struct sl_model *m,
@@ -210,6 +218,7 @@ static void sock(struct page *pg, const struct sl_model *m,
 	sock_states(pg, s);
 	sock_moments(pg, s);
 	sock_events(pg, m, s);
+	sl_html_sock_waterfall(pg->f, pg->t0, s);
 	fputc('}', pg->f);
 }
 
@@ -262,6 +271,7 @@ static void names(struct page *pg)
 	for (unsigned int i = 0; i < SL_CALL_MAX; i++)
 		fprintf(pg->f, "%s\"%s\"", i ? "," : "", sl_call_name(i));
 	fputc(']', pg->f);
+	sl_html_phase_names(pg->f);
 }
 
 /* A duration in ns, or null for none. */
@@ -367,8 +377,9 @@ static void span(const struct sl_model *m, uint64_t *t0, uint64_t *t1)
 		const struct sl_sock *s = m->socks[i];
 		uint64_t end = s->closed && s->end_ns > s->last_ns ? s->end_ns :
 								      s->last_ns;
+		uint64_t from = sl_html_waterfall_start(s);
 
-		*t0 = s->start_ns < *t0 ? s->start_ns : *t0;
+		*t0 = from < *t0 ? from : *t0;
 		*t1 = end > *t1 ? end : *t1;
 		/* Open when the trace ended: open to its end. */
 		if (!s->closed && !s->open_at_exit && m->last_ns > *t1)
@@ -392,6 +403,9 @@ static void span(const struct sl_model *m, uint64_t *t0, uint64_t *t1)
  * they are not where the action starts. */
 static uint64_t busy_from(const struct sl_sock *s)
 {
+	/* A connection's waterfall starts with its name's resolve. */
+	if (s->wf && s->wf->name[0] && s->wf->resolve_ns)
+		return s->wf->resolve_ns;
 	if (s->role == SL_ROLE_SERVER)
 		return s->start_ns;
 	if (s->role == SL_ROLE_PAIR) {

@@ -146,7 +146,9 @@ static const char *const rec_names[SL_REC_TYPE_MAX] = {
 	[SL_REC_DROP] = "drop", [SL_REC_CONN] = "connect",
 	[SL_REC_GONE] = "gone", [SL_REC_EPOLL_CTL] = "epoll_ctl",
 	[SL_REC_WAIT] = "wait", [SL_REC_POLICY_INFO] = "policy_info",
-	[SL_REC_POLICY] = "policy",
+	[SL_REC_POLICY] = "policy", [SL_REC_RESOLVE] = "resolve",
+	[SL_REC_SNIFF] = "sniff", [SL_REC_TLS] = "tls",
+	[SL_REC_HTTP] = "http", [SL_REC_TCPINFO] = "tcpinfo",
 };
 
 static void jsonl_policy(struct jsonl_ctx *x, uint32_t pid,
@@ -320,6 +322,10 @@ static void jsonl_record(void *vctx, uint32_t conn, const struct sl_hdr *h)
 								       "false");
 		break;
 	default:
+		sl_jsonl_waterfall(f, h);
+		if (h->type == SL_REC_RESOLVE)
+			sl_jsonl_caller(f, x->names, pid,
+					((const struct sl_rec_resolve *)h)->caller);
 		break;
 	}
 	fputs("}\n", f);

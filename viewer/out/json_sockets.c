@@ -126,17 +126,26 @@ static void export_handoffs(FILE *f, const struct sl_sock *s)
 	fputc(']', f);
 }
 
-/* Who closed it last: one pid, or several whose closes overlapped in
- * time (the named one first); [] when it was not closed. */
-static void export_closed_by(FILE *f, const struct sl_sock *s)
+static void export_pids(FILE *f, const char *key, const uint32_t *pids,
+			uint32_t n)
 {
-	uint32_t pids[SL_LASTS_KEPT];
-	uint32_t n = sl_sock_closed_by(s, pids, SL_LASTS_KEPT);
-
-	fputs(",\"closed_by\":[", f);
+	fprintf(f, ",\"%s\":[", key);
 	for (uint32_t i = 0; i < n; i++)
 		fprintf(f, "%s%u", i ? "," : "", pids[i]);
 	fputc(']', f);
+}
+
+/* Who let it go last: the closers, and the holders that exited, whose
+ * lets may have been the last (several when they overlapped in time;
+ * the named one first). */
+static void export_closed_by(FILE *f, const struct sl_sock *s)
+{
+	uint32_t pids[SL_LASTS_KEPT];
+
+	export_pids(f, "closed_by", pids,
+		    sl_sock_closed_by(s, pids, SL_LASTS_KEPT));
+	export_pids(f, "exited_by", pids,
+		    sl_sock_exited_by(s, pids, SL_LASTS_KEPT));
 }
 
 void sl_json_sock(FILE *f, const struct sl_model *m,
@@ -202,6 +211,7 @@ void sl_json_sock(FILE *f, const struct sl_model *m,
 	export_options(f, s);
 	export_incidents(f, s);
 	export_handoffs(f, s);
+	sl_json_sock_waterfall(f, s);
 	sl_sock_caller(m, s, caller, sizeof(caller));
 	export_closed_by(f, s);
 	fprintf(f, ",\"open_at_exit\":%s,\"open_at_end\":%s,\"caller\":",

@@ -129,3 +129,14 @@ const char *sl_errno_name(int err)
 	snprintf(buf, sizeof(buf), "E%d", err);
 	return buf;
 }
+
+const char *sl_tls_version_text(unsigned int version)
+{
+	static const char *const names[] = {
+		[0] = "3.0", [1] = "1.0", [2] = "1.1", [3] = "1.2", [4] = "1.3",
+	};
+
+	if ((version >> 8) != 3 || (version & 0xff) >= N(names))
+		return NULL;
+	return names[version & 0xff];
+}

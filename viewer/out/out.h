@@ -36,6 +36,8 @@ const char *sl_role_name(unsigned int role);
 const char *sl_family_name(int family);
 const char *sl_type_name(int type);
 const char *sl_errno_name(int err);
+/* "1.3", "1.2"... for a TLS version (0x0304...), NULL if none. */
+const char *sl_tls_version_text(unsigned int version);
 
 /* sockopt.c: a socket option event's level, option and value by name
  * (NULL where a name is not known). */
@@ -72,6 +74,14 @@ void sl_jsonl_str(FILE *f, const char *key, const char *s, size_t len);
 /* json_sockets.c, json_epoll.c: one object, one line. */
 void sl_json_sock(FILE *f, const struct sl_model *m, const struct sl_sock *s);
 void sl_json_epoll(FILE *f, const struct sl_epoll *ep);
+/* json_waterfall.c: a socket's name, TLS, HTTP, TCP_INFO and phases
+ * (fields of sl_json_sock); the waterfall records' jsonl fields. */
+void sl_json_sock_waterfall(FILE *f, const struct sl_sock *s);
+void sl_jsonl_waterfall(FILE *f, const struct sl_hdr *h);
+/* html_waterfall.c: the same for the page (html.c). */
+void sl_html_sock_waterfall(FILE *f, uint64_t t0, const struct sl_sock *s);
+void sl_html_phase_names(FILE *f);
+uint64_t sl_html_waterfall_start(const struct sl_sock *s);
 
 /* filter.c: which sockets a view shows. */
 #define SL_FILTER_MAX 16

@@ -155,9 +155,16 @@ static void endpoint(char *buf, size_t len, const struct layout *l,
 		     const struct sl_sock *s)
 {
 	char a[200], b[200];
+	const char *name = sl_term_name(s);
 
 	sl_addr_format(&s->local, a, sizeof(a));
 	sl_addr_format(&s->remote, b, sizeof(b));
+	/* The host its process resolved, in place of the address. */
+	if (s->role == SL_ROLE_CLIENT && b[0] && name) {
+		snprintf(buf, len, "%s->%s%s", port_of(&s->local, a), name,
+			 port_of(&s->remote, b));
+		return;
+	}
 	if (s->role == SL_ROLE_CLIENT && b[0]) {
 		snprintf(buf, len, "%s->%s", port_of(&s->local, a), b);
 		return;
@@ -175,35 +182,17 @@ static void endpoint(char *buf, size_t len, const struct layout *l,
 			 s->type == SOCK_DGRAM ? "/dgram" : "");
 }
 
-/* "closed by 1234 or 1240": the processes whose closes overlapped at
- * its end, so that either may have let it go last (model.h). */
-static const char *closed_by(const struct sl_sock *s, char *buf,
-			     size_t len)
-{
-	uint32_t pids[SL_LASTS_KEPT];
-	uint32_t n = sl_sock_closed_by(s, pids, SL_LASTS_KEPT);
-	size_t at;
-
-	if (n < 2)
-		return "closed";
-	at = (size_t)snprintf(buf, len, "closed by %u", pids[0]);
-	for (uint32_t i = 1; i < n && at < len; i++)
-		at += (size_t)snprintf(buf + at, len - at, "%s%u",
-				       i + 1 == n ? " or " : ", ", pids[i]);
-	return buf;
-}
-
-/* How it ended: its error, closed, open when its last holder exited,
- * or still open when the trace ended. BUF holds "closed by ...". */
+/* How it ended: its error, closed (by whom, where the closes of two
+ * processes overlapped and the row has room: BUF), open when its last
+ * holder exited, or still open when the trace ended. */
 static const char *outcome(const struct layout *l, const struct sl_sock *s,
 			   char *buf, size_t len)
 {
 	if (s->err)
 		return sl_errno_name(s->err);
-	if (s->closed)
-		return closed_by(s, buf, len);
-	if (s->open_at_exit)
-		return "at-exit";
+	if (s->closed || s->open_at_exit)
+		return l->closers ? sl_term_closed_by(s, buf, len) :
+		       s->closed ? "closed" : "at-exit";
 	return l->live ? "open" : "open at end";
 }
 
@@ -289,6 +278,8 @@ static void draw_sock(FILE *f, struct layout *l, const struct sl_model *m,
 	fill_cells(l, s, cells);
 	sl_term_draw_bar(f, l, cells);
 	fprintf(f, "| %6s %6s %7s ", tx, rx, dur);
+	if (l->phases)
+		sl_term_phase_cell(f, l, s);
 	if (l->color && s->err)
 		fprintf(f, "\033[31m%s\033[0m", out);
 	else
@@ -304,6 +295,8 @@ static void draw_sock(FILE *f, struct layout *l, const struct sl_model *m,
 		sl_term_str(f, caller, strlen(caller), 60);
 	}
 	fputc('\n', f);
+	if (l->phase_lines && sl_term_has_phases(s))
+		sl_term_phase_line(f, l, s);
 }
 
 static void fmt_count(char *buf, size_t len, uint64_t n, char unit)
@@ -427,9 +420,9 @@ static void layout(struct layout *l, const struct sl_model *m,
 	int stamp_cols = o->clock == SL_CLOCK_USEC ? 16 :
 			 o->clock == SL_CLOCK_SEC ? 9 : 0;
 	int fixed = stamp_cols + 4 + 1 + 6 + 1 + 2 + 1 + 7 + 7 + 8 + 13;
-	int free_cols = width - fixed, widest = 8;
-	bool open_at_end = false;
-	char ep[512];
+	int free_cols, widest = 8, outw = 12;
+	bool open_at_end = false, phases = false;
+	char ep[512], by[96];
 
 	memset(l, 0, sizeof(*l));
 	l->stamp = stamp_cols;
@@ -456,6 +449,26 @@ static void layout(struct layout *l, const struct sl_model *m,
 		widest = n > widest ? n : widest;
 		l->t0 = s->start_ns < l->t0 ? s->start_ns : l->t0;
 		l->t1 = end > l->t1 ? end : l->t1;
+		phases |= sl_term_has_phases(s);
+		if ((s->closed || s->open_at_exit) && !s->err) {
+			n = (int)strlen(sl_term_closed_by(s, by, sizeof(by)));
+			outw = n > outw ? n : outw;
+		}
+	}
+	/* "closed by 1234 or 1240" takes its columns from the bar where
+	 * it leaves the bar 12 (else the footer says it). */
+	free_cols = width - fixed;
+	l->closers = free_cols - (outw - 12) - (widest < 16 ? 16 : widest) >=
+		     12 || outw == 12;
+	if (l->closers)
+		free_cols -= outw - 12;
+	/* A wide terminal gives the waterfall's phases a column of their
+	 * own, from the bar; a narrower one a line under the row. */
+	if (phases && width >= TERM_WF_COLUMN_MIN) {
+		l->phases = width >= 200 ? 72 : 50;
+		free_cols -= l->phases + 1;
+	} else {
+		l->phase_lines = phases;
 	}
 	if (l->t0 > l->t1) {
 		l->t0 = m->first_ns;
@@ -491,9 +504,12 @@ static void header(FILE *f, const struct layout *l, const struct sl_model *m)
 			fclose(mem);
 		}
 	}
-	fprintf(f, "%*s%4s %-6s %-*s  %-*s  %6s %6s %7s %s\n", l->stamp,
+	fprintf(f, "%*s%4s %-6s %-*s  %-*s  %6s %6s %7s ", l->stamp,
 		l->clock ? "START" : "", "ID", "ROLE", l->ep, "ENDPOINT",
-		l->bar, zero, "TX", "RX", "DUR", "OUTCOME");
+		l->bar, zero, "TX", "RX", "DUR");
+	if (l->phases)
+		fprintf(f, "%-*s ", l->phases, "PHASES");
+	fputs("OUTCOME\n", f);
 }
 
 void sl_render_term(FILE *f, const struct sl_model *m,

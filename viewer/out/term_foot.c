@@ -33,6 +33,62 @@ static void incidents_not_drawn(FILE *f, const struct sl_model *m)
 			"are drawn\n", noted - 5);
 }
 
+/* ", " between PIDS, " or " before the last. */
+static size_t put_pids(char *buf, size_t len, size_t at, const char *head,
+		       const uint32_t *pids, uint32_t n)
+{
+	for (uint32_t i = 0; i < n && at < len; i++)
+		at += (size_t)snprintf(buf + at, len - at, "%s%u",
+				       !i ? head : i + 1 == n ? " or " : ", ",
+				       pids[i]);
+	return at;
+}
+
+const char *sl_term_closed_by(const struct sl_sock *s, char *buf,
+			      size_t len)
+{
+	uint32_t c[SL_LASTS_KEPT], e[SL_LASTS_KEPT];
+	uint32_t nc = sl_sock_closed_by(s, c, SL_LASTS_KEPT);
+	uint32_t ne = sl_sock_exited_by(s, e, SL_LASTS_KEPT);
+	size_t at = 0;
+
+	if (nc + ne < 2)
+		return s->closed ? "closed" : "at-exit";
+	buf[0] = '\0';
+	if (s->closed) {
+		at = put_pids(buf, len, at, "closed by ", c, nc);
+		put_pids(buf, len, at, " or at exit of ", e, ne);
+	} else {
+		at = put_pids(buf, len, at, "at exit of ", e, ne);
+		put_pids(buf, len, at, " or closed by ", c, nc);
+	}
+	return buf;
+}
+
+/* Sockets whose last closes (or exits) overlapped, where the rows had
+ * no room to say who let them go. */
+static void closers_not_drawn(FILE *f, const struct sl_model *m,
+			      const struct layout *l)
+{
+	uint32_t noted = 0;
+	char by[96];
+
+	for (uint32_t i = 0; !l->closers && i < m->nsocks; i++) {
+		const struct sl_sock *s = m->socks[i];
+
+		if (!s || (!s->closed && !s->open_at_exit) || s->err ||
+		    sl_term_closed_by(s, by, sizeof(by)) != by)
+			continue;
+		if (noted++ < 5)
+			fprintf(f, "note: socket %u: %s (their lets "
+				"overlapped: any may have been the last)\n",
+				s->id, by);
+	}
+	if (noted > 5)
+		fprintf(f, "note: %u more sockets were closed by one of "
+			"several processes\n", noted - 5);
+}
+
 /*
  * The counts and the span, on one line where the view's width has room,
  * else on two: what the trace holds, then its waits, drops and span.
@@ -87,6 +143,7 @@ void sl_term_footer(FILE *f, const struct sl_model *m,
 	if (m->bad_why[0])
 		fprintf(f, "warning: bad record in the file: %s\n", m->bad_why);
 	incidents_not_drawn(f, m);
+	closers_not_drawn(f, m, l);
 	for (uint32_t i = 0; i < m->nprocs; i++)
 		if (m->procs[i]->dark_ns)
 			fprintf(f, "note: pid %u put itself under a seccomp "
