@@ -26,8 +26,10 @@
 static inline void close_record(int fd, uint16_t call, int64_t implicit,
 				uint64_t ts, struct sl_site site)
 {
-	struct sl_rec_call *r = sl_call_begin(call, fd, &sl_fds[fd], ts, site);
+	struct sl_rec_call *r;
 
+	sl_wf_close_stamped(&sl_fds[fd], fd);
+	r = sl_call_begin(call, fd, &sl_fds[fd], ts, site);
 	sl_fd_forget(fd);
 	if (!r)
 		return;
@@ -44,7 +46,6 @@ static inline void close_record(int fd, uint16_t call, int64_t implicit,
 void sl_close_record(int fd, uint16_t call, int64_t implicit, uint64_t ts,
 		     struct sl_site site)
 {
-	sl_wf_close_stamped(&sl_fds[fd], fd);
 	close_record(fd, call, implicit, ts, site);
 }
 

@@ -178,11 +178,17 @@ static uint8_t *put_varint(uint8_t *o, uint64_t v)
 	return o;
 }
 
-static bool get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
+static inline bool get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v)
 {
 	const uint8_t *p = *pp;
 	uint64_t r = 0;
 
+	/* Most are one byte. */
+	if (p < end && *p < 0x80) {
+		*v = *p;
+		*pp = p + 1;
+		return true;
+	}
 	for (unsigned int shift = 0; shift < 64; shift += 7) {
 		if (p == end)
 			return false;
@@ -226,7 +232,7 @@ static uint8_t *put_delta(uint8_t *o, uint64_t c, uint64_t r)
 	return hi ? put_varint(o, zigzag(hi)) : o;
 }
 
-static bool get_delta(const uint8_t **pp, const uint8_t *end, uint64_t r,
+static inline bool get_delta(const uint8_t **pp, const uint8_t *end, uint64_t r,
 		      uint64_t *c)
 {
 	uint64_t v, h = 0;
@@ -410,26 +416,40 @@ static uint32_t unpack_record(struct sl__pack_conn *c, const uint8_t **pp,
 	len = h.size;
 	if (h.type != type || len < sizeof(h) || len % 8 || len > room)
 		return 0;
-	memcpy(out, &w0, 8);
 	words = len / 8;
 	if (mode == MODE_LITERAL) {
 		if ((size_t)(end - p) < len - 8)
 			return 0;
+		memcpy(out, &w0, 8);
 		memcpy(out + 8, p, len - 8);
 		p += len - 8;
 	} else {
 		const uint8_t *mask = p;
+		uint32_t same = rlen < len ? rlen : len;
 
 		if ((size_t)(end - p) < (words - 1 + 7) / 8)
 			return 0;
 		p += (words - 1 + 7) / 8;
-		for (uint32_t i = 1; i < words; i++) {
-			uint64_t r = word(ref, rlen, i), v = r;
+		/* The reference's words (zeros past its end), then the ones
+		 * the mask says differ. */
+		if (ref)
+			memcpy(out, ref, same);
+		else
+			same = 0;
+		memset(out + same, 0, len - same);
+		memcpy(out, &w0, 8);
+		for (uint32_t k = 0; k < (words - 1 + 7) / 8; k++) {
+			for (unsigned int m = mask[k]; m; m &= m - 1) {
+				uint32_t i = 1 + k * 8 + (uint32_t)__builtin_ctz(m);
+				uint64_t v;
 
-			if ((mask[(i - 1) / 8] >> ((i - 1) % 8) & 1) &&
-			    !get_delta(&p, end, r, &v))
-				return 0;
-			memcpy(out + i * 8, &v, 8);
+				if (i >= words)
+					break;
+				memcpy(&v, out + i * 8, 8);
+				if (!get_delta(&p, end, v, &v))
+					return 0;
+				memcpy(out + i * 8, &v, 8);
+			}
 		}
 	}
 	ring_push(c, type, out, len);
