@@ -346,18 +346,30 @@ void sl_peek_feed(struct sl_fd *e, int fd, bool rx, const void *buf,
 	sl_peek_feed_iov(e, fd, rx, &v, 1, n);
 }
 
+/* The start of a feed or a skip: FD's slot for the direction (NULL when
+ * it is not peeked), stamped with the call's moment and caught up. */
+static struct sl_peek_slot *feed_begin(struct sl_fd *e, int fd,
+				       enum sl_sniff_dir dir, uint64_t n)
+{
+	struct sl_peek_slot *sl = slot_of(e, dir, n);
+
+	if (!sl)
+		return NULL;
+	sl->fd = fd;
+	sl->now = sl_now_ns();
+	catch_up(sl);
+	return sl;
+}
+
 void sl_peek_feed_iov(struct sl_fd *e, int fd, bool rx,
 		      const struct iovec *iov, size_t cnt, size_t n)
 {
 	int saved = errno;
 	enum sl_sniff_dir dir = rx ? SL_SNIFF_IN : SL_SNIFF_OUT;
-	struct sl_peek_slot *sl = slot_of(e, dir, n);
+	struct sl_peek_slot *sl = feed_begin(e, fd, dir, n);
 
 	if (!sl)
 		return;
-	sl->fd = fd;
-	sl->now = sl_now_ns();
-	catch_up(sl);
 	if (!n) {
 		/* End of stream: a body that runs to the close ends. */
 		if (rx)
@@ -378,13 +390,10 @@ void sl_peek_skip(struct sl_fd *e, int fd, bool rx, uint64_t n)
 {
 	int saved = errno;
 	enum sl_sniff_dir dir = rx ? SL_SNIFF_IN : SL_SNIFF_OUT;
-	struct sl_peek_slot *sl = slot_of(e, dir, n);
+	struct sl_peek_slot *sl = feed_begin(e, fd, dir, n);
 
 	if (!sl)
 		return;
-	sl->fd = fd;
-	sl->now = sl_now_ns();
-	catch_up(sl);
 	sl_sniff_skip(&sl->s, dir, n, on_event, sl);
 	sl->off[dir] += n;
 	feed_end(sl, e);
