@@ -174,6 +174,13 @@ static int parse_net(struct parser *ps, const struct token *t,
 	return 0;
 }
 
+/* A "port" with nothing after it in its section. */
+static int no_port(struct parser *ps, const struct token *t)
+{
+	return fail(ps, t->col, "'port' needs a number or a range (port "
+		    "8080, port 8000-8099)");
+}
+
 /* local|remote [ADDR] [port N[-M]]; returns tokens used, or -1. */
 static int parse_end(struct parser *ps, const struct token *t, int n,
 		     struct sl_net *net, uint8_t families)
@@ -188,7 +195,9 @@ static int parse_end(struct parser *ps, const struct token *t, int n,
 			return -1;
 		used++;
 	}
-	if (used + 1 < n && !strcmp(t[used].s, "port")) {
+	if (used < n && !strcmp(t[used].s, "port")) {
+		if (used + 1 >= n)
+			return no_port(ps, &t[used]);
 		if (parse_port(ps, &t[used + 1], net) < 0)
 			return -1;
 		used += 2;
@@ -291,6 +300,8 @@ static int parse_section(struct parser *ps, const struct token *t, int n)
 					 sel.families);
 		else if (!strcmp(t[i].s, "port") && i + 1 < n - 1)
 			used = parse_port(ps, &t[i + 1], &sel.either) < 0 ? -1 : 2;
+		else if (!strcmp(t[i].s, "port"))
+			return no_port(ps, &t[i]);
 		else if (set_role(ps, &t[i], &sel) < 0)
 			return -1;
 		if (used < 0)

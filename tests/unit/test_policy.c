@@ -140,6 +140,12 @@ static void test_every_error(void **state)
 	refused("[tcp port 99999]\n", "p.conf:1:11: bad port '99999' (expected N or N-M, 0 to 65535)");
 	refused("[tcp port 90-80]\n", "p.conf:1:11: bad port '90-80' (expected N or N-M, 0 to 65535)");
 	refused("[tcp remote]\n", "p.conf:1:6: 'remote' needs an address or a port");
+	refused("[tcp remote 127.0.0.1 port ]\n",
+		"p.conf:1:23: 'port' needs a number or a range (port 8080, port 8000-8099)");
+	refused("[tcp port]\n",
+		"p.conf:1:6: 'port' needs a number or a range (port 8080, port 8000-8099)");
+	refused("[tcp local port]\n",
+		"p.conf:1:12: 'port' needs a number or a range (port 8080, port 8000-8099)");
 	refused("[tcp remote 1.2.3.4 remote 5.6.7.8]\n", "p.conf:1:21: 'remote' given twice");
 	refused("[tcp listener client]\n", "p.conf:1:15: a section takes one of listener, client, server");
 	refused("[tcp upstream]\n",
