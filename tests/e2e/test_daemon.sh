@@ -5,7 +5,8 @@
 need python3
 
 "$SL" run -q -o "$TMP/t.trace" -- sh "$SL_ROOT/samples/daemon_scenario.sh" \
-	"$SAMPLES" >"$TMP/traced.out" 2>&1
+	"$SAMPLES" >"$TMP/traced.out" 2>&1 ||
+	fail "the traced scenario failed: $(cat "$TMP/traced.out")"
 printf 'ping 1\nping 2\n' | diff -u - "$TMP/traced.out" || fail "client output"
 scrub_sockets "$TMP/t.trace" >"$TMP/sockets.txt"
 expect daemon.sockets "$TMP/sockets.txt"
@@ -21,6 +22,6 @@ wait_file "$TMP/dport"
 [ "$("$SAMPLES/client" -p "$(cat "$TMP/dport")" -m direct)" = "direct 1" ] ||
 	fail "the daemon did not answer"
 wait $run || fail "run failed"
-n=$("$SL" export -f sockets "$TMP/d.trace" | grep -c '"role":"server"')
+n=$("$SL" export -f sockets "$TMP/d.trace" | grep -c '"role":"server"' || true)
 [ "$n" -eq 1 ] || fail "the daemon's connection is not in the trace"
 echo ok

@@ -178,8 +178,14 @@ static int collect_until_done(struct sl_collector *c, pid_t pid,
 				close(pidfd);
 			pidfd = -1;
 		}
-		if (exited && !c->nconns)
-			break;
+		/* Gone only once no connection waits in the listen queue
+		 * either: a daemon's grandchild connects while its parents
+		 * exit, and its connection may not have made this round. */
+		if (exited && !c->nconns) {
+			sl_collector_poll(c, 0);
+			if (!c->nconns)
+				break;
+		}
 		if (exited && !said && !c->quiet && !live &&
 		    isatty(STDERR_FILENO)) {
 			fprintf(stderr, "%s: waiting for %u traced processes "
