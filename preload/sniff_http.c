@@ -36,21 +36,6 @@ static const struct {
 #define HDR_ALL ((1u << HDR_CL) | (1u << HDR_TE))
 #define TE_BAD 0xff		/* pos when the coding is not "chunked" */
 
-/* RFC 9110 5.6.2: a token's characters, as a bitmap of ASCII (digits,
- * letters and !#$%&'*+-.^_`|~). */
-static bool tchar(uint8_t c)
-{
-	static const uint64_t lo = 0x03ff6cfa00000000ull;
-	static const uint64_t hi = 0x57ffffffc7fffffeull;
-
-	return c < 64 ? (lo >> c) & 1 : c < 128 && ((hi >> (c - 64)) & 1);
-}
-
-static uint8_t lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-}
-
 void sl_http_emit(struct sl_http_run *r, enum sl_sniff_ev_type type,
 		  size_t at, const char *why)
 {
@@ -107,7 +92,7 @@ static void first_token(struct sl_http_run *r, size_t at)
 
 /* ---- Header lines ---- */
 
-static void value_done(struct sl_http_run *r, size_t at)
+void sl_http_value_done(struct sl_http_run *r, size_t at)
 {
 	struct sl_http_dir *d = r->d;
 
@@ -129,7 +114,7 @@ static void value_done(struct sl_http_run *r, size_t at)
 }
 
 /* One byte of a Content-Length value: OWS, digits, OWS. */
-static void value_cl(struct sl_http_run *r, uint8_t c, size_t at)
+void sl_http_value_cl(struct sl_http_run *r, uint8_t c, size_t at)
 {
 	struct sl_http_dir *d = r->d;
 
@@ -147,13 +132,13 @@ static void value_cl(struct sl_http_run *r, uint8_t c, size_t at)
 }
 
 /* One byte of a Transfer-Encoding value: is its last coding "chunked"? */
-static void value_te(struct sl_http_dir *d, uint8_t c)
+void sl_http_value_te(struct sl_http_dir *d, uint8_t c)
 {
 	if (c == ',')
 		d->pos = 0;
 	else if (c == ' ' || c == '\t')
 		return;
-	else if (d->pos < 7 && lower(c) == (uint8_t)"chunked"[d->pos])
+	else if (d->pos < 7 && sl_http_lower(c) == (uint8_t)"chunked"[d->pos])
 		d->pos++;
 	else
 		d->pos = TE_BAD;
@@ -165,7 +150,7 @@ static void name_char(struct sl_http_dir *d, uint8_t c)
 	for (unsigned k = HDR_CL; k <= HDR_TE; k++)
 		if ((d->hdr & (1u << k)) &&
 		    (d->pos >= hdr_names[k].len ||
-		     lower(c) != (uint8_t)hdr_names[k].name[d->pos]))
+		     sl_http_lower(c) != (uint8_t)hdr_names[k].name[d->pos]))
 			d->hdr &= (uint8_t)~(1u << k);
 	d->pos++;
 }
@@ -212,7 +197,7 @@ static void line_end(struct sl_http_run *r, size_t at)
 		return;
 	case ST_VALUE:
 		d->state = ST_LINE;
-		value_done(r, at);
+		sl_http_value_done(r, at);
 		return;
 	case ST_SKIP:
 		d->state = ST_LINE;
@@ -242,7 +227,7 @@ static void line_end(struct sl_http_run *r, size_t at)
 	sl_http_giveup(r, at, "a line ends where it may not");
 }
 
-static void begin_msg(struct sl_http_run *r, size_t at)
+void sl_http_begin_msg(struct sl_http_run *r, size_t at)
 {
 	struct sl_http_dir *d = r->d;
 
@@ -256,7 +241,7 @@ static int hexval(uint8_t c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
-	c = lower(c);
+	c = sl_http_lower(c);
 	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
@@ -270,7 +255,7 @@ static void byte_in(struct sl_http_run *r, uint8_t c, size_t at)
 	case ST_FIRST:
 		if (c == ' ') {
 			first_token(r, at);
-		} else if ((!tchar(c) && c != '/') ||
+		} else if ((!sl_http_tchar(c) && c != '/') ||
 			   d->pos >= SL_HTTP_METHOD_MAX) {
 			sl_http_giveup(r, at, "bad start line");
 		} else {
@@ -306,7 +291,7 @@ static void byte_in(struct sl_http_run *r, uint8_t c, size_t at)
 			sl_http_giveup(r, at, "obsolete line folding");
 			return;
 		}
-		if (!tchar(c)) {
+		if (!sl_http_tchar(c)) {
 			sl_http_giveup(r, at, "bad header name");
 			return;
 		}
@@ -323,9 +308,9 @@ static void byte_in(struct sl_http_run *r, uint8_t c, size_t at)
 		return;
 	case ST_VALUE:
 		if (d->hdr == HDR_CL)
-			value_cl(r, c, at);
+			sl_http_value_cl(r, c, at);
 		else
-			value_te(d, c);
+			sl_http_value_te(d, c);
 		return;
 	case ST_CHUNK_SIZE:
 		if (hexval(c) >= 0 && d->pos < 15)
@@ -336,7 +321,7 @@ static void byte_in(struct sl_http_run *r, uint8_t c, size_t at)
 			sl_http_giveup(r, at, "bad chunk size");
 		return;
 	case ST_TRAILER:
-		if (tchar(c))
+		if (sl_http_tchar(c))
 			d->state = ST_TRAILER_SKIP;
 		else
 			sl_http_giveup(r, at, "bad trailer");
@@ -354,7 +339,7 @@ static void byte(struct sl_http_run *r, uint8_t c, size_t at)
 	if (d->state == ST_FIRST && d->pos == 0 && !d->cr) {
 		if (c == '\r' || c == '\n')
 			return;		/* blank lines between messages */
-		begin_msg(r, at);
+		sl_http_begin_msg(r, at);
 	}
 	if (d->state < ST_BODY) {
 		if (++d->msg.head > SL_HTTP_HEAD_MAX) {
@@ -418,9 +403,9 @@ static size_t run_of(struct sl_http_run *r, const uint8_t *p, size_t n)
 			m->flags |= SL_HTTP_F_TARGET_CUT;
 		m->target_len += (uint32_t)k;
 	} else {
-		for (; k < n && d->hdr && tchar(p[k]); k++)
+		for (; k < n && d->hdr && sl_http_tchar(p[k]); k++)
 			name_char(d, p[k]);
-		for (; k < n && tchar(p[k]); k++)
+		for (; k < n && sl_http_tchar(p[k]); k++)
 			d->pos++;
 	}
 	m->head += (uint32_t)k;
@@ -458,6 +443,15 @@ void sl_http_feed(struct sl_http *h, enum sl_sniff_dir dir, const void *buf,
 				sl_http_giveup(&r, off, too_long);
 			else if (eol)
 				line_end(&r, off);
+			break;
+		case ST_FIRST:
+		case ST_LINE:
+			if ((n = sl_http_line(&r, p + off, len - off, off))) {
+				off += n;
+				break;
+			}
+			byte(&r, p[off], off);
+			off++;
 			break;
 		case ST_TARGET:
 		case ST_NAME:

@@ -47,10 +47,37 @@ struct sl_http_run {
 	void *ctx;
 };
 
+/* RFC 9110 5.6.2: a token's characters, as a bitmap of ASCII (digits,
+ * letters and !#$%&'*+-.^_`|~). */
+static inline bool sl_http_tchar(uint8_t c)
+{
+	static const uint64_t lo = 0x03ff6cfa00000000ull;
+	static const uint64_t hi = 0x57ffffffc7fffffeull;
+
+	return c < 64 ? (lo >> c) & 1 : c < 128 && ((hi >> (c - 64)) & 1);
+}
+
+static inline uint8_t sl_http_lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+}
+
 /* sniff_http.c: an event of R's direction at AT; giving up, once. */
 void sl_http_emit(struct sl_http_run *r, enum sl_sniff_ev_type type,
 		  size_t at, const char *why);
 void sl_http_giveup(struct sl_http_run *r, size_t at, const char *why);
+/* sniff_http.c: a message begins at AT; one byte C of a Content-Length
+ * or a Transfer-Encoding value (at AT); the value's line ended. */
+void sl_http_begin_msg(struct sl_http_run *r, size_t at);
+void sl_http_value_cl(struct sl_http_run *r, uint8_t c, size_t at);
+void sl_http_value_te(struct sl_http_dir *d, uint8_t c);
+void sl_http_value_done(struct sl_http_run *r, size_t at);
+/* sniff_http_line.c: the line at P (N bytes, AT in the chunk), which
+ * begins where a head's line begins, at once when it is whole there and
+ * in its usual form: its length, LF included; 0 when it is not (then
+ * sniff_http.c reads it a byte at a time, as it reads a split line). */
+size_t sl_http_line(struct sl_http_run *r, const uint8_t *p, size_t n,
+		    size_t at);
 /* sniff_http_body.c: a start line, a head or a message is complete (AT:
  * the byte after it); a body's bytes at once (how many of N taken). */
 void sl_http_request_line(struct sl_http_run *r, size_t at);

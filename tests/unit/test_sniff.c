@@ -446,6 +446,123 @@ static void test_sniff_held_and_lost(void **state)
 	assert_true(sl_sniff_done(&S));
 }
 
+/* ---- The HTTP/1.x head read whole and a byte at a time ---- */
+
+/* One stream: chunks of both directions, in order ('>' the program
+ * sent it, '<' it received it). */
+static const char *const http_streams[][8] = {
+	{ ">GET /a HTTP/1.1\r\nHost: x\r\nUser-Agent: t\r\n\r\n",
+	  "<HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: t\r\n\r\nok",
+	  ">GET /b HTTP/1.1\r\n\r\nHEAD /c HTTP/1.1\r\n\r\n",
+	  "<HTTP/1.1 304 Not Modified\r\nETag: x\r\n\r\n"
+	  "HTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n" },
+	{ ">POST /p HTTP/1.1\r\ncontent-LENGTH:  5 \r\n\r\nhello\r\n\n"
+	  "GET /4 HTTP/1.0\n\n",
+	  "<HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early\r\nLink: </s>\r\n\r\n"
+	  "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, Chunked\r\n\r\n"
+	  "5;ext=1;q=\"a\"\r\nhello\r\n0\r\nX-Trailer: 1\r\n\r\n",
+	  "<HTTP/1.0 204\r\n\r\n" },
+	{ "<GET /s HTTP/1.1\r\nContent-Lengthy: 3\r\nTransfer-Encodinx: a\r\n"
+	  "Content-Length: 0\r\n\r\n",
+	  ">HTTP/1.1 404 \r\nContent-Length: 3\r\n\r\nabc" },
+	{ ">OPTIONSOPTIONS1 * HTTP/1.1\r\n\r\n", "<HTTP/1.1 200\n\n" },
+	{ ">GET / HTTP/1.1\r\nContent-Length: 1\r2\r\n\r\n" },
+	{ ">GET / HTTP/1.1\r\nContent-Length: 1 2\r\n\r\n" },
+	{ ">GET / HTTP/1.1\r\nBad Name: b\r\n\r\n" },
+	{ ">GET / HTTP/1.1\r\nA: b\r\n c\r\n\r\n" },
+	{ ">GET /a\tb HTTP/1.1\r\n\r\n" },
+	{ ">GET / HTTP/1.1X\r\n\r\n" },
+	{ ">GET / HTTP/1.1\rX\r\n\r\n" },
+	{ ">HTTP/1.1 200 OK\r\n\r\n" },
+	{ ">GET / HTTP/1.1\r\n\r\n", "<GET / HTTP/1.1\r\n\r\n" },
+	{ "<HTTP/1.1 200 O\rK\r\nContent-Length: 0\r\n\r\n",
+	  "<HTTP/1.1 20 OK\r\n" },
+	{ ">VERYLONGMETHODNAME / HTTP/1.1\r\n\r\n" },
+	{ ">GET / HTTP/1.1\r\n\r\n", "<HTTP/1.1 200OK\r\n\r\n" },
+	{ ">GET / HTTP/1.1\r\n\r\n", "<HTTP/1.1 099 OK\r\n\r\n" },
+	{ ">CONNECT h:443 HTTP/1.1\r\n\r\n", "<HTTP/1.1 200 OK\r\n\r\n\x16\x03" },
+	{ ">GET /u HTTP/1.1\r\nUpgrade: ws\r\n\r\n",
+	  "<HTTP/1.1 101 Switching\r\nUpgrade: ws\r\n\r\n\x81\x05hello" },
+	{ ">GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+	  "a; x = y\r\n0123456789\r\n0\r\n\r\n" },
+	{ ">GET / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n" },
+	{ ">POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n" },
+};
+
+static struct log LH;
+static size_t base[2];
+
+/* Each event, where it happened in its direction's stream, and what the
+ * message said at that moment. */
+static void record_at(void *ctx, const struct sl_sniff_ev *ev)
+{
+	const struct sl_http_msg *m = ev->http;
+	struct rec *r;
+
+	record(ctx, ev);
+	r = &LH.ev[LH.n - 1];
+	r->at += base[ev->dir];
+	if (m)
+		snprintf(r->text, sizeof(r->text), "%x %u %u %.8s %u %llu %llu",
+			 m->flags, m->status, m->minor, m->target,
+			 m->target_len, (unsigned long long)m->length,
+			 (unsigned long long)m->body);
+}
+
+/* Stream I with each chunk cut at CUT (0: whole; 1: byte by byte). */
+static void http_stream(size_t i, size_t cut, struct sl_http *h)
+{
+	sl_http_init(h);
+	memset(&LH, 0, sizeof(LH));
+	base[0] = base[1] = 0;
+	for (size_t c = 0; c < 8 && http_streams[i][c]; c++) {
+		const char *s = http_streams[i][c] + 1;
+		enum sl_sniff_dir dir = http_streams[i][c][0] == '>' ?
+						SL_SNIFF_OUT : SL_SNIFF_IN;
+		size_t n = strlen(s), off = 0;
+
+		while (off < n) {
+			size_t k = cut == 1 ? 1 : cut && off < cut &&
+				   cut < n ? cut - off : n - off;
+
+			LH.len = k;
+			sl_http_feed(h, dir, s + off, k, record_at, &LH);
+			base[dir] += k;
+			off += k;
+		}
+	}
+}
+
+/* The head reader that takes a whole line at once (sniff_http_line.c)
+ * and the one that reads a byte at a time tell the same story, events,
+ * offsets, fields and giving up, wherever the chunks are cut. */
+static void test_http_lines_any_split(void **state)
+{
+	static struct sl_http h1, h2;
+	static struct log want;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(http_streams) / sizeof(*http_streams);
+	     i++) {
+		http_stream(i, 1, &h1);
+		want = LH;
+		for (size_t cut = 0; cut < 120; cut = cut ? cut + 1 : 2) {
+			http_stream(i, cut, &h2);
+			if (LH.n != want.n)
+				fail_msg("stream %zu cut %zu: %u events, not %u",
+					 i, cut, LH.n, want.n);
+			for (unsigned e = 0; e < want.n; e++) {
+				assert_int_equal(LH.ev[e].type, want.ev[e].type);
+				assert_int_equal(LH.ev[e].at, want.ev[e].at);
+				assert_string_equal(LH.ev[e].text,
+						    want.ev[e].text);
+			}
+			assert_int_equal(h1.dead, h2.dead);
+			assert_int_equal(h1.pend_n, h2.pend_n);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,6 +576,7 @@ int main(void)
 		cmocka_unit_test(test_nginx_captures),
 		cmocka_unit_test(test_named_captures),
 		cmocka_unit_test(test_sniff_held_and_lost),
+		cmocka_unit_test(test_http_lines_any_split),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

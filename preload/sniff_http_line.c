@@ -1,0 +1,218 @@
+/*
+ * HTTP/1.x: a head's lines read whole (sniff_http.c reads them a byte
+ * at a time). Most heads come whole in one chunk, each line in its
+ * usual form: a request line "METHOD SP target SP HTTP/1.x", a status
+ * line, "Name: value". Such a line, found whole at a line's start, is
+ * checked in one pass and its effects made at once: a name is scanned
+ * to its colon and, unless it is one of the two that frame a message
+ * (told by its length, then compared), the value is skipped to its
+ * line feed with memchr; nothing is copied but a target. A line that is
+ * not whole in the chunk, or is in any other form (bad, or rare: a
+ * CR inside a framing value, blank lines between messages, a head
+ * nearing 64 KiB), is left alone before anything changes, and the byte
+ * reader takes it: it knows every form and every way to give up, so
+ * this file needs to know only the usual ones. Both readers must tell
+ * the same story; tests/unit/test_sniff.c feeds the same streams whole
+ * and a byte at a time and compares.
+ */
+#include <string.h>
+
+#include "sniff_http.h"
+
+/* The end of the line at P: the index of its LF, CE the end of its
+ * content (before a CR LF's CR); 0 when there is no LF in N bytes. */
+static size_t line_feed(const uint8_t *p, size_t from, size_t n, size_t *ce)
+{
+	const uint8_t *q = memchr(p + from, '\n', n - from);
+	size_t lf;
+
+	if (!q)
+		return 0;
+	lf = (size_t)(q - p);
+	*ce = lf > from && p[lf - 1] == '\r' ? lf - 1 : lf;
+	return lf;
+}
+
+/* "HTTP/1.d" at P: the digit's value, or -1. */
+static int version_at(const uint8_t *p)
+{
+	return memcmp(p, "HTTP/1.", 7) == 0 && p[7] >= '0' && p[7] <= '9' ?
+		       p[7] - '0' : -1;
+}
+
+/* The start line's direction is the one requests (or responses) take. */
+static bool side_ok(struct sl_http_run *r, bool response)
+{
+	int want = response ? !r->dir : (int)r->dir;
+
+	if (r->h->client_dir >= 0 && r->h->client_dir != want)
+		return false;
+	r->h->client_dir = (int8_t)want;
+	return true;
+}
+
+/* The line is taken: LEN bytes of the head, a header line next. */
+static void took(struct sl_http_dir *d, size_t len)
+{
+	d->msg.head += (uint32_t)len;
+	d->state = ST_LINE;
+	d->pos = 0;
+	d->num = 0;
+	d->hdr = HDR_NONE;
+}
+
+/* "HTTP/1.x SP ddd [SP reason] CRLF". */
+static size_t status_line(struct sl_http_run *r, const uint8_t *p, size_t n,
+			  size_t at)
+{
+	size_t ce, lf;
+	int minor = version_at(p);
+
+	if (minor < 0 || n < 13 || p[8] != ' ' || p[9] < '1' || p[9] > '9' ||
+	    p[10] < '0' || p[10] > '9' || p[11] < '0' || p[11] > '9')
+		return 0;
+	lf = line_feed(p, 12, n, &ce);
+	if (!lf || (p[12] != ' ' && ce != 12) || lf + 1 > SL_HTTP_HEAD_MAX ||
+	    !side_ok(r, true))
+		return 0;
+	sl_http_begin_msg(r, at);
+	r->d->msg.flags |= SL_HTTP_F_RESPONSE;
+	r->d->msg.minor = (uint8_t)minor;
+	r->d->msg.status = (uint16_t)((p[9] - '0') * 100 + (p[10] - '0') * 10 +
+				      (p[11] - '0'));
+	took(r->d, lf + 1);
+	sl_http_status_line(r, at + lf + 1);
+	return lf + 1;
+}
+
+/* "METHOD SP target SP HTTP/1.x CRLF". */
+static size_t request_line(struct sl_http_run *r, const uint8_t *p, size_t n,
+			   size_t at)
+{
+	struct sl_http_msg *m = &r->d->msg;
+	size_t k = 0, t, j, len;
+	int minor;
+
+	while (k < n && k <= SL_HTTP_METHOD_MAX && sl_http_tchar(p[k]))
+		k++;
+	if (k == 0 || k > SL_HTTP_METHOD_MAX || k >= n || p[k] != ' ')
+		return 0;
+	for (t = j = k + 1; j < n && p[j] > ' ' && p[j] != 0x7f; j++)
+		;
+	if (j == t || n - j < 11 || p[j] != ' ' ||
+	    (minor = version_at(p + j + 1)) < 0)
+		return 0;
+	if (p[j + 9] == '\n')
+		len = j + 10;
+	else if (p[j + 9] == '\r' && p[j + 10] == '\n')
+		len = j + 11;
+	else
+		return 0;
+	if (len > SL_HTTP_HEAD_MAX || !side_ok(r, false))
+		return 0;
+	sl_http_begin_msg(r, at);
+	memcpy(m->method, p, k);
+	memcpy(m->target, p + t,
+	       j - t < SL_HTTP_TARGET_MAX ? j - t : SL_HTTP_TARGET_MAX);
+	m->target_len = (uint32_t)(j - t);
+	if (j - t > SL_HTTP_TARGET_MAX)
+		m->flags |= SL_HTTP_F_TARGET_CUT;
+	m->minor = (uint8_t)minor;
+	took(r->d, len);
+	sl_http_request_line(r, at + len);
+	return len;
+}
+
+/* Is the name at P (K bytes) one that frames a message? */
+static enum hdr framing(const uint8_t *p, size_t k)
+{
+	static const char cl[] = "content-length", te[] = "transfer-encoding";
+	const char *want;
+
+	if (k == 14 && (p[0] | 0x20) == 'c')
+		want = cl;
+	else if (k == 17 && (p[0] | 0x20) == 't')
+		want = te;
+	else
+		return HDR_NONE;
+	/* Token characters only: OR 0x20 lowers a letter and keeps '-'. */
+	for (size_t i = 1; i < k; i++)
+		if ((p[i] | 0x20) != (uint8_t)want[i])
+			return HDR_NONE;
+	return want == cl ? HDR_CL : HDR_TE;
+}
+
+/* A framing header's value (K its name's length), read as the byte
+ * reader reads it, but for a CR inside it: that line is left to it. */
+static size_t framing_line(struct sl_http_run *r, enum hdr which,
+			   const uint8_t *p, size_t k, size_t n, size_t at)
+{
+	struct sl_http_dir *d = r->d;
+	size_t ce, lf = line_feed(p, k + 1, n, &ce);
+
+	if (!lf || memchr(p + k + 1, '\r', ce - (k + 1)) ||
+	    d->msg.head + lf + 1 > SL_HTTP_HEAD_MAX)
+		return 0;
+	took(d, lf + 1);
+	d->state = ST_VALUE;
+	d->hdr = (uint8_t)which;
+	for (size_t i = k + 1; i < ce && !r->h->dead; i++) {
+		if (which == HDR_CL)
+			sl_http_value_cl(r, p[i], at + i);
+		else
+			sl_http_value_te(d, p[i]);
+	}
+	if (r->h->dead)
+		return lf + 1;
+	d->state = ST_LINE;
+	sl_http_value_done(r, at + lf + 1);
+	return lf + 1;
+}
+
+/* "Name: value CRLF", or the blank line that ends the head. */
+static size_t header_line(struct sl_http_run *r, const uint8_t *p, size_t n,
+			  size_t at)
+{
+	struct sl_http_dir *d = r->d;
+	size_t k = 0, ce, lf, len;
+	enum hdr which;
+
+	if (p[0] == '\n' || (p[0] == '\r' && n > 1 && p[1] == '\n')) {
+		len = p[0] == '\n' ? 1 : 2;
+		if (d->msg.head + len > SL_HTTP_HEAD_MAX)
+			return 0;
+		d->msg.head += (uint32_t)len;
+		sl_http_head_done(r, at + len);
+		return len;
+	}
+	while (k < n && sl_http_tchar(p[k]))
+		k++;
+	if (k == 0 || k == n || p[k] != ':')
+		return 0;
+	which = framing(p, k);
+	if (which != HDR_NONE)
+		return framing_line(r, which, p, k, n, at);
+	lf = line_feed(p, k + 1, n, &ce);
+	if (!lf || d->msg.head + lf + 1 > SL_HTTP_HEAD_MAX)
+		return 0;
+	took(d, lf + 1);
+	return lf + 1;
+}
+
+size_t sl_http_line(struct sl_http_run *r, const uint8_t *p, size_t n,
+		    size_t at)
+{
+	struct sl_http_dir *d = r->d;
+
+	if (d->cr)
+		return 0;
+	if (d->state == ST_LINE)
+		return header_line(r, p, n, at);
+	/* A message's first byte; blank lines before it are the byte
+	 * reader's. */
+	if (d->state != ST_FIRST || d->pos != 0 || p[0] == '\r' || p[0] == '\n')
+		return 0;
+	if (p[0] == 'H' && n > 8 && p[4] == '/')
+		return status_line(r, p, n, at);
+	return request_line(r, p, n, at);
+}
