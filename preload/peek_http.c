@@ -10,6 +10,16 @@
 
 #include "peek_int.h"
 
+/* A target of LEN bytes, as far as kept: only its bytes and its NUL
+ * (what follows them in SRC may be an older target's). */
+static void copy_target(char *dst, const char *src, uint32_t len)
+{
+	size_t n = len < SL_HTTP_TARGET_MAX ? len : SL_HTTP_TARGET_MAX;
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static void emit_http(struct sl_peek_slot *sl, const struct sl_peek_pend *p,
 		      uint64_t end_ns, uint32_t why, uint64_t ts)
 {
@@ -30,7 +40,7 @@ static void emit_http(struct sl_peek_slot *sl, const struct sl_peek_pend *p,
 		r->target_len = p->target_len;
 		r->minor = p->minor;
 		memcpy(r->method, p->method, sizeof(r->method));
-		memcpy(r->target, p->target, sizeof(r->target));
+		copy_target(r->target, p->target, p->target_len);
 	}
 	r->req_flags |= why;
 	if (sl->resp.on) {
@@ -59,7 +69,8 @@ static void http_request_begin(struct sl_peek_slot *sl)
 		return;
 	}
 	p = pend_at(sl, sl->pend_n++);
-	memset(p, 0, sizeof(*p));
+	memset(p, 0, offsetof(struct sl_peek_pend, target));
+	p->target[0] = '\0';
 	p->sent_ns = sl->now;
 }
 
@@ -88,9 +99,8 @@ static void http_request(struct sl_peek_slot *sl,
 		p->minor = m->minor;
 		p->target_len = m->target_len;
 		memcpy(p->method, m->method, sizeof(p->method));
-		memcpy(p->target, m->target, sizeof(p->target));
 		p->method[SL_HTTP_METHOD_MAX] = '\0';
-		p->target[SL_HTTP_TARGET_MAX] = '\0';
+		copy_target(p->target, m->target, m->target_len);
 	} else if (ev->type == SL_EV_HTTP_END) {
 		p->req_end_ns = sl->now;
 		p->req_body = m->body;

@@ -18,6 +18,8 @@ struct sl_peek_pend {
 	uint32_t req_flags, target_len;
 	uint8_t minor;
 	char method[SL_HTTP_METHOD_MAX + 1];
+	/* Ends in NUL; last, as a new exchange clears only what comes
+	 * before it and its first byte. */
 	char target[SL_HTTP_TARGET_MAX + 1];
 };
 

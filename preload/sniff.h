@@ -224,11 +224,13 @@ struct sl_http_msg {
 	uint16_t status;		/* responses */
 	uint8_t minor;			/* HTTP/1.<minor> */
 	char method[SL_HTTP_METHOD_MAX + 1];	/* requests */
-	char target[SL_HTTP_TARGET_MAX + 1];	/* requests, cut */
 	uint32_t target_len;		/* the whole target's length */
 	uint64_t length;		/* Content-Length, when F_LENGTH */
 	uint64_t body;			/* body bytes on the wire so far */
 	uint32_t head;			/* bytes of start line and headers */
+	/* Requests: cut, ends in NUL; last, as a message's beginning
+	 * clears only what comes before it and its first byte. */
+	char target[SL_HTTP_TARGET_MAX + 1];
 };
 
 /* One direction's parser state (sniff_http.c says what each means). */

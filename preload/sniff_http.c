@@ -231,7 +231,8 @@ void sl_http_begin_msg(struct sl_http_run *r, size_t at)
 {
 	struct sl_http_dir *d = r->d;
 
-	memset(&d->msg, 0, sizeof(d->msg));
+	memset(&d->msg, 0, offsetof(struct sl_http_msg, target));
+	d->msg.target[0] = '\0';
 	d->seen = 0;
 	d->te_last = 0;
 	sl_http_emit(r, SL_EV_HTTP_BEGIN, at, NULL);
@@ -398,6 +399,7 @@ static size_t run_of(struct sl_http_run *r, const uint8_t *p, size_t n)
 
 			memcpy(m->target + m->target_len, p,
 			       k < room ? k : room);
+			m->target[m->target_len + (k < room ? k : room)] = '\0';
 		}
 		if (m->target_len + k > SL_HTTP_TARGET_MAX)
 			m->flags |= SL_HTTP_F_TARGET_CUT;
@@ -446,7 +448,7 @@ void sl_http_feed(struct sl_http *h, enum sl_sniff_dir dir, const void *buf,
 			break;
 		case ST_FIRST:
 		case ST_LINE:
-			if ((n = sl_http_line(&r, p + off, len - off, off))) {
+			if ((n = sl_http_lines(&r, p + off, len - off, off))) {
 				off += n;
 				break;
 			}

@@ -72,12 +72,13 @@ void sl_http_begin_msg(struct sl_http_run *r, size_t at);
 void sl_http_value_cl(struct sl_http_run *r, uint8_t c, size_t at);
 void sl_http_value_te(struct sl_http_dir *d, uint8_t c);
 void sl_http_value_done(struct sl_http_run *r, size_t at);
-/* sniff_http_line.c: the line at P (N bytes, AT in the chunk), which
- * begins where a head's line begins, at once when it is whole there and
- * in its usual form: its length, LF included; 0 when it is not (then
- * sniff_http.c reads it a byte at a time, as it reads a split line). */
-size_t sl_http_line(struct sl_http_run *r, const uint8_t *p, size_t n,
-		    size_t at);
+/* sniff_http_line.c: the lines at P (N bytes, AT in the chunk), from
+ * where a head's line begins, at once, as long as each is whole there
+ * and in its usual form: how many bytes they took; 0 when the first is
+ * not (then sniff_http.c reads it a byte at a time, as it reads a
+ * split line). */
+size_t sl_http_lines(struct sl_http_run *r, const uint8_t *p, size_t n,
+		     size_t at);
 /* sniff_http_body.c: a start line, a head or a message is complete (AT:
  * the byte after it); a body's bytes at once (how many of N taken). */
 void sl_http_request_line(struct sl_http_run *r, size_t at);

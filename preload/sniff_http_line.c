@@ -19,6 +19,14 @@
 
 #include "sniff_http.h"
 
+/* sl_http_tchar() as a table: one load a byte, for the names. */
+static const uint8_t tok[256] = {
+	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,
+	['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1,
+	['`'] = 1, ['|'] = 1, ['~'] = 1, ['0' ... '9'] = 1,
+	['A' ... 'Z'] = 1, ['a' ... 'z'] = 1,
+};
+
 /* The end of the line at P: the index of its LF, CE the end of its
  * content (before a CR LF's CR); 0 when there is no LF in N bytes. */
 static size_t line_feed(const uint8_t *p, size_t from, size_t n, size_t *ce)
@@ -31,6 +39,14 @@ static size_t line_feed(const uint8_t *p, size_t from, size_t n, size_t *ce)
 	lf = (size_t)(q - p);
 	*ce = lf > from && p[lf - 1] == '\r' ? lf - 1 : lf;
 	return lf;
+}
+
+static uint64_t load8(const void *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
 }
 
 /* "HTTP/1.d" at P: the digit's value, or -1. */
@@ -90,7 +106,7 @@ static size_t request_line(struct sl_http_run *r, const uint8_t *p, size_t n,
 			   size_t at)
 {
 	struct sl_http_msg *m = &r->d->msg;
-	size_t k = 0, t, j, len;
+	size_t k = 0, t, j, len, keep;
 	int minor;
 
 	while (k < n && k <= SL_HTTP_METHOD_MAX && sl_http_tchar(p[k]))
@@ -112,8 +128,9 @@ static size_t request_line(struct sl_http_run *r, const uint8_t *p, size_t n,
 		return 0;
 	sl_http_begin_msg(r, at);
 	memcpy(m->method, p, k);
-	memcpy(m->target, p + t,
-	       j - t < SL_HTTP_TARGET_MAX ? j - t : SL_HTTP_TARGET_MAX);
+	keep = j - t < SL_HTTP_TARGET_MAX ? j - t : SL_HTTP_TARGET_MAX;
+	memcpy(m->target, p + t, keep);
+	m->target[keep] = '\0';
 	m->target_len = (uint32_t)(j - t);
 	if (j - t > SL_HTTP_TARGET_MAX)
 		m->flags |= SL_HTTP_F_TARGET_CUT;
@@ -123,23 +140,29 @@ static size_t request_line(struct sl_http_run *r, const uint8_t *p, size_t n,
 	return len;
 }
 
+/* The name at P is WANT (K bytes, 8 or more, lowercase letters and
+ * '-'), in any case: eight bytes at a time, the last eight overlapping.
+ * The name is token characters only, and among those OR 0x20 makes
+ * only an uppercase letter into another (its lowercase). */
+static bool name_is(const uint8_t *p, size_t k, const char *want)
+{
+	const uint64_t lc = 0x2020202020202020ull;
+	size_t i;
+
+	for (i = 0; i + 8 <= k; i += 8)
+		if ((load8(p + i) | lc) != load8(want + i))
+			return false;
+	return i == k || (load8(p + k - 8) | lc) == load8(want + k - 8);
+}
+
 /* Is the name at P (K bytes) one that frames a message? */
 static enum hdr framing(const uint8_t *p, size_t k)
 {
-	static const char cl[] = "content-length", te[] = "transfer-encoding";
-	const char *want;
-
 	if (k == 14 && (p[0] | 0x20) == 'c')
-		want = cl;
-	else if (k == 17 && (p[0] | 0x20) == 't')
-		want = te;
-	else
-		return HDR_NONE;
-	/* Token characters only: OR 0x20 lowers a letter and keeps '-'. */
-	for (size_t i = 1; i < k; i++)
-		if ((p[i] | 0x20) != (uint8_t)want[i])
-			return HDR_NONE;
-	return want == cl ? HDR_CL : HDR_TE;
+		return name_is(p, k, "content-length") ? HDR_CL : HDR_NONE;
+	if (k == 17 && (p[0] | 0x20) == 't')
+		return name_is(p, k, "transfer-encoding") ? HDR_TE : HDR_NONE;
+	return HDR_NONE;
 }
 
 /* A framing header's value (K its name's length), read as the byte
@@ -174,7 +197,8 @@ static size_t header_line(struct sl_http_run *r, const uint8_t *p, size_t n,
 			  size_t at)
 {
 	struct sl_http_dir *d = r->d;
-	size_t k = 0, ce, lf, len;
+	const uint8_t *q;
+	size_t k = 0, lf, len;
 	enum hdr which;
 
 	if (p[0] == '\n' || (p[0] == '\r' && n > 1 && p[1] == '\n')) {
@@ -185,22 +209,25 @@ static size_t header_line(struct sl_http_run *r, const uint8_t *p, size_t n,
 		sl_http_head_done(r, at + len);
 		return len;
 	}
-	while (k < n && sl_http_tchar(p[k]))
+	/* The line's end first: the name's scan needs no bound then (LF
+	 * is no token character). */
+	q = memchr(p, '\n', n);
+	if (!q)
+		return 0;
+	lf = (size_t)(q - p);
+	while (tok[p[k]])
 		k++;
-	if (k == 0 || k == n || p[k] != ':')
+	if (k == 0 || p[k] != ':' || d->msg.head + lf + 1 > SL_HTTP_HEAD_MAX)
 		return 0;
 	which = framing(p, k);
 	if (which != HDR_NONE)
 		return framing_line(r, which, p, k, n, at);
-	lf = line_feed(p, k + 1, n, &ce);
-	if (!lf || d->msg.head + lf + 1 > SL_HTTP_HEAD_MAX)
-		return 0;
 	took(d, lf + 1);
 	return lf + 1;
 }
 
-size_t sl_http_line(struct sl_http_run *r, const uint8_t *p, size_t n,
-		    size_t at)
+static size_t one_line(struct sl_http_run *r, const uint8_t *p, size_t n,
+		       size_t at)
 {
 	struct sl_http_dir *d = r->d;
 
@@ -215,4 +242,17 @@ size_t sl_http_line(struct sl_http_run *r, const uint8_t *p, size_t n,
 	if (p[0] == 'H' && n > 8 && p[4] == '/')
 		return status_line(r, p, n, at);
 	return request_line(r, p, n, at);
+}
+
+size_t sl_http_lines(struct sl_http_run *r, const uint8_t *p, size_t n,
+		     size_t at)
+{
+	size_t off = 0, k;
+
+	/* A head ends in a body (or chunks), or in the next message. */
+	while (off < n && !r->h->dead &&
+	       (r->d->state == ST_LINE || r->d->state == ST_FIRST) &&
+	       (k = one_line(r, p + off, n - off, at + off)))
+		off += k;
+	return off;
 }
