@@ -140,6 +140,20 @@ static size_t request_line(struct sl_http_run *r, const uint8_t *p, size_t n,
 	return len;
 }
 
+/* The token characters at P, up to the line's LF at LF (no token
+ * character): four a step while four are left before it. */
+static size_t name_len(const uint8_t *p, size_t lf)
+{
+	size_t k = 0;
+
+	while (k + 4 <= lf && (tok[p[k]] & tok[p[k + 1]] & tok[p[k + 2]] &
+			       tok[p[k + 3]]))
+		k += 4;
+	while (tok[p[k]])
+		k++;
+	return k;
+}
+
 /* The name at P is WANT (K bytes, 8 or more, lowercase letters and
  * '-'), in any case: eight bytes at a time, the last eight overlapping.
  * The name is token characters only, and among those OR 0x20 makes
@@ -215,8 +229,7 @@ static size_t header_line(struct sl_http_run *r, const uint8_t *p, size_t n,
 	if (!q)
 		return 0;
 	lf = (size_t)(q - p);
-	while (tok[p[k]])
-		k++;
+	k = name_len(p, lf);
 	if (k == 0 || p[k] != ':' || d->msg.head + lf + 1 > SL_HTTP_HEAD_MAX)
 		return 0;
 	which = framing(p, k);
