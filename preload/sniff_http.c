@@ -4,11 +4,15 @@
  * cut to SL_HTTP_TARGET_MAX; a response's status), and where it ends, so
  * that keep-alive requests are counted and each one's first and last
  * byte found. Bodies are skipped, never kept. This file reads heads and
- * the lines of a chunked body; sniff_http_body.c decides what follows a
- * head and pairs responses with requests.
+ * the lines of a chunked body; sniff_http_line.c reads a head's lines
+ * whole when they are whole in a chunk and in their usual form (the
+ * common case, and the cheap one), sniff_http_body.c decides what
+ * follows a head and pairs responses with requests.
  *
  * A direction is a sequence of messages. A head (start line and header
- * lines, 64 KiB at most) is read a byte at a time, but for runs of a
+ * lines, 64 KiB at most) that sniff_http_line.c leaves (a line split
+ * across chunks, or in an unusual or bad form) is read here a byte at a
+ * time, from that line's first byte, but for runs of a
  * target's or a header name's bytes, and for the parts nobody needs (a
  * reason phrase, a header other than Content-Length and
  * Transfer-Encoding, a chunk extension, a trailer), which are skipped to

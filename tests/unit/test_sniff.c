@@ -563,6 +563,36 @@ static void test_http_lines_any_split(void **state)
 	}
 }
 
+/* A target kept after a longer one ends at its own length, whole or
+ * a byte at a time (a message clears only the target's first byte). */
+static void test_http_target_after_longer(void **state)
+{
+	static char big[400];
+	static struct sl_http h;
+	static const char two[] = "GET /b HTTP/1.1\r\n\r\n";
+
+	(void)state;
+	memcpy(big, "GET /", 5);
+	memset(big + 5, 'a', 300);
+	strcpy(big + 305, " HTTP/1.1\r\n\r\n");
+	for (int bytes = 0; bytes < 2; bytes++) {
+		sl_http_init(&h);
+		memset(&LH, 0, sizeof(LH));
+		LH.len = sizeof(big);
+		for (size_t i = 0; i < strlen(big); i += bytes ? 1 : strlen(big))
+			sl_http_feed(&h, SL_SNIFF_OUT, big + i,
+				     bytes ? 1 : strlen(big), record, &LH);
+		assert_true(h.d[0].msg.flags & SL_HTTP_F_TARGET_CUT);
+		LH.len = sizeof(big);
+		for (size_t i = 0; i < sizeof(two) - 1; i += bytes ? 1 : sizeof(two))
+			sl_http_feed(&h, SL_SNIFF_OUT, two + i,
+				     bytes ? 1 : sizeof(two) - 1, record, &LH);
+		assert_int_equal(h.d[0].msg.target_len, 2);
+		assert_string_equal(h.d[0].msg.target, "/b");
+		assert_false(h.d[0].msg.flags & SL_HTTP_F_TARGET_CUT);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -577,6 +607,7 @@ int main(void)
 		cmocka_unit_test(test_named_captures),
 		cmocka_unit_test(test_sniff_held_and_lost),
 		cmocka_unit_test(test_http_lines_any_split),
+		cmocka_unit_test(test_http_target_after_longer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
