@@ -20,7 +20,7 @@ for name in wire trace policy elf; do
 done
 # The stream sniffers are pure code of the preload's, alone.
 # shellcheck disable=SC2086
-clang $cflags -o "$out/fuzz_sniff" "$root/tests/fuzz/fuzz_sniff.c" "$root"/preload/sniff_*.c
+clang $cflags -I"$root/preload" -o "$out/fuzz_sniff" "$root/tests/fuzz/fuzz_sniff.c" "$root"/preload/sniff_*.c
 
 # Seeds: real traces, batches cut from them, the sample policies, ELF files.
 mkdir -p "$out/seed/wire" "$out/seed/trace" "$out/seed/policy" "$out/seed/elf"
