@@ -77,7 +77,9 @@ rel() { awk -v a="$1" -v b="$2" 'BEGIN{if (a=="-"||b=="-"||b==0) print "-"; else
 cpu_of() {
 	ns=0 ticks=0
 	for p in "$@"; do
-		[ -n "$p" ] && [ -d "/proc/$p" ] || continue
+		if [ -z "$p" ] || [ ! -d "/proc/$p" ]; then
+			continue
+		fi
 		t=$(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0)
 		s=$(cat /proc/"$p"/task/*/schedstat 2>/dev/null | awk '{s += $1} END {printf "%.0f\n", s}')
 		ns=$((ns + s)) ticks=$((ticks + t))
@@ -103,7 +105,7 @@ report() {
 	printf '  %-18s %22s %8s %8s %22s %8s %8s\n' "" "schedstat" "/bare" "paired" \
 		"utime+stime" "/bare" "paired"
 	for m in $modes; do
-		row=$(printf '  %-18s' "$(label $m)")
+		row=$(printf '  %-18s' "$(label "$m")")
 		for k in ns tick; do
 			v=$(median "$1" $m-$k)
 			r= p=
