@@ -108,7 +108,7 @@ report() {
 		row=$(printf '  %-18s' "$(label "$m")")
 		for k in ns tick; do
 			v=$(median "$1" $m-$k)
-			r= p=
+			r='' p=''
 			if [ $m != bare ]; then
 				r=$(rel "$v" "$(median "$1" bare-$k)")
 				p=$(paired "$1" $m-$k bare-$k)
