@@ -29,7 +29,8 @@
 # The tracer's CPU per request is printed beside it: the collector's
 # (socklens run) and strace's.
 #
-# RUNS: rounds, at least 7 (MACRO_RUNS overrides, for a quick look).
+# RUNS: rounds, at least 7 (MACRO_RUNS overrides, for a quick look);
+# MACRO_SERVERS: which of "redis nginx" (default both).
 # With TRACE_PACK (tests/bench/trace_pack.c, run.sh builds it), the
 # traced runs' bytes per record too: the file as written, and the same
 # batches as plain frames (trace file version 1).
@@ -159,7 +160,10 @@ echo "macro: $runs rounds, modes alternating ($modes); load average at start:" \
 	"$(cut -d' ' -f1-3 /proc/loadavg)"
 port=$((20000 + $$ % 1000 * 10))
 
-if want redis-server redis-server redis-tools && command -v redis-benchmark >/dev/null; then
+servers=${MACRO_SERVERS:-redis nginx}
+if [ "${servers#*redis}" = "$servers" ]; then
+	echo "redis: left out (MACRO_SERVERS)"
+elif want redis-server redis-server redis-tools && command -v redis-benchmark >/dev/null; then
 	for i in $(seq "$runs"); do
 		for m in $modes; do
 			port=$((port + 1))
@@ -206,7 +210,9 @@ else
 fi
 
 echo
-if want nginx nginx-light && want wrk wrk; then
+if [ "${servers#*nginx}" = "$servers" ]; then
+	echo "nginx: left out (MACRO_SERVERS)"
+elif want nginx nginx-light && want wrk wrk; then
 	mkdir -p "$tmp/www" "$tmp/logs"
 	head -c 612 /dev/zero | tr '\0' x >"$tmp/www/index.html"
 	chmod 0755 "$tmp" "$tmp/www"
