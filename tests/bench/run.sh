@@ -9,6 +9,8 @@
 #  2. callgrind: instructions per call, bare and traced, the figure that
 #     does not move with the machine's noise; and per call of the stream
 #     sniffers alone (tests/bench/sniff_cost.c).
+#     clock: ns per read of the preload's clock (sl_now_ns, from the TSC)
+#     against clock_gettime, and how far it strays (tests/bench/clock_cost.c).
 #  3. collector: records/s from 4 writer processes (tests/bench/ingest.c)
 #     and per second of the collector's CPU; trace bytes per record.
 #  4. viewer: time and peak memory of view, export -f sockets, export -f
@@ -16,7 +18,8 @@
 #     packed (trace file version 2); view and export -f sockets on the
 #     same batches plain (version 1), runs alternating, VIEW_RUNS
 #     (default 7); bytes per record of both (tests/bench/trace_pack.c).
-#  5. macro: redis-benchmark and nginx+wrk, bare, traced and under strace,
+#  5. macro: redis-benchmark and nginx+wrk, bare, traced and under strace:
+#     requests/s and the servers' CPU time per request (at least 7 rounds),
 #     and the traces' bytes per record (tests/bench/macro.sh;
 #     BENCH_MACRO=0 leaves it out).
 #  6. soak: nginx under wrk with connection churn, traced for
@@ -153,6 +156,12 @@ if command -v valgrind >/dev/null; then
 		{ for (p in n) if ($0 ~ (":" p " ")) { x = $1; gsub(",", "", x)
 			printf "  %-24s %8d\n", p, x / n[p] } }'
 fi
+
+# The clock: one read per recorded call, from the TSC against the vDSO.
+echo
+cc -std=c11 -O2 -D_GNU_SOURCE -I"$root/include" -I"$root/preload" -o "$tmp/clock_cost" \
+	"$root/tests/bench/clock_cost.c" "$root/preload/clock.c"
+"$tmp/clock_cost"
 
 # 3. collector
 echo
