@@ -72,8 +72,11 @@ static void one_sent(int pfd, void *arg)
 	struct sl_fd *p = sl_fd_get(pfd);
 
 	/* The receiver holds it now, unless it closes what it got. */
-	if (p && sl_fd_inode(p))
+	if (p && sl_fd_inode(p)) {
 		sl_fd_set(p, SL_FD_SHARED);
+		/* The receiver names it by the kernel's inode. */
+		sl_fd_alias(pfd, p, ci->ts);
+	}
 	ci->arg0 = pfd;
 	ci->inode2 = p ? sl_fd_inode(p) : 0;
 	sl_emit(ci);

@@ -177,7 +177,6 @@ void sl_shutdown_done(struct sl_fd *e, int fd, int how, int ret,
 /* wrap_life.c, shared with wrap_accept.c: the socket inode of FD (one
  * fstat; 0 if not a socket); FD's local end when the policy's selectors
  * look at it (0: not asked). */
-uint64_t sl_sock_inode(int fd);
 socklen_t sl_policy_local(int fd, struct sockaddr_storage *ss);
 
 /* accept, accept4: the real call gets a and alen for its address. */

@@ -37,6 +37,7 @@ SL_EXPORT pid_t fork(void)
 	err = errno;
 	if (pid == 0) {
 		sl_transport_after_fork(child_fd);
+		sl_sock_names_after_fork();
 		errno = err;
 		return 0;
 	}
@@ -60,6 +61,8 @@ SL_EXPORT pid_t fork(void)
 __attribute__((used)) void *sl_vfork_prepare(uint64_t caller)
 {
 	if (sl_active()) {
+		/* The child's new image names by inode what it inherits. */
+		sl_fd_alias_all();
 		sl_flush();
 		sl_vfork.ts = sl_now_ns();
 		sl_vfork.caller = caller;
@@ -102,6 +105,9 @@ static void before_exec(struct sl_call_info *ci, uint64_t caller)
 {
 	ci->call = SL_CALL_EXEC;
 	ci->fd = -1;
+	/* The new image names by inode what it inherits: say first which
+	 * inode each name of ours stands for. */
+	sl_fd_alias_all();
 	ci->ts = sl_now_ns();
 	ci->caller = caller;
 	sl_emit(ci);
