@@ -1,6 +1,6 @@
 /*
- * Wrappers for the process calls: fork, vfork, the exec family, _exit and
- * _Exit.
+ * Wrappers for the process calls: fork, vfork, the exec family,
+ * posix_spawn, system and popen, _exit and _Exit.
  *
  * fork: our records go out before it, and the child drops the parent's
  * connection and buffer and reports under its own pid.
@@ -11,6 +11,7 @@
  * buffers are about to vanish; a failed exec is recorded.
  */
 #include <errno.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <sys/syscall.h>
@@ -99,6 +100,46 @@ __asm__(".text\n"
 #error "vfork entry: add this architecture"
 #endif
 	".size vfork, .-vfork\n");
+
+/*
+ * posix_spawn, system and popen make their child with glibc's own clone,
+ * not our fork or vfork, and it execs at once: only its new image
+ * reports, naming what it inherited by inode. So the sockets we named
+ * get their aliases first, as before an exec; nothing else is recorded.
+ */
+SL_EXPORT int posix_spawn(pid_t *pid, const char *path,
+			  const posix_spawn_file_actions_t *fa,
+			  const posix_spawnattr_t *attr, char *const argv[],
+			  char *const envp[])
+{
+	if (sl_active())
+		sl_fd_alias_all();
+	return SL_REAL(posix_spawn)(pid, path, fa, attr, argv, envp);
+}
+
+SL_EXPORT int posix_spawnp(pid_t *pid, const char *file,
+			   const posix_spawn_file_actions_t *fa,
+			   const posix_spawnattr_t *attr, char *const argv[],
+			   char *const envp[])
+{
+	if (sl_active())
+		sl_fd_alias_all();
+	return SL_REAL(posix_spawnp)(pid, file, fa, attr, argv, envp);
+}
+
+SL_EXPORT int system(const char *command)
+{
+	if (sl_active() && command)
+		sl_fd_alias_all();
+	return SL_REAL(system)(command);
+}
+
+SL_EXPORT FILE *popen(const char *command, const char *type)
+{
+	if (sl_active())
+		sl_fd_alias_all();
+	return SL_REAL(popen)(command, type);
+}
 
 /* Before an exec: say so, and send everything, for the image is ending. */
 static void before_exec(struct sl_call_info *ci, uint64_t caller)
