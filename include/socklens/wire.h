@@ -228,7 +228,7 @@ struct sl_rec_call {
  * fd the socket's fd, inode its name, inode2 its kernel inode, ts
  * before the crossing (the FD_SEND's ts, the exec's). The other side
  * then names it by that inode, and a reader takes the inode for the
- * name from the alias on (viewer/README.md, "Socket names").
+ * name from the alias on (viewer/README.md, "The model").
  */
 #define SL_SOCK_NAME_BIT (1ull << 62)
 #define SL_SOCK_NAME_PID_SHIFT 40
