@@ -10,6 +10,9 @@ mkdir "$TMP/www"
 head -c 100000 /dev/urandom >"$TMP/www/blob"
 cat >"$TMP/scenario.sh" <<SH
 set -e
+# Emptied here, not by the background job's redirection: the wait below
+# would find the previous run's port in it while that job starts.
+: >"$TMP/http.log"
 python3 -m http.server --bind 127.0.0.1 0 --directory "$TMP/www" \
 	>"$TMP/http.log" 2>&1 &
 srv=\$!
