@@ -153,9 +153,10 @@ void sl_json_sock(FILE *f, const struct sl_model *m,
 {
 	char caller[400];
 
-	/* inode: the kernel's when known, else the name (one number, as
-	 * before names); name: the trace's key (socklens-export(5)). */
-	fprintf(f, "{\"id\":%u,\"inode\":%llu,\"name\":%llu,\"pid\":%u,"
+	/* inode: the kernel's when known, else the socket's name (one
+	 * number, as before names); sock_name: the trace's key for it
+	 * (socklens-export(5)). */
+	fprintf(f, "{\"id\":%u,\"inode\":%llu,\"sock_name\":%llu,\"pid\":%u,"
 		"\"pids\":[", s->id,
 		(unsigned long long)(s->kernel_inode ? s->kernel_inode :
 				     s->inode),
