@@ -4,13 +4,14 @@
  *
  * After a sendmsg (or sendmmsg) on a followed UNIX socket succeeds, each
  * fd its control data carried is one SL_CALL_FD_SEND record on the
- * carrier, naming what was passed (its socket inode or epoll id, 0 when
+ * carrier, naming what was passed (its socket name or epoll id, 0 when
  * we do not follow it), stamped when the sendmsg started: before the
- * receiver can have it. After a recvmsg (or recvmmsg) succeeds, each fd
+ * receiver can have it. A socket we named ourselves gets its alias
+ * first (its kernel inode, sl_fd_alias in fdtab.c), with that stamp. After a recvmsg (or recvmmsg) succeeds, each fd
  * that arrived is identified and followed from then on, and is one
  * SL_CALL_FD_RECV record stamped when the call returned (the fd exists
  * from then): a socket by the kernel's inode, the one name the sender
- * and we share (the fd crossed a process line, so our table knows
+ * and we can both learn (the fd crossed a process line, so our table knows
  * nothing of it); an epoll instance by a new id of this process (its
  * watches are the sender's; see sl_fd_adopt in fdtab.c).
  *
@@ -72,8 +73,11 @@ static void one_sent(int pfd, void *arg)
 	struct sl_fd *p = sl_fd_get(pfd);
 
 	/* The receiver holds it now, unless it closes what it got. */
-	if (p && sl_fd_inode(p))
+	if (p && sl_fd_inode(p)) {
 		sl_fd_set(p, SL_FD_SHARED);
+		/* The receiver names it by the kernel's inode. */
+		sl_fd_alias(pfd, p, ci->ts);
+	}
 	ci->arg0 = pfd;
 	ci->inode2 = p ? sl_fd_inode(p) : 0;
 	sl_emit(ci);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 
 #include "preload.h"
@@ -196,6 +197,101 @@ uint64_t sl_epoll_id_new(void)
 
 	return SL_EPOLL_ID_BIT | ((uint64_t)(uint32_t)sl_pid << 24) |
 	       (__atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED) & 0xffffff);
+}
+
+/*
+ * A socket's name (wire.h, SL_SOCK_NAME_BIT): made here, with no system
+ * call, for every socket this process makes or accepts. name_seq counts
+ * the names made; its bits past the sequence's 24 move the salt on, so a
+ * wrap needs no lock. Under SOCKLENS_INODE=1 the name is the kernel's
+ * inode, one fstat, for users who match sockets with ss -e or
+ * /proc/PID/fdinfo.
+ */
+static uint64_t name_seq;
+static uint64_t name_pid;	/* the tag bit and the pid, in place */
+static uint32_t name_salt;
+
+static void names_start(uint32_t salt)
+{
+	name_pid = SL_SOCK_NAME_BIT | ((uint64_t)((uint32_t)sl_pid & 0x3fffff)
+				       << SL_SOCK_NAME_PID_SHIFT);
+	name_salt = salt;
+	name_seq = 0;
+}
+
+/* At init: a new image's salt is its AT_RANDOM, which the kernel gave it
+ * (no system call), so it does not remake its predecessor's names. */
+void sl_sock_names_init(void)
+{
+	const uint8_t *r = (const uint8_t *)getauxval(AT_RANDOM);
+
+	names_start(r ? (uint32_t)(r[14] | r[15] << 8) : 0);
+}
+
+/* A fork child starts its own sequence under its pid; its salt is new
+ * too, for a later child of the same parent may reuse this pid. */
+void sl_sock_names_after_fork(void)
+{
+	uint64_t mix = (name_salt ^ name_seq ^ sl_now_ns()) *
+		       0x9e3779b97f4a7c15ull;
+
+	names_start((uint32_t)(mix >> 48));
+}
+
+uint64_t sl_sock_name(int fd)
+{
+	uint64_t n, salt;
+
+	if (sl_cfg.inode) {
+		struct stat st;
+
+		if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+			return 0;
+		return (uint64_t)st.st_ino;
+	}
+	n = __atomic_fetch_add(&name_seq, 1, __ATOMIC_RELAXED);
+	salt = (name_salt + (n >> 24)) & 0xffff;
+	return name_pid | salt << SL_SOCK_NAME_SALT_SHIFT |
+	       (n & SL_SOCK_NAME_SEQ_MASK);
+}
+
+/*
+ * FD (entry E), a socket we named, is about to cross a line the fd table
+ * cannot follow (SCM_RIGHTS, an exec): say once which kernel inode the
+ * name stands for, stamped TS, before the crossing's own record. One
+ * fstat, on an event that is a system call or more already.
+ */
+void sl_fd_alias(int fd, struct sl_fd *e, uint64_t ts)
+{
+	struct stat st;
+	uint64_t name = sl_fd_inode(e);
+	struct sl_call_info ci = {
+		.call = SL_CALL_ALIAS, .fd = fd, .ts = ts, .inode = name,
+	};
+
+	if (!sl_is_sock_name(name) || (sl_fd_flags(e) & SL_FD_ALIASED))
+		return;
+	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
+		return;
+	ci.inode2 = (uint64_t)st.st_ino;
+	sl_fd_set(e, SL_FD_ALIASED);
+	sl_emit(&ci);
+}
+
+/* Before an exec or a vfork: every named socket held, for the new image
+ * names what it inherits by inode (sl_fdtab_scan_inherited). */
+void sl_fd_alias_all(void)
+{
+	int high = sl_fd_high(), saved = errno;
+	uint64_t now = sl_now_ns();
+
+	for (int fd = 0; fd < high; fd++) {
+		struct sl_fd *e = sl_fd_get(fd);
+
+		if (e)
+			sl_fd_alias(fd, e, now);
+	}
+	errno = saved;
 }
 
 /* Whether FD is an epoll instance: what /proc says it links to. */

@@ -186,6 +186,8 @@ static void read_config(void)
 	sl_cfg.peek = sl_cfg.collect && !env_true(getenv("SOCKLENS_NO_PEEK"));
 	sl_cfg.tcp_info = sl_cfg.collect &&
 			  !env_true(getenv("SOCKLENS_NO_TCP_INFO"));
+	/* The kernel's inode as every socket's name: one fstat each. */
+	sl_cfg.inode = env_true(getenv("SOCKLENS_INODE"));
 }
 
 /*
@@ -203,6 +205,7 @@ __attribute__((constructor(101))) void sl_init(void)
 	sl_pid = getpid();
 	read_config();
 	sl_clock_init(!env_true(getenv("SOCKLENS_NO_TSC")));
+	sl_sock_names_init();
 	if (!sl_cfg.follow)
 		unfollow();
 	if (sl_cfg.enabled && sl_fdtab_init() < 0) {

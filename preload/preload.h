@@ -11,6 +11,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -58,6 +59,8 @@ struct sl_config {
 	uint64_t lossless_ns;	/* SOCKLENS_LOSSLESS: longest wait for room */
 	bool peek;		/* look at streams' first bytes (peek.c) */
 	bool tcp_info;		/* TCP_INFO at close and exit (tcpinfo.c) */
+	bool inode;		/* SOCKLENS_INODE: name sockets by their
+				 * kernel inode (one fstat each), not ours */
 	char socket_path[108];
 };
 
@@ -170,6 +173,8 @@ void sl_log(int level, const char *fmt, ...)
 #define SL_FD_EXITED	0x4000u	/* its counters went with the EXIT record:
 				 * I/O after it (a signal handler while the
 				 * process exits) sends them again */
+#define SL_FD_ALIASED	0x8000u	/* a socket we named: its kernel inode went
+				 * out in an SL_CALL_ALIAS (sl_fd_alias) */
 
 struct sl_fd {
 	uint64_t inode;
@@ -206,6 +211,11 @@ void sl_fdtab_scan_inherited(void);
 void sl_fd_report_open(uint64_t now);
 uint64_t sl_epoll_id_new(void);
 uint64_t sl_fd_adopt(int fd, int *family, int *type);
+uint64_t sl_sock_name(int fd);
+void sl_sock_names_init(void);
+void sl_sock_names_after_fork(void);
+void sl_fd_alias(int fd, struct sl_fd *e, uint64_t ts);
+void sl_fd_alias_all(void);
 
 /*
  * fd numbers are process-wide, so any thread may read any entry while

@@ -174,10 +174,9 @@ void sl_connect_done(struct sl_fd *e, int fd, const struct sockaddr *addr,
 void sl_shutdown_done(struct sl_fd *e, int fd, int how, int ret,
 		      uint64_t ts, struct sl_site site);
 
-/* wrap_life.c, shared with wrap_accept.c: the socket inode of FD (one
- * fstat; 0 if not a socket); FD's local end when the policy's selectors
- * look at it (0: not asked). */
-uint64_t sl_sock_inode(int fd);
+/* wrap_life.c, shared with wrap_accept.c: FD's local end when the
+ * policy's selectors look at it (0: not asked). A new socket's name is
+ * sl_sock_name's (fdtab.c). */
 socklen_t sl_policy_local(int fd, struct sockaddr_storage *ss);
 
 /* accept, accept4: the real call gets a and alen for its address. */

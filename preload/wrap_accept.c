@@ -134,7 +134,7 @@ static void on_accepted(struct sl_accept *ac, struct sl_call_info *ci,
 	accepted_peer(ac);
 	family = l ? SL_LOAD(l->family) : ac->own.ss_family;
 	type = l ? SL_LOAD(l->type) : SOCK_STREAM;
-	ci->inode = sl_sock_inode(nfd);
+	ci->inode = sl_sock_name(nfd);
 	ci->inode2 = l ? sl_fd_inode(l) : 0;
 	ci->ent = sl_fd_track(nfd, ci->inode, family, type,
 			      (flags & SOCK_NONBLOCK) ? SL_FD_NONBLOCK : 0);

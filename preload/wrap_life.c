@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 
 #include "socklens/policy.h"
@@ -21,15 +20,6 @@
 #include "peek.h"
 #include "record.h"
 #include "wrap.h"
-
-uint64_t sl_sock_inode(int fd)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
-		return 0;
-	return (uint64_t)st.st_ino;
-}
 
 /*
  * Whether the kernel copied the caller's address in: only then may we
@@ -72,7 +62,7 @@ on_socket(int fd, int domain, int type, int protocol, uint64_t t0,
 	if (fd >= 0) {
 		unsigned int flags = (type & SOCK_NONBLOCK) ? SL_FD_NONBLOCK : 0;
 
-		inode = sl_sock_inode(fd);
+		inode = sl_sock_name(fd);
 		e = sl_fd_track(fd, inode, domain,
 				type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC), flags);
 		/* A new entry's counters are all zero: the record is
@@ -131,8 +121,8 @@ void sl_socketpair_done(int domain, int type, const int sv[2], int ret,
 		errno = err;
 		return;
 	}
-	ino[0] = sl_sock_inode(sv[0]);
-	ino[1] = sl_sock_inode(sv[1]);
+	ino[0] = sl_sock_name(sv[0]);
+	ino[1] = sl_sock_name(sv[1]);
 	for (int i = 0; i < 2; i++) {
 		ci.fd = sv[i];
 		ci.inode = ino[i];

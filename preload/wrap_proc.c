@@ -1,6 +1,6 @@
 /*
- * Wrappers for the process calls: fork, vfork, the exec family, _exit and
- * _Exit.
+ * Wrappers for the process calls: fork, vfork, the exec family,
+ * posix_spawn, system and popen, _exit and _Exit.
  *
  * fork: our records go out before it, and the child drops the parent's
  * connection and buffer and reports under its own pid.
@@ -11,6 +11,7 @@
  * buffers are about to vanish; a failed exec is recorded.
  */
 #include <errno.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <sys/syscall.h>
@@ -37,6 +38,7 @@ SL_EXPORT pid_t fork(void)
 	err = errno;
 	if (pid == 0) {
 		sl_transport_after_fork(child_fd);
+		sl_sock_names_after_fork();
 		errno = err;
 		return 0;
 	}
@@ -60,6 +62,8 @@ SL_EXPORT pid_t fork(void)
 __attribute__((used)) void *sl_vfork_prepare(uint64_t caller)
 {
 	if (sl_active()) {
+		/* The child's new image names by inode what it inherits. */
+		sl_fd_alias_all();
 		sl_flush();
 		sl_vfork.ts = sl_now_ns();
 		sl_vfork.caller = caller;
@@ -97,11 +101,54 @@ __asm__(".text\n"
 #endif
 	".size vfork, .-vfork\n");
 
+/*
+ * posix_spawn, system and popen make their child with glibc's own clone,
+ * not our fork or vfork, and it execs at once: only its new image
+ * reports, naming what it inherited by inode. So the sockets we named
+ * get their aliases first, as before an exec; nothing else is recorded.
+ */
+SL_EXPORT int posix_spawn(pid_t *pid, const char *path,
+			  const posix_spawn_file_actions_t *fa,
+			  const posix_spawnattr_t *attr, char *const argv[],
+			  char *const envp[])
+{
+	if (sl_active())
+		sl_fd_alias_all();
+	return SL_REAL(posix_spawn)(pid, path, fa, attr, argv, envp);
+}
+
+SL_EXPORT int posix_spawnp(pid_t *pid, const char *file,
+			   const posix_spawn_file_actions_t *fa,
+			   const posix_spawnattr_t *attr, char *const argv[],
+			   char *const envp[])
+{
+	if (sl_active())
+		sl_fd_alias_all();
+	return SL_REAL(posix_spawnp)(pid, file, fa, attr, argv, envp);
+}
+
+SL_EXPORT int system(const char *command)
+{
+	if (sl_active() && command)
+		sl_fd_alias_all();
+	return SL_REAL(system)(command);
+}
+
+SL_EXPORT FILE *popen(const char *command, const char *type)
+{
+	if (sl_active())
+		sl_fd_alias_all();
+	return SL_REAL(popen)(command, type);
+}
+
 /* Before an exec: say so, and send everything, for the image is ending. */
 static void before_exec(struct sl_call_info *ci, uint64_t caller)
 {
 	ci->call = SL_CALL_EXEC;
 	ci->fd = -1;
+	/* The new image names by inode what it inherits: say first which
+	 * inode each name of ours stands for. */
+	sl_fd_alias_all();
 	ci->ts = sl_now_ns();
 	ci->caller = caller;
 	sl_emit(ci);

@@ -103,7 +103,8 @@ struct sl_hdr {
 				 * included; for dup*, the new fd's */
 
 /*
- * One wrapped call. fd and inode name the socket the record is about:
+ * One wrapped call. fd and inode name the socket the record is about
+ * (inode: its name, SL_SOCK_NAME_BIT below, or its kernel inode):
  *   socket: the new socket; arg0 the domain, arg1 the type in its low 32
  *     bits (with SOCK_NONBLOCK/SOCK_CLOEXEC) and the protocol above
  *   accept, accept4: the new socket; inode2 and arg1 the listener's inode
@@ -144,6 +145,8 @@ struct sl_hdr {
  *   close, dup* of an epoll fd: inode is its epoll id
  *   FDOPEN: fdopen(fd) on a followed socket succeeded: fd and inode
  *     the socket, flags SL_F_STDIO; ts when it returned, dur_ns 0
+ *   ALIAS: inode, a name of ours (SL_SOCK_NAME_BIT), is the socket of
+ *     kernel inode inode2; fd its fd (see SL_SOCK_NAME_BIT)
  *   COUNTERS: the fd's counters while it is open, sent every
  *     SL_COUNTER_CALLS calls or SL_COUNTER_BYTES bytes each way
  *   FD_SEND: one per fd a sendmsg/sendmmsg passed (SCM_RIGHTS) on the
@@ -203,6 +206,39 @@ struct sl_rec_call {
 /* An epoll instance has no inode of its own (they share the anonymous
  * inode), so the preload names it: this bit, the pid, a sequence. */
 #define SL_EPOLL_ID_BIT (1ull << 63)
+
+/*
+ * A socket's name. A socket made in a traced process (socket,
+ * socketpair, accept, accept4) is named by that process, with no system
+ * call: SL_SOCK_NAME_BIT, the pid (22 bits), a salt (16 bits) and a
+ * sequence (24 bits), laid out below. Every record about it carries
+ * that name where it says "inode". A socket first seen without its
+ * creation (inherited, received over SCM_RIGHTS) is named by its kernel
+ * inode, as is every socket under SOCKLENS_INODE=1. A kernel socket
+ * inode is 32 bits (get_next_ino), so neither bit 62 nor bit 63 is ever
+ * set in one: a name, an inode and an epoll id never meet.
+ *
+ * The salt is per image (from AT_RANDOM) and new in each fork child, and
+ * moves on when the sequence wraps, so a name is not made twice in a
+ * trace by an exec'd image or a reused pid (but by a 1 in 65536 chance).
+ *
+ * Where a named socket crosses a line the fd table cannot follow (an fd
+ * passed over SCM_RIGHTS, the sockets held at an exec or a vfork), its
+ * process says which inode the name stands for: an SL_CALL_ALIAS record,
+ * fd the socket's fd, inode its name, inode2 its kernel inode, ts
+ * before the crossing (the FD_SEND's ts, the exec's). The other side
+ * then names it by that inode, and a reader takes the inode for the
+ * name from the alias on (viewer/README.md, "The model").
+ */
+#define SL_SOCK_NAME_BIT (1ull << 62)
+#define SL_SOCK_NAME_PID_SHIFT 40
+#define SL_SOCK_NAME_SALT_SHIFT 24
+#define SL_SOCK_NAME_SEQ_MASK 0xffffffull
+
+static inline int sl_is_sock_name(uint64_t id)
+{
+	return (id >> 62) == 1;
+}
 
 #define SL_COUNTER_CALLS 256
 #define SL_COUNTER_BYTES (1u << 20)

@@ -7,11 +7,13 @@
 # process out of fds (EMFILE), each at its time; a non-blocking
 # listener's accepts that find its queue empty (EAGAIN), a record each
 # but for a second one in a row.
+# The helper prints its sockets' kernel inodes: the trace names them so
+# too (run --inode, SOCKLENS_INODE=1).
 . "$(dirname "$0")/lib.sh"
 need python3
 
 "$HELPERS/interrupted" >"$TMP/bare.out" || fail "interrupted failed bare"
-"$SL" run -q -o "$TMP/t.trace" -- "$HELPERS/interrupted" >"$TMP/traced.out" ||
+"$SL" run -q --inode -o "$TMP/t.trace" -- "$HELPERS/interrupted" >"$TMP/traced.out" ||
 	fail "interrupted failed traced"
 cut -d' ' -f1 "$TMP/bare.out" >"$TMP/bare.cut"
 cut -d' ' -f1 "$TMP/traced.out" | diff -u "$TMP/bare.cut" - ||

@@ -11,7 +11,7 @@ need nm
 # Top to bottom. The policy library (preload/policy/) is shared with the
 # preload and uses nothing of the viewer: it sits at the bottom with lib.
 layers="main cmd out model order intake file elf lib policy"
-model_files="load apply proc calls handoff retire pair epoll hold park callers sock resolve waterfall"
+model_files="load apply alias proc calls handoff retire pair epoll hold park callers sock resolve waterfall"
 
 rank_of() {	# OBJECT -> "LAYER_RANK FILE_RANK LAYER FILE"
 	obj=${1#"$SL_BUILD"/}

@@ -3,11 +3,13 @@
 # MSG_TRUNC, MSG_WAITALL, sendmmsg and recvmmsg count what the call
 # returned. Checked on each socket's counters at its close, in the
 # records (export -f jsonl).
+# The helper prints its sockets' kernel inodes: the trace names them so
+# too (run --inode, SOCKLENS_INODE=1).
 . "$(dirname "$0")/lib.sh"
 need python3
 
 "$HELPERS/peeks" >"$TMP/bare.out" || fail "peeks failed bare"
-"$SL" run -q -o "$TMP/t.trace" -- "$HELPERS/peeks" >"$TMP/traced.out" ||
+"$SL" run -q --inode -o "$TMP/t.trace" -- "$HELPERS/peeks" >"$TMP/traced.out" ||
 	fail "peeks failed traced"
 cut -d' ' -f1,3- "$TMP/bare.out" >"$TMP/bare.cut"
 cut -d' ' -f1,3- "$TMP/traced.out" | diff -u "$TMP/bare.cut" - ||

@@ -3,11 +3,13 @@
 # by number leaves a record for each step, its bytes, its closes; and
 # Node.js, whose libuv closes every fd with syscall(SYS_close), closes
 # every socket in the trace that strace -f -yy sees it close.
+# The helper prints its sockets' kernel inodes: the trace names them so
+# too (run --inode, SOCKLENS_INODE=1).
 . "$(dirname "$0")/lib.sh"
 need python3
 
 "$HELPERS/raw_calls" >"$TMP/bare.out" || fail "raw_calls failed bare"
-"$SL" run -q -o "$TMP/t.trace" -- "$HELPERS/raw_calls" >"$TMP/traced.out" ||
+"$SL" run -q --inode -o "$TMP/t.trace" -- "$HELPERS/raw_calls" >"$TMP/traced.out" ||
 	fail "raw_calls failed traced"
 # Inodes differ from run to run; the rest of the output must not.
 sed 's/ [0-9]*$//' "$TMP/bare.out" >"$TMP/bare.names"

@@ -1,7 +1,8 @@
 # Sockets and epoll instances passed over UNIX sockets (SCM_RIGHTS) are
 # followed both ways (preload/fdpass.c): a send-fd record per fd passed,
 # a recv-fd record per fd received naming the same socket (its kernel
-# inode) or a new epoll id of the receiver; what the receiver then does
+# inode, which the sender's alias record gives its own name for) or a new
+# epoll id of the receiver; what the receiver then does
 # with them is counted on them; a receive cut short (MSG_CTRUNC) lists
 # the one fd that arrived; the program sees exactly what it sees bare.
 . "$(dirname "$0")/lib.sh"
@@ -15,8 +16,11 @@ sed 's/ [0-9]*$//' "$TMP/traced.out" | diff -u "$TMP/bare.names" - ||
 	fail "output changed under the tracer"
 "$SL" export -f jsonl "$TMP/t.trace" >"$TMP/t.jsonl"
 
-python3 - "$TMP/traced.out" "$TMP/t.jsonl" <<'PY' || fail "fd passing"
+H="$SL_ROOT/tests/helpers"
+python3 - "$TMP/traced.out" "$TMP/t.jsonl" "$H" <<'PY' || fail "fd passing"
 import json, sys
+sys.path.insert(0, sys.argv[3])
+import socknames
 
 EPOLL = 1 << 63
 AF_INET, AF_UNIX, STREAM, DGRAM = 2, 1, 1, 2
@@ -26,6 +30,9 @@ for line in open(sys.argv[1]):
         name, ino = line.split()
         want[name] = int(ino)
 recs = [json.loads(l) for l in open(sys.argv[2])]
+raw_sent = {r["inode2"]: r["ts_ns"] for r in recs if r["type"] == "call"
+            and r["call"] == "send-fd" and socknames.is_name(r.get("inode2"))}
+names = socknames.to_kernel(recs)
 calls = [r for r in recs if r["type"] == "call"]
 made = {r["pid"] for r in calls if r["call"] == "socketpair"}
 parent = min(made) if made else None
@@ -87,6 +94,15 @@ if calls and "peeks" in calls[0]:
     raw = [r for r in sent + got if "syscall" in r["flags"]]
     if len(raw) != 3:
         bad.append("3 hand-offs went through syscall(), %d say so" % len(raw))
+# A socket the sender named itself went with an alias, stamped no later
+# than its send-fd.
+for name, ts in raw_sent.items():
+    al = [r for r in recs if r["type"] == "call" and r["call"] == "alias"
+          and r["inode"] == name]
+    if not al or al[0]["ts_ns"] > ts:
+        bad.append("send-fd of %#x: no alias before it (%s)" % (name, al))
+if not names:
+    bad.append("no alias record: sockets named by their inode?")
 for b in bad:
     print("FAIL:", b)
 sys.exit(1 if bad else 0)

@@ -45,13 +45,18 @@ grep -q '"call":"vfork"' "$TMP/t.jsonl" ||
 	skip "the preload does not record a vfork child's parent's vfork yet"
 "$SL" export -f sockets "$TMP/t.trace" >"$TMP/sockets.json"
 "$SL" view -w 120 "$TMP/t.trace" >"$TMP/view.txt"
-python3 - "$TMP/out" "$TMP/sockets.json" "$TMP/t.jsonl" <<'PY' || fail "spawn"
-import json, sys
+python3 - "$TMP/out" "$TMP/sockets.json" "$TMP/t.jsonl" "$SL_ROOT" <<'PY' || fail "spawn"
+import json, os, sys
+sys.path.insert(0, os.path.join(sys.argv[4], "tests", "helpers"))
+import socknames
 words = open(sys.argv[1]).readline().split()
 child, stdin, stdout = int(words[1]), int(words[3]), int(words[5])
 mine = [int(words[7]), int(words[8])]
 socks = [json.loads(l) for l in open(sys.argv[2])]
 recs = [json.loads(l) for l in open(sys.argv[3])]
+# The parent names its sockets, the child's image by inode: the export's
+# inode is the kernel's once an alias gave it.
+socknames.to_kernel(recs)
 parent = [r["pid"] for r in recs if r.get("call") == "vfork"
           and r["ret"] == child]
 assert len(parent) == 1, "no vfork record for the child %d" % child

@@ -3,6 +3,8 @@
 # new image lists. The parent records the vfork when it runs again, with
 # the pid the child left (preload/init.c, wrap_proc.c), stamped when the
 # vfork began: before the parent's own closes of what it handed over.
+# The parent says which kernel inode each socket it named is (alias
+# records) before the vfork, for the new image names them by inode.
 # tests/helpers/vfork_spawn does what Python's subprocess does (dup2 onto
 # stdin, close_range from 3, exec); Python's own subprocess.Popen too.
 . "$(dirname "$0")/lib.sh"
@@ -30,6 +32,7 @@ python3 - "$TMP" "$SL_ROOT" <<'PY' || fail "the trace does not tell the vfork"
 import os, sys
 sys.path.insert(0, os.path.join(sys.argv[2], "tests", "helpers"))
 import rawtrace
+import socknames
 
 tmp, bad = sys.argv[1], []
 
@@ -37,6 +40,8 @@ tmp, bad = sys.argv[1], []
 def load(name):
     child = int(open("%s/%s.err" % (tmp, name)).read().split()[1])
     recs = list(rawtrace.records("%s/%s.trace" % (tmp, name)))
+    # The parent names its sockets; the new image, by kernel inode.
+    socknames.to_kernel(recs)
     vf = [r for r in recs if r["type"] == "call" and r["call"] == "vfork"]
     if len(vf) != 1 or vf[0]["ret"] != child:
         bad.append("%s: vfork records %s, expected one for child %d" %

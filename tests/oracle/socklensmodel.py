@@ -10,6 +10,8 @@ them:
   exec record of the named process stamped at the socket's `end_ns`
   (and, for an export without `closed_by`, which process closed it: the
   close record of its inode stamped at `end_ns`);
+- the kernel inodes of sockets the preload named itself, where an alias
+  record gives them (the export's inode is then the kernel's);
 - the clock: each process's hello holds one reading of CLOCK_MONOTONIC and
   CLOCK_REALTIME, so `ts + real_ns - mono_ns` is the wall time strace -ttt
   prints.
@@ -32,6 +34,15 @@ class SocklensView:
         self.pids = set()       # every process with a hello
         self.bad = []           # lines that were not JSON
         self.median = None      # the processes' median clock offset
+        self.aliases = {}       # a preload's name -> kernel inode
+
+    def rename(self, names):
+        """The close records of each name in NAMES (name -> inode) filed
+        under its inode, with the inode's own."""
+        for name, ino in names.items():
+            if name in self.closes and name != ino:
+                self.closes.setdefault(ino, []).extend(
+                    self.closes.pop(name))
 
     def wall(self, pid, ts_ns):
         """TS_NS of PID's clock as wall-clock seconds, or None. PID's own
@@ -125,4 +136,9 @@ def ingest(v, sockets, records):
                     (r.get("ts_ns"), pid, call))
             elif call == "exec":
                 v.execs.setdefault(pid, []).append(r.get("ts_ns"))
+            elif call == "alias" and r.get("inode2"):
+                v.aliases[r["inode"]] = r["inode2"]
+    # A socket the preload named is one the export names by its kernel
+    # inode once an alias gave it: its closes are filed there too.
+    v.rename(v.aliases)
     return v

@@ -76,6 +76,7 @@ class SSock:
         self.peeks = self.peek_bytes = 0
         self.shutdown = False
         self.states = set()         # states its calls put it in
+        self.state_calls = {}       # state -> the last call that did
         self.holders = set()        # (tgid, fd)
         self.pids = {tgid}
         self.end = None             # (kind, tgid, ts, Call): close, exit
@@ -440,8 +441,10 @@ class StraceModel(StraceIO):
         if c.ret == 0:
             s.shutdown = True
             how = c.args[1] if len(c.args) > 1 else ""
-            s.states.add({"SHUT_RD": "shut-rd", "SHUT_WR": "shut-wr",
-                          "SHUT_RDWR": "shut-rdwr"}.get(how, "shut-?"))
+            st = {"SHUT_RD": "shut-rd", "SHUT_WR": "shut-wr",
+                  "SHUT_RDWR": "shut-rdwr"}.get(how, "shut-?")
+            s.states.add(st)
+            s.state_calls[st] = c
 
     def dup_to(self, c, g, s, new, cloexec):
         if s is None or new is None or new < 0:

@@ -35,7 +35,7 @@ class Call:
 
     __slots__ = ("tid", "ts", "name", "args", "ret", "errno", "ret_annot",
                  "rest", "entry", "exit", "kind", "status", "line", "dur",
-                 "exit_ts", "lo", "hi", "sock", "own")
+                 "exit_ts", "lo", "hi", "sock", "own", "next")
 
     def __init__(self, tid, ts, kind, name=None, entry=0):
         self.tid = tid
@@ -57,6 +57,7 @@ class Call:
         self.hi = None          # the thread's next call was entered then
         self.sock = None        # the socket it acted on (the model sets)
         self.own = False        # the preload's own call (the model sets)
+        self.next = None        # the thread's next call or event
 
     def __repr__(self):
         return "Call(%s %s %s(%s) = %s %s)" % (self.tid, self.ts, self.name,
@@ -274,6 +275,7 @@ def link_threads(calls, skip=lambda c: False):
         if prev is not None:
             c.lo = prev.exit_ts
             prev.hi = c.ts
+            prev.next = c
         last[c.tid] = c
 
 

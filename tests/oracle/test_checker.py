@@ -406,6 +406,39 @@ HANDOFF = """\
 """
 
 
+KILLED = """\
+300 2000.000100 socketpair(AF_UNIX, SOCK_STREAM, 0, [3<UNIX:[6001->6002]>, 4<UNIX:[6002->6001]>]) = 0
+300 2000.000200 shutdown(3<UNIX:[6001->6002]>, SHUT_WR) = 0
+300 2000.000300 +++ killed by SIGTERM +++
+"""
+
+
+class KilledWhileRecording(unittest.TestCase):
+    """A thread killed by a signal right after a call returned may have
+    lost the record it was writing: a note, not a mismatch. The same
+    state missing with the thread going on is a mismatch."""
+
+    def states(self, text):
+        calls, _ = straceparse.read_calls(text.splitlines(True))
+        sm = stracemodel.build(calls)
+        s = [x for x in sm.socks if x.inode == 6001][0]
+        r = compare.Report("test")
+        compare.states(r, s, {"states": [{"state": "established",
+                                          "start_ns": 1}]}, "pair")
+        return r
+
+    def test_killed_after_shutdown_is_a_note(self):
+        r = self.states(KILLED)
+        self.assertEqual(r.mismatches, [])
+        self.assertTrue(any("killed by SIGTERM" in n for n in r.notes))
+
+    def test_shutdown_lost_while_running_is_caught(self):
+        r = self.states(KILLED.replace(
+            "+++ killed by SIGTERM +++",
+            "close(4<UNIX:[6002->6001]>) = 0"))
+        self.assertEqual(facts_of(r), ["states"])
+
+
 class HoldersAndParsing(unittest.TestCase):
     def model(self, text):
         calls, _ = straceparse.read_calls(text.splitlines(True))

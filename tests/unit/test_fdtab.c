@@ -27,6 +27,41 @@ static int setup(void **state)
 	return 0;
 }
 
+/*
+ * A socket's name of ours (wire.h, SL_SOCK_NAME_BIT): tagged so that it
+ * is never a kernel inode or an epoll id, the pid in its place, each one
+ * new; a fork child's are its own, under its pid and a new salt.
+ */
+static void test_sock_names(void **state)
+{
+	uint64_t pidmask = 0x3fffffull << SL_SOCK_NAME_PID_SHIFT;
+	uint64_t a, b, c;
+
+	(void)state;
+	sl_pid = 4242;
+	sl_sock_names_init();
+	a = sl_sock_name(-1);
+	b = sl_sock_name(-1);
+	assert_true(sl_is_sock_name(a) && sl_is_sock_name(b));
+	assert_false(a & SL_EPOLL_ID_BIT);
+	assert_true(a != b);
+	assert_int_equal(b - a, 1);
+	assert_int_equal((a & pidmask) >> SL_SOCK_NAME_PID_SHIFT, 4242);
+	assert_false(sl_is_sock_name(123456));
+	assert_false(sl_is_sock_name(SL_EPOLL_ID_BIT | 5));
+	sl_pid = 4243;
+	sl_sock_names_after_fork();
+	c = sl_sock_name(-1);
+	assert_true(sl_is_sock_name(c));
+	assert_int_equal((c & pidmask) >> SL_SOCK_NAME_PID_SHIFT, 4243);
+	assert_int_equal(c & SL_SOCK_NAME_SEQ_MASK, 0);
+	/* Under SOCKLENS_INODE=1 a socket is its kernel inode: none here. */
+	sl_cfg.inode = true;
+	assert_int_equal(sl_sock_name(-1), 0);
+	sl_cfg.inode = false;
+	sl_pid = getpid();
+}
+
 static void test_untracked_fd_is_null(void **state)
 {
 	(void)state;
@@ -263,6 +298,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_untracked_fd_is_null, setup),
+		cmocka_unit_test_setup(test_sock_names, setup),
 		cmocka_unit_test_setup(test_track_get_forget, setup),
 		cmocka_unit_test_setup(test_datagram_wants_peer, setup),
 		cmocka_unit_test_setup(test_track_refuses_past_cap_and_inode_zero, setup),

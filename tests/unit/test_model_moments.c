@@ -189,6 +189,46 @@ static void test_handoff_socket(void **state)
 			 sock_of(701)->id);
 }
 
+/*
+ * A socket the sender named itself (wire.h, SL_SOCK_NAME_BIT): its alias,
+ * stamped with the send-fd, ties the inode the receiver names it by to
+ * the name. One socket under the name, its kernel inode known, the
+ * receiver's bytes and close on it; the alias is no call of its own.
+ */
+static void test_handoff_named_socket(void **state)
+{
+	uint64_t name = SL_SOCK_NAME_BIT | (10ull << SL_SOCK_NAME_PID_SHIFT) |
+			(7ull << SL_SOCK_NAME_SALT_SHIFT) | 1;
+	const struct sl_sock *s;
+	uint64_t events;
+
+	(void)state;
+	carrier();
+	new_socket(1, 5, name, AF_INET, SOCK_STREAM, 110);
+	assert_int_equal(sock_of(name)->kernel_inode, 0);
+	events = m.events;
+	call(SL_CALL_ALIAS, 5, 0, name, 200);
+	rec.c.inode2 = 600;
+	send_rec(1);
+	assert_int_equal(m.events, events);
+	fd_send(1, 3, 700, 5, name, 200);
+	simple(1, SL_CALL_CLOSE, 5, 0, name, 210);
+	fd_recv(2, 6, 600, 4, 701, 220);
+	call(SL_CALL_CLOSE, 6, 0, 600, 300);
+	rec.c.tx_bytes = 50;
+	send_rec(2);
+	s = sock_of(name);
+	assert_int_equal(s->kernel_inode, 600);
+	assert_true(s->closed);
+	assert_int_equal(s->end_ns, 300);
+	assert_int_equal(s->tx_bytes, 50);
+	assert_int_equal(s->npids, 2);
+	assert_int_equal(s->nhandoffs, 1);
+	assert_int_equal(s->handoffs[0].to_pid, 20);
+	for (uint32_t i = 0; i < m.nsocks; i++)
+		assert_true(!m.socks[i] || m.socks[i]->inode != 600);
+}
+
 /* The receiver's record applied first: still one hand-off, one socket. */
 static void test_handoff_received_first(void **state)
 {
@@ -491,6 +531,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_at_exit_only_when_exited, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exit_record_before_other_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_handoff_named_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_received_first, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_epoll, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_handoff_epoll_received_first, setup, teardown),

@@ -175,6 +175,37 @@ static void test_fd_handoffs_checked(void **state)
 	assert_int_not_equal(check(n + sizeof(*c), why), 0);
 }
 
+/* An alias ties one name of the preload's to one kernel inode. */
+static void test_alias_checked(void **state)
+{
+	char why[128];
+	size_t n = put_hello(buf);
+	struct sl_rec_call *c = (void *)((char *)buf + n);
+	uint64_t name = SL_SOCK_NAME_BIT |
+			(42ull << SL_SOCK_NAME_PID_SHIFT) | 7;
+
+	(void)state;
+	put_call(c, SL_CALL_ALIAS);
+	c->inode = name;
+	c->inode2 = 123456;
+	assert_int_equal(check(n + sizeof(*c), why), 0);
+	c->inode = 99;		/* an inode is no name */
+	assert_int_not_equal(check(n + sizeof(*c), why), 0);
+	assert_non_null(strstr(why, "alias"));
+	c->inode = SL_EPOLL_ID_BIT | 7;	/* nor is an epoll id */
+	assert_int_not_equal(check(n + sizeof(*c), why), 0);
+	c->inode = name;
+	c->inode2 = 0;
+	assert_int_not_equal(check(n + sizeof(*c), why), 0);
+	c->inode2 = name;	/* a name is no inode */
+	assert_int_not_equal(check(n + sizeof(*c), why), 0);
+	c->inode2 = SL_EPOLL_ID_BIT | 1;
+	assert_int_not_equal(check(n + sizeof(*c), why), 0);
+	c->inode2 = 123456;
+	c->fd = -1;
+	assert_int_not_equal(check(n + sizeof(*c), why), 0);
+}
+
 static void test_addr_length_refused(void **state)
 {
 	char why[128];
@@ -461,6 +492,7 @@ int main(void)
 		cmocka_unit_test(test_collector_records_refused_from_process),
 		cmocka_unit_test(test_bad_fields_refused),
 		cmocka_unit_test(test_fd_handoffs_checked),
+		cmocka_unit_test(test_alias_checked),
 		cmocka_unit_test(test_addr_length_refused),
 		cmocka_unit_test(test_unterminated_strings_refused),
 		cmocka_unit_test(test_empty_batch_refused),

@@ -1,5 +1,5 @@
 /*
- * socklens run [-o FILE] [-q] [--no-follow] [--no-peek] [--] PROGRAM [ARGS...]
+ * socklens run [-o FILE] [-q] [--no-follow] [--no-peek] [--inode] [--] PROGRAM [ARGS...]
  *
  * Starts a collector in this process, runs PROGRAM with the preload, and
  * collects until PROGRAM and every traced process it started are gone
@@ -80,6 +80,7 @@ struct run_opts {
 	struct sl_writer_opts wo;
 	bool lossless;
 	bool no_peek;
+	bool inode;
 };
 
 static void child_env(const char *lib, const char *sock,
@@ -107,6 +108,8 @@ static void child_env(const char *lib, const char *sock,
 		setenv("SOCKLENS_LOSSLESS", "1", 1);
 	if (ro->no_peek)
 		setenv("SOCKLENS_NO_PEEK", "1", 1);
+	if (ro->inode)
+		setenv("SOCKLENS_INODE", "1", 1);
 }
 
 /*
@@ -202,7 +205,7 @@ static int collect_until_done(struct sl_collector *c, pid_t pid,
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: %s run [-o FILE] [-C SIZE [-W COUNT]] [-q] [--live] "
-		"[--no-follow] [--no-peek] [--lossless] [-p POLICY [--audit]] [--] PROGRAM [ARGS...]\n"
+		"[--no-follow] [--no-peek] [--inode] [--lossless] [-p POLICY [--audit]] [--] PROGRAM [ARGS...]\n"
 		"  -o FILE       write the trace here (default socklens.trace)\n"
 		"  -C SIZE       rotate into FILE.000, FILE.001... of at most SIZE\n"
 		"  -W COUNT      with -C: keep only the last COUNT files\n"
@@ -210,6 +213,8 @@ static void usage(FILE *f)
 		"  --no-follow   do not trace the programs PROGRAM execs\n"
 		"  --no-peek     never look at the bytes sockets carry (no TLS\n"
 		"                names, no HTTP requests; SOCKLENS_NO_PEEK=1)\n"
+		"  --inode       name every socket by its kernel inode, as ss -e\n"
+		"                shows it (one fstat per socket; SOCKLENS_INODE=1)\n"
 		"  -p POLICY     enforce a socket-option policy (checked first)\n"
 		"  --audit       record what the policy would do, change nothing\n"
 		"  --live        redraw the open sockets' timeline while it runs\n"
@@ -324,6 +329,7 @@ int sl_cmd_run(int argc, char **argv)
 		{ "rotate-count", required_argument, NULL, 'W' },
 		{ "lossless", no_argument, NULL, 'S' },
 		{ "no-peek", no_argument, NULL, 'P' },
+		{ "inode", no_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -375,6 +381,9 @@ int sl_cmd_run(int argc, char **argv)
 			break;
 		case 'S':
 			ro.lossless = true;
+			break;
+		case 'I':
+			ro.inode = true;
 			break;
 		case 'P':
 			ro.no_peek = true;

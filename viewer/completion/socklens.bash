@@ -22,7 +22,7 @@ _socklens()
 	fi
 	local cmd=${words[1]} opts=""
 	case $cmd in
-	run) opts="-o -C -W -q --live --no-follow --no-peek --lossless -p --audit --force
+	run) opts="-o -C -W -q --live --no-follow --no-peek --inode --lossless -p --audit --force
 		--help" ;;
 	collect) opts="-s -o -C -W --live --help" ;;
 	view) opts="-w --color= --callers -t -tt --summary -p --port --addr

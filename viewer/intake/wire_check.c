@@ -50,6 +50,14 @@ static int check_call(struct sl_check *st, const struct sl_rec_call *c)
 	    (c->fd < 0 || c->arg0 < 0 || c->arg0 > INT32_MAX))
 		return bad(st, "send-fd: fd %d passes fd %lld", c->fd,
 			   (long long)c->arg0);
+	/* An alias ties a name of the preload's to a kernel inode: one
+	 * of each, or the reader would tie two sockets together. */
+	if (c->call == SL_CALL_ALIAS &&
+	    (c->fd < 0 || !sl_is_sock_name(c->inode) || !c->inode2 ||
+	     c->inode2 >> 62))
+		return bad(st, "alias: fd %d name %#llx inode %#llx", c->fd,
+			   (unsigned long long)c->inode,
+			   (unsigned long long)c->inode2);
 	if (c->call == SL_CALL_FD_RECV &&
 	    (c->fd < 0 || c->arg1 < 0 || c->arg1 > INT32_MAX))
 		return bad(st, "recv-fd: fd %d from carrier fd %lld", c->fd,

@@ -247,9 +247,20 @@ void sl_model_record(void *model, uint32_t conn, const struct sl_hdr *h)
 {
 	struct sl_model *m = model;
 	struct sl_conn_map *cm = sl_model_conn(m, conn);
+	uint64_t buf[SL_BATCH_MAX / sizeof(uint64_t)];
 
 	if (!cm)
 		return;
+	/* A name's alias is the name's business, not a call of the
+	 * program: noted, and the inode it gives put back to the name in
+	 * every later record (model/alias.c). */
+	if (h->type == SL_REC_CALL &&
+	    ((const struct sl_rec_call *)h)->call == SL_CALL_ALIAS) {
+		sl_model_alias(m, (const struct sl_rec_call *)h);
+		return;
+	}
+	if (m->by_alias)
+		h = sl_model_unalias(m, h, buf);
 	if (h->ts_ns && (!m->first_ns || h->ts_ns < m->first_ns))
 		m->first_ns = h->ts_ns;
 	/* A connection's introduction is stamped when it was made but sorts

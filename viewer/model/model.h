@@ -255,7 +255,10 @@ struct sl_let_span {
 
 struct sl_sock {
 	uint32_t id;		/* 1, 2, ... in order of creation */
-	uint64_t inode;
+	uint64_t inode;		/* its name in the trace: a name of the
+				 * preload's (wire.h, SL_SOCK_NAME_BIT) or
+				 * the kernel's inode */
+	uint64_t kernel_inode;	/* the kernel's inode, 0 while unknown */
 	int family;
 	int type;
 	int protocol;
@@ -497,6 +500,8 @@ struct sl_model {
 	uint32_t nconns, conns_cap;	/* of first sight */
 	struct sl_hash *by_conn;	/* connection -> index in conns + 1 */
 	struct sl_hash *by_inode;
+	struct sl_hash *by_alias;	/* kernel inode -> the name it stands
+					 * for (model/alias.c), or NULL */
 	struct sl_hash *by_pid;
 	uint64_t events;
 	uint64_t dropped;

@@ -24,6 +24,12 @@ struct sl_conn_map {
 
 /* load.c, apply.c: in model.h. */
 
+/* alias.c: a name's kernel inode (an SL_CALL_ALIAS), put back to the
+ * name in the records after it. */
+void sl_model_alias(struct sl_model *m, const struct sl_rec_call *c);
+const struct sl_hdr *sl_model_unalias(const struct sl_model *m,
+				      const struct sl_hdr *h, void *buf);
+
 /* proc.c: processes, their connections, fork, exec's list, exit. */
 struct sl_conn_map *sl_model_conn(struct sl_model *m, uint32_t conn);
 void sl_model_conn_carries(struct sl_conn_map *cm, struct sl_proc *p);

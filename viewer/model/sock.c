@@ -61,6 +61,7 @@ void sl_model_free(struct sl_model *m)
 	free(m->conns);
 	sl_hash_free(m->by_conn);
 	sl_hash_free(m->by_inode);
+	sl_hash_free(m->by_alias);
 	sl_hash_free(m->by_pid);
 	memset(m, 0, sizeof(*m));
 }
@@ -78,6 +79,8 @@ struct sl_sock *sl_model_new_sock(struct sl_model *m, uint64_t inode,
 	s->id = ++m->ids;
 	s->slot = m->nsocks;
 	s->inode = inode;
+	/* A socket named by the kernel's inode knows it already. */
+	s->kernel_inode = inode >> 62 ? 0 : inode;
 	s->start_ns = s->last_ns = ts;
 	s->state = SL_SS_MAX;
 	s->creator_fd = -1;

@@ -153,7 +153,13 @@ void sl_json_sock(FILE *f, const struct sl_model *m,
 {
 	char caller[400];
 
-	fprintf(f, "{\"id\":%u,\"inode\":%llu,\"pid\":%u,\"pids\":[", s->id,
+	/* inode: the kernel's when known, else the socket's name (one
+	 * number, as before names); sock_name: the trace's key for it
+	 * (socklens-export(5)). */
+	fprintf(f, "{\"id\":%u,\"inode\":%llu,\"sock_name\":%llu,\"pid\":%u,"
+		"\"pids\":[", s->id,
+		(unsigned long long)(s->kernel_inode ? s->kernel_inode :
+				     s->inode),
 		(unsigned long long)s->inode, s->creator_pid);
 	for (uint32_t i = 0; i < s->npids; i++)
 		fprintf(f, "%s%u", i ? "," : "", s->pids[i]);
