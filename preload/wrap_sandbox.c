@@ -2,7 +2,7 @@
  * A program that installs its own seccomp filter (sshd's pre-auth child,
  * browsers' renderers, anything built on libseccomp) allows a short list
  * of system calls from then on, and is killed for any other: our flushes
- * (sendmsg), the fstat that names a new socket, gettid. So at that moment
+ * (sendmsg), the fstat of an alias (fdtab.c), gettid. So at that moment
  * the process goes dark: what it holds is sent first, with a record that
  * says so, and from the filter on every wrapper passes straight through
  * and nothing of ours makes a system call (preload/README.md, "Rules

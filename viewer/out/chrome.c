@@ -386,11 +386,16 @@ static void sock_track(struct out *o, const struct sl_model *m,
 	sock_slice(o, title, s, s->start_ns, end);
 	fputs(",\"args\":{\"caller\":", o->f);
 	sl_json_str(o->f, caller, strlen(caller));
-	fprintf(o->f, ",\"id\":%u,\"inode\":%llu,\"family\":\"%s\","
+	/* inode: the kernel's when the trace knows it, else the socket's
+	 * name in the trace (sock_name), as export -f sockets gives them */
+	fprintf(o->f, ",\"id\":%u,\"inode\":%llu,\"sock_name\":%llu,"
+		"\"family\":\"%s\","
 		"\"type\":\"%s\",\"tx_bytes\":%llu,\"rx_bytes\":%llu,"
 		"\"error\":\"%s\",\"peer\":%u,\"closed\":%s,"
 		"\"failed_calls\":%llu,\"failed_calls_shown\":%u,"
 		"\"bytes_unseen\":\"%s\"}}", s->id,
+		(unsigned long long)(s->kernel_inode ? s->kernel_inode :
+				     s->inode),
 		(unsigned long long)s->inode, sl_family_name(s->family),
 		sl_type_name(s->type), (unsigned long long)s->tx_bytes,
 		(unsigned long long)s->rx_bytes,
