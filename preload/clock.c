@@ -25,6 +25,7 @@
 #include "preload.h"
 
 bool sl_clk_tsc;			/* the TSC may be used */
+bool sl_clk_stamp;			/* and its rate is known: sl_stamp */
 static uint64_t calib_tsc, calib_ns;	/* the image's first pair */
 static uint64_t clk_rate;		/* ns per tick << 32; 0 until measured */
 static uint64_t clk_span;		/* SL_CLK_SPAN_NS in ticks */
@@ -114,6 +115,7 @@ static uint64_t calibrating(void)
 					     << 32) / r),
 				 __ATOMIC_RELAXED);
 		__atomic_store_n(&clk_rate, r, __ATOMIC_RELEASE);
+		__atomic_store_n(&sl_clk_stamp, true, __ATOMIC_RELEASE);
 	}
 	return ns;
 }
@@ -129,6 +131,8 @@ uint64_t sl_now_slow(void)
 {
 	uint64_t ns, tsc, last;
 
+	if (!sl_clk_tsc)
+		return sl_mono_ns();
 	if (!__atomic_load_n(&clk_rate, __ATOMIC_ACQUIRE))
 		return calibrating();
 	/* The latest time this anchor can have given. */
@@ -144,6 +148,52 @@ uint64_t sl_now_slow(void)
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	sl_clk_anchor.span = __atomic_load_n(&clk_span, __ATOMIC_RELAXED);
 	return ns;
+}
+
+/* Ticks between a stamp and an anchor beyond which the stamp is not
+ * believed: about a day at 5 GHz. */
+#define STAMP_FAR (1ll << 49)
+
+/* D ticks at RATE, in ns. */
+static uint64_t ticks_ns(uint64_t d, uint64_t rate)
+{
+	return (uint64_t)(((unsigned __int128)d * rate) >> 32);
+}
+
+/*
+ * STAMP (sl_stamp) in ns, by this thread's anchor, which NOW (sl_now_ns,
+ * read just before) has made valid; never after NOW. A stamp before the
+ * anchor is counted back from it: both are on the anchor's line. The
+ * anchor is read, then its tsc again, as sl_now_ns does: a signal
+ * handler that re-anchored between the reads changed it.
+ */
+uint64_t sl_stamp_ns(uint64_t stamp, uint64_t now)
+{
+	uint64_t a_tsc, a_ns, rate, ns, back;
+	int64_t d;
+
+	if (stamp & SL_STAMP_NS) {
+		ns = stamp & ~SL_STAMP_NS;
+		return ns < now ? ns : now;
+	}
+	do {
+		a_tsc = sl_clk_anchor.tsc;
+		a_ns = sl_clk_anchor.ns;
+		rate = sl_clk_anchor.rate;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	} while (sl_clk_anchor.tsc != a_tsc);
+	d = (int64_t)(stamp - a_tsc);
+	/* No rate on this thread (NOW did not come from the TSC), or ticks
+	 * no call can have lasted: the call is stamped when it returned. */
+	if (!rate || d > STAMP_FAR || d < -STAMP_FAR)
+		return now;
+	if (d >= 0) {
+		ns = a_ns + ticks_ns((uint64_t)d, rate);
+	} else {
+		back = ticks_ns((uint64_t)-d, rate);
+		ns = back < a_ns ? a_ns - back : 0;
+	}
+	return ns < now ? ns : now;
 }
 
 /* Whether /proc/cpuinfo's first flags line has both FLAGS words. */
@@ -176,6 +226,13 @@ void sl_clock_init(bool allow_tsc)
 	buf[n > 0 ? n : 0] = '\0';
 	sl_clk_tsc = allow_tsc && sl_rdtsc() != 0 &&
 		     cpu_has(buf, "constant_tsc") && cpu_has(buf, "nonstop_tsc");
+	/* No anchor and no rate yet: sl_now_ns goes out of line, to
+	 * clock_gettime, until the rate is measured (never without the
+	 * TSC), and sl_stamp reads clock_gettime until then. */
+	__atomic_store_n(&sl_clk_stamp, false, __ATOMIC_RELAXED);
+	__atomic_store_n(&clk_rate, 0, __ATOMIC_RELAXED);
+	sl_clk_anchor.span = 0;
+	sl_clk_anchor.tsc = 0;
 	calib_tsc = read_pair(&calib_ns);
 }
 

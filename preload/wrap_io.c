@@ -37,6 +37,12 @@
 #include "peek.h"
 #include "wrap.h"
 
+/* When the call started, in ns; 0: not timed. */
+static uint64_t io_start_ns(const struct sl_io *io)
+{
+	return io->t0 ? sl_stamp_ns(io->t0, sl_now_ns()) : 0;
+}
+
 /* An I/O record: N and ERR, stamped as the file's opening says. */
 static void io_info(struct sl_call_info *ci, struct sl_fd *e, int fd,
 		    ssize_t n, int err, const struct sl_io *io, uint64_t now)
@@ -55,9 +61,15 @@ static void io_info(struct sl_call_info *ci, struct sl_fd *e, int fd,
  * socket is open.
  */
 __attribute__((noinline)) void
-sl_io_slow(struct sl_fd *e, int fd, ssize_t n, int err, struct sl_io iov,
-	   bool report)
+sl_io_slow(struct sl_fd *e, int fd, ssize_t n, int err, bool report,
+	   uint64_t t0, struct sl_site site, uint32_t what, size_t asked,
+	   const struct sockaddr *peer, socklen_t peer_len)
 {
+	struct sl_io iov = {
+		.t0 = t0, .site = site, .peer = peer, .peer_len = peer_len,
+		.asked = asked, .call = (uint16_t)what,
+		.rx = what & SL_IO_RX, .peek = what & SL_IO_PEEK,
+	};
 	const struct sl_io *io = &iov;
 	struct sl_call_info ci;
 	uint64_t now;
@@ -65,13 +77,19 @@ sl_io_slow(struct sl_fd *e, int fd, ssize_t n, int err, struct sl_io iov,
 
 	if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK)) {
 		__atomic_add_fetch(&e->eagain, 1, __ATOMIC_RELAXED);
-		if (!io->t0 || (now = sl_now_ns()) - io->t0 < SL_WAITED_OUT_NS)
+		if (!iov.t0)
+			return;
+		now = sl_now_ns();
+		iov.t0 = sl_stamp_ns(iov.t0, now);
+		if (now - iov.t0 < SL_WAITED_OUT_NS)
 			return;
 		io_info(&ci, e, fd, n, err, io, now);
 		sl_emit(&ci);
 		return;
 	}
 	now = sl_now_ns();
+	if (iov.t0)
+		iov.t0 = sl_stamp_ns(iov.t0, now);
 	io_info(&ci, e, fd, n, err, io, now);
 	if (report || (sl_fd_flags(e) & SL_FD_EXITED)) {
 		struct sl_call_info cc = ci;
@@ -127,7 +145,7 @@ void sl_sendmsg_done(struct sl_fd *e, int fd, const struct msghdr *msg,
 	sl_io_done(e, fd, n, io);
 	sl_peek_msg(e, fd, io, msg, n);
 	if (n >= 0 && SL_LOAD(e->family) == AF_UNIX && msg->msg_controllen)
-		sl_fdpass_sent(e, fd, msg, n, io->t0, io->site);
+		sl_fdpass_sent(e, fd, msg, n, io_start_ns(io), io->site);
 }
 
 void sl_recvmsg_done(struct sl_fd *e, int fd, const struct msghdr *msg,
@@ -166,7 +184,7 @@ void sl_sendmmsg_done(struct sl_fd *e, int fd, const struct mmsghdr *vec,
 		return;
 	for (int i = 0; i < n; i++)
 		if (vec[i].msg_hdr.msg_controllen)
-			sl_fdpass_sent(e, fd, &vec[i].msg_hdr, n, io->t0,
+			sl_fdpass_sent(e, fd, &vec[i].msg_hdr, n, io_start_ns(io),
 				       io->site);
 }
 
