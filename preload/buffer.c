@@ -205,12 +205,18 @@ void *sl_rec_begin_other(size_t size, unsigned int type, uint64_t ts)
 {
 	struct sl_tlane *t = &sl_tl;
 	unsigned int d = t->depth;
+	int saved = errno;
+	void *slot;
 
 	/* Raised first: a signal handler that records from here on sees
 	 * this thread busy, and leaves its lane alone. */
 	t->depth = d + 1;
 	order();
-	return begin_other(t, size, type, ts, d);
+	slot = begin_other(t, size, type, ts, d);
+	/* A record keeps errno (record.h): the wrappers that record on
+	 * success do not save it. */
+	errno = saved;
+	return slot;
 }
 
 struct sl_rec_call *sl_call_begin_other(uint16_t call, int fd,
@@ -235,6 +241,13 @@ void sl_rec_done_other(unsigned int d)
 	errno = saved;
 	order();
 	t->depth = d;
+}
+
+/* sl_rec_done out of line: sl_call_done's way when its plain case does
+ * not hold. */
+void sl_rec_done_any(void)
+{
+	sl_rec_done(0);
 }
 
 /* Whether this thread writes a record inside another of its own (a

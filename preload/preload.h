@@ -457,9 +457,9 @@ static inline struct sl_fd *sl_traced(int fd)
 {
 	struct sl_fd *e = sl_fd_get(fd);
 
-	if (sl_unlikely(sl_in_vfork) && e && sl_vfork_child())
-		return NULL;
-	return e;
+	if (sl_likely(!sl_in_vfork) || !e)
+		return e;
+	return sl_vfork_child() ? NULL : e;
 }
 
 #include "record.h"

@@ -92,18 +92,23 @@ static inline void sl_io_stamp_unix(struct sl_io *io, const struct sl_fd *e)
  * After the call: N bytes moved (or -1). Bytes and calls go to the fd
  * table; a peek is counted apart (its bytes will be read again); only
  * what changes the socket's story goes out of line. Keeps errno.
+ *
+ * True on the plain path: the counters added, nothing to report, and
+ * none of QUIET's flags on the entry (SL_IO_ATTENTION, and SL_FD_PEEK
+ * for a wrapper that feeds the peek next and can then skip its test).
  */
-static inline __attribute__((always_inline)) void
-sl_io_done(struct sl_fd *e, int fd, ssize_t n,
-			      const struct sl_io *io)
+static inline __attribute__((always_inline)) bool
+sl_io_done_quiet(struct sl_fd *e, int fd, ssize_t n, const struct sl_io *io,
+		 uint32_t quiet)
 {
 	bool report = false;
+	uint32_t f;
 	int err;
 
 	if (sl_unlikely(io->peek) && n >= 0) {
 		__atomic_add_fetch(&e->peeks, 1, __ATOMIC_RELAXED);
 		if (n > 0 && sl_likely(!(sl_fd_flags(e) & SL_IO_ATTENTION)))
-			return;
+			return false;
 	} else if (n > 0) {
 		uint64_t *bytes = io->rx ? &e->rx_bytes : &e->tx_bytes;
 		uint32_t *calls = io->rx ? &e->rx_calls : &e->tx_calls;
@@ -115,8 +120,11 @@ sl_io_done(struct sl_fd *e, int fd, ssize_t n,
 		 * of SL_COUNTER_BYTES, the counters go on the timeline. */
 		report = !(count % SL_COUNTER_CALLS) ||
 			 ((total - (uint64_t)n) ^ total) >= SL_COUNTER_BYTES;
-		if (sl_likely(!(sl_fd_flags(e) & SL_IO_ATTENTION) && !report))
-			return;
+		f = sl_fd_flags(e);
+		if (sl_likely(!(f & quiet) && !report))
+			return true;
+		if (!(f & SL_IO_ATTENTION) && !report)
+			return false;
 	}
 	/* Read only here: the plain path above leaves errno alone. */
 	err = errno;
@@ -125,6 +133,13 @@ sl_io_done(struct sl_fd *e, int fd, ssize_t n,
 			   (io->peek ? SL_IO_PEEK : 0),
 		   io->asked, io->peer, io->peer_len);
 	errno = err;
+	return false;
+}
+
+static inline __attribute__((always_inline)) void
+sl_io_done(struct sl_fd *e, int fd, ssize_t n, const struct sl_io *io)
+{
+	(void)sl_io_done_quiet(e, fd, n, io, SL_IO_ATTENTION);
 }
 
 /* An address length the kernel may have given back, bounded. */

@@ -216,8 +216,8 @@ SL_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
 	    sl_fault_send(e, fd, buf, len, flags, io.site.caller) :
 	    SL_REAL(send)(fd, buf, len, flags);
-	sl_io_done(e, fd, n, &io);
-	sl_peek_io(e, fd, &io, buf, n);
+	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
+		sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -239,8 +239,8 @@ SL_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 		io.peer = dst;
 		io.peer_len = sl_sane_len(dst_len);
 	}
-	sl_io_done(e, fd, n, &io);
-	sl_peek_io(e, fd, &io, buf, n);
+	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
+		sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -291,8 +291,8 @@ SL_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
 	    sl_fault_recv(e, fd, buf, len, flags, io.site.caller) :
 	    SL_REAL(recv)(fd, buf, len, flags);
-	sl_io_done(e, fd, n, &io);
-	sl_peek_io(e, fd, &io, buf, n);
+	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
+		sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -311,8 +311,8 @@ SL_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 			      io.site.caller) :
 	    SL_REAL(recvfrom)(fd, buf, len, flags, src, src_len);
 	sl_io_from(&io, n, src, src_len);
-	sl_io_done(e, fd, n, &io);
-	sl_peek_io(e, fd, &io, buf, n);
+	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
+		sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -362,8 +362,8 @@ SL_EXPORT ssize_t read(int fd, void *buf, size_t len)
 	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
 	    sl_fault_read(e, fd, buf, len, io.site.caller) :
 	    SL_REAL(read)(fd, buf, len);
-	sl_io_done(e, fd, n, &io);
-	sl_peek_io(e, fd, &io, buf, n);
+	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
+		sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -379,8 +379,8 @@ SL_EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
 	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
 	    sl_fault_read_chk(e, fd, buf, len, buflen, io.site.caller) :
 	    SL_REAL(read_chk)(fd, buf, len, buflen);
-	sl_io_done(e, fd, n, &io);
-	sl_peek_io(e, fd, &io, buf, n);
+	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
+		sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -398,8 +398,8 @@ SL_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen,
 	    sl_fault_recv_chk(e, fd, buf, len, buflen, flags,
 			      io.site.caller) :
 	    SL_REAL(recv_chk)(fd, buf, len, buflen, flags);
-	sl_io_done(e, fd, n, &io);
-	sl_peek_io(e, fd, &io, buf, n);
+	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
+		sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -420,8 +420,8 @@ SL_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len,
 				  src_len, io.site.caller) :
 	    SL_REAL(recvfrom_chk)(fd, buf, len, buflen, flags, src, src_len);
 	sl_io_from(&io, n, src, src_len);
-	sl_io_done(e, fd, n, &io);
-	sl_peek_io(e, fd, &io, buf, n);
+	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
+		sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -437,8 +437,8 @@ SL_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
 	    sl_fault_write(e, fd, buf, len, io.site.caller) :
 	    SL_REAL(write)(fd, buf, len);
-	sl_io_done(e, fd, n, &io);
-	sl_peek_io(e, fd, &io, buf, n);
+	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
+		sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -454,8 +454,8 @@ SL_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
 	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
 	    sl_fault_readv(e, fd, iov, cnt, io.site.caller) :
 	    SL_REAL(readv)(fd, iov, cnt);
-	sl_io_done(e, fd, n, &io);
-	sl_peek_iov(e, fd, &io, iov, cnt, n);
+	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
+		sl_peek_iov(e, fd, &io, iov, cnt, n);
 	return n;
 }
 
@@ -471,8 +471,8 @@ SL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
 	    sl_fault_writev(e, fd, iov, cnt, io.site.caller) :
 	    SL_REAL(writev)(fd, iov, cnt);
-	sl_io_done(e, fd, n, &io);
-	sl_peek_iov(e, fd, &io, iov, cnt, n);
+	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
+		sl_peek_iov(e, fd, &io, iov, cnt, n);
 	return n;
 }
 
