@@ -10,6 +10,10 @@ mkdir "$TMP/www"
 head -c 100000 /dev/urandom >"$TMP/www/blob"
 cat >"$TMP/scenario.sh" <<SH
 set -e
+# Emptied here, before the server starts: the server's own redirection
+# runs in its child, and a loop that read the log before that child ran
+# found the port of the run before and connected to nothing.
+: >"$TMP/http.log"
 python3 -m http.server --bind 127.0.0.1 0 --directory "$TMP/www" \
 	>"$TMP/http.log" 2>&1 &
 srv=\$!
