@@ -110,7 +110,8 @@ static inline uint64_t sl_rdtsc(void)
  * read, then its tsc again: a signal handler that re-anchored between
  * the reads changed it, and the reading is taken again. An anchor too
  * old, a tsc gone back (an unsigned d beyond the span) and no TSC at all
- * (its span stays 0) go out of line.
+ * (its span stays 0, which even a reading of 0 is not below) go out of
+ * line.
  */
 static inline uint64_t sl_now_ns(void)
 {
@@ -123,7 +124,7 @@ static inline uint64_t sl_now_ns(void)
 		rate = sl_clk_anchor.rate;
 		tsc = sl_rdtsc();
 		d = tsc - a_tsc;
-		if (sl_unlikely(d > span))
+		if (sl_unlikely(d >= span))
 			return sl_now_slow();
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		if (sl_likely(sl_clk_anchor.tsc == a_tsc))
