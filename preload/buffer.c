@@ -18,6 +18,10 @@
  * signal handler that records while its thread is writing a record: it
  * must not touch the lane, whose single producer is the interrupted code,
  * so it gets a scratch record of its own nesting level.
+ *
+ * The plain case (our lane in the memory in use, room, no look due, no
+ * record of ours being written) is inline in record.h, in the wrappers
+ * themselves; this file has every other case.
  */
 #include <errno.h>
 #include <pthread.h>
