@@ -86,7 +86,7 @@ uint64_t sl_now_slow(void);
 uint64_t sl_clk_rate(uint64_t ns, uint64_t ticks);
 uint64_t sl_clk_conv(const struct sl_clk_anchor *a, uint64_t tsc);
 void sl_clk_reanchor(struct sl_clk_anchor *a, uint64_t tsc, uint64_t ns,
-		     uint64_t last);
+		     uint64_t last, bool tight);
 void sl_clock_init(bool allow_tsc);
 
 #if defined(__x86_64__) || defined(__i386__)

@@ -54,15 +54,22 @@ static void test_reanchor_never_goes_back(void **state)
 	struct sl_clk_anchor a = { 0 };
 
 	(void)state;
-	sl_clk_reanchor(&a, 100, 1000, 0);
+	sl_clk_reanchor(&a, 100, 1000, 0, true);
 	assert_int_equal(a.ns, 1000);
 	assert_int_equal(a.raw_ns, 1000);
 	/* The thread already gave 1500: the new anchor starts there. */
-	sl_clk_reanchor(&a, 200, 1200, 1500);
+	sl_clk_reanchor(&a, 200, 1200, 1500, true);
 	assert_int_equal(a.ns, 1500);
 	assert_int_equal(a.raw_ns, 1200);
 	assert_int_equal(a.tsc, 200);
 	assert_int_equal(sl_clk_conv(&a, 200), 1500);
+	/* A loose pair (preempted): an anchor, but no raw pair to measure
+	 * the next rate from; the last tight one stays. */
+	sl_clk_reanchor(&a, 300, 1300, 0, false);
+	assert_int_equal(a.tsc, 300);
+	assert_int_equal(a.ns, 1300);
+	assert_int_equal(a.raw_tsc, 200);
+	assert_int_equal(a.raw_ns, 1200);
 }
 
 /* sl_now_ns over ~3 re-anchors: never back, never far from the clock. */
