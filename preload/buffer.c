@@ -18,46 +18,21 @@
  * signal handler that records while its thread is writing a record: it
  * must not touch the lane, whose single producer is the interrupted code,
  * so it gets a scratch record of its own nesting level.
+ *
+ * The plain case (our lane in the memory in use, room, no look due, no
+ * record of ours being written) is inline in record.h, in the wrappers
+ * themselves; this file has every other case.
  */
 #include <errno.h>
 #include <pthread.h>
 
-#include <socklens/ring.h>
+#include "preload.h"
 
-#include "record.h"
-
-/* Records being written at once on one thread: its own and the signal
- * handlers that interrupt it; deeper ones are dropped (counted). */
-#define LEVELS 4
 /* How often, at most, a thread's record looks at the collector's
  * heartbeat, the drop counts, and for a lane if it has none. */
 #define CHECK_NS (10 * 1000 * 1000ull)
 
-enum { AT_LANE = 1, AT_SCRATCH = 2 };
-
-struct tlane {
-	struct sl_ring_hdr *ring;	/* the memory our lane is in, or NULL */
-	struct sl_lane *lane;		/* ours, or NULL */
-	char *data;			/* its area */
-	uint64_t head;			/* the next byte we write there */
-	/* Records end at or below limit without a look at the lane: the
-	 * room the collector left, and no further than this lap's end.
-	 * 0 with no lane, so that one comparison sends every case that is
-	 * not the plain one down the slow path. */
-	uint64_t limit;
-	uint64_t check_ns;		/* the next look, see CHECK_NS */
-	uint64_t seq;			/* records made by this thread so far */
-	uint32_t mask;			/* lane_size - 1 */
-	uint32_t tid;			/* ours, for the records' headers */
-	uint32_t depth;			/* records being written */
-	struct {
-		uint16_t at;		/* AT_LANE, AT_SCRATCH, 0: dropped */
-		uint16_t size;
-	} lvl[LEVELS];
-	uint64_t scratch[LEVELS][SL_LANE_REC_MAX / sizeof(uint64_t)];
-};
-
-static SL_TLS struct tlane tl;
+SL_TLS struct sl_tlane sl_tl;
 static pthread_key_t exit_key;
 
 void sl_fill_hdr(struct sl_hdr *h, size_t size, unsigned int type,
@@ -70,14 +45,12 @@ void sl_fill_hdr(struct sl_hdr *h, size_t size, unsigned int type,
 	h->ts_ns = ts;
 }
 
-/* The compiler keeps the depth and the writes of a record in program
- * order: a signal handler on this thread sees one or the other whole. */
 static inline void order(void)
 {
-	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	sl_rec_order();
 }
 
-static void drop_lane(struct tlane *t)
+static void drop_lane(struct sl_tlane *t)
 {
 	t->ring = NULL;
 	t->lane = NULL;
@@ -86,7 +59,7 @@ static void drop_lane(struct tlane *t)
 
 /* A lane in R for this thread, or none (R NULL, or all taken: tried
  * again at the next look). */
-static void take_lane(struct tlane *t, struct sl_ring_hdr *r)
+static void take_lane(struct sl_tlane *t, struct sl_ring_hdr *r)
 {
 	uint32_t i;
 
@@ -111,7 +84,7 @@ static void take_lane(struct tlane *t, struct sl_ring_hdr *r)
  * pad to the end of the lap when the record would cross it. Sets limit;
  * false when there is no room (the collector is behind).
  */
-static bool make_room(struct tlane *t, size_t size)
+static bool make_room(struct sl_tlane *t, size_t size)
 {
 	uint64_t tail = __atomic_load_n(&t->lane->tail, __ATOMIC_ACQUIRE);
 	uint64_t lap_end = (t->head | t->mask) + 1;
@@ -141,14 +114,14 @@ static bool make_room(struct tlane *t, size_t size)
  * and move to a free lane with room. A busy thread so has every idle
  * lane to write into before it needs the shared area.
  */
-static void hop(struct tlane *t, struct sl_ring_hdr *r)
+static void hop(struct sl_tlane *t, struct sl_ring_hdr *r)
 {
 	sl_lane_give(t->lane);
 	take_lane(t, r);
 }
 
 /* Room for SIZE bytes in our lane, or in the one we move to. */
-static bool lane_room(struct tlane *t, struct sl_ring_hdr *r, size_t size)
+static bool lane_room(struct sl_tlane *t, struct sl_ring_hdr *r, size_t size)
 {
 	if (!t->lane)
 		return false;
@@ -163,7 +136,7 @@ static bool lane_room(struct tlane *t, struct sl_ring_hdr *r, size_t size)
  * lane or no room in it, time for a look (CHECK_NS). Returns where the
  * record goes, having set t->lvl[0].at.
  */
-static void *begin_slow(struct tlane *t, size_t size, uint64_t ts)
+static void *begin_slow(struct sl_tlane *t, size_t size, uint64_t ts)
 {
 	struct sl_ring_hdr *r;
 	bool look = ts >= t->check_ns;
@@ -186,33 +159,33 @@ static void *begin_slow(struct tlane *t, size_t size, uint64_t ts)
 	if (r != t->ring || (look && !t->lane))
 		take_lane(t, r);
 	if (size <= SL_LANE_REC_MAX && lane_room(t, r, size)) {
-		t->lvl[0].at = AT_LANE;
+		t->lvl[0].at = SL_AT_LANE;
 		return t->data + (t->head & t->mask);
 	}
 	/* Nowhere to go (no collector yet to try again, or a stopped one):
 	 * dropped before it is built. */
 	if (!sl_transport_may_send(ts, size))
 		return NULL;
-	t->lvl[0].at = AT_SCRATCH;
+	t->lvl[0].at = SL_AT_SCRATCH;
 	return t->scratch[0];
 }
 
 /* A record begun while this thread is writing one: a signal handler. */
-static void *begin_nested(struct tlane *t, size_t size, unsigned int d)
+static void *begin_nested(struct sl_tlane *t, size_t size, unsigned int d)
 {
-	if (d >= LEVELS || size > SL_LANE_REC_MAX || !sl_cfg.collect ||
+	if (d >= SL_REC_LEVELS || size > SL_LANE_REC_MAX || !sl_cfg.collect ||
 	    !sl_ring_armed()) {
 		sl_count_drop(1);
 		return NULL;
 	}
-	t->lvl[d].at = AT_SCRATCH;
+	t->lvl[d].at = SL_AT_SCRATCH;
 	return t->scratch[d];
 }
 
 /* What sl_rec_begin does when the plain case (D 0, our lane in the
  * memory in use, room below limit, no look due) does not hold; D + 1 is
  * already the depth. Kept apart so that the plain case needs no frame. */
-static __attribute__((noinline)) void *begin_other(struct tlane *t,
+static __attribute__((noinline)) void *begin_other(struct sl_tlane *t,
 						   size_t size,
 						   unsigned int type,
 						   uint64_t ts, unsigned int d)
@@ -230,84 +203,42 @@ static __attribute__((noinline)) void *begin_other(struct tlane *t,
 	return slot;
 }
 
-/*
- * The plain case (D 0, our lane in the memory in use, room below limit,
- * no look due): the record's header in the lane. NULL when it does not
- * hold, the depth put back, so that the caller's other way (begin_other)
- * starts over. No call on this path, so the functions around it need no
- * frame.
- */
-static inline __attribute__((always_inline)) void *
-lane_slot(struct tlane *t, size_t size, unsigned int type, uint64_t ts)
+/* sl_rec_begin's other way (record.h): sl_lane_slot found no plain
+ * case and put the depth back. */
+void *sl_rec_begin_other(size_t size, unsigned int type, uint64_t ts)
 {
+	struct sl_tlane *t = &sl_tl;
 	unsigned int d = t->depth;
-	struct sl_hdr *h;
+	int saved = errno;
+	void *slot;
 
-	t->depth = d + 1;
-	order();
-	if (sl_unlikely(d || t->ring != __atomic_load_n(&sl_guard->ring,
-							__ATOMIC_RELAXED) ||
-			t->head + size > t->limit || ts >= t->check_ns)) {
-		order();
-		t->depth = d;
-		return NULL;
-	}
-	t->lvl[0].at = AT_LANE;
-	t->lvl[0].size = (uint16_t)size;
-	t->seq++;
-	h = (struct sl_hdr *)(t->data + (t->head & t->mask));
-	h->size = (uint16_t)size;
-	h->type = (uint8_t)type;
-	h->version = SL_WIRE_VERSION;
-	h->tid = t->tid;
-	h->ts_ns = ts;
-	return h;
-}
-
-void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts)
-{
-	struct tlane *t = &tl;
-	void *h = lane_slot(t, size, type, ts);
-	unsigned int d;
-
-	if (sl_likely(h != NULL))
-		return h;
-	d = t->depth;
 	/* Raised first: a signal handler that records from here on sees
 	 * this thread busy, and leaves its lane alone. */
 	t->depth = d + 1;
 	order();
-	return begin_other(t, size, type, ts, d);
+	slot = begin_other(t, size, type, ts, d);
+	/* A record keeps errno (record.h): the wrappers that record on
+	 * success do not save it. */
+	errno = saved;
+	return slot;
 }
 
-static __attribute__((noinline)) struct sl_rec_call *
-call_begin_other(uint16_t call, int fd, const struct sl_fd *e, uint64_t ts,
-		 struct sl_site site)
+struct sl_rec_call *sl_call_begin_other(uint16_t call, int fd,
+					const struct sl_fd *e, uint64_t ts,
+					struct sl_site site)
 {
-	struct sl_rec_call *r = sl_rec_begin(sizeof(*r), SL_REC_CALL, ts);
+	struct sl_rec_call *r = sl_rec_begin_other(sizeof(*r), SL_REC_CALL,
+						   ts);
 
 	if (r)
 		sl_call_fill(r, call, fd, e, site);
 	return r;
 }
 
-/* A call record begun in place (preload.h): the slot and its fields in
- * one function, the plain case with no call of its own. */
-struct sl_rec_call *sl_call_begin(uint16_t call, int fd, const struct sl_fd *e,
-				  uint64_t ts, struct sl_site site)
-{
-	struct sl_rec_call *r = lane_slot(&tl, sizeof(*r), SL_REC_CALL, ts);
-
-	if (sl_unlikely(!r))
-		return call_begin_other(call, fd, e, ts, site);
-	sl_call_fill(r, call, fd, e, site);
-	return r;
-}
-
 /* A record that is not in our lane: it goes to the transport. */
-static __attribute__((noinline)) void done_other(struct tlane *t,
-						 unsigned int d)
+void sl_rec_done_other(unsigned int d)
 {
+	struct sl_tlane *t = &sl_tl;
 	int saved = errno;
 
 	sl_transport_send(t->scratch[d], t->lvl[d].size);
@@ -316,33 +247,23 @@ static __attribute__((noinline)) void done_other(struct tlane *t,
 	t->depth = d;
 }
 
-/* Publishes the record begun last: one release store for a lane's. */
-void sl_rec_done(uint64_t ts)
+/* sl_rec_done out of line: sl_call_done's way when its plain case does
+ * not hold. */
+void sl_rec_done_any(void)
 {
-	struct tlane *t = &tl;
-	unsigned int d = t->depth - 1;
-
-	(void)ts;
-	if (sl_unlikely(t->lvl[d].at != AT_LANE)) {
-		done_other(t, d);
-		return;
-	}
-	t->head += t->lvl[d].size;
-	__atomic_store_n(&t->lane->head, t->head, __ATOMIC_RELEASE);
-	order();
-	t->depth = d;
+	sl_rec_done(0);
 }
 
 /* Whether this thread writes a record inside another of its own (a
  * signal handler's): the transport must not wait for the collector. */
 bool sl_rec_nested(void)
 {
-	return tl.depth > 1;
+	return sl_tl.depth > 1;
 }
 
 uint64_t sl_rec_seq(void)
 {
-	return tl.seq;
+	return sl_tl.seq;
 }
 
 /*
@@ -355,14 +276,14 @@ void sl_flush(void)
 {
 	int saved = errno;
 
-	if (!tl.depth && sl_cfg.collect && sl_ring_armed())
+	if (!sl_tl.depth && sl_cfg.collect && sl_ring_armed())
 		sl_transport_sync();
 	errno = saved;
 }
 
 static void thread_exit(void *arg)
 {
-	struct tlane *t = arg;
+	struct sl_tlane *t = arg;
 
 	if (t->lane && !t->depth &&
 	    t->ring == __atomic_load_n(&sl_guard->ring, __ATOMIC_RELAXED))
@@ -373,9 +294,9 @@ static void thread_exit(void *arg)
 /* A fork child: this thread's lane is in its parent's memory. */
 void sl_buffer_after_fork(void)
 {
-	drop_lane(&tl);
-	tl.depth = 0;
-	tl.check_ns = 0;
+	drop_lane(&sl_tl);
+	sl_tl.depth = 0;
+	sl_tl.check_ns = 0;
 }
 
 void sl_buffer_init(void)

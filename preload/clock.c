@@ -25,11 +25,17 @@
 #include "preload.h"
 
 bool sl_clk_tsc;			/* the TSC may be used */
+bool sl_clk_stamp;			/* and its rate is known: sl_stamp */
 static uint64_t calib_tsc, calib_ns;	/* the image's first pair */
 static uint64_t clk_rate;		/* ns per tick << 32; 0 until measured */
 static uint64_t clk_span;		/* SL_CLK_SPAN_NS in ticks */
 
 SL_TLS struct sl_clk_anchor sl_clk_anchor;
+
+/* How far past the clock a new anchor may start, to never give a time
+ * before one the old anchor gave (sl_now_slow): far above the
+ * conversion's error over a span (0.1% of 50 ms), far below a span. */
+#define CLK_SLACK_NS 1000000ull
 
 uint64_t sl_mono_ns(void)
 {
@@ -58,14 +64,16 @@ uint64_t sl_clk_conv(const struct sl_clk_anchor *a, uint64_t tsc)
 /*
  * A new anchor for this thread at tsc T: the monotonic time read with
  * it, the rate measured again over the span since the last raw pair,
- * and a time never before LAST (the thread's last reading).
+ * and a time never before LAST (the thread's last reading). A pair that
+ * is not TIGHT (read_pair) measures nothing and is no raw pair for the
+ * next measure: the last tight one stays.
  */
 void sl_clk_reanchor(struct sl_clk_anchor *a, uint64_t tsc, uint64_t ns,
-		     uint64_t last)
+		     uint64_t last, bool tight)
 {
 	uint64_t old = __atomic_load_n(&clk_rate, __ATOMIC_RELAXED);
 
-	if (a->raw_tsc && tsc - a->raw_tsc < (1ull << 62) &&
+	if (tight && a->raw_tsc && tsc - a->raw_tsc < (1ull << 62) &&
 	    ns > a->raw_ns + SL_CLK_SPAN_NS / 2) {
 		uint64_t r = sl_clk_rate(ns - a->raw_ns, tsc - a->raw_tsc);
 
@@ -75,37 +83,52 @@ void sl_clk_reanchor(struct sl_clk_anchor *a, uint64_t tsc, uint64_t ns,
 		if (r > old - old / 64 && r < old + old / 64)
 			__atomic_store_n(&clk_rate, r, __ATOMIC_RELAXED);
 	}
-	a->raw_tsc = a->tsc = tsc;
-	a->raw_ns = ns;
+	if (tight) {
+		a->raw_tsc = tsc;
+		a->raw_ns = ns;
+	}
+	a->tsc = tsc;
 	a->ns = ns > last ? ns : last;
 	a->rate = __atomic_load_n(&clk_rate, __ATOMIC_RELAXED);
 }
 
+/* Ticks between the two reads around a pair's clock_gettime: ~100
+ * unless a preemption came between them. */
+#define PAIR_TIGHT 20000
+
 /*
  * The TSC and CLOCK_MONOTONIC read as one pair: the tsc is the middle
- * of two reads around the clock_gettime, read again (up to 4 times)
- * while those two are far apart (a preemption between them).
+ * of two reads around the clock_gettime, read again (up to TRIES times)
+ * while those two are far apart (a preemption between them); the
+ * tightest pair read is kept. *TIGHT: whether it is tight.
  */
-static uint64_t read_pair(uint64_t *ns)
+static uint64_t read_pair(uint64_t *ns, int tries, bool *tight)
 {
-	uint64_t t0, t1;
+	uint64_t best = UINT64_MAX, tsc = 0;
 
-	for (int i = 0; i < 4; i++) {
-		t0 = sl_rdtsc();
-		*ns = sl_mono_ns();
-		t1 = sl_rdtsc();
-		if (t1 - t0 < 20000)	/* ~100 ticks unless preempted */
-			break;
+	for (int i = 0; i < tries && best >= PAIR_TIGHT; i++) {
+		uint64_t t0 = sl_rdtsc(), n = sl_mono_ns(), t1 = sl_rdtsc();
+
+		if (t1 - t0 < best) {
+			best = t1 - t0;
+			tsc = t0 + best / 2;
+			*ns = n;
+		}
 	}
-	return t0 + (t1 - t0) / 2;
+	*tight = best < PAIR_TIGHT;
+	return tsc;
 }
 
-/* Until the rate is known: clock_gettime, measuring once 10 ms passed. */
+/* Until the rate is known: clock_gettime, measuring once 10 ms passed,
+ * from a tight pair only (a loose one, preempted each time, is waited
+ * out: the next call measures). */
 static uint64_t calibrating(void)
 {
-	uint64_t ns, tsc = read_pair(&ns), r;
+	uint64_t ns, tsc, r;
+	bool tight;
 
-	if (ns - calib_ns < 10000000 || tsc <= calib_tsc)
+	tsc = read_pair(&ns, 4, &tight);
+	if (ns - calib_ns < 10000000 || tsc <= calib_tsc || !tight)
 		return ns;
 	r = sl_clk_rate(ns - calib_ns, tsc - calib_tsc);
 	if (r) {
@@ -114,6 +137,7 @@ static uint64_t calibrating(void)
 					     << 32) / r),
 				 __ATOMIC_RELAXED);
 		__atomic_store_n(&clk_rate, r, __ATOMIC_RELEASE);
+		__atomic_store_n(&sl_clk_stamp, true, __ATOMIC_RELEASE);
 	}
 	return ns;
 }
@@ -128,7 +152,10 @@ static uint64_t calibrating(void)
 uint64_t sl_now_slow(void)
 {
 	uint64_t ns, tsc, last;
+	bool tight;
 
+	if (!sl_clk_tsc)
+		return sl_mono_ns();
 	if (!__atomic_load_n(&clk_rate, __ATOMIC_ACQUIRE))
 		return calibrating();
 	/* The latest time this anchor can have given. */
@@ -136,14 +163,66 @@ uint64_t sl_now_slow(void)
 			   : 0;
 	sl_clk_anchor.span = 0;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
-	tsc = read_pair(&ns);
-	if (last > ns + SL_CLK_SPAN_NS)	/* a wild reading: forget it */
-		last = 0;
-	sl_clk_reanchor(&sl_clk_anchor, tsc, ns, last);
+	tsc = read_pair(&ns, 4, &tight);
+	/* That is the end of its span only when it was used to the end. A
+	 * thread whose tsc went back (another CPU's, on a VM whose CPUs'
+	 * TSCs are a little apart) re-anchors early, and what its anchor
+	 * gave was then the clock's time within the conversion's error
+	 * (tens of us): the new anchor starts at most CLK_SLACK_NS past
+	 * the clock, not a whole span ahead of it. */
+	if (last > ns + CLK_SLACK_NS)
+		last = ns + CLK_SLACK_NS;
+	sl_clk_reanchor(&sl_clk_anchor, tsc, ns, last, tight);
 	ns = sl_clk_anchor.ns;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	sl_clk_anchor.span = __atomic_load_n(&clk_span, __ATOMIC_RELAXED);
 	return ns;
+}
+
+/* Ticks between a stamp and an anchor beyond which the stamp is not
+ * believed: about a day at 5 GHz. */
+#define STAMP_FAR (1ll << 49)
+
+/* D ticks at RATE, in ns. */
+static uint64_t ticks_ns(uint64_t d, uint64_t rate)
+{
+	return (uint64_t)(((unsigned __int128)d * rate) >> 32);
+}
+
+/*
+ * STAMP (sl_stamp) in ns, by this thread's anchor, which NOW (sl_now_ns,
+ * read just before) has made valid; never after NOW. A stamp before the
+ * anchor is counted back from it: both are on the anchor's line. The
+ * anchor is read, then its tsc again, as sl_now_ns does: a signal
+ * handler that re-anchored between the reads changed it.
+ */
+uint64_t sl_stamp_ns(uint64_t stamp, uint64_t now)
+{
+	uint64_t a_tsc, a_ns, rate, ns, back;
+	int64_t d;
+
+	if (stamp & SL_STAMP_NS) {
+		ns = stamp & ~SL_STAMP_NS;
+		return ns < now ? ns : now;
+	}
+	do {
+		a_tsc = sl_clk_anchor.tsc;
+		a_ns = sl_clk_anchor.ns;
+		rate = sl_clk_anchor.rate;
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	} while (sl_clk_anchor.tsc != a_tsc);
+	d = (int64_t)(stamp - a_tsc);
+	/* No rate on this thread (NOW did not come from the TSC), or ticks
+	 * no call can have lasted: the call is stamped when it returned. */
+	if (!rate || d > STAMP_FAR || d < -STAMP_FAR)
+		return now;
+	if (d >= 0) {
+		ns = a_ns + ticks_ns((uint64_t)d, rate);
+	} else {
+		back = ticks_ns((uint64_t)-d, rate);
+		ns = back < a_ns ? a_ns - back : 0;
+	}
+	return ns < now ? ns : now;
 }
 
 /* Whether /proc/cpuinfo's first flags line has both FLAGS words. */
@@ -167,6 +246,7 @@ static bool cpu_has(const char *buf, const char *flag)
  * and the first pair the rate is measured from. */
 void sl_clock_init(bool allow_tsc)
 {
+	bool tight;
 	static char buf[8192];
 	int fd = open("/proc/cpuinfo", O_RDONLY | O_CLOEXEC);
 	ssize_t n = fd < 0 ? -1 : SL_REAL(read)(fd, buf, sizeof(buf) - 1);
@@ -176,7 +256,16 @@ void sl_clock_init(bool allow_tsc)
 	buf[n > 0 ? n : 0] = '\0';
 	sl_clk_tsc = allow_tsc && sl_rdtsc() != 0 &&
 		     cpu_has(buf, "constant_tsc") && cpu_has(buf, "nonstop_tsc");
-	calib_tsc = read_pair(&calib_ns);
+	/* No anchor and no rate yet: sl_now_ns goes out of line, to
+	 * clock_gettime, until the rate is measured (never without the
+	 * TSC), and sl_stamp reads clock_gettime until then. */
+	__atomic_store_n(&sl_clk_stamp, false, __ATOMIC_RELAXED);
+	__atomic_store_n(&clk_rate, 0, __ATOMIC_RELAXED);
+	sl_clk_anchor.span = 0;
+	sl_clk_anchor.tsc = 0;
+	/* The pair the first rate is measured from: as tight as 16 tries
+	 * give (the constructor may be preempted as well as anything). */
+	calib_tsc = read_pair(&calib_ns, 16, &tight);
 }
 
 /* A fork child: this thread's anchor is its parent's; take a new one. */

@@ -405,10 +405,11 @@ do_setsockopt(struct sl_fd *e, int fd, int level, int name, const void *val,
 			value = v;
 		}
 	}
-	err = errno;
+	/* errno is read only for the record of a failure: the record's
+	 * way keeps it (record.h), and so the program's. */
+	err = ret < 0 ? errno : 0;
 	record_setsockopt(fd, e, level, name, value == INT64_MIN ? NULL : &value,
 			  ret, err, ts, site);
-	errno = err;
 	return ret;
 }
 

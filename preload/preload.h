@@ -89,7 +89,7 @@ uint64_t sl_now_slow(void);
 uint64_t sl_clk_rate(uint64_t ns, uint64_t ticks);
 uint64_t sl_clk_conv(const struct sl_clk_anchor *a, uint64_t tsc);
 void sl_clk_reanchor(struct sl_clk_anchor *a, uint64_t tsc, uint64_t ns,
-		     uint64_t last);
+		     uint64_t last, bool tight);
 void sl_clock_init(bool allow_tsc);
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -113,22 +113,21 @@ static inline uint64_t sl_rdtsc(void)
  * read, then its tsc again: a signal handler that re-anchored between
  * the reads changed it, and the reading is taken again. An anchor too
  * old, a tsc gone back (an unsigned d beyond the span) and no TSC at all
- * go out of line.
+ * (its span stays 0, which even a reading of 0 is not below) go out of
+ * line.
  */
 static inline uint64_t sl_now_ns(void)
 {
 	for (;;) {
 		uint64_t tsc, d, a_tsc, a_ns, rate, span;
 
-		if (sl_unlikely(!sl_clk_tsc))
-			return sl_mono_ns();
 		a_tsc = sl_clk_anchor.tsc;
 		span = sl_clk_anchor.span;
 		a_ns = sl_clk_anchor.ns;
 		rate = sl_clk_anchor.rate;
 		tsc = sl_rdtsc();
 		d = tsc - a_tsc;
-		if (sl_unlikely(d > span))
+		if (sl_unlikely(d >= span))
 			return sl_now_slow();
 		__atomic_signal_fence(__ATOMIC_SEQ_CST);
 		if (sl_likely(sl_clk_anchor.tsc == a_tsc))
@@ -136,6 +135,25 @@ static inline uint64_t sl_now_ns(void)
 			       (uint64_t)(((unsigned __int128)d * rate) >> 32);
 	}
 }
+
+/*
+ * A moment taken cheaply, for a call that may block and may then make a
+ * record: the TSC as read, once the clock runs on it with a known rate
+ * (sl_clk_stamp), else CLOCK_MONOTONIC ns marked SL_STAMP_NS. Turned into
+ * ns (sl_stamp_ns, clock.c) only where a record is made, so that the
+ * plain path of a blocking send or receive pays one rdtsc.
+ */
+#define SL_STAMP_NS (1ull << 63)
+extern bool sl_clk_stamp;
+uint64_t sl_stamp_ns(uint64_t stamp, uint64_t now);
+
+static inline uint64_t sl_stamp(void)
+{
+	if (sl_likely(__atomic_load_n(&sl_clk_stamp, __ATOMIC_RELAXED)))
+		return sl_rdtsc();
+	return sl_mono_ns() | SL_STAMP_NS;
+}
+
 void sl_clock_after_fork(void);
 void sl_init(void);
 
@@ -302,37 +320,14 @@ struct sl_call_info {
 void sl_emit(const struct sl_call_info *ci);
 
 /*
- * The hot calls' way (record.c): a call record begun where this thread
- * writes, with the header, CALL, FD, SITE and E's inode, counters and
- * flags filled in (E NULL: zeros) and every other field zero. The
- * wrapper sets what its call adds (sl_call_ret, arg0, dur_ns...) in
- * place and publishes it with sl_call_done. NULL: dropped (counted).
- * Keeps errno.
+ * Records built where this thread writes: sl_call_begin, sl_call_done,
+ * sl_rec_begin and sl_rec_done are inline (record.h, included at the end
+ * of this file), their plain case a few loads and stores.
  */
-struct sl_rec_call *sl_call_begin(uint16_t call, int fd, const struct sl_fd *e,
-				  uint64_t ts, struct sl_site site);
-
-/* What the call returned, and its errno when that is a failure. */
-static inline void sl_call_ret(struct sl_rec_call *r, int64_t ret, int err)
-{
-	r->ret = ret;
-	r->err = ret < 0 ? err : 0;
-}
-
-/* Other records: room where this thread writes (NULL: dropped, counted),
- * then sl_rec_done, which publishes it. The header's size, type,
- * version, tid and ts are filled in. Keeps errno. */
-void *sl_rec_begin(size_t size, unsigned int type, uint64_t ts);
-void sl_rec_done(uint64_t ts);
 /* How many records this thread has made so far: equal at two moments
  * when it made none between them. */
 uint64_t sl_rec_seq(void);
 bool sl_rec_nested(void);
-
-static inline void sl_call_done(void)
-{
-	sl_rec_done(0);
-}
 
 /* Where a thread's records go (buffer.c): its lane. */
 void sl_flush(void);
@@ -473,9 +468,11 @@ static inline struct sl_fd *sl_traced(int fd)
 {
 	struct sl_fd *e = sl_fd_get(fd);
 
-	if (sl_unlikely(sl_in_vfork) && e && sl_vfork_child())
-		return NULL;
-	return e;
+	if (sl_likely(!sl_in_vfork) || !e)
+		return e;
+	return sl_vfork_child() ? NULL : e;
 }
+
+#include "record.h"
 
 #endif

@@ -28,7 +28,8 @@
 
 /* One I/O call as its bookkeeping sees it. */
 struct sl_io {
-	uint64_t t0;		/* when it started; 0: not timed */
+	uint64_t t0;		/* when it started, a stamp (sl_stamp, ns by
+				 * sl_stamp_ns); 0: not timed */
 	struct sl_site site;
 	const struct sockaddr *peer;	/* sendto's destination, recvfrom's
 					 * source: set after the call */
@@ -39,10 +40,16 @@ struct sl_io {
 	bool peek;		/* MSG_PEEK: not a receipt */
 };
 
-/* IO by value: a wrapper's struct sl_io then never has its address
- * taken on the plain path, and the compiler keeps it in registers. */
-void sl_io_slow(struct sl_fd *e, int fd, ssize_t n, int err,
-		struct sl_io io, bool report);
+/* The slow half of sl_io_done, given IO field by field: a wrapper's
+ * struct sl_io is then never in memory on the plain path (neither its
+ * address nor a copy of it is taken), and the compiler keeps in
+ * registers only what the slow path needs, storing nothing before the
+ * real call. WHAT is the call, SL_IO_RX and SL_IO_PEEK. */
+#define SL_IO_RX	(1u << 16)
+#define SL_IO_PEEK	(1u << 17)
+void sl_io_slow(struct sl_fd *e, int fd, ssize_t n, int err, bool report,
+		uint64_t t0, struct sl_site site, uint32_t what, size_t asked,
+		const struct sockaddr *peer, socklen_t peer_len);
 
 /*
  * Before an I/O call on a followed socket. One that can block (a
@@ -65,7 +72,7 @@ static inline void sl_io_begin(struct sl_io *io, const struct sl_fd *e,
 	io->call = call;
 	io->rx = rx;
 	io->peek = rx && (msgflags & MSG_PEEK);
-	io->t0 = may_block ? sl_now_ns() : 0;
+	io->t0 = may_block ? sl_stamp() : 0;
 }
 
 /*
@@ -76,7 +83,7 @@ static inline void sl_io_begin(struct sl_io *io, const struct sl_fd *e,
 static inline void sl_io_stamp_unix(struct sl_io *io, const struct sl_fd *e)
 {
 	if (!io->t0 && SL_LOAD(e->family) == AF_UNIX)
-		io->t0 = sl_now_ns();
+		io->t0 = sl_stamp();
 }
 
 #define SL_IO_ATTENTION (SL_FD_CONNECTING | SL_FD_WANT_PEER | SL_FD_EXITED)
@@ -85,17 +92,23 @@ static inline void sl_io_stamp_unix(struct sl_io *io, const struct sl_fd *e)
  * After the call: N bytes moved (or -1). Bytes and calls go to the fd
  * table; a peek is counted apart (its bytes will be read again); only
  * what changes the socket's story goes out of line. Keeps errno.
+ *
+ * True on the plain path: the counters added, nothing to report, and
+ * none of QUIET's flags on the entry (SL_IO_ATTENTION, and SL_FD_PEEK
+ * for a wrapper that feeds the peek next and can then skip its test).
  */
-static inline void sl_io_done(struct sl_fd *e, int fd, ssize_t n,
-			      const struct sl_io *io)
+static inline __attribute__((always_inline)) bool
+sl_io_done_quiet(struct sl_fd *e, int fd, ssize_t n, const struct sl_io *io,
+		 uint32_t quiet)
 {
 	bool report = false;
+	uint32_t f;
 	int err;
 
 	if (sl_unlikely(io->peek) && n >= 0) {
 		__atomic_add_fetch(&e->peeks, 1, __ATOMIC_RELAXED);
 		if (n > 0 && sl_likely(!(sl_fd_flags(e) & SL_IO_ATTENTION)))
-			return;
+			return false;
 	} else if (n > 0) {
 		uint64_t *bytes = io->rx ? &e->rx_bytes : &e->tx_bytes;
 		uint32_t *calls = io->rx ? &e->rx_calls : &e->tx_calls;
@@ -107,13 +120,26 @@ static inline void sl_io_done(struct sl_fd *e, int fd, ssize_t n,
 		 * of SL_COUNTER_BYTES, the counters go on the timeline. */
 		report = !(count % SL_COUNTER_CALLS) ||
 			 ((total - (uint64_t)n) ^ total) >= SL_COUNTER_BYTES;
-		if (sl_likely(!(sl_fd_flags(e) & SL_IO_ATTENTION) && !report))
-			return;
+		f = sl_fd_flags(e);
+		if (sl_likely(!(f & quiet) && !report))
+			return true;
+		if (!(f & SL_IO_ATTENTION) && !report)
+			return false;
 	}
 	/* Read only here: the plain path above leaves errno alone. */
 	err = errno;
-	sl_io_slow(e, fd, n, err, *io, report);
+	sl_io_slow(e, fd, n, err, report, io->t0, io->site,
+		   io->call | (io->rx ? SL_IO_RX : 0) |
+			   (io->peek ? SL_IO_PEEK : 0),
+		   io->asked, io->peer, io->peer_len);
 	errno = err;
+	return false;
+}
+
+static inline __attribute__((always_inline)) void
+sl_io_done(struct sl_fd *e, int fd, ssize_t n, const struct sl_io *io)
+{
+	(void)sl_io_done_quiet(e, fd, n, io, SL_IO_ATTENTION);
 }
 
 /* An address length the kernel may have given back, bounded. */

@@ -37,6 +37,12 @@
 #include "peek.h"
 #include "wrap.h"
 
+/* When the call started, in ns; 0: not timed. */
+static uint64_t io_start_ns(const struct sl_io *io)
+{
+	return io->t0 ? sl_stamp_ns(io->t0, sl_now_ns()) : 0;
+}
+
 /* An I/O record: N and ERR, stamped as the file's opening says. */
 static void io_info(struct sl_call_info *ci, struct sl_fd *e, int fd,
 		    ssize_t n, int err, const struct sl_io *io, uint64_t now)
@@ -55,9 +61,15 @@ static void io_info(struct sl_call_info *ci, struct sl_fd *e, int fd,
  * socket is open.
  */
 __attribute__((noinline)) void
-sl_io_slow(struct sl_fd *e, int fd, ssize_t n, int err, struct sl_io iov,
-	   bool report)
+sl_io_slow(struct sl_fd *e, int fd, ssize_t n, int err, bool report,
+	   uint64_t t0, struct sl_site site, uint32_t what, size_t asked,
+	   const struct sockaddr *peer, socklen_t peer_len)
 {
+	struct sl_io iov = {
+		.t0 = t0, .site = site, .peer = peer, .peer_len = peer_len,
+		.asked = asked, .call = (uint16_t)what,
+		.rx = what & SL_IO_RX, .peek = what & SL_IO_PEEK,
+	};
 	const struct sl_io *io = &iov;
 	struct sl_call_info ci;
 	uint64_t now;
@@ -65,13 +77,19 @@ sl_io_slow(struct sl_fd *e, int fd, ssize_t n, int err, struct sl_io iov,
 
 	if (n < 0 && (err == EAGAIN || err == EWOULDBLOCK)) {
 		__atomic_add_fetch(&e->eagain, 1, __ATOMIC_RELAXED);
-		if (!io->t0 || (now = sl_now_ns()) - io->t0 < SL_WAITED_OUT_NS)
+		if (!iov.t0)
+			return;
+		now = sl_now_ns();
+		iov.t0 = sl_stamp_ns(iov.t0, now);
+		if (now - iov.t0 < SL_WAITED_OUT_NS)
 			return;
 		io_info(&ci, e, fd, n, err, io, now);
 		sl_emit(&ci);
 		return;
 	}
 	now = sl_now_ns();
+	if (iov.t0)
+		iov.t0 = sl_stamp_ns(iov.t0, now);
 	io_info(&ci, e, fd, n, err, io, now);
 	if (report || (sl_fd_flags(e) & SL_FD_EXITED)) {
 		struct sl_call_info cc = ci;
@@ -127,7 +145,7 @@ void sl_sendmsg_done(struct sl_fd *e, int fd, const struct msghdr *msg,
 	sl_io_done(e, fd, n, io);
 	sl_peek_msg(e, fd, io, msg, n);
 	if (n >= 0 && SL_LOAD(e->family) == AF_UNIX && msg->msg_controllen)
-		sl_fdpass_sent(e, fd, msg, n, io->t0, io->site);
+		sl_fdpass_sent(e, fd, msg, n, io_start_ns(io), io->site);
 }
 
 void sl_recvmsg_done(struct sl_fd *e, int fd, const struct msghdr *msg,
@@ -166,7 +184,7 @@ void sl_sendmmsg_done(struct sl_fd *e, int fd, const struct mmsghdr *vec,
 		return;
 	for (int i = 0; i < n; i++)
 		if (vec[i].msg_hdr.msg_controllen)
-			sl_fdpass_sent(e, fd, &vec[i].msg_hdr, n, io->t0,
+			sl_fdpass_sent(e, fd, &vec[i].msg_hdr, n, io_start_ns(io),
 				       io->site);
 }
 
@@ -198,8 +216,8 @@ SL_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
 	    sl_fault_send(e, fd, buf, len, flags, io.site.caller) :
 	    SL_REAL(send)(fd, buf, len, flags);
-	sl_io_done(e, fd, n, &io);
-	sl_peek_io(e, fd, &io, buf, n);
+	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
+		sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -221,8 +239,8 @@ SL_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 		io.peer = dst;
 		io.peer_len = sl_sane_len(dst_len);
 	}
-	sl_io_done(e, fd, n, &io);
-	sl_peek_io(e, fd, &io, buf, n);
+	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
+		sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -273,8 +291,8 @@ SL_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
 	    sl_fault_recv(e, fd, buf, len, flags, io.site.caller) :
 	    SL_REAL(recv)(fd, buf, len, flags);
-	sl_io_done(e, fd, n, &io);
-	sl_peek_io(e, fd, &io, buf, n);
+	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
+		sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -293,8 +311,8 @@ SL_EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
 			      io.site.caller) :
 	    SL_REAL(recvfrom)(fd, buf, len, flags, src, src_len);
 	sl_io_from(&io, n, src, src_len);
-	sl_io_done(e, fd, n, &io);
-	sl_peek_io(e, fd, &io, buf, n);
+	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
+		sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -344,8 +362,8 @@ SL_EXPORT ssize_t read(int fd, void *buf, size_t len)
 	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
 	    sl_fault_read(e, fd, buf, len, io.site.caller) :
 	    SL_REAL(read)(fd, buf, len);
-	sl_io_done(e, fd, n, &io);
-	sl_peek_io(e, fd, &io, buf, n);
+	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
+		sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -361,8 +379,8 @@ SL_EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
 	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
 	    sl_fault_read_chk(e, fd, buf, len, buflen, io.site.caller) :
 	    SL_REAL(read_chk)(fd, buf, len, buflen);
-	sl_io_done(e, fd, n, &io);
-	sl_peek_io(e, fd, &io, buf, n);
+	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
+		sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -380,8 +398,8 @@ SL_EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen,
 	    sl_fault_recv_chk(e, fd, buf, len, buflen, flags,
 			      io.site.caller) :
 	    SL_REAL(recv_chk)(fd, buf, len, buflen, flags);
-	sl_io_done(e, fd, n, &io);
-	sl_peek_io(e, fd, &io, buf, n);
+	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
+		sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -402,8 +420,8 @@ SL_EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len,
 				  src_len, io.site.caller) :
 	    SL_REAL(recvfrom_chk)(fd, buf, len, buflen, flags, src, src_len);
 	sl_io_from(&io, n, src, src_len);
-	sl_io_done(e, fd, n, &io);
-	sl_peek_io(e, fd, &io, buf, n);
+	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
+		sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -419,8 +437,8 @@ SL_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
 	    sl_fault_write(e, fd, buf, len, io.site.caller) :
 	    SL_REAL(write)(fd, buf, len);
-	sl_io_done(e, fd, n, &io);
-	sl_peek_io(e, fd, &io, buf, n);
+	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
+		sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -436,8 +454,8 @@ SL_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
 	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
 	    sl_fault_readv(e, fd, iov, cnt, io.site.caller) :
 	    SL_REAL(readv)(fd, iov, cnt);
-	sl_io_done(e, fd, n, &io);
-	sl_peek_iov(e, fd, &io, iov, cnt, n);
+	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
+		sl_peek_iov(e, fd, &io, iov, cnt, n);
 	return n;
 }
 
@@ -453,8 +471,8 @@ SL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
 	    sl_fault_writev(e, fd, iov, cnt, io.site.caller) :
 	    SL_REAL(writev)(fd, iov, cnt);
-	sl_io_done(e, fd, n, &io);
-	sl_peek_iov(e, fd, &io, iov, cnt, n);
+	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
+		sl_peek_iov(e, fd, &io, iov, cnt, n);
 	return n;
 }
 

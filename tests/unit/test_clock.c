@@ -54,15 +54,22 @@ static void test_reanchor_never_goes_back(void **state)
 	struct sl_clk_anchor a = { 0 };
 
 	(void)state;
-	sl_clk_reanchor(&a, 100, 1000, 0);
+	sl_clk_reanchor(&a, 100, 1000, 0, true);
 	assert_int_equal(a.ns, 1000);
 	assert_int_equal(a.raw_ns, 1000);
 	/* The thread already gave 1500: the new anchor starts there. */
-	sl_clk_reanchor(&a, 200, 1200, 1500);
+	sl_clk_reanchor(&a, 200, 1200, 1500, true);
 	assert_int_equal(a.ns, 1500);
 	assert_int_equal(a.raw_ns, 1200);
 	assert_int_equal(a.tsc, 200);
 	assert_int_equal(sl_clk_conv(&a, 200), 1500);
+	/* A loose pair (preempted): an anchor, but no raw pair to measure
+	 * the next rate from; the last tight one stays. */
+	sl_clk_reanchor(&a, 300, 1300, 0, false);
+	assert_int_equal(a.tsc, 300);
+	assert_int_equal(a.ns, 1300);
+	assert_int_equal(a.raw_tsc, 200);
+	assert_int_equal(a.raw_ns, 1200);
 }
 
 /* sl_now_ns over ~3 re-anchors: never back, never far from the clock. */
@@ -125,12 +132,59 @@ static void test_now_follows_monotonic(void **state)
 	assert_null(follow(NULL));
 }
 
+/*
+ * A stamp (sl_stamp) taken before a call and turned into ns after it
+ * (sl_stamp_ns) is where the clock was at the stamp: before the TSC's
+ * rate is known (clock_gettime's ns, marked), after it (a tsc), across a
+ * re-anchor, and without the TSC; never after the NOW it is given.
+ */
+static void check_stamp(void)
+{
+	uint64_t m0 = mono(), s = sl_stamp(), m1 = mono();
+	uint64_t now = sl_now_ns(), t = sl_stamp_ns(s, now);
+
+	assert_true(t <= now);
+	/* 2 ms: preemptions on a loaded machine, as in follow(). */
+	assert_true(t + 2000000 >= m0);
+	assert_true(t <= m1 + 2000000);
+}
+
+static void test_stamp_is_its_moment(void **state)
+{
+	uint64_t end;
+
+	(void)state;
+	sl_clock_init(true);
+	check_stamp();	/* while the rate is measured */
+	end = mono() + 3 * SL_CLK_SPAN_NS;
+	while (mono() < end)
+		check_stamp();
+	if (sl_clk_tsc)
+		assert_true(sl_clk_stamp);
+	/* A stamp from before a new anchor is counted back from it. */
+	{
+		uint64_t s = sl_stamp(), m = mono(), now;
+
+		sl_clk_anchor.span = 0;
+		now = sl_now_ns();
+		assert_true(sl_stamp_ns(s, now) <= now);
+		assert_true(sl_stamp_ns(s, now) + 2000000 >= m);
+	}
+	/* Never after NOW, even when NOW is older than the stamp. */
+	assert_true(sl_stamp_ns(sl_stamp(), 1) <= 1);
+	sl_clock_init(false);
+	assert_false(sl_clk_stamp);
+	check_stamp();
+	assert_true(sl_stamp() & SL_STAMP_NS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rate_and_conversion),
 		cmocka_unit_test(test_reanchor_never_goes_back),
 		cmocka_unit_test(test_now_follows_monotonic),
+		cmocka_unit_test(test_stamp_is_its_moment),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
