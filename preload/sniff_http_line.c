@@ -19,14 +19,6 @@
 
 #include "sniff_http.h"
 
-/* sl_http_tchar() as a table: one load a byte, for the names. */
-static const uint8_t tok[256] = {
-	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,
-	['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1,
-	['`'] = 1, ['|'] = 1, ['~'] = 1, ['0' ... '9'] = 1,
-	['A' ... 'Z'] = 1, ['a' ... 'z'] = 1,
-};
-
 /* The end of the line at P: the index of its LF, CE the end of its
  * content (before a CR LF's CR); 0 when there is no LF in N bytes. */
 static size_t line_feed(const uint8_t *p, size_t from, size_t n, size_t *ce)
@@ -140,24 +132,42 @@ static size_t request_line(struct sl_http_run *r, const uint8_t *p, size_t n,
 	return len;
 }
 
-/* The token characters at P, up to the line's LF at LF (no token
- * character): four a step while four are left before it. */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* The bytes of X (eight of a line, the first lowest) that end a name,
+ * one at or below space or ':' (sl_http_namec()), as their high bits:
+ * exact for the lowest such byte (a borrow carries only upwards from
+ * it), which is all name_len() reads. */
+static uint64_t name_ends(uint64_t x)
+{
+	uint64_t c = x ^ (ONES * ':');
+
+	return (((x - ONES * 0x21) & ~x) | ((c - ONES) & ~c)) & HIGHS;
+}
+
+/* The name's bytes at P, up to the line's LF at LF (which ends a name):
+ * eight a step while eight are left up to the LF. */
 static size_t name_len(const uint8_t *p, size_t lf)
 {
 	size_t k = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t m;
 
-	while (k + 4 <= lf && (tok[p[k]] & tok[p[k + 1]] & tok[p[k + 2]] &
-			       tok[p[k + 3]]))
-		k += 4;
-	while (tok[p[k]])
+	for (; k + 8 <= lf + 1; k += 8)
+		if ((m = name_ends(load8(p + k))))
+			return k + ((unsigned)__builtin_ctzll(m) >> 3);
+#endif
+	while (sl_http_namec(p[k]))
 		k++;
 	return k;
 }
 
 /* The name at P is WANT (K bytes, 8 or more, lowercase letters and
  * '-'), in any case: eight bytes at a time, the last eight overlapping.
- * The name is token characters only, and among those OR 0x20 makes
- * only an uppercase letter into another (its lowercase). */
+ * A name's bytes are above space, and among those OR 0x20 makes only an
+ * uppercase letter into another (its lowercase): 0x0d would become '-'
+ * and 0x80 and above stay there. */
 static bool name_is(const uint8_t *p, size_t k, const char *want)
 {
 	const uint64_t lc = 0x2020202020202020ull;
@@ -223,8 +233,8 @@ static size_t header_line(struct sl_http_run *r, const uint8_t *p, size_t n,
 		sl_http_head_done(r, at + len);
 		return len;
 	}
-	/* The line's end first: the name's scan needs no bound then (LF
-	 * is no token character). */
+	/* The line's end first: the name's scan needs no other bound
+	 * then (LF ends a name). */
 	q = memchr(p, '\n', n);
 	if (!q)
 		return 0;

@@ -487,6 +487,18 @@ static const char *const http_streams[][8] = {
 	  "a; x = y\r\n0123456789\r\n0\r\n\r\n" },
 	{ ">GET / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n" },
 	{ ">POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n" },
+	/* Names end at ':' (or give up at a byte at or below space) at
+	 * every place in an eight-byte step; any other byte is a name's. */
+	{ ">GET / HTTP/1.1\r\nX{y}@: 1\r\n\xc3\xa9t\xe9\x7f: 2\r\n"
+	  "a:\r\nabcdefg:\r\nabcdefgh:x\r\nabcdefghi: y\r\n"
+	  "Content-Length\xc2: 9\r\nXContent-Length: 9\r\n\r\n",
+	  "<HTTP/1.1 200 OK\r\nabcdefghijklmno: 1\r\n"
+	  "abcdefghijklmnop: 2\r\nContent-Length:3\r\n\r\nabc" },
+	{ ">GET / HTTP/1.1\r\nabcdefgh\x01: b\r\n\r\n" },
+	{ ">GET / HTTP/1.1\r\nabcdefg\t: b\r\n\r\n" },
+	{ ">GET / HTTP/1.1\r\nabcdefghijk\r\n\r\n" },
+	{ ">GET / HTTP/1.1\r\nabc\n\r\n" },
+	{ ">GET / HTTP/1.1\r\n:b\r\n\r\n" },
 };
 
 static struct log LH;
