@@ -216,37 +216,66 @@ static size_t framing_line(struct sl_http_run *r, enum hdr which,
 	return lf + 1;
 }
 
-/* "Name: value CRLF", or the blank line that ends the head. */
-static size_t header_line(struct sl_http_run *r, const uint8_t *p, size_t n,
-			  size_t at)
+/* The blank line that ends the head, at P (its first byte CR or LF). */
+static size_t blank_line(struct sl_http_run *r, const uint8_t *p, size_t n,
+			 size_t at)
+{
+	struct sl_http_dir *d = r->d;
+	size_t len = p[0] == '\n' ? 1 : 2;
+
+	if ((len == 2 && (n < 2 || p[1] != '\n')) ||
+	    d->msg.head + len > SL_HTTP_HEAD_MAX)
+		return 0;
+	d->msg.head += (uint32_t)len;
+	sl_http_head_done(r, at + len);
+	return len;
+}
+
+/* OFF bytes of ordinary header lines were skipped; none: nothing
+ * changes (a line left to the byte reader is left before anything). */
+static void skipped(struct sl_http_dir *d, size_t off)
+{
+	if (off)
+		took(d, off);
+}
+
+/* "Name: value CRLF" lines, up to and with the blank line that ends the
+ * head, in one loop: an ordinary header's line is only skipped, and the
+ * skipped bytes are counted into the head once, before anything else
+ * (a framing header, the head's end, a line left to the byte reader). */
+static size_t header_lines(struct sl_http_run *r, const uint8_t *p, size_t n,
+			   size_t at)
 {
 	struct sl_http_dir *d = r->d;
 	const uint8_t *q;
-	size_t k = 0, lf, len;
+	size_t off = 0, k, lf;
 	enum hdr which;
 
-	if (p[0] == '\n' || (p[0] == '\r' && n > 1 && p[1] == '\n')) {
-		len = p[0] == '\n' ? 1 : 2;
-		if (d->msg.head + len > SL_HTTP_HEAD_MAX)
-			return 0;
-		d->msg.head += (uint32_t)len;
-		sl_http_head_done(r, at + len);
-		return len;
+	while (off < n) {
+		if (p[off] == '\r' || p[off] == '\n') {
+			skipped(d, off);
+			return off + blank_line(r, p + off, n - off, at + off);
+		}
+		/* The line's end first: the name's scan needs no other
+		 * bound then (LF ends a name). */
+		q = memchr(p + off, '\n', n - off);
+		if (!q)
+			break;
+		lf = (size_t)(q - (p + off));
+		k = name_len(p + off, lf);
+		if (k == 0 || p[off + k] != ':' ||
+		    d->msg.head + off + lf + 1 > SL_HTTP_HEAD_MAX)
+			break;
+		which = framing(p + off, k);
+		if (which != HDR_NONE) {
+			skipped(d, off);
+			return off + framing_line(r, which, p + off, k,
+						  n - off, at + off);
+		}
+		off += lf + 1;
 	}
-	/* The line's end first: the name's scan needs no other bound
-	 * then (LF ends a name). */
-	q = memchr(p, '\n', n);
-	if (!q)
-		return 0;
-	lf = (size_t)(q - p);
-	k = name_len(p, lf);
-	if (k == 0 || p[k] != ':' || d->msg.head + lf + 1 > SL_HTTP_HEAD_MAX)
-		return 0;
-	which = framing(p, k);
-	if (which != HDR_NONE)
-		return framing_line(r, which, p, k, n, at);
-	took(d, lf + 1);
-	return lf + 1;
+	skipped(d, off);
+	return off;
 }
 
 static size_t one_line(struct sl_http_run *r, const uint8_t *p, size_t n,
@@ -257,7 +286,7 @@ static size_t one_line(struct sl_http_run *r, const uint8_t *p, size_t n,
 	if (d->cr)
 		return 0;
 	if (d->state == ST_LINE)
-		return header_line(r, p, n, at);
+		return header_lines(r, p, n, at);
 	/* A message's first byte; blank lines before it are the byte
 	 * reader's. */
 	if (d->state != ST_FIRST || d->pos != 0 || p[0] == '\r' || p[0] == '\n')
