@@ -189,29 +189,60 @@ static enum hdr framing(const uint8_t *p, size_t k)
 	return HDR_NONE;
 }
 
+/* A Content-Length value in its usual form, P[I, CE) OWS, 1 to 15
+ * digits, OWS: its number, and the byte reader's pos after it (1, or 2
+ * past OWS after the digits), as sl_http_value_cl() would leave them;
+ * false for any other form, which is read a byte at a time. */
+static bool plain_length(const uint8_t *p, size_t i, size_t ce,
+			 uint64_t *num, uint32_t *pos)
+{
+	size_t j, e;
+
+	*num = 0;
+	while (i < ce && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	for (j = i; j < ce && j - i < 15 && p[j] >= '0' && p[j] <= '9'; j++)
+		*num = *num * 10 + (uint64_t)(p[j] - '0');
+	for (e = j; e < ce && (p[e] == ' ' || p[e] == '\t'); e++)
+		;
+	*pos = j < ce ? 2 : 1;
+	return j > i && e == ce;
+}
+
 /* A framing header's value (K its name's length), read as the byte
- * reader reads it, but for a CR inside it: that line is left to it. */
+ * reader reads it (a plain Content-Length at once), but for a CR inside
+ * it: that line is left to it. */
 static size_t framing_line(struct sl_http_run *r, enum hdr which,
 			   const uint8_t *p, size_t k, size_t n, size_t at)
 {
 	struct sl_http_dir *d = r->d;
 	size_t ce, lf = line_feed(p, k + 1, n, &ce);
+	uint64_t num;
+	uint32_t pos;
+	bool plain;
 
-	if (!lf || memchr(p + k + 1, '\r', ce - (k + 1)) ||
-	    d->msg.head + lf + 1 > SL_HTTP_HEAD_MAX)
+	if (!lf || d->msg.head + lf + 1 > SL_HTTP_HEAD_MAX)
+		return 0;
+	plain = which == HDR_CL && plain_length(p, k + 1, ce, &num, &pos);
+	if (!plain && memchr(p + k + 1, '\r', ce - (k + 1)))
 		return 0;
 	took(d, lf + 1);
-	d->state = ST_VALUE;
 	d->hdr = (uint8_t)which;
-	for (size_t i = k + 1; i < ce && !r->h->dead; i++) {
-		if (which == HDR_CL)
-			sl_http_value_cl(r, p[i], at + i);
-		else
-			sl_http_value_te(d, p[i]);
+	if (plain) {
+		d->num = num;
+		d->pos = pos;
+	} else {
+		d->state = ST_VALUE;
+		for (size_t i = k + 1; i < ce && !r->h->dead; i++) {
+			if (which == HDR_CL)
+				sl_http_value_cl(r, p[i], at + i);
+			else
+				sl_http_value_te(d, p[i]);
+		}
+		if (r->h->dead)
+			return lf + 1;
+		d->state = ST_LINE;
 	}
-	if (r->h->dead)
-		return lf + 1;
-	d->state = ST_LINE;
 	sl_http_value_done(r, at + lf + 1);
 	return lf + 1;
 }

@@ -499,6 +499,20 @@ static const char *const http_streams[][8] = {
 	{ ">GET / HTTP/1.1\r\nabcdefghijk\r\n\r\n" },
 	{ ">GET / HTTP/1.1\r\nabc\n\r\n" },
 	{ ">GET / HTTP/1.1\r\n:b\r\n\r\n" },
+	/* Content-Length values read at once (OWS, 1 to 15 digits, OWS)
+	 * and those left to the byte reader. */
+	{ ">POST / HTTP/1.1\r\nContent-Length:\t 02\t \r\n\r\nab"
+	  "POST / HTTP/1.1\r\nContent-Length:3\r\ncontent-length: 3 \r\n\r\nabc"
+	  "POST / HTTP/1.1\r\nContent-Length: 000000000000001\r\n\r\nx",
+	  "<HTTP/1.1 200 OK\r\nContent-Length: 999999999999999\r\n\r\n" },
+	{ ">GET / HTTP/1.1\r\n\r\n",
+	  "<HTTP/1.1 200 OK\r\nContent-Length: 1000000000000000\r\n\r\n" },
+	{ ">GET / HTTP/1.1\r\n\r\n",
+	  "<HTTP/1.1 200 OK\r\nContent-Length: 1000000000000001\r\n\r\n" },
+	{ ">POST / HTTP/1.1\r\nContent-Length: 1 \t2\r\n\r\n" },
+	{ ">POST / HTTP/1.1\r\nContent-Length: \t \r\n\r\n" },
+	{ ">POST / HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n" },
+	{ ">POST / HTTP/1.1\r\nContent-Length: +2\r\n\r\n" },
 };
 
 static struct log LH;
