@@ -16,6 +16,9 @@
  * and a byte at a time and compares.
  */
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "sniff_http.h"
 
@@ -163,6 +166,51 @@ static size_t name_len(const uint8_t *p, size_t lf)
 	return k;
 }
 
+/* The header line at P (N bytes left): the index of its LF, and its
+ * name's length K (up to the first byte at or below space or ':', which
+ * the LF is); false when no LF is in N bytes. With SSE2 (any x86-64)
+ * the first sixteen bytes give both at once for most lines (the name
+ * ends in them), and the LF is looked for sixteen bytes a step; a
+ * longer name, or fewer than sixteen bytes, is read as before. */
+static bool line_at(const uint8_t *p, size_t n, size_t *lf, size_t *k)
+{
+	const uint8_t *q;
+#ifdef __SSE2__
+	if (n >= 16) {
+		const __m128i x = _mm_loadu_si128((const void *)p);
+		unsigned e = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			_mm_cmpeq_epi8(x, _mm_set1_epi8(':')),
+			_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(' ')), x)));
+		unsigned m = (unsigned)_mm_movemask_epi8(
+			_mm_cmpeq_epi8(x, _mm_set1_epi8('\n')));
+		size_t i = 0;
+
+		if (e) {
+			while (!m && (i += 16) + 16 <= n)
+				m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+					_mm_loadu_si128((const void *)(p + i)),
+					_mm_set1_epi8('\n')));
+			if (!m) {
+				q = memchr(p + i, '\n', n - i);
+				if (!q)
+					return false;
+				*lf = (size_t)(q - p);
+			} else {
+				*lf = i + (size_t)__builtin_ctz(m);
+			}
+			*k = (size_t)__builtin_ctz(e);
+			return true;
+		}
+	}
+#endif
+	q = memchr(p, '\n', n);
+	if (!q)
+		return false;
+	*lf = (size_t)(q - p);
+	*k = name_len(p, *lf);
+	return true;
+}
+
 /* The name at P is WANT (K bytes, 8 or more, lowercase letters and
  * '-'), in any case: eight bytes at a time, the last eight overlapping.
  * A name's bytes are above space, and among those OR 0x20 makes only an
@@ -278,7 +326,6 @@ static size_t header_lines(struct sl_http_run *r, const uint8_t *p, size_t n,
 			   size_t at)
 {
 	struct sl_http_dir *d = r->d;
-	const uint8_t *q;
 	size_t off = 0, k, lf;
 	enum hdr which;
 
@@ -287,13 +334,8 @@ static size_t header_lines(struct sl_http_run *r, const uint8_t *p, size_t n,
 			skipped(d, off);
 			return off + blank_line(r, p + off, n - off, at + off);
 		}
-		/* The line's end first: the name's scan needs no other
-		 * bound then (LF ends a name). */
-		q = memchr(p + off, '\n', n - off);
-		if (!q)
+		if (!line_at(p + off, n - off, &lf, &k))
 			break;
-		lf = (size_t)(q - (p + off));
-		k = name_len(p + off, lf);
 		if (k == 0 || p[off + k] != ':' ||
 		    d->msg.head + off + lf + 1 > SL_HTTP_HEAD_MAX)
 			break;

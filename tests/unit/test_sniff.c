@@ -499,6 +499,12 @@ static const char *const http_streams[][8] = {
 	{ ">GET / HTTP/1.1\r\nabcdefghijk\r\n\r\n" },
 	{ ">GET / HTTP/1.1\r\nabc\n\r\n" },
 	{ ">GET / HTTP/1.1\r\n:b\r\n\r\n" },
+	/* Likewise sixteen bytes at a time (line_at()'s SSE2 path). */
+	{ ">GET / HTTP/1.1\r\nBad Name: bbbbbbbbbbbbbbbb\r\n\r\n" },
+	{ ">GET / HTTP/1.1\r\nabcdefghijklmn\x7f\x01: bbbbbbbbbbbbbb\r\n\r\n" },
+	{ ">GET / HTTP/1.1\r\nX-Long: 0123456789abcdef0123456789abcdef"
+	  "0123456789abcdef\r\nabcdefghijklmnopqrstuvwxyz: 1\r\n"
+	  "Content-Length: 1\r\n\r\nx" },
 	/* Content-Length values read at once (OWS, 1 to 15 digits, OWS)
 	 * and those left to the byte reader. */
 	{ ">POST / HTTP/1.1\r\nContent-Length:\t 02\t \r\n\r\nab"
