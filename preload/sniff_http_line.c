@@ -96,6 +96,27 @@ static size_t status_line(struct sl_http_run *r, const uint8_t *p, size_t n,
 	return lf + 1;
 }
 
+/* The end of a target from P[J] on: its first byte at or below space
+ * or DEL (N bytes in all), sixteen at a time with SSE2 while sixteen
+ * are left. */
+static size_t target_end(const uint8_t *p, size_t j, size_t n)
+{
+#ifdef __SSE2__
+	for (; j + 16 <= n; j += 16) {
+		const __m128i x = _mm_loadu_si128((const void *)(p + j));
+		unsigned e = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			_mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)),
+			_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(' ')), x)));
+
+		if (e)
+			return j + (size_t)__builtin_ctz(e);
+	}
+#endif
+	while (j < n && p[j] > ' ' && p[j] != 0x7f)
+		j++;
+	return j;
+}
+
 /* "METHOD SP target SP HTTP/1.x CRLF". */
 static size_t request_line(struct sl_http_run *r, const uint8_t *p, size_t n,
 			   size_t at)
@@ -108,8 +129,8 @@ static size_t request_line(struct sl_http_run *r, const uint8_t *p, size_t n,
 		k++;
 	if (k == 0 || k > SL_HTTP_METHOD_MAX || k >= n || p[k] != ' ')
 		return 0;
-	for (t = j = k + 1; j < n && p[j] > ' ' && p[j] != 0x7f; j++)
-		;
+	t = k + 1;
+	j = target_end(p, t, n);
 	if (j == t || n - j < 11 || p[j] != ' ' ||
 	    (minor = version_at(p + j + 1)) < 0)
 		return 0;

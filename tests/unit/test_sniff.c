@@ -499,6 +499,11 @@ static const char *const http_streams[][8] = {
 	{ ">GET / HTTP/1.1\r\nabcdefghijk\r\n\r\n" },
 	{ ">GET / HTTP/1.1\r\nabc\n\r\n" },
 	{ ">GET / HTTP/1.1\r\n:b\r\n\r\n" },
+	/* Targets sixteen bytes at a time (target_end()). */
+	{ ">GET /0123456789abcdef0123456789abcdef?q=1 HTTP/1.1\r\n\r\n"
+	  "GET /0123456789abcdef012\x7f HTTP/1.1\r\n\r\n" },
+	{ ">GET /0123456789abcdef\t HTTP/1.1\r\n\r\n" },
+	{ ">GET /0123456789abcde\x80\xff HTTP/1.1\r\n\r\n" },
 	/* Likewise sixteen bytes at a time (line_at()'s SSE2 path). */
 	{ ">GET / HTTP/1.1\r\nBad Name: bbbbbbbbbbbbbbbb\r\n\r\n" },
 	{ ">GET / HTTP/1.1\r\nabcdefghijklmn\x7f\x01: bbbbbbbbbbbbbb\r\n\r\n" },
