@@ -296,7 +296,7 @@ static void byte_in(struct sl_http_run *r, uint8_t c, size_t at)
 			sl_http_giveup(r, at, "obsolete line folding");
 			return;
 		}
-		if (!sl_http_tchar(c)) {
+		if (!sl_http_namec(c)) {
 			sl_http_giveup(r, at, "bad header name");
 			return;
 		}
@@ -409,9 +409,9 @@ static size_t run_of(struct sl_http_run *r, const uint8_t *p, size_t n)
 			m->flags |= SL_HTTP_F_TARGET_CUT;
 		m->target_len += (uint32_t)k;
 	} else {
-		for (; k < n && d->hdr && sl_http_tchar(p[k]); k++)
+		for (; k < n && d->hdr && sl_http_namec(p[k]); k++)
 			name_char(d, p[k]);
-		for (; k < n && sl_http_tchar(p[k]); k++)
+		for (; k < n && sl_http_namec(p[k]); k++)
 			d->pos++;
 	}
 	m->head += (uint32_t)k;

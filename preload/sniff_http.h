@@ -57,6 +57,15 @@ static inline bool sl_http_tchar(uint8_t c)
 	return c < 64 ? (lo >> c) & 1 : c < 128 && ((hi >> (c - 64)) & 1);
 }
 
+/* A header name's byte: anything above space but ':'. The name only
+ * frames (its colon ends it, and two names are looked for); which bytes
+ * RFC 9110 allows in it is no business of the traced process, and the
+ * whole-line reader finds it eight bytes at a time this way. */
+static inline bool sl_http_namec(uint8_t c)
+{
+	return c > ' ' && c != ':';
+}
+
 static inline uint8_t sl_http_lower(uint8_t c)
 {
 	return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;

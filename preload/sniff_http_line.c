@@ -16,16 +16,11 @@
  * and a byte at a time and compares.
  */
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "sniff_http.h"
-
-/* sl_http_tchar() as a table: one load a byte, for the names. */
-static const uint8_t tok[256] = {
-	['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,
-	['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1,
-	['`'] = 1, ['|'] = 1, ['~'] = 1, ['0' ... '9'] = 1,
-	['A' ... 'Z'] = 1, ['a' ... 'z'] = 1,
-};
 
 /* The end of the line at P: the index of its LF, CE the end of its
  * content (before a CR LF's CR); 0 when there is no LF in N bytes. */
@@ -101,6 +96,27 @@ static size_t status_line(struct sl_http_run *r, const uint8_t *p, size_t n,
 	return lf + 1;
 }
 
+/* The end of a target from P[J] on: its first byte at or below space
+ * or DEL (N bytes in all), sixteen at a time with SSE2 while sixteen
+ * are left. */
+static size_t target_end(const uint8_t *p, size_t j, size_t n)
+{
+#ifdef __SSE2__
+	for (; j + 16 <= n; j += 16) {
+		const __m128i x = _mm_loadu_si128((const void *)(p + j));
+		unsigned e = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			_mm_cmpeq_epi8(x, _mm_set1_epi8(0x7f)),
+			_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(' ')), x)));
+
+		if (e)
+			return j + (size_t)__builtin_ctz(e);
+	}
+#endif
+	while (j < n && p[j] > ' ' && p[j] != 0x7f)
+		j++;
+	return j;
+}
+
 /* "METHOD SP target SP HTTP/1.x CRLF". */
 static size_t request_line(struct sl_http_run *r, const uint8_t *p, size_t n,
 			   size_t at)
@@ -113,8 +129,8 @@ static size_t request_line(struct sl_http_run *r, const uint8_t *p, size_t n,
 		k++;
 	if (k == 0 || k > SL_HTTP_METHOD_MAX || k >= n || p[k] != ' ')
 		return 0;
-	for (t = j = k + 1; j < n && p[j] > ' ' && p[j] != 0x7f; j++)
-		;
+	t = k + 1;
+	j = target_end(p, t, n);
 	if (j == t || n - j < 11 || p[j] != ' ' ||
 	    (minor = version_at(p + j + 1)) < 0)
 		return 0;
@@ -140,24 +156,87 @@ static size_t request_line(struct sl_http_run *r, const uint8_t *p, size_t n,
 	return len;
 }
 
-/* The token characters at P, up to the line's LF at LF (no token
- * character): four a step while four are left before it. */
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* The bytes of X (eight of a line, the first lowest) that end a name,
+ * one at or below space or ':' (sl_http_namec()), as their high bits:
+ * exact for the lowest such byte (a borrow carries only upwards from
+ * it), which is all name_len() reads. */
+static uint64_t name_ends(uint64_t x)
+{
+	uint64_t c = x ^ (ONES * ':');
+
+	return (((x - ONES * 0x21) & ~x) | ((c - ONES) & ~c)) & HIGHS;
+}
+
+/* The name's bytes at P, up to the line's LF at LF (which ends a name):
+ * eight a step while eight are left up to the LF. */
 static size_t name_len(const uint8_t *p, size_t lf)
 {
 	size_t k = 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t m;
 
-	while (k + 4 <= lf && (tok[p[k]] & tok[p[k + 1]] & tok[p[k + 2]] &
-			       tok[p[k + 3]]))
-		k += 4;
-	while (tok[p[k]])
+	for (; k + 8 <= lf + 1; k += 8)
+		if ((m = name_ends(load8(p + k))))
+			return k + ((unsigned)__builtin_ctzll(m) >> 3);
+#endif
+	while (sl_http_namec(p[k]))
 		k++;
 	return k;
 }
 
+/* The header line at P (N bytes left): the index of its LF, and its
+ * name's length K (up to the first byte at or below space or ':', which
+ * the LF is); false when no LF is in N bytes. With SSE2 (any x86-64)
+ * the first sixteen bytes give both at once for most lines (the name
+ * ends in them), and the LF is looked for sixteen bytes a step; a
+ * longer name, or fewer than sixteen bytes, is read as before. */
+static bool line_at(const uint8_t *p, size_t n, size_t *lf, size_t *k)
+{
+	const uint8_t *q;
+#ifdef __SSE2__
+	if (n >= 16) {
+		const __m128i x = _mm_loadu_si128((const void *)p);
+		unsigned e = (unsigned)_mm_movemask_epi8(_mm_or_si128(
+			_mm_cmpeq_epi8(x, _mm_set1_epi8(':')),
+			_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(' ')), x)));
+		unsigned m = (unsigned)_mm_movemask_epi8(
+			_mm_cmpeq_epi8(x, _mm_set1_epi8('\n')));
+		size_t i = 0;
+
+		if (e) {
+			while (!m && (i += 16) + 16 <= n)
+				m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(
+					_mm_loadu_si128((const void *)(p + i)),
+					_mm_set1_epi8('\n')));
+			if (!m) {
+				q = memchr(p + i, '\n', n - i);
+				if (!q)
+					return false;
+				*lf = (size_t)(q - p);
+			} else {
+				*lf = i + (size_t)__builtin_ctz(m);
+			}
+			*k = (size_t)__builtin_ctz(e);
+			return true;
+		}
+	}
+#endif
+	q = memchr(p, '\n', n);
+	if (!q)
+		return false;
+	*lf = (size_t)(q - p);
+	*k = name_len(p, *lf);
+	return true;
+}
+
 /* The name at P is WANT (K bytes, 8 or more, lowercase letters and
  * '-'), in any case: eight bytes at a time, the last eight overlapping.
- * The name is token characters only, and among those OR 0x20 makes
- * only an uppercase letter into another (its lowercase). */
+ * A name's bytes are above space, and among those OR 0x20 makes only an
+ * uppercase letter into another (its lowercase): 0x0d would become '-'
+ * and 0x80 and above stay there. */
 static bool name_is(const uint8_t *p, size_t k, const char *want)
 {
 	const uint64_t lc = 0x2020202020202020ull;
@@ -179,64 +258,118 @@ static enum hdr framing(const uint8_t *p, size_t k)
 	return HDR_NONE;
 }
 
+/* A Content-Length value in its usual form, P[I, CE) OWS, 1 to 15
+ * digits, OWS: its number, and the byte reader's pos after it (1, or 2
+ * past OWS after the digits), as sl_http_value_cl() would leave them;
+ * false for any other form, which is read a byte at a time. */
+static bool plain_length(const uint8_t *p, size_t i, size_t ce,
+			 uint64_t *num, uint32_t *pos)
+{
+	size_t j, e;
+
+	*num = 0;
+	while (i < ce && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	for (j = i; j < ce && j - i < 15 && p[j] >= '0' && p[j] <= '9'; j++)
+		*num = *num * 10 + (uint64_t)(p[j] - '0');
+	for (e = j; e < ce && (p[e] == ' ' || p[e] == '\t'); e++)
+		;
+	*pos = j < ce ? 2 : 1;
+	return j > i && e == ce;
+}
+
 /* A framing header's value (K its name's length), read as the byte
- * reader reads it, but for a CR inside it: that line is left to it. */
+ * reader reads it (a plain Content-Length at once), but for a CR inside
+ * it: that line is left to it. */
 static size_t framing_line(struct sl_http_run *r, enum hdr which,
 			   const uint8_t *p, size_t k, size_t n, size_t at)
 {
 	struct sl_http_dir *d = r->d;
 	size_t ce, lf = line_feed(p, k + 1, n, &ce);
+	uint64_t num;
+	uint32_t pos;
+	bool plain;
 
-	if (!lf || memchr(p + k + 1, '\r', ce - (k + 1)) ||
-	    d->msg.head + lf + 1 > SL_HTTP_HEAD_MAX)
+	if (!lf || d->msg.head + lf + 1 > SL_HTTP_HEAD_MAX)
+		return 0;
+	plain = which == HDR_CL && plain_length(p, k + 1, ce, &num, &pos);
+	if (!plain && memchr(p + k + 1, '\r', ce - (k + 1)))
 		return 0;
 	took(d, lf + 1);
-	d->state = ST_VALUE;
 	d->hdr = (uint8_t)which;
-	for (size_t i = k + 1; i < ce && !r->h->dead; i++) {
-		if (which == HDR_CL)
-			sl_http_value_cl(r, p[i], at + i);
-		else
-			sl_http_value_te(d, p[i]);
+	if (plain) {
+		d->num = num;
+		d->pos = pos;
+	} else {
+		d->state = ST_VALUE;
+		for (size_t i = k + 1; i < ce && !r->h->dead; i++) {
+			if (which == HDR_CL)
+				sl_http_value_cl(r, p[i], at + i);
+			else
+				sl_http_value_te(d, p[i]);
+		}
+		if (r->h->dead)
+			return lf + 1;
+		d->state = ST_LINE;
 	}
-	if (r->h->dead)
-		return lf + 1;
-	d->state = ST_LINE;
 	sl_http_value_done(r, at + lf + 1);
 	return lf + 1;
 }
 
-/* "Name: value CRLF", or the blank line that ends the head. */
-static size_t header_line(struct sl_http_run *r, const uint8_t *p, size_t n,
-			  size_t at)
+/* The blank line that ends the head, at P (its first byte CR or LF). */
+static size_t blank_line(struct sl_http_run *r, const uint8_t *p, size_t n,
+			 size_t at)
 {
 	struct sl_http_dir *d = r->d;
-	const uint8_t *q;
-	size_t k = 0, lf, len;
+	size_t len = p[0] == '\n' ? 1 : 2;
+
+	if ((len == 2 && (n < 2 || p[1] != '\n')) ||
+	    d->msg.head + len > SL_HTTP_HEAD_MAX)
+		return 0;
+	d->msg.head += (uint32_t)len;
+	sl_http_head_done(r, at + len);
+	return len;
+}
+
+/* OFF bytes of ordinary header lines were skipped; none: nothing
+ * changes (a line left to the byte reader is left before anything). */
+static void skipped(struct sl_http_dir *d, size_t off)
+{
+	if (off)
+		took(d, off);
+}
+
+/* "Name: value CRLF" lines, up to and with the blank line that ends the
+ * head, in one loop: an ordinary header's line is only skipped, and the
+ * skipped bytes are counted into the head once, before anything else
+ * (a framing header, the head's end, a line left to the byte reader). */
+static size_t header_lines(struct sl_http_run *r, const uint8_t *p, size_t n,
+			   size_t at)
+{
+	struct sl_http_dir *d = r->d;
+	size_t off = 0, k, lf;
 	enum hdr which;
 
-	if (p[0] == '\n' || (p[0] == '\r' && n > 1 && p[1] == '\n')) {
-		len = p[0] == '\n' ? 1 : 2;
-		if (d->msg.head + len > SL_HTTP_HEAD_MAX)
-			return 0;
-		d->msg.head += (uint32_t)len;
-		sl_http_head_done(r, at + len);
-		return len;
+	while (off < n) {
+		if (p[off] == '\r' || p[off] == '\n') {
+			skipped(d, off);
+			return off + blank_line(r, p + off, n - off, at + off);
+		}
+		if (!line_at(p + off, n - off, &lf, &k))
+			break;
+		if (k == 0 || p[off + k] != ':' ||
+		    d->msg.head + off + lf + 1 > SL_HTTP_HEAD_MAX)
+			break;
+		which = framing(p + off, k);
+		if (which != HDR_NONE) {
+			skipped(d, off);
+			return off + framing_line(r, which, p + off, k,
+						  n - off, at + off);
+		}
+		off += lf + 1;
 	}
-	/* The line's end first: the name's scan needs no bound then (LF
-	 * is no token character). */
-	q = memchr(p, '\n', n);
-	if (!q)
-		return 0;
-	lf = (size_t)(q - p);
-	k = name_len(p, lf);
-	if (k == 0 || p[k] != ':' || d->msg.head + lf + 1 > SL_HTTP_HEAD_MAX)
-		return 0;
-	which = framing(p, k);
-	if (which != HDR_NONE)
-		return framing_line(r, which, p, k, n, at);
-	took(d, lf + 1);
-	return lf + 1;
+	skipped(d, off);
+	return off;
 }
 
 static size_t one_line(struct sl_http_run *r, const uint8_t *p, size_t n,
@@ -247,7 +380,7 @@ static size_t one_line(struct sl_http_run *r, const uint8_t *p, size_t n,
 	if (d->cr)
 		return 0;
 	if (d->state == ST_LINE)
-		return header_line(r, p, n, at);
+		return header_lines(r, p, n, at);
 	/* A message's first byte; blank lines before it are the byte
 	 * reader's. */
 	if (d->state != ST_FIRST || d->pos != 0 || p[0] == '\r' || p[0] == '\n')

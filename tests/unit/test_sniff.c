@@ -487,6 +487,43 @@ static const char *const http_streams[][8] = {
 	  "a; x = y\r\n0123456789\r\n0\r\n\r\n" },
 	{ ">GET / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n" },
 	{ ">POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n" },
+	/* Names end at ':' (or give up at a byte at or below space) at
+	 * every place in an eight-byte step; any other byte is a name's. */
+	{ ">GET / HTTP/1.1\r\nX{y}@: 1\r\n\xc3\xa9t\xe9\x7f: 2\r\n"
+	  "a:\r\nabcdefg:\r\nabcdefgh:x\r\nabcdefghi: y\r\n"
+	  "Content-Length\xc2: 9\r\nXContent-Length: 9\r\n\r\n",
+	  "<HTTP/1.1 200 OK\r\nabcdefghijklmno: 1\r\n"
+	  "abcdefghijklmnop: 2\r\nContent-Length:3\r\n\r\nabc" },
+	{ ">GET / HTTP/1.1\r\nabcdefgh\x01: b\r\n\r\n" },
+	{ ">GET / HTTP/1.1\r\nabcdefg\t: b\r\n\r\n" },
+	{ ">GET / HTTP/1.1\r\nabcdefghijk\r\n\r\n" },
+	{ ">GET / HTTP/1.1\r\nabc\n\r\n" },
+	{ ">GET / HTTP/1.1\r\n:b\r\n\r\n" },
+	/* Targets sixteen bytes at a time (target_end()). */
+	{ ">GET /0123456789abcdef0123456789abcdef?q=1 HTTP/1.1\r\n\r\n"
+	  "GET /0123456789abcdef012\x7f HTTP/1.1\r\n\r\n" },
+	{ ">GET /0123456789abcdef\t HTTP/1.1\r\n\r\n" },
+	{ ">GET /0123456789abcde\x80\xff HTTP/1.1\r\n\r\n" },
+	/* Likewise sixteen bytes at a time (line_at()'s SSE2 path). */
+	{ ">GET / HTTP/1.1\r\nBad Name: bbbbbbbbbbbbbbbb\r\n\r\n" },
+	{ ">GET / HTTP/1.1\r\nabcdefghijklmn\x7f\x01: bbbbbbbbbbbbbb\r\n\r\n" },
+	{ ">GET / HTTP/1.1\r\nX-Long: 0123456789abcdef0123456789abcdef"
+	  "0123456789abcdef\r\nabcdefghijklmnopqrstuvwxyz: 1\r\n"
+	  "Content-Length: 1\r\n\r\nx" },
+	/* Content-Length values read at once (OWS, 1 to 15 digits, OWS)
+	 * and those left to the byte reader. */
+	{ ">POST / HTTP/1.1\r\nContent-Length:\t 02\t \r\n\r\nab"
+	  "POST / HTTP/1.1\r\nContent-Length:3\r\ncontent-length: 3 \r\n\r\nabc"
+	  "POST / HTTP/1.1\r\nContent-Length: 000000000000001\r\n\r\nx",
+	  "<HTTP/1.1 200 OK\r\nContent-Length: 999999999999999\r\n\r\n" },
+	{ ">GET / HTTP/1.1\r\n\r\n",
+	  "<HTTP/1.1 200 OK\r\nContent-Length: 1000000000000000\r\n\r\n" },
+	{ ">GET / HTTP/1.1\r\n\r\n",
+	  "<HTTP/1.1 200 OK\r\nContent-Length: 1000000000000001\r\n\r\n" },
+	{ ">POST / HTTP/1.1\r\nContent-Length: 1 \t2\r\n\r\n" },
+	{ ">POST / HTTP/1.1\r\nContent-Length: \t \r\n\r\n" },
+	{ ">POST / HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n" },
+	{ ">POST / HTTP/1.1\r\nContent-Length: +2\r\n\r\n" },
 };
 
 static struct log LH;
