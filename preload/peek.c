@@ -40,7 +40,15 @@
 #endif
 
 static struct sl_peek_slot *pool;
-static uint32_t next_hint;
+/*
+ * Which slots are taken, a bit each, in one cache line: a socket takes
+ * the lowest free one, so a program with few connections at a time
+ * keeps reusing the same few slots, warm in cache, instead of a new
+ * 4.5 KiB one per connection (a rotating start cost connect+accept
+ * ~0.7 us of cache and TLB misses over the 1 MiB pool: perf, micro's
+ * connect+accept). The slot's own `used` stays what a feed checks.
+ */
+static uint32_t taken[PEEK_SLOTS / 32];
 
 /* The pool, mapped at the first TCP connection (not at init: most
  * programs traced never make one). */
@@ -217,8 +225,30 @@ static void flush(struct sl_peek_slot *sl, uint32_t tls_why, uint32_t http_why,
 /* Back to the pool; the caller holds the lock and lets it go after. */
 static void slot_free(struct sl_peek_slot *sl)
 {
+	uint32_t i = (uint32_t)(sl - __atomic_load_n(&pool, __ATOMIC_RELAXED));
+
 	__atomic_store_n(&sl->inode, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&sl->used, 0, __ATOMIC_RELEASE);
+	__atomic_and_fetch(&taken[i / 32], ~(1u << (i % 32)),
+			   __ATOMIC_RELEASE);
+}
+
+/* The lowest free slot's index, now taken, or -1 when all are. */
+static int slot_take(void)
+{
+	for (uint32_t w = 0; w < PEEK_SLOTS / 32; w++) {
+		uint32_t v = __atomic_load_n(&taken[w], __ATOMIC_RELAXED);
+
+		while (v != ~0u) {
+			uint32_t bit = 1u << __builtin_ctz(~v);
+
+			if (__atomic_compare_exchange_n(&taken[w], &v, v | bit,
+							true, __ATOMIC_ACQUIRE,
+							__ATOMIC_RELAXED))
+				return (int)(w * 32 + __builtin_ctz(bit));
+		}
+	}
+	return -1;
 }
 
 static void slot_init(struct sl_peek_slot *sl, struct sl_fd *e, int fd)
@@ -237,31 +267,23 @@ static void slot_init(struct sl_peek_slot *sl, struct sl_fd *e, int fd)
 static void peek_attach(struct sl_fd *e, int fd)
 {
 	struct sl_peek_slot *p = pool_get();
-	uint32_t start;
+	int i;
 
-	if (!p)
+	if (!p || (i = slot_take()) < 0)
 		return;
-	start = __atomic_fetch_add(&next_hint, 1, __ATOMIC_RELAXED);
-	for (uint32_t k = 0; k < PEEK_SLOTS; k++) {
-		uint32_t i = (start + k) % PEEK_SLOTS;
-		uint32_t free_ = 0;
-
-		if (__atomic_load_n(&p[i].used, __ATOMIC_RELAXED) ||
-		    !__atomic_compare_exchange_n(&p[i].used, &free_, 1, false,
-						 __ATOMIC_ACQUIRE,
-						 __ATOMIC_RELAXED))
-			continue;
-		/* A thread holding a stale fd's way to it lets go soon. */
-		if (!spin_lock(&p[i])) {
-			__atomic_store_n(&p[i].used, 0, __ATOMIC_RELEASE);
-			return;
-		}
-		slot_init(&p[i], e, fd);
-		unlock(&p[i]);
-		SL_STORE(e->peek_slot, (uint16_t)i);
-		sl_fd_set(e, SL_FD_PEEK);
+	/* The bit is ours alone; slot_free cleared `used` before it. */
+	__atomic_store_n(&p[i].used, 1, __ATOMIC_RELAXED);
+	/* A thread holding a stale fd's way to it lets go soon. */
+	if (!spin_lock(&p[i])) {
+		__atomic_store_n(&p[i].used, 0, __ATOMIC_RELEASE);
+		__atomic_and_fetch(&taken[i / 32], ~(1u << (i % 32)),
+				   __ATOMIC_RELEASE);
 		return;
 	}
+	slot_init(&p[i], e, fd);
+	unlock(&p[i]);
+	SL_STORE(e->peek_slot, (uint16_t)i);
+	sl_fd_set(e, SL_FD_PEEK);
 }
 
 void sl_wf_attach(struct sl_fd *e, int fd)
