@@ -10,7 +10,7 @@
 #include "preload.h"
 
 /* Whether the policy has fault rules at all: the wrappers' one test. */
-extern bool sl_fault_on;
+extern SL_HIDDEN bool sl_fault_on;
 void sl_fault_init(const struct sl_policy *p);
 /*
  * Before the real connect: 1 to make it (after any delay), or -1 with
@@ -37,11 +37,11 @@ struct sl_fault_sock {
 };
 
 /* Indexed by fd; NULL when no rule is for send or recv. */
-extern struct sl_fault_sock *sl_fault_socks;
+extern SL_HIDDEN struct sl_fault_sock *sl_fault_socks;
 /* Indexed by fd: the inode of a socket matched and taken by no rule
  * (the hot path's one compare), else 0. */
-extern uint64_t *sl_fault_idle;
-extern int sl_fault_nsocks;
+extern SL_HIDDEN uint64_t *sl_fault_idle;
+extern SL_HIDDEN int sl_fault_nsocks;
 
 
 /*

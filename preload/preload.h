@@ -28,6 +28,9 @@
 #include "socklens/wire.h"
 
 #define SL_EXPORT __attribute__((visibility("default")))
+/* Our own globals, declared hidden: the wrappers then reach them
+ * rip-relative, not through the GOT (one load fewer at each use). */
+#define SL_HIDDEN __attribute__((visibility("hidden")))
 #define SL_TLS __thread __attribute__((tls_model("initial-exec")))
 #define sl_likely(x) __builtin_expect(!!(x), 1)
 #define sl_unlikely(x) __builtin_expect(!!(x), 0)
@@ -43,7 +46,7 @@ struct sl_real {
 #include "socklens/calls.def"
 };
 
-extern struct sl_real sl_real;
+extern SL_HIDDEN struct sl_real sl_real;
 void sl_bind(void);
 
 /* Calls a real function, binding first if a wrapper runs before init. */
@@ -64,8 +67,8 @@ struct sl_config {
 	char socket_path[108];
 };
 
-extern struct sl_config sl_cfg;
-extern pid_t sl_pid;		/* cached getpid(), renewed after fork */
+extern SL_HIDDEN struct sl_config sl_cfg;
+extern SL_HIDDEN pid_t sl_pid;		/* cached getpid(), renewed after fork */
 
 pid_t sl_gettid(void);
 void sl_reset_ids_after_fork(void);
@@ -82,7 +85,7 @@ struct sl_clk_anchor {
 	uint64_t span;		/* ticks the anchor is used for */
 	uint64_t raw_tsc, raw_ns; /* the pair as read, for the next rate */
 };
-extern bool sl_clk_tsc;
+extern SL_HIDDEN bool sl_clk_tsc;
 extern SL_TLS struct sl_clk_anchor sl_clk_anchor;
 uint64_t sl_mono_ns(void);
 uint64_t sl_now_slow(void);
@@ -144,7 +147,7 @@ static inline uint64_t sl_now_ns(void)
  * plain path of a blocking send or receive pays one rdtsc.
  */
 #define SL_STAMP_NS (1ull << 63)
-extern bool sl_clk_stamp;
+extern SL_HIDDEN bool sl_clk_stamp;
 uint64_t sl_stamp_ns(uint64_t stamp, uint64_t now);
 
 static inline uint64_t sl_stamp(void)
@@ -213,8 +216,8 @@ struct sl_fd {
 				 * ms of the monotonic clock (tcpinfo.c) */
 };
 
-extern struct sl_fd *sl_fds;
-extern int sl_fd_cap;		/* entries in sl_fds */
+extern SL_HIDDEN struct sl_fd *sl_fds;
+extern SL_HIDDEN int sl_fd_cap;		/* entries in sl_fds */
 
 int sl_fdtab_init(void);
 struct sl_fd *sl_fd_track(int fd, uint64_t inode, int family, int type,
@@ -352,7 +355,7 @@ struct sl_guard {
 	struct sl_ring_hdr *ring;	/* the memory in use, or NULL */
 	int armed;
 };
-extern struct sl_guard *sl_guard;
+extern SL_HIDDEN struct sl_guard *sl_guard;
 void sl_ring_guard_init(void);
 bool sl_ring_armed(void);
 void sl_ring_arm(void);
@@ -412,7 +415,7 @@ void sl_transport_before_exec(void);
 void sl_transport_exec_failed(void);
 bool sl_transport_adopt(int fd);
 void sl_transport_exit(int status);
-extern int sl_conn_fd;
+extern SL_HIDDEN int sl_conn_fd;
 
 /* Whether FD is our connection to the collector: asked by every close. */
 static inline bool sl_is_transport_fd(int fd)
@@ -431,7 +434,7 @@ void sl_transport_init(void);
 int sl_fault_resolve(unsigned int api, const char *name);
 
 /* The policy (enforce.c). */
-extern bool sl_pol_on;
+extern SL_HIDDEN bool sl_pol_on;
 void sl_policy_init(const char *path, bool audit, bool strict);
 bool sl_policy_info(struct sl_rec_policy_info *r);
 void sl_policy_stage(int fd, struct sl_fd *e, unsigned int when,
