@@ -98,12 +98,6 @@ struct sl_fd *sl_fd_track(int fd, uint64_t inode, int family, int type,
 	return e;
 }
 
-void sl_fd_forget(int fd)
-{
-	if ((unsigned int)fd < (unsigned int)sl_fd_cap)
-		__atomic_store_n(&sl_fds[fd].inode, 0, __ATOMIC_RELEASE);
-}
-
 /* A copy of E, read field by field while other threads may write it. */
 void sl_fd_snapshot(const struct sl_fd *e, struct sl_fd *copy)
 {

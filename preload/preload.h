@@ -222,7 +222,16 @@ extern SL_HIDDEN int sl_fd_cap;		/* entries in sl_fds */
 int sl_fdtab_init(void);
 struct sl_fd *sl_fd_track(int fd, uint64_t inode, int family, int type,
 			  unsigned int flags);
-void sl_fd_forget(int fd);
+
+/* Lets FD's entry go: inline, as close makes it on every socket. The
+ * release orders our last writes to the entry before the next owner's
+ * (sl_fd_track acquires it). */
+static inline void sl_fd_forget(int fd)
+{
+	if ((unsigned int)fd < (unsigned int)sl_fd_cap)
+		__atomic_store_n(&sl_fds[fd].inode, 0, __ATOMIC_RELEASE);
+}
+
 void sl_fd_snapshot(const struct sl_fd *e, struct sl_fd *copy);
 void sl_fd_after_fork(void);
 void sl_fd_mark_shared(void);

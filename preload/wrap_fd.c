@@ -23,8 +23,9 @@
  * with a copy of the entry: once the number is free another thread may
  * take it, and its new entry must not be wiped by us.
  */
-static inline void close_record(int fd, uint16_t call, int64_t implicit,
-				uint64_t ts, struct sl_site site)
+static inline __attribute__((always_inline)) void
+close_record(int fd, uint16_t call, int64_t implicit, uint64_t ts,
+	     struct sl_site site)
 {
 	struct sl_rec_call *r;
 
