@@ -256,14 +256,28 @@ io_plain_count(struct sl_fd *e, ssize_t n, bool rx)
 }
 
 /*
+ * What only io_after reads, kept in the wrapper's frame (volatile: stored
+ * before the call, not held in callee-saved registers across it, which
+ * would cost a push and a pop each on every call).
+ */
+struct io_keep {
+	const void *buf;
+	size_t len;
+	uint64_t t0;
+};
+
+/*
  * The rest of a plain-path call whose outcome wants more than counters:
  * what sl_io_done_quiet and sl_peek_io do past their plain path. WHAT is
  * the call and SL_IO_RX; STATE from io_plain_count. Keeps errno.
  */
 static __attribute__((noinline, cold)) ssize_t
-io_after(struct sl_fd *e, const void *buf, size_t len, ssize_t n,
-	 uint64_t t0, uint64_t caller, uint32_t what, unsigned int state)
+io_after(struct sl_fd *e, const volatile struct io_keep *k, ssize_t n,
+	 uint64_t caller, uint32_t what, unsigned int state)
 {
+	const void *buf = k->buf;
+	size_t len = k->len;
+	uint64_t t0 = k->t0;
 	/* Its fd from its entry: one register fewer across the call. */
 	int fd = (int)(e - sl_fds);
 	struct sl_io io = {
@@ -303,24 +317,24 @@ send_full(int fd, const void *buf, size_t len, int flags,
 SL_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
 	struct sl_fd *e = sl_fd_get(fd);
-	ssize_t (*real)(int, const void *, size_t, int);
+	volatile struct io_keep k;
 	unsigned int state;
 	uint32_t f;
-	uint64_t t0;
 	ssize_t n;
 
 	if (!e)
 		return SL_REAL(send)(fd, buf, len, flags);
 	f = sl_fd_flags(e);
-	real = sl_real.send;
-	if (sl_unlikely(!io_plain(f, flags) || !real))
+	if (sl_unlikely(!io_plain(f, flags) || !sl_real.send))
 		return send_full(fd, buf, len, flags, SL_CALLER());
-	t0 = io_plain_t0(f, flags);
-	n = real(fd, buf, len, flags);
+	k.buf = buf;
+	k.len = len;
+	k.t0 = io_plain_t0(f, flags);
+	n = sl_real.send(fd, buf, len, flags);
 	state = io_plain_count(e, n, false);
 	if (sl_likely(!state))
 		return n;
-	return io_after(e, buf, len, n, t0, SL_CALLER(), SL_CALL_SEND,
+	return io_after(e, &k, n, SL_CALLER(), SL_CALL_SEND,
 			state);
 }
 
@@ -405,24 +419,24 @@ recv_full(int fd, void *buf, size_t len, int flags,
 SL_EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
 {
 	struct sl_fd *e = sl_fd_get(fd);
-	ssize_t (*real)(int, void *, size_t, int);
+	volatile struct io_keep k;
 	unsigned int state;
 	uint32_t f;
-	uint64_t t0;
 	ssize_t n;
 
 	if (!e)
 		return SL_REAL(recv)(fd, buf, len, flags);
 	f = sl_fd_flags(e);
-	real = sl_real.recv;
-	if (sl_unlikely(!io_plain(f, flags) || !real))
+	if (sl_unlikely(!io_plain(f, flags) || !sl_real.recv))
 		return recv_full(fd, buf, len, flags, SL_CALLER());
-	t0 = io_plain_t0(f, flags);
-	n = real(fd, buf, len, flags);
+	k.buf = buf;
+	k.len = len;
+	k.t0 = io_plain_t0(f, flags);
+	n = sl_real.recv(fd, buf, len, flags);
 	state = io_plain_count(e, n, true);
 	if (sl_likely(!state))
 		return n;
-	return io_after(e, buf, len, n, t0, SL_CALLER(), SL_CALL_RECV | SL_IO_RX,
+	return io_after(e, &k, n, SL_CALLER(), SL_CALL_RECV | SL_IO_RX,
 			state);
 }
 
@@ -503,24 +517,24 @@ read_full(int fd, void *buf, size_t len,
 SL_EXPORT ssize_t read(int fd, void *buf, size_t len)
 {
 	struct sl_fd *e = sl_fd_get(fd);
-	ssize_t (*real)(int, void *, size_t);
+	volatile struct io_keep k;
 	unsigned int state;
 	uint32_t f;
-	uint64_t t0;
 	ssize_t n;
 
 	if (sl_likely(!e))
 		return SL_REAL(read)(fd, buf, len);
 	f = sl_fd_flags(e);
-	real = sl_real.read;
-	if (sl_unlikely(!io_plain(f, 0) || !real))
+	if (sl_unlikely(!io_plain(f, 0) || !sl_real.read))
 		return read_full(fd, buf, len, SL_CALLER());
-	t0 = io_plain_t0(f, 0);
-	n = real(fd, buf, len);
+	k.buf = buf;
+	k.len = len;
+	k.t0 = io_plain_t0(f, 0);
+	n = sl_real.read(fd, buf, len);
 	state = io_plain_count(e, n, true);
 	if (sl_likely(!state))
 		return n;
-	return io_after(e, buf, len, n, t0, SL_CALLER(), SL_CALL_READ | SL_IO_RX,
+	return io_after(e, &k, n, SL_CALLER(), SL_CALL_READ | SL_IO_RX,
 			state);
 }
 
@@ -605,24 +619,24 @@ write_full(int fd, const void *buf, size_t len,
 SL_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 {
 	struct sl_fd *e = sl_fd_get(fd);
-	ssize_t (*real)(int, const void *, size_t);
+	volatile struct io_keep k;
 	unsigned int state;
 	uint32_t f;
-	uint64_t t0;
 	ssize_t n;
 
 	if (sl_likely(!e))
 		return SL_REAL(write)(fd, buf, len);
 	f = sl_fd_flags(e);
-	real = sl_real.write;
-	if (sl_unlikely(!io_plain(f, 0) || !real))
+	if (sl_unlikely(!io_plain(f, 0) || !sl_real.write))
 		return write_full(fd, buf, len, SL_CALLER());
-	t0 = io_plain_t0(f, 0);
-	n = real(fd, buf, len);
+	k.buf = buf;
+	k.len = len;
+	k.t0 = io_plain_t0(f, 0);
+	n = sl_real.write(fd, buf, len);
 	state = io_plain_count(e, n, false);
 	if (sl_likely(!state))
 		return n;
-	return io_after(e, buf, len, n, t0, SL_CALLER(), SL_CALL_WRITE,
+	return io_after(e, &k, n, SL_CALLER(), SL_CALL_WRITE,
 			state);
 }
 
