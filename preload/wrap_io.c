@@ -205,19 +205,22 @@ void sl_recvmmsg_done(struct sl_fd *e, int fd, const struct mmsghdr *vec,
 }
 
 /*
- * The plain path of send, recv, read and write: a followed socket with
- * no fault rule, no peek state, nothing flagged for attention, and no
- * MSG_PEEK. The exported wrapper tests that before the call and keeps
- * only the counters after it, with no frame but the registers that live
- * across the real call; everything else is out of line, the whole of the
- * old path (*_full) when the test fails before the call, io_after when
- * the call's outcome or a flag set meanwhile wants more. STATE, after
- * the call: what io_after has left to do.
+ * The plain path of send, recv, read, write, readv and writev: a
+ * followed socket with no fault rule, no peek state, nothing flagged for
+ * attention, and no MSG_PEEK. The exported wrapper tests that before the
+ * call and keeps only the counters after it, with at most two
+ * callee-saved registers to save and restore; everything else is out of
+ * line, the whole of the old path (*_full) when the test fails before
+ * the call, io_after when the call's outcome or a flag set meanwhile
+ * wants more. STATE, after the call: what io_after has left to do.
  */
 #define IO_PLAIN_OFF (SL_IO_ATTENTION | SL_FD_PEEK)
 #define IO_UNCOUNTED	1u	/* n <= 0: nothing counted */
 #define IO_COUNTED	2u	/* counted, a flag set meanwhile */
 #define IO_REPORT	3u	/* counted, and the counters are due */
+/* With WHAT: buf and len are readv's or writev's iovec and count. */
+#define IO_IOV		(1u << 18)
+_Static_assert(!(IO_IOV & (SL_IO_RX | SL_IO_PEEK | 0xffffu)), "IO_IOV");
 
 static inline __attribute__((always_inline)) bool
 io_plain(uint32_t f, int msgflags)
@@ -258,7 +261,8 @@ io_plain_count(struct sl_fd *e, ssize_t n, bool rx)
 /*
  * What only io_after reads, kept in the wrapper's frame (volatile: stored
  * before the call, not held in callee-saved registers across it, which
- * would cost a push and a pop each on every call).
+ * would cost a push and a pop each on every call). readv and writev keep
+ * their iovec and count.
  */
 struct io_keep {
 	const void *buf;
@@ -288,9 +292,12 @@ io_after(struct sl_fd *e, const volatile struct io_keep *k, ssize_t n,
 
 	if (state != IO_COUNTED || (sl_fd_flags(e) & SL_IO_ATTENTION))
 		sl_io_slow(e, fd, n, err, state == IO_REPORT, t0, io.site,
-			   what, len, NULL, 0);
+			   what & ~IO_IOV, len, NULL, 0);
 	errno = err;
-	sl_peek_io(e, fd, &io, buf, n);
+	if (what & IO_IOV)
+		sl_peek_iov(e, fd, &io, buf, (int)len, n);
+	else
+		sl_peek_io(e, fd, &io, buf, n);
 	return n;
 }
 
@@ -334,8 +341,7 @@ SL_EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
 	state = io_plain_count(e, n, false);
 	if (sl_likely(!state))
 		return n;
-	return io_after(e, &k, n, SL_CALLER(), SL_CALL_SEND,
-			state);
+	return io_after(e, &k, n, SL_CALLER(), SL_CALL_SEND, state);
 }
 
 SL_EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags,
@@ -636,19 +642,20 @@ SL_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 	state = io_plain_count(e, n, false);
 	if (sl_likely(!state))
 		return n;
-	return io_after(e, &k, n, SL_CALLER(), SL_CALL_WRITE,
-			state);
+	return io_after(e, &k, n, SL_CALLER(), SL_CALL_WRITE, state);
 }
 
-SL_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
+static __attribute__((noinline)) ssize_t
+readv_full(int fd, const struct iovec *iov, int cnt, uint64_t caller)
 {
+	struct sl_site site = { caller, 0 };
 	struct sl_fd *e = sl_traced(fd);
 	struct sl_io io;
 	ssize_t n;
 
 	if (!e)
 		return SL_REAL(readv)(fd, iov, cnt);
-	sl_io_begin(&io, e, 0, true, SL_CALL_READV, (size_t)cnt, SL_SITE());
+	sl_io_begin(&io, e, 0, true, SL_CALL_READV, (size_t)cnt, site);
 	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
 	    sl_fault_readv(e, fd, iov, cnt, io.site.caller) :
 	    SL_REAL(readv)(fd, iov, cnt);
@@ -657,21 +664,70 @@ SL_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
 	return n;
 }
 
-SL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
+SL_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
 {
+	struct sl_fd *e = sl_fd_get(fd);
+	volatile struct io_keep k;
+	unsigned int state;
+	uint32_t f;
+	ssize_t n;
+
+	if (!e)
+		return SL_REAL(readv)(fd, iov, cnt);
+	f = sl_fd_flags(e);
+	if (sl_unlikely(!io_plain(f, 0) || !sl_real.readv))
+		return readv_full(fd, iov, cnt, SL_CALLER());
+	k.buf = iov;
+	k.len = (size_t)cnt;
+	k.t0 = io_plain_t0(f, 0);
+	n = sl_real.readv(fd, iov, cnt);
+	state = io_plain_count(e, n, true);
+	if (sl_likely(!state))
+		return n;
+	return io_after(e, &k, n, SL_CALLER(),
+			SL_CALL_READV | SL_IO_RX | IO_IOV, state);
+}
+
+static __attribute__((noinline)) ssize_t
+writev_full(int fd, const struct iovec *iov, int cnt, uint64_t caller)
+{
+	struct sl_site site = { caller, 0 };
 	struct sl_fd *e = sl_traced(fd);
 	struct sl_io io;
 	ssize_t n;
 
 	if (!e)
 		return SL_REAL(writev)(fd, iov, cnt);
-	sl_io_begin(&io, e, 0, false, SL_CALL_WRITEV, (size_t)cnt, SL_SITE());
+	sl_io_begin(&io, e, 0, false, SL_CALL_WRITEV, (size_t)cnt, site);
 	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
 	    sl_fault_writev(e, fd, iov, cnt, io.site.caller) :
 	    SL_REAL(writev)(fd, iov, cnt);
 	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
 		sl_peek_iov(e, fd, &io, iov, cnt, n);
 	return n;
+}
+
+SL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
+{
+	struct sl_fd *e = sl_fd_get(fd);
+	volatile struct io_keep k;
+	unsigned int state;
+	uint32_t f;
+	ssize_t n;
+
+	if (!e)
+		return SL_REAL(writev)(fd, iov, cnt);
+	f = sl_fd_flags(e);
+	if (sl_unlikely(!io_plain(f, 0) || !sl_real.writev))
+		return writev_full(fd, iov, cnt, SL_CALLER());
+	k.buf = iov;
+	k.len = (size_t)cnt;
+	k.t0 = io_plain_t0(f, 0);
+	n = sl_real.writev(fd, iov, cnt);
+	state = io_plain_count(e, n, false);
+	if (sl_likely(!state))
+		return n;
+	return io_after(e, &k, n, SL_CALLER(), SL_CALL_WRITEV | IO_IOV, state);
 }
 
 /*
