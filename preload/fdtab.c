@@ -196,7 +196,7 @@ uint64_t sl_epoll_id_new(void)
 /*
  * A socket's name (wire.h, SL_SOCK_NAME_BIT): made here, with no system
  * call, for every socket this process makes or accepts. name_seq counts
- * the names made; its bits past the sequence's 24 move the salt on, so a
+ * the names made; its bits past the sequence's 14 move the salt on, so a
  * wrap needs no lock. Under SOCKLENS_INODE=1 the name is the kernel's
  * inode, one fstat, for users who match sockets with ss -e or
  * /proc/PID/fdinfo.
@@ -244,9 +244,9 @@ uint64_t sl_sock_name(int fd)
 		return (uint64_t)st.st_ino;
 	}
 	n = __atomic_fetch_add(&name_seq, 1, __ATOMIC_RELAXED);
-	salt = (name_salt + (n >> 24)) & 0xffff;
+	salt = (name_salt + (n >> SL_SOCK_NAME_SEQ_BITS)) & 0xffff;
 	return name_pid | salt << SL_SOCK_NAME_SALT_SHIFT |
-	       (n & SL_SOCK_NAME_SEQ_MASK);
+	       ((n << SL_SOCK_NAME_SEQ_SHIFT) & SL_SOCK_NAME_SEQ_MASK);
 }
 
 /*

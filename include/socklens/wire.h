@@ -211,7 +211,11 @@ struct sl_rec_call {
  * A socket's name. A socket made in a traced process (socket,
  * socketpair, accept, accept4) is named by that process, with no system
  * call: SL_SOCK_NAME_BIT, the pid (22 bits), a salt (16 bits) and a
- * sequence (24 bits), laid out below. Every record about it carries
+ * sequence (14 bits), laid out below, over ten zero bits: a name's 53
+ * significant bits (10 to 62) fit a double's mantissa, so JSON readers
+ * that hold numbers as doubles (jq 1.6, JavaScript, DevTools) keep every
+ * name exact; with 24 bits of sequence in the low bits they rounded two
+ * sockets' names to one. Every record about it carries
  * that name where it says "inode". A socket first seen without its
  * creation (inherited, received over SCM_RIGHTS) is named by its kernel
  * inode, as is every socket under SOCKLENS_INODE=1. A kernel socket
@@ -233,7 +237,9 @@ struct sl_rec_call {
 #define SL_SOCK_NAME_BIT (1ull << 62)
 #define SL_SOCK_NAME_PID_SHIFT 40
 #define SL_SOCK_NAME_SALT_SHIFT 24
-#define SL_SOCK_NAME_SEQ_MASK 0xffffffull
+#define SL_SOCK_NAME_SEQ_SHIFT 10
+#define SL_SOCK_NAME_SEQ_BITS 14
+#define SL_SOCK_NAME_SEQ_MASK (0x3fffull << SL_SOCK_NAME_SEQ_SHIFT)
 
 static inline int sl_is_sock_name(uint64_t id)
 {

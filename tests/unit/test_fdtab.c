@@ -45,7 +45,10 @@ static void test_sock_names(void **state)
 	assert_true(sl_is_sock_name(a) && sl_is_sock_name(b));
 	assert_false(a & SL_EPOLL_ID_BIT);
 	assert_true(a != b);
-	assert_int_equal(b - a, 1);
+	assert_int_equal(b - a, 1ull << SL_SOCK_NAME_SEQ_SHIFT);
+	/* Exact as a double: JSON readers that hold numbers so (jq 1.6,
+	 * JavaScript) see each name as it is. */
+	assert_true((uint64_t)(double)a == a && (uint64_t)(double)b == b);
 	assert_int_equal((a & pidmask) >> SL_SOCK_NAME_PID_SHIFT, 4242);
 	assert_false(sl_is_sock_name(123456));
 	assert_false(sl_is_sock_name(SL_EPOLL_ID_BIT | 5));
@@ -55,6 +58,14 @@ static void test_sock_names(void **state)
 	assert_true(sl_is_sock_name(c));
 	assert_int_equal((c & pidmask) >> SL_SOCK_NAME_PID_SHIFT, 4243);
 	assert_int_equal(c & SL_SOCK_NAME_SEQ_MASK, 0);
+	/* 2^14 names later the salt has moved on: still tagged, exact. */
+	for (int i = 0; i < (1 << SL_SOCK_NAME_SEQ_BITS); i++)
+		b = sl_sock_name(-1);
+	assert_true(sl_is_sock_name(b) && (uint64_t)(double)b == b);
+	assert_int_equal((b & pidmask) >> SL_SOCK_NAME_PID_SHIFT, 4243);
+	assert_int_equal(b & SL_SOCK_NAME_SEQ_MASK, 0);
+	assert_int_equal(((b >> SL_SOCK_NAME_SALT_SHIFT) -
+			  (c >> SL_SOCK_NAME_SALT_SHIFT)) & 0xffff, 1);
 	/* Under SOCKLENS_INODE=1 a socket is its kernel inode: none here. */
 	sl_cfg.inode = true;
 	assert_int_equal(sl_sock_name(-1), 0);
