@@ -183,14 +183,19 @@ uint64_t sl_fd_inode_of(int fd, int *family, int *type)
 
 /*
  * An epoll instance has no inode of its own (all epoll fds share one
- * anonymous inode), so we name it: SL_EPOLL_ID_BIT, our pid, a sequence.
+ * anonymous inode), so we name it: SL_EPOLL_ID_BIT, our pid (22 bits,
+ * from bit 41), a sequence (30 bits, from bit 11), eleven zero bits: 53
+ * significant bits, so an id is exact in JSON readers that hold numbers
+ * as doubles (jq 1.6, JavaScript), as a socket's name is (wire.h).
  */
 uint64_t sl_epoll_id_new(void)
 {
 	static uint32_t seq;
 
-	return SL_EPOLL_ID_BIT | ((uint64_t)(uint32_t)sl_pid << 24) |
-	       (__atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED) & 0xffffff);
+	return SL_EPOLL_ID_BIT |
+	       ((uint64_t)((uint32_t)sl_pid & 0x3fffff) << 41) |
+	       ((uint64_t)(__atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED) &
+			   0x3fffffff) << 11);
 }
 
 /*

@@ -183,6 +183,10 @@ static void test_epoll_ids_are_marked_and_distinct(void **state)
 	assert_true(a & SL_EPOLL_ID_BIT);
 	assert_true(b & SL_EPOLL_ID_BIT);
 	assert_int_not_equal(a, b);
+	assert_false(sl_is_sock_name(a));
+	/* Exact as doubles, so JSON readers keep them apart. */
+	assert_true((uint64_t)(double)a == a && (uint64_t)(double)b == b);
+	assert_true((double)a != (double)b);
 }
 
 static void test_adopt_socket_epoll_and_other(void **state)
