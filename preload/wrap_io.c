@@ -645,8 +645,12 @@ SL_EXPORT ssize_t write(int fd, const void *buf, size_t len)
 	return io_after(e, &k, n, SL_CALLER(), SL_CALL_WRITE, state);
 }
 
+/*
+ * readv (RX) or writev, anything but the plain path: their bodies
+ * differ only in the call, its fault and its direction.
+ */
 static __attribute__((noinline)) ssize_t
-readv_full(int fd, const struct iovec *iov, int cnt, uint64_t caller)
+iov_full(int fd, const struct iovec *iov, int cnt, uint64_t caller, bool rx)
 {
 	struct sl_site site = { caller, 0 };
 	struct sl_fd *e = sl_traced(fd);
@@ -654,11 +658,16 @@ readv_full(int fd, const struct iovec *iov, int cnt, uint64_t caller)
 	ssize_t n;
 
 	if (!e)
-		return SL_REAL(readv)(fd, iov, cnt);
-	sl_io_begin(&io, e, 0, true, SL_CALL_READV, (size_t)cnt, site);
-	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
-	    sl_fault_readv(e, fd, iov, cnt, io.site.caller) :
-	    SL_REAL(readv)(fd, iov, cnt);
+		return rx ? SL_REAL(readv)(fd, iov, cnt) :
+			    SL_REAL(writev)(fd, iov, cnt);
+	sl_io_begin(&io, e, 0, rx, rx ? SL_CALL_READV : SL_CALL_WRITEV,
+		    (size_t)cnt, site);
+	if (sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd))
+		n = rx ? sl_fault_readv(e, fd, iov, cnt, io.site.caller) :
+			 sl_fault_writev(e, fd, iov, cnt, io.site.caller);
+	else
+		n = rx ? SL_REAL(readv)(fd, iov, cnt) :
+			 SL_REAL(writev)(fd, iov, cnt);
 	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
 		sl_peek_iov(e, fd, &io, iov, cnt, n);
 	return n;
@@ -676,7 +685,7 @@ SL_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
 		return SL_REAL(readv)(fd, iov, cnt);
 	f = sl_fd_flags(e);
 	if (sl_unlikely(!io_plain(f, 0) || !sl_real.readv))
-		return readv_full(fd, iov, cnt, SL_CALLER());
+		return iov_full(fd, iov, cnt, SL_CALLER(), true);
 	k.buf = iov;
 	k.len = (size_t)cnt;
 	k.t0 = io_plain_t0(f, 0);
@@ -686,25 +695,6 @@ SL_EXPORT ssize_t readv(int fd, const struct iovec *iov, int cnt)
 		return n;
 	return io_after(e, &k, n, SL_CALLER(),
 			SL_CALL_READV | SL_IO_RX | IO_IOV, state);
-}
-
-static __attribute__((noinline)) ssize_t
-writev_full(int fd, const struct iovec *iov, int cnt, uint64_t caller)
-{
-	struct sl_site site = { caller, 0 };
-	struct sl_fd *e = sl_traced(fd);
-	struct sl_io io;
-	ssize_t n;
-
-	if (!e)
-		return SL_REAL(writev)(fd, iov, cnt);
-	sl_io_begin(&io, e, 0, false, SL_CALL_WRITEV, (size_t)cnt, site);
-	n = sl_unlikely(sl_fault_on) && sl_fault_wants(e, fd) ?
-	    sl_fault_writev(e, fd, iov, cnt, io.site.caller) :
-	    SL_REAL(writev)(fd, iov, cnt);
-	if (!sl_io_done_quiet(e, fd, n, &io, SL_IO_ATTENTION | SL_FD_PEEK))
-		sl_peek_iov(e, fd, &io, iov, cnt, n);
-	return n;
 }
 
 SL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
@@ -719,7 +709,7 @@ SL_EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
 		return SL_REAL(writev)(fd, iov, cnt);
 	f = sl_fd_flags(e);
 	if (sl_unlikely(!io_plain(f, 0) || !sl_real.writev))
-		return writev_full(fd, iov, cnt, SL_CALLER());
+		return iov_full(fd, iov, cnt, SL_CALLER(), false);
 	k.buf = iov;
 	k.len = (size_t)cnt;
 	k.t0 = io_plain_t0(f, 0);
