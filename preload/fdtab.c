@@ -186,7 +186,7 @@ uint64_t sl_fd_inode_of(int fd, int *family, int *type)
  * anonymous inode), so we name it: SL_EPOLL_ID_BIT, our pid (22 bits,
  * from bit 41), a sequence (30 bits, from bit 11), eleven zero bits: 53
  * significant bits, so an id is exact in JSON readers that hold numbers
- * as doubles (jq 1.6, JavaScript), as a socket's name is (wire.h).
+ * as doubles (jq 1.6, JavaScript), as a socket's name is (names.h).
  */
 uint64_t sl_epoll_id_new(void)
 {
@@ -199,7 +199,7 @@ uint64_t sl_epoll_id_new(void)
 }
 
 /*
- * A socket's name (wire.h, SL_SOCK_NAME_BIT): made here, with no system
+ * A socket's name (names.h, SL_SOCK_NAME_BIT): made here, with no system
  * call, for every socket this process makes or accepts. name_seq counts
  * the names made; its bits past the sequence's 14 move the salt on, so a
  * wrap needs no lock. Under SOCKLENS_INODE=1 the name is the kernel's

@@ -18,7 +18,7 @@
 
 #include "preload.h"
 
-/* ---- I/O (wrap_io.c) ---- */
+/* ---- I/O (wrap_io.c, wrap_io_plain.c) ---- */
 
 /* A blocking call that failed with EAGAIN after at least this long
  * waited out its timeout (SO_RCVTIMEO, SO_SNDTIMEO): a record. A quicker
