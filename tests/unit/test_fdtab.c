@@ -28,7 +28,7 @@ static int setup(void **state)
 }
 
 /*
- * A socket's name of ours (wire.h, SL_SOCK_NAME_BIT): tagged so that it
+ * A socket's name of ours (names.h, SL_SOCK_NAME_BIT): tagged so that it
  * is never a kernel inode or an epoll id, the pid in its place, each one
  * new; a fork child's are its own, under its pid and a new salt.
  */

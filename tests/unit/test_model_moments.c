@@ -190,7 +190,7 @@ static void test_handoff_socket(void **state)
 }
 
 /*
- * A socket the sender named itself (wire.h, SL_SOCK_NAME_BIT): its alias,
+ * A socket the sender named itself (names.h, SL_SOCK_NAME_BIT): its alias,
  * stamped with the send-fd, ties the inode the receiver names it by to
  * the name. One socket under the name, its kernel inode known, the
  * receiver's bytes and close on it; the alias is no call of its own.

@@ -1,5 +1,5 @@
 /*
- * Socket names and their aliases (wire.h, SL_SOCK_NAME_BIT). A socket
+ * Socket names and their aliases (names.h, SL_SOCK_NAME_BIT). A socket
  * made in a traced process is named by it; where it crosses a line the
  * fd table cannot follow (SCM_RIGHTS, an exec, a vfork), its process
  * says which kernel inode the name stands for (SL_CALL_ALIAS), and the

@@ -256,7 +256,7 @@ struct sl_let_span {
 struct sl_sock {
 	uint32_t id;		/* 1, 2, ... in order of creation */
 	uint64_t inode;		/* its name in the trace: a name of the
-				 * preload's (wire.h, SL_SOCK_NAME_BIT) or
+				 * preload's (names.h, SL_SOCK_NAME_BIT) or
 				 * the kernel's inode */
 	uint64_t kernel_inode;	/* the kernel's inode, 0 while unknown */
 	int family;
