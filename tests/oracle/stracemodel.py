@@ -214,6 +214,15 @@ class StraceModel(StraceIO):
         s = None
         if info.inode:
             s = self.live.get(info.inode)
+            if (e and s is None and not e[0].inode and
+                    self.same(e[0], info)):
+                # strace named this fd's socket by its addresses so far
+                # (sock_diag found it) and now only by its inode (a
+                # socket closing under a slow run: the lookup failed):
+                # the same socket, which now has its inode.
+                s = e[0]
+                s.inode = info.inode
+                self.live[info.inode] = s
             if e and e[0] is not s:
                 if e[0].inode != info.inode or s is not None:
                     self.note(c, "fd %d: table has %s, strace says %s" %
