@@ -47,6 +47,21 @@ grep -q "^1 process," w.view || fail "the restated process counted twice"
 "$SL" audit --fail-on error w.trace >/dev/null &&
 	fail "audit passes a set whose first parts are gone"
 
+# A socket passed to another process before the parts left: each part
+# restates its process's aliases, so the two copies are one socket still,
+# with both ends' bytes and its kernel inode.
+ino=$("$SL" run -q -o p.trace -C 16k -W 2 -- python3 \
+	"$SL_ROOT/tests/helpers/pass_late.py" 3000) || fail "pass_late failed"
+"$SL" export -f sockets p.trace 2>/dev/null | python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin]
+used = [(r["inode"], r["tx_bytes"]) for r in rows
+        if r.get("tx_bytes", 0) > 1000]
+if used != [(int(sys.argv[1]), 11110)]:
+    sys.exit("the passed socket: %s, expected [(%s, 11110)]" %
+             (used, sys.argv[1]))
+' "$ino" || fail "a socket passed before the kept parts is not one socket"
+
 # A new run under the same name replaces the old set, stale parts too.
 "$SL" run -q -o r.trace -C 16k -- "$HELPERS/sock_loop" -n 5 >/dev/null 2>&1
 n=$(ls r.trace.[0-9][0-9][0-9] | wc -l)

@@ -1,10 +1,13 @@
 /*
  * What a part of a rotated trace restates (trace_rotate.c): for each
  * connection still open when a new part starts, its SL_REC_CONN, the
- * hello of its current image, that image's module map and its policy,
- * as they were written, so that a reader starting at that part (the
- * parts before it rotated away) knows who the process is and can name
- * its callers. Kept only while rotating, one copy per connection: memory
+ * hello of its current image, that image's module map, its policy and
+ * the aliases it gave (SL_CALL_ALIAS: which kernel inode a socket name
+ * of its own stands for), as they were written, so that a reader
+ * starting at that part (the parts before it rotated away) knows who
+ * the process is, can name its callers, and sees a socket it passed to
+ * another process as one socket, not as its name here and its inode
+ * there. Kept only while rotating, one copy per connection: memory
  * follows the connections open, not the length of the run.
  */
 #include <stdlib.h>
@@ -16,6 +19,10 @@
 /* A process that loads more objects than this has the rest unnamed in a
  * part it does not start in. */
 #define SAID_MODULES_MAX 1024
+/* Aliases kept for a process: a socket passed beyond this many is seen
+ * as two in a part it does not start in (under an image, the same as
+ * unrotated: an alias is given once per socket). */
+#define SAID_ALIASES_MAX 4096
 
 struct sl_said {
 	struct sl_rec_conn conn;
@@ -24,6 +31,8 @@ struct sl_said {
 	struct sl_rec_policy_info policy;
 	struct sl_rec_module *mods;
 	uint32_t nmods, cap;
+	struct sl_rec_call *aliases;
+	uint32_t naliases, acap;
 };
 
 static struct sl_said *said_of(struct sl_said **sp)
@@ -47,6 +56,27 @@ static void add_module(struct sl_said *s, const struct sl_rec_module *m)
 		s->mods = sl_xrealloc(s->mods, s->cap * sizeof(*s->mods));
 	}
 	s->mods[s->nmods++] = *m;
+}
+
+/* An alias is a fact about the socket, not the image: an exec keeps
+ * it. The same name given twice (each exec aliases what it keeps) is
+ * kept once, the latest. */
+static void add_alias(struct sl_said *s, const struct sl_rec_call *c)
+{
+	for (uint32_t i = 0; i < s->naliases; i++) {
+		if (s->aliases[i].inode == c->inode) {
+			s->aliases[i] = *c;
+			return;
+		}
+	}
+	if (s->naliases == SAID_ALIASES_MAX)
+		return;
+	if (s->naliases == s->acap) {
+		s->acap = s->acap ? s->acap * 2 : 8;
+		s->aliases = sl_xrealloc(s->aliases,
+					 s->acap * sizeof(*s->aliases));
+	}
+	s->aliases[s->naliases++] = *c;
 }
 
 /* The records of a batch that was kept (checked: sizes are right). */
@@ -74,6 +104,12 @@ void sl_said_note(struct sl_said **sp, const uint8_t *p, size_t len)
 			memcpy(&s->policy, h, sizeof(s->policy));
 			s->has_policy = true;
 			break;
+		case SL_REC_CALL:
+			if (h->size == sizeof(struct sl_rec_call) &&
+			    ((const struct sl_rec_call *)h)->call ==
+				    SL_CALL_ALIAS)
+				add_alias(s, (const struct sl_rec_call *)h);
+			break;
 		default:
 			break;
 		}
@@ -81,34 +117,39 @@ void sl_said_note(struct sl_said **sp, const uint8_t *p, size_t len)
 	}
 }
 
+/* Writes COUNT records of SIZE bytes from P as frames of CONN, as many
+ * to a frame as a batch holds. */
+static void write_batched(struct sl_writer *w, uint32_t conn, const void *p,
+			  size_t size, uint32_t count)
+{
+	size_t per = SL_BATCH_MAX / size;
+
+	for (uint32_t i = 0; i < count; i += (uint32_t)per) {
+		size_t k = count - i < per ? count - i : per;
+
+		sl_writer_frame(w, conn, (const char *)p + i * size, k * size);
+	}
+}
+
 /* Writes what S restates as frames of connection CONN. */
 void sl_said_write(const struct sl_said *s, struct sl_writer *w,
 		   uint32_t conn)
 {
-	uint8_t batch[SL_BATCH_MAX];
-	size_t n = 0;
-
 	if (!s || !s->has_hello)
 		return;
 	sl_writer_frame(w, conn, &s->conn, sizeof(s->conn));
 	sl_writer_frame(w, conn, &s->hello, sizeof(s->hello));
-	for (uint32_t i = 0; i < s->nmods; i++) {
-		if (n + sizeof(s->mods[i]) > sizeof(batch)) {
-			sl_writer_frame(w, conn, batch, n);
-			n = 0;
-		}
-		memcpy(batch + n, &s->mods[i], sizeof(s->mods[i]));
-		n += sizeof(s->mods[i]);
-	}
-	if (n)
-		sl_writer_frame(w, conn, batch, n);
+	write_batched(w, conn, s->mods, sizeof(*s->mods), s->nmods);
 	if (s->has_policy)
 		sl_writer_frame(w, conn, &s->policy, sizeof(s->policy));
+	write_batched(w, conn, s->aliases, sizeof(*s->aliases), s->naliases);
 }
 
 void sl_said_free(struct sl_said *s)
 {
-	if (s)
+	if (s) {
 		free(s->mods);
+		free(s->aliases);
+	}
 	free(s);
 }

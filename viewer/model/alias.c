@@ -23,9 +23,12 @@ void sl_model_alias(struct sl_model *m, const struct sl_rec_call *c)
 	if (!sl_is_sock_name(c->inode) || !c->inode2 ||
 	    sl_is_sock_name(c->inode2) || (c->inode2 & SL_EPOLL_ID_BIT))
 		return;
-	if (!m->by_alias)
+	if (!m->by_alias) {
 		m->by_alias = sl_xhash_new();
+		m->alias_of = sl_xhash_new();
+	}
 	sl_hash_put(m->by_alias, c->inode2, (void *)(uintptr_t)c->inode);
+	sl_hash_put(m->alias_of, c->inode, (void *)(uintptr_t)c->inode2);
 	s = sl_model_sock_by_inode(m, c->inode);
 	if (s)
 		s->kernel_inode = c->inode2;

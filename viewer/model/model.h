@@ -502,6 +502,7 @@ struct sl_model {
 	struct sl_hash *by_inode;
 	struct sl_hash *by_alias;	/* kernel inode -> the name it stands
 					 * for (model/alias.c), or NULL */
+	struct sl_hash *alias_of;	/* the other way: name -> inode */
 	struct sl_hash *by_pid;
 	uint64_t events;
 	uint64_t dropped;

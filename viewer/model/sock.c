@@ -62,6 +62,7 @@ void sl_model_free(struct sl_model *m)
 	sl_hash_free(m->by_conn);
 	sl_hash_free(m->by_inode);
 	sl_hash_free(m->by_alias);
+	sl_hash_free(m->alias_of);
 	sl_hash_free(m->by_pid);
 	memset(m, 0, sizeof(*m));
 }
@@ -79,8 +80,13 @@ struct sl_sock *sl_model_new_sock(struct sl_model *m, uint64_t inode,
 	s->id = ++m->ids;
 	s->slot = m->nsocks;
 	s->inode = inode;
-	/* A socket named by the kernel's inode knows it already. */
+	/* A socket named by the kernel's inode knows it already; a name
+	 * may have had its alias before its first record (a part of a
+	 * rotated trace restates it: intake/restate.c). */
 	s->kernel_inode = inode >> 62 ? 0 : inode;
+	if (m->alias_of && sl_is_sock_name(inode))
+		s->kernel_inode = (uint64_t)(uintptr_t)sl_hash_get(m->alias_of,
+								   inode);
 	s->start_ns = s->last_ns = ts;
 	s->state = SL_SS_MAX;
 	s->creator_fd = -1;
