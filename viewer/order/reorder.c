@@ -317,6 +317,11 @@ void sl_reorder_push(void *vr, uint32_t conn, const struct sl_hdr *h)
 		pop_apply(r);
 }
 
+void sl_reorder_release(struct sl_reorder *r, uint64_t key)
+{
+	release_upto(r, key);
+}
+
 void sl_reorder_finish(struct sl_reorder *r)
 {
 	while (r->n)

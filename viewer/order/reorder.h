@@ -56,6 +56,9 @@ void sl_reorder_init(struct sl_reorder *r, uint64_t window_ns,
 		     sl_rec_fn apply, void *ctx);
 void sl_reorder_push(void *r, uint32_t conn, const struct sl_hdr *h);
 void sl_reorder_finish(struct sl_reorder *r);
+/* Applies what is held up to KEY (a live view: what is older than its
+ * window by the clock, when no newer record comes to push it out). */
+void sl_reorder_release(struct sl_reorder *r, uint64_t key);
 
 /* window.c: how disordered a trace is, from one pass over its records
  * that the caller makes (sl_lateness_note is an sl_rec_fn). */

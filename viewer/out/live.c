@@ -1,7 +1,10 @@
 /*
  * The view while the program runs. The collector's tap feeds every frame
- * it writes into a model of its own (in arrival order: a live view can
- * afford a thread's record coming late), and once a second this draws
+ * it writes into a model of its own, through a short reorder window
+ * (LIVE_WINDOW_NS): threads' lanes are drained in turn, and a record
+ * applied before an older one of another thread can tell a false story
+ * (a socket received over SCM_RIGHTS before its sender's alias: two
+ * sockets). Once a second this draws
  * either the timeline of the sockets still open (run --live, collect
  * --live), or one status line (run, on a terminal, after two seconds):
  * processes, open sockets, events per second, dropped.
@@ -13,11 +16,18 @@
 #include <unistd.h>
 
 #include "intake/intake.h"
+#include "order/reorder.h"
 #include "out/out.h"
+
+/* How long a record waits for older ones of other threads: a lane is
+ * drained within a collector round, far less than this, and the screen
+ * is drawn once a second. */
+#define LIVE_WINDOW_NS (200ull * 1000 * 1000)
 
 struct sl_live {
 	struct sl_collector *c;
 	struct sl_model m;
+	struct sl_reorder order;	/* into m */
 	bool redraw;		/* whole screen, else a status line */
 	bool status_shown;
 	uint64_t start_ns;
@@ -38,7 +48,7 @@ static void tap(void *ctx, uint32_t conn, const uint8_t *buf, size_t len)
 	struct sl_live *l = ctx;
 	char why[160];
 
-	sl_frame_records(conn, buf, len, sl_model_record, &l->m, why,
+	sl_frame_records(conn, buf, len, sl_reorder_push, &l->order, why,
 			 sizeof(why));
 }
 
@@ -60,6 +70,7 @@ struct sl_live *sl_live_new(struct sl_collector *c, bool redraw)
 	l->redraw = redraw;
 	l->start_ns = l->last_ns = now_ns();
 	sl_model_init(&l->m);
+	sl_reorder_init(&l->order, LIVE_WINDOW_NS, sl_model_record, &l->m);
 	/* The live view shows open sockets: the others need not stay. */
 	l->m.retire = forget;
 	c->tap = tap;
@@ -109,6 +120,9 @@ void sl_live_tick(struct sl_live *l)
 
 	if (!l || now - l->last_ns < 1000000000ull)
 		return;
+	/* What no newer record pushed out: the clock says it is due. */
+	if (now > LIVE_WINDOW_NS)
+		sl_reorder_release(&l->order, now - LIVE_WINDOW_NS);
 	rate = (l->c->records - l->last_records) * 1000000000ull /
 	       (now - l->last_ns);
 	l->last_ns = now;
@@ -127,6 +141,7 @@ void sl_live_free(struct sl_live *l)
 	if (l->status_shown)
 		fputs(l->redraw ? "\n" : "\r\033[K", stderr);
 	l->c->tap = NULL;
+	sl_reorder_finish(&l->order);
 	sl_model_free(&l->m);
 	free(l);
 }
